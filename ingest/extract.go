@@ -1,0 +1,215 @@
+package ingest
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/playhead/playhead"
+)
+
+// Custom event tags and the console plugin name the SDK uses (docs/PROTOCOL.md).
+const (
+	tagNetwork    = "playhead.network"
+	tagError      = "playhead.error"
+	tagNavigation = "playhead.navigation"
+	pluginConsole = "rrweb/console@1"
+)
+
+// rrweb incremental sources and mouse interactions that the index reads.
+const (
+	sourceMouseInteraction = 2
+	interactionClick       = 2
+)
+
+const (
+	maxLabel  = 200
+	maxDetail = 32 << 10
+	maxURL    = 2048
+)
+
+// extract computes what the index keeps of a batch: its time range and
+// keyframe, the pages it shows, its timeline entries and counts.
+func extract(b *Batch) *playhead.IndexedBatch {
+	ib := &playhead.IndexedBatch{SessionID: b.SessionID}
+	ref := &ib.Ref
+	ref.Seq = b.Seq
+	ref.Events = len(b.Events)
+	ref.FirstTs, ref.LastTs = b.Events[0].Timestamp, b.Events[0].Timestamp
+	var metaTs *int64
+	for i := range b.Events {
+		e := &b.Events[i]
+		ref.FirstTs = min(ref.FirstTs, e.Timestamp)
+		ref.LastTs = max(ref.LastTs, e.Timestamp)
+		switch e.Type {
+		case typeMeta:
+			var m struct {
+				Href string `json:"href"`
+			}
+			json.Unmarshal(e.Data, &m)
+			if metaTs == nil {
+				ts := e.Timestamp
+				metaTs = &ts
+			}
+			if m.Href != "" {
+				addPage(ib, m.Href)
+				ib.Timeline = append(ib.Timeline, navigation(e.Timestamp, m.Href, "load"))
+			}
+		case typeFullSnapshot:
+			if ref.KeyframeTs == nil && metaTs != nil {
+				ref.KeyframeTs = metaTs
+			}
+		case typeIncremental:
+			var d struct {
+				Source *int `json:"source"`
+				Type   *int `json:"type"`
+				ID     int  `json:"id"`
+				X      float64
+				Y      float64
+			}
+			json.Unmarshal(e.Data, &d)
+			if d.Source != nil && *d.Source == sourceMouseInteraction && d.Type != nil && *d.Type == interactionClick {
+				ib.Clicks++
+				detail, _ := json.Marshal(map[string]any{"id": d.ID, "x": d.X, "y": d.Y})
+				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: "Click", Detail: detail})
+			}
+		case typeCustom:
+			extractCustom(ib, e)
+		case typePlugin:
+			extractPlugin(ib, e)
+		}
+	}
+	return ib
+}
+
+// addPage appends u to the batch's pages unless it is there already.
+func addPage(ib *playhead.IndexedBatch, u string) {
+	u = truncate(u, maxURL)
+	for _, p := range ib.Pages {
+		if p == u {
+			return
+		}
+	}
+	ib.Pages = append(ib.Pages, u)
+}
+
+func navigation(ts int64, u, kind string) playhead.TimelineEntry {
+	u = truncate(u, maxURL)
+	detail, _ := json.Marshal(map[string]string{"url": u, "kind": kind})
+	return playhead.TimelineEntry{Ts: ts, Kind: playhead.KindNavigation, Label: truncate(u, maxLabel), Detail: detail}
+}
+
+func extractCustom(ib *playhead.IndexedBatch, e *Event) {
+	var c struct {
+		Tag     string          `json:"tag"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(e.Data, &c) != nil || c.Tag == "" {
+		return
+	}
+	switch c.Tag {
+	case tagNavigation:
+		var p struct {
+			URL  string `json:"url"`
+			Kind string `json:"kind"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		if p.URL != "" {
+			addPage(ib, p.URL)
+			ib.Timeline = append(ib.Timeline, navigation(e.Timestamp, p.URL, truncate(p.Kind, 16)))
+		}
+	case tagError:
+		var p struct {
+			Message string `json:"message"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		ib.Errors++
+		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+			Ts: e.Timestamp, Kind: playhead.KindError, Level: "error",
+			Label: truncate(firstLine(p.Message), maxLabel), Detail: boundedDetail(c.Payload),
+		})
+	case tagNetwork:
+		var p struct {
+			Method string `json:"method"`
+			URL    string `json:"url"`
+			Status int    `json:"status"`
+			Start  int64  `json:"start"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		entry := playhead.TimelineEntry{
+			Ts: e.Timestamp, Kind: playhead.KindRequest,
+			Label:  truncate(strings.ToUpper(p.Method)+" "+p.URL, maxLabel),
+			Detail: boundedDetail(c.Payload),
+		}
+		// Place a request at its start, when the SDK says so plausibly.
+		if p.Start > 0 && p.Start <= e.Timestamp && e.Timestamp-p.Start < 10*60*1000 {
+			entry.Ts = p.Start
+		}
+		if p.Status == 0 || p.Status >= 400 {
+			entry.Level = "error"
+			ib.FailedRequests++
+		}
+		ib.Timeline = append(ib.Timeline, entry)
+	default:
+		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
+		})
+	}
+}
+
+func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
+	var p struct {
+		Plugin  string          `json:"plugin"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(e.Data, &p) != nil || p.Plugin != pluginConsole {
+		return
+	}
+	var c struct {
+		Level   string   `json:"level"`
+		Payload []string `json:"payload"`
+	}
+	json.Unmarshal(p.Payload, &c)
+	level := truncate(c.Level, 16)
+	if level == "" {
+		level = "log"
+	}
+	if level == "error" || level == "assert" {
+		ib.ConsoleErrors++
+	}
+	ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+		Ts: e.Timestamp, Kind: playhead.KindConsole, Level: level,
+		Label: truncate(firstLine(strings.Join(c.Payload, " ")), maxLabel), Detail: boundedDetail(p.Payload),
+	})
+}
+
+// boundedDetail keeps a payload for the index unless it is too large to be
+// worth indexing; the full payload stays in the stored chunk.
+func boundedDetail(payload json.RawMessage) json.RawMessage {
+	if len(payload) == 0 {
+		return nil
+	}
+	if len(payload) > maxDetail {
+		return json.RawMessage(`{"truncated":true}`)
+	}
+	return payload
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,327 @@
+package ingest_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/objects/file"
+	"github.com/playhead/playhead/sqlite"
+	"github.com/playhead/playhead/testdata"
+)
+
+var now = time.UnixMilli(1795807228200).Add(time.Hour) // an hour after real60 starts
+
+func gz(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(data)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func batch(events string) []byte {
+	return []byte(`{"v":1,"sid":"abcdefgh12345678","seq":0,"events":[` + events + `]}`)
+}
+
+const okEvent = `{"type":3,"timestamp":1795807228300,"data":{"source":1,"positions":[]}}`
+
+func TestParseBatchRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		code     string
+		contains string
+	}{
+		{"not json", `{"v":1,`, playhead.EINVALID, "not a JSON batch"},
+		{"json array", `[1,2]`, playhead.EINVALID, "not a JSON batch"},
+		{"invalid utf8", "{\"v\":1,\"sid\":\"\xff\xfe\"}", playhead.EINVALID, "UTF-8"},
+		{"wrong version", `{"v":2,"sid":"abcdefgh12345678","seq":0,"events":[` + okEvent + `]}`, playhead.EINVALID, "protocol version 2"},
+		{"short sid", `{"v":1,"sid":"abc","seq":0,"events":[` + okEvent + `]}`, playhead.EINVALID, "sid: must be 8 to 64"},
+		{"sid with slash", `{"v":1,"sid":"../../etc/passwd","seq":0,"events":[` + okEvent + `]}`, playhead.EINVALID, "sid:"},
+		{"missing seq", `{"v":1,"sid":"abcdefgh12345678","events":[` + okEvent + `]}`, playhead.EINVALID, "seq: missing"},
+		{"negative seq", `{"v":1,"sid":"abcdefgh12345678","seq":-1,"events":[` + okEvent + `]}`, playhead.EINVALID, "seq: -1"},
+		{"no events", `{"v":1,"sid":"abcdefgh12345678","seq":0,"events":[]}`, playhead.EINVALID, "events: empty"},
+		{"event not object", string(batch(`42`)), playhead.EINVALID, "events[0]: not an rrweb event"},
+		{"missing type", string(batch(`{"timestamp":1795807228300,"data":{}}`)), playhead.EINVALID, "events[0].type: missing"},
+		{"bad type", string(batch(`{"type":9,"timestamp":1795807228300,"data":{}}`)), playhead.EINVALID, "events[0].type: 9"},
+		{"missing timestamp", string(batch(`{"type":3,"data":{}}`)), playhead.EINVALID, "events[0].timestamp: missing"},
+		{"fractional timestamp", string(batch(`{"type":3,"timestamp":1.5,"data":{}}`)), playhead.EINVALID, "not whole milliseconds"},
+		{"far future", string(batch(`{"type":3,"timestamp":1895807228300,"data":{}}`)), playhead.EINVALID, "before or"},
+		{"far past", string(batch(`{"type":3,"timestamp":1000,"data":{}}`)), playhead.EINVALID, "before or"},
+		{"data not object", string(batch(okEvent + `,{"type":3,"timestamp":1795807228300,"data":"x"}`)), playhead.EINVALID, "events[1].data"},
+		{"huge event", string(batch(`{"type":5,"timestamp":1795807228300,"data":{"tag":"x","payload":"` + strings.Repeat("a", 2000) + `"}}`)), playhead.ETOOLARGE, "limit of 1000 for one event"},
+		{"too many events", string(batch(strings.Repeat(okEvent+",", 10) + okEvent)), playhead.ETOOLARGE, "limit of 10 a batch"},
+	}
+	lim := ingest.DefaultLimits
+	lim.MaxEventBytes = 1000
+	lim.MaxEvents = 10
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ingest.ParseBatch([]byte(tt.body), lim, now)
+			if got := playhead.ErrorCode(err); got != tt.code {
+				t.Fatalf("code = %q (%v), want %q", got, err, tt.code)
+			}
+			if msg := playhead.ErrorMessage(err); !strings.Contains(msg, tt.contains) {
+				t.Fatalf("message = %q, want it to contain %q", msg, tt.contains)
+			}
+		})
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	lim := ingest.DefaultLimits
+	lim.MaxBodyBytes = 1 << 10
+	lim.MaxDecodedBytes = 64 << 10
+	plain := batch(okEvent)
+
+	got, err := ingest.ReadBody(bytes.NewReader(plain), false, lim)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("plain: %q, %v", got, err)
+	}
+	got, err = ingest.ReadBody(bytes.NewReader(gz(t, plain)), false, lim)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("gzip sniffed: %q, %v", got, err)
+	}
+	if _, err := ingest.ReadBody(bytes.NewReader(plain), true, lim); playhead.ErrorCode(err) != playhead.EINVALID {
+		t.Fatalf("Content-Encoding gzip on a plain body: err = %v, want EINVALID", err)
+	}
+	if _, err := ingest.ReadBody(bytes.NewReader(make([]byte, 2<<10)), false, lim); playhead.ErrorCode(err) != playhead.ETOOLARGE {
+		t.Fatalf("oversized body: err = %v, want ETOOLARGE", err)
+	}
+	// A gzip bomb: 100 MiB of zeros compress to ~100 KB; with a small
+	// compressed limit it must be refused after reading at most the limits.
+	lim.MaxBodyBytes = 1 << 20
+	bomb := gz(t, make([]byte, 100<<20))
+	r := &countingReader{r: bytes.NewReader(bomb)}
+	_, err = ingest.ReadBody(r, false, lim)
+	if playhead.ErrorCode(err) != playhead.ETOOLARGE || !strings.Contains(err.Error(), "decompressed") {
+		t.Fatalf("gzip bomb: err = %v, want ETOOLARGE naming the decompressed limit", err)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func newIngester(t testing.TB) (*ingest.Ingester, *sqlite.DB, *playhead.Project) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	objects, err := file.New(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &playhead.Project{Name: "Test", IngestKey: "phk_test"}
+	if err := db.CreateProject(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &ingest.Ingester{Objects: objects, Index: db, Logger: logger}, db, p
+}
+
+func TestIngestRealSession(t *testing.T) {
+	events, err := testdata.Real60()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events = events[:2000]
+	in, db, p := newIngester(t)
+	bodies := testdata.Batches(events, "real60session", 5000)
+	for i, body := range bodies {
+		b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		res, err := in.Ingest(t.Context(), p, b, "TestAgent/1.0")
+		if err != nil || res.Duplicate {
+			t.Fatalf("batch %d: %+v, %v", i, res, err)
+		}
+	}
+	// The same batch again is stored once.
+	b, _ := ingest.ParseBatch(bodies[3], ingest.DefaultLimits, now)
+	if res, err := in.Ingest(t.Context(), p, b, "TestAgent/1.0"); err != nil || !res.Duplicate {
+		t.Fatalf("resent batch: %+v, %v; want duplicate", res, err)
+	}
+
+	s, err := db.Session(t.Context(), p.ID, "real60session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clicks := 0
+	for _, e := range events {
+		if bytes.Contains(e.Raw, []byte(`"source":2,"type":2,`)) {
+			clicks++
+		}
+	}
+	if s.Events != len(events) || s.Batches != len(bodies) || s.UserAgent != "TestAgent/1.0" {
+		t.Errorf("session = %+v, want %d events in %d batches", s, len(events), len(bodies))
+	}
+	if s.StartedAt != events[0].Timestamp || s.EndedAt != events[len(events)-1].Timestamp {
+		t.Errorf("session spans %d..%d, want %d..%d", s.StartedAt, s.EndedAt, events[0].Timestamp, events[len(events)-1].Timestamp)
+	}
+	if s.Clicks != clicks || clicks == 0 {
+		t.Errorf("clicks = %d, want %d", s.Clicks, clicks)
+	}
+	if len(s.Pages) != 1 || !strings.HasPrefix(s.Pages[0], "http") {
+		t.Errorf("pages = %v, want the recorded page", s.Pages)
+	}
+	refs, err := db.Batches(t.Context(), p.ID, "real60session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refs[0].KeyframeTs == nil || *refs[0].KeyframeTs != events[2].Timestamp {
+		t.Errorf("first batch keyframe = %v, want the Meta event's timestamp %d", refs[0].KeyframeTs, events[2].Timestamp)
+	}
+	for _, r := range refs[1:] {
+		if r.KeyframeTs != nil {
+			t.Errorf("batch %d has a keyframe; the recording has only one", r.Seq)
+		}
+	}
+	tl, err := db.Timeline(t.Context(), p.ID, "real60session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, e := range tl {
+		kinds[e.Kind]++
+	}
+	if kinds[playhead.KindClick] != clicks || kinds[playhead.KindConsole] == 0 || kinds[playhead.KindNavigation] != 1 {
+		t.Errorf("timeline kinds = %v", kinds)
+	}
+}
+
+func TestExtractSDKEvents(t *testing.T) {
+	in, db, p := newIngester(t)
+	body := batch(strings.Join([]string{
+		`{"type":4,"timestamp":1795807228300,"data":{"href":"http://shop/","width":800,"height":600}}`,
+		`{"type":2,"timestamp":1795807228301,"data":{"node":{},"initialOffset":{"top":0,"left":0}}}`,
+		`{"type":5,"timestamp":1795807229000,"data":{"tag":"playhead.navigation","payload":{"url":"http://shop/checkout","kind":"push"}}}`,
+		`{"type":5,"timestamp":1795807230000,"data":{"tag":"playhead.error","payload":{"kind":"error","message":"TypeError: x is undefined\nmore","stack":"at f"}}}`,
+		`{"type":5,"timestamp":1795807231500,"data":{"tag":"playhead.network","payload":{"type":"fetch","method":"post","url":"http://shop/api/checkout","status":500,"start":1795807231000,"duration":500}}}`,
+		`{"type":5,"timestamp":1795807232000,"data":{"tag":"playhead.network","payload":{"type":"fetch","method":"GET","url":"http://shop/api/products","status":200,"start":1795807231900,"duration":100}}}`,
+		`{"type":6,"timestamp":1795807233000,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"Checkout failed\"","500"],"trace":[]}}}`,
+		`{"type":5,"timestamp":1795807234000,"data":{"tag":"signup","payload":{"plan":"pro"}}}`,
+	}, ","))
+	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Ingest(t.Context(), p, b, ""); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := db.Session(t.Context(), p.ID, "abcdefgh12345678")
+	if s.Errors != 1 || s.FailedRequests != 1 || s.ConsoleErrors != 1 || fmt.Sprint(s.Pages) != "[http://shop/ http://shop/checkout]" {
+		t.Errorf("session = %+v", s)
+	}
+	tl, _ := db.Timeline(t.Context(), p.ID, "abcdefgh12345678")
+	var got []string
+	for _, e := range tl {
+		got = append(got, fmt.Sprintf("%d %s %s %s", e.Ts-1795807228000, e.Kind, e.Level, e.Label))
+	}
+	want := []string{
+		"300 navigation  http://shop/",
+		"1000 navigation  http://shop/checkout",
+		"2000 error error TypeError: x is undefined",
+		"3000 request error POST http://shop/api/checkout",
+		"3900 request  GET http://shop/api/products",
+		"5000 console error \"Checkout failed\" 500",
+		"6000 custom  signup",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func FuzzParseBatch(f *testing.F) {
+	f.Add(batch(okEvent))
+	f.Add(batch(`{"type":4,"timestamp":1795807228300,"data":{"href":"x"}},{"type":2,"timestamp":1795807228300,"data":{}}`))
+	f.Add(batch(`{"type":5,"timestamp":1795807228300,"data":{"tag":"playhead.network","payload":{"status":"x"}}}`))
+	f.Add([]byte(`{"v":1}`))
+	in, _, p := newIngester(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+		if err != nil {
+			if playhead.ErrorCode(err) == playhead.EINTERNAL {
+				t.Fatalf("ParseBatch returned an internal error: %v", err)
+			}
+			return
+		}
+		if _, err := in.Ingest(t.Context(), p, b, ""); err != nil {
+			t.Fatalf("valid batch failed to store: %v", err)
+		}
+	})
+}
+
+func BenchmarkIngest(b *testing.B) {
+	events, err := testdata.Real60()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bodies := testdata.Batches(events, "bench0000session", 5000)
+	var gzBodies [][]byte
+	total := 0
+	for _, body := range bodies {
+		g := gz(b, body)
+		gzBodies = append(gzBodies, g)
+		total += len(g)
+	}
+	avg := float64(total) / float64(len(gzBodies))
+
+	// Baseline: receive the same compressed bytes and write + fsync each to
+	// the same disk, doing nothing else.
+	b.Run("raw-write-fsync", func(b *testing.B) {
+		dir := b.TempDir()
+		for i := 0; b.Loop(); i++ {
+			f, err := os.Create(filepath.Join(dir, fmt.Sprint(i)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			f.Write(gzBodies[i%len(gzBodies)])
+			f.Sync()
+			f.Close()
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
+		b.ReportMetric(avg*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
+	})
+	b.Run("ingest", func(b *testing.B) {
+		in, _, p := newIngester(b)
+		for i := 0; b.Loop(); i++ {
+			body, err := ingest.ReadBody(bytes.NewReader(gzBodies[i%len(gzBodies)]), false, ingest.DefaultLimits)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch.SessionID = fmt.Sprintf("bench%011d", i/len(gzBodies))
+			if _, err := in.Ingest(b.Context(), p, batch, "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
+		b.ReportMetric(avg*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
+	})
+}

@@ -1,0 +1,150 @@
+// Package playhead holds Playhead's domain: sessions, batches, timeline
+// entries, the error codes every layer speaks, and the two storage interfaces
+// (ObjectStore for event chunks, SessionIndex for metadata) that the embedded
+// (SQLite, local directory) and scale-out (PostgreSQL, S3) backends implement.
+package playhead
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ErrObjectNotFound is returned by ObjectStore.Get for a key that holds nothing.
+var ErrObjectNotFound = errors.New("object not found")
+
+// ObjectStore keeps immutable blobs (event chunks) by key. Put must be durable
+// when it returns: a crash after Put loses nothing.
+type ObjectStore interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Project is a recorded application; its IngestKey lets SDKs write (only).
+type Project struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	IngestKey string    `json:"ingestKey"`
+	CreatedAt time.Time `json:"-"`
+}
+
+// User is an account that may log in to the dashboard.
+type User struct {
+	ID           int64  `json:"-"`
+	Username     string `json:"username"`
+	PasswordHash string `json:"-"`
+}
+
+// Session is the indexed summary of one recorded browser session.
+type Session struct {
+	ProjectID      int64    `json:"-"`
+	ID             string   `json:"id"`
+	StartedAt      int64    `json:"startedAt"`
+	EndedAt        int64    `json:"endedAt"`
+	DurationMs     int64    `json:"durationMs"`
+	UserAgent      string   `json:"userAgent"`
+	FirstURL       string   `json:"firstUrl"`
+	Pages          []string `json:"pages"`
+	Clicks         int      `json:"clicks"`
+	Errors         int      `json:"errors"`
+	ConsoleErrors  int      `json:"consoleErrors"`
+	FailedRequests int      `json:"failedRequests"`
+	Events         int      `json:"events"`
+	Bytes          int64    `json:"bytes"`
+	Batches        int      `json:"batches"`
+}
+
+// BatchRef is one stored batch as the player's manifest lists it.
+// KeyframeTs is the timestamp of the first keyframe (Meta + FullSnapshot) in
+// the batch, if it holds one: playback can start there.
+type BatchRef struct {
+	Seq        int    `json:"seq"`
+	FirstTs    int64  `json:"firstTs"`
+	LastTs     int64  `json:"lastTs"`
+	KeyframeTs *int64 `json:"keyframeTs"`
+	Events     int    `json:"events"`
+	Bytes      int    `json:"bytes"`
+	ObjectKey  string `json:"-"`
+}
+
+// Timeline entry kinds.
+const (
+	KindNavigation = "navigation"
+	KindClick      = "click"
+	KindError      = "error"
+	KindConsole    = "console"
+	KindRequest    = "request"
+	KindCustom     = "custom"
+)
+
+// TimelineEntry is an indexed moment of a session: a navigation, a click, an
+// error, a console message, a request or a custom event.
+type TimelineEntry struct {
+	Ts     int64           `json:"ts"`
+	Kind   string          `json:"kind"`
+	Level  string          `json:"level,omitempty"`
+	Label  string          `json:"label"`
+	Detail json.RawMessage `json:"detail,omitempty"`
+}
+
+// IndexedBatch is what ingest hands to the index for one stored batch: the
+// batch's manifest entry, its timeline entries and the session-level facts it
+// contributes.
+type IndexedBatch struct {
+	ProjectID int64
+	SessionID string
+	Ref       BatchRef
+	UserAgent string
+	// Pages are the URLs the batch shows the user on, in order.
+	Pages          []string
+	Timeline       []TimelineEntry
+	Clicks         int
+	Errors         int
+	ConsoleErrors  int
+	FailedRequests int
+}
+
+// SessionFilter selects sessions for a list, newest first.
+type SessionFilter struct {
+	ProjectID int64
+	// Before, when set, is a cursor returned by a previous page.
+	Before string
+	Limit  int
+}
+
+// SessionIndex keeps the searchable metadata of sessions: their summaries,
+// their batch manifests and their timelines.
+type SessionIndex interface {
+	// AddBatch indexes one batch whose chunk is already stored. It reports
+	// false, and changes nothing, when (session, seq) was indexed before.
+	AddBatch(ctx context.Context, b *IndexedBatch) (added bool, err error)
+	// HasBatch reports whether (session, seq) is indexed.
+	HasBatch(ctx context.Context, projectID int64, sessionID string, seq int) (bool, error)
+	// Session returns one session or an ENOTFOUND error.
+	Session(ctx context.Context, projectID int64, id string) (*Session, error)
+	// Sessions returns a page of sessions and the cursor of the next page.
+	Sessions(ctx context.Context, f SessionFilter) (list []*Session, next string, err error)
+	// Batches returns the manifest of a session's batches by sequence number.
+	Batches(ctx context.Context, projectID int64, sessionID string) ([]BatchRef, error)
+	// Timeline returns a session's timeline entries by time.
+	Timeline(ctx context.Context, projectID int64, sessionID string) ([]TimelineEntry, error)
+}
+
+// AccountStore keeps projects, dashboard users and their logins.
+type AccountStore interface {
+	CreateProject(ctx context.Context, p *Project) error
+	Projects(ctx context.Context) ([]*Project, error)
+	ProjectByKey(ctx context.Context, ingestKey string) (*Project, error)
+
+	CreateUser(ctx context.Context, u *User) error
+	UserByName(ctx context.Context, username string) (*User, error)
+	CountUsers(ctx context.Context) (int, error)
+
+	// CreateLogin stores a login token's hash for a user until expires.
+	CreateLogin(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+	LoginUser(ctx context.Context, tokenHash string, now time.Time) (*User, error)
+	DeleteLogin(ctx context.Context, tokenHash string) error
+}

@@ -1,0 +1,483 @@
+// Package sqlite implements Playhead's index (playhead.SessionIndex and
+// playhead.AccountStore) on an embedded SQLite database, through the pure-Go
+// modernc.org/sqlite driver so the binary needs no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/playhead/playhead"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+var (
+	_ playhead.SessionIndex = (*DB)(nil)
+	_ playhead.AccountStore = (*DB)(nil)
+)
+
+// DB is an open Playhead index. Writes go through one connection (SQLite has
+// one writer at a time anyway); reads use a pool that WAL mode lets run beside
+// the writer.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) {
+	// synchronous(FULL) makes every commit durable before it returns: an
+	// acknowledged batch survives power loss, not only a process crash.
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	db := &DB{write: w, read: r}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// migrations are applied in order; PRAGMA user_version counts those done.
+var migrations = []string{`
+CREATE TABLE projects (
+	id          INTEGER PRIMARY KEY,
+	name        TEXT NOT NULL,
+	ingest_key  TEXT NOT NULL UNIQUE,
+	created_at  INTEGER NOT NULL
+);
+CREATE TABLE users (
+	id            INTEGER PRIMARY KEY,
+	username      TEXT NOT NULL UNIQUE,
+	password_hash TEXT NOT NULL
+);
+CREATE TABLE logins (
+	token_hash  TEXT PRIMARY KEY,
+	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	expires_at  INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+	project_id      INTEGER NOT NULL REFERENCES projects(id),
+	id              TEXT NOT NULL,
+	started_at      INTEGER NOT NULL,
+	ended_at        INTEGER NOT NULL,
+	user_agent      TEXT NOT NULL DEFAULT '',
+	clicks          INTEGER NOT NULL DEFAULT 0,
+	errors          INTEGER NOT NULL DEFAULT 0,
+	console_errors  INTEGER NOT NULL DEFAULT 0,
+	failed_requests INTEGER NOT NULL DEFAULT 0,
+	events          INTEGER NOT NULL DEFAULT 0,
+	bytes           INTEGER NOT NULL DEFAULT 0,
+	batches         INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (project_id, id)
+);
+CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC);
+CREATE TABLE session_pages (
+	project_id  INTEGER NOT NULL,
+	session_id  TEXT NOT NULL,
+	url         TEXT NOT NULL,
+	first_ts    INTEGER NOT NULL,
+	PRIMARY KEY (project_id, session_id, url)
+);
+CREATE TABLE batches (
+	project_id   INTEGER NOT NULL,
+	session_id   TEXT NOT NULL,
+	seq          INTEGER NOT NULL,
+	first_ts     INTEGER NOT NULL,
+	last_ts      INTEGER NOT NULL,
+	keyframe_ts  INTEGER,
+	events       INTEGER NOT NULL,
+	bytes        INTEGER NOT NULL,
+	object_key   TEXT NOT NULL,
+	PRIMARY KEY (project_id, session_id, seq)
+);
+CREATE TABLE timeline (
+	project_id  INTEGER NOT NULL,
+	session_id  TEXT NOT NULL,
+	ts          INTEGER NOT NULL,
+	kind        TEXT NOT NULL,
+	level       TEXT NOT NULL DEFAULT '',
+	label       TEXT NOT NULL,
+	detail      TEXT
+);
+CREATE INDEX timeline_by_session ON timeline (project_id, session_id, ts);
+`}
+
+func (db *DB) migrate(ctx context.Context) error {
+	var version int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// AddBatch indexes one stored batch and folds it into its session's summary,
+// all in one transaction.
+func (db *DB) AddBatch(ctx context.Context, b *playhead.IndexedBatch) (added bool, err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("index batch: %w", err)
+	}
+	defer func() {
+		if err != nil || !added {
+			tx.Rollback()
+		}
+	}()
+	r := b.Ref
+	res, err := tx.ExecContext(ctx, `INSERT INTO batches
+		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		b.ProjectID, b.SessionID, r.Seq, r.FirstTs, r.LastTs, r.KeyframeTs, r.Events, r.Bytes, r.ObjectKey)
+	if err != nil {
+		return false, fmt.Errorf("index batch: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sessions
+		(project_id, id, started_at, ended_at, user_agent, clicks, errors, console_errors, failed_requests, events, bytes, batches)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT (project_id, id) DO UPDATE SET
+			started_at = min(started_at, excluded.started_at),
+			ended_at = max(ended_at, excluded.ended_at),
+			user_agent = CASE WHEN user_agent = '' THEN excluded.user_agent ELSE user_agent END,
+			clicks = clicks + excluded.clicks,
+			errors = errors + excluded.errors,
+			console_errors = console_errors + excluded.console_errors,
+			failed_requests = failed_requests + excluded.failed_requests,
+			events = events + excluded.events,
+			bytes = bytes + excluded.bytes,
+			batches = batches + 1`,
+		b.ProjectID, b.SessionID, r.FirstTs, r.LastTs, b.UserAgent, b.Clicks, b.Errors, b.ConsoleErrors, b.FailedRequests, r.Events, r.Bytes)
+	if err != nil {
+		return false, fmt.Errorf("index session: %w", err)
+	}
+	for i, u := range b.Pages {
+		_, err = tx.ExecContext(ctx, `INSERT INTO session_pages (project_id, session_id, url, first_ts)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)`,
+			b.ProjectID, b.SessionID, u, r.FirstTs+int64(i))
+		if err != nil {
+			return false, fmt.Errorf("index pages: %w", err)
+		}
+	}
+	if len(b.Timeline) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO timeline
+			(project_id, session_id, ts, kind, level, label, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return false, fmt.Errorf("index timeline: %w", err)
+		}
+		defer stmt.Close()
+		for _, e := range b.Timeline {
+			var detail any
+			if len(e.Detail) > 0 {
+				detail = string(e.Detail)
+			}
+			if _, err := stmt.ExecContext(ctx, b.ProjectID, b.SessionID, e.Ts, e.Kind, e.Level, e.Label, detail); err != nil {
+				return false, fmt.Errorf("index timeline: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("index batch: commit: %w", err)
+	}
+	return true, nil
+}
+
+// HasBatch reports whether (session, seq) is indexed.
+func (db *DB) HasBatch(ctx context.Context, projectID int64, sessionID string, seq int) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM batches WHERE project_id = ? AND session_id = ? AND seq = ?`,
+		projectID, sessionID, seq).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up batch: %w", err)
+	}
+	return true, nil
+}
+
+const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.clicks, s.errors, s.console_errors,
+	s.failed_requests, s.events, s.bytes, s.batches,
+	(SELECT coalesce(json_group_array(url), '[]') FROM
+		(SELECT url FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id ORDER BY first_ts, url))`
+
+func scanSession(projectID int64, row interface{ Scan(...any) error }) (*playhead.Session, error) {
+	s := &playhead.Session{ProjectID: projectID}
+	var pages string
+	if err := row.Scan(&s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.Clicks, &s.Errors, &s.ConsoleErrors,
+		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &pages); err != nil {
+		return nil, err
+	}
+	s.DurationMs = s.EndedAt - s.StartedAt
+	s.Pages = decodeStrings(pages)
+	if len(s.Pages) > 0 {
+		s.FirstURL = s.Pages[0]
+	}
+	return s, nil
+}
+
+// Session returns one session or an ENOTFOUND error.
+func (db *DB) Session(ctx context.Context, projectID int64, id string) (*playhead.Session, error) {
+	row := db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE s.project_id = ? AND s.id = ?`, projectID, id)
+	s, err := scanSession(projectID, row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	return s, nil
+}
+
+// Sessions returns a page of sessions, newest first. The cursor is
+// "startedAt:id" of the last session of the previous page.
+func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhead.Session, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	where, args := "s.project_id = ?", []any{f.ProjectID}
+	if f.Before != "" {
+		ts, id, ok := strings.Cut(f.Before, ":")
+		n, err := strconv.ParseInt(ts, 10, 64)
+		if !ok || err != nil {
+			return nil, "", playhead.Errorf(playhead.EINVALID, "cursor %q is not one this server returned", f.Before)
+		}
+		where += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))"
+		args = append(args, n, n, id)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
+		` ORDER BY s.started_at DESC, s.id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var list []*playhead.Session
+	for rows.Next() {
+		s, err := scanSession(f.ProjectID, rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions: %w", err)
+		}
+		list = append(list, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list sessions: %w", err)
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		next = fmt.Sprintf("%d:%s", last.StartedAt, last.ID)
+	}
+	return list, next, nil
+}
+
+// Batches returns a session's batch manifest in sequence order.
+func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([]playhead.BatchRef, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key
+		FROM batches WHERE project_id = ? AND session_id = ? ORDER BY seq`, projectID, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	defer rows.Close()
+	var refs []playhead.BatchRef
+	for rows.Next() {
+		var r playhead.BatchRef
+		if err := rows.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey); err != nil {
+			return nil, fmt.Errorf("list batches: %w", err)
+		}
+		refs = append(refs, r)
+	}
+	return refs, rows.Err()
+}
+
+// Timeline returns a session's timeline entries by time.
+func (db *DB) Timeline(ctx context.Context, projectID int64, sessionID string) ([]playhead.TimelineEntry, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT ts, kind, level, label, detail FROM timeline
+		WHERE project_id = ? AND session_id = ? ORDER BY ts, rowid`, projectID, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("read timeline: %w", err)
+	}
+	defer rows.Close()
+	list := []playhead.TimelineEntry{}
+	for rows.Next() {
+		var e playhead.TimelineEntry
+		var detail sql.NullString
+		if err := rows.Scan(&e.Ts, &e.Kind, &e.Level, &e.Label, &detail); err != nil {
+			return nil, fmt.Errorf("read timeline: %w", err)
+		}
+		if detail.Valid {
+			e.Detail = []byte(detail.String)
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// CreateProject stores p and sets its ID.
+func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = time.Now()
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO projects (name, ingest_key, created_at) VALUES (?, ?, ?)`,
+		p.Name, p.IngestKey, p.CreatedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	p.ID, err = res.LastInsertId()
+	return err
+}
+
+// Projects returns every project, oldest first.
+func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, ingest_key, created_at FROM projects ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	defer rows.Close()
+	var list []*playhead.Project
+	for rows.Next() {
+		p := &playhead.Project{}
+		var created int64
+		if err := rows.Scan(&p.ID, &p.Name, &p.IngestKey, &created); err != nil {
+			return nil, fmt.Errorf("list projects: %w", err)
+		}
+		p.CreatedAt = time.UnixMilli(created)
+		list = append(list, p)
+	}
+	return list, rows.Err()
+}
+
+// ProjectByKey returns the project whose ingest key is key, or EUNAUTHORIZED.
+func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, error) {
+	p := &playhead.Project{}
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, ingest_key, created_at FROM projects WHERE ingest_key = ?`, key).
+		Scan(&p.ID, &p.Name, &p.IngestKey, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "unknown ingest key")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up ingest key: %w", err)
+	}
+	p.CreatedAt = time.UnixMilli(created)
+	return p, nil
+}
+
+// CreateUser stores u and sets its ID.
+func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
+	res, err := db.write.ExecContext(ctx, `INSERT INTO users (username, password_hash) VALUES (?, ?)`, u.Username, u.PasswordHash)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	u.ID, err = res.LastInsertId()
+	return err
+}
+
+// UserByName returns the user called username, or ENOTFOUND.
+func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
+	u := &playhead.User{}
+	err := db.read.QueryRowContext(ctx, `SELECT id, username, password_hash FROM users WHERE username = ?`, username).
+		Scan(&u.ID, &u.Username, &u.PasswordHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up user: %w", err)
+	}
+	return u, nil
+}
+
+// CountUsers returns how many users exist.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// CreateLogin stores a login token's hash for a user until expires.
+func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, expires time.Time) error {
+	_, err := db.write.ExecContext(ctx, `INSERT INTO logins (token_hash, user_id, expires_at) VALUES (?, ?, ?)`,
+		tokenHash, userID, expires.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("create login: %w", err)
+	}
+	return nil
+}
+
+// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
+	u := &playhead.User{}
+	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ?`, tokenHash, now.UnixMilli()).
+		Scan(&u.ID, &u.Username, &u.PasswordHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up login: %w", err)
+	}
+	return u, nil
+}
+
+// DeleteLogin ends a login.
+func (db *DB) DeleteLogin(ctx context.Context, tokenHash string) error {
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM logins WHERE token_hash = ?`, tokenHash); err != nil {
+		return fmt.Errorf("delete login: %w", err)
+	}
+	return nil
+}
+
+func decodeStrings(s string) []string {
+	list := []string{}
+	json.Unmarshal([]byte(s), &list)
+	return list
+}
