@@ -1,0 +1,173 @@
+// Package app wires storage, ingest and the HTTP server into a running
+// Playhead. cmd/playhead parses flags into its Config; tests (the end-to-end
+// ones included) start a whole Playhead in-process with it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/demo"
+	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/objects/file"
+	sdk "github.com/playhead/playhead/sdk/browser"
+	"github.com/playhead/playhead/server"
+	"github.com/playhead/playhead/sqlite"
+	"github.com/playhead/playhead/web"
+)
+
+// Main is a running Playhead: Run opens storage and starts serving, Close
+// stops. Tests run it in-process on 127.0.0.1:0 with a temporary data dir.
+type Main struct {
+	Config Config
+	// Stderr receives the first-start notice (the generated admin password).
+	Stderr io.Writer
+	Logger *slog.Logger
+
+	Project *playhead.Project
+	DB      *sqlite.DB
+	Server  *server.Server
+}
+
+// Run opens the data directory, creates the first project and admin account
+// when there are none, and starts the HTTP server.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Stderr == nil {
+		m.Stderr = os.Stderr
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	m.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(m.Config.DataDir, "index.db"))
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	objects, err := file.New(filepath.Join(m.Config.DataDir, "objects"))
+	if err != nil {
+		return err
+	}
+	if err := m.bootstrap(ctx); err != nil {
+		return err
+	}
+
+	m.Server = &server.Server{
+		Index:    db,
+		Accounts: db,
+		Objects:  objects,
+		Ingester: &ingest.Ingester{Objects: objects, Index: db, Logger: m.Logger},
+		Limits:   ingest.DefaultLimits,
+		Logger:   m.Logger,
+		Web:      web.Dist(),
+		SDK:      sdk.IIFE,
+		Now:      time.Now,
+	}
+	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
+	if demoOn {
+		m.Server.Demo = demo.Handler(fmt.Sprintf(`<script src="/sdk.js" data-project-key="%s"></script>`, m.Project.IngestKey))
+	}
+	if err := m.Server.Start(m.Config.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	url := m.URL()
+	m.Logger.Info("playhead is serving", "dashboard", url+"/", "data", m.Config.DataDir, "ingest_key", m.Project.IngestKey)
+	if demoOn {
+		m.Logger.Info("demo shop is on", "url", url+"/demo/")
+	}
+	return nil
+}
+
+// URL returns the server's base URL, e.g. http://127.0.0.1:8080.
+func (m *Main) URL() string {
+	return "http://" + m.Server.Addr().String()
+}
+
+// Close stops the server, waiting for in-flight requests until ctx ends, and
+// closes storage.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	if m.Server != nil {
+		errs = append(errs, m.Server.Close(ctx))
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// bootstrap creates the first project and the admin account on first start.
+func (m *Main) bootstrap(ctx context.Context) error {
+	projects, err := m.DB.Projects(ctx)
+	if err != nil {
+		return err
+	}
+	if len(projects) == 0 {
+		p := &playhead.Project{Name: "Default", IngestKey: "phk_" + randomToken(20)}
+		if err := m.DB.CreateProject(ctx, p); err != nil {
+			return err
+		}
+		m.Logger.Info("created the first project", "name", p.Name)
+		projects = append(projects, p)
+	}
+	m.Project = projects[0]
+
+	n, err := m.DB.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password, generated := m.Config.AdminPassword, false
+	if password == "" {
+		password, generated = randomToken(16), true
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("hash admin password: %w", err)
+	}
+	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: string(hash)}); err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(m.Stderr, "\n  Created the admin account.\n    username: admin\n    password: %s\n  It is shown only this once; set PLAYHEAD_ADMIN_PASSWORD on first start to choose it.\n\n", password)
+	} else {
+		m.Logger.Info("created the admin account with the configured password", "username", "admin")
+	}
+	return nil
+}
+
+// randomToken returns n random bytes as lower-case base32 without padding.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Config is the server's configuration. Every field has a flag, and a
+// PLAYHEAD_* environment variable that is read when the flag is not given.
+type Config struct {
+	Addr          string
+	DataDir       string
+	Demo          string // "auto" (on when listening on loopback), "true" or "false"
+	AdminPassword string
+	LogLevel      string
+}
+
+// RegisterFlags defines the serve flags on fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (PLAYHEAD_ADDR)")
+	fs.StringVar(&c.DataDir, "data", "./playhead-data", "directory for the index, recordings and keys (PLAYHEAD_DATA)")
+	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
+	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin account created on first start; generated and printed when empty (PLAYHEAD_ADMIN_PASSWORD)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
+}
+
+// ApplyEnv fills every flag not set on the command line from its PLAYHEAD_*
+// environment variable (the flag name upper-cased, '-' as '_').
+func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		name := "PLAYHEAD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	switch c.Demo {
+	case "auto", "true", "false":
+	default:
+		if b, e := strconv.ParseBool(c.Demo); e == nil {
+			c.Demo = strconv.FormatBool(b)
+		} else {
+			return fmt.Errorf("-demo: %q is not true, false or auto", c.Demo)
+		}
+	}
+	return nil
+}

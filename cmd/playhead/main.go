@@ -1,0 +1,68 @@
+// Command playhead runs Playhead: `playhead serve` starts the server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/playhead/playhead/app"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "playhead:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `Playhead: self-hosted session replay for developers.
+
+Usage:
+  playhead serve [flags]    run the server (playhead serve -h lists its flags)
+`
+
+func run(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(os.Stderr, usage)
+		return nil
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:])
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+func serve(args []string) error {
+	var c app.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.ApplyEnv(fs, os.Getenv); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &app.Main{Config: c, Stderr: os.Stderr}
+	if err := m.Run(ctx); err != nil {
+		m.Close(context.Background())
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return m.Close(shutdownCtx)
+}

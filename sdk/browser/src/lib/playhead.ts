@@ -1,0 +1,154 @@
+import { makeBatch } from './batch';
+import { createBuffer } from './buffer';
+import { whenDomReady } from './domReady';
+import { ingestAddress } from './endpoint';
+import { watchErrors } from './errors';
+import { watchNavigation } from './navigation';
+import { watchNetwork } from './network';
+import type { ResolvedOptions } from './options';
+import { watchPageLifecycle } from './pageLifecycle';
+import { createQueue } from './queue';
+import { EventType, startRecorder, type RecordedEvent, type Recorder } from './recorder';
+import { guard } from './safe';
+import { openSession } from './session';
+import { sessionSlot } from './storage';
+import { combine, type Teardown } from './teardown';
+import { every } from './timer';
+import { createTransport } from './transport';
+import { stripQuery } from './url';
+import { SDK_NAME } from './version';
+
+/** sessionStorage key of the tab's session: `{id, nextSeq, lastActivity}`. */
+export const STORAGE_KEY = 'playhead.session';
+
+/** Custom events raised before rrweb starts are kept (up to this many) and replayed. */
+const MAX_EARLY_EVENTS = 100;
+
+export interface Controller {
+  sessionId(): string;
+  flush(): Promise<void>;
+  stop(): void;
+}
+
+/** Wires recording, batching and sending together. */
+export function startPlayhead(options: ResolvedOptions): Controller {
+  const ingest = ingestAddress(options.endpoint, options.projectKey);
+  // taken before fetch is patched, so our own requests are never recorded
+  const nativeFetch = typeof fetch === 'function' ? fetch.bind(window) : undefined;
+  const session = openSession(sessionSlot(STORAGE_KEY), options.sessionTimeoutMs, Date.now());
+  const queue = createQueue(createTransport(ingest.url, nativeFetch));
+  const buffer = createBuffer();
+
+  let recorder: Recorder | undefined;
+  let stopped = false;
+  const early: Array<[string, unknown]> = [];
+  /** After a session rollover, until the new session's keyframe arrives. */
+  let awaitingKeyframe = false;
+  let held: RecordedEvent[] = [];
+
+  /** Cuts the buffered events into a batch of the current session and queues it. */
+  const cut = (): void => {
+    if (buffer.length === 0) return;
+    queue.push(makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take()));
+  };
+
+  const append = (event: RecordedEvent): void => {
+    if (buffer.add(event)) cut();
+  };
+
+  const finishRollover = guard(() => {
+    if (awaitingKeyframe) {
+      awaitingKeyframe = false;
+      recorder?.takeFullSnapshot();
+    }
+    const events = held;
+    held = [];
+    events.forEach(append);
+  });
+
+  const onEvent = (event: RecordedEvent): void => {
+    if (stopped) return;
+    const now = Date.now();
+    const isMeta = event.type === EventType.Meta;
+    if (awaitingKeyframe) {
+      if (!isMeta) {
+        // DOM changes are part of the coming keyframe; keep the rest for after it
+        if (event.type !== EventType.IncrementalSnapshot) held.push(event);
+        return;
+      }
+      awaitingKeyframe = false;
+    } else if (session.expired(now)) {
+      cut(); // the old session's last events
+      session.renew(now);
+      if (!isMeta) {
+        awaitingKeyframe = true;
+        if (event.type !== EventType.IncrementalSnapshot) held.push(event);
+        // not from inside rrweb's emit: take the new keyframe once it returns
+        Promise.resolve().then(finishRollover, () => {});
+        return;
+      }
+    }
+    session.touch(now);
+    // every keyframe (Meta + FullSnapshot) starts a new batch
+    if (isMeta) cut();
+    append(event);
+  };
+
+  const custom =
+    (tag: string) =>
+    (payload: unknown): void => {
+      if (stopped) return;
+      if (recorder) recorder.addCustomEvent(tag, payload);
+      else if (early.length < MAX_EARLY_EVENTS) early.push([tag, payload]);
+    };
+
+  const startRecording = (): void => {
+    if (stopped || recorder) return;
+    recorder = startRecorder({
+      maskAllInputs: options.maskAllInputs,
+      checkoutEveryNms: options.checkoutEveryNms,
+      emit: guard(onEvent),
+    });
+    if (recorder) for (const [tag, payload] of early.splice(0)) recorder.addCustomEvent(tag, payload);
+  };
+
+  const onHide = (): void => {
+    cut();
+    session.save();
+    // compression is async and may not finish: send plain JSON now
+    queue.sendNow();
+  };
+
+  const teardowns: Teardown[] = [];
+  const teardown = combine(teardowns);
+  try {
+    teardowns.push(
+      watchErrors(custom('playhead.error')),
+      watchNetwork(custom('playhead.network'), (url) => stripQuery(url) === ingest.base),
+      watchNavigation(custom('playhead.navigation')),
+      watchPageLifecycle(onHide, () => recorder?.takeFullSnapshot()),
+      every(options.flushIntervalMs, cut),
+      () => recorder?.stop(),
+    );
+    teardowns.push(whenDomReady(startRecording));
+  } catch (error) {
+    stopped = true;
+    teardown();
+    throw error;
+  }
+
+  return {
+    sessionId: () => session.id,
+    flush() {
+      cut();
+      return queue.drain();
+    },
+    stop() {
+      if (stopped) return;
+      cut();
+      session.save();
+      stopped = true;
+      teardown();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/** One string value kept for the life of the tab. */
+export interface Slot {
+  read(): string | null;
+  write(value: string): void;
+}
+
+/**
+ * A slot in sessionStorage (one per tab and origin) under `key`. Falls back
+ * to memory when sessionStorage is unavailable or throws (privacy modes,
+ * sandboxed frames, quota).
+ */
+export function sessionSlot(key: string): Slot {
+  let memory: string | null = null;
+  const storage = (): Storage | undefined => {
+    try {
+      return window.sessionStorage;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    read() {
+      try {
+        const value = storage()?.getItem(key);
+        if (value != null) return value;
+      } catch {
+        // use memory
+      }
+      return memory;
+    },
+    write(value) {
+      memory = value;
+      try {
+        storage()?.setItem(key, value);
+      } catch {
+        // memory keeps it
+      }
+    },
+  };
+}

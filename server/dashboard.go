@@ -1,0 +1,292 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/chunk"
+	"github.com/playhead/playhead/ingest"
+)
+
+const (
+	loginCookie   = "playhead_login"
+	loginLifetime = 7 * 24 * time.Hour
+)
+
+// dashboardCSP lets the dashboard and the replay iframe (which inherits it)
+// load from Playhead's own origin only: a replayed page can make no request
+// to the recorded site, and nothing recorded can run as script.
+const dashboardCSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
+	"font-src 'self' data:; frame-src 'self' blob: about:; script-src 'self'; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) dashboardHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", dashboardCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-cache")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handleApp serves the dashboard's single page for every dashboard route.
+func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
+	data, err := fs.ReadFile(s.Web, "index.html")
+	if err != nil {
+		http.Error(w, "dashboard is not built", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(data)
+}
+
+func (s *Server) handleSDK(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(s.SDK)
+}
+
+type userKey struct{}
+
+// authed lets a request through only with a valid login cookie.
+func (s *Server) authed(h apiFunc) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c, err := r.Cookie(loginCookie)
+		if err != nil || c.Value == "" {
+			return playhead.Errorf(playhead.EUNAUTHORIZED, "log in first")
+		}
+		u, err := s.Accounts.LoginUser(r.Context(), hashToken(c.Value), s.Now())
+		if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+			return playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
+		}
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "private, no-cache")
+		return h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	}
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func decodeJSON(r *http.Request, limit int64, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return playhead.Errorf(playhead.EINVALID, "read body: %v", err)
+	}
+	if int64(len(data)) > limit {
+		return playhead.Errorf(playhead.ETOOLARGE, "body is larger than the limit of %d bytes", limit)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return playhead.Errorf(playhead.EINVALID, "body is not the expected JSON: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, 4096, &in); err != nil {
+		return err
+	}
+	wrong := playhead.Errorf(playhead.EUNAUTHORIZED, "wrong username or password")
+	u, err := s.Accounts.UserByName(r.Context(), in.Username)
+	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		// Spend the same time as a real check, so timing does not reveal which
+		// usernames exist.
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
+		return wrong
+	}
+	if err != nil {
+		return err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
+		return wrong
+	}
+	token := make([]byte, 32)
+	rand.Read(token)
+	value := base64.RawURLEncoding.EncodeToString(token)
+	expires := s.Now().Add(loginLifetime)
+	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, expires); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: loginCookie, Value: value, Path: "/", Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	s.Logger.Info("login", "user", u.Username)
+	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(loginCookie); err == nil {
+		if err := s.Accounts.DeleteLogin(r.Context(), hashToken(c.Value)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// project returns the project the dashboard shows. Playhead has one project
+// per installation until accounts and roles arrive.
+func (s *Server) project(ctx context.Context) (*playhead.Project, error) {
+	list, err := s.Accounts.Projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "no project exists")
+	}
+	return list[0], nil
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	u := r.Context().Value(userKey{}).(*playhead.User)
+	return writeJSON(w, http.StatusOK, map[string]any{"user": u, "project": p})
+}
+
+func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		limit, err = strconv.Atoi(v)
+		if err != nil || limit < 1 || limit > 500 {
+			return playhead.Errorf(playhead.EINVALID, "limit: %q is not a number from 1 to 500", v)
+		}
+	}
+	list, next, err := s.Index.Sessions(r.Context(), playhead.SessionFilter{ProjectID: p.ID, Before: q.Get("before"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []*playhead.Session{}
+	}
+	out := map[string]any{"sessions": list}
+	if next != "" {
+		out["next"] = next
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := ingest.ValidSessionID(id); err != nil {
+		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+	}
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	sess, err := s.Index.Session(r.Context(), p.ID, id)
+	if err != nil {
+		return err
+	}
+	refs, err := s.Index.Batches(r.Context(), p.ID, id)
+	if err != nil {
+		return err
+	}
+	timeline, err := s.Index.Timeline(r.Context(), p.ID, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "batches": refs, "timeline": timeline})
+}
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := ingest.ValidSessionID(id); err != nil {
+		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+	}
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	from, err := seqParam(r, "from", 0)
+	if err != nil {
+		return err
+	}
+	to, err := seqParam(r, "to", math.MaxInt)
+	if err != nil {
+		return err
+	}
+	refs, err := s.Index.Batches(r.Context(), p.ID, id)
+	if err != nil {
+		return err
+	}
+	if len(refs) == 0 {
+		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+	}
+	out := []byte{'['}
+	for _, ref := range refs {
+		if ref.Seq < from || ref.Seq > to {
+			continue
+		}
+		data, err := s.Objects.Get(r.Context(), ref.ObjectKey)
+		if err != nil {
+			return fmt.Errorf("read batch %d of %s: %w", ref.Seq, id, err)
+		}
+		events, err := chunk.Decode(data)
+		if err != nil {
+			return fmt.Errorf("read batch %d of %s: %w", ref.Seq, id, err)
+		}
+		// Stored events are validated JSON: join them without re-parsing.
+		for _, e := range events {
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = append(out, e...)
+		}
+	}
+	out = append(out, ']')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	_, err = w.Write(out)
+	return err
+}
+
+func seqParam(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, playhead.Errorf(playhead.EINVALID, "%s: %q is not a sequence number", name, v)
+	}
+	return n, nil
+}

@@ -1,0 +1,168 @@
+// Package server is Playhead's HTTP layer: the ingest endpoint, the dashboard
+// API, the embedded dashboard, SDK and demo. Handlers return errors; one
+// adapter turns them into statuses through one table.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/ingest"
+)
+
+// Server serves Playhead over HTTP.
+type Server struct {
+	Index    playhead.SessionIndex
+	Accounts playhead.AccountStore
+	Objects  playhead.ObjectStore
+	Ingester *ingest.Ingester
+	Limits   ingest.Limits
+	Logger   *slog.Logger
+	// Web is the built dashboard (index.html and assets/).
+	Web fs.FS
+	// SDK is the browser SDK's IIFE bundle, served at /sdk.js.
+	SDK []byte
+	// Demo, when set, serves the demo shop under /demo/.
+	Demo http.Handler
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+
+	http *http.Server
+	ln   net.Listener
+}
+
+// Handler returns the server's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/v1/ingest", s.api(s.handleIngest))
+	mux.HandleFunc("OPTIONS /api/v1/ingest", s.handleIngestPreflight)
+	mux.Handle("POST /api/v1/login", s.api(s.handleLogin))
+	mux.Handle("POST /api/v1/logout", s.api(s.handleLogout))
+	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
+	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
+	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
+	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
+	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
+		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /sdk.js", s.handleSDK)
+	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
+	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}"} {
+		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
+	}
+	if s.Demo != nil {
+		mux.Handle("/demo/", s.Demo)
+		mux.Handle("/demo", s.Demo)
+	}
+	return s.logRequests(mux)
+}
+
+// Start listens on addr and serves in the background until Close.
+func (s *Server) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Close stops accepting requests and waits for in-flight ones (an ingest
+// batch being stored finishes and is acknowledged) until ctx ends.
+func (s *Server) Close(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Shutdown(ctx)
+}
+
+// apiFunc is a handler that returns an error instead of writing one.
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+// statusOf maps error codes to HTTP statuses: the one table.
+var statusOf = map[string]int{
+	playhead.EINVALID:      http.StatusBadRequest,
+	playhead.EUNAUTHORIZED: http.StatusUnauthorized,
+	playhead.ENOTFOUND:     http.StatusNotFound,
+	playhead.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	playhead.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	playhead.EINTERNAL:     http.StatusInternalServerError,
+}
+
+func (s *Server) api(h apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		code := playhead.ErrorCode(err)
+		status := statusOf[code]
+		if code == playhead.EINTERNAL {
+			s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "5")
+		}
+		writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": playhead.ErrorMessage(err)}})
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(status)
+	_, err = w.Write(data)
+	return err
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// logRequests logs each request's method, path (never the query string,
+// which may hold an ingest key) and status. Client addresses are not logged.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+	})
+}

@@ -1,0 +1,79 @@
+// The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
+
+import type { Me, SessionDetail, SessionPage } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export function isUnauthorized(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message || `${err.status} ${err.code}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Turns a non-2xx response into an ApiError, reading `{"error":{code,message}}` when present. */
+export async function responseError(res: Response): Promise<ApiError> {
+  let code = "http_" + res.status;
+  let message = `${res.status} ${res.statusText}`.trim();
+  try {
+    const body: unknown = await res.json();
+    const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    if (e && typeof e.code === "string") code = e.code;
+    if (e && typeof e.message === "string" && e.message) message = e.message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(res.status, code, message);
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = {
+    method,
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  };
+  if (body !== undefined) {
+    init.headers = { Accept: "application/json", "Content-Type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+  }
+  if (!res.ok) throw await responseError(res);
+  return (await res.json()) as T;
+}
+
+export const api = {
+  me: () => call<Me>("GET", "/api/v1/me"),
+  login: (username: string, password: string) =>
+    call<{ ok: boolean }>("POST", "/api/v1/login", { username, password }),
+  logout: () => call<{ ok: boolean }>("POST", "/api/v1/logout"),
+  sessions: (limit: number, before?: string) => {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (before) q.set("before", before);
+    return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
+  },
+  session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
+  eventsUrl: (id: string, from?: number, to?: number) => {
+    const q = new URLSearchParams();
+    if (from !== undefined) q.set("from", String(from));
+    if (to !== undefined) q.set("to", String(to));
+    const qs = q.toString();
+    return `/api/v1/sessions/${encodeURIComponent(id)}/events${qs ? "?" + qs : ""}`;
+  },
+};

@@ -1,0 +1,118 @@
+// Playhead dashboard: a small client-side router over three pages.
+//   /login            the login form
+//   /                 the sessions list
+//   /sessions/{id}    the player (?t=<ms from the session's first event>)
+
+import { api, errorMessage, isUnauthorized } from "./api";
+import { clear, h } from "./dom";
+import { loginView } from "./pages/login";
+import { playerView } from "./pages/player";
+import { sessionsView } from "./pages/sessions";
+import type { Me } from "./types";
+import type { Ctx, View } from "./view";
+
+const app = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
+
+let view: View | null = null;
+let me: Me | null = null;
+let generation = 0;
+
+function mount(v: View): void {
+  if (view?.destroy) view.destroy();
+  clear(app);
+  view = v;
+  document.title = v.title;
+  app.appendChild(v.el);
+}
+
+function navigate(url: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
+  void route();
+}
+
+/** The page to go to after logging in at /login: `?next=` when it is a local path. */
+function afterLogin(): string {
+  const next = new URLSearchParams(location.search).get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+function showLogin(): void {
+  me = null;
+  mount(
+    loginView(() => {
+      if (location.pathname === "/login") navigate(afterLogin(), { replace: true });
+      else void route();
+    }),
+  );
+}
+
+const ctx = (m: Me): Ctx => ({
+  me: m,
+  navigate,
+  unauthorized: showLogin,
+  logout: async () => {
+    try {
+      await api.logout();
+    } catch {
+      // the cookie may be gone already; show the login form anyway
+    }
+    me = null;
+    navigate("/login", { replace: true });
+  },
+});
+
+function messageView(title: string, text: string, retry?: () => void): View {
+  return {
+    title: `${title} · Playhead`,
+    el: h(
+      "main",
+      { class: "message-page" },
+      h("h1", null, title),
+      h("p", null, text),
+      retry ? h("button", { class: "btn", type: "button", onclick: retry }, "Try again") : h("a", { href: "/", "data-link": true }, "Back to sessions"),
+    ),
+  };
+}
+
+async function route(): Promise<void> {
+  const gen = ++generation;
+  if (!me) {
+    try {
+      const got = await api.me();
+      if (gen !== generation) return;
+      me = got;
+    } catch (err) {
+      if (gen !== generation) return;
+      if (isUnauthorized(err)) return showLogin();
+      return mount(messageView("Server unavailable", errorMessage(err), () => void route()));
+    }
+  }
+  const path = location.pathname;
+  if (path === "/login") return navigate(afterLogin(), { replace: true });
+  if (path === "/" || path === "/sessions" || path === "/sessions/") return mount(sessionsView(ctx(me)));
+  const m = /^\/sessions\/([^/]+)\/?$/.exec(path);
+  if (m && m[1]) {
+    let id = m[1];
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // keep it raw
+    }
+    return mount(playerView(ctx(me), id));
+  }
+  mount(messageView("Not found", `There is no page at ${path}.`));
+}
+
+// Same-document links: <a data-link href="/…">.
+document.addEventListener("click", (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = (ev.target as Element | null)?.closest?.("a[data-link]");
+  if (!(a instanceof HTMLAnchorElement) || a.origin !== location.origin) return;
+  ev.preventDefault();
+  if (a.pathname + a.search !== location.pathname + location.search) navigate(a.pathname + a.search);
+});
+
+window.addEventListener("popstate", () => void route());
+
+void route();

@@ -1,0 +1,149 @@
+// The sessions list: newest first, paged with `next`.
+
+import { api, errorMessage, isUnauthorized } from "../api";
+import { h, clear } from "../dom";
+import { absolute, count, duration, relative, shortUserAgent, urlPath } from "../format";
+import { appHeader, installBox } from "../shell";
+import type { Session } from "../types";
+import type { Ctx, View } from "../view";
+
+const PAGE = 50;
+
+export function sessionsView(ctx: Ctx): View {
+  let next: string | undefined;
+  let loading = false;
+  let destroyed = false;
+  let shown = 0;
+
+  const install = installBox(ctx.me, h("h2", null, "Record sessions"));
+  install.hidden = true;
+  const installToggle = h("button", { class: "btn btn-ghost", type: "button", "aria-expanded": "false" }, "Install snippet");
+  installToggle.addEventListener("click", () => {
+    install.hidden = !install.hidden;
+    installToggle.setAttribute("aria-expanded", String(!install.hidden));
+  });
+  const refresh = h("button", { class: "btn btn-ghost", type: "button", title: "Reload the list" }, "Refresh");
+
+  const tbody = h("tbody");
+  const table = h(
+    "table",
+    { class: "sessions" },
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        h("th", null, "Started"),
+        h("th", { class: "num" }, "Duration"),
+        h("th", null, "Pages"),
+        h("th", null, "Browser"),
+        h("th", { class: "num" }, "Clicks"),
+        h("th", { class: "num" }, "Errors"),
+        h("th", { class: "num" }, "Failed requests"),
+      ),
+    ),
+    tbody,
+  );
+  const status = h("div", { class: "list-status" });
+  const more = h("button", { class: "btn", type: "button", hidden: true }, "Load more");
+  const empty = h(
+    "div",
+    { class: "empty", hidden: true },
+    h("h2", null, "No sessions yet"),
+    h("p", null, "Add the snippet below to your site. Sessions show up here a few seconds after someone visits a page."),
+    installBox(ctx.me),
+  );
+
+  const el = h(
+    "div",
+    { class: "page" },
+    appHeader(ctx, [], [installToggle, refresh]),
+    h("main", { class: "content" }, install, h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), table, empty, status, h("div", { class: "more" }, more)),
+  );
+  const countEl = el.querySelector<HTMLElement>("#session-count")!;
+
+  function row(s: Session): HTMLTableRowElement {
+    const href = `/sessions/${encodeURIComponent(s.id)}`;
+    const pages = Array.isArray(s.pages) ? s.pages : [];
+    const first = s.firstUrl || pages[0] || "";
+    const errBadge = s.errors > 0 ? h("span", { class: "badge badge-error", title: `${s.errors} uncaught error(s)` }, count(s.errors)) : h("span", { class: "muted" }, "0");
+    const consoleBadge = s.consoleErrors > 0 ? h("span", { class: "badge badge-warn", title: `${s.consoleErrors} console error(s)` }, `${count(s.consoleErrors)} console`) : null;
+    const failed = s.failedRequests > 0 ? h("span", { class: "failed" }, count(s.failedRequests)) : h("span", { class: "muted" }, "0");
+    const tr = h(
+      "tr",
+      { tabindex: "0", "data-id": s.id },
+      h("td", null, h("a", { href, "data-link": true, class: "reltime", "data-ts": String(s.startedAt), title: absolute(s.startedAt) }, relative(s.startedAt))),
+      h("td", { class: "num" }, duration(s.durationMs)),
+      h("td", { class: "pages-cell" }, h("span", null, pages.length === 1 ? "1 page" : `${count(pages.length)} pages`), h("span", { class: "path", title: first }, first ? urlPath(first) : "")),
+      h("td", { title: s.userAgent }, shortUserAgent(s.userAgent)),
+      h("td", { class: "num" }, count(s.clicks)),
+      h("td", { class: "num" }, consoleBadge, errBadge),
+      h("td", { class: "num" }, failed),
+    );
+    tr.addEventListener("click", (ev) => {
+      if ((ev.target as Element).closest("a")) return; // the link handles itself
+      if (ev.metaKey || ev.ctrlKey) window.open(href, "_blank", "noopener");
+      else ctx.navigate(href);
+    });
+    tr.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") ctx.navigate(href);
+    });
+    return tr;
+  }
+
+  async function load(reset: boolean): Promise<void> {
+    if (loading) return;
+    loading = true;
+    more.disabled = true;
+    status.textContent = "Loading…";
+    status.classList.remove("error");
+    try {
+      const page = await api.sessions(PAGE, reset ? undefined : next);
+      if (destroyed) return;
+      if (reset) {
+        clear(tbody);
+        shown = 0;
+      }
+      const sessions = Array.isArray(page.sessions) ? page.sessions : [];
+      for (const s of sessions) tbody.appendChild(row(s));
+      shown += sessions.length;
+      next = page.next || undefined;
+      more.hidden = !next;
+      status.textContent = "";
+      const none = shown === 0;
+      empty.hidden = !none;
+      table.hidden = none;
+      countEl.textContent = none ? "" : next ? `${count(shown)} shown` : `${count(shown)} total`;
+    } catch (err) {
+      if (destroyed) return;
+      if (isUnauthorized(err)) return ctx.unauthorized();
+      status.textContent = "Could not load sessions: " + errorMessage(err);
+      status.classList.add("error");
+    } finally {
+      loading = false;
+      more.disabled = false;
+    }
+  }
+
+  more.addEventListener("click", () => void load(false));
+  refresh.addEventListener("click", () => void load(true));
+
+  const tick = window.setInterval(() => {
+    const now = Date.now();
+    for (const a of tbody.querySelectorAll<HTMLElement>(".reltime")) {
+      a.textContent = relative(Number(a.dataset.ts), now);
+    }
+  }, 30_000);
+
+  void load(true);
+
+  return {
+    el,
+    title: "Sessions · Playhead",
+    destroy() {
+      destroyed = true;
+      window.clearInterval(tick);
+    },
+  };
+}

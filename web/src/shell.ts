@@ -1,0 +1,39 @@
+// The header shared by the pages, and the SDK install box.
+
+import { copyButton } from "./clipboard";
+import { h, type Child } from "./dom";
+import type { Ctx } from "./view";
+import type { Me } from "./types";
+
+export function appHeader(ctx: Ctx, middle: Child[] = [], right: Child[] = []): HTMLElement {
+  return h(
+    "header",
+    { class: "topbar" },
+    h("a", { class: "brand", href: "/", "data-link": true }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Playhead"),
+    h("span", { class: "project-name", title: "Project" }, ctx.me.project.name),
+    h("div", { class: "topbar-middle" }, middle),
+    h("div", { class: "topbar-right" }, right, h("span", { class: "user", title: "Signed in" }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),
+  );
+}
+
+export function sdkSnippet(me: Me): string {
+  return `<script src="${location.origin}/sdk.js" data-project-key="${me.project.ingestKey}"></script>`;
+}
+
+/** The ingest key and the copyable snippet. */
+export function installBox(me: Me, intro?: Child): HTMLElement {
+  const snippet = sdkSnippet(me);
+  const copySnippet = h("button", { class: "btn btn-small", type: "button" }, "Copy snippet");
+  copyButton(copySnippet, () => snippet);
+  const copyKey = h("button", { class: "btn btn-small btn-ghost", type: "button" }, "Copy key");
+  copyButton(copyKey, () => me.project.ingestKey);
+  return h(
+    "section",
+    { class: "install" },
+    intro ?? null,
+    h("div", { class: "install-row" }, h("span", { class: "install-label" }, "Ingest key"), h("code", { class: "install-key" }, me.project.ingestKey), copyKey),
+    h("div", { class: "install-label" }, "Add this tag to every page you want to record, before the closing </head> tag:"),
+    h("div", { class: "snippet" }, h("pre", null, h("code", null, snippet)), copySnippet),
+    h("p", { class: "muted small" }, "The key is write-only: it lets a page send recordings and can read nothing."),
+  );
+}

@@ -1,0 +1,17 @@
+import type { Me } from "./types";
+
+/** One page of the app. `destroy` releases timers, listeners and the replayer. */
+export interface View {
+  el: HTMLElement;
+  title: string;
+  destroy?(): void;
+}
+
+/** What a page gets from the app shell. */
+export interface Ctx {
+  me: Me;
+  navigate(url: string, opts?: { replace?: boolean }): void;
+  /** The login ended (a 401 from the API): show the login form in place. */
+  unauthorized(): void;
+  logout(): void;
+}
