@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
+
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 )
@@ -66,7 +68,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/demo/", s.Demo)
 		mux.Handle("/demo", s.Demo)
 	}
-	return s.logRequests(mux)
+	// Event lists are large, repetitive JSON: compressing them cuts the
+	// player's download roughly tenfold.
+	return s.logRequests(gzhttp.GzipHandler(mux))
 }
 
 // Start listens on addr and serves in the background until Close.

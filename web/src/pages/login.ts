@@ -4,7 +4,7 @@ import type { View } from "../view";
 
 /** The login form. `done` runs after a successful login. */
 export function loginView(done: () => void): View {
-  const user = h("input", { name: "username", autocomplete: "username", required: true, autofocus: true, spellcheck: "false", autocapitalize: "off" });
+  const user = h("input", { name: "username", autocomplete: "username", required: true, spellcheck: "false", autocapitalize: "off" });
   const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const submit = h("button", { class: "btn btn-primary btn-block", type: "submit" }, "Sign in");

@@ -6,7 +6,7 @@ import type { eventWithTime } from "@rrweb/types";
 import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
-import { bytes, clock, relative, shortUserAgent, urlPath } from "../format";
+import { bytes, clock, count, relative, shortUserAgent, urlPath } from "../format";
 import { appHeader } from "../shell";
 import type { SessionDetail } from "../types";
 import type { Ctx, View } from "../view";
@@ -99,7 +99,8 @@ export function playerView(ctx: Ctx, id: string): View {
   const skipBox = h("input", { type: "checkbox" });
   skipBox.checked = prefs.skipInactive;
   const legend = h("div", { class: "legend" });
-  const timelineBox = h("div", { class: "timeline-box" }, h("div", { class: "scrubber-placeholder" }));
+  const scrubberSlot = h("div", { class: "scrubber-placeholder" });
+  const timelineBox = h("div", { class: "timeline-box" }, legend, scrubberSlot);
   const controls = h(
     "div",
     { class: "controls" },
@@ -109,7 +110,7 @@ export function playerView(ctx: Ctx, id: string): View {
     h("span", { class: "time" }, timeNow, h("span", { class: "time-sep" }, " / "), timeTotal),
     h("div", { class: "segmented", role: "group", "aria-label": "Speed" }, speedBtns),
     h("label", { class: "check", title: "Fast-forward through periods without user activity" }, skipBox, "Skip inactivity"),
-    legend,
+    h("span", { class: "kbd-hint" }, "Space play/pause · ← → 5 s"),
   );
 
   const tabsNav = h("div", { class: "tabs", role: "tablist" });
@@ -353,13 +354,12 @@ export function playerView(ctx: Ctx, id: string): View {
     clear(legend);
     for (const { kind, name } of MARKER_KINDS) {
       const n = entries.markers.filter((m) => m.kind === kind).length;
-      legend.appendChild(h("span", { class: "legend-item", title: `${n} ${name.toLowerCase()}` }, h("span", { class: "dot", "data-kind": kind }), `${name} ${n}`));
+      legend.appendChild(h("span", { class: "legend-item", title: `${n} ${name.toLowerCase()}` }, h("span", { class: "dot", "data-kind": kind }), `${name} ${count(n)}`));
     }
 
     scrubber = new Scrubber(total, entries.markers, (t) => seek(t));
     cleanups.push(() => scrubber?.destroy());
-    clear(timelineBox);
-    timelineBox.appendChild(scrubber.el);
+    scrubberSlot.replaceWith(scrubber.el);
     const offsets = new Float64Array(events.length);
     events.forEach((e, i) => (offsets[i] = e.timestamp - startTime));
     scrubber.setDensity(offsets);

@@ -32,7 +32,7 @@ export class Scrubber {
     this.byLane = MARKER_KINDS.map(({ kind }) => markers.filter((m) => m.kind === kind).sort((a, b) => a.t - b.t));
     this.lanes = h("div", { class: "sc-lanes" });
     MARKER_KINDS.forEach(({ kind, name }, i) => {
-      const lane = h("div", { class: "sc-lane", "data-kind": kind, title: name });
+      const lane = h("div", { class: "sc-lane", "data-kind": kind, "aria-label": name });
       for (const m of this.byLane[i]!) {
         lane.appendChild(h("div", { class: "sc-marker", "data-kind": kind, style: `left:${this.pct(m.t)}%` }));
       }

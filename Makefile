@@ -1,0 +1,36 @@
+# make test   sets up what the tests need (Chromium, npm packages), then runs them all
+# make build  rebuilds the embedded SDK and dashboard bundles from their sources
+# make run    starts Playhead on 127.0.0.1:8080 with ./playhead-data
+
+GO ?= go
+FUZZTIME ?= 20s
+
+.PHONY: test setup check-format build run fuzz bench
+
+test: setup check-format
+	cd sdk/browser && npm run --silent typecheck && npm test
+	cd web && npm run --silent typecheck
+	$(GO) vet ./...
+	$(MAKE) --no-print-directory fuzz
+	CI=$${CI:-} $(GO) test -count=1 ./...
+
+setup:
+	@./scripts/setup-test.sh
+
+check-format:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Short runs of the fuzz targets on the network path; FUZZTIME=5m for longer.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseBatch$$' -fuzztime $(FUZZTIME) ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./chunk/
+
+build:
+	cd sdk/browser && npm run build
+	cd web && npm run build
+
+run:
+	$(GO) run ./cmd/playhead serve
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./ingest/

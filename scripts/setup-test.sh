@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what Playhead's tests need that a fresh machine may lack:
+# Debian's Chromium (browser tests) and the npm packages of the SDK and the
+# dashboard (bundle checks, type checks, the SDK's browser test). Running
+# Playhead itself needs none of this, only Go.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+	echo "==> installing ${need_apt[*]} from Debian's packages"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+for dir in sdk/browser web; do
+	stamp="$dir/node_modules/.package-lock.json"
+	if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+		echo "==> npm ci in $dir"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+done

@@ -1,0 +1,436 @@
+// Real-browser tests of dist/playhead.iife.js: headless Chromium (the system
+// one, never a downloaded build) loads fixture pages from one local origin and
+// the SDK from a second one, which also plays the Playhead ingest endpoint.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import ts from 'typescript';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const hasChromium = existsSync(CHROMIUM);
+// Without Chromium the browser tests skip, except on CI, where they must run.
+const browserSkip = !hasChromium && process.env.CI !== 'true' ? `${CHROMIUM} not found` : false;
+
+const EventType = { FullSnapshot: 2, IncrementalSnapshot: 3, Meta: 4, Custom: 5, Plugin: 6 };
+
+/** Starts an HTTP server on 127.0.0.1 and an ephemeral port. */
+async function serve(handler) {
+  const server = createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((error) => {
+      res.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Everything the ingest origin saw. */
+const ingest = { batches: [], preflights: 0, rejected: [] };
+let pages; // origin serving the fixture pages
+let sdk; // origin serving sdk.js and /api/v1/ingest
+let deadOrigin; // an origin nothing listens on
+let browser;
+
+before(async () => {
+  const iife = readFileSync(join(root, 'dist/playhead.iife.js'));
+
+  sdk = await serve(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const cors = { 'Access-Control-Allow-Origin': '*' };
+    if (req.method === 'GET' && url.pathname === '/sdk.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }).end(iife);
+      return;
+    }
+    if (req.method === 'OPTIONS') {
+      ingest.preflights++;
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'POST' }).end();
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/v1/ingest') {
+      const raw = await readBody(req);
+      const gzip = raw[0] === 0x1f && raw[1] === 0x8b;
+      const text = (gzip ? gunzipSync(raw) : raw).toString('utf8');
+      let batch;
+      try {
+        batch = JSON.parse(text);
+      } catch (error) {
+        ingest.rejected.push(String(error));
+        res.writeHead(400, { ...cors, 'Content-Type': 'application/json' }).end('{"error":{"code":"bad_batch"}}');
+        return;
+      }
+      ingest.batches.push({
+        batch,
+        text,
+        gzip,
+        key: url.searchParams.get('k'),
+        contentType: req.headers['content-type'],
+        cookie: req.headers.cookie,
+      });
+      res
+        .writeHead(200, { ...cors, 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ ok: true, sid: batch.sid, seq: batch.seq, duplicate: false }));
+      return;
+    }
+    res.writeHead(404, cors).end();
+  });
+
+  const fixture = (name) => readFileSync(join(here, 'fixture', name), 'utf8').replace('{{SDK_URL}}', `${sdk.origin}/sdk.js`);
+  pages = await serve(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/api/fail') {
+      res.writeHead(500, { 'Content-Type': 'text/plain', 'Content-Length': 7 }).end('failure');
+    } else if (url.pathname === '/api/ok') {
+      await readBody(req);
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    } else if (url.pathname.startsWith('/manual')) {
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(fixture('manual.html'));
+    } else if (url.pathname === '/favicon.ico') {
+      res.writeHead(404).end();
+    } else {
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(fixture('index.html'));
+    }
+  });
+
+  const dead = await serve(() => {});
+  deadOrigin = dead.origin;
+  await new Promise((resolve) => dead.server.close(resolve));
+
+  if (hasChromium) {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  for (const s of [pages, sdk]) {
+    s?.server.closeAllConnections();
+    await new Promise((resolve) => (s ? s.server.close(resolve) : resolve()));
+  }
+});
+
+async function waitFor(what, predicate, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The batches of session `sid`, one per seq (re-sends must be identical), in seq order. */
+function sessionBatches(sid) {
+  const bySeq = new Map();
+  for (const entry of ingest.batches.filter((b) => b.batch.sid === sid)) {
+    const known = bySeq.get(entry.batch.seq);
+    if (known) assert.deepEqual(entry.batch.events, known.batch.events, `seq ${entry.batch.seq} was re-sent with other events`);
+    else bySeq.set(entry.batch.seq, entry);
+  }
+  return [...bySeq.values()].sort((a, b) => a.batch.seq - b.batch.seq);
+}
+
+const events = (batches) => batches.flatMap((b) => b.batch.events);
+const customs = (batches, tag) =>
+  events(batches)
+    .filter((e) => e.type === EventType.Custom && e.data.tag === tag)
+    .map((e) => e.data.payload);
+const consoleEntries = (batches) =>
+  events(batches)
+    .filter((e) => e.type === EventType.Plugin && e.data.plugin === 'rrweb/console@1')
+    .map((e) => e.data.payload);
+
+function assertContiguous(batches) {
+  assert.deepEqual(
+    batches.map((b) => b.batch.seq),
+    batches.map((_, i) => i),
+    'seq numbers are 0, 1, 2, … without gaps',
+  );
+}
+
+function assertKeyframesLeadBatches(batches) {
+  for (const { batch } of batches) {
+    const metaAt = batch.events.findIndex((e) => e.type === EventType.Meta);
+    if (metaAt < 0) continue;
+    assert.equal(metaAt, 0, `batch ${batch.seq} holds a keyframe, so it begins with the Meta event`);
+    assert.equal(batch.events[1]?.type, EventType.FullSnapshot, `batch ${batch.seq}: FullSnapshot follows Meta`);
+    assert.equal(batch.events.filter((e) => e.type === EventType.Meta).length, 1, `batch ${batch.seq}: one keyframe`);
+  }
+}
+
+test('records a visit across a reload: snapshot, masking, console, errors, network, navigation', { skip: browserSkip }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/`);
+  await page.waitForFunction(() => window.Playhead && window.Playhead.getSessionId());
+  const sid = await page.evaluate(() => Playhead.getSessionId());
+  assert.match(sid, /^[0-9a-f]{32}$/);
+
+  await page.fill('#name', 'typed-secret-value');
+  await page.type('#password', 'hunter2-password');
+  await page.type('#notes', 'textarea-secret-notes');
+  await page.click('#button');
+  await page.evaluate(() => console.error('console-error-marker', { detail: 1 }));
+  await page.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('thrown-error-marker');
+    }, 0);
+    Promise.reject(new Error('rejection-marker'));
+  });
+  const failStatus = await page.evaluate(() => fetch('/api/fail').then((r) => r.status));
+  assert.equal(failStatus, 500, 'the patched fetch hands the page the real response');
+  await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', '/api/ok');
+        xhr.onloadend = resolve;
+        xhr.send('0123456789');
+      }),
+  );
+  const deadError = await page.evaluate((url) => fetch(url).then(() => 'resolved', (e) => e.name), `${deadOrigin}/nothing`);
+  assert.equal(deadError, 'TypeError', 'the patched fetch hands the page the real rejection');
+  await page.evaluate(() => history.pushState({}, '', '/spa-route?step=2'));
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+  await page.evaluate(() => Playhead.flush());
+
+  // Left in the buffer: goes out on page hide, as plain JSON.
+  await page.evaluate(() => console.log('before-reload-marker'));
+  await page.reload();
+  await page.waitForFunction(() => window.Playhead && window.Playhead.getSessionId());
+  assert.equal(await page.evaluate(() => Playhead.getSessionId()), sid, 'the session survives a reload in the same tab');
+  await page.click('#button');
+  await page.evaluate(() => Playhead.flush());
+
+  const batches = await waitFor('the batch sent on page hide', () => {
+    const found = sessionBatches(sid);
+    const all = events(found);
+    return consoleEntries(found).some((c) => c.payload.join(' ').includes('before-reload-marker')) &&
+      all.filter((e) => e.type === EventType.Meta).length >= 2
+      ? found
+      : undefined;
+  });
+  await context.close();
+
+  assert.equal(ingest.rejected.length, 0, `every body parsed: ${ingest.rejected}`);
+  assert.equal(ingest.preflights, 0, 'ingest requests are CORS simple requests: no preflight');
+  for (const entry of ingest.batches) {
+    assert.equal(entry.key, 'test-key');
+    assert.match(entry.contentType, /^text\/plain/);
+    assert.equal(entry.batch.v, 1);
+    assert.match(entry.batch.sdk, /^playhead-js\/\d+\.\d+\.\d+/);
+    assert.ok(entry.batch.events.length >= 1);
+    for (const e of entry.batch.events) {
+      assert.ok(Number.isInteger(e.type) && e.type >= 0 && e.type <= 6, `event type ${e.type}`);
+      assert.equal(typeof e.timestamp, 'number');
+      assert.equal(typeof e.data, 'object');
+    }
+  }
+
+  // seq 0, 1, 2, … across both page loads, one session
+  assertContiguous(batches);
+  assert.ok(batches.length >= 3);
+  const first = batches[0].batch.events;
+  assert.equal(first[0].type, EventType.Meta, 'the first batch begins with Meta');
+  assert.ok(first.some((e) => e.type === EventType.FullSnapshot), 'the first batch has a FullSnapshot');
+  assertKeyframesLeadBatches(batches);
+  const reloadBatch = batches.find((b) => b.batch.seq > 0 && b.batch.events[0].type === EventType.Meta);
+  assert.ok(reloadBatch, 'the reloaded page continues the session with a new keyframe');
+  assert.match(reloadBatch.batch.events[0].data.href, /\/spa-route\?step=2$/);
+
+  assert.ok(batches.some((b) => b.gzip), 'normal sends are gzip-compressed');
+  const hideBatch = batches.find((b) => b.text.includes('before-reload-marker'));
+  assert.equal(hideBatch.gzip, false, 'the page-hide send is plain JSON');
+
+  // masking: typed values never leave the browser, passwords least of all
+  for (const entry of ingest.batches) {
+    for (const secret of ['typed-secret', 'hunter2', 'textarea-secret']) {
+      assert.ok(!entry.text.includes(secret), `batch ${entry.batch.seq} leaks "${secret}"`);
+    }
+  }
+  const inputs = events(batches).filter((e) => e.type === EventType.IncrementalSnapshot && e.data.source === 5);
+  assert.ok(inputs.length > 0, 'input events were recorded');
+  assert.ok(inputs.every((e) => /^\**$/.test(e.data.text)), 'input values are masked with *');
+
+  // console output via rrweb's console plugin
+  const logs = consoleEntries(batches);
+  const consoleError = logs.find((c) => c.level === 'error' && c.payload.join(' ').includes('console-error-marker'));
+  assert.ok(consoleError, 'console.error is a type 6 plugin event');
+  assert.ok(Array.isArray(consoleError.trace));
+  assert.ok(
+    !logs.some((c) => c.payload.join(' ').includes('thrown-error-marker')),
+    'an uncaught error is a playhead.error, not also a console entry',
+  );
+
+  const errors = customs(batches, 'playhead.error');
+  const thrown = errors.find((e) => e.message.includes('thrown-error-marker'));
+  assert.ok(thrown, 'a thrown error is a playhead.error');
+  assert.equal(thrown.kind, 'error');
+  assert.match(thrown.stack, /thrown-error-marker/);
+  assert.equal(typeof thrown.line, 'number');
+  const rejection = errors.find((e) => e.message.includes('rejection-marker'));
+  assert.ok(rejection, 'an unhandled rejection is a playhead.error');
+  assert.equal(rejection.kind, 'unhandledrejection');
+
+  const requests = customs(batches, 'playhead.network');
+  const failed = requests.find((r) => r.url === `${pages.origin}/api/fail`);
+  assert.ok(failed, 'a fetch is a playhead.network event with an absolute URL');
+  assert.equal(failed.type, 'fetch');
+  assert.equal(failed.method, 'GET');
+  assert.equal(failed.status, 500);
+  assert.equal(failed.resSize, 'failure'.length);
+  assert.ok(failed.start > 1.6e12 && failed.duration >= 0);
+  const xhr = requests.find((r) => r.url === `${pages.origin}/api/ok`);
+  assert.ok(xhr, 'an XMLHttpRequest is a playhead.network event');
+  assert.deepEqual([xhr.type, xhr.method, xhr.status, xhr.reqSize], ['xhr', 'POST', 200, 10]);
+  const dead = requests.find((r) => r.url.startsWith(deadOrigin));
+  assert.ok(dead, 'a failed fetch is recorded');
+  assert.equal(dead.status, 0);
+  assert.match(dead.error, /TypeError/);
+  assert.ok(!requests.some((r) => r.url.includes('/api/v1/ingest')), "Playhead's own requests are not recorded");
+  for (const r of requests) {
+    assert.deepEqual(
+      Object.keys(r).filter((k) => !['type', 'method', 'url', 'status', 'start', 'duration', 'reqSize', 'resSize', 'error'].includes(k)),
+      [],
+      'no headers or bodies',
+    );
+  }
+
+  const navigations = customs(batches, 'playhead.navigation');
+  assert.deepEqual(navigations, [{ url: `${pages.origin}/spa-route?step=2`, kind: 'push' }]);
+});
+
+test('keyframes start new batches, and an idle session rolls over to a new one', { skip: browserSkip }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  await page.evaluate((endpoint) => {
+    Playhead.init({ endpoint, projectKey: 'test-key', checkoutEveryNms: 300, flushIntervalMs: 200, sessionTimeoutMs: 1500 });
+  }, sdk.origin);
+  const sid = await page.evaluate(() => Playhead.getSessionId());
+  const addItems = (count) =>
+    page.evaluate(
+      (n) =>
+        new Promise((resolve) => {
+          let i = 0;
+          const timer = setInterval(() => {
+            const li = document.createElement('li');
+            li.textContent = `item ${i}`;
+            document.getElementById('list').appendChild(li);
+            if (++i === n) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 100);
+        }),
+      count,
+    );
+  await addItems(12); // 1.2 s of mutations: a keyframe at least every ~300 ms
+  await page.evaluate(() => Playhead.flush());
+
+  const firstSession = sessionBatches(sid);
+  assertContiguous(firstSession);
+  assertKeyframesLeadBatches(firstSession);
+  const keyframes = events(firstSession).filter((e) => e.type === EventType.Meta).length;
+  assert.ok(keyframes >= 3, `periodic keyframes were taken (${keyframes})`);
+
+  // idle past the timeout, then act: a new session with its own keyframe
+  await page.waitForTimeout(1800);
+  await addItems(2);
+  await page.evaluate(() => console.warn('after-rollover-marker'));
+  await page.evaluate(() => Playhead.flush());
+  const newSid = await page.evaluate(() => Playhead.getSessionId());
+  assert.notEqual(newSid, sid, 'a new session starts after the idle timeout');
+  const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('playhead.session')));
+  assert.equal(stored.id, newSid);
+
+  const second = sessionBatches(newSid);
+  assertContiguous(second);
+  assertKeyframesLeadBatches(second);
+  assert.equal(second[0].batch.events[0].type, EventType.Meta, 'the new session begins with a keyframe');
+  assert.ok(consoleEntries(second).some((c) => c.payload.join(' ').includes('after-rollover-marker')));
+  assert.deepEqual(
+    sessionBatches(sid).map((b) => b.batch.seq),
+    firstSession.map((b) => b.batch.seq),
+    'the old session got nothing after the rollover',
+  );
+  await context.close();
+});
+
+test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  await page.evaluate((endpoint) => {
+    Playhead.init({ endpoint: endpoint + '/', projectKey: 'test-key', maskAllInputs: false });
+  }, sdk.origin);
+  const sid = await page.evaluate(() => Playhead.getSessionId());
+  const patched = await page.evaluate(() => ({
+    fetch: window.fetch !== originals.fetch,
+    open: XMLHttpRequest.prototype.open !== originals.open,
+    send: XMLHttpRequest.prototype.send !== originals.send,
+    pushState: history.pushState !== originals.pushState,
+    replaceState: history.replaceState !== originals.replaceState,
+  }));
+  assert.deepEqual(Object.values(patched), [true, true, true, true, true], 'the SDK patches fetch, XHR and history');
+
+  await page.type('#name', 'visible-name');
+  await page.type('#password', 'hunter2-password');
+  await page.evaluate(() => Playhead.flush());
+  await page.evaluate(() => Playhead.stop());
+  assert.equal(await page.evaluate(() => Playhead.getSessionId()), undefined);
+  const restored = await page.evaluate(() => ({
+    fetch: window.fetch === originals.fetch,
+    open: XMLHttpRequest.prototype.open === originals.open,
+    send: XMLHttpRequest.prototype.send === originals.send,
+    pushState: history.pushState === originals.pushState,
+    replaceState: history.replaceState === originals.replaceState,
+  }));
+  assert.deepEqual(Object.values(restored), [true, true, true, true, true], 'stop() restores every patched API');
+
+  const batches = sessionBatches(sid);
+  assertContiguous(batches);
+  const text = batches.map((b) => b.text).join('\n');
+  assert.ok(text.includes('visible-name'), 'with maskAllInputs: false text inputs are recorded');
+  assert.ok(!text.includes('hunter2'), 'passwords are masked regardless');
+  await context.close();
+});
+
+test('dist/index.d.ts types a consumer of the ES module', () => {
+  const consumer = join(here, 'fixture', 'consumer.ts');
+  const program = ts.createProgram([consumer], {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ES2020,
+    lib: ['lib.es2020.d.ts', 'lib.dom.d.ts'],
+    types: [],
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  assert.deepEqual(diagnostics, []);
+});
