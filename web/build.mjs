@@ -1,17 +1,21 @@
 // Builds the dashboard into dist/ (embedded by the Go server).
 // The output must be byte-identical on every rebuild: no timestamps, no hashes,
 // no absolute paths, no source maps.
+//
+//   node build.mjs                  writes dist/ (index.html, assets/app.js, assets/app.css)
+//   node build.mjs --check          builds in memory and fails if dist/ differs
+//   node build.mjs --outdir DIR     writes DIR instead of dist/
 import * as esbuild from "esbuild";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = dirname(fileURLToPath(import.meta.url));
-const dist = join(root, "dist");
-
-await rm(dist, { recursive: true, force: true });
-await mkdir(join(dist, "assets"), { recursive: true });
+const args = process.argv.slice(2);
+const check = args.includes("--check");
+const outAt = args.indexOf("--outdir");
+const dist = outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1]) : join(root, "dist");
 
 const result = await esbuild.build({
   absWorkingDir: root,
@@ -19,7 +23,8 @@ const result = await esbuild.build({
     { in: "src/main.ts", out: "app" },
     { in: "src/styles/app.css", out: "app" },
   ],
-  outdir: "dist/assets",
+  outdir: join(root, "dist", "assets"), // only names the outputs: nothing is written here
+  write: false,
   bundle: true,
   minify: true,
   format: "iife",
@@ -28,7 +33,6 @@ const result = await esbuild.build({
   charset: "ascii",
   legalComments: "eof",
   sourcemap: false,
-  metafile: true,
   logLevel: "warning",
   define: {
     "process.env.NODE_ENV": '"production"',
@@ -36,10 +40,50 @@ const result = await esbuild.build({
   },
 });
 
-await writeFile(join(dist, "index.html"), await readFile(join(root, "src/index.html")));
+/** dist-relative path (with /) -> bytes */
+const outputs = new Map();
+outputs.set("index.html", await readFile(join(root, "src/index.html")));
+for (const f of result.outputFiles) {
+  outputs.set(relative(join(root, "dist"), f.path).split(sep).join("/"), Buffer.from(f.contents));
+}
 
-const files = ["index.html", ...Object.keys(result.metafile.outputs).map((p) => p.replace(/^dist\//, ""))].sort();
-for (const f of files) {
-  const buf = await readFile(join(dist, f));
-  console.log(`${f.padEnd(20)} ${String(buf.length).padStart(8)} B  ${String(gzipSync(buf, { level: 9 }).length).padStart(7)} B gzip`);
+async function listFiles(dir, prefix = "") {
+  const out = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const rel = prefix + e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(join(dir, e.name), rel + "/")));
+    else out.push(rel);
+  }
+  return out;
+}
+
+if (check) {
+  const problems = [];
+  for (const [name, bytes] of outputs) {
+    const current = await readFile(join(dist, name)).catch(() => null);
+    if (!current) problems.push(`${name} is missing`);
+    else if (!current.equals(bytes)) problems.push(`${name} differs`);
+  }
+  for (const name of await listFiles(dist)) {
+    if (!outputs.has(name)) problems.push(`${name} is not built from the sources`);
+  }
+  if (problems.length) {
+    console.error(`dist/ is out of date (${problems.join("; ")}): run npm run build and commit dist/`);
+    process.exit(1);
+  }
+  console.log("dist/ is up to date");
+} else {
+  if (dist === root || root.startsWith(dist + sep)) throw new Error(`refusing to replace ${dist}: it holds the sources`);
+  await rm(dist, { recursive: true, force: true });
+  for (const [name, bytes] of [...outputs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await mkdir(dirname(join(dist, name)), { recursive: true });
+    await writeFile(join(dist, name), bytes);
+    console.log(`${name.padEnd(20)} ${String(bytes.length).padStart(8)} B  ${String(gzipSync(bytes, { level: 9 }).length).padStart(7)} B gzip`);
+  }
 }

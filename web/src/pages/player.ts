@@ -6,7 +6,7 @@ import type { eventWithTime } from "@rrweb/types";
 import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
-import { bytes, clock, count, relative, shortUserAgent, urlPath } from "../format";
+import { bytes, clock, count, relative, shortUserAgent, urlHost, urlPath } from "../format";
 import { appHeader } from "../shell";
 import type { SessionDetail } from "../types";
 import type { Ctx, View } from "../view";
@@ -345,7 +345,7 @@ export function playerView(ctx: Ctx, id: string): View {
     const entries: Entries = buildEntries(timeline.length ? timeline : deriveTimeline(events), startTime);
 
     setPanel(consolePanel(entries.console, (t) => seek(t, true)));
-    setPanel(networkPanel(entries.network, total, (t) => seek(t, true)));
+    setPanel(networkPanel(entries.network, total, urlHost(first), (t) => seek(t, true)));
     setPanel(errorsPanel(entries.errors, (t) => seek(t, true)));
     setPanel(infoPanel(s, id, entries, eventsHref, (t) => seek(t, true)));
     if (entries.errors.length && !entries.console.length) showTab("errors");

@@ -1,7 +1,7 @@
 // The side panels of the player: Console, Network, Errors and Info.
 
 import { h, type Child } from "../dom";
-import { absolute, bytes, clock, count, duration, shortMs, shortUserAgent, urlHost, urlPath } from "../format";
+import { absolute, bytes, clock, count, duration, shortMs, shortUserAgent } from "../format";
 import type { Session } from "../types";
 import type { ConsoleEntry, Entries, ErrorEntry, NavigationEntry, NetworkEntry } from "./entries";
 import { EntryList } from "./entrylist";
@@ -103,18 +103,34 @@ export function consolePanel(entries: ConsoleEntry[], seek: Seek): Panel {
   };
 }
 
-export function networkPanel(entries: NetworkEntry[], total: number, seek: Seek): Panel {
+/** DevTools-style: the last path segment (+ query) as the name; the path (and a foreign host) below. */
+function splitUrl(u: string, pageHost: string): { name: string; where: string } {
+  try {
+    const url = new URL(u);
+    const path = url.pathname;
+    const cut = path.endsWith("/") ? path.lastIndexOf("/", path.length - 2) : path.lastIndexOf("/");
+    const name = (path.slice(cut + 1) || "/") + url.search;
+    const full = path + url.search;
+    return { name, where: url.host === pageHost ? full : url.host + full };
+  } catch {
+    return { name: u, where: "" };
+  }
+}
+
+/** `pageHost`: the recorded site's host; requests to it show their path only. */
+export function networkPanel(entries: NetworkEntry[], total: number, pageHost: string, seek: Seek): Panel {
   const span = total > 0 ? total : 1;
   const render = (e: NetworkEntry) => {
     const left = Math.min(100, Math.max(0, (e.start / span) * 100));
     const width = Math.min(100 - left, (e.duration / span) * 100);
     const statusText = e.status ? String(e.status) : e.error ? "error" : "failed";
+    const { name, where } = splitUrl(e.url, pageHost);
     return h(
       "div",
       { class: `row net-row${e.failed ? " failed" : ""}`, title: `${e.method} ${e.url}\n${statusText}${e.error ? " – " + e.error : ""} · ${shortMs(e.duration)} · ${e.type}` },
       timeCell(e.t),
       h("span", { class: "n-method" }, e.method),
-      h("span", { class: "n-url" }, h("span", { class: "n-path" }, urlPath(e.url) || e.url), h("span", { class: "n-host" }, urlHost(e.url))),
+      h("span", { class: "n-url" }, h("span", { class: "n-path" }, name), h("span", { class: "n-host" }, where)),
       h("span", { class: "n-status" }, statusText),
       h("span", { class: "n-dur" }, shortMs(e.duration)),
       h("span", { class: "n-size" }, bytes(e.resSize)),
@@ -143,9 +159,9 @@ export function networkPanel(entries: NetworkEntry[], total: number, seek: Seek)
   const header = h(
     "div",
     { class: "row net-row net-head" },
-    h("span", { class: "e-time" }, "Time"),
+    h("span", { class: "e-time" }, "At"),
     h("span", { class: "n-method" }, "Method"),
-    h("span", { class: "n-url" }, "URL"),
+    h("span", { class: "n-url" }, "Name"),
     h("span", { class: "n-status" }, "Status"),
     h("span", { class: "n-dur" }, "Time"),
     h("span", { class: "n-size" }, "Size"),

@@ -4,7 +4,7 @@
 
 import { h } from "../dom";
 import { clock } from "../format";
-import { MARKER_KINDS, type Marker, type MarkerKind } from "./entries";
+import { MARKER_KINDS, type Marker } from "./entries";
 
 const LANE_HEIGHT = 7; // px, including the gap between lanes
 const HIT_PX = 6;
@@ -228,6 +228,3 @@ export class Scrubber {
   }
 }
 
-export function markerKindName(kind: MarkerKind): string {
-  return MARKER_KINDS.find((k) => k.kind === kind)?.name ?? kind;
-}
