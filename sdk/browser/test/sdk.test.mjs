@@ -3,7 +3,7 @@
 // the SDK from a second one, which also plays the Playhead ingest endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,12 +126,21 @@ before(async () => {
 });
 
 after(async () => {
+  // PLAYHEAD_TEST_DUMP=file.json keeps what the ingest endpoint received, for debugging
+  if (process.env.PLAYHEAD_TEST_DUMP) {
+    writeFileSync(process.env.PLAYHEAD_TEST_DUMP, JSON.stringify(ingest.batches.map(({ text, ...rest }) => rest), null, 1));
+  }
   await browser?.close();
   for (const s of [pages, sdk]) {
     s?.server.closeAllConnections();
     await new Promise((resolve) => (s ? s.server.close(resolve) : resolve()));
   }
 });
+
+async function newContext() {
+  if (!browser) assert.fail(`${CHROMIUM} is missing; on CI the browser tests must run`);
+  return browser.newContext();
+}
 
 async function waitFor(what, predicate, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;
@@ -183,7 +192,7 @@ function assertKeyframesLeadBatches(batches) {
 }
 
 test('records a visit across a reload: snapshot, masking, console, errors, network, navigation', { skip: browserSkip }, async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/`);
   await page.waitForFunction(() => window.Playhead && window.Playhead.getSessionId());
@@ -325,7 +334,7 @@ test('records a visit across a reload: snapshot, masking, console, errors, netwo
 });
 
 test('keyframes start new batches, and an idle session rolls over to a new one', { skip: browserSkip }, async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/manual`);
   await page.evaluate((endpoint) => {
@@ -360,6 +369,7 @@ test('keyframes start new batches, and an idle session rolls over to a new one',
 
   // idle past the timeout, then act: a new session with its own keyframe
   await page.waitForTimeout(1800);
+  await page.click('h1'); // the click that ends the idle time belongs to the new session
   await addItems(2);
   await page.evaluate(() => console.warn('after-rollover-marker'));
   await page.evaluate(() => Playhead.flush());
@@ -372,6 +382,10 @@ test('keyframes start new batches, and an idle session rolls over to a new one',
   assertContiguous(second);
   assertKeyframesLeadBatches(second);
   assert.equal(second[0].batch.events[0].type, EventType.Meta, 'the new session begins with a keyframe');
+  const secondEvents = events(second);
+  const click = secondEvents.findIndex((e) => e.type === EventType.IncrementalSnapshot && e.data.source === 2);
+  assert.ok(click > 1, 'the click that ended the idle time follows the new keyframe');
+  assert.ok(secondEvents[click].timestamp >= secondEvents[0].timestamp);
   assert.ok(consoleEntries(second).some((c) => c.payload.join(' ').includes('after-rollover-marker')));
   assert.deepEqual(
     sessionBatches(sid).map((b) => b.batch.seq),
@@ -382,7 +396,7 @@ test('keyframes start new batches, and an idle session rolls over to a new one',
 });
 
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/manual`);
   await page.evaluate((endpoint) => {
@@ -397,6 +411,22 @@ test('stop() restores patched APIs; passwords stay masked with maskAllInputs: fa
     replaceState: history.replaceState !== originals.replaceState,
   }));
   assert.deepEqual(Object.values(patched), [true, true, true, true, true], 'the SDK patches fetch, XHR and history');
+
+  // a second copy of the SDK on the page shares the running recorder
+  await page.evaluate(
+    (src) =>
+      new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = src + '?copy=2';
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      }),
+    `${sdk.origin}/sdk.js`,
+  );
+  await page.evaluate((endpoint) => Playhead.init({ endpoint, projectKey: 'test-key' }), sdk.origin);
+  assert.equal(await page.evaluate(() => Playhead.getSessionId()), sid, 'the second copy sees the running session');
+  await page.evaluate(() => console.log('logged-once-marker'));
 
   await page.type('#name', 'visible-name');
   await page.type('#password', 'hunter2-password');
@@ -417,6 +447,11 @@ test('stop() restores patched APIs; passwords stay masked with maskAllInputs: fa
   const text = batches.map((b) => b.text).join('\n');
   assert.ok(text.includes('visible-name'), 'with maskAllInputs: false text inputs are recorded');
   assert.ok(!text.includes('hunter2'), 'passwords are masked regardless');
+  assert.equal(
+    consoleEntries(batches).filter((c) => c.payload.join(' ').includes('logged-once-marker')).length,
+    1,
+    'one recorder, however many copies of the SDK',
+  );
   await context.close();
 });
 

@@ -24,6 +24,25 @@ export const STORAGE_KEY = 'playhead.session';
 /** Custom events raised before rrweb starts are kept (up to this many) and replayed. */
 const MAX_EARLY_EVENTS = 100;
 
+/**
+ * rrweb incremental sources that change the DOM or its styles: mutation (0),
+ * stylesheet rule (8), canvas (9), style declaration (13), adopted
+ * stylesheet (15), custom element (16).
+ */
+const DOM_SOURCES = [0, 8, 9, 13, 15, 16];
+
+/**
+ * True for an event whose effect a keyframe taken after it already contains:
+ * it must not be replayed on top of that keyframe. Other events (clicks,
+ * scrolls, inputs, console, custom) refer to nodes by IDs that stay the same
+ * across keyframes, so they can follow it.
+ */
+function changesDom(event: RecordedEvent): boolean {
+  if (event.type !== EventType.IncrementalSnapshot) return false;
+  const source = (event.data as { source?: number } | null)?.source;
+  return typeof source === 'number' && DOM_SOURCES.indexOf(source) >= 0;
+}
+
 export interface Controller {
   sessionId(): string;
   flush(): Promise<void>;
@@ -42,7 +61,10 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   let recorder: Recorder | undefined;
   let stopped = false;
   const early: Array<[string, unknown]> = [];
-  /** After a session rollover, until the new session's keyframe arrives. */
+  /**
+   * After a session rollover, until the new session's keyframe arrives:
+   * events that do not change the DOM wait in `held` to follow the keyframe.
+   */
   let awaitingKeyframe = false;
   let held: RecordedEvent[] = [];
 
@@ -63,7 +85,12 @@ export function startPlayhead(options: ResolvedOptions): Controller {
     }
     const events = held;
     held = [];
-    events.forEach(append);
+    // they happened a moment before the keyframe; a player must see them after it
+    const at = Date.now();
+    for (const event of events) {
+      if (event.timestamp < at) event.timestamp = at;
+      append(event);
+    }
   });
 
   const onEvent = (event: RecordedEvent): void => {
@@ -72,8 +99,7 @@ export function startPlayhead(options: ResolvedOptions): Controller {
     const isMeta = event.type === EventType.Meta;
     if (awaitingKeyframe) {
       if (!isMeta) {
-        // DOM changes are part of the coming keyframe; keep the rest for after it
-        if (event.type !== EventType.IncrementalSnapshot) held.push(event);
+        if (!changesDom(event)) held.push(event);
         return;
       }
       awaitingKeyframe = false;
@@ -82,7 +108,7 @@ export function startPlayhead(options: ResolvedOptions): Controller {
       session.renew(now);
       if (!isMeta) {
         awaitingKeyframe = true;
-        if (event.type !== EventType.IncrementalSnapshot) held.push(event);
+        if (!changesDom(event)) held.push(event);
         // not from inside rrweb's emit: take the new keyframe once it returns
         Promise.resolve().then(finishRollover, () => {});
         return;
@@ -92,6 +118,9 @@ export function startPlayhead(options: ResolvedOptions): Controller {
     // every keyframe (Meta + FullSnapshot) starts a new batch
     if (isMeta) cut();
     append(event);
+    // and goes out at once: it is what a replay needs first, it is large, and
+    // gzipped it usually fits a keepalive request that outlives the page
+    if (event.type === EventType.FullSnapshot) cut();
   };
 
   const custom =

@@ -41,7 +41,7 @@ export function startRecorder(options: RecorderOptions): Recorder | undefined {
     maskAllInputs: options.maskAllInputs,
     // used when maskAllInputs is false; with it true rrweb masks every type
     maskInputOptions: { password: true },
-    sampling: { mousemove: 50, scroll: 150, input: 'last' },
+    sampling: { mousemove: 50, scroll: 150 },
     recordCanvas: false,
     inlineStylesheet: true,
     collectFonts: true,
