@@ -12,6 +12,7 @@ const (
 	ETOOLARGE     = "too_large"    // the input is over a size limit
 	ENOTFOUND     = "not_found"    // the thing asked for does not exist
 	EUNAVAILABLE  = "unavailable"  // storage failed; the caller may retry
+	ERATELIMITED  = "rate_limited" // too many requests; the caller may retry later
 	EINTERNAL     = "internal"     // a bug
 )
 

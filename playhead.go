@@ -66,7 +66,20 @@ type BatchRef struct {
 	KeyframeTs *int64 `json:"keyframeTs"`
 	Events     int    `json:"events"`
 	Bytes      int    `json:"bytes"`
-	ObjectKey  string `json:"-"`
+	// ObjectKey names the sealed chunk that holds the batch's events, from
+	// EventOffset on; it is empty while the batch is pending, its data still
+	// in the index.
+	ObjectKey   string `json:"-"`
+	EventOffset int    `json:"-"`
+}
+
+// Gap is a run of sequence numbers a session is missing: batches the SDK
+// numbered but that never arrived (or not yet).
+type Gap struct {
+	FromSeq int   `json:"fromSeq"`
+	ToSeq   int   `json:"toSeq"`
+	FromTs  int64 `json:"fromTs"` // last timestamp before the gap
+	ToTs    int64 `json:"toTs"`   // first timestamp after it
 }
 
 // Timeline entry kinds.
@@ -89,13 +102,14 @@ type TimelineEntry struct {
 	Detail json.RawMessage `json:"detail,omitempty"`
 }
 
-// IndexedBatch is what ingest hands to the index for one stored batch: the
-// batch's manifest entry, its timeline entries and the session-level facts it
-// contributes.
+// IndexedBatch is what ingest hands to the index for one batch: its manifest
+// entry, its encoded data (kept in the index until a chunk seals it), its
+// timeline entries and the session-level facts it contributes.
 type IndexedBatch struct {
 	ProjectID int64
 	SessionID string
 	Ref       BatchRef
+	Data      []byte
 	UserAgent string
 	// Pages are the URLs the batch shows the user on, in order.
 	Pages          []string
@@ -106,6 +120,43 @@ type IndexedBatch struct {
 	FailedRequests int
 }
 
+// SessionLimits bound one session. A batch that would take a session past
+// them is refused, and nothing of it is stored.
+type SessionLimits struct {
+	MaxDuration time.Duration
+	MaxBytes    int64
+}
+
+// AddResult says what became of one batch of an AddBatches call.
+type AddResult struct {
+	// Duplicate is true when (session, seq) was stored before.
+	Duplicate bool
+	// Err, when set, refused this batch alone (a session limit).
+	Err error
+}
+
+// PendingRun is a session whose pending batches a sealer should cut into a
+// chunk, and why.
+type PendingRun struct {
+	ProjectID int64
+	SessionID string
+	Reason    string
+}
+
+// Reasons a chunk is cut.
+const (
+	CutIdle   = "idle"    // the session sent nothing for a while
+	CutFull   = "full"    // its pending data reached the chunk size
+	CutMaxAge = "max_age" // its oldest pending batch is old enough
+)
+
+// SealPolicy says when a session's pending batches are sealed into a chunk.
+type SealPolicy struct {
+	Idle     time.Duration
+	MaxAge   time.Duration
+	MaxBytes int64
+}
+
 // SessionFilter selects sessions for a list, newest first.
 type SessionFilter struct {
 	ProjectID int64
@@ -114,14 +165,13 @@ type SessionFilter struct {
 	Limit  int
 }
 
-// SessionIndex keeps the searchable metadata of sessions: their summaries,
-// their batch manifests and their timelines.
+// SessionIndex keeps the metadata of sessions (summaries, batch manifests,
+// timelines) and the data of batches not yet sealed into chunks.
 type SessionIndex interface {
-	// AddBatch indexes one batch whose chunk is already stored. It reports
-	// false, and changes nothing, when (session, seq) was indexed before.
-	AddBatch(ctx context.Context, b *IndexedBatch) (added bool, err error)
-	// HasBatch reports whether (session, seq) is indexed.
-	HasBatch(ctx context.Context, projectID int64, sessionID string, seq int) (bool, error)
+	// AddBatches stores a group of batches in one durable commit: each is
+	// added, found to be a duplicate of (session, seq), or refused alone for
+	// breaking lim. The error is for the whole group (storage failed).
+	AddBatches(ctx context.Context, batches []*IndexedBatch, lim SessionLimits, now time.Time) ([]AddResult, error)
 	// Session returns one session or an ENOTFOUND error.
 	Session(ctx context.Context, projectID int64, id string) (*Session, error)
 	// Sessions returns a page of sessions and the cursor of the next page.
@@ -130,6 +180,13 @@ type SessionIndex interface {
 	Batches(ctx context.Context, projectID int64, sessionID string) ([]BatchRef, error)
 	// Timeline returns a session's timeline entries by time.
 	Timeline(ctx context.Context, projectID int64, sessionID string) ([]TimelineEntry, error)
+	// PendingData returns the data of a session's pending batches by seq.
+	PendingData(ctx context.Context, projectID int64, sessionID string, seqs []int) (map[int][]byte, error)
+	// PendingRuns returns sessions whose pending batches are due for sealing.
+	PendingRuns(ctx context.Context, p SealPolicy, now time.Time, limit int) ([]PendingRun, error)
+	// MarkSealed records that batches now live in the chunk objectKey, at the
+	// given event offsets (seq to offset), and drops their pending data.
+	MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error
 }
 
 // AccountStore keeps projects, dashboard users and their logins.
@@ -147,4 +204,22 @@ type AccountStore interface {
 	// LoginUser returns the user of an unexpired login, or ENOTFOUND.
 	LoginUser(ctx context.Context, tokenHash string, now time.Time) (*User, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
+}
+
+// Gaps returns the runs of sequence numbers missing from refs, which must be
+// sorted by seq. A session whose first batches are missing has a gap from 0.
+func Gaps(refs []BatchRef) []Gap {
+	var gaps []Gap
+	next, lastTs := 0, int64(0)
+	for i, r := range refs {
+		if r.Seq > next {
+			from := lastTs
+			if i == 0 {
+				from = r.FirstTs
+			}
+			gaps = append(gaps, Gap{FromSeq: next, ToSeq: r.Seq - 1, FromTs: from, ToTs: r.FirstTs})
+		}
+		next, lastTs = r.Seq+1, max(lastTs, r.LastTs)
+	}
+	return gaps
 }

@@ -37,9 +37,13 @@ type Main struct {
 	Stderr io.Writer
 	Logger *slog.Logger
 
-	Project *playhead.Project
-	DB      *sqlite.DB
-	Server  *server.Server
+	Project  *playhead.Project
+	DB       *sqlite.DB
+	Ingester *ingest.Ingester
+	Server   *server.Server
+
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // Run opens the data directory, creates the first project and admin account
@@ -70,16 +74,31 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
+	proxies, err := m.Config.trustedProxies()
+	if err != nil {
+		return err
+	}
+	m.Ingester = &ingest.Ingester{
+		Objects: objects, Index: db, Logger: m.Logger, Now: time.Now,
+		Limits: playhead.SessionLimits{MaxDuration: m.Config.MaxSessionDuration, MaxBytes: m.Config.MaxSessionBytes},
+	}
+	metrics := server.NewMetrics(m.Ingester.QueueDepth)
+	m.Ingester.Observe = metrics.ObserveCommit
+	m.Ingester.Start()
 	m.Server = &server.Server{
-		Index:    db,
-		Accounts: db,
-		Objects:  objects,
-		Ingester: &ingest.Ingester{Objects: objects, Index: db, Logger: m.Logger},
-		Limits:   ingest.DefaultLimits,
-		Logger:   m.Logger,
-		Web:      web.Dist(),
-		SDK:      sdk.IIFE,
-		Now:      time.Now,
+		Index:          db,
+		Accounts:       db,
+		Objects:        objects,
+		Ingester:       m.Ingester,
+		Limits:         ingest.DefaultLimits,
+		Logger:         m.Logger,
+		Web:            web.Dist(),
+		SDK:            sdk.IIFE,
+		Now:            time.Now,
+		Metrics:        metrics,
+		RateLimits:     server.RateLimits{PerProject: m.Config.RateProject, PerIP: m.Config.RateIP},
+		TrustedProxies: proxies,
+		Ready:          db.Ping,
 	}
 	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
 	if demoOn {
@@ -88,6 +107,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Server.Start(m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	bg, cancel := context.WithCancel(context.Background())
+	m.cancel, m.done = cancel, make(chan struct{})
+	go func() {
+		defer close(m.done)
+		m.Ingester.RunSealer(bg, ingest.DefaultSealPolicy, 15*time.Second, func(reason string) {
+			metrics.ChunksSealed.WithLabelValues(reason).Inc()
+		})
+	}()
 	url := m.URL()
 	m.Logger.Info("playhead is serving", "dashboard", url+"/", "data", m.Config.DataDir, "ingest_key", m.Project.IngestKey)
 	if demoOn {
@@ -107,6 +134,13 @@ func (m *Main) Close(ctx context.Context) error {
 	var errs []error
 	if m.Server != nil {
 		errs = append(errs, m.Server.Close(ctx))
+	}
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
+	}
+	if m.Ingester != nil {
+		m.Ingester.Close()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

@@ -132,6 +132,7 @@ func TestAPI(t *testing.T) {
 		{name: "same batch again", method: "POST", path: ingest, body: batch(sid, 0, now), wantStatus: 200, want: []string{`"duplicate":true`}},
 		{name: "gzip batch, key in header", method: "POST", path: "/api/v1/ingest", body: gz(batch(sid, 1, now+1000)),
 			header: map[string]string{"X-Playhead-Key": key}, wantStatus: 200, want: []string{`"seq":1`, `"duplicate":false`}},
+		{name: "readyz", method: "GET", path: "/readyz", wantStatus: 200, want: []string{"ready"}},
 		{name: "preflight", method: "OPTIONS", path: "/api/v1/ingest", wantStatus: 204, wantHeader: map[string]string{"Access-Control-Allow-Headers": "X-Playhead-Key"}},
 		{name: "no key", method: "POST", path: "/api/v1/ingest", body: batch(sid, 2, now), wantStatus: 401, want: []string{`"code":"unauthorized"`, "missing ingest key"}},
 		{name: "unknown key", method: "POST", path: "/api/v1/ingest?k=phk_wrong", body: batch(sid, 2, now), wantStatus: 401, want: []string{"unknown ingest key"}},
@@ -150,6 +151,12 @@ func TestAPI(t *testing.T) {
 		{name: "bad limit", method: "GET", path: "/api/v1/sessions?limit=0", login: true, wantStatus: 400, want: []string{"limit"}},
 		{name: "session", method: "GET", path: "/api/v1/sessions/" + sid, login: true, wantStatus: 200,
 			want: []string{`"keyframeTs":` + fmt.Sprint(now), `"kind":"error"`, `"label":"boom"`, `"seq":1`}, wantNot: []string{"objectKey", "sessions/1/"}},
+		{name: "gap: seq 2 missing", method: "POST", path: ingest, body: batch(sid, 3, now+3000), wantStatus: 200},
+		{name: "session shows the gap", method: "GET", path: "/api/v1/sessions/" + sid, login: true, wantStatus: 200,
+			want: []string{fmt.Sprintf(`"gaps":[{"fromSeq":2,"toSeq":2,"fromTs":%d,"toTs":%d}]`, now+1002, now+3000)}},
+		{name: "metrics", method: "GET", path: "/metrics", wantStatus: 200,
+			want: []string{`playhead_ingest_batches_total{result="accepted"} 3`, `playhead_ingest_batches_total{result="duplicate"} 1`,
+				`playhead_ingest_refused_total{reason="too_large"} 2`, "playhead_ingest_ack_seconds_bucket", "playhead_ingest_queue_depth 0", "playhead_active_sessions 1"}},
 		{name: "events", method: "GET", path: "/api/v1/sessions/" + sid + "/events", login: true, wantStatus: 200, want: []string{`[{"type":4`, `"message":"boom"}}}]`}},
 		{name: "events range", method: "GET", path: "/api/v1/sessions/" + sid + "/events?from=1", login: true, wantStatus: 200, want: []string{fmt.Sprint(now + 1000)}, wantNot: []string{fmt.Sprintf(`"timestamp":%d,`, now)}},
 		{name: "bad range", method: "GET", path: "/api/v1/sessions/" + sid + "/events?from=x", login: true, wantStatus: 400, want: []string{"from"}},
@@ -176,8 +183,8 @@ func TestAPI(t *testing.T) {
 	}
 	json.NewDecoder(resp.Body).Decode(&detail)
 	resp.Body.Close()
-	if len(detail.Batches) != 2 {
-		t.Fatalf("session has %d batches after refused ones, want 2", len(detail.Batches))
+	if len(detail.Batches) != 3 {
+		t.Fatalf("session has %d batches after refused ones, want 3", len(detail.Batches))
 	}
 }
 
@@ -240,4 +247,34 @@ func TestConfigFromEnvironment(t *testing.T) {
 	if err := c.ApplyEnv(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "sometimes") {
 		t.Fatalf("bad PLAYHEAD_DEMO: err = %v", err)
 	}
+}
+
+func TestRateLimitsAnswer429(t *testing.T) {
+	m := &app.Main{
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error", RateIP: 0.5},
+		Stderr: io.Discard,
+	}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	ingest := "/api/v1/ingest?k=" + m.Project.IngestKey
+	now := time.Now().UnixMilli()
+	for seq := range 5 { // the burst: ten seconds' worth, at least one
+		scenario{method: "POST", path: ingest, body: batch("ratelimitsession", seq, now), wantStatus: 200}.run(t, m, nil)
+	}
+	scenario{method: "POST", path: ingest, body: batch("ratelimitsession", 5, now), wantStatus: 429,
+		want:       []string{`"code":"rate_limited"`, "this client address sends more than the limit of 0.5 batches a second"},
+		wantHeader: map[string]string{"Retry-After": "2", "Access-Control-Expose-Headers": "Retry-After"}}.run(t, m, nil)
+}
+
+func TestStorageFailureAnswers503(t *testing.T) {
+	m := start(t)
+	ingest := "/api/v1/ingest?k=" + m.Project.IngestKey
+	now := time.Now().UnixMilli()
+	scenario{method: "POST", path: ingest, body: batch("storagefailure01", 0, now), wantStatus: 200}.run(t, m, nil)
+	m.DB.Close() // the index goes away under the running server
+	scenario{method: "POST", path: ingest, body: batch("storagefailure01", 1, now), wantStatus: 503,
+		want: []string{`"code":"unavailable"`, "retry later"}, wantHeader: map[string]string{"Retry-After": "5"}}.run(t, m, nil)
+	scenario{method: "GET", path: "/readyz", wantStatus: 503}.run(t, m, nil)
 }

@@ -3,8 +3,10 @@ package app
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration. Every field has a flag, and a
@@ -15,6 +17,16 @@ type Config struct {
 	Demo          string // "auto" (on when listening on loopback), "true" or "false"
 	AdminPassword string
 	LogLevel      string
+	// RateProject and RateIP bound ingest batches a second per project and
+	// per client address (0: no limit).
+	RateProject float64
+	RateIP      float64
+	// TrustedProxies are comma-separated addresses or CIDR prefixes whose
+	// X-Forwarded-For header is believed.
+	TrustedProxies string
+	// MaxSessionDuration and MaxSessionBytes bound one session.
+	MaxSessionDuration time.Duration
+	MaxSessionBytes    int64
 }
 
 // RegisterFlags defines the serve flags on fs.
@@ -24,6 +36,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
 	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin account created on first start; generated and printed when empty (PLAYHEAD_ADMIN_PASSWORD)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
+	fs.Float64Var(&c.RateProject, "rate-project", 5000, "ingest batches a second one project may send; 0 for no limit (PLAYHEAD_RATE_PROJECT)")
+	fs.Float64Var(&c.RateIP, "rate-ip", 100, "ingest batches a second one client address may send; 0 for no limit (PLAYHEAD_RATE_IP)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted (PLAYHEAD_TRUSTED_PROXIES)")
+	fs.DurationVar(&c.MaxSessionDuration, "max-session-duration", 12*time.Hour, "longest session stored; later batches are refused (PLAYHEAD_MAX_SESSION_DURATION)")
+	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
 }
 
 // ApplyEnv fills every flag not set on the command line from its PLAYHEAD_*
@@ -56,4 +73,29 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 		}
 	}
 	return nil
+}
+
+// trustedProxies parses TrustedProxies.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("-trusted-proxies: %q is not an address or CIDR prefix", f)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("-trusted-proxies: %q is not an address or CIDR prefix", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -25,19 +25,21 @@ const MaxDecodedBytes = 256 << 20
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 var (
-	encoderOnce sync.Once
-	encoder     *zstd.Encoder
-	decoderOnce sync.Once
-	decoder     *zstd.Decoder
+	// Batches are encoded on the ingest path: the fastest level keeps ingest
+	// cheap. Sealed chunks are encoded once, off the hot path, harder and with
+	// a window that spans minutes of events.
+	batchEncoder  = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedFastest, 1<<20) })
+	sealedEncoder = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedBestCompression, 8<<20) })
+	decoderOnce   sync.Once
+	decoder       *zstd.Decoder
 )
 
-func getEncoder() *zstd.Encoder {
-	encoderOnce.Do(func() {
-		// Level 3 ("default") keeps ingest cheap; sealed chunks can be
-		// re-encoded harder later without changing the layout.
-		encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
-	})
-	return encoder
+func newEncoder(level zstd.EncoderLevel, window int) *zstd.Encoder {
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(window))
+	if err != nil {
+		panic(err) // the options are constants
+	}
+	return e
 }
 
 func getDecoder() *zstd.Decoder {
@@ -47,8 +49,15 @@ func getDecoder() *zstd.Decoder {
 	return decoder
 }
 
-// Encode returns the chunk holding events, each a JSON value, in order.
-func Encode(events [][]byte) []byte {
+// Encode returns the chunk holding events, each a JSON value, in order,
+// compressed for speed: the form of a batch on the ingest path.
+func Encode(events [][]byte) []byte { return encode(events, batchEncoder()) }
+
+// EncodeSealed returns the chunk holding events compressed for size: the form
+// of a sealed chunk, written once and read many times.
+func EncodeSealed(events [][]byte) []byte { return encode(events, sealedEncoder()) }
+
+func encode(events [][]byte, enc *zstd.Encoder) []byte {
 	var raw []byte
 	var lenBuf [binary.MaxVarintLen64]byte
 	for _, e := range events {
@@ -61,7 +70,7 @@ func Encode(events [][]byte) []byte {
 	out = append(out, codecZstd)
 	out = binary.AppendUvarint(out, uint64(len(events)))
 	out = binary.AppendUvarint(out, uint64(len(raw)))
-	out = getEncoder().EncodeAll(raw, out)
+	out = enc.EncodeAll(raw, out)
 	return binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
 }
 

@@ -5,6 +5,7 @@ package indextest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,42 +31,47 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		return p
 	}
 	kf := func(v int64) *int64 { return &v }
+	now := time.UnixMilli(1_800_000_000_000)
+	add := func(t *testing.T, db Index, batches ...*playhead.IndexedBatch) []playhead.AddResult {
+		t.Helper()
+		res, err := db.AddBatches(ctx, batches, playhead.SessionLimits{}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
 
 	t.Run("AddBatchIsIdempotent", func(t *testing.T) {
 		db := newIndex(t)
 		p := project(t, db)
 		b := &playhead.IndexedBatch{
 			ProjectID: p.ID, SessionID: "s1", UserAgent: "UA",
-			Ref:    playhead.BatchRef{Seq: 0, FirstTs: 1000, LastTs: 2000, KeyframeTs: kf(1000), Events: 10, Bytes: 100, ObjectKey: "k0"},
+			Ref:    playhead.BatchRef{Seq: 0, FirstTs: 1000, LastTs: 2000, KeyframeTs: kf(1000), Events: 10, Bytes: 100},
 			Pages:  []string{"http://a/"},
 			Clicks: 2, Errors: 1,
 			Timeline: []playhead.TimelineEntry{{Ts: 1500, Kind: playhead.KindError, Label: "boom", Detail: []byte(`{"message":"boom"}`)}},
 		}
-		for i, want := range []bool{true, false} {
-			added, err := db.AddBatch(ctx, b)
-			if err != nil {
-				t.Fatal(err)
+		for i, want := range []bool{false, true} {
+			if res := add(t, db, b); res[0].Duplicate != want {
+				t.Fatalf("AddBatches #%d duplicate = %v, want %v", i+1, res[0].Duplicate, want)
 			}
-			if added != want {
-				t.Fatalf("AddBatch #%d added = %v, want %v", i+1, added, want)
-			}
+		}
+		// A duplicate inside one group is stored once too.
+		b2 := *b
+		b2.Ref.Seq = 1
+		if res := add(t, db, &b2, &b2); res[0].Duplicate || !res[1].Duplicate {
+			t.Fatalf("same batch twice in a group: %+v", res)
 		}
 		s, err := db.Session(ctx, p.ID, "s1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Batches != 1 || s.Clicks != 2 || s.Errors != 1 || s.Events != 10 {
+		if s.Batches != 2 || s.Clicks != 4 || s.Errors != 2 || s.Events != 20 {
 			t.Fatalf("session after duplicate batch = %+v, want it counted once", s)
 		}
 		tl, err := db.Timeline(ctx, p.ID, "s1")
-		if err != nil || len(tl) != 1 {
-			t.Fatalf("Timeline = %v, %v; want one entry", tl, err)
-		}
-		if has, err := db.HasBatch(ctx, p.ID, "s1", 0); !has || err != nil {
-			t.Fatalf("HasBatch = %v, %v", has, err)
-		}
-		if has, _ := db.HasBatch(ctx, p.ID, "s1", 1); has {
-			t.Fatal("HasBatch(seq 1) = true before it was added")
+		if err != nil || len(tl) != 2 {
+			t.Fatalf("Timeline = %v, %v; want two entries", tl, err)
 		}
 	})
 
@@ -73,14 +79,12 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		db := newIndex(t)
 		p := project(t, db)
 		for _, b := range []*playhead.IndexedBatch{
-			{Ref: playhead.BatchRef{Seq: 2, FirstTs: 3000, LastTs: 4000, Events: 3, ObjectKey: "k2"}, Pages: []string{"http://a/checkout"}, FailedRequests: 1},
-			{Ref: playhead.BatchRef{Seq: 0, FirstTs: 1000, LastTs: 1500, KeyframeTs: kf(1000), Events: 5, ObjectKey: "k0"}, Pages: []string{"http://a/"}, UserAgent: "Chrome", ConsoleErrors: 2},
-			{Ref: playhead.BatchRef{Seq: 1, FirstTs: 1500, LastTs: 3000, Events: 4, ObjectKey: "k1"}, Pages: []string{"http://a/"}},
+			{Ref: playhead.BatchRef{Seq: 2, FirstTs: 3000, LastTs: 4000, Events: 3}, Pages: []string{"http://a/checkout"}, FailedRequests: 1},
+			{Ref: playhead.BatchRef{Seq: 0, FirstTs: 1000, LastTs: 1500, KeyframeTs: kf(1000), Events: 5}, Pages: []string{"http://a/"}, UserAgent: "Chrome", ConsoleErrors: 2},
+			{Ref: playhead.BatchRef{Seq: 1, FirstTs: 1500, LastTs: 3000, Events: 4}, Pages: []string{"http://a/"}},
 		} {
 			b.ProjectID, b.SessionID = p.ID, "s1"
-			if _, err := db.AddBatch(ctx, b); err != nil {
-				t.Fatal(err)
-			}
+			add(t, db, b)
 		}
 		s, err := db.Session(ctx, p.ID, "s1")
 		if err != nil {
@@ -112,14 +116,10 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 			t.Fatal(err)
 		}
 		for i, id := range []string{"a", "b", "c", "d", "e"} {
-			b := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: id, Ref: playhead.BatchRef{FirstTs: int64(1000 * i), LastTs: int64(1000*i + 1), Events: 1, ObjectKey: id}}
-			if _, err := db.AddBatch(ctx, b); err != nil {
-				t.Fatal(err)
-			}
+			b := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: id, Ref: playhead.BatchRef{FirstTs: int64(1000 * i), LastTs: int64(1000*i + 1), Events: 1}}
+			add(t, db, b)
 		}
-		if _, err := db.AddBatch(ctx, &playhead.IndexedBatch{ProjectID: other.ID, SessionID: "x", Ref: playhead.BatchRef{FirstTs: 9999, LastTs: 9999, ObjectKey: "x"}}); err != nil {
-			t.Fatal(err)
-		}
+		add(t, db, &playhead.IndexedBatch{ProjectID: other.ID, SessionID: "x", Ref: playhead.BatchRef{FirstTs: 9999, LastTs: 9999}})
 		var got []string
 		cursor := ""
 		for range 5 {
@@ -149,6 +149,77 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		_, err := db.Session(ctx, p.ID, "nope")
 		if playhead.ErrorCode(err) != playhead.ENOTFOUND {
 			t.Fatalf("err = %v, want ENOTFOUND", err)
+		}
+	})
+
+	t.Run("SessionLimitsRefuseOneBatchOfAGroup", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		lim := playhead.SessionLimits{MaxDuration: time.Hour, MaxBytes: 1000}
+		ok := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: 0, FirstTs: 0, LastTs: 1000, Events: 1, Bytes: 100}}
+		long := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: 1, FirstTs: 1000, LastTs: 2 * 3600_000, Events: 1, Bytes: 100}}
+		big := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: 2, FirstTs: 2000, LastTs: 3000, Events: 1, Bytes: 950}}
+		other := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s2", Ref: playhead.BatchRef{Seq: 0, FirstTs: 0, LastTs: 1, Events: 1, Bytes: 10}}
+		res, err := db.AddBatches(ctx, []*playhead.IndexedBatch{ok, long, big, other}, lim, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Err != nil || res[3].Err != nil {
+			t.Fatalf("batches within the limits refused: %+v", res)
+		}
+		for i, want := range map[int]string{1: "longer than the limit of 1h0m0s", 2: "more than the limit of 1000 stored bytes"} {
+			if playhead.ErrorCode(res[i].Err) != playhead.ETOOLARGE || !strings.Contains(res[i].Err.Error(), want) {
+				t.Errorf("batch %d: err = %v, want ETOOLARGE %q", i, res[i].Err, want)
+			}
+		}
+		s, _ := db.Session(ctx, p.ID, "s1")
+		if s.Batches != 1 || s.Bytes != 100 || s.EndedAt != 1000 {
+			t.Errorf("refused batches changed the session: %+v", s)
+		}
+		if refs, _ := db.Batches(ctx, p.ID, "s1"); len(refs) != 1 {
+			t.Errorf("refused batches stored: %+v", refs)
+		}
+	})
+
+	t.Run("PendingAndSealed", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		for seq := range 3 {
+			add(t, db, &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Data: []byte{byte(seq)},
+				Ref: playhead.BatchRef{Seq: seq, FirstTs: int64(seq), LastTs: int64(seq), Events: 2, Bytes: 400}})
+		}
+		policy := playhead.SealPolicy{Idle: time.Minute, MaxAge: time.Hour, MaxBytes: 10_000}
+		if runs, err := db.PendingRuns(ctx, policy, now, 10); err != nil || len(runs) != 0 {
+			t.Fatalf("PendingRuns right after ingest = %v, %v; want none", runs, err)
+		}
+		runs, err := db.PendingRuns(ctx, policy, now.Add(2*time.Minute), 10)
+		if err != nil || len(runs) != 1 || runs[0].SessionID != "s1" || runs[0].Reason != playhead.CutIdle {
+			t.Fatalf("PendingRuns when idle = %+v, %v", runs, err)
+		}
+		policy.MaxBytes = 1200
+		if runs, _ := db.PendingRuns(ctx, policy, now, 10); len(runs) != 1 || runs[0].Reason != playhead.CutFull {
+			t.Fatalf("PendingRuns when full = %+v", runs)
+		}
+		data, err := db.PendingData(ctx, p.ID, "s1", []int{0, 1, 2, 7})
+		if err != nil || len(data) != 3 || data[2][0] != 2 {
+			t.Fatalf("PendingData = %v, %v", data, err)
+		}
+		if err := db.MarkSealed(ctx, p.ID, "s1", "chunk-a", map[int]int{0: 0, 1: 2}); err != nil {
+			t.Fatal(err)
+		}
+		refs, _ := db.Batches(ctx, p.ID, "s1")
+		if refs[0].ObjectKey != "chunk-a" || refs[1].ObjectKey != "chunk-a" || refs[1].EventOffset != 2 || refs[2].ObjectKey != "" {
+			t.Fatalf("after MarkSealed: %+v", refs)
+		}
+		if data, _ := db.PendingData(ctx, p.ID, "s1", []int{0, 1, 2}); len(data) != 1 {
+			t.Fatalf("sealed batches still pending: %v", data)
+		}
+		// Sealing again (a racing sealer) changes nothing.
+		if err := db.MarkSealed(ctx, p.ID, "s1", "chunk-b", map[int]int{0: 5}); err != nil {
+			t.Fatal(err)
+		}
+		if refs, _ := db.Batches(ctx, p.ID, "s1"); refs[0].ObjectKey != "chunk-a" || refs[0].EventOffset != 0 {
+			t.Fatalf("second MarkSealed overwrote the first: %+v", refs[0])
 		}
 	})
 

@@ -2,20 +2,74 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/chunk"
 )
 
-// Ingester stores validated batches: the chunk first (durably), then the
-// index entry, so an indexed batch always has its chunk. A crash between the
-// two leaves an unindexed chunk that the retried batch overwrites.
+// Ingester stores validated batches. Batches arriving together are committed
+// together: one committer goroutine gathers whatever is waiting and stores it
+// in one index transaction, so one fsync acknowledges the whole group. A batch
+// is acknowledged only after that commit; until a sealer moves it into a chunk
+// (see Seal), its data lives in the index.
 type Ingester struct {
 	Objects playhead.ObjectStore
 	Index   playhead.SessionIndex
 	Logger  *slog.Logger
+	Limits  playhead.SessionLimits
+	Now     func() time.Time
+	// Observe, when set, is told the size of each committed group and how
+	// long the commit took.
+	Observe func(group int, took time.Duration, err error)
+
+	startOnce sync.Once
+	queue     chan *commitRequest
+	stop      chan struct{}
+	stopped   chan struct{}
+}
+
+// MaxGroup bounds how many batches one commit stores.
+const MaxGroup = 512
+
+type commitRequest struct {
+	batch *playhead.IndexedBatch
+	done  chan playhead.AddResult
+	err   error
+}
+
+// Start starts the committer. Ingest starts it too when needed.
+func (in *Ingester) Start() {
+	in.startOnce.Do(func() {
+		in.queue = make(chan *commitRequest, 4*MaxGroup)
+		in.stop = make(chan struct{})
+		in.stopped = make(chan struct{})
+		go in.commitLoop()
+	})
+}
+
+// Close stops the committer after it has stored every batch queued so far.
+// Call it after the HTTP server has finished its in-flight requests.
+func (in *Ingester) Close() {
+	in.Start()
+	select {
+	case <-in.stop:
+	default:
+		close(in.stop)
+	}
+	<-in.stopped
+}
+
+// QueueDepth returns how many batches wait for the next commit.
+func (in *Ingester) QueueDepth() int {
+	if in.queue == nil {
+		return 0
+	}
+	return len(in.queue)
 }
 
 // Result says what happened to a batch.
@@ -24,21 +78,13 @@ type Result struct {
 	Duplicate bool
 }
 
-// ObjectKey returns the key of a batch's chunk.
-func ObjectKey(projectID int64, sessionID string, seq int) string {
-	return fmt.Sprintf("sessions/%d/%s/%010d", projectID, sessionID, seq)
-}
+var errClosed = playhead.Errorf(playhead.EUNAVAILABLE, "the server is shutting down; retry later")
 
-// Ingest stores b for project p. userAgent comes from the request. Storage
-// failures are EUNAVAILABLE: nothing was acknowledged, the SDK may retry.
+// Ingest stores b for project p and returns once it is durable. userAgent
+// comes from the request. Storage failures are EUNAVAILABLE: nothing was
+// acknowledged, the SDK may retry.
 func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, userAgent string) (Result, error) {
-	has, err := in.Index.HasBatch(ctx, p.ID, b.SessionID, b.Seq)
-	if err != nil {
-		return Result{}, in.unavailable(err)
-	}
-	if has {
-		return Result{Duplicate: true}, nil
-	}
+	in.Start()
 	ib := extract(b)
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(userAgent, 512)
@@ -46,20 +92,91 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, u
 	for i := range b.Events {
 		raws[i] = b.Events[i].Raw
 	}
-	data := chunk.Encode(raws)
-	ib.Ref.Bytes = len(data)
-	ib.Ref.ObjectKey = ObjectKey(p.ID, b.SessionID, b.Seq)
-	if err := in.Objects.Put(ctx, ib.Ref.ObjectKey, data); err != nil {
-		return Result{}, in.unavailable(err)
+	ib.Data = chunk.Encode(raws)
+	ib.Ref.Bytes = len(ib.Data)
+
+	req := &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}
+	select {
+	case <-in.stop:
+		return Result{}, errClosed
+	default:
 	}
-	added, err := in.Index.AddBatch(ctx, ib)
-	if err != nil {
-		return Result{}, in.unavailable(err)
+	select {
+	case in.queue <- req:
+	case <-ctx.Done():
+		return Result{}, playhead.Errorf(playhead.EUNAVAILABLE, "request ended before the batch was stored")
 	}
-	return Result{Duplicate: !added}, nil
+	// Once queued, the batch is committed whatever the request does, so the
+	// answer is awaited even if the client has gone.
+	res := <-req.done
+	if res.Err != nil {
+		return Result{}, res.Err
+	}
+	return Result{Duplicate: res.Duplicate}, nil
+}
+
+func (in *Ingester) commitLoop() {
+	defer close(in.stopped)
+	group := make([]*commitRequest, 0, MaxGroup)
+	for {
+		select {
+		case r := <-in.queue:
+			group = append(group[:0], r)
+		case <-in.stop:
+			// Drain what was queued before the stop.
+			for {
+				select {
+				case r := <-in.queue:
+					in.commit([]*commitRequest{r})
+				default:
+					return
+				}
+			}
+		}
+	gather:
+		for len(group) < MaxGroup {
+			select {
+			case r := <-in.queue:
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		in.commit(group)
+	}
+}
+
+func (in *Ingester) commit(group []*commitRequest) {
+	batches := make([]*playhead.IndexedBatch, len(group))
+	for i, r := range group {
+		batches[i] = r.batch
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	results, err := in.Index.AddBatches(ctx, batches, in.Limits, in.Now())
+	if in.Observe != nil {
+		in.Observe(len(group), time.Since(start), err)
+	}
+	for i, r := range group {
+		if err != nil {
+			r.done <- playhead.AddResult{Err: in.unavailable(err)}
+			continue
+		}
+		r.done <- results[i]
+	}
 }
 
 func (in *Ingester) unavailable(err error) error {
 	in.Logger.Error("storage failed", "err", err)
 	return playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
 }
+
+// ObjectKey returns the key of the chunk holding a session's batches
+// firstSeq..lastSeq.
+func ObjectKey(projectID int64, sessionID string, firstSeq, lastSeq int) string {
+	return fmt.Sprintf("sessions/%d/%s/%010d-%010d", projectID, sessionID, firstSeq, lastSeq)
+}
+
+// ErrNotStored is returned by ReadEvents when a batch's data cannot be found.
+var ErrNotStored = errors.New("batch data not stored")

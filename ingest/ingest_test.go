@@ -138,7 +138,9 @@ func newIngester(t testing.TB) (*ingest.Ingester, *sqlite.DB, *playhead.Project)
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &ingest.Ingester{Objects: objects, Index: db, Logger: logger}, db, p
+	in := &ingest.Ingester{Objects: objects, Index: db, Logger: logger, Now: func() time.Time { return now }}
+	t.Cleanup(in.Close)
+	return in, db, p
 }
 
 func TestIngestRealSession(t *testing.T) {
@@ -203,6 +205,38 @@ func TestIngestRealSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// Sealing moves the pending batches into chunks; the events read back are
+	// the events sent, in order, before and after.
+	assertEvents := func(when string) {
+		t.Helper()
+		refs, err := db.Batches(t.Context(), p.ID, "real60session")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ingest.ReadEvents(t.Context(), in.Objects, db, p.ID, "real60session", refs)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		if len(got) != len(events) {
+			t.Fatalf("%s: read %d events, want %d", when, len(got), len(events))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], events[i].Raw) {
+				t.Fatalf("%s: event %d differs", when, i)
+			}
+		}
+	}
+	assertEvents("pending")
+	n, err := in.Seal(t.Context(), p.ID, "real60session")
+	if err != nil || n != 1 {
+		t.Fatalf("Seal = %d chunks, %v; want 1 (the recording has one keyframe)", n, err)
+	}
+	assertEvents("sealed")
+	if n, err := in.Seal(t.Context(), p.ID, "real60session"); n != 0 || err != nil {
+		t.Fatalf("second Seal = %d, %v; want nothing to do", n, err)
+	}
+
 	kinds := map[string]int{}
 	for _, e := range tl {
 		kinds[e.Kind]++

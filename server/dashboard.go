@@ -18,7 +18,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/playhead/playhead"
-	"github.com/playhead/playhead/chunk"
 	"github.com/playhead/playhead/ingest"
 )
 
@@ -224,7 +223,11 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "batches": refs, "timeline": timeline})
+	gaps := playhead.Gaps(refs)
+	if gaps == nil {
+		gaps = []playhead.Gap{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "batches": refs, "timeline": timeline, "gaps": gaps})
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
@@ -251,26 +254,28 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if len(refs) == 0 {
 		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
 	}
-	out := []byte{'['}
+	var want []playhead.BatchRef
 	for _, ref := range refs {
-		if ref.Seq < from || ref.Seq > to {
-			continue
+		if ref.Seq >= from && ref.Seq <= to {
+			want = append(want, ref)
 		}
-		data, err := s.Objects.Get(r.Context(), ref.ObjectKey)
-		if err != nil {
-			return fmt.Errorf("read batch %d of %s: %w", ref.Seq, id, err)
+	}
+	events, err := ingest.ReadEvents(r.Context(), s.Objects, s.Index, p.ID, id, want)
+	if err != nil {
+		return fmt.Errorf("read events of %s: %w", id, err)
+	}
+	// Stored events are validated JSON: join them without re-parsing.
+	n := 2
+	for _, e := range events {
+		n += len(e) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, e := range events {
+		if i > 0 {
+			out = append(out, ',')
 		}
-		events, err := chunk.Decode(data)
-		if err != nil {
-			return fmt.Errorf("read batch %d of %s: %w", ref.Seq, id, err)
-		}
-		// Stored events are validated JSON: join them without re-parsing.
-		for _, e := range events {
-			if len(out) > 1 {
-				out = append(out, ',')
-			}
-			out = append(out, e...)
-		}
+		out = append(out, e...)
 	}
 	out = append(out, ']')
 	w.Header().Set("Content-Type", "application/json")

@@ -1,8 +1,13 @@
 package server
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
@@ -15,6 +20,7 @@ func setIngestCORS(w http.ResponseWriter) {
 	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 	h.Set("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, X-Playhead-Key")
 	h.Set("Access-Control-Max-Age", "86400")
+	h.Set("Access-Control-Expose-Headers", "Retry-After")
 }
 
 func (s *Server) handleIngestPreflight(w http.ResponseWriter, r *http.Request) {
@@ -23,30 +29,110 @@ func (s *Server) handleIngestPreflight(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) error {
+	start := time.Now()
 	setIngestCORS(w)
+	counted := &countingReader{r: r.Body}
+	res, sid, seq, err := s.ingest(r, counted)
+	if m := s.Metrics; m != nil {
+		result := "accepted"
+		switch {
+		case err != nil:
+			result = "refused"
+			m.Refused.WithLabelValues(playhead.ErrorCode(err)).Inc()
+		case res.Duplicate:
+			result = "duplicate"
+		default:
+			m.activeSessions.touch(sid, start)
+			m.AckSeconds.Observe(time.Since(start).Seconds())
+		}
+		m.Batches.WithLabelValues(result).Inc()
+		m.Bytes.WithLabelValues(result).Add(float64(counted.n))
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "sid": sid, "seq": seq, "duplicate": res.Duplicate})
+}
+
+// ingest authenticates, limits, decodes and stores one batch.
+func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid string, seq int, err error) {
 	key := r.URL.Query().Get("k")
 	if key == "" {
 		key = r.Header.Get("X-Playhead-Key")
 	}
 	if key == "" {
-		return playhead.Errorf(playhead.EUNAUTHORIZED, "missing ingest key: pass it as ?k=KEY or in X-Playhead-Key")
+		return res, "", 0, playhead.Errorf(playhead.EUNAUTHORIZED, "missing ingest key: pass it as ?k=KEY or in X-Playhead-Key")
 	}
-	project, err := s.Accounts.ProjectByKey(r.Context(), key)
+	now := s.Now()
+	project, err := s.keys.lookup(r.Context(), key, now, s.Accounts.ProjectByKey)
 	if err != nil {
-		return err
+		if playhead.ErrorCode(err) == playhead.EUNAUTHORIZED {
+			return res, "", 0, err
+		}
+		s.Logger.Error("look up ingest key", "err", err)
+		return res, "", 0, playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
+	}
+	if ok, wait := s.ipLimits.allow(ClientIP(r, s.TrustedProxies).String(), now); !ok {
+		return res, "", 0, rateLimited("this client address", s.RateLimits.PerIP, wait)
+	}
+	if ok, wait := s.projectLimits.allow(strconv.FormatInt(project.ID, 10), now); !ok {
+		return res, "", 0, rateLimited("this project", s.RateLimits.PerProject, wait)
 	}
 	gzipped := strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip")
-	body, err := ingest.ReadBody(r.Body, gzipped, s.Limits)
+	data, err := ingest.ReadBody(body, gzipped, s.Limits)
 	if err != nil {
-		return err
+		return res, "", 0, err
 	}
-	batch, err := ingest.ParseBatch(body, s.Limits, s.Now())
+	batch, err := ingest.ParseBatch(data, s.Limits, now)
 	if err != nil {
-		return err
+		return res, "", 0, err
 	}
-	res, err := s.Ingester.Ingest(r.Context(), project, batch, r.UserAgent())
+	res, err = s.Ingester.Ingest(r.Context(), project, batch, r.UserAgent())
+	return res, batch.SessionID, batch.Seq, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// keyCache remembers which project an ingest key belongs to for a minute, so
+// the hot path does not read the index for every batch. Unknown keys are not
+// cached: a new project's key works at once.
+type keyCache struct {
+	mu      sync.Mutex
+	entries map[string]keyEntry
+}
+
+type keyEntry struct {
+	project *playhead.Project
+	expires time.Time
+}
+
+const keyCacheTTL = time.Minute
+
+func (c *keyCache) lookup(ctx context.Context, key string, now time.Time, load func(context.Context, string) (*playhead.Project, error)) (*playhead.Project, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.project, nil
+	}
+	p, err := load(ctx, key)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "sid": batch.SessionID, "seq": batch.Seq, "duplicate": res.Duplicate})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 10_000 {
+		c.entries = map[string]keyEntry{}
+	}
+	c.entries[key] = keyEntry{project: p, expires: now.Add(keyCacheTTL)}
+	return p, nil
 }

@@ -9,12 +9,15 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
@@ -36,6 +39,17 @@ type Server struct {
 	Demo http.Handler
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// Metrics, when set, are updated and served at /metrics.
+	Metrics *Metrics
+	// RateLimits bound ingest per project and per client address.
+	RateLimits RateLimits
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Ready reports whether storage can take writes, for /readyz.
+	Ready func(ctx context.Context) error
+
+	projectLimits, ipLimits *limiters
+	keys                    keyCache
 
 	http *http.Server
 	ln   net.Listener
@@ -59,6 +73,12 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	mux.Handle("GET /readyz", s.api(s.handleReady))
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	}
+	s.projectLimits = &limiters{perSecond: s.RateLimits.PerProject}
+	s.ipLimits = &limiters{perSecond: s.RateLimits.PerIP}
 	mux.HandleFunc("GET /sdk.js", s.handleSDK)
 	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}"} {
@@ -107,6 +127,18 @@ func (s *Server) Close(ctx context.Context) error {
 	return s.http.Shutdown(ctx)
 }
 
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			s.Logger.Warn("not ready", "err", err)
+			return playhead.Errorf(playhead.EUNAVAILABLE, "storage is not ready")
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ready\n"))
+	return err
+}
+
 // apiFunc is a handler that returns an error instead of writing one.
 type apiFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -117,6 +149,7 @@ var statusOf = map[string]int{
 	playhead.ENOTFOUND:     http.StatusNotFound,
 	playhead.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	playhead.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	playhead.ERATELIMITED:  http.StatusTooManyRequests,
 	playhead.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -131,7 +164,11 @@ func (s *Server) api(h apiFunc) http.Handler {
 		if code == playhead.EINTERNAL {
 			s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
-		if status == http.StatusServiceUnavailable {
+		var re *retryError
+		switch {
+		case errors.As(err, &re):
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(re.retryAfter.Seconds()))))
+		case status == http.StatusServiceUnavailable:
 			w.Header().Set("Retry-After", "5")
 		}
 		writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": playhead.ErrorMessage(err)}})

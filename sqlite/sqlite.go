@@ -60,6 +60,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// Ping checks that the database answers and takes writes.
+func (db *DB) Ping(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(len(migrations)))
+	return err
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
@@ -107,17 +113,23 @@ CREATE TABLE session_pages (
 	PRIMARY KEY (project_id, session_id, url)
 );
 CREATE TABLE batches (
-	project_id   INTEGER NOT NULL,
-	session_id   TEXT NOT NULL,
-	seq          INTEGER NOT NULL,
-	first_ts     INTEGER NOT NULL,
-	last_ts      INTEGER NOT NULL,
-	keyframe_ts  INTEGER,
-	events       INTEGER NOT NULL,
-	bytes        INTEGER NOT NULL,
-	object_key   TEXT NOT NULL,
+	project_id    INTEGER NOT NULL,
+	session_id    TEXT NOT NULL,
+	seq           INTEGER NOT NULL,
+	first_ts      INTEGER NOT NULL,
+	last_ts       INTEGER NOT NULL,
+	keyframe_ts   INTEGER,
+	events        INTEGER NOT NULL,
+	bytes         INTEGER NOT NULL,
+	received_at   INTEGER NOT NULL,
+	-- While a batch is pending, data holds it; once sealed, data is NULL and
+	-- object_key/event_offset say where its events are.
+	data          BLOB,
+	object_key    TEXT NOT NULL DEFAULT '',
+	event_offset  INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (project_id, session_id, seq)
 );
+CREATE INDEX batches_pending ON batches (project_id, session_id) WHERE data IS NOT NULL;
 CREATE TABLE timeline (
 	project_id  INTEGER NOT NULL,
 	session_id  TEXT NOT NULL,
@@ -155,30 +167,53 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// AddBatch indexes one stored batch and folds it into its session's summary,
-// all in one transaction.
-func (db *DB) AddBatch(ctx context.Context, b *playhead.IndexedBatch) (added bool, err error) {
+// AddBatches stores a group of batches in one transaction, so one commit
+// (one fsync) makes them all durable. Each batch runs in a savepoint, so one
+// refused by a session limit takes nothing else with it.
+func (db *DB) AddBatches(ctx context.Context, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("index batch: %w", err)
+		return nil, fmt.Errorf("index batches: %w", err)
 	}
-	defer func() {
-		if err != nil || !added {
-			tx.Rollback()
+	defer tx.Rollback()
+	results := make([]playhead.AddResult, len(batches))
+	for i, b := range batches {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+			return nil, fmt.Errorf("index batches: %w", err)
 		}
-	}()
+		results[i], err = addBatch(ctx, tx, b, lim, now)
+		if err != nil {
+			return nil, err
+		}
+		if results[i].Duplicate || results[i].Err != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO batch"); err != nil {
+				return nil, fmt.Errorf("index batches: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE batch"); err != nil {
+			return nil, fmt.Errorf("index batches: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("index batches: commit: %w", err)
+	}
+	return results, nil
+}
+
+func addBatch(ctx context.Context, tx *sql.Tx, b *playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) (playhead.AddResult, error) {
 	r := b.Ref
 	res, err := tx.ExecContext(ctx, `INSERT INTO batches
-		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		b.ProjectID, b.SessionID, r.Seq, r.FirstTs, r.LastTs, r.KeyframeTs, r.Events, r.Bytes, r.ObjectKey)
+		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, received_at, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		b.ProjectID, b.SessionID, r.Seq, r.FirstTs, r.LastTs, r.KeyframeTs, r.Events, r.Bytes, now.UnixMilli(), b.Data)
 	if err != nil {
-		return false, fmt.Errorf("index batch: %w", err)
+		return playhead.AddResult{}, fmt.Errorf("index batch: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+		return playhead.AddResult{Duplicate: true}, nil
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO sessions
+	var started, ended, bytes int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO sessions
 		(project_id, id, started_at, ended_at, user_agent, clicks, errors, console_errors, failed_requests, events, bytes, batches)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT (project_id, id) DO UPDATE SET
@@ -191,10 +226,20 @@ func (db *DB) AddBatch(ctx context.Context, b *playhead.IndexedBatch) (added boo
 			failed_requests = failed_requests + excluded.failed_requests,
 			events = events + excluded.events,
 			bytes = bytes + excluded.bytes,
-			batches = batches + 1`,
-		b.ProjectID, b.SessionID, r.FirstTs, r.LastTs, b.UserAgent, b.Clicks, b.Errors, b.ConsoleErrors, b.FailedRequests, r.Events, r.Bytes)
+			batches = batches + 1
+		RETURNING started_at, ended_at, bytes`,
+		b.ProjectID, b.SessionID, r.FirstTs, r.LastTs, b.UserAgent, b.Clicks, b.Errors, b.ConsoleErrors, b.FailedRequests, r.Events, r.Bytes).
+		Scan(&started, &ended, &bytes)
 	if err != nil {
-		return false, fmt.Errorf("index session: %w", err)
+		return playhead.AddResult{}, fmt.Errorf("index session: %w", err)
+	}
+	if lim.MaxDuration > 0 && time.Duration(ended-started)*time.Millisecond > lim.MaxDuration {
+		return playhead.AddResult{Err: playhead.Errorf(playhead.ETOOLARGE,
+			"session %s would last longer than the limit of %s", b.SessionID, lim.MaxDuration)}, nil
+	}
+	if lim.MaxBytes > 0 && bytes > lim.MaxBytes {
+		return playhead.AddResult{Err: playhead.Errorf(playhead.ETOOLARGE,
+			"session %s would hold more than the limit of %d stored bytes", b.SessionID, lim.MaxBytes)}, nil
 	}
 	for i, u := range b.Pages {
 		_, err = tx.ExecContext(ctx, `INSERT INTO session_pages (project_id, session_id, url, first_ts)
@@ -202,44 +247,94 @@ func (db *DB) AddBatch(ctx context.Context, b *playhead.IndexedBatch) (added boo
 			ON CONFLICT DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)`,
 			b.ProjectID, b.SessionID, u, r.FirstTs+int64(i))
 		if err != nil {
-			return false, fmt.Errorf("index pages: %w", err)
+			return playhead.AddResult{}, fmt.Errorf("index pages: %w", err)
 		}
 	}
-	if len(b.Timeline) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO timeline
-			(project_id, session_id, ts, kind, level, label, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return false, fmt.Errorf("index timeline: %w", err)
+	for _, e := range b.Timeline {
+		var detail any
+		if len(e.Detail) > 0 {
+			detail = string(e.Detail)
 		}
-		defer stmt.Close()
-		for _, e := range b.Timeline {
-			var detail any
-			if len(e.Detail) > 0 {
-				detail = string(e.Detail)
-			}
-			if _, err := stmt.ExecContext(ctx, b.ProjectID, b.SessionID, e.Ts, e.Kind, e.Level, e.Label, detail); err != nil {
-				return false, fmt.Errorf("index timeline: %w", err)
-			}
+		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (project_id, session_id, ts, kind, level, label, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, b.ProjectID, b.SessionID, e.Ts, e.Kind, e.Level, e.Label, detail)
+		if err != nil {
+			return playhead.AddResult{}, fmt.Errorf("index timeline: %w", err)
+		}
+	}
+	return playhead.AddResult{}, nil
+}
+
+// PendingData returns the data of a session's pending batches by seq.
+func (db *DB) PendingData(ctx context.Context, projectID int64, sessionID string, seqs []int) (map[int][]byte, error) {
+	out := make(map[int][]byte, len(seqs))
+	for _, seq := range seqs {
+		var data []byte
+		err := db.read.QueryRowContext(ctx, `SELECT data FROM batches
+			WHERE project_id = ? AND session_id = ? AND seq = ? AND data IS NOT NULL`,
+			projectID, sessionID, seq).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // sealed meanwhile; the caller reads the chunk instead
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read pending batch: %w", err)
+		}
+		out[seq] = data
+	}
+	return out, nil
+}
+
+// PendingRuns returns sessions whose pending batches are due for sealing.
+func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.Time, limit int) ([]playhead.PendingRun, error) {
+	idleBefore, ageBefore := now.Add(-p.Idle).UnixMilli(), now.Add(-p.MaxAge).UnixMilli()
+	rows, err := db.read.QueryContext(ctx, `SELECT project_id, session_id, sum(bytes) >= ?, max(received_at) <= ?
+		FROM batches WHERE data IS NOT NULL GROUP BY project_id, session_id
+		HAVING sum(bytes) >= ? OR max(received_at) <= ? OR min(received_at) <= ? LIMIT ?`,
+		p.MaxBytes, idleBefore, p.MaxBytes, idleBefore, ageBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find pending runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []playhead.PendingRun
+	for rows.Next() {
+		var r playhead.PendingRun
+		var full, idle bool
+		if err := rows.Scan(&r.ProjectID, &r.SessionID, &full, &idle); err != nil {
+			return nil, fmt.Errorf("find pending runs: %w", err)
+		}
+		switch {
+		case full:
+			r.Reason = playhead.CutFull
+		case idle:
+			r.Reason = playhead.CutIdle
+		default:
+			r.Reason = playhead.CutMaxAge
+		}
+		runs = append(runs, r)
+	}
+	return runs, rows.Err()
+}
+
+// MarkSealed records that batches now live in the chunk objectKey and drops
+// their pending data. Batches sealed already are left as they are, so two
+// sealers racing on one session do no harm.
+func (db *DB) MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark sealed: %w", err)
+	}
+	defer tx.Rollback()
+	for seq, off := range offsets {
+		_, err := tx.ExecContext(ctx, `UPDATE batches SET data = NULL, object_key = ?, event_offset = ?
+			WHERE project_id = ? AND session_id = ? AND seq = ? AND data IS NOT NULL`,
+			objectKey, off, projectID, sessionID, seq)
+		if err != nil {
+			return fmt.Errorf("mark sealed: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("index batch: commit: %w", err)
+		return fmt.Errorf("mark sealed: commit: %w", err)
 	}
-	return true, nil
-}
-
-// HasBatch reports whether (session, seq) is indexed.
-func (db *DB) HasBatch(ctx context.Context, projectID int64, sessionID string, seq int) (bool, error) {
-	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM batches WHERE project_id = ? AND session_id = ? AND seq = ?`,
-		projectID, sessionID, seq).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("look up batch: %w", err)
-	}
-	return true, nil
+	return nil
 }
 
 const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.clicks, s.errors, s.console_errors,
@@ -320,7 +415,7 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 
 // Batches returns a session's batch manifest in sequence order.
 func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([]playhead.BatchRef, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key, event_offset
 		FROM batches WHERE project_id = ? AND session_id = ? ORDER BY seq`, projectID, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("list batches: %w", err)
@@ -329,7 +424,7 @@ func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([
 	var refs []playhead.BatchRef
 	for rows.Next() {
 		var r playhead.BatchRef
-		if err := rows.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey); err != nil {
+		if err := rows.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey, &r.EventOffset); err != nil {
 			return nil, fmt.Errorf("list batches: %w", err)
 		}
 		refs = append(refs, r)

@@ -55,12 +55,15 @@ func Batches(events []Event, sessionID string, interval int64) [][]byte {
 		for end < len(events) && events[end].Timestamp-events[start].Timestamp < interval {
 			end++
 		}
-		raws := make([]json.RawMessage, end-start)
-		for i := range raws {
-			raws[i] = events[start+i].Raw
+		// Built by hand: json.Marshal would re-escape the events' bytes.
+		body := fmt.Appendf(nil, `{"v":1,"sid":%q,"seq":%d,"events":[`, sessionID, len(out))
+		for i, e := range events[start:end] {
+			if i > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, e.Raw...)
 		}
-		body, _ := json.Marshal(map[string]any{"v": 1, "sid": sessionID, "seq": len(out), "events": raws})
-		out = append(out, body)
+		out = append(out, append(body, ']', '}'))
 		start = end
 	}
 	return out

@@ -1,0 +1,178 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/chunk"
+)
+
+// DefaultSealPolicy cuts a session's pending batches into a chunk when it has
+// been idle for two minutes, when its oldest pending batch is ten minutes old,
+// or when a megabyte is pending. Sealed chunks hold minutes of events, which
+// compress far better than 5-second batches, and start at keyframes.
+var DefaultSealPolicy = playhead.SealPolicy{Idle: 2 * time.Minute, MaxAge: 10 * time.Minute, MaxBytes: 1 << 20}
+
+// RunSealer seals due sessions every interval until ctx ends. Errors are
+// logged and retried at the next tick.
+func (in *Ingester) RunSealer(ctx context.Context, policy playhead.SealPolicy, interval time.Duration, sealed func(reason string)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		runs, err := in.Index.PendingRuns(ctx, policy, in.Now(), 100)
+		if err != nil {
+			in.Logger.Error("find sessions to seal", "err", err)
+			continue
+		}
+		for _, run := range runs {
+			n, err := in.Seal(ctx, run.ProjectID, run.SessionID)
+			if err != nil {
+				in.Logger.Error("seal chunk", "session", run.SessionID, "reason", run.Reason, "err", err)
+				continue
+			}
+			in.Logger.Debug("sealed chunks", "session", run.SessionID, "reason", run.Reason, "chunks", n)
+			if sealed != nil {
+				for range n {
+					sealed(run.Reason)
+				}
+			}
+		}
+	}
+}
+
+// Seal moves a session's pending batches into chunks in the object store, one
+// chunk per run of batches that starts at a keyframe (or at the first pending
+// batch), and returns how many chunks it wrote. The chunk is durable before
+// the index points at it; a crash in between leaves the batches pending, to
+// be sealed again under the same key.
+func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string) (int, error) {
+	refs, err := in.Index.Batches(ctx, projectID, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	var pending []playhead.BatchRef
+	for _, r := range refs {
+		if r.ObjectKey == "" {
+			pending = append(pending, r)
+		}
+	}
+	if len(pending) == 0 {
+		return 0, nil
+	}
+	seqs := make([]int, len(pending))
+	for i, r := range pending {
+		seqs[i] = r.Seq
+	}
+	data, err := in.Index.PendingData(ctx, projectID, sessionID, seqs)
+	if err != nil {
+		return 0, err
+	}
+	chunks := 0
+	for start := 0; start < len(pending); {
+		end := start + 1
+		for end < len(pending) && pending[end].KeyframeTs == nil && pending[end].Seq == pending[end-1].Seq+1 {
+			end++
+		}
+		run := pending[start:end]
+		start = end
+		var events [][]byte
+		offsets := make(map[int]int, len(run))
+		for _, r := range run {
+			d, ok := data[r.Seq]
+			if !ok {
+				continue // sealed by another sealer meanwhile
+			}
+			evs, err := chunk.Decode(d)
+			if err != nil {
+				return chunks, fmt.Errorf("seal %s: batch %d: %w", sessionID, r.Seq, err)
+			}
+			offsets[r.Seq] = len(events)
+			events = append(events, evs...)
+		}
+		if len(offsets) == 0 {
+			continue
+		}
+		key := ObjectKey(projectID, sessionID, run[0].Seq, run[len(run)-1].Seq)
+		if err := in.Objects.Put(ctx, key, chunk.EncodeSealed(events)); err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
+		if err := in.Index.MarkSealed(ctx, projectID, sessionID, key, offsets); err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
+		chunks++
+	}
+	return chunks, nil
+}
+
+// ReadEvents returns the events of the batches refs (sorted by seq), reading
+// sealed chunks once each and pending batches from the index. A batch sealed
+// between listing and reading is read from its chunk on a second try.
+func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhead.SessionIndex, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
+	var pendingSeqs []int
+	for _, r := range refs {
+		if r.ObjectKey == "" {
+			pendingSeqs = append(pendingSeqs, r.Seq)
+		}
+	}
+	pending, err := index.PendingData(ctx, projectID, sessionID, pendingSeqs)
+	if err != nil {
+		return nil, err
+	}
+	if len(pending) < len(pendingSeqs) {
+		// Some were sealed meanwhile: their refs now name a chunk.
+		fresh, err := index.Batches(ctx, projectID, sessionID)
+		if err != nil {
+			return nil, err
+		}
+		bySeq := make(map[int]playhead.BatchRef, len(fresh))
+		for _, r := range fresh {
+			bySeq[r.Seq] = r
+		}
+		refs = append([]playhead.BatchRef(nil), refs...)
+		for i, r := range refs {
+			if _, ok := pending[r.Seq]; r.ObjectKey == "" && !ok {
+				refs[i] = bySeq[r.Seq]
+			}
+		}
+	}
+	var out [][]byte
+	cache := map[string][][]byte{}
+	for _, r := range refs {
+		var events [][]byte
+		if r.ObjectKey == "" {
+			d, ok := pending[r.Seq]
+			if !ok {
+				return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, ErrNotStored)
+			}
+			events, err = chunk.Decode(d)
+			if err != nil {
+				return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
+			}
+		} else {
+			all, ok := cache[r.ObjectKey]
+			if !ok {
+				data, err := objects.Get(ctx, r.ObjectKey)
+				if err != nil {
+					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
+				}
+				if all, err = chunk.Decode(data); err != nil {
+					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
+				}
+				cache[r.ObjectKey] = all
+			}
+			if r.EventOffset < 0 || r.EventOffset+r.Events > len(all) {
+				return nil, fmt.Errorf("batch %d of %s: %w: events %d+%d outside chunk of %d", r.Seq, sessionID, chunk.ErrCorrupt, r.EventOffset, r.Events, len(all))
+			}
+			events = all[r.EventOffset : r.EventOffset+r.Events]
+		}
+		out = append(out, events...)
+	}
+	return out, nil
+}
