@@ -99,6 +99,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimits:     server.RateLimits{PerProject: m.Config.RateProject, PerIP: m.Config.RateIP},
 		TrustedProxies: proxies,
 		Ready:          db.Ping,
+		Pprof:          m.Config.Pprof,
 	}
 	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
 	if demoOn {

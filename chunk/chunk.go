@@ -29,7 +29,7 @@ var (
 	// cheap. Sealed chunks are encoded once, off the hot path, harder and with
 	// a window that spans minutes of events.
 	batchEncoder  = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedFastest, 1<<20) })
-	sealedEncoder = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedBestCompression, 8<<20) })
+	sealedEncoder = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedBetterCompression, 8<<20) })
 	decoderOnce   sync.Once
 	decoder       *zstd.Decoder
 )

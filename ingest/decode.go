@@ -6,10 +6,14 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/playhead/playhead"
 )
@@ -73,12 +77,22 @@ type Batch struct {
 }
 
 // Event is one validated rrweb event: its raw JSON (stored as is) and the
-// fields ingest reads.
+// few fields of it that indexing reads, picked out in the same pass that
+// validates the body.
 type Event struct {
-	Raw       json.RawMessage
+	Raw       []byte
 	Type      int
 	Timestamp int64
-	Data      json.RawMessage
+	// Of an IncrementalSnapshot's data: the source and, for mouse
+	// interactions, the interaction type, node and position.
+	Source, Interaction int
+	NodeID              int64
+	X, Y                float64
+	// Of a Meta event's data.
+	Href string
+	// Of a Custom event's data (tag) or a Plugin event's (plugin).
+	Tag     string
+	Payload []byte
 }
 
 // rrweb event types.
@@ -97,89 +111,334 @@ const (
 	protocolVersion = 1
 )
 
-type wireBatch struct {
-	V      int               `json:"v"`
-	SID    string            `json:"sid"`
-	Seq    *int              `json:"seq"`
-	SDK    string            `json:"sdk"`
-	Events []json.RawMessage `json:"events"`
-}
-
-type wireEvent struct {
-	Type      *int            `json:"type"`
-	Timestamp *json.Number    `json:"timestamp"`
-	Data      json.RawMessage `json:"data"`
-}
-
 // ParseBatch decodes and validates a batch body. now bounds event timestamps.
 // Errors are EINVALID or ETOOLARGE and name the field at fault.
+//
+// It makes one pass over the body with a streaming JSON tokenizer: this is
+// the hot path of ingest, and mutation data (most of the bytes) is only
+// validated and skipped, never decoded.
 func ParseBatch(body []byte, lim Limits, now time.Time) (*Batch, error) {
-	if !utf8.Valid(body) {
-		return nil, playhead.Errorf(playhead.EINVALID, "body is not valid UTF-8")
-	}
-	var w wireBatch
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, playhead.Errorf(playhead.EINVALID, "body is not a JSON batch: %v", err)
-	}
-	if w.V != protocolVersion {
-		return nil, playhead.Errorf(playhead.EINVALID, "v: protocol version %d is not supported (this server speaks %d)", w.V, protocolVersion)
-	}
-	if err := ValidSessionID(w.SID); err != nil {
-		return nil, err
-	}
-	if w.Seq == nil {
-		return nil, playhead.Errorf(playhead.EINVALID, "seq: missing")
-	}
-	if *w.Seq < 0 || *w.Seq > maxSeq {
-		return nil, playhead.Errorf(playhead.EINVALID, "seq: %d is outside 0..%d", *w.Seq, maxSeq)
-	}
-	if len(w.Events) == 0 {
-		return nil, playhead.Errorf(playhead.EINVALID, "events: empty")
-	}
-	if len(w.Events) > lim.MaxEvents {
-		return nil, playhead.Errorf(playhead.ETOOLARGE, "events: %d events is over the limit of %d a batch", len(w.Events), lim.MaxEvents)
-	}
-	if len(w.SDK) > 100 {
-		w.SDK = w.SDK[:100]
-	}
-	b := &Batch{SessionID: w.SID, Seq: *w.Seq, SDK: w.SDK, Events: make([]Event, len(w.Events))}
-	minTs, maxTs := now.Add(-lim.MaxAge).UnixMilli(), now.Add(lim.MaxFutureSkew).UnixMilli()
-	for i, raw := range w.Events {
-		if len(raw) > lim.MaxEventBytes {
-			return nil, playhead.Errorf(playhead.ETOOLARGE, "events[%d]: %d bytes is over the limit of %d for one event", i, len(raw), lim.MaxEventBytes)
+	p := &parser{body: body, lim: lim, minTs: now.Add(-lim.MaxAge).UnixMilli(), maxTs: now.Add(lim.MaxFutureSkew).UnixMilli()}
+	p.dec = jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true))
+	b, err := p.batch()
+	if err != nil {
+		var pe *playhead.Error
+		if errors.As(err, &pe) {
+			return nil, pe
 		}
-		var we wireEvent
-		if err := json.Unmarshal(raw, &we); err != nil {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d]: not an rrweb event object: %v", i, err)
-		}
-		if we.Type == nil {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d].type: missing", i)
-		}
-		if *we.Type < typeDomContentLoaded || *we.Type > typePlugin {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d].type: %d is not an rrweb event type (0-6)", i, *we.Type)
-		}
-		if we.Timestamp == nil {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: missing", i)
-		}
-		ts, err := we.Timestamp.Int64()
-		if err != nil {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: %s is not whole milliseconds", i, *we.Timestamp)
-		}
-		if ts < minTs || ts > maxTs {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: %s is more than %s before or %s after the server's clock",
-				i, time.UnixMilli(ts).UTC().Format(time.RFC3339), lim.MaxAge, lim.MaxFutureSkew)
-		}
-		if *we.Type >= typeFullSnapshot && !isObject(we.Data) {
-			return nil, playhead.Errorf(playhead.EINVALID, "events[%d].data: an object is required for event type %d", i, *we.Type)
-		}
-		b.Events[i] = Event{Raw: raw, Type: *we.Type, Timestamp: ts, Data: we.Data}
+		return nil, playhead.Errorf(playhead.EINVALID, "body is not a JSON batch: %v", cleanJSONError(err))
 	}
 	return b, nil
 }
 
-func isObject(data json.RawMessage) bool {
-	data = bytes.TrimLeft(data, " \t\r\n")
-	return len(data) > 0 && data[0] == '{'
+type parser struct {
+	body         []byte
+	dec          *jsontext.Decoder
+	lim          Limits
+	minTs, maxTs int64
+}
+
+func (p *parser) batch() (*Batch, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	b := &Batch{}
+	var v, seq int64 = -1, 0
+	haveEvents, haveSeq := false, false
+	for p.dec.PeekKind() != '}' {
+		key, err := p.dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		switch key.String() {
+		case "v":
+			if v, err = p.int("v"); err != nil {
+				return nil, err
+			}
+		case "sid":
+			if b.SessionID, err = p.str("sid"); err != nil {
+				return nil, err
+			}
+		case "seq":
+			if seq, err = p.int("seq"); err != nil {
+				return nil, err
+			}
+			haveSeq = true
+		case "sdk":
+			if b.SDK, err = p.str("sdk"); err != nil {
+				return nil, err
+			}
+			b.SDK = truncate(b.SDK, 100)
+		case "events":
+			if v != protocolVersion {
+				return nil, versionError(v)
+			}
+			if err := p.events(b); err != nil {
+				return nil, err
+			}
+			haveEvents = true
+		default:
+			if err := p.dec.SkipValue(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := p.expect('}'); err != nil {
+		return nil, err
+	}
+	if _, err := p.dec.ReadToken(); err != io.EOF {
+		return nil, playhead.Errorf(playhead.EINVALID, "body is not a JSON batch: data after the batch object")
+	}
+	if v != protocolVersion {
+		return nil, versionError(v)
+	}
+	if err := ValidSessionID(b.SessionID); err != nil {
+		return nil, err
+	}
+	if !haveSeq {
+		return nil, playhead.Errorf(playhead.EINVALID, "seq: missing")
+	}
+	if seq < 0 || seq > maxSeq {
+		return nil, playhead.Errorf(playhead.EINVALID, "seq: %d is outside 0..%d", seq, maxSeq)
+	}
+	b.Seq = int(seq)
+	if !haveEvents || len(b.Events) == 0 {
+		return nil, playhead.Errorf(playhead.EINVALID, "events: empty")
+	}
+	return b, nil
+}
+
+func versionError(v int64) error {
+	if v == -1 {
+		return playhead.Errorf(playhead.EINVALID, "v: missing (this server speaks protocol version %d)", protocolVersion)
+	}
+	return playhead.Errorf(playhead.EINVALID, "v: protocol version %d is not supported (this server speaks %d)", v, protocolVersion)
+}
+
+func (p *parser) expect(k jsontext.Kind) error {
+	tok, err := p.dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() != k {
+		return playhead.Errorf(playhead.EINVALID, "body is not a JSON batch: found %v where %v was expected", tok.Kind(), k)
+	}
+	return nil
+}
+
+func (p *parser) int(field string) (int64, error) {
+	v, err := p.dec.ReadValue()
+	if err != nil {
+		return 0, err
+	}
+	n, perr := strconv.ParseInt(string(v), 10, 64)
+	if perr != nil {
+		if v.Kind() == '0' {
+			return 0, playhead.Errorf(playhead.EINVALID, "%s: %s is not a whole number", field, v)
+		}
+		return 0, playhead.Errorf(playhead.EINVALID, "%s: a number is required, found %v", field, v.Kind())
+	}
+	return n, nil
+}
+
+func (p *parser) num(field string) (float64, error) {
+	tok, err := p.dec.ReadToken()
+	if err != nil {
+		return 0, err
+	}
+	if tok.Kind() != '0' {
+		return 0, playhead.Errorf(playhead.EINVALID, "%s: a number is required, found %v", field, tok.Kind())
+	}
+	return tok.Float(), nil
+}
+
+func (p *parser) str(field string) (string, error) {
+	tok, err := p.dec.ReadToken()
+	if err != nil {
+		return "", err
+	}
+	if tok.Kind() != '"' {
+		return "", playhead.Errorf(playhead.EINVALID, "%s: a string is required, found %v", field, tok.Kind())
+	}
+	return tok.String(), nil
+}
+
+func (p *parser) events(b *Batch) error {
+	if err := p.expect('['); err != nil {
+		return err
+	}
+	for i := 0; p.dec.PeekKind() != ']'; i++ {
+		if i == p.lim.MaxEvents {
+			return playhead.Errorf(playhead.ETOOLARGE, "events: more events than the limit of %d a batch", p.lim.MaxEvents)
+		}
+		start := p.dec.InputOffset()
+		e, err := p.event(i)
+		if err != nil {
+			return err
+		}
+		e.Raw = bytes.TrimLeft(p.body[start:p.dec.InputOffset()], ", \t\r\n")
+		if len(e.Raw) > p.lim.MaxEventBytes {
+			return playhead.Errorf(playhead.ETOOLARGE, "events[%d]: %d bytes is over the limit of %d for one event", i, len(e.Raw), p.lim.MaxEventBytes)
+		}
+		b.Events = append(b.Events, e)
+	}
+	return p.expect(']')
+}
+
+func (p *parser) event(i int) (Event, error) {
+	e := Event{Type: -1}
+	if p.dec.PeekKind() != '{' {
+		return e, playhead.Errorf(playhead.EINVALID, "events[%d]: an rrweb event object is required, found %v", i, p.dec.PeekKind())
+	}
+	p.dec.ReadToken()
+	var ts int64 = -1
+	var deferred []byte // data seen before type: decoded once type is known
+	haveData := false
+	for p.dec.PeekKind() != '}' {
+		key, err := p.dec.ReadToken()
+		if err != nil {
+			return e, err
+		}
+		switch key.String() {
+		case "type":
+			n, err := p.int(fmt.Sprintf("events[%d].type", i))
+			if err != nil {
+				return e, err
+			}
+			if n < typeDomContentLoaded || n > typePlugin {
+				return e, playhead.Errorf(playhead.EINVALID, "events[%d].type: %d is not an rrweb event type (0-6)", i, n)
+			}
+			e.Type = int(n)
+		case "timestamp":
+			v, err := p.dec.ReadValue()
+			if err != nil {
+				return e, err
+			}
+			n, perr := strconv.ParseInt(string(v), 10, 64)
+			if perr != nil {
+				if v.Kind() == '0' {
+					return e, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: %s is not whole milliseconds", i, v)
+				}
+				return e, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: a number is required, found %v", i, v.Kind())
+			}
+			ts = n
+		case "data":
+			haveData = true
+			if p.dec.PeekKind() != '{' {
+				if e.Type >= typeFullSnapshot || e.Type < 0 {
+					return e, playhead.Errorf(playhead.EINVALID, "events[%d].data: an object is required", i)
+				}
+				if err := p.dec.SkipValue(); err != nil {
+					return e, err
+				}
+				continue
+			}
+			if e.Type < 0 {
+				v, err := p.dec.ReadValue()
+				if err != nil {
+					return e, err
+				}
+				deferred = bytes.Clone(v)
+				continue
+			}
+			if err := p.data(&e, p.dec); err != nil {
+				return e, err
+			}
+		default:
+			if err := p.dec.SkipValue(); err != nil {
+				return e, err
+			}
+		}
+	}
+	p.dec.ReadToken() // '}'
+	if e.Type < 0 {
+		return e, playhead.Errorf(playhead.EINVALID, "events[%d].type: missing", i)
+	}
+	if ts == -1 {
+		return e, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: missing", i)
+	}
+	if ts < p.minTs || ts > p.maxTs {
+		return e, playhead.Errorf(playhead.EINVALID, "events[%d].timestamp: %s is more than %s before or %s after the server's clock",
+			i, time.UnixMilli(ts).UTC().Format(time.RFC3339), p.lim.MaxAge, p.lim.MaxFutureSkew)
+	}
+	e.Timestamp = ts
+	if e.Type >= typeFullSnapshot && !haveData {
+		return e, playhead.Errorf(playhead.EINVALID, "events[%d].data: an object is required for event type %d", i, e.Type)
+	}
+	if deferred != nil {
+		d := jsontext.NewDecoder(bytes.NewBuffer(deferred), jsontext.AllowDuplicateNames(true))
+		if err := p.data(&e, d); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// data reads the fields indexing needs from an event's data object and
+// skips the rest.
+func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
+	if e.Type != typeIncremental && e.Type != typeMeta && e.Type != typeCustom && e.Type != typePlugin {
+		return dec.SkipValue()
+	}
+	dec.ReadToken() // '{'
+	for dec.PeekKind() != '}' {
+		key, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		k := key.String()
+		kind := dec.PeekKind()
+		switch {
+		case e.Type == typeIncremental && kind == '0' && (k == "source" || k == "type" || k == "id" || k == "x" || k == "y"):
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			switch k {
+			case "source":
+				e.Source = int(tok.Int())
+			case "type":
+				e.Interaction = int(tok.Int())
+			case "id":
+				e.NodeID = tok.Int()
+			case "x":
+				e.X = tok.Float()
+			case "y":
+				e.Y = tok.Float()
+			}
+		case (e.Type == typeMeta && k == "href" || e.Type == typeCustom && k == "tag" || e.Type == typePlugin && k == "plugin") && kind == '"':
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			if k == "href" {
+				e.Href = tok.String()
+			} else {
+				e.Tag = tok.String()
+			}
+		case (e.Type == typeCustom || e.Type == typePlugin) && k == "payload":
+			v, err := dec.ReadValue()
+			if err != nil {
+				return err
+			}
+			e.Payload = bytes.Clone(v)
+		default:
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := dec.ReadToken() // '}'
+	return err
+}
+
+// cleanJSONError shortens the tokenizer's errors to what a client can act on.
+func cleanJSONError(err error) string {
+	msg := err.Error()
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return "unexpected end of input"
+	}
+	return strings.TrimPrefix(msg, "jsontext: ")
 }
 
 // ValidSessionID returns an EINVALID error when sid cannot be a session ID, so

@@ -43,34 +43,22 @@ func extract(b *Batch) *playhead.IndexedBatch {
 		ref.LastTs = max(ref.LastTs, e.Timestamp)
 		switch e.Type {
 		case typeMeta:
-			var m struct {
-				Href string `json:"href"`
-			}
-			json.Unmarshal(e.Data, &m)
 			if metaTs == nil {
 				ts := e.Timestamp
 				metaTs = &ts
 			}
-			if m.Href != "" {
-				addPage(ib, m.Href)
-				ib.Timeline = append(ib.Timeline, navigation(e.Timestamp, m.Href, "load"))
+			if e.Href != "" {
+				addPage(ib, e.Href)
+				ib.Timeline = append(ib.Timeline, navigation(e.Timestamp, e.Href, "load"))
 			}
 		case typeFullSnapshot:
 			if ref.KeyframeTs == nil && metaTs != nil {
 				ref.KeyframeTs = metaTs
 			}
 		case typeIncremental:
-			var d struct {
-				Source *int `json:"source"`
-				Type   *int `json:"type"`
-				ID     int  `json:"id"`
-				X      float64
-				Y      float64
-			}
-			json.Unmarshal(e.Data, &d)
-			if d.Source != nil && *d.Source == sourceMouseInteraction && d.Type != nil && *d.Type == interactionClick {
+			if e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
 				ib.Clicks++
-				detail, _ := json.Marshal(map[string]any{"id": d.ID, "x": d.X, "y": d.Y})
+				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
 				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: "Click", Detail: detail})
 			}
 		case typeCustom:
@@ -100,11 +88,11 @@ func navigation(ts int64, u, kind string) playhead.TimelineEntry {
 }
 
 func extractCustom(ib *playhead.IndexedBatch, e *Event) {
-	var c struct {
-		Tag     string          `json:"tag"`
-		Payload json.RawMessage `json:"payload"`
-	}
-	if json.Unmarshal(e.Data, &c) != nil || c.Tag == "" {
+	c := struct {
+		Tag     string
+		Payload json.RawMessage
+	}{e.Tag, e.Payload}
+	if c.Tag == "" {
 		return
 	}
 	switch c.Tag {
@@ -158,11 +146,11 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 }
 
 func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
-	var p struct {
-		Plugin  string          `json:"plugin"`
-		Payload json.RawMessage `json:"payload"`
-	}
-	if json.Unmarshal(e.Data, &p) != nil || p.Plugin != pluginConsole {
+	p := struct {
+		Plugin  string
+		Payload json.RawMessage
+	}{e.Tag, e.Payload}
+	if p.Plugin != pluginConsole {
 		return
 	}
 	var c struct {

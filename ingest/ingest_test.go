@@ -52,7 +52,7 @@ func TestParseBatchRefusesBadInput(t *testing.T) {
 		{"missing seq", `{"v":1,"sid":"abcdefgh12345678","events":[` + okEvent + `]}`, playhead.EINVALID, "seq: missing"},
 		{"negative seq", `{"v":1,"sid":"abcdefgh12345678","seq":-1,"events":[` + okEvent + `]}`, playhead.EINVALID, "seq: -1"},
 		{"no events", `{"v":1,"sid":"abcdefgh12345678","seq":0,"events":[]}`, playhead.EINVALID, "events: empty"},
-		{"event not object", string(batch(`42`)), playhead.EINVALID, "events[0]: not an rrweb event"},
+		{"event not object", string(batch(`42`)), playhead.EINVALID, "events[0]: an rrweb event object is required"},
 		{"missing type", string(batch(`{"timestamp":1795807228300,"data":{}}`)), playhead.EINVALID, "events[0].type: missing"},
 		{"bad type", string(batch(`{"type":9,"timestamp":1795807228300,"data":{}}`)), playhead.EINVALID, "events[0].type: 9"},
 		{"missing timestamp", string(batch(`{"type":3,"data":{}}`)), playhead.EINVALID, "events[0].timestamp: missing"},
@@ -60,6 +60,10 @@ func TestParseBatchRefusesBadInput(t *testing.T) {
 		{"far future", string(batch(`{"type":3,"timestamp":1895807228300,"data":{}}`)), playhead.EINVALID, "before or"},
 		{"far past", string(batch(`{"type":3,"timestamp":1000,"data":{}}`)), playhead.EINVALID, "before or"},
 		{"data not object", string(batch(okEvent + `,{"type":3,"timestamp":1795807228300,"data":"x"}`)), playhead.EINVALID, "events[1].data"},
+		{"type after data", string(batch(`{"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1795807228300,"type":3},{"timestamp":1795807228300,"type":3,"data":"x"}`)), playhead.EINVALID, "events[1].data"},
+		{"trailing data", string(batch(okEvent)) + `{}`, playhead.EINVALID, "after the batch"},
+		{"missing version", `{"sid":"abcdefgh12345678","seq":0,"events":[` + okEvent + `]}`, playhead.EINVALID, "v: missing"},
+		{"seq not a number", `{"v":1,"sid":"abcdefgh12345678","seq":"1","events":[` + okEvent + `]}`, playhead.EINVALID, "seq: a number is required"},
 		{"huge event", string(batch(`{"type":5,"timestamp":1795807228300,"data":{"tag":"x","payload":"` + strings.Repeat("a", 2000) + `"}}`)), playhead.ETOOLARGE, "limit of 1000 for one event"},
 		{"too many events", string(batch(strings.Repeat(okEvent+",", 10) + okEvent)), playhead.ETOOLARGE, "limit of 10 a batch"},
 	}
@@ -358,4 +362,22 @@ func BenchmarkIngest(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
 		b.ReportMetric(avg*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
 	})
+}
+
+func TestParseBatchReadsFieldsInAnyOrder(t *testing.T) {
+	b, err := ingest.ParseBatch(batch(`{"data":{"x":1.5,"type":2,"source":2,"id":5,"y":2},"timestamp":1795807228300,"type":3},`+
+		`{"timestamp":1795807228301,"data":{"payload":{"url":"http://a/"},"tag":"playhead.navigation"},"type":5}`), ingest.DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := b.Events[0]
+	if e.Source != 2 || e.Interaction != 2 || e.NodeID != 5 || e.X != 1.5 || e.Y != 2 || e.Timestamp != 1795807228300 {
+		t.Errorf("click read as %+v", e)
+	}
+	if e := b.Events[1]; e.Tag != "playhead.navigation" || string(e.Payload) != `{"url":"http://a/"}` {
+		t.Errorf("custom event read as tag %q payload %s", e.Tag, e.Payload)
+	}
+	if !strings.HasPrefix(string(b.Events[1].Raw), `{"timestamp"`) || !strings.HasSuffix(string(b.Events[1].Raw), `"type":5}`) {
+		t.Errorf("raw event = %s", b.Events[1].Raw)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served at /debug/pprof/ only with Pprof set
 	"net/netip"
 	"strconv"
 	"time"
@@ -47,6 +48,8 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// Ready reports whether storage can take writes, for /readyz.
 	Ready func(ctx context.Context) error
+	// Pprof serves Go's profiler at /debug/pprof/ to logged-in users.
+	Pprof bool
 
 	projectLimits, ipLimits *limiters
 	keys                    keyCache
@@ -74,6 +77,12 @@ func (s *Server) Handler() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /readyz", s.api(s.handleReady))
+	if s.Pprof {
+		mux.Handle("/debug/pprof/", s.api(s.authed(func(w http.ResponseWriter, r *http.Request) error {
+			http.DefaultServeMux.ServeHTTP(w, r) // net/http/pprof registers there
+			return nil
+		})))
+	}
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
 	}

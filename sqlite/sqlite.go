@@ -168,31 +168,19 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // AddBatches stores a group of batches in one transaction, so one commit
-// (one fsync) makes them all durable. Each batch runs in a savepoint, so one
-// refused by a session limit takes nothing else with it.
+// (one fsync) makes them all durable. The group is written with a handful of
+// multi-row statements (existing sessions and batches read once, then one
+// insert per table), not a few statements per batch: with SQLite's single
+// writer, the cost per statement is what bounds ingest.
 func (db *DB) AddBatches(ctx context.Context, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("index batches: %w", err)
 	}
 	defer tx.Rollback()
-	results := make([]playhead.AddResult, len(batches))
-	for i, b := range batches {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
-			return nil, fmt.Errorf("index batches: %w", err)
-		}
-		results[i], err = addBatch(ctx, tx, b, lim, now)
-		if err != nil {
-			return nil, err
-		}
-		if results[i].Duplicate || results[i].Err != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO batch"); err != nil {
-				return nil, fmt.Errorf("index batches: %w", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE batch"); err != nil {
-			return nil, fmt.Errorf("index batches: %w", err)
-		}
+	results, err := addGroup(ctx, tx, batches, lim, now)
+	if err != nil {
+		return nil, fmt.Errorf("index batches: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("index batches: commit: %w", err)
@@ -200,68 +188,289 @@ func (db *DB) AddBatches(ctx context.Context, batches []*playhead.IndexedBatch, 
 	return results, nil
 }
 
-func addBatch(ctx context.Context, tx *sql.Tx, b *playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) (playhead.AddResult, error) {
-	r := b.Ref
-	res, err := tx.ExecContext(ctx, `INSERT INTO batches
-		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, received_at, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		b.ProjectID, b.SessionID, r.Seq, r.FirstTs, r.LastTs, r.KeyframeTs, r.Events, r.Bytes, now.UnixMilli(), b.Data)
+type sessionKey struct {
+	project int64
+	id      string
+}
+
+// sessionDelta is what a group adds to one session's summary.
+type sessionDelta struct {
+	key                                   sessionKey
+	started, ended, bytes                 int64
+	userAgent                             string
+	clicks, errors, consoleErrors, failed int
+	events, batches                       int
+	exists                                bool
+}
+
+// maxRowsPerStatement keeps multi-row statements under SQLite's limit of
+// bound variables (32766) for the widest table.
+const maxRowsPerStatement = 2000
+
+func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
+	results := make([]playhead.AddResult, len(batches))
+	// Duplicates within the group, then against what is stored.
+	seen := map[batchKey]bool{}
+	sessions := map[sessionKey]*sessionDelta{}
+	var order []sessionKey
+	for i, b := range batches {
+		k := batchKey{sessionKey{b.ProjectID, b.SessionID}, b.Ref.Seq}
+		if seen[k] {
+			results[i].Duplicate = true
+			continue
+		}
+		seen[k] = true
+		if sessions[k.s] == nil {
+			sessions[k.s] = &sessionDelta{key: k.s}
+			order = append(order, k.s)
+		}
+	}
+	stored, err := existingBatches(ctx, tx, seen)
 	if err != nil {
-		return playhead.AddResult{}, fmt.Errorf("index batch: %w", err)
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return playhead.AddResult{Duplicate: true}, nil
+	if err := loadSessions(ctx, tx, sessions, order); err != nil {
+		return nil, err
 	}
-	var started, ended, bytes int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO sessions
-		(project_id, id, started_at, ended_at, user_agent, clicks, errors, console_errors, failed_requests, events, bytes, batches)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-		ON CONFLICT (project_id, id) DO UPDATE SET
-			started_at = min(started_at, excluded.started_at),
-			ended_at = max(ended_at, excluded.ended_at),
+	// Session limits, applied in arrival order on running totals.
+	var accepted []*playhead.IndexedBatch
+	for i, b := range batches {
+		if results[i].Duplicate {
+			continue
+		}
+		if stored[batchKey{sessionKey{b.ProjectID, b.SessionID}, b.Ref.Seq}] {
+			results[i].Duplicate = true
+			continue
+		}
+		d := sessions[sessionKey{b.ProjectID, b.SessionID}]
+		started, ended := b.Ref.FirstTs, b.Ref.LastTs
+		if d.exists || d.batches > 0 {
+			started, ended = min(started, d.started), max(ended, d.ended)
+		}
+		if lim.MaxDuration > 0 && time.Duration(ended-started)*time.Millisecond > lim.MaxDuration {
+			results[i].Err = playhead.Errorf(playhead.ETOOLARGE, "session %s would last longer than the limit of %s", b.SessionID, lim.MaxDuration)
+			continue
+		}
+		if lim.MaxBytes > 0 && d.bytes+int64(b.Ref.Bytes) > lim.MaxBytes {
+			results[i].Err = playhead.Errorf(playhead.ETOOLARGE, "session %s would hold more than the limit of %d stored bytes", b.SessionID, lim.MaxBytes)
+			continue
+		}
+		d.started, d.ended, d.bytes = started, ended, d.bytes+int64(b.Ref.Bytes)
+		if d.userAgent == "" {
+			d.userAgent = b.UserAgent
+		}
+		d.clicks += b.Clicks
+		d.errors += b.Errors
+		d.consoleErrors += b.ConsoleErrors
+		d.failed += b.FailedRequests
+		d.events += b.Ref.Events
+		d.batches++
+		accepted = append(accepted, b)
+	}
+	if len(accepted) == 0 {
+		return results, nil
+	}
+
+	receivedAt := now.UnixMilli()
+	err = insertRows(ctx, tx, `INSERT INTO batches
+		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, received_at, data) VALUES `, 10, len(accepted),
+		func(i int, args []any) []any {
+			b := accepted[i]
+			r := b.Ref
+			return append(args, b.ProjectID, b.SessionID, r.Seq, r.FirstTs, r.LastTs, r.KeyframeTs, r.Events, r.Bytes, receivedAt, b.Data)
+		}, "")
+	if err != nil {
+		return nil, fmt.Errorf("insert batches: %w", err)
+	}
+
+	var touched []*sessionDelta
+	for _, k := range order {
+		if d := sessions[k]; d.batches > 0 {
+			touched = append(touched, d)
+		}
+	}
+	// started/ended/bytes are already totals; the counts are deltas.
+	err = insertRows(ctx, tx, `INSERT INTO sessions
+		(project_id, id, started_at, ended_at, user_agent, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 12, len(touched),
+		func(i int, args []any) []any {
+			d := touched[i]
+			return append(args, d.key.project, d.key.id, d.started, d.ended, d.userAgent, d.clicks, d.errors, d.consoleErrors, d.failed, d.events, d.bytes, d.batches)
+		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
+			started_at = excluded.started_at,
+			ended_at = excluded.ended_at,
 			user_agent = CASE WHEN user_agent = '' THEN excluded.user_agent ELSE user_agent END,
 			clicks = clicks + excluded.clicks,
 			errors = errors + excluded.errors,
 			console_errors = console_errors + excluded.console_errors,
 			failed_requests = failed_requests + excluded.failed_requests,
 			events = events + excluded.events,
-			bytes = bytes + excluded.bytes,
-			batches = batches + 1
-		RETURNING started_at, ended_at, bytes`,
-		b.ProjectID, b.SessionID, r.FirstTs, r.LastTs, b.UserAgent, b.Clicks, b.Errors, b.ConsoleErrors, b.FailedRequests, r.Events, r.Bytes).
-		Scan(&started, &ended, &bytes)
+			bytes = excluded.bytes,
+			batches = batches + excluded.batches`)
 	if err != nil {
-		return playhead.AddResult{}, fmt.Errorf("index session: %w", err)
+		return nil, fmt.Errorf("update sessions: %w", err)
 	}
-	if lim.MaxDuration > 0 && time.Duration(ended-started)*time.Millisecond > lim.MaxDuration {
-		return playhead.AddResult{Err: playhead.Errorf(playhead.ETOOLARGE,
-			"session %s would last longer than the limit of %s", b.SessionID, lim.MaxDuration)}, nil
+
+	type pageKey struct {
+		s   sessionKey
+		url string
 	}
-	if lim.MaxBytes > 0 && bytes > lim.MaxBytes {
-		return playhead.AddResult{Err: playhead.Errorf(playhead.ETOOLARGE,
-			"session %s would hold more than the limit of %d stored bytes", b.SessionID, lim.MaxBytes)}, nil
+	firstSeen := map[pageKey]int64{}
+	var pages []pageKey
+	for _, b := range accepted {
+		for i, u := range b.Pages {
+			k := pageKey{sessionKey{b.ProjectID, b.SessionID}, u}
+			ts := b.Ref.FirstTs + int64(i)
+			if old, ok := firstSeen[k]; !ok {
+				pages = append(pages, k)
+				firstSeen[k] = ts
+			} else if ts < old {
+				firstSeen[k] = ts
+			}
+		}
 	}
-	for i, u := range b.Pages {
-		_, err = tx.ExecContext(ctx, `INSERT INTO session_pages (project_id, session_id, url, first_ts)
-			VALUES (?, ?, ?, ?)
-			ON CONFLICT DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)`,
-			b.ProjectID, b.SessionID, u, r.FirstTs+int64(i))
+	err = insertRows(ctx, tx, `INSERT INTO session_pages (project_id, session_id, url, first_ts) VALUES `, 4, len(pages),
+		func(i int, args []any) []any {
+			k := pages[i]
+			return append(args, k.s.project, k.s.id, k.url, firstSeen[k])
+		}, ` ON CONFLICT DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)`)
+	if err != nil {
+		return nil, fmt.Errorf("update pages: %w", err)
+	}
+
+	type entry struct {
+		b *playhead.IndexedBatch
+		e *playhead.TimelineEntry
+	}
+	var entries []entry
+	for _, b := range accepted {
+		for i := range b.Timeline {
+			entries = append(entries, entry{b, &b.Timeline[i]})
+		}
+	}
+	err = insertRows(ctx, tx, `INSERT INTO timeline (project_id, session_id, ts, kind, level, label, detail) VALUES `, 7, len(entries),
+		func(i int, args []any) []any {
+			x := entries[i]
+			var detail any
+			if len(x.e.Detail) > 0 {
+				detail = string(x.e.Detail)
+			}
+			return append(args, x.b.ProjectID, x.b.SessionID, x.e.Ts, x.e.Kind, x.e.Level, x.e.Label, detail)
+		}, "")
+	if err != nil {
+		return nil, fmt.Errorf("insert timeline: %w", err)
+	}
+	return results, nil
+}
+
+// insertRows runs prefix + "(?,…),(?,…)…" + suffix over n rows, in
+// statements of at most maxRowsPerStatement rows; row appends row i's
+// values.
+func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, row func(i int, args []any) []any, suffix string) error {
+	one := "(" + strings.Repeat("?,", width-1) + "?)"
+	for start := 0; start < n; start += maxRowsPerStatement {
+		end := min(n, start+maxRowsPerStatement)
+		var q strings.Builder
+		q.WriteString(prefix)
+		args := make([]any, 0, (end-start)*width)
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteByte(',')
+			}
+			q.WriteString(one)
+			args = row(i, args)
+		}
+		q.WriteString(suffix)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type batchKey struct {
+	s   sessionKey
+	seq int
+}
+
+// existingBatches returns which of keys are stored already.
+func existingBatches(ctx context.Context, tx *sql.Tx, keys map[batchKey]bool) (map[batchKey]bool, error) {
+	list := make([]batchKey, 0, len(keys))
+	for k := range keys {
+		list = append(list, k)
+	}
+	out := map[batchKey]bool{}
+	err := selectRows(ctx, tx, `SELECT project_id, session_id, seq FROM batches WHERE (project_id, session_id, seq) IN (VALUES `, 3, len(list),
+		func(i int, args []any) []any { return append(args, list[i].s.project, list[i].s.id, list[i].seq) },
+		func(rows *sql.Rows) error {
+			var k batchKey
+			if err := rows.Scan(&k.s.project, &k.s.id, &k.seq); err != nil {
+				return err
+			}
+			out[k] = true
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("look up batches: %w", err)
+	}
+	return out, nil
+}
+
+// loadSessions fills in the stored totals of the group's sessions.
+func loadSessions(ctx context.Context, tx *sql.Tx, sessions map[sessionKey]*sessionDelta, order []sessionKey) error {
+	err := selectRows(ctx, tx, `SELECT project_id, id, started_at, ended_at, bytes FROM sessions WHERE (project_id, id) IN (VALUES `, 2, len(order),
+		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
+		func(rows *sql.Rows) error {
+			var k sessionKey
+			var started, ended, bytes int64
+			if err := rows.Scan(&k.project, &k.id, &started, &ended, &bytes); err != nil {
+				return err
+			}
+			if d := sessions[k]; d != nil {
+				d.started, d.ended, d.bytes, d.exists = started, ended, bytes, true
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("look up sessions: %w", err)
+	}
+	return nil
+}
+
+// selectRows runs prefix + "(?,…),…)" over n keys in chunks and calls scan
+// for every row.
+func selectRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, key func(i int, args []any) []any, scan func(*sql.Rows) error) error {
+	one := "(" + strings.Repeat("?,", width-1) + "?)"
+	for start := 0; start < n; start += maxRowsPerStatement {
+		end := min(n, start+maxRowsPerStatement)
+		var q strings.Builder
+		q.WriteString(prefix)
+		args := make([]any, 0, (end-start)*width)
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteByte(',')
+			}
+			q.WriteString(one)
+			args = key(i, args)
+		}
+		q.WriteByte(')')
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
 		if err != nil {
-			return playhead.AddResult{}, fmt.Errorf("index pages: %w", err)
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
 		}
 	}
-	for _, e := range b.Timeline {
-		var detail any
-		if len(e.Detail) > 0 {
-			detail = string(e.Detail)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (project_id, session_id, ts, kind, level, label, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, b.ProjectID, b.SessionID, e.Ts, e.Kind, e.Level, e.Label, detail)
-		if err != nil {
-			return playhead.AddResult{}, fmt.Errorf("index timeline: %w", err)
-		}
-	}
-	return playhead.AddResult{}, nil
+	return nil
 }
 
 // PendingData returns the data of a session's pending batches by seq.

@@ -27,6 +27,7 @@ const usage = `Playhead: self-hosted session replay for developers.
 
 Usage:
   playhead serve [flags]    run the server (playhead serve -h lists its flags)
+  playhead loadgen [flags]  load a server with simulated browsers, then audit it
 `
 
 func run(args []string) error {
@@ -37,6 +38,8 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "loadgen":
+		return runLoadgen(args[1:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

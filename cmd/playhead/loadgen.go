@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/playhead/playhead/loadgen"
+)
+
+const loadgenUsage = `Usage: playhead loadgen [flags]
+
+Simulates many browsers recording at once (batches cut from a real 60-minute
+recording), with injected faults, then audits the store: every acknowledged
+batch must be stored exactly once, in order, and sessions must replay.
+
+With -spawn it runs its own server (this binary) on a temporary data
+directory, so it can kill it with SIGKILL (-restart) and report the server's
+CPU and memory. Loopback only.
+
+`
+
+func runLoadgen(args []string) error {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, loadgenUsage); fs.PrintDefaults() }
+	var (
+		url      = fs.String("url", "", "server to load (loopback only); empty with -spawn")
+		key      = fs.String("key", "", "the project's ingest key (with -url)")
+		password = fs.String("admin-password", "", "admin password, for the audit (with -url)")
+		spawn    = fs.Bool("spawn", true, "start a server of our own on a temporary data directory")
+		sessions = fs.Int("sessions", 1000, "browsers recording at once")
+		interval = fs.Duration("interval", 5*time.Second, "time between one browser's batches; 0 sends as fast as answered")
+		duration = fs.Duration("duration", 30*time.Second, "how long to make load")
+		drop     = fs.Float64("drop", 0, "share of requests cut off before the answer (then retried)")
+		dup      = fs.Float64("dup", 0, "share of acknowledged batches sent again")
+		reorder  = fs.Float64("reorder", 0, "share of batches sent after the next one")
+		restart  = fs.Duration("restart", 0, "with -spawn, kill the server with SIGKILL this often and restart it")
+		sample   = fs.Int("sample", 50, "sessions the audit reads back in full")
+		baseline = fs.Bool("baseline", false, "also measure the raw write+fsync limit with the same load and print the ratio")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	cfg := loadgen.Config{
+		URL: *url, IngestKey: *key, AdminPassword: *password, Sessions: *sessions, Interval: *interval,
+		Duration: *duration, DropConnection: *drop, Duplicate: *dup, Reorder: *reorder, Restart: *restart,
+		Progress: os.Stderr, Sample: *sample,
+	}
+	tmp, err := os.MkdirTemp("", "playhead-loadgen-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if *url == "" {
+		if !*spawn {
+			return errors.New("loadgen: give -url or -spawn")
+		}
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cfg.Spawner = &loadgen.Spawner{Binary: self, DataDir: filepath.Join(tmp, "data"), AdminPassword: "loadgen", Stderr: os.Stderr}
+		defer cfg.Spawner.Stop()
+	} else if *restart > 0 {
+		return errors.New("loadgen: -restart needs -spawn")
+	}
+
+	var raw float64
+	if *baseline {
+		fmt.Fprintf(os.Stderr, "measuring the raw limit (write + fsync per batch) with %d senders for %s\n", *sessions, *duration)
+		raw, err = loadgen.RawBaseline(ctx, filepath.Join(tmp, "raw"), *sessions, *duration)
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "loading Playhead with %d sessions for %s\n", *sessions, *duration)
+	rep, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	printReport(rep, raw)
+	if !rep.Audit.OK() {
+		return fmt.Errorf("audit failed: %d missing, %d with wrong events, %d unreplayable", rep.Audit.Missing, rep.Audit.WrongEvents, rep.Audit.Unreplayable)
+	}
+	return nil
+}
+
+func printReport(r *loadgen.Report, raw float64) {
+	rate := float64(r.Acked) / r.Elapsed.Seconds()
+	fmt.Printf("\n%-34s %s\n", "sessions recording at once", fmt.Sprint(r.Sessions))
+	fmt.Printf("%-34s %.1f s on %d cores\n", "elapsed", r.Elapsed.Seconds(), runtime.NumCPU())
+	fmt.Printf("%-34s %d sent, %d acknowledged, %d retries\n", "batches", r.Sent, r.Acked, r.Retries)
+	fmt.Printf("%-34s %.0f batches/s\n", "throughput", rate)
+	fmt.Printf("%-34s p50 %.1f ms, p99 %.1f ms\n", "acknowledgement latency", ms(r.AckP50), ms(r.AckP99))
+	var codes []int
+	for c := range r.Statuses {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	for _, c := range codes {
+		fmt.Printf("%-34s %d\n", fmt.Sprintf("answers with status %d", c), r.Statuses[c])
+	}
+	if r.Server.CPU > 0 {
+		cores := r.Server.CPU.Seconds() / r.Elapsed.Seconds()
+		k := float64(r.Sessions) / 1000
+		fmt.Printf("%-34s %.2f cores (%.3f per 1,000 sessions)\n", "server CPU", cores, cores/k)
+		fmt.Printf("%-34s %.0f MiB (%.1f MiB per 1,000 sessions)\n", "server peak memory", float64(r.Server.PeakRSS)/(1<<20), float64(r.Server.PeakRSS)/(1<<20)/k)
+	}
+	if r.Restarts > 0 {
+		fmt.Printf("%-34s %d (SIGKILL)\n", "server restarts", r.Restarts)
+	}
+	if raw > 0 {
+		fmt.Printf("%-34s %.0f batches/s; Playhead reaches %.2fx of it\n", "raw limit (write+fsync per batch)", raw, rate/raw)
+	}
+	a := r.Audit
+	verdict := "OK"
+	if !a.OK() {
+		verdict = "FAILED"
+	}
+	fmt.Printf("%-34s %s: %d sessions, %d acknowledged batches checked, %d read back in full; %d missing, %d wrong, %d unreplayable\n",
+		"audit", verdict, a.SessionsChecked, a.BatchesExpected, a.SampledReadBacks, a.Missing, a.WrongEvents, a.Unreplayable)
+	for _, p := range a.Problems {
+		fmt.Println("  ", p)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,393 @@
+// Package loadgen simulates many browsers recording at once against a
+// Playhead server, injects faults (dropped connections, duplicated and
+// reordered batches, server crashes), and then audits the store: every batch
+// the server acknowledged must be there exactly once, in order, and every
+// session must replay.
+package loadgen
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/playhead/playhead/testdata"
+)
+
+// Config says what load to make.
+type Config struct {
+	// URL is the server's base URL; IngestKey its project's key. With a
+	// Spawner, both come from the spawned server.
+	URL       string
+	IngestKey string
+	// Sessions recording at once, each sending a batch every Interval; with
+	// Interval 0 each sends its next batch as soon as the last is answered,
+	// which measures the most the server can take.
+	Sessions int
+	Interval time.Duration
+	Duration time.Duration
+	// Faults, as probabilities per batch.
+	DropConnection float64 // the request is cut off after it was sent; the batch is retried
+	Duplicate      float64 // an acknowledged batch is sent again
+	Reorder        float64 // a batch is held back and sent after the next one
+	// Restart, when set with a Spawner, kills the server with SIGKILL this
+	// often and starts it again.
+	Restart time.Duration
+	Spawner *Spawner
+	// Progress receives a progress line every second.
+	Progress io.Writer
+	// Sample is how many sessions the audit reads back in full.
+	Sample int
+	// AdminPassword logs the audit in to the dashboard API.
+	AdminPassword string
+
+	skipAudit bool // for the raw baseline, which stores nothing to audit
+}
+
+// Report is what a run measured and what the audit found.
+type Report struct {
+	Sessions       int
+	Elapsed        time.Duration
+	Sent, Acked    int64
+	Retries        int64
+	Statuses       map[int]int64
+	AckP50, AckP99 time.Duration
+	Restarts       int
+	Server         ProcessStats
+	Audit          Audit
+}
+
+// Audit is the check of the store after the load.
+type Audit struct {
+	SessionsChecked  int
+	BatchesExpected  int
+	Missing          int // acknowledged, not stored
+	WrongEvents      int // stored with other events than were sent
+	Unreplayable     int // events unreadable or not a JSON array
+	SampledReadBacks int
+	Problems         []string
+}
+
+// OK reports whether the audit found nothing wrong.
+func (a Audit) OK() bool { return a.Missing == 0 && a.WrongEvents == 0 && a.Unreplayable == 0 }
+
+// workload is the recorded session cut into 5-second batches, each kept as
+// its JSON events and as a gzip member of them, compressed once: a request
+// body is a small gzip member with the batch's header followed by that one
+// (gzip readers join members), so the load generator spends its CPU on
+// sending, not compressing.
+type workload struct {
+	events     [][]byte // per batch: the JSON of its events, comma-joined
+	compressed [][]byte // per batch: a gzip member of events + "]}"
+	counts     []int
+}
+
+func loadWorkload() (*workload, error) {
+	evs, err := testdata.Real60()
+	if err != nil {
+		return nil, err
+	}
+	w := &workload{}
+	for start := 0; start < len(evs); {
+		end := start
+		for end < len(evs) && evs[end].Timestamp-evs[start].Timestamp < 5000 {
+			end++
+		}
+		var b bytes.Buffer
+		for i, e := range evs[start:end] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(e.Raw)
+		}
+		w.events = append(w.events, b.Bytes())
+		w.compressed = append(w.compressed, gzipped(append(bytes.Clone(b.Bytes()), ']', '}')))
+		w.counts = append(w.counts, end-start)
+		start = end
+	}
+	return w, nil
+}
+
+// session is one simulated browser tab.
+type session struct {
+	id     string
+	offset int // which recorded batch its seq 1 replays (seq 0 is always the keyframe batch)
+	mu     sync.Mutex
+	acked  map[int]bool
+}
+
+func (s *session) batchIndex(seq int, n int) int {
+	if seq == 0 {
+		return 0
+	}
+	return 1 + (s.offset+seq-1)%(n-1)
+}
+
+func body(w *workload, s *session, seq int) []byte {
+	head := gzipped(fmt.Appendf(nil, `{"v":1,"sid":%q,"seq":%d,"sdk":"loadgen","events":[`, s.id, seq))
+	return append(head, w.compressed[s.batchIndex(seq, len(w.events))]...)
+}
+
+func gzipped(data []byte) []byte {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	zw.Write(data)
+	zw.Close()
+	return b.Bytes()
+}
+
+type run struct {
+	cfg      Config
+	w        *workload
+	client   *http.Client
+	sent     atomic.Int64
+	acked    atomic.Int64
+	retries  atomic.Int64
+	mu       sync.Mutex
+	statuses map[int]int64
+	lat      []time.Duration
+	restarts atomic.Int32
+}
+
+// Run makes the load, then audits. It returns an error only when it could not
+// run; problems the audit finds are in the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Sessions <= 0 || cfg.Interval < 0 || cfg.Duration <= 0 {
+		return nil, errors.New("loadgen: sessions and duration must be positive, interval not negative")
+	}
+	w, err := loadWorkload()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Spawner != nil {
+		if err := cfg.Spawner.Start(ctx); err != nil {
+			return nil, err
+		}
+		cfg.URL, cfg.IngestKey = cfg.Spawner.URL(), cfg.Spawner.IngestKey
+	}
+	r := &run{
+		cfg: cfg, w: w, statuses: map[int]int64{},
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4096, MaxConnsPerHost: 0, IdleConnTimeout: 30 * time.Second}},
+	}
+	sessions := make([]*session, cfg.Sessions)
+	for i := range sessions {
+		sessions[i] = &session{id: fmt.Sprintf("load%08d%08x", i, rand.Uint32()), offset: rand.IntN(len(w.events) - 1), acked: map[int]bool{}}
+	}
+
+	loadCtx, stop := context.WithTimeout(ctx, cfg.Duration)
+	defer stop()
+	var before ProcessStats
+	if cfg.Spawner != nil {
+		before = cfg.Spawner.Stats()
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Add(1)
+		// Stagger the first batches over one interval, as real visits would.
+		delay := time.Duration(int64(cfg.Interval) * int64(i) / int64(len(sessions)))
+		if cfg.Interval == 0 {
+			delay = time.Duration(i) * time.Millisecond
+		}
+		go func() {
+			defer wg.Done()
+			r.record(loadCtx, s, delay)
+		}()
+	}
+	doneProgress := make(chan struct{})
+	go r.progress(loadCtx, start, doneProgress)
+	if cfg.Spawner != nil && cfg.Restart > 0 {
+		go r.crashLoop(loadCtx)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	<-doneProgress
+
+	rep := &Report{Sessions: cfg.Sessions, Elapsed: elapsed, Sent: r.sent.Load(), Acked: r.acked.Load(),
+		Retries: r.retries.Load(), Statuses: r.statuses, Restarts: int(r.restarts.Load())}
+	slices.Sort(r.lat)
+	if n := len(r.lat); n > 0 {
+		rep.AckP50, rep.AckP99 = r.lat[n/2], r.lat[n*99/100]
+	}
+	if cfg.Spawner != nil {
+		rep.Server = cfg.Spawner.Stats().Since(before)
+		if rep.Restarts > 0 {
+			// A crash loop may have left the server down: audit a fresh one.
+			if err := cfg.Spawner.Restart(ctx); err != nil {
+				return rep, err
+			}
+		}
+	}
+	if cfg.skipAudit {
+		return rep, nil
+	}
+	rep.Audit, err = audit(ctx, cfg, w, sessions)
+	return rep, err
+}
+
+// record plays one tab: a batch every interval, in sequence, each retried
+// until acknowledged (as the SDK does), with the configured faults.
+func (r *run) record(ctx context.Context, s *session, delay time.Duration) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(delay):
+	}
+	var tick <-chan time.Time
+	if r.cfg.Interval > 0 {
+		t := time.NewTicker(r.cfg.Interval)
+		defer t.Stop()
+		tick = t.C
+	} else {
+		always := make(chan time.Time)
+		close(always)
+		tick = always
+	}
+	var held = -1
+	for seq := 0; ; seq++ {
+		if seq > 0 && rand.Float64() < r.cfg.Reorder && held < 0 {
+			held = seq // sent after the next one
+		} else {
+			r.deliver(ctx, s, seq)
+			if held >= 0 {
+				r.deliver(ctx, s, held)
+				held = -1
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if held >= 0 {
+				// Send what was held back, so every seq the tab numbered is
+				// sent; an unacknowledged one is simply not audited.
+				final, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				r.deliver(final, s, held)
+				cancel()
+			}
+			return
+		case <-tick:
+		}
+	}
+}
+
+// deliver sends one batch until acknowledged, with backoff, then maybe again.
+func (r *run) deliver(ctx context.Context, s *session, seq int) {
+	data := body(r.w, s, seq)
+	backoff := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			r.retries.Add(1)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+			}
+			backoff = min(2*backoff, 2*time.Second)
+		}
+		ok, retry := r.post(ctx, s, seq, data, rand.Float64() < r.cfg.DropConnection)
+		if ok {
+			if rand.Float64() < r.cfg.Duplicate {
+				r.post(ctx, s, seq, data, false)
+			}
+			return
+		}
+		if !retry {
+			return
+		}
+	}
+}
+
+func (r *run) post(ctx context.Context, s *session, seq int, data []byte, cut bool) (ok, retry bool) {
+	reqCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, "POST", r.cfg.URL+"/api/v1/ingest?k="+r.cfg.IngestKey, bytes.NewReader(data))
+	if err != nil {
+		return false, false
+	}
+	req.Header.Set("Content-Type", "text/plain")
+	r.sent.Add(1)
+	start := time.Now()
+	if cut {
+		// Give the server the whole body, then hang up before the answer:
+		// the batch may or may not be stored, and is sent again.
+		go func() { time.Sleep(time.Duration(rand.Int64N(int64(5 * time.Millisecond)))); cancel() }()
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return false, ctx.Err() == nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	r.mu.Lock()
+	r.statuses[resp.StatusCode]++
+	if resp.StatusCode == http.StatusOK {
+		r.lat = append(r.lat, took)
+	}
+	r.mu.Unlock()
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		s.mu.Lock()
+		s.acked[seq] = true
+		s.mu.Unlock()
+		r.acked.Add(1)
+		return true, false
+	case resp.StatusCode == 429 || resp.StatusCode >= 500:
+		return false, true
+	default:
+		return false, false
+	}
+}
+
+func (r *run) crashLoop(ctx context.Context) {
+	t := time.NewTicker(r.cfg.Restart)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := r.cfg.Spawner.Crash(ctx); err != nil {
+			fmt.Fprintln(r.cfg.Progress, "loadgen: restart failed:", err)
+			return
+		}
+		r.restarts.Add(1)
+	}
+}
+
+func (r *run) progress(ctx context.Context, start time.Time, done chan struct{}) {
+	defer close(done)
+	if r.cfg.Progress == nil {
+		<-ctx.Done()
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last, lastAt := int64(0), start
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(r.cfg.Progress)
+			return
+		case now := <-t.C:
+			acked := r.acked.Load()
+			rate := float64(acked-last) / now.Sub(lastAt).Seconds()
+			last, lastAt = acked, now
+			frac := min(1, float64(now.Sub(start))/float64(r.cfg.Duration))
+			const width = 30
+			bar := bytes.Repeat([]byte{'='}, int(frac*width))
+			bar = append(bar, bytes.Repeat([]byte{' '}, width-len(bar))...)
+			fmt.Fprintf(r.cfg.Progress, "\r[%s] %3.0f%%  %s acked  %6.0f/s  retries %d  restarts %d ",
+				bar, frac*100, strconv.FormatInt(acked, 10), rate, r.retries.Load(), r.restarts.Load())
+		}
+	}
+}
