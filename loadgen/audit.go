@@ -24,8 +24,8 @@ func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (A
 		return a, fmt.Errorf("audit: %w", err)
 	}
 	sample := map[int]bool{}
-	for range cfg.Sample {
-		sample[rand.IntN(len(sessions))] = true
+	for _, i := range rand.Perm(len(sessions))[:min(cfg.Sample, len(sessions))] {
+		sample[i] = true
 	}
 	problem := func(format string, args ...any) {
 		if len(a.Problems) < 20 {

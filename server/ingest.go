@@ -78,7 +78,14 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	if ok, wait := s.projectLimits.allow(strconv.FormatInt(project.ID, 10), now); !ok {
 		return res, "", 0, rateLimited("this project", s.RateLimits.PerProject, wait)
 	}
-	gzipped := strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip")
+	var gzipped bool
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		gzipped = true
+	default:
+		return res, "", 0, playhead.Errorf(playhead.EINVALID, "Content-Encoding %q is not supported: send gzip or plain JSON", enc)
+	}
 	data, err := ingest.ReadBody(body, gzipped, s.Limits)
 	if err != nil {
 		return res, "", 0, err
