@@ -45,6 +45,7 @@ type Session struct {
 	EndedAt        int64    `json:"endedAt"`
 	DurationMs     int64    `json:"durationMs"`
 	UserAgent      string   `json:"userAgent"`
+	ClientIP       string   `json:"clientIp,omitempty"`
 	FirstURL       string   `json:"firstUrl"`
 	Pages          []string `json:"pages"`
 	Clicks         int      `json:"clicks"`
@@ -118,6 +119,11 @@ type IndexedBatch struct {
 	Errors         int
 	ConsoleErrors  int
 	FailedRequests int
+	// Scrubbed counts the values the server masked, by kind (email, card,
+	// …): each one is a masking rule the SDK missed.
+	Scrubbed map[string]int
+	// ClientIP is the anonymised client address ("" when not kept).
+	ClientIP string
 }
 
 // SessionLimits bound one session. A batch that would take a session past
@@ -184,6 +190,9 @@ type SessionIndex interface {
 	PendingData(ctx context.Context, projectID int64, sessionID string, seqs []int) (map[int][]byte, error)
 	// PendingRuns returns sessions whose pending batches are due for sealing.
 	PendingRuns(ctx context.Context, p SealPolicy, now time.Time, limit int) ([]PendingRun, error)
+	// ScrubCounts returns how many values the server masked in a project's
+	// events, by kind.
+	ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error)
 	// MarkSealed records that batches now live in the chunk objectKey, at the
 	// given event offsets (seq to offset), and drops their pending data.
 	MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error

@@ -100,6 +100,7 @@ func (m *Main) Run(ctx context.Context) error {
 		TrustedProxies: proxies,
 		Ready:          db.Ping,
 		Pprof:          m.Config.Pprof,
+		KeepClientIP:   m.Config.ClientIP != "none",
 	}
 	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
 	if demoOn {

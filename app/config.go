@@ -27,6 +27,9 @@ type Config struct {
 	// MaxSessionDuration and MaxSessionBytes bound one session.
 	MaxSessionDuration time.Duration
 	MaxSessionBytes    int64
+	// ClientIP is "anonymized" (keep each session's address cut to its /24
+	// or /48) or "none".
+	ClientIP string
 	// Pprof serves Go's profiler at /debug/pprof/ (for operators chasing a
 	// performance problem; it needs a login like the dashboard API).
 	Pprof bool
@@ -43,6 +46,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateIP, "rate-ip", 100, "ingest batches a second one client address may send; 0 for no limit (PLAYHEAD_RATE_IP)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted (PLAYHEAD_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.MaxSessionDuration, "max-session-duration", 12*time.Hour, "longest session stored; later batches are refused (PLAYHEAD_MAX_SESSION_DURATION)")
+	fs.StringVar(&c.ClientIP, "client-ip", "anonymized", "keep client addresses anonymized (IPv4 /24, IPv6 /48) or none at all (PLAYHEAD_CLIENT_IP)")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ to logged-in users (PLAYHEAD_PPROF)")
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
 }
@@ -66,6 +70,9 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	})
 	if err != nil {
 		return err
+	}
+	if c.ClientIP != "anonymized" && c.ClientIP != "none" && c.ClientIP != "" {
+		return fmt.Errorf("-client-ip: %q is not anonymized or none", c.ClientIP)
 	}
 	switch c.Demo {
 	case "auto", "true", "false":

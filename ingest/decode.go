@@ -432,6 +432,16 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 	return err
 }
 
+// reparseEvent reads the indexed fields of one event again, after scrubbing
+// changed its bytes.
+func reparseEvent(raw []byte, lim Limits, now time.Time) (Event, error) {
+	p := &parser{body: raw, lim: lim, minTs: now.Add(-lim.MaxAge).UnixMilli(), maxTs: now.Add(lim.MaxFutureSkew).UnixMilli()}
+	p.dec = jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(true))
+	e, err := p.event(0)
+	e.Raw = raw
+	return e, err
+}
+
 // cleanJSONError shortens the tokenizer's errors to what a client can act on.
 func cleanJSONError(err error) string {
 	msg := err.Error()

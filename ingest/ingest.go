@@ -10,6 +10,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/chunk"
+	"github.com/playhead/playhead/privacy"
 )
 
 // Ingester stores validated batches. Batches arriving together are committed
@@ -80,14 +81,26 @@ type Result struct {
 
 var errClosed = playhead.Errorf(playhead.EUNAVAILABLE, "the server is shutting down; retry later")
 
-// Ingest stores b for project p and returns once it is durable. userAgent
-// comes from the request. Storage failures are EUNAVAILABLE: nothing was
-// acknowledged, the SDK may retry.
-func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, userAgent string) (Result, error) {
+// Origin is what the request says of the browser that sent a batch.
+type Origin struct {
+	UserAgent string
+	// ClientIP is the client's address, already anonymised or empty.
+	ClientIP string
+}
+
+// Ingest stores b for project p and returns once it is durable. Storage
+// failures are EUNAVAILABLE: nothing was acknowledged, the SDK may retry.
+func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, from Origin) (Result, error) {
 	in.Start()
+	scrubbed, err := Scrub(b, in.Now())
+	if err != nil {
+		return Result{}, err
+	}
 	ib := extract(b)
+	ib.Scrubbed = scrubbed
 	ib.ProjectID = p.ID
-	ib.UserAgent = truncate(userAgent, 512)
+	ib.UserAgent = truncate(from.UserAgent, 512)
+	ib.ClientIP = from.ClientIP
 	raws := make([][]byte, len(b.Events))
 	for i := range b.Events {
 		raws[i] = b.Events[i].Raw
@@ -170,6 +183,34 @@ func (in *Ingester) commit(group []*commitRequest) {
 func (in *Ingester) unavailable(err error) error {
 	in.Logger.Error("storage failed", "err", err)
 	return playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
+}
+
+// Scrub masks personal data and secrets in every event of b, in place, as
+// defence in depth behind the SDK's masking, and returns what it masked by
+// kind: each is a value some page sent unmasked.
+func Scrub(b *Batch, now time.Time) (map[string]int, error) {
+	counts := privacy.Counts{}
+	for i := range b.Events {
+		e := &b.Events[i]
+		raw := privacy.ScrubJSON(e.Raw, counts)
+		if len(raw) == len(e.Raw) && (len(raw) == 0 || &raw[0] == &e.Raw[0]) {
+			continue
+		}
+		fresh, err := reparseEvent(raw, DefaultLimits, now)
+		if err != nil {
+			return nil, fmt.Errorf("scrub event %d: %w", i, err)
+		}
+		fresh.Timestamp = e.Timestamp
+		*e = fresh
+	}
+	if len(counts) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]int, len(counts))
+	for k, n := range counts {
+		out[string(k)] = n
+	}
+	return out, nil
 }
 
 // ObjectKey returns the key of the chunk holding a session's batches

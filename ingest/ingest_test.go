@@ -15,6 +15,7 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/objects/file"
+	"github.com/playhead/playhead/privacy"
 	"github.com/playhead/playhead/sqlite"
 	"github.com/playhead/playhead/testdata"
 )
@@ -160,14 +161,14 @@ func TestIngestRealSession(t *testing.T) {
 		if err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
-		res, err := in.Ingest(t.Context(), p, b, "TestAgent/1.0")
+		res, err := in.Ingest(t.Context(), p, b, ingest.Origin{UserAgent: "TestAgent/1.0"})
 		if err != nil || res.Duplicate {
 			t.Fatalf("batch %d: %+v, %v", i, res, err)
 		}
 	}
 	// The same batch again is stored once.
 	b, _ := ingest.ParseBatch(bodies[3], ingest.DefaultLimits, now)
-	if res, err := in.Ingest(t.Context(), p, b, "TestAgent/1.0"); err != nil || !res.Duplicate {
+	if res, err := in.Ingest(t.Context(), p, b, ingest.Origin{UserAgent: "TestAgent/1.0"}); err != nil || !res.Duplicate {
 		t.Fatalf("resent batch: %+v, %v; want duplicate", res, err)
 	}
 
@@ -225,9 +226,14 @@ func TestIngestRealSession(t *testing.T) {
 		if len(got) != len(events) {
 			t.Fatalf("%s: read %d events, want %d", when, len(got), len(events))
 		}
+		// What is stored is what was sent, scrubbed: the recording holds an
+		// email address in an input's value and in console output.
 		for i := range got {
-			if !bytes.Equal(got[i], events[i].Raw) {
-				t.Fatalf("%s: event %d differs", when, i)
+			if want := privacy.ScrubJSON(events[i].Raw, nil); !bytes.Equal(got[i], want) {
+				t.Fatalf("%s: event %d differs from the scrubbed event sent", when, i)
+			}
+			if bytes.Contains(got[i], []byte("mara@northwind.example")) {
+				t.Fatalf("%s: event %d holds an email address", when, i)
 			}
 		}
 	}
@@ -266,7 +272,7 @@ func TestExtractSDKEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.Ingest(t.Context(), p, b, ""); err != nil {
+	if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{UserAgent: ""}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := db.Session(t.Context(), p.ID, "abcdefgh12345678")
@@ -306,7 +312,7 @@ func FuzzParseBatch(f *testing.F) {
 			}
 			return
 		}
-		if _, err := in.Ingest(t.Context(), p, b, ""); err != nil {
+		if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{UserAgent: ""}); err != nil {
 			t.Fatalf("valid batch failed to store: %v", err)
 		}
 	})
@@ -355,7 +361,7 @@ func BenchmarkIngest(b *testing.B) {
 				b.Fatal(err)
 			}
 			batch.SessionID = fmt.Sprintf("bench%011d", i/len(gzBodies))
-			if _, err := in.Ingest(b.Context(), p, batch, "bench"); err != nil {
+			if _, err := in.Ingest(b.Context(), p, batch, ingest.Origin{UserAgent: "bench"}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -172,7 +172,11 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := r.Context().Value(userKey{}).(*playhead.User)
-	return writeJSON(w, http.StatusOK, map[string]any{"user": u, "project": p})
+	scrubbed, err := s.Index.ScrubCounts(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"user": u, "project": p, "scrubbed": scrubbed})
 }
 
 func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/privacy"
 )
 
 func setIngestCORS(w http.ResponseWriter) {
@@ -64,6 +65,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 		return res, "", 0, playhead.Errorf(playhead.EUNAUTHORIZED, "missing ingest key: pass it as ?k=KEY or in X-Playhead-Key")
 	}
 	now := s.Now()
+	clientIP := ClientIP(r, s.TrustedProxies).String()
 	project, err := s.keys.lookup(r.Context(), key, now, s.Accounts.ProjectByKey)
 	if err != nil {
 		if playhead.ErrorCode(err) == playhead.EUNAUTHORIZED {
@@ -72,7 +74,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 		s.Logger.Error("look up ingest key", "err", err)
 		return res, "", 0, playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
 	}
-	if ok, wait := s.ipLimits.allow(ClientIP(r, s.TrustedProxies).String(), now); !ok {
+	if ok, wait := s.ipLimits.allow(clientIP, now); !ok {
 		return res, "", 0, rateLimited("this client address", s.RateLimits.PerIP, wait)
 	}
 	if ok, wait := s.projectLimits.allow(strconv.FormatInt(project.ID, 10), now); !ok {
@@ -94,7 +96,13 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	if err != nil {
 		return res, "", 0, err
 	}
-	res, err = s.Ingester.Ingest(r.Context(), project, batch, r.UserAgent())
+	from := ingest.Origin{UserAgent: r.UserAgent()}
+	if s.KeepClientIP {
+		if ip := ClientIP(r, s.TrustedProxies); ip.IsValid() {
+			from.ClientIP = privacy.AnonymizeIP(ip).String()
+		}
+	}
+	res, err = s.Ingester.Ingest(r.Context(), project, batch, from)
 	return res, batch.SessionID, batch.Seq, err
 }
 

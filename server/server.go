@@ -46,6 +46,9 @@ type Server struct {
 	RateLimits RateLimits
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// KeepClientIP stores each session's client address, anonymised (IPv4
+	// to /24, IPv6 to /48); without it no address is kept at all.
+	KeepClientIP bool
 	// Ready reports whether storage can take writes, for /readyz.
 	Ready func(ctx context.Context) error
 	// Pprof serves Go's profiler at /debug/pprof/ to logged-in users.

@@ -95,6 +95,7 @@ CREATE TABLE sessions (
 	started_at      INTEGER NOT NULL,
 	ended_at        INTEGER NOT NULL,
 	user_agent      TEXT NOT NULL DEFAULT '',
+	client_ip       TEXT NOT NULL DEFAULT '',
 	clicks          INTEGER NOT NULL DEFAULT 0,
 	errors          INTEGER NOT NULL DEFAULT 0,
 	console_errors  INTEGER NOT NULL DEFAULT 0,
@@ -140,6 +141,12 @@ CREATE TABLE timeline (
 	detail      TEXT
 );
 CREATE INDEX timeline_by_session ON timeline (project_id, session_id, ts);
+CREATE TABLE scrub_counts (
+	project_id  INTEGER NOT NULL,
+	kind        TEXT NOT NULL,
+	count       INTEGER NOT NULL,
+	PRIMARY KEY (project_id, kind)
+);
 `}
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -197,7 +204,7 @@ type sessionKey struct {
 type sessionDelta struct {
 	key                                   sessionKey
 	started, ended, bytes                 int64
-	userAgent                             string
+	userAgent, clientIP                   string
 	clicks, errors, consoleErrors, failed int
 	events, batches                       int
 	exists                                bool
@@ -259,6 +266,9 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 		if d.userAgent == "" {
 			d.userAgent = b.UserAgent
 		}
+		if d.clientIP == "" {
+			d.clientIP = b.ClientIP
+		}
 		d.clicks += b.Clicks
 		d.errors += b.Errors
 		d.consoleErrors += b.ConsoleErrors
@@ -291,14 +301,15 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	}
 	// started/ended/bytes are already totals; the counts are deltas.
 	err = insertRows(ctx, tx, `INSERT INTO sessions
-		(project_id, id, started_at, ended_at, user_agent, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 12, len(touched),
+		(project_id, id, started_at, ended_at, user_agent, client_ip, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 13, len(touched),
 		func(i int, args []any) []any {
 			d := touched[i]
-			return append(args, d.key.project, d.key.id, d.started, d.ended, d.userAgent, d.clicks, d.errors, d.consoleErrors, d.failed, d.events, d.bytes, d.batches)
+			return append(args, d.key.project, d.key.id, d.started, d.ended, d.userAgent, d.clientIP, d.clicks, d.errors, d.consoleErrors, d.failed, d.events, d.bytes, d.batches)
 		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
 			started_at = excluded.started_at,
 			ended_at = excluded.ended_at,
 			user_agent = CASE WHEN user_agent = '' THEN excluded.user_agent ELSE user_agent END,
+			client_ip = CASE WHEN client_ip = '' THEN excluded.client_ip ELSE client_ip END,
 			clicks = clicks + excluded.clicks,
 			errors = errors + excluded.errors,
 			console_errors = console_errors + excluded.console_errors,
@@ -359,7 +370,49 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	if err != nil {
 		return nil, fmt.Errorf("insert timeline: %w", err)
 	}
+
+	type scrubKey struct {
+		project int64
+		kind    string
+	}
+	scrubbed := map[scrubKey]int{}
+	var kinds []scrubKey
+	for _, b := range accepted {
+		for kind, n := range b.Scrubbed {
+			k := scrubKey{b.ProjectID, kind}
+			if _, ok := scrubbed[k]; !ok {
+				kinds = append(kinds, k)
+			}
+			scrubbed[k] += n
+		}
+	}
+	err = insertRows(ctx, tx, `INSERT INTO scrub_counts (project_id, kind, count) VALUES `, 3, len(kinds),
+		func(i int, args []any) []any { return append(args, kinds[i].project, kinds[i].kind, scrubbed[kinds[i]]) },
+		` ON CONFLICT DO UPDATE SET count = count + excluded.count`)
+	if err != nil {
+		return nil, fmt.Errorf("count scrubbed values: %w", err)
+	}
 	return results, nil
+}
+
+// ScrubCounts returns how many values the server masked in a project's
+// events, by kind.
+func (db *DB) ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT kind, count FROM scrub_counts WHERE project_id = ?`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("read scrub counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("read scrub counts: %w", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
 }
 
 // insertRows runs prefix + "(?,…),(?,…)…" + suffix over n rows, in
@@ -546,7 +599,7 @@ func (db *DB) MarkSealed(ctx context.Context, projectID int64, sessionID, object
 	return nil
 }
 
-const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.clicks, s.errors, s.console_errors,
+const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.clicks, s.errors, s.console_errors,
 	s.failed_requests, s.events, s.bytes, s.batches,
 	(SELECT coalesce(json_group_array(url), '[]') FROM
 		(SELECT url FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id ORDER BY first_ts, url))`
@@ -554,7 +607,7 @@ const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.clicks, 
 func scanSession(projectID int64, row interface{ Scan(...any) error }) (*playhead.Session, error) {
 	s := &playhead.Session{ProjectID: projectID}
 	var pages string
-	if err := row.Scan(&s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.Clicks, &s.Errors, &s.ConsoleErrors,
+	if err := row.Scan(&s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.Clicks, &s.Errors, &s.ConsoleErrors,
 		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &pages); err != nil {
 		return nil, err
 	}
