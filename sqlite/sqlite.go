@@ -387,7 +387,9 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 		}
 	}
 	err = insertRows(ctx, tx, `INSERT INTO scrub_counts (project_id, kind, count) VALUES `, 3, len(kinds),
-		func(i int, args []any) []any { return append(args, kinds[i].project, kinds[i].kind, scrubbed[kinds[i]]) },
+		func(i int, args []any) []any {
+			return append(args, kinds[i].project, kinds[i].kind, scrubbed[kinds[i]])
+		},
 		` ON CONFLICT DO UPDATE SET count = count + excluded.count`)
 	if err != nil {
 		return nil, fmt.Errorf("count scrubbed values: %w", err)
