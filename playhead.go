@@ -28,6 +28,9 @@ type Project struct {
 	Name      string    `json:"name"`
 	IngestKey string    `json:"ingestKey"`
 	CreatedAt time.Time `json:"-"`
+	// RetentionDays is how long the project's sessions are kept after they
+	// end; older ones are deleted completely.
+	RetentionDays int `json:"retentionDays"`
 }
 
 // User is an account that may log in to the dashboard.
@@ -124,6 +127,54 @@ type IndexedBatch struct {
 	Scrubbed map[string]int
 	// ClientIP is the anonymised client address ("" when not kept).
 	ClientIP string
+	// UserHash is the keyed hash of the user ID the page identified the
+	// visitor with ("" when none), so a user's sessions can be erased.
+	UserHash string
+	// Key is the session's data key, which Data is encrypted with; the
+	// index stores it (wrapped) with the session's first batch.
+	Key *DataKey
+}
+
+// DataKey is a session's encryption key. Only Wrapped (the key encrypted by
+// the master key MasterKeyID) is ever stored; Key is the plain key, in
+// memory only.
+type DataKey struct {
+	ProjectID   int64
+	SessionID   string
+	MasterKeyID string
+	Wrapped     []byte
+	Key         []byte `json:"-"`
+	// Previous is the wrapped form being replaced, during a rotation.
+	Previous []byte
+}
+
+// SessionKeyCursor is where a listing of data keys goes on from.
+type SessionKeyCursor struct {
+	ProjectID int64
+	SessionID string
+}
+
+// ErrKeyConflict is wrapped by an AddResult.Err when the session's stored
+// data key is not the one the batch was encrypted with (another node stored
+// its own first): the batch is refused as unavailable and the SDK retries.
+var ErrKeyConflict = errors.New("the session's data key changed")
+
+// SessionKeyStore keeps sessions' wrapped data keys.
+type SessionKeyStore interface {
+	// SessionKey returns a session's data key (wrapped), or ENOTFOUND.
+	SessionKey(ctx context.Context, projectID int64, sessionID string) (*DataKey, error)
+	// SessionKeys lists data keys in (project, session) order after the
+	// cursor; next is nil on the last page.
+	SessionKeys(ctx context.Context, after SessionKeyCursor, limit int) (keys []*DataKey, next *SessionKeyCursor, err error)
+	// RewrapSessionKeys stores re-wrapped keys, each only if its stored form
+	// is still Previous.
+	RewrapSessionKeys(ctx context.Context, keys []*DataKey) error
+}
+
+// SessionRef names one session.
+type SessionRef struct {
+	ProjectID int64
+	SessionID string
 }
 
 // SessionLimits bound one session. A batch that would take a session past
@@ -193,6 +244,16 @@ type SessionIndex interface {
 	// ScrubCounts returns how many values the server masked in a project's
 	// events, by kind.
 	ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error)
+	// DeleteSession removes everything the index holds of a session (its
+	// data key first of all) and returns the object keys of its chunks, for
+	// the caller to delete.
+	DeleteSession(ctx context.Context, projectID int64, sessionID string) (objectKeys []string, err error)
+	// ExpiredSessions returns sessions that ended before their project's
+	// retention period, counted back from now.
+	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]SessionRef, error)
+	// SessionsOfUser returns the sessions identified with a user, by the
+	// user's keyed hash.
+	SessionsOfUser(ctx context.Context, projectID int64, userHash string) ([]string, error)
 	// MarkSealed records that batches now live in the chunk objectKey, at the
 	// given event offsets (seq to offset), and drops their pending data.
 	MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -22,6 +23,7 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/demo"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects/file"
 	sdk "github.com/playhead/playhead/sdk/browser"
 	"github.com/playhead/playhead/server"
@@ -39,6 +41,7 @@ type Main struct {
 
 	Project  *playhead.Project
 	DB       *sqlite.DB
+	Keyring  *keyring.Keyring
 	Ingester *ingest.Ingester
 	Server   *server.Server
 
@@ -46,41 +49,16 @@ type Main struct {
 	done   chan struct{}
 }
 
-// Run opens the data directory, creates the first project and admin account
-// when there are none, and starts the HTTP server.
+// Run opens the data directory (see Open) and starts the HTTP server and
+// the background loops (sealing chunks, retention).
 func (m *Main) Run(ctx context.Context) error {
-	if m.Stderr == nil {
-		m.Stderr = os.Stderr
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
-		return fmt.Errorf("-log-level: %w", err)
-	}
-	m.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
-
-	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(m.Config.DataDir, "index.db"))
-	if err != nil {
+	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	m.DB = db
-	objects, err := file.New(filepath.Join(m.Config.DataDir, "objects"))
-	if err != nil {
-		return err
-	}
-	if err := m.bootstrap(ctx); err != nil {
-		return err
-	}
-
+	db, objects := m.DB, m.Ingester.Objects
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return err
-	}
-	m.Ingester = &ingest.Ingester{
-		Objects: objects, Index: db, Logger: m.Logger, Now: time.Now,
-		Limits: playhead.SessionLimits{MaxDuration: m.Config.MaxSessionDuration, MaxBytes: m.Config.MaxSessionBytes},
 	}
 	metrics := server.NewMetrics(m.Ingester.QueueDepth)
 	m.Ingester.Observe = metrics.ObserveCommit
@@ -106,16 +84,30 @@ func (m *Main) Run(ctx context.Context) error {
 	if demoOn {
 		m.Server.Demo = demo.Handler(fmt.Sprintf(`<script src="/sdk.js" data-project-key="%s"></script>`, m.Project.IngestKey))
 	}
-	if err := m.Server.Start(m.Config.Addr); err != nil {
+	if err := m.Server.Start(m.Config.Addr, m.Config.TLSCert, m.Config.TLSKey); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel, m.done = cancel, make(chan struct{})
+	retention := m.Config.RetentionInterval
+	if retention <= 0 {
+		retention = time.Hour
+	}
+	var loops sync.WaitGroup
+	loops.Add(2)
 	go func() {
-		defer close(m.done)
+		defer loops.Done()
 		m.Ingester.RunSealer(bg, ingest.DefaultSealPolicy, 15*time.Second, func(reason string) {
 			metrics.ChunksSealed.WithLabelValues(reason).Inc()
 		})
+	}()
+	go func() {
+		defer loops.Done()
+		m.Ingester.RunRetention(bg, retention)
+	}()
+	go func() {
+		loops.Wait()
+		close(m.done)
 	}()
 	url := m.URL()
 	m.Logger.Info("playhead is serving", "dashboard", url+"/", "data", m.Config.DataDir, "ingest_key", m.Project.IngestKey)
@@ -125,9 +117,73 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// Open opens the data directory (index, recordings, master keys) and
+// creates the first project and admin account when there are none. Commands
+// that work on the data without serving (keys rotate, erase) use it alone.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Stderr == nil {
+		m.Stderr = os.Stderr
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	m.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(m.Config.DataDir, "index.db"))
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	objects, err := file.New(filepath.Join(m.Config.DataDir, "objects"))
+	if err != nil {
+		return err
+	}
+	if err := m.bootstrap(ctx); err != nil {
+		return err
+	}
+	if err := m.openKeyring(); err != nil {
+		return err
+	}
+	m.Ingester = &ingest.Ingester{
+		Objects: objects, Index: db, Logger: m.Logger, Now: time.Now,
+		Keys:   &keyring.DataKeys{Keyring: m.Keyring, Index: db},
+		Limits: playhead.SessionLimits{MaxDuration: m.Config.MaxSessionDuration, MaxBytes: m.Config.MaxSessionBytes},
+	}
+	return nil
+}
+
 // URL returns the server's base URL, e.g. http://127.0.0.1:8080.
 func (m *Main) URL() string {
-	return "http://" + m.Server.Addr().String()
+	scheme := "http://"
+	if m.Config.TLSCert != "" {
+		scheme = "https://"
+	}
+	return scheme + m.Server.Addr().String()
+}
+
+// openKeyring opens the master keys, creating them on first start.
+func (m *Main) openKeyring() error {
+	var env []byte
+	if m.Config.MasterKey != "" {
+		k, err := keyring.ParseKey(m.Config.MasterKey)
+		if err != nil {
+			return fmt.Errorf("PLAYHEAD_MASTER_KEY: %w", err)
+		}
+		env = k
+	}
+	ring, created, err := keyring.Open(m.Config.keyringPath(), env)
+	if err != nil {
+		return err
+	}
+	m.Keyring = ring
+	if created {
+		fmt.Fprintf(m.Stderr, "\n  Generated a master key in %s (mode 0600).\n  Back it up: without it no recording can be decrypted.\n\n", m.Config.keyringPath())
+	}
+	return nil
 }
 
 // Close stops the server, waiting for in-flight requests until ctx ends, and
@@ -206,4 +262,33 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// RotateMasterKey makes key (a new random key when nil) the current master
+// key, re-wraps every session's data key under it, and removes the old keys
+// from the keyring file. Recordings are not rewritten.
+func (m *Main) RotateMasterKey(ctx context.Context, key []byte, out io.Writer) error {
+	if key == nil {
+		key = keyring.NewKey()
+	}
+	id, err := m.Keyring.AddCurrent(key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "new master key %s is current; re-wrapping data keys\n", id)
+	total := 0
+	// Twice: the second pass catches keys a running server wrapped with the
+	// old master key before it saw the new one.
+	for range 2 {
+		n, err := m.Ingester.Keys.Rewrap(ctx, func(done int) { fmt.Fprintf(out, "\r  %d re-wrapped", total+done) })
+		if err != nil {
+			return fmt.Errorf("re-wrap: %w (the old keys stay in the keyring; run rotate again)", err)
+		}
+		total += n
+	}
+	if err := m.Keyring.Retire(id); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\r  %d data keys re-wrapped; old master keys removed from %s\n", total, m.Config.keyringPath())
+	return nil
 }

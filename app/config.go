@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,16 @@ type Config struct {
 	// ClientIP is "anonymized" (keep each session's address cut to its /24
 	// or /48) or "none".
 	ClientIP string
+	// KeyringFile holds the master keys (default: keyring.json in the data
+	// directory, created on first start).
+	KeyringFile string
+	// MasterKey, from PLAYHEAD_MASTER_KEY only (never a flag, which other
+	// users of the machine could read), is used as the current master key.
+	MasterKey string
+	// TLSCert and TLSKey make the server speak HTTPS (with HSTS).
+	TLSCert, TLSKey string
+	// RetentionInterval is how often expired sessions are deleted.
+	RetentionInterval time.Duration
 	// Pprof serves Go's profiler at /debug/pprof/ (for operators chasing a
 	// performance problem; it needs a login like the dashboard API).
 	Pprof bool
@@ -47,6 +58,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted (PLAYHEAD_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.MaxSessionDuration, "max-session-duration", 12*time.Hour, "longest session stored; later batches are refused (PLAYHEAD_MAX_SESSION_DURATION)")
 	fs.StringVar(&c.ClientIP, "client-ip", "anonymized", "keep client addresses anonymized (IPv4 /24, IPv6 /48) or none at all (PLAYHEAD_CLIENT_IP)")
+	fs.StringVar(&c.KeyringFile, "keyring", "", "file of master keys; default DATA/keyring.json, created on first start: back it up (PLAYHEAD_KEYRING)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file: serve HTTPS with it and -tls-key (PLAYHEAD_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")
+	fs.DurationVar(&c.RetentionInterval, "retention-interval", time.Hour, "how often sessions past their project's retention are deleted (PLAYHEAD_RETENTION_INTERVAL)")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ to logged-in users (PLAYHEAD_PPROF)")
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
 }
@@ -70,6 +85,10 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	})
 	if err != nil {
 		return err
+	}
+	c.MasterKey = getenv("PLAYHEAD_MASTER_KEY")
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("-tls-cert and -tls-key go together")
 	}
 	if c.ClientIP != "anonymized" && c.ClientIP != "none" && c.ClientIP != "" {
 		return fmt.Errorf("-client-ip: %q is not anonymized or none", c.ClientIP)
@@ -109,4 +128,12 @@ func (c *Config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// keyringPath returns where the master keys are kept.
+func (c *Config) keyringPath() string {
+	if c.KeyringFile != "" {
+		return c.KeyringFile
+	}
+	return filepath.Join(c.DataDir, "keyring.json")
 }

@@ -13,6 +13,7 @@ const (
 	tagNetwork    = "playhead.network"
 	tagError      = "playhead.error"
 	tagNavigation = "playhead.navigation"
+	tagIdentify   = "playhead.identify"
 	pluginConsole = "rrweb/console@1"
 )
 

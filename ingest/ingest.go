@@ -2,6 +2,10 @@ package ingest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/chunk"
+	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/privacy"
 )
 
@@ -21,9 +26,11 @@ import (
 type Ingester struct {
 	Objects playhead.ObjectStore
 	Index   playhead.SessionIndex
-	Logger  *slog.Logger
-	Limits  playhead.SessionLimits
-	Now     func() time.Time
+	// Keys gives each session its data key: everything stored is encrypted.
+	Keys   *keyring.DataKeys
+	Logger *slog.Logger
+	Limits playhead.SessionLimits
+	Now    func() time.Time
 	// Observe, when set, is told the size of each committed group and how
 	// long the commit took.
 	Observe func(group int, took time.Duration, err error)
@@ -92,6 +99,9 @@ type Origin struct {
 // failures are EUNAVAILABLE: nothing was acknowledged, the SDK may retry.
 func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, from Origin) (Result, error) {
 	in.Start()
+	// The user ID is hashed before scrubbing masks it: the hash lets a
+	// user's sessions be erased, and reveals nothing without the keyring.
+	userHash := in.userHash(p.ID, identifiedUser(b))
 	scrubbed, err := Scrub(b, in.Now())
 	if err != nil {
 		return Result{}, err
@@ -101,11 +111,19 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(from.UserAgent, 512)
 	ib.ClientIP = from.ClientIP
+	ib.UserHash = userHash
 	raws := make([][]byte, len(b.Events))
 	for i := range b.Events {
 		raws[i] = b.Events[i].Raw
 	}
-	ib.Data = chunk.Encode(raws)
+	ib.Key, err = in.Keys.For(ctx, p.ID, b.SessionID)
+	if err != nil {
+		return Result{}, in.unavailable(err)
+	}
+	ib.Data, err = keyring.Encrypt(ib.Key.Key, chunk.Encode(raws), pendingAAD(p.ID, b.SessionID, b.Seq))
+	if err != nil {
+		return Result{}, in.unavailable(err)
+	}
 	ib.Ref.Bytes = len(ib.Data)
 
 	req := &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}
@@ -122,6 +140,9 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	// Once queued, the batch is committed whatever the request does, so the
 	// answer is awaited even if the client has gone.
 	res := <-req.done
+	if errors.Is(res.Err, playhead.ErrKeyConflict) {
+		in.Keys.Forget(p.ID, b.SessionID)
+	}
 	if res.Err != nil {
 		return Result{}, res.Err
 	}
@@ -211,6 +232,45 @@ func Scrub(b *Batch, now time.Time) (map[string]int, error) {
 		out[string(k)] = n
 	}
 	return out, nil
+}
+
+// pendingAAD binds a pending batch's ciphertext to its place.
+func pendingAAD(projectID int64, sessionID string, seq int) []byte {
+	return fmt.Appendf(nil, "playhead pending %d/%s/%d", projectID, sessionID, seq)
+}
+
+// chunkAAD binds a sealed chunk's ciphertext to its object key.
+func chunkAAD(objectKey string) []byte { return []byte("playhead chunk " + objectKey) }
+
+// identifiedUser returns the user ID of the batch's last identify event.
+func identifiedUser(b *Batch) string {
+	user := ""
+	for i := range b.Events {
+		e := &b.Events[i]
+		if e.Type == typeCustom && e.Tag == tagIdentify {
+			var p struct {
+				UserID string `json:"userId"`
+			}
+			if json.Unmarshal(e.Payload, &p) == nil && p.UserID != "" {
+				user = p.UserID
+			}
+		}
+	}
+	return user
+}
+
+// UserHash returns the keyed hash under which a user's sessions are indexed.
+func UserHash(secret []byte, projectID int64, userID string) string {
+	if userID == "" {
+		return ""
+	}
+	mac := hmac.New(sha256.New, secret)
+	fmt.Fprintf(mac, "%d\x00%s", projectID, userID)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func (in *Ingester) userHash(projectID int64, userID string) string {
+	return UserHash(in.Keys.Keyring.IndexSecret(), projectID, userID)
 }
 
 // ObjectKey returns the key of the chunk holding a session's batches

@@ -14,6 +14,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects/file"
 	"github.com/playhead/playhead/privacy"
 	"github.com/playhead/playhead/sqlite"
@@ -143,7 +144,12 @@ func newIngester(t testing.TB) (*ingest.Ingester, *sqlite.DB, *playhead.Project)
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	in := &ingest.Ingester{Objects: objects, Index: db, Logger: logger, Now: func() time.Time { return now }}
+	ring, _, err := keyring.Open(filepath.Join(dir, "keyring.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &ingest.Ingester{Objects: objects, Index: db, Logger: logger, Now: func() time.Time { return now },
+		Keys: &keyring.DataKeys{Keyring: ring, Index: db}}
 	t.Cleanup(in.Close)
 	return in, db, p
 }
@@ -219,7 +225,7 @@ func TestIngestRealSession(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ingest.ReadEvents(t.Context(), in.Objects, db, p.ID, "real60session", refs)
+		got, err := ingest.ReadEvents(t.Context(), in.Objects, db, in.Keys, p.ID, "real60session", refs)
 		if err != nil {
 			t.Fatalf("%s: %v", when, err)
 		}

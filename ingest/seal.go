@@ -7,6 +7,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/chunk"
+	"github.com/playhead/playhead/keyring"
 )
 
 // DefaultSealPolicy cuts a session's pending batches into a chunk when it has
@@ -74,6 +75,10 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 	if err != nil {
 		return 0, err
 	}
+	dk, err := in.Keys.Existing(ctx, projectID, sessionID)
+	if err != nil {
+		return 0, err
+	}
 	chunks := 0
 	for start := 0; start < len(pending); {
 		end := start + 1
@@ -89,7 +94,7 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 			if !ok {
 				continue // sealed by another sealer meanwhile
 			}
-			evs, err := chunk.Decode(d)
+			evs, err := decodePending(dk, projectID, sessionID, r.Seq, d)
 			if err != nil {
 				return chunks, fmt.Errorf("seal %s: batch %d: %w", sessionID, r.Seq, err)
 			}
@@ -100,7 +105,11 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 			continue
 		}
 		key := ObjectKey(projectID, sessionID, run[0].Seq, run[len(run)-1].Seq)
-		if err := in.Objects.Put(ctx, key, chunk.EncodeSealed(events)); err != nil {
+		sealed, err := keyring.Encrypt(dk.Key, chunk.EncodeSealed(events), chunkAAD(key))
+		if err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
+		if err := in.Objects.Put(ctx, key, sealed); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
 		if err := in.Index.MarkSealed(ctx, projectID, sessionID, key, offsets); err != nil {
@@ -114,7 +123,14 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 // ReadEvents returns the events of the batches refs (sorted by seq), reading
 // sealed chunks once each and pending batches from the index. A batch sealed
 // between listing and reading is read from its chunk on a second try.
-func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhead.SessionIndex, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
+func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhead.SessionIndex, keys *keyring.DataKeys, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	dk, err := keys.Existing(ctx, projectID, sessionID)
+	if err != nil {
+		return nil, err
+	}
 	var pendingSeqs []int
 	for _, r := range refs {
 		if r.ObjectKey == "" {
@@ -151,7 +167,7 @@ func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhea
 			if !ok {
 				return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, ErrNotStored)
 			}
-			events, err = chunk.Decode(d)
+			events, err = decodePending(dk, projectID, sessionID, r.Seq, d)
 			if err != nil {
 				return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
 			}
@@ -160,6 +176,9 @@ func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhea
 			if !ok {
 				data, err := objects.Get(ctx, r.ObjectKey)
 				if err != nil {
+					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
+				}
+				if data, err = keyring.Decrypt(dk.Key, data, chunkAAD(r.ObjectKey)); err != nil {
 					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
 				}
 				if all, err = chunk.Decode(data); err != nil {
@@ -175,4 +194,12 @@ func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhea
 		out = append(out, events...)
 	}
 	return out, nil
+}
+
+func decodePending(dk *playhead.DataKey, projectID int64, sessionID string, seq int, data []byte) ([][]byte, error) {
+	plain, err := keyring.Decrypt(dk.Key, data, pendingAAD(projectID, sessionID, seq))
+	if err != nil {
+		return nil, err
+	}
+	return chunk.Decode(plain)
 }

@@ -264,7 +264,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			want = append(want, ref)
 		}
 	}
-	events, err := ingest.ReadEvents(r.Context(), s.Objects, s.Index, p.ID, id, want)
+	events, err := ingest.ReadEvents(r.Context(), s.Objects, s.Index, s.Ingester.Keys, p.ID, id, want)
 	if err != nil {
 		return fmt.Errorf("read events of %s: %w", id, err)
 	}
@@ -298,4 +298,47 @@ func seqParam(r *http.Request, name string, def int) (int, error) {
 		return 0, playhead.Errorf(playhead.EINVALID, "%s: %q is not a sequence number", name, v)
 	}
 	return n, nil
+}
+
+func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := ingest.ValidSessionID(id); err != nil {
+		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+	}
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	if _, err := s.Index.Session(r.Context(), p.ID, id); err != nil {
+		return err
+	}
+	if err := s.Ingester.Erase(r.Context(), p.ID, id); err != nil {
+		return err
+	}
+	u := r.Context().Value(userKey{}).(*playhead.User)
+	s.Logger.Info("erased session", "session", id, "by", u.Username)
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "erased": 1})
+}
+
+func (s *Server) handleEraseUser(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		UserID string `json:"userId"`
+	}
+	if err := decodeJSON(r, 4096, &in); err != nil {
+		return err
+	}
+	if in.UserID == "" {
+		return playhead.Errorf(playhead.EINVALID, "userId: missing")
+	}
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	n, err := s.Ingester.EraseUser(r.Context(), p.ID, in.UserID)
+	if err != nil {
+		return err
+	}
+	u := r.Context().Value(userKey{}).(*playhead.User)
+	s.Logger.Info("erased the sessions of a user", "sessions", n, "by", u.Username)
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "erased": n})
 }

@@ -59,6 +59,7 @@ type Server struct {
 
 	http *http.Server
 	ln   net.Listener
+	tls  bool
 }
 
 // Handler returns the server's routes.
@@ -72,6 +73,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
+	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
+	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
 	}))
@@ -102,16 +105,28 @@ func (s *Server) Handler() http.Handler {
 	}
 	// Event lists are large, repetitive JSON: compressing them cuts the
 	// player's download roughly tenfold.
-	return s.logRequests(gzhttp.GzipHandler(mux))
+	return s.logRequests(s.hsts(gzhttp.GzipHandler(mux)))
 }
 
-// Start listens on addr and serves in the background until Close.
-func (s *Server) Start(addr string) error {
+func (s *Server) hsts(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.tls {
+			w.Header().Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Start listens on addr and serves in the background until Close; with a
+// certificate and key it serves HTTPS, and tells browsers to keep to it
+// (HSTS).
+func (s *Server) Start(addr, certFile, keyFile string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	s.ln = ln
+	s.tls = certFile != ""
 	s.http = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -120,7 +135,11 @@ func (s *Server) Start(addr string) error {
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := func() error { return s.http.Serve(ln) }
+		if s.tls {
+			serve = func() error { return s.http.ServeTLS(ln, certFile, keyFile) }
+		}
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("http server stopped", "err", err)
 		}
 	}()

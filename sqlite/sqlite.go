@@ -4,6 +4,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -19,8 +20,9 @@ import (
 )
 
 var (
-	_ playhead.SessionIndex = (*DB)(nil)
-	_ playhead.AccountStore = (*DB)(nil)
+	_ playhead.SessionIndex    = (*DB)(nil)
+	_ playhead.AccountStore    = (*DB)(nil)
+	_ playhead.SessionKeyStore = (*DB)(nil)
 )
 
 // DB is an open Playhead index. Writes go through one connection (SQLite has
@@ -37,7 +39,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// synchronous(FULL) makes every commit durable before it returns: an
 	// acknowledged batch survives power loss, not only a process crash.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	// secure_delete(1) overwrites deleted rows with zeros, so an erased
+	// session's data key leaves no copy in the file's free pages.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "secure_delete(1)"} {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -77,7 +81,8 @@ CREATE TABLE projects (
 	id          INTEGER PRIMARY KEY,
 	name        TEXT NOT NULL,
 	ingest_key  TEXT NOT NULL UNIQUE,
-	created_at  INTEGER NOT NULL
+	created_at  INTEGER NOT NULL,
+	retention_days INTEGER NOT NULL DEFAULT 30
 );
 CREATE TABLE users (
 	id            INTEGER PRIMARY KEY,
@@ -96,6 +101,7 @@ CREATE TABLE sessions (
 	ended_at        INTEGER NOT NULL,
 	user_agent      TEXT NOT NULL DEFAULT '',
 	client_ip       TEXT NOT NULL DEFAULT '',
+	user_hash       TEXT NOT NULL DEFAULT '',
 	clicks          INTEGER NOT NULL DEFAULT 0,
 	errors          INTEGER NOT NULL DEFAULT 0,
 	console_errors  INTEGER NOT NULL DEFAULT 0,
@@ -106,6 +112,15 @@ CREATE TABLE sessions (
 	PRIMARY KEY (project_id, id)
 );
 CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC);
+CREATE INDEX sessions_by_end ON sessions (ended_at);
+CREATE INDEX sessions_by_user ON sessions (project_id, user_hash) WHERE user_hash != '';
+CREATE TABLE session_keys (
+	project_id     INTEGER NOT NULL,
+	session_id     TEXT NOT NULL,
+	master_key_id  TEXT NOT NULL,
+	wrapped        BLOB NOT NULL,
+	PRIMARY KEY (project_id, session_id)
+);
 CREATE TABLE session_pages (
 	project_id  INTEGER NOT NULL,
 	session_id  TEXT NOT NULL,
@@ -204,7 +219,7 @@ type sessionKey struct {
 type sessionDelta struct {
 	key                                   sessionKey
 	started, ended, bytes                 int64
-	userAgent, clientIP                   string
+	userAgent, clientIP, userHash         string
 	clicks, errors, consoleErrors, failed int
 	events, batches                       int
 	exists                                bool
@@ -239,14 +254,18 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	if err := loadSessions(ctx, tx, sessions, order); err != nil {
 		return nil, err
 	}
+	for i, b := range batches {
+		if stored[batchKey{sessionKey{b.ProjectID, b.SessionID}, b.Ref.Seq}] {
+			results[i].Duplicate = true
+		}
+	}
+	if err := storeKeys(ctx, tx, batches, results); err != nil {
+		return nil, err
+	}
 	// Session limits, applied in arrival order on running totals.
 	var accepted []*playhead.IndexedBatch
 	for i, b := range batches {
-		if results[i].Duplicate {
-			continue
-		}
-		if stored[batchKey{sessionKey{b.ProjectID, b.SessionID}, b.Ref.Seq}] {
-			results[i].Duplicate = true
+		if results[i].Duplicate || results[i].Err != nil {
 			continue
 		}
 		d := sessions[sessionKey{b.ProjectID, b.SessionID}]
@@ -269,6 +288,9 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 		if d.clientIP == "" {
 			d.clientIP = b.ClientIP
 		}
+		if b.UserHash != "" {
+			d.userHash = b.UserHash
+		}
 		d.clicks += b.Clicks
 		d.errors += b.Errors
 		d.consoleErrors += b.ConsoleErrors
@@ -280,7 +302,6 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	if len(accepted) == 0 {
 		return results, nil
 	}
-
 	receivedAt := now.UnixMilli()
 	err = insertRows(ctx, tx, `INSERT INTO batches
 		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, received_at, data) VALUES `, 10, len(accepted),
@@ -301,11 +322,12 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	}
 	// started/ended/bytes are already totals; the counts are deltas.
 	err = insertRows(ctx, tx, `INSERT INTO sessions
-		(project_id, id, started_at, ended_at, user_agent, client_ip, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 13, len(touched),
+		(project_id, id, started_at, ended_at, user_agent, client_ip, user_hash, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 14, len(touched),
 		func(i int, args []any) []any {
 			d := touched[i]
-			return append(args, d.key.project, d.key.id, d.started, d.ended, d.userAgent, d.clientIP, d.clicks, d.errors, d.consoleErrors, d.failed, d.events, d.bytes, d.batches)
+			return append(args, d.key.project, d.key.id, d.started, d.ended, d.userAgent, d.clientIP, d.userHash, d.clicks, d.errors, d.consoleErrors, d.failed, d.events, d.bytes, d.batches)
 		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
+			user_hash = CASE WHEN excluded.user_hash = '' THEN user_hash ELSE excluded.user_hash END,
 			started_at = excluded.started_at,
 			ended_at = excluded.ended_at,
 			user_agent = CASE WHEN user_agent = '' THEN excluded.user_agent ELSE user_agent END,
@@ -437,6 +459,56 @@ func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, ro
 		q.WriteString(suffix)
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// storeKeys stores the data keys of the group's new sessions and refuses,
+// with ErrKeyConflict in results, any batch encrypted with a key other than
+// the one its session has stored (another node stored its own first).
+func storeKeys(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch, results []playhead.AddResult) error {
+	keys := map[sessionKey]*playhead.DataKey{}
+	var order []sessionKey
+	for i, b := range batches {
+		if b.Key == nil || results[i].Duplicate {
+			continue
+		}
+		k := sessionKey{b.ProjectID, b.SessionID}
+		if keys[k] == nil {
+			keys[k] = b.Key
+			order = append(order, k)
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	err := insertRows(ctx, tx, `INSERT INTO session_keys (project_id, session_id, master_key_id, wrapped) VALUES `, 4, len(order),
+		func(i int, args []any) []any {
+			k := keys[order[i]]
+			return append(args, order[i].project, order[i].id, k.MasterKeyID, k.Wrapped)
+		}, ` ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store data keys: %w", err)
+	}
+	stored := map[sessionKey][]byte{}
+	err = selectRows(ctx, tx, `SELECT project_id, session_id, wrapped FROM session_keys WHERE (project_id, session_id) IN (VALUES `, 2, len(order),
+		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
+		func(rows *sql.Rows) error {
+			var k sessionKey
+			var w []byte
+			if err := rows.Scan(&k.project, &k.id, &w); err != nil {
+				return err
+			}
+			stored[k] = w
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("read data keys: %w", err)
+	}
+	for i, b := range batches {
+		if b.Key != nil && results[i].Err == nil && !results[i].Duplicate && !bytes.Equal(stored[sessionKey{b.ProjectID, b.SessionID}], b.Key.Wrapped) {
+			results[i].Err = fmt.Errorf("%w: %w", playhead.Errorf(playhead.EUNAVAILABLE, "session %s: storage changed under the batch; retry", b.SessionID), playhead.ErrKeyConflict)
 		}
 	}
 	return nil
@@ -724,8 +796,11 @@ func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = time.Now()
 	}
-	res, err := db.write.ExecContext(ctx, `INSERT INTO projects (name, ingest_key, created_at) VALUES (?, ?, ?)`,
-		p.Name, p.IngestKey, p.CreatedAt.UnixMilli())
+	if p.RetentionDays <= 0 {
+		p.RetentionDays = 30
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO projects (name, ingest_key, created_at, retention_days) VALUES (?, ?, ?, ?)`,
+		p.Name, p.IngestKey, p.CreatedAt.UnixMilli(), p.RetentionDays)
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
@@ -735,7 +810,7 @@ func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
 
 // Projects returns every project, oldest first.
 func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, ingest_key, created_at FROM projects ORDER BY id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
@@ -744,7 +819,7 @@ func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
 	for rows.Next() {
 		p := &playhead.Project{}
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Name, &p.IngestKey, &created); err != nil {
+		if err := rows.Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays); err != nil {
 			return nil, fmt.Errorf("list projects: %w", err)
 		}
 		p.CreatedAt = time.UnixMilli(created)
@@ -757,8 +832,8 @@ func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
 func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, error) {
 	p := &playhead.Project{}
 	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, ingest_key, created_at FROM projects WHERE ingest_key = ?`, key).
-		Scan(&p.ID, &p.Name, &p.IngestKey, &created)
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects WHERE ingest_key = ?`, key).
+		Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "unknown ingest key")
 	}
@@ -839,4 +914,167 @@ func decodeStrings(s string) []string {
 	list := []string{}
 	json.Unmarshal([]byte(s), &list)
 	return list
+}
+
+// SessionKey returns a session's wrapped data key, or ENOTFOUND.
+func (db *DB) SessionKey(ctx context.Context, projectID int64, sessionID string) (*playhead.DataKey, error) {
+	k := &playhead.DataKey{ProjectID: projectID, SessionID: sessionID}
+	err := db.read.QueryRowContext(ctx, `SELECT master_key_id, wrapped FROM session_keys WHERE project_id = ? AND session_id = ?`,
+		projectID, sessionID).Scan(&k.MasterKeyID, &k.Wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no data key", sessionID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read data key: %w", err)
+	}
+	return k, nil
+}
+
+// SessionKeys lists wrapped data keys in (project, session) order.
+func (db *DB) SessionKeys(ctx context.Context, after playhead.SessionKeyCursor, limit int) ([]*playhead.DataKey, *playhead.SessionKeyCursor, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT project_id, session_id, master_key_id, wrapped FROM session_keys
+		WHERE project_id > ? OR (project_id = ? AND session_id > ?) ORDER BY project_id, session_id LIMIT ?`,
+		after.ProjectID, after.ProjectID, after.SessionID, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list data keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []*playhead.DataKey
+	for rows.Next() {
+		k := &playhead.DataKey{}
+		if err := rows.Scan(&k.ProjectID, &k.SessionID, &k.MasterKeyID, &k.Wrapped); err != nil {
+			return nil, nil, fmt.Errorf("list data keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(keys) < limit {
+		return keys, nil, nil
+	}
+	last := keys[len(keys)-1]
+	return keys, &playhead.SessionKeyCursor{ProjectID: last.ProjectID, SessionID: last.SessionID}, nil
+}
+
+// RewrapSessionKeys stores re-wrapped keys, each only if its stored form is
+// still k.Previous.
+func (db *DB) RewrapSessionKeys(ctx context.Context, keys []*playhead.DataKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rewrap data keys: %w", err)
+	}
+	defer tx.Rollback()
+	for _, k := range keys {
+		_, err := tx.ExecContext(ctx, `UPDATE session_keys SET master_key_id = ?, wrapped = ?
+			WHERE project_id = ? AND session_id = ? AND wrapped = ?`, k.MasterKeyID, k.Wrapped, k.ProjectID, k.SessionID, k.Previous)
+		if err != nil {
+			return fmt.Errorf("rewrap data keys: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rewrap data keys: %w", err)
+	}
+	return db.checkpoint(ctx)
+}
+
+// checkpoint copies the WAL into the database file and truncates it, so
+// that overwritten rows (old wrapped keys, erased sessions) leave no copy in
+// the log.
+func (db *DB) checkpoint(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession removes every row of a session, its data key first, in one
+// transaction, and returns the keys of its chunks for the caller to delete.
+func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID string) ([]string, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT object_key FROM batches WHERE project_id = ? AND session_id = ? AND object_key != ''`, projectID, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
+	}
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("delete session: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	for _, q := range []string{
+		`DELETE FROM session_keys WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM batches WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM sessions WHERE project_id = ? AND id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {
+			return nil, fmt.Errorf("delete session: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
+	}
+	return keys, db.checkpoint(ctx)
+}
+
+// ExpiredSessions returns sessions that ended before their project's
+// retention period, counted back from now.
+func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]playhead.SessionRef, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT s.project_id, s.id FROM sessions s JOIN projects p ON p.id = s.project_id
+		WHERE s.ended_at < ? - p.retention_days * 86400000 LIMIT ?`, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find expired sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []playhead.SessionRef
+	for rows.Next() {
+		var r playhead.SessionRef
+		if err := rows.Scan(&r.ProjectID, &r.SessionID); err != nil {
+			return nil, fmt.Errorf("find expired sessions: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SessionsOfUser returns the IDs of the sessions identified with a user.
+func (db *DB) SessionsOfUser(ctx context.Context, projectID int64, userHash string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM sessions WHERE project_id = ? AND user_hash = ? AND user_hash != ''`, projectID, userHash)
+	if err != nil {
+		return nil, fmt.Errorf("find sessions of user: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SetRetention sets how many days a project's sessions are kept.
+func (db *DB) SetRetention(ctx context.Context, projectID int64, days int) error {
+	if days < 1 {
+		return playhead.Errorf(playhead.EINVALID, "retention must be at least 1 day, got %d", days)
+	}
+	if _, err := db.write.ExecContext(ctx, `UPDATE projects SET retention_days = ? WHERE id = ?`, days, projectID); err != nil {
+		return fmt.Errorf("set retention: %w", err)
+	}
+	return nil
 }

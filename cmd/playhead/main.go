@@ -28,6 +28,8 @@ const usage = `Playhead: self-hosted session replay for developers.
 Usage:
   playhead serve [flags]    run the server (playhead serve -h lists its flags)
   playhead loadgen [flags]  load a server with simulated browsers, then audit it
+  playhead keys rotate      make a new master key current and re-wrap data keys
+  playhead erase [flags]    delete a session, or a user's sessions, completely
 `
 
 func run(args []string) error {
@@ -40,6 +42,10 @@ func run(args []string) error {
 		return serve(args[1:])
 	case "loadgen":
 		return runLoadgen(args[1:])
+	case "keys":
+		return runKeys(args[1:])
+	case "erase":
+		return runErase(args[1:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

@@ -1,0 +1,85 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Erase deletes a session completely: its data key first (after which no
+// copy of its chunks, a backup included, can be decrypted), its index rows,
+// then its chunks.
+func (in *Ingester) Erase(ctx context.Context, projectID int64, sessionID string) error {
+	objects, err := in.Index.DeleteSession(ctx, projectID, sessionID)
+	if err != nil {
+		return err
+	}
+	in.Keys.Forget(projectID, sessionID)
+	var errs []error
+	for _, key := range objects {
+		if err := in.Objects.Delete(ctx, key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		// The key is gone, so what is left cannot be read; say so and let
+		// the operator clean up.
+		in.Logger.Error("erased session left chunks behind (unreadable without its key)", "session", sessionID, "err", err)
+	}
+	return nil
+}
+
+// EraseUser erases every session identified with userID and returns how
+// many it erased.
+func (in *Ingester) EraseUser(ctx context.Context, projectID int64, userID string) (int, error) {
+	ids, err := in.Index.SessionsOfUser(ctx, projectID, in.userHash(projectID, userID))
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if err := in.Erase(ctx, projectID, id); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
+}
+
+// ApplyRetention erases the sessions that ended before their project's
+// retention period and returns how many.
+func (in *Ingester) ApplyRetention(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		expired, err := in.Index.ExpiredSessions(ctx, in.Now(), 100)
+		if err != nil {
+			return n, err
+		}
+		if len(expired) == 0 {
+			return n, nil
+		}
+		for _, s := range expired {
+			if err := in.Erase(ctx, s.ProjectID, s.SessionID); err != nil {
+				return n, err
+			}
+			in.Logger.Info("retention: deleted session", "project", s.ProjectID, "session", s.SessionID)
+			n++
+		}
+	}
+}
+
+// RunRetention applies retention every interval until ctx ends.
+func (in *Ingester) RunRetention(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := in.ApplyRetention(ctx); err != nil {
+			in.Logger.Error("retention", "err", err)
+		} else if n > 0 {
+			in.Logger.Info("retention: deleted expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
