@@ -133,6 +133,73 @@ type IndexedBatch struct {
 	// Key is the session's data key, which Data is encrypted with; the
 	// index stores it (wrapped) with the session's first batch.
 	Key *DataKey
+	// Reports are the bug reports the user sent in this batch.
+	Reports []Report
+}
+
+// Report is a bug report a user sent from the page (the SDK's report
+// widget or the app's own button): the replay holds the context.
+type Report struct {
+	ID        int64  `json:"id"`
+	SessionID string `json:"sessionId"`
+	Ts        int64  `json:"ts"`
+	Text      string `json:"text"`
+	// Contact is the address the user left for a reply, if any. It is
+	// stored encrypted with the session's data key (ContactSealed).
+	Contact       string `json:"contact,omitempty"`
+	ContactSealed []byte `json:"-"`
+	PageURL       string `json:"page"`
+	// Errors is how many errors the session had recorded when listed.
+	Errors int `json:"errors"`
+}
+
+// Webhook events.
+const (
+	EventFirstError = "session.first_error"
+	EventReport     = "report.created"
+)
+
+// Webhook is a URL told about a project's events, signed with Secret.
+type Webhook struct {
+	ID        int64     `json:"id"`
+	ProjectID int64     `json:"-"`
+	URL       string    `json:"url"`
+	Secret    string    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Delivery is one event on its way to one webhook, with its history.
+type Delivery struct {
+	ID          int64      `json:"id"`
+	WebhookID   int64      `json:"webhookId"`
+	Event       string     `json:"event"`
+	SessionID   string     `json:"sessionId"`
+	Ts          int64      `json:"ts"`
+	Message     string     `json:"message"`
+	PageURL     string     `json:"page"`
+	Status      string     `json:"status"` // pending, delivered, failed
+	Attempts    int        `json:"attempts"`
+	LastStatus  int        `json:"lastStatus,omitempty"`
+	LastError   string     `json:"lastError,omitempty"`
+	NextAttempt time.Time  `json:"nextAttempt"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	// Webhook is filled in by DueDeliveries.
+	Webhook *Webhook `json:"-"`
+}
+
+// WebhookStore keeps webhooks, reports and deliveries. The index queues a
+// delivery to every webhook of a project, in the same commit as the batch,
+// when a session records its first error or a report arrives.
+type WebhookStore interface {
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	Webhooks(ctx context.Context, projectID int64) ([]*Webhook, error)
+	DeleteWebhook(ctx context.Context, projectID, id int64) error
+	Deliveries(ctx context.Context, projectID, webhookID int64, limit int) ([]*Delivery, error)
+	// DueDeliveries returns pending deliveries whose next attempt is due.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*Delivery, error)
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	Reports(ctx context.Context, projectID int64, limit int) ([]*Report, error)
 }
 
 // DataKey is a session's encryption key. Only Wrapped (the key encrypted by

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/playhead/playhead/server"
 	"github.com/playhead/playhead/sqlite"
 	"github.com/playhead/playhead/web"
+	"github.com/playhead/playhead/webhook"
 )
 
 // Main is a running Playhead: Run opens storage and starts serving, Close
@@ -39,11 +41,12 @@ type Main struct {
 	Stderr io.Writer
 	Logger *slog.Logger
 
-	Project  *playhead.Project
-	DB       *sqlite.DB
-	Keyring  *keyring.Keyring
-	Ingester *ingest.Ingester
-	Server   *server.Server
+	Project   *playhead.Project
+	DB        *sqlite.DB
+	Keyring   *keyring.Keyring
+	Ingester  *ingest.Ingester
+	Server    *server.Server
+	Deliverer *webhook.Deliverer
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -66,6 +69,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Server = &server.Server{
 		Index:          db,
 		Accounts:       db,
+		Webhooks:       db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Limits:         ingest.DefaultLimits,
@@ -93,8 +97,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if retention <= 0 {
 		retention = time.Hour
 	}
+	publicURL := m.Config.PublicURL
+	if publicURL == "" {
+		publicURL = m.URL()
+	}
+	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: &http.Client{Timeout: 15 * time.Second},
+		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	var loops sync.WaitGroup
-	loops.Add(2)
+	loops.Add(3)
+	go func() {
+		defer loops.Done()
+		m.Deliverer.Run(bg, 5*time.Second)
+	}()
 	go func() {
 		defer loops.Done()
 		m.Ingester.RunSealer(bg, ingest.DefaultSealPolicy, 15*time.Second, func(reason string) {

@@ -31,6 +31,9 @@ type Config struct {
 	// ClientIP is "anonymized" (keep each session's address cut to its /24
 	// or /48) or "none".
 	ClientIP string
+	// PublicURL is Playhead's base URL as the team reaches it, for links in
+	// webhooks (default: the listening address).
+	PublicURL string
 	// KeyringFile holds the master keys (default: keyring.json in the data
 	// directory, created on first start).
 	KeyringFile string
@@ -58,6 +61,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted (PLAYHEAD_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.MaxSessionDuration, "max-session-duration", 12*time.Hour, "longest session stored; later batches are refused (PLAYHEAD_MAX_SESSION_DURATION)")
 	fs.StringVar(&c.ClientIP, "client-ip", "anonymized", "keep client addresses anonymized (IPv4 /24, IPv6 /48) or none at all (PLAYHEAD_CLIENT_IP)")
+	fs.StringVar(&c.PublicURL, "public-url", "", "Playhead's URL as your team reaches it, for replay links in webhooks; default the listening address (PLAYHEAD_PUBLIC_URL)")
 	fs.StringVar(&c.KeyringFile, "keyring", "", "file of master keys; default DATA/keyring.json, created on first start: back it up (PLAYHEAD_KEYRING)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file: serve HTTPS with it and -tls-key (PLAYHEAD_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")

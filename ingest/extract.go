@@ -14,6 +14,7 @@ const (
 	tagError      = "playhead.error"
 	tagNavigation = "playhead.navigation"
 	tagIdentify   = "playhead.identify"
+	tagReport     = "playhead.report"
 	pluginConsole = "rrweb/console@1"
 )
 

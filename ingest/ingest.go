@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,6 +103,7 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	// The user ID is hashed before scrubbing masks it: the hash lets a
 	// user's sessions be erased, and reveals nothing without the keyring.
 	userHash := in.userHash(p.ID, identifiedUser(b))
+	reports := extractReports(b)
 	scrubbed, err := Scrub(b, in.Now())
 	if err != nil {
 		return Result{}, err
@@ -125,6 +127,18 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 		return Result{}, in.unavailable(err)
 	}
 	ib.Ref.Bytes = len(ib.Data)
+	for _, r := range reports {
+		if r.Contact != "" {
+			if r.ContactSealed, err = keyring.Encrypt(ib.Key.Key, []byte(r.Contact), contactAAD(p.ID, b.SessionID)); err != nil {
+				return Result{}, in.unavailable(err)
+			}
+			r.Contact = ""
+		}
+		if r.PageURL == "" && len(ib.Pages) > 0 {
+			r.PageURL = ib.Pages[len(ib.Pages)-1]
+		}
+		ib.Reports = append(ib.Reports, r)
+	}
 
 	req := &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}
 	select {
@@ -241,6 +255,44 @@ func pendingAAD(projectID int64, sessionID string, seq int) []byte {
 
 // chunkAAD binds a sealed chunk's ciphertext to its object key.
 func chunkAAD(objectKey string) []byte { return []byte("playhead chunk " + objectKey) }
+
+func contactAAD(projectID int64, sessionID string) []byte {
+	return fmt.Appendf(nil, "playhead report contact %d/%s", projectID, sessionID)
+}
+
+// OpenContact decrypts a report's contact address.
+func OpenContact(dk *playhead.DataKey, projectID int64, sessionID string, sealed []byte) (string, error) {
+	plain, err := keyring.Decrypt(dk.Key, sealed, contactAAD(projectID, sessionID))
+	return string(plain), err
+}
+
+// extractReports reads the batch's bug reports before scrubbing: the
+// contact address the user chose to leave is kept (encrypted), the text is
+// scrubbed like everything else.
+func extractReports(b *Batch) []playhead.Report {
+	var out []playhead.Report
+	for i := range b.Events {
+		e := &b.Events[i]
+		if e.Type != typeCustom || e.Tag != tagReport {
+			continue
+		}
+		var p struct {
+			Text  string `json:"text"`
+			Email string `json:"email"`
+			URL   string `json:"url"`
+		}
+		if json.Unmarshal(e.Payload, &p) != nil || strings.TrimSpace(p.Text) == "" {
+			continue
+		}
+		out = append(out, playhead.Report{
+			Ts:      e.Timestamp,
+			Text:    privacy.ScrubString(truncate(p.Text, 10_000), nil),
+			Contact: truncate(strings.TrimSpace(p.Email), 320),
+			PageURL: privacy.RedactURL(truncate(p.URL, maxURL), nil),
+		})
+	}
+	return out
+}
 
 // identifiedUser returns the user ID of the batch's last identify event.
 func identifiedUser(b *Batch) string {

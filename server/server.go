@@ -28,6 +28,7 @@ import (
 type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
+	Webhooks playhead.WebhookStore
 	Objects  playhead.ObjectStore
 	Ingester *ingest.Ingester
 	Limits   ingest.Limits
@@ -75,6 +76,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
 	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
+	mux.Handle("GET /api/v1/reports", s.api(s.authed(s.handleReports)))
+	mux.Handle("GET /api/v1/webhooks", s.api(s.authed(s.handleWebhooks)))
+	mux.Handle("POST /api/v1/webhooks", s.api(s.authed(s.handleCreateWebhook)))
+	mux.Handle("DELETE /api/v1/webhooks/{id}", s.api(s.authed(s.handleDeleteWebhook)))
+	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", s.api(s.authed(s.handleDeliveries)))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
 	}))

@@ -156,6 +156,41 @@ CREATE TABLE timeline (
 	detail      TEXT
 );
 CREATE INDEX timeline_by_session ON timeline (project_id, session_id, ts);
+CREATE TABLE reports (
+	id              INTEGER PRIMARY KEY,
+	project_id      INTEGER NOT NULL,
+	session_id      TEXT NOT NULL,
+	ts              INTEGER NOT NULL,
+	text            TEXT NOT NULL,
+	contact_sealed  BLOB,
+	page_url        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX reports_by_time ON reports (project_id, ts DESC);
+CREATE TABLE webhooks (
+	id          INTEGER PRIMARY KEY,
+	project_id  INTEGER NOT NULL,
+	url         TEXT NOT NULL,
+	secret      TEXT NOT NULL,
+	created_at  INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+	id               INTEGER PRIMARY KEY,
+	webhook_id       INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+	event            TEXT NOT NULL,
+	session_id       TEXT NOT NULL,
+	ts               INTEGER NOT NULL,
+	message          TEXT NOT NULL,
+	page_url         TEXT NOT NULL,
+	status           TEXT NOT NULL,
+	attempts         INTEGER NOT NULL DEFAULT 0,
+	last_status      INTEGER NOT NULL DEFAULT 0,
+	last_error       TEXT NOT NULL DEFAULT '',
+	next_attempt_at  INTEGER NOT NULL,
+	created_at       INTEGER NOT NULL,
+	delivered_at     INTEGER
+);
+CREATE INDEX deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, id DESC);
 CREATE TABLE scrub_counts (
 	project_id  INTEGER NOT NULL,
 	kind        TEXT NOT NULL,
@@ -223,6 +258,7 @@ type sessionDelta struct {
 	clicks, errors, consoleErrors, failed int
 	events, batches                       int
 	exists                                bool
+	storedErrors                          int
 }
 
 // maxRowsPerStatement keeps multi-row statements under SQLite's limit of
@@ -416,7 +452,56 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	if err != nil {
 		return nil, fmt.Errorf("count scrubbed values: %w", err)
 	}
+	if err := addReportsAndDeliveries(ctx, tx, accepted, sessions, now); err != nil {
+		return nil, err
+	}
 	return results, nil
+}
+
+// addReportsAndDeliveries stores the group's bug reports and queues a
+// webhook delivery, in the same commit, for each report and for each
+// session whose first error is in this group.
+func addReportsAndDeliveries(ctx context.Context, tx *sql.Tx, accepted []*playhead.IndexedBatch, sessions map[sessionKey]*sessionDelta, now time.Time) error {
+	queue := func(projectID int64, event, sessionID string, ts int64, message, page string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries
+			(webhook_id, event, session_id, ts, message, page_url, status, next_attempt_at, created_at)
+			SELECT id, ?, ?, ?, ?, ?, 'pending', ?, ? FROM webhooks WHERE project_id = ?`,
+			event, sessionID, ts, message, page, now.UnixMilli(), now.UnixMilli(), projectID)
+		if err != nil {
+			return fmt.Errorf("queue webhook deliveries: %w", err)
+		}
+		return nil
+	}
+	firstErrorQueued := map[sessionKey]bool{}
+	for _, b := range accepted {
+		page := ""
+		if len(b.Pages) > 0 {
+			page = b.Pages[len(b.Pages)-1]
+		}
+		for _, r := range b.Reports {
+			_, err := tx.ExecContext(ctx, `INSERT INTO reports (project_id, session_id, ts, text, contact_sealed, page_url) VALUES (?, ?, ?, ?, ?, ?)`,
+				b.ProjectID, b.SessionID, r.Ts, r.Text, r.ContactSealed, r.PageURL)
+			if err != nil {
+				return fmt.Errorf("store report: %w", err)
+			}
+			if err := queue(b.ProjectID, playhead.EventReport, b.SessionID, r.Ts, r.Text, r.PageURL); err != nil {
+				return err
+			}
+		}
+		k := sessionKey{b.ProjectID, b.SessionID}
+		if d := sessions[k]; b.Errors > 0 && d.storedErrors == 0 && !firstErrorQueued[k] {
+			firstErrorQueued[k] = true
+			for _, e := range b.Timeline {
+				if e.Kind == playhead.KindError {
+					if err := queue(b.ProjectID, playhead.EventFirstError, b.SessionID, e.Ts, e.Label, page); err != nil {
+						return err
+					}
+					break
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // ScrubCounts returns how many values the server masked in a project's
@@ -544,16 +629,17 @@ func existingBatches(ctx context.Context, tx *sql.Tx, keys map[batchKey]bool) (m
 
 // loadSessions fills in the stored totals of the group's sessions.
 func loadSessions(ctx context.Context, tx *sql.Tx, sessions map[sessionKey]*sessionDelta, order []sessionKey) error {
-	err := selectRows(ctx, tx, `SELECT project_id, id, started_at, ended_at, bytes FROM sessions WHERE (project_id, id) IN (VALUES `, 2, len(order),
+	err := selectRows(ctx, tx, `SELECT project_id, id, started_at, ended_at, bytes, errors FROM sessions WHERE (project_id, id) IN (VALUES `, 2, len(order),
 		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
 		func(rows *sql.Rows) error {
 			var k sessionKey
 			var started, ended, bytes int64
-			if err := rows.Scan(&k.project, &k.id, &started, &ended, &bytes); err != nil {
+			var errs int
+			if err := rows.Scan(&k.project, &k.id, &started, &ended, &bytes, &errs); err != nil {
 				return err
 			}
 			if d := sessions[k]; d != nil {
-				d.started, d.ended, d.bytes, d.exists = started, ended, bytes, true
+				d.started, d.ended, d.bytes, d.exists, d.storedErrors = started, ended, bytes, true, errs
 			}
 			return nil
 		})
@@ -1015,6 +1101,8 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 	rows.Close()
 	for _, q := range []string{
 		`DELETE FROM session_keys WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM reports WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM webhook_deliveries WHERE session_id = ?2 AND webhook_id IN (SELECT id FROM webhooks WHERE project_id = ?1)`,
 		`DELETE FROM batches WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
