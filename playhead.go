@@ -153,6 +153,30 @@ type Report struct {
 	Errors int `json:"errors"`
 }
 
+// BackendRecord is a span or a log record from one of the app's backends
+// (received over OTLP) that carries a session's ID.
+type BackendRecord struct {
+	SessionID    string         `json:"-"`
+	Kind         string         `json:"kind"` // span or log
+	Service      string         `json:"service,omitempty"`
+	TraceID      string         `json:"traceId,omitempty"`
+	SpanID       string         `json:"spanId,omitempty"`
+	ParentSpanID string         `json:"parentSpanId,omitempty"`
+	Name         string         `json:"name,omitempty"`
+	StartMs      int64          `json:"start"`
+	EndMs        int64          `json:"end"`
+	Level        string         `json:"level,omitempty"`
+	Message      string         `json:"message,omitempty"`
+	Status       string         `json:"status,omitempty"`
+	Attributes   map[string]any `json:"attributes,omitempty"`
+}
+
+// BackendStore keeps backend spans and logs by session.
+type BackendStore interface {
+	AddBackendRecords(ctx context.Context, projectID int64, records []BackendRecord) error
+	BackendRecords(ctx context.Context, projectID int64, sessionID string, limit int) ([]BackendRecord, error)
+}
+
 // Webhook events.
 const (
 	EventFirstError = "session.first_error"

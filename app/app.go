@@ -70,6 +70,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Index:          db,
 		Accounts:       db,
 		Webhooks:       db,
+		Backend:        db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Limits:         ingest.DefaultLimits,

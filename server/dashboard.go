@@ -231,7 +231,11 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	if gaps == nil {
 		gaps = []playhead.Gap{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "batches": refs, "timeline": timeline, "gaps": gaps})
+	backend, err := s.Backend.BackendRecords(r.Context(), p.ID, id, 5000)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "batches": refs, "timeline": timeline, "gaps": gaps, "backend": backend})
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {

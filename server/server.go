@@ -29,6 +29,7 @@ type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
 	Webhooks playhead.WebhookStore
+	Backend  playhead.BackendStore
 	Objects  playhead.ObjectStore
 	Ingester *ingest.Ingester
 	Limits   ingest.Limits

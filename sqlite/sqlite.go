@@ -191,6 +191,23 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, id DESC);
+CREATE TABLE backend_records (
+	project_id      INTEGER NOT NULL,
+	session_id      TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	service         TEXT NOT NULL,
+	trace_id        TEXT NOT NULL,
+	span_id         TEXT NOT NULL,
+	parent_span_id  TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	start_ms        INTEGER NOT NULL,
+	end_ms          INTEGER NOT NULL,
+	level           TEXT NOT NULL,
+	message         TEXT NOT NULL,
+	status          TEXT NOT NULL,
+	attributes      TEXT
+);
+CREATE INDEX backend_by_session ON backend_records (project_id, session_id, start_ms);
 CREATE TABLE scrub_counts (
 	project_id  INTEGER NOT NULL,
 	kind        TEXT NOT NULL,
@@ -1102,6 +1119,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 	for _, q := range []string{
 		`DELETE FROM session_keys WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM reports WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM backend_records WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM webhook_deliveries WHERE session_id = ?2 AND webhook_id IN (SELECT id FROM webhooks WHERE project_id = ?1)`,
 		`DELETE FROM batches WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
