@@ -3,7 +3,7 @@
 # make run    starts Playhead on 127.0.0.1:8080 with ./playhead-data
 
 GO ?= go
-FUZZTIME ?= 20s
+FUZZTIME ?= 15s
 
 .PHONY: test setup check-format build run fuzz bench
 
@@ -24,6 +24,7 @@ check-format:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBatch$$' -fuzztime $(FUZZTIME) ./ingest/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./chunk/
+	$(GO) test -run '^$$' -fuzz '^FuzzScrubJSON$$' -fuzztime $(FUZZTIME) ./privacy/
 
 build:
 	cd sdk/browser && npm run build
