@@ -23,34 +23,105 @@ const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) https://github.com/rrweb-io/rrweb */`;
 
 /**
- * Playhead always records with `recordCanvas: false`, so rrweb's canvas
- * recorder (a CanvasManager class, its inline image worker and the 2D/WebGL
- * patches it reaches) is dead code; it is about 3 KB of the gzipped bundle.
- * This swaps that class for one with the same no-op methods rrweb calls when
- * canvas recording is off, and esbuild then drops everything only it used.
- * The build fails if @rrweb/record's code is not laid out as expected.
+ * Code of @rrweb/record that Playhead can never run, cut out of the bundle
+ * (about 1.9 KB gzipped in all). Each cut names the text it starts and ends
+ * at, what it is replaced with, and what must hold for it to be dead; the
+ * build fails if @rrweb/record's code is not laid out as expected.
+ *
+ * - canvas: Playhead always records with `recordCanvas: false`, so rrweb's
+ *   canvas recorder (a CanvasManager class, its inline image worker and the
+ *   2D/WebGL patches it reaches) is dead; it becomes a class with the no-op
+ *   methods rrweb calls when canvas recording is off.
+ * - cross-origin iframes: `recordCrossOriginIframes` is never set, so
+ *   IframeManager never listens for the messages that the rest of its
+ *   methods (and the mirrors they use) translate.
+ * - inline images and canvas data URLs in serialised elements: Playhead
+ *   never sets `inlineImages` or `recordCanvas`.
+ * - the deprecated `mirror` export, and `hooks`, which Playhead never passes.
+ *
+ * esbuild then drops every function only the cut code used.
  */
 const STUB_METHODS = ['reset', 'freeze', 'unfreeze', 'lock', 'unlock'];
-const withoutCanvasRecorder = {
-  name: 'without-canvas-recorder',
+const CUTS = [
+  {
+    name: 'canvas recorder',
+    from: '\nconst jsContent = ',
+    to: '\nclass CanvasManager {',
+    toEnd: '\n}\n',
+    replacement: `\nclass CanvasManager{${STUB_METHODS.map((name) => `${name}(){}`).join('')}}\n`,
+    check: (cut, rest) =>
+      cut.includes('function WorkerWrapper(') && cut.includes('initCanvasMutationObserver(') &&
+      !/\b(jsContent|WorkerWrapper)\b/.test(rest) &&
+      rest.includes('new CanvasManager({') && rest.includes('recordCanvas = false') &&
+      [...rest.matchAll(/canvasManager\.(\w+)\(/g)].every((m) => STUB_METHODS.includes(m[1])),
+  },
+  {
+    name: 'cross-origin iframe messages',
+    from: '\n  handleMessage(message) {',
+    toEnd: '\n}\n',
+    keepEnd: true,
+    replacement: '\n  handleMessage() {}',
+    check: (cut, rest) =>
+      cut.includes('transformCrossOriginEvent(iframeEl, e) {') &&
+      !/\b(transformCrossOriginEvent|replaceIdOnNode|patchRootIdOnNode|replaceStyleIds|replaceIds)\b/.test(rest) &&
+      rest.includes('recordCrossOriginIframes = false') &&
+      /if \(this\.recordCrossOriginIframes\) \{\s*window\.addEventListener\("message"/.test(rest),
+  },
+  {
+    name: 'cross-origin iframe mirror',
+    from: '\nclass CrossOriginIframeMirror {',
+    toEnd: '\n}\n',
+    replacement: '\nclass CrossOriginIframeMirror {}\n',
+    check: (cut, rest) => !/crossOrigin(Iframe|IframeStyle)Mirror\.\w+\(/.test(rest),
+  },
+  {
+    name: 'inline images and canvas data URLs',
+    from: '\n  if (tagName === "canvas" && recordCanvas) {',
+    to: '\n  if (["audio", "video"].includes(tagName)) {',
+    replacement: '\n',
+    check: (cut, rest) =>
+      cut.includes('if (tagName === "img" && inlineImages) {') &&
+      (rest.match(/\b(canvasService|canvasCtx)\b/g) || []).length === 2 && // their declarations
+      rest.includes('inlineImages = false'),
+  },
+  {
+    name: 'deprecated mirror export',
+    from: '\nconst DEPARTED_MIRROR_ACCESS_WARNING = ',
+    to: '\nfunction throttle(',
+    replacement: '\n',
+    check: (cut, rest) => !/\b_mirror\b/.test(rest) && !rest.includes('DEPARTED_MIRROR_ACCESS_WARNING'),
+  },
+  {
+    name: 'hooks',
+    from: '\nfunction mergeHooks(o, hooks) {',
+    toEnd: '\n}\n',
+    replacement: '\nfunction mergeHooks() {}\n',
+    check: (cut, rest) => cut.includes('hooks.mutation') && rest.includes('function initObservers(o, hooks = {}) {'),
+  },
+];
+
+function applyCut(source, cut) {
+  const start = source.indexOf(cut.from);
+  // `to` starts the last part of the cut; `toEnd` ends it (kept when `keepEnd`)
+  const last = cut.to === undefined ? start : source.indexOf(cut.to, start);
+  let end = last;
+  if (cut.toEnd !== undefined) {
+    end = source.indexOf(cut.toEnd, last + 1);
+    if (end >= 0 && !cut.keepEnd) end += cut.toEnd.length;
+  }
+  const removed = source.slice(start, end);
+  const rest = source.slice(0, start) + source.slice(end);
+  const ok = start >= 0 && last >= start && end >= last && end > start && source.indexOf(cut.from, start + 1) < 0 && cut.check(removed, rest);
+  if (!ok) throw new Error(`@rrweb/record changed shape: review the "${cut.name}" cut in build.mjs`);
+  return source.slice(0, start) + cut.replacement + source.slice(end);
+}
+
+const withoutDeadRrwebCode = {
+  name: 'without-dead-rrweb-code',
   setup(build) {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const start = source.indexOf('\nconst jsContent = ');
-      const classStart = source.indexOf('\nclass CanvasManager {');
-      const end = source.indexOf('\n}\n', classStart) + 3;
-      const cut = source.slice(start, end);
-      const rest = source.slice(0, start) + source.slice(end);
-      const expected =
-        start > 0 && classStart > start && end > classStart &&
-        source.indexOf('\nconst jsContent = ', start + 1) < 0 &&
-        cut.includes('function WorkerWrapper(') && cut.includes('initCanvasMutationObserver(') &&
-        !/\b(jsContent|WorkerWrapper)\b/.test(rest) &&
-        rest.includes('new CanvasManager({') && rest.includes('recordCanvas = false') &&
-        [...rest.matchAll(/canvasManager\.(\w+)\(/g)].every((m) => STUB_METHODS.includes(m[1]));
-      if (!expected) throw new Error('@rrweb/record changed shape: review the without-canvas-recorder build step');
-      const stub = `\nclass CanvasManager{${STUB_METHODS.map((name) => `${name}(){}`).join('')}}\n`;
-      return { contents: source.slice(0, start) + stub + source.slice(end), loader: 'js' };
+      return { contents: CUTS.reduce(applyCut, source), loader: 'js' };
     });
   },
 };
@@ -68,7 +139,7 @@ const common = {
   banner: { js: banner },
   define: { __PLAYHEAD_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
-  plugins: [withoutCanvasRecorder],
+  plugins: [withoutDeadRrwebCode],
 };
 
 async function bundle(options) {

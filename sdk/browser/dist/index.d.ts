@@ -5,21 +5,60 @@ export interface PlayheadOptions {
     endpoint: string;
     /** The project's public ingest key. */
     projectKey: string;
-    /** Mask the value of every input, select and textarea. Default true. Passwords are always masked. */
+    /**
+     * How much of the page is masked before anything leaves the browser:
+     * `'strict'` masks all text and input values and blocks media;
+     * `'default'` masks input values and personal data in text and attributes;
+     * `'relaxed'` records input values too, except passwords, card fields and
+     * the like, and still masks personal data. Default `'default'`.
+     */
+    privacy?: 'strict' | 'default' | 'relaxed';
+    /** Mask every input, textarea, select and contenteditable value; overrides the preset. Passwords and card fields are always masked. */
     maskAllInputs?: boolean;
+    /** CSS selector of elements whose text and values are masked whole (like `data-private`). */
+    maskSelector?: string;
+    /** CSS selector of elements recorded as empty boxes (like `data-block`). */
+    blockSelector?: string;
+    /** CSS selector of elements where masking of all text and values is lifted (like `data-unmask`); personal data stays masked. */
+    unmaskSelector?: string;
+    /** Record headers and bodies of requests to these URLs (masked). Never recorded otherwise. */
+    networkCapture?: {
+        /** URL prefixes (relative ones resolve against the page) or regular expressions tested on the absolute URL. */
+        allowUrls: Array<string | RegExp>;
+        headers?: boolean;
+        bodies?: boolean;
+    };
+    /** Print every batch to the console before it is sent. Also on with `?playhead_debug=1` in the page URL. */
+    debug?: boolean;
+    /** Record nothing until `consent()` is called. */
+    requireConsent?: boolean;
+    /** Record nothing when the browser sends Global Privacy Control or Do Not Track. */
+    respectDoNotTrack?: boolean;
     /** Take a keyframe (full snapshot) this often, in ms; 0 turns it off. Default 5 minutes. */
     checkoutEveryNms?: number;
     /** Send buffered events this often, in ms. Default 5000. */
     flushIntervalMs?: number;
     /** Start a new session after this long without activity, in ms. Default 30 minutes. */
     sessionTimeoutMs?: number;
+    /** Bytes of unsent batches kept in memory at most; beyond, the oldest are dropped. Default 2 MB. */
+    maxQueueBytes?: number;
 }
 
 /**
  * Starts recording this page and sending it to the Playhead server.
- * Calling it again while recording does nothing.
+ * Calling it again while recording (or waiting for consent) does nothing.
+ * With `requireConsent`, or after `optOut()`, it waits for `consent()`; with
+ * `respectDoNotTrack` and GPC or DNT on, it records nothing at all.
  */
 export declare function init(options: PlayheadOptions): void;
+/** The user agreed to be recorded: starts a recording that `init` left waiting, and forgets an earlier opt-out. */
+export declare function consent(): void;
+/**
+ * The user does not want to be recorded: stops recording, deletes what is
+ * buffered and queued and the tab's session, and remembers the choice in
+ * localStorage so that later pages record nothing until `consent()`.
+ */
+export declare function optOut(): void;
 /** The current session ID, or undefined when not recording. */
 export declare function getSessionId(): string | undefined;
 /** Sends the buffered events now; resolves once everything queued was sent or given up on. */

@@ -1,2 +1,2 @@
-export { init, getSessionId, flush, stop } from './lib/api';
+export { init, getSessionId, flush, stop, consent, optOut } from './lib/api';
 export type { PlayheadOptions } from './lib/types';

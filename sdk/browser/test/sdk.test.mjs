@@ -1,195 +1,41 @@
-// Real-browser tests of dist/playhead.iife.js: headless Chromium (the system
-// one, never a downloaded build) loads fixture pages from one local origin and
-// the SDK from a second one, which also plays the Playhead ingest endpoint.
+// Real-browser tests of dist/playhead.iife.js: headless Chromium loads fixture
+// pages from one local origin and the SDK from a second one, which also plays
+// the Playhead ingest endpoint (see harness.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
+import {
+  EventType,
+  assertContiguous,
+  assertKeyframesLeadBatches,
+  browserSkip,
+  consoleEntries,
+  customs,
+  events,
+  sessionBatches as batchesOf,
+  startHarness,
+  waitFor,
+} from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = dirname(here);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const hasChromium = existsSync(CHROMIUM);
-// Without Chromium the browser tests skip, except on CI, where they must run.
-const browserSkip = !hasChromium && process.env.CI !== 'true' ? `${CHROMIUM} not found` : false;
 
-const EventType = { FullSnapshot: 2, IncrementalSnapshot: 3, Meta: 4, Custom: 5, Plugin: 6 };
-
-/** Starts an HTTP server on 127.0.0.1 and an ephemeral port. */
-async function serve(handler) {
-  const server = createServer((req, res) => {
-    Promise.resolve(handler(req, res)).catch((error) => {
-      res.writeHead(500).end(String(error));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-/** Everything the ingest origin saw. */
-const ingest = { batches: [], preflights: 0, rejected: [] };
+let harness;
+let ingest; // what the ingest endpoint saw
 let pages; // origin serving the fixture pages
 let sdk; // origin serving sdk.js and /api/v1/ingest
 let deadOrigin; // an origin nothing listens on
-let browser;
 
 before(async () => {
-  const iife = readFileSync(join(root, 'dist/playhead.iife.js'));
-
-  sdk = await serve(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const cors = { 'Access-Control-Allow-Origin': '*' };
-    if (req.method === 'GET' && url.pathname === '/sdk.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }).end(iife);
-      return;
-    }
-    if (req.method === 'OPTIONS') {
-      ingest.preflights++;
-      res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'POST' }).end();
-      return;
-    }
-    if (req.method === 'POST' && url.pathname === '/api/v1/ingest') {
-      const raw = await readBody(req);
-      const gzip = raw[0] === 0x1f && raw[1] === 0x8b;
-      const text = (gzip ? gunzipSync(raw) : raw).toString('utf8');
-      let batch;
-      try {
-        batch = JSON.parse(text);
-      } catch (error) {
-        ingest.rejected.push(String(error));
-        res.writeHead(400, { ...cors, 'Content-Type': 'application/json' }).end('{"error":{"code":"bad_batch"}}');
-        return;
-      }
-      ingest.batches.push({
-        batch,
-        text,
-        gzip,
-        key: url.searchParams.get('k'),
-        contentType: req.headers['content-type'],
-        cookie: req.headers.cookie,
-      });
-      res
-        .writeHead(200, { ...cors, 'Content-Type': 'application/json' })
-        .end(JSON.stringify({ ok: true, sid: batch.sid, seq: batch.seq, duplicate: false }));
-      return;
-    }
-    res.writeHead(404, cors).end();
-  });
-
-  const fixture = (name) => readFileSync(join(here, 'fixture', name), 'utf8').replace('{{SDK_URL}}', `${sdk.origin}/sdk.js`);
-  pages = await serve(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/api/fail') {
-      res.writeHead(500, { 'Content-Type': 'text/plain', 'Content-Length': 7 }).end('failure');
-    } else if (url.pathname === '/api/ok') {
-      await readBody(req);
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
-    } else if (url.pathname.startsWith('/manual')) {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end(fixture('manual.html'));
-    } else if (url.pathname === '/favicon.ico') {
-      res.writeHead(404).end();
-    } else {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end(fixture('index.html'));
-    }
-  });
-
-  const dead = await serve(() => {});
-  deadOrigin = dead.origin;
-  await new Promise((resolve) => dead.server.close(resolve));
-
-  if (hasChromium) {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }
+  harness = await startHarness();
+  ({ ingest, pages, sdk, deadOrigin } = harness);
 });
 
-after(async () => {
-  // PLAYHEAD_TEST_DUMP=file.json keeps what the ingest endpoint received, for debugging
-  if (process.env.PLAYHEAD_TEST_DUMP) {
-    writeFileSync(process.env.PLAYHEAD_TEST_DUMP, JSON.stringify(ingest.batches.map(({ text, ...rest }) => rest), null, 1));
-  }
-  await browser?.close();
-  for (const s of [pages, sdk]) {
-    s?.server.closeAllConnections();
-    await new Promise((resolve) => (s ? s.server.close(resolve) : resolve()));
-  }
-});
+after(() => harness?.close());
 
-async function newContext() {
-  if (!browser) assert.fail(`${CHROMIUM} is missing; on CI the browser tests must run`);
-  return browser.newContext();
-}
-
-async function waitFor(what, predicate, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The batches of session `sid`, one per seq (re-sends must be identical), in seq order. */
-function sessionBatches(sid) {
-  const bySeq = new Map();
-  for (const entry of ingest.batches.filter((b) => b.batch.sid === sid)) {
-    const known = bySeq.get(entry.batch.seq);
-    if (known) assert.deepEqual(entry.batch.events, known.batch.events, `seq ${entry.batch.seq} was re-sent with other events`);
-    else bySeq.set(entry.batch.seq, entry);
-  }
-  return [...bySeq.values()].sort((a, b) => a.batch.seq - b.batch.seq);
-}
-
-const events = (batches) => batches.flatMap((b) => b.batch.events);
-const customs = (batches, tag) =>
-  events(batches)
-    .filter((e) => e.type === EventType.Custom && e.data.tag === tag)
-    .map((e) => e.data.payload);
-const consoleEntries = (batches) =>
-  events(batches)
-    .filter((e) => e.type === EventType.Plugin && e.data.plugin === 'rrweb/console@1')
-    .map((e) => e.data.payload);
-
-function assertContiguous(batches) {
-  assert.deepEqual(
-    batches.map((b) => b.batch.seq),
-    batches.map((_, i) => i),
-    'seq numbers are 0, 1, 2, … without gaps',
-  );
-}
-
-function assertKeyframesLeadBatches(batches) {
-  for (const { batch } of batches) {
-    const metaAt = batch.events.findIndex((e) => e.type === EventType.Meta);
-    if (metaAt < 0) continue;
-    assert.equal(metaAt, 0, `batch ${batch.seq} holds a keyframe, so it begins with the Meta event`);
-    assert.equal(batch.events[1]?.type, EventType.FullSnapshot, `batch ${batch.seq}: FullSnapshot follows Meta`);
-    assert.equal(batch.events.filter((e) => e.type === EventType.Meta).length, 1, `batch ${batch.seq}: one keyframe`);
-  }
-}
+const newContext = () => harness.newContext();
+const sessionBatches = (sid) => batchesOf(ingest, sid);
 
 test('records a visit across a reload: snapshot, masking, console, errors, network, navigation', { skip: browserSkip }, async () => {
   const context = await newContext();

@@ -1,11 +1,15 @@
 /** Protocol version of the batch envelope. */
 export const PROTOCOL_VERSION = 1;
 
+import type { Gap } from './queue';
+
 /** A batch ready to send: its identity and its JSON body. */
 export interface Batch {
   sid: string;
   seq: number;
   body: string;
+  /** The gap markers its events carry: reported again should this batch be lost too. */
+  gaps?: Gap[];
 }
 
 /**

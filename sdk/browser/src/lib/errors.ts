@@ -1,8 +1,9 @@
 import { listen } from './listen';
 import { combine, type Teardown } from './teardown';
+import { maskFreeText, redactUrl } from './privacy/secrets';
 import { describe, truncate } from './text';
 
-/** Payload of the `playhead.error` custom event. */
+/** Payload of the `playhead.error` custom event; message and stack are masked, the source URL redacted. */
 export interface ErrorInfo {
   kind: 'error' | 'unhandledrejection';
   message: string;
@@ -17,7 +18,7 @@ const MAX_STACK = 10000;
 
 function stackOf(value: unknown): string | undefined {
   const stack = value instanceof Error ? value.stack : undefined;
-  return typeof stack === 'string' && stack ? truncate(stack, MAX_STACK) : undefined;
+  return typeof stack === 'string' && stack ? maskFreeText(truncate(stack, MAX_STACK)) : undefined;
 }
 
 /** Reports uncaught errors and unhandled promise rejections of the window. */
@@ -28,11 +29,11 @@ export function watchErrors(report: (info: ErrorInfo) => void): Teardown {
       if (typeof ErrorEvent === 'undefined' || !(event instanceof ErrorEvent)) return;
       const info: ErrorInfo = {
         kind: 'error',
-        message: truncate(String(event.message || describe(event.error)), MAX_MESSAGE),
+        message: maskFreeText(truncate(String(event.message || describe(event.error)), MAX_MESSAGE)),
       };
       const stack = stackOf(event.error);
       if (stack) info.stack = stack;
-      if (event.filename) info.source = event.filename;
+      if (event.filename) info.source = redactUrl(event.filename);
       if (event.lineno) info.line = event.lineno;
       if (event.colno) info.column = event.colno;
       report(info);
@@ -40,7 +41,7 @@ export function watchErrors(report: (info: ErrorInfo) => void): Teardown {
     listen<PromiseRejectionEvent>(window, 'unhandledrejection', (event) => {
       const info: ErrorInfo = {
         kind: 'unhandledrejection',
-        message: truncate(describe(event.reason), MAX_MESSAGE),
+        message: maskFreeText(truncate(describe(event.reason), MAX_MESSAGE)),
       };
       const stack = stackOf(event.reason);
       if (stack) info.stack = stack;

@@ -2,9 +2,10 @@ import { listen } from './listen';
 import { patchMethod } from './patch';
 import { attempt } from './safe';
 import { combine, type Teardown } from './teardown';
+import { redactUrl } from './privacy/secrets';
 import { stripHash } from './url';
 
-/** Payload of the `playhead.navigation` custom event. */
+/** Payload of the `playhead.navigation` custom event; the URL's secrets are redacted. */
 export interface NavigationInfo {
   url: string;
   kind: 'push' | 'replace' | 'pop' | 'hash';
@@ -22,7 +23,7 @@ export function watchNavigation(report: (info: NavigationInfo) => void): Teardow
     const url = location.href;
     if (url === last) return;
     last = url;
-    report({ url, kind });
+    report({ url: redactUrl(url), kind });
   };
   const wrapHistory = (name: 'pushState' | 'replaceState', kind: NavigationInfo['kind']): Teardown =>
     patchMethod<History['pushState']>(history, name, (original) =>

@@ -7,11 +7,11 @@ import { watchNavigation } from './navigation';
 import { watchNetwork } from './network';
 import type { ResolvedOptions } from './options';
 import { watchPageLifecycle } from './pageLifecycle';
-import { createQueue } from './queue';
+import { createQueue, type Gap } from './queue';
 import { EventType, startRecorder, type RecordedEvent, type Recorder } from './recorder';
-import { guard } from './safe';
+import { attempt, guard } from './safe';
 import { openSession } from './session';
-import { sessionSlot } from './storage';
+import { storageSlot } from './storage';
 import { combine, type Teardown } from './teardown';
 import { every } from './timer';
 import { createTransport } from './transport';
@@ -20,6 +20,8 @@ import { SDK_NAME } from './version';
 
 /** sessionStorage key of the tab's session: `{id, nextSeq, lastActivity}`. */
 export const STORAGE_KEY = 'playhead.session';
+/** sessionStorage key of the batches a page left unsent for the next page of the tab. */
+export const QUEUE_KEY = 'playhead.queue';
 
 /** Custom events raised before rrweb starts are kept (up to this many) and replayed. */
 const MAX_EARLY_EVENTS = 100;
@@ -44,9 +46,12 @@ function changesDom(event: RecordedEvent): boolean {
 }
 
 export interface Controller {
+  options: ResolvedOptions;
   sessionId(): string;
   flush(): Promise<void>;
   stop(): void;
+  /** Stops without sending anything more and forgets the session and every unsent batch. */
+  discard(): void;
 }
 
 /** Wires recording, batching and sending together. */
@@ -54,13 +59,31 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   const ingest = ingestAddress(options.endpoint, options.projectKey);
   // taken before fetch is patched, so our own requests are never recorded
   const nativeFetch = typeof fetch === 'function' ? fetch.bind(window) : undefined;
-  const session = openSession(sessionSlot(STORAGE_KEY), options.sessionTimeoutMs, Date.now());
-  const queue = createQueue(createTransport(ingest.url, nativeFetch));
+  const sessionSlot = storageSlot(STORAGE_KEY);
+  const session = openSession(sessionSlot, options.sessionTimeoutMs, Date.now());
+  // the page's console.debug, before the console recorder wraps it: debug output is not recorded
+  const print = console.debug;
+  const queue = createQueue({
+    transport: createTransport(ingest.url, nativeFetch),
+    maxBytes: options.maxQueueBytes,
+    store: storageSlot(QUEUE_KEY),
+    onGap: (sid, gap) => {
+      // a gap belongs to its session; one of an earlier session cannot be recorded any more
+      if (sid !== session.id) return;
+      custom('playhead.gap')(gap);
+      carried.push(gap);
+    },
+    onSend: options.debug
+      ? (batch) => attempt(() => print.call(console, '[playhead] batch', JSON.parse(batch.body)))
+      : undefined,
+  });
   const buffer = createBuffer();
+  /** Gap markers recorded since the last cut: the next batch carries them. */
+  let carried: Gap[] = [];
 
   let recorder: Recorder | undefined;
   let stopped = false;
-  const early: Array<[string, unknown]> = [];
+  let early: Array<[string, unknown]> = [];
   /**
    * After a session rollover, until the new session's keyframe arrives:
    * events that do not change the DOM wait in `held` to follow the keyframe.
@@ -71,7 +94,10 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   /** Cuts the buffered events into a batch of the current session and queues it. */
   const cut = (): void => {
     if (buffer.length === 0) return;
-    queue.push(makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take()));
+    const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take());
+    if (carried.length) batch.gaps = carried;
+    carried = [];
+    queue.push(batch);
   };
 
   const append = (event: RecordedEvent): void => {
@@ -134,7 +160,7 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   const startRecording = (): void => {
     if (stopped || recorder) return;
     recorder = startRecorder({
-      maskAllInputs: options.maskAllInputs,
+      policy: options.policy,
       checkoutEveryNms: options.checkoutEveryNms,
       emit: guard(onEvent),
     });
@@ -144,8 +170,12 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   const onHide = (): void => {
     cut();
     session.save();
-    // compression is async and may not finish: send plain JSON now
-    queue.sendNow();
+    queue.hide();
+  };
+
+  const onShow = (restored: boolean): void => {
+    queue.show();
+    if (restored) recorder?.takeFullSnapshot();
   };
 
   const teardowns: Teardown[] = [];
@@ -153,12 +183,14 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   try {
     teardowns.push(
       watchErrors(custom('playhead.error')),
-      watchNetwork(custom('playhead.network'), (url) => stripQuery(url) === ingest.base),
+      watchNetwork(custom('playhead.network'), (url) => stripQuery(url) === ingest.base, options.capture),
       watchNavigation(custom('playhead.navigation')),
-      watchPageLifecycle(onHide, () => recorder?.takeFullSnapshot()),
+      watchPageLifecycle(onHide, onShow),
       every(options.flushIntervalMs, cut),
       () => recorder?.stop(),
     );
+    // what the previous page of this tab could not send goes first
+    queue.restore();
     teardowns.push(whenDomReady(startRecording));
   } catch (error) {
     stopped = true;
@@ -167,6 +199,7 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   }
 
   return {
+    options,
     sessionId: () => session.id,
     flush() {
       cut();
@@ -178,6 +211,15 @@ export function startPlayhead(options: ResolvedOptions): Controller {
       session.save();
       stopped = true;
       teardown();
+    },
+    discard() {
+      stopped = true;
+      teardown();
+      buffer.take();
+      held = [];
+      early = [];
+      queue.clear();
+      sessionSlot.remove();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { record } from '@rrweb/record';
 import { consolePlugin } from './console';
+import { makeHooks, scrubEvent, type Policy } from './privacy/dom';
 import { attempt } from './safe';
 import type { Teardown } from './teardown';
 
@@ -18,9 +19,9 @@ export const EventType = {
 } as const;
 
 export interface RecorderOptions {
-  maskAllInputs: boolean;
+  policy: Policy;
   checkoutEveryNms: number;
-  /** Gets every event; `isCheckout` is true for the events of a periodic keyframe. */
+  /** Gets every event, already masked; `isCheckout` is true for the events of a periodic keyframe. */
   emit: (event: RecordedEvent, isCheckout: boolean) => void;
 }
 
@@ -33,14 +34,30 @@ export interface Recorder {
 /**
  * Starts rrweb's recorder. Must be called once the DOM is parsed; rrweb then
  * takes the first keyframe (Meta + FullSnapshot) synchronously.
+ *
+ * Masking: every element's text goes through `maskTextFn` (the mask text
+ * selector matches everything) and every input, textarea and select value
+ * through `maskInputFn`; both decide between masking it whole and masking
+ * only its PII. Attributes and URLs are masked by `scrubEvent` on the way
+ * out, before anything is buffered.
  */
 export function startRecorder(options: RecorderOptions): Recorder | undefined {
+  const hooks = makeHooks(options.policy);
   const stop = record({
-    emit: (event, isCheckout) => options.emit(event as RecordedEvent, isCheckout === true),
+    emit: (event, isCheckout) => {
+      const e = event as RecordedEvent;
+      scrubEvent(e, hooks, (id) => record.mirror.getNode(id) as Element | null);
+      options.emit(e, isCheckout === true);
+    },
     checkoutEveryNms: options.checkoutEveryNms || undefined,
-    maskAllInputs: options.maskAllInputs,
-    // used when maskAllInputs is false; with it true rrweb masks every type
-    maskInputOptions: { password: true },
+    maskTextSelector: '*',
+    maskTextFn: hooks.maskTextFn,
+    // every input, textarea and select goes through maskInputFn
+    maskInputOptions: { input: true, textarea: true, select: true } as Record<string, boolean>,
+    maskInputFn: hooks.maskInputFn,
+    blockSelector: options.policy.block,
+    // comments can hold anything; scripts never run in a replay
+    slimDOMOptions: { comment: true, script: true },
     sampling: { mousemove: 50, scroll: 150 },
     recordCanvas: false,
     inlineStylesheet: true,
@@ -48,7 +65,7 @@ export function startRecorder(options: RecorderOptions): Recorder | undefined {
     plugins: [consolePlugin()],
     // swallow rrweb's internal errors rather than let them reach the page
     errorHandler: () => true,
-  });
+  } as Parameters<typeof record>[0]);
   if (!stop) return undefined;
   return {
     stop,

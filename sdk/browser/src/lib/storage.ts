@@ -2,18 +2,19 @@
 export interface Slot {
   read(): string | null;
   write(value: string): void;
+  remove(): void;
 }
 
 /**
- * A slot in sessionStorage (one per tab and origin) under `key`. Falls back
- * to memory when sessionStorage is unavailable or throws (privacy modes,
- * sandboxed frames, quota).
+ * A slot in sessionStorage (one per tab and origin), or localStorage, under
+ * `key`. Falls back to memory when the storage is unavailable or throws
+ * (privacy modes, sandboxed frames, quota).
  */
-export function sessionSlot(key: string): Slot {
+export function storageSlot(key: string, area: 'sessionStorage' | 'localStorage' = 'sessionStorage'): Slot {
   let memory: string | null = null;
   const storage = (): Storage | undefined => {
     try {
-      return window.sessionStorage;
+      return window[area];
     } catch {
       return undefined;
     }
@@ -34,6 +35,14 @@ export function sessionSlot(key: string): Slot {
         storage()?.setItem(key, value);
       } catch {
         // memory keeps it
+      }
+    },
+    remove() {
+      memory = null;
+      try {
+        storage()?.removeItem(key);
+      } catch {
+        // nothing to remove
       }
     },
   };

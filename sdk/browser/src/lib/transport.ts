@@ -1,38 +1,46 @@
-import { gzip } from './compress';
 import { utf8Length } from './size';
 
 /** What to do with a batch after one attempt to send it. */
 export type Outcome =
-  | { kind: 'done' } // stored, or refused for good (4xx): forget it
-  | { kind: 'retry'; afterMs?: number }; // network failure, 408, 429, 5xx
+  | { kind: 'done' } // stored (or already stored: a duplicate)
+  | { kind: 'retry'; afterMs?: number } // network failure, 408, 429, 5xx
+  | { kind: 'fail'; status: number }; // any other 4xx: it will not get better
 
 export interface Transport {
-  /** Normal path: gzip when possible, then POST. */
-  send(body: string): Promise<Outcome>;
+  /** Normal path: POSTs the body (gzip bytes or JSON). */
+  send(body: string | Uint8Array): Promise<Outcome>;
   /**
    * Page-hide path, synchronous up to the point the browser owns the request:
-   * plain JSON through `fetch(keepalive)` when it fits the keepalive budget,
-   * else `navigator.sendBeacon`. Returns the fetch's outcome, or true/false
-   * for whether the beacon was queued.
+   * `fetch(keepalive)` when the body fits the keepalive budget, else
+   * `navigator.sendBeacon`. Returns the fetch's outcome, true when the beacon
+   * was queued, false when neither could take it.
    */
-  sendNow(body: string): Promise<Outcome> | boolean;
+  sendNow(body: string | Uint8Array): Promise<Outcome> | boolean;
 }
 
 /**
- * Browsers allow 64 KiB of keepalive request bodies in flight per page;
- * keep a margin below it.
+ * Browsers allow 64 KiB of keepalive request bodies in flight per page, and
+ * as much for queued beacons; keep a margin below it.
  */
 export const KEEPALIVE_LIMIT = 60 * 1024;
 
+const size = (body: string | Uint8Array): number => (typeof body === 'string' ? utf8Length(body) : body.byteLength);
+
+/** `Retry-After` (seconds or an HTTP date) in ms; readable because the server exposes it through CORS. */
+function retryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? +value * 1000 : Date.parse(value) - Date.now();
+  return ms > 0 ? ms : undefined;
+}
+
 function outcomeOf(response: Response): Outcome {
   const { status } = response;
+  // 2xx, including {"duplicate": true}: the server has the batch
   if (response.ok) return { kind: 'done' };
   if (status === 408 || status === 429 || status >= 500) {
-    // Retry-After is readable only when the server exposes it through CORS
-    const seconds = Number(response.headers.get('Retry-After'));
-    return { kind: 'retry', afterMs: seconds > 0 ? seconds * 1000 : undefined };
+    return { kind: 'retry', afterMs: retryAfter(response.headers.get('Retry-After')) };
   }
-  return { kind: 'done' };
+  return { kind: 'fail', status };
 }
 
 /**
@@ -42,10 +50,10 @@ function outcomeOf(response: Response): Outcome {
 export function createTransport(url: string, fetchFn: typeof fetch | undefined): Transport {
   let keepaliveInFlight = 0;
 
-  async function post(body: string | Uint8Array, size: number): Promise<Outcome> {
+  async function post(body: string | Uint8Array, bytes: number): Promise<Outcome> {
     if (!fetchFn) return { kind: 'done' };
-    const keepalive = keepaliveInFlight + size <= KEEPALIVE_LIMIT;
-    if (keepalive) keepaliveInFlight += size;
+    const keepalive = keepaliveInFlight + bytes <= KEEPALIVE_LIMIT;
+    if (keepalive) keepaliveInFlight += bytes;
     try {
       const response = await fetchFn(url, {
         method: 'POST',
@@ -60,20 +68,18 @@ export function createTransport(url: string, fetchFn: typeof fetch | undefined):
     } catch {
       return { kind: 'retry' };
     } finally {
-      if (keepalive) keepaliveInFlight -= size;
+      if (keepalive) keepaliveInFlight -= bytes;
     }
   }
 
   return {
-    async send(body) {
-      const compressed = await gzip(body);
-      return compressed ? post(compressed, compressed.byteLength) : post(body, utf8Length(body));
-    },
+    send: (body) => post(body, size(body)),
     sendNow(body) {
-      const size = utf8Length(body);
-      if (fetchFn && keepaliveInFlight + size <= KEEPALIVE_LIMIT) return post(body, size);
+      const bytes = size(body);
+      if (fetchFn && keepaliveInFlight + bytes <= KEEPALIVE_LIMIT) return post(body, bytes);
+      if (bytes > KEEPALIVE_LIMIT) return false;
       try {
-        return navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }));
+        return navigator.sendBeacon(url, new Blob([body as BlobPart], { type: 'text/plain' }));
       } catch {
         return false;
       }

@@ -1,0 +1,297 @@
+// Unit tests of the SDK's pure modules under Node (no browser): PII masking
+// against the shared vectors, secret redaction, console serialisation, and
+// the send queue. The modules are bundled with esbuild into a temporary file.
+import { test, before, after, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const VECTORS = join(root, '../../testdata/pii-vectors.json');
+
+let m;
+let dir;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'playhead-unit-'));
+  const outfile = join(dir, 'unit.mjs');
+  await esbuild.build({
+    stdin: {
+      contents: [
+        "export * from './src/lib/privacy/pii';",
+        "export * from './src/lib/privacy/secrets';",
+        "export { maskBody, maskHeaders, MAX_BODY } from './src/lib/network';",
+        "export { stringify, traceOf } from './src/lib/console';",
+        "export { createQueue, MAX_TRIES, MAX_STORED } from './src/lib/queue';",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile,
+    logLevel: 'warning',
+  });
+  m = await import(pathToFileURL(outfile).href);
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('PII vectors: every positive is masked exactly, every negative kept', () => {
+  const vectors = JSON.parse(readFileSync(VECTORS, 'utf8'));
+  const kinds = {};
+  for (const { kind, text, match } of vectors.mask) {
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+    assert.ok(text.includes(match), `vector ${JSON.stringify(text)} contains its match`);
+    const found = [];
+    const masked = m.maskPII(text, (k, start, end) => found.push([k, text.slice(start, end)]));
+    assert.equal(masked, text.replace(match, '*'.repeat(match.length)), `masking ${JSON.stringify(text)}`);
+    assert.deepEqual(found, [[kind, match]], `kind of ${JSON.stringify(text)}`);
+  }
+  for (const kind of ['email', 'card', 'phone', 'iban', 'ssn', 'ip']) {
+    assert.ok(kinds[kind] >= 6, `at least 6 ${kind} vectors (${kinds[kind]})`);
+  }
+  assert.ok(vectors.keep.length >= 15);
+  for (const text of vectors.keep) assert.equal(m.maskPII(text), text, `keeps ${JSON.stringify(text)}`);
+});
+
+test('PII masking keeps the length and handles several kinds in one text', () => {
+  const text = 'ada@example.com paid 4111 1111 1111 1111 from 10.0.0.1, call +1 415 555 2671';
+  const masked = m.maskPII(text);
+  assert.equal(masked.length, text.length);
+  assert.equal(masked, '*************** paid ******************* from ********, call ***************');
+  assert.equal(m.luhn('4111111111111111'), true);
+  assert.equal(m.luhn('4111111111111112'), false);
+  assert.equal(m.ibanValid('GB82WEST12345698765432'), true);
+  assert.equal(m.ibanValid('GB82WEST12345698765433'), false);
+});
+
+test('URLs: token-like parameters redacted, PII in the query masked, the rest kept', () => {
+  const cases = [
+    ['https://shop.test/cb?code=abc&state=xyz#access_token=t0k&token_type=bearer', 'https://shop.test/cb?code=[redacted]&state=xyz#access_token=[redacted]&token_type=[redacted]'],
+    ['https://shop.test/p?email=ada%40example.com&q=shoes', 'https://shop.test/p?email=***************&q=shoes'],
+    ['https://shop.test/p?email=ada@example.com&page=2', 'https://shop.test/p?email=***************&page=2'],
+    ['/a?id_token=x&refresh_token=y&key=k&api_key=a&apikey=b&secret=s&password=p&auth=u&sig=g&signature=h&session=1&sessionid=2&jwt=j&n=5',
+      '/a?id_token=[redacted]&refresh_token=[redacted]&key=[redacted]&api_key=[redacted]&apikey=[redacted]&secret=[redacted]&password=[redacted]&auth=[redacted]&sig=[redacted]&signature=[redacted]&session=[redacted]&sessionid=[redacted]&jwt=[redacted]&n=5'],
+    ['https://cdn.test/a.png?v=0123456789abcdef0123456789abcdef', 'https://cdn.test/a.png?v=[redacted]'],
+    ['https://cdn.test/a.png?t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', 'https://cdn.test/a.png?t=[redacted]'],
+    ['https://cdn.test/a.png?id=550e8400-e29b-41d4-a716-446655440000', 'https://cdn.test/a.png?id=550e8400-e29b-41d4-a716-446655440000'],
+    ['https://cdn.test/users/ada/logo@2x.png', 'https://cdn.test/users/ada/logo@2x.png'],
+    ['mailto:ada@example.com', 'mailto:***************'],
+    ['tel:+14155552671', 'tel:+***********'],
+    ['https://192.168.1.10/x?from=192.168.1.11', 'https://192.168.1.10/x?from=************'],
+  ];
+  for (const [url, expected] of cases) assert.equal(m.redactUrl(url), expected, url);
+});
+
+test('free text: credentials, JWTs, secret fields and parameters redacted, PII masked', () => {
+  assert.equal(m.maskFreeText('Authorization: Bearer abcdefghijklmnop'), 'Authorization: [redacted] [redacted]');
+  assert.equal(m.maskFreeText('jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'), 'jwt [redacted]');
+  assert.equal(m.maskFreeText('GET https://api.test/x?token=s3cr3t&page=1 failed'), 'GET https://api.test/x?token=[redacted]&page=1 failed');
+  assert.equal(m.maskFreeText('{"user":"ada","password":"hunter2","cvv":123}'), '{"user":"ada","password":"[redacted]","cvv":[redacted]}');
+  assert.equal(m.maskFreeText("cardNumber: 4111 1111 1111 1111 ok"), 'cardNumber: [redacted] ok');
+  assert.equal(m.maskFreeText('mail ada@example.com'), 'mail ***************');
+});
+
+test('bodies and headers of captured requests are masked', () => {
+  const json = JSON.parse(
+    m.maskBody(JSON.stringify({ email: 'ada@example.com', password: 'x', nested: { api_key: 'k', ok: 'call +44 20 7946 0958' }, card: { number: '4111' } })),
+  );
+  assert.deepEqual(json, { email: '***************', password: '[redacted]', nested: { api_key: '[redacted]', ok: 'call ****************' }, card: '[redacted]' });
+  assert.equal(m.maskBody('user=ada&passwd=x&Card_Number=4111111111111111&mail=ada%40example.com'), 'user=ada&passwd=[redacted]&Card_Number=[redacted]&mail=***************');
+  assert.equal(m.maskBody('x'.repeat(100000)).length, m.MAX_BODY + 1, 'cut to 16 KB (plus an ellipsis)');
+  assert.deepEqual(
+    m.maskHeaders([['Authorization', 'Bearer x'], ['Cookie', 'a=b'], ['Set-Cookie', 'c=d'], ['X-API-Key', 'k'], ['Content-Type', 'application/json'], ['X-User', 'ada@example.com']]),
+    { 'x-api-key': '[redacted]', 'content-type': 'application/json', 'x-user': '***************' },
+  );
+});
+
+test('console arguments are serialised like rrweb does, masked', () => {
+  assert.equal(m.stringify('hello'), '"hello"');
+  assert.equal(m.stringify('mail ada@example.com'), '"mail ***************"');
+  assert.equal(m.stringify({ password: 'x', card: 4111111111111111, n: 4111111111111111, ok: 1 }), '{"password":"[redacted]","card":"[redacted]","n":"****************","ok":1}');
+  const circular = { a: 1 };
+  circular.self = circular;
+  assert.equal(m.stringify(circular), '{"a":1,"self":"[Circular]"}');
+  assert.equal(m.stringify(undefined), '"undefined"');
+  const trace = m.traceOf({ stack: 'Error\n    at a (https://x.test/a.js?token=abc:1:2)\n    at https://x.test/b.js:3:4' }, 0);
+  assert.deepEqual(trace, ['a (https://x.test/a.js?token=[redacted])', 'https://x.test/b.js:3:4']);
+  assert.deepEqual(m.traceOf({ stack: 'f@https://x.test/a.js:1:2\n@https://x.test/b.js:3:4' }, 0), ['f (https://x.test/a.js:1:2)', 'https://x.test/b.js:3:4']);
+});
+
+/** A fake transport that answers each send with the next scripted outcome. */
+function fakeTransport(script) {
+  const sent = [];
+  return {
+    sent,
+    send(body) {
+      sent.push(body);
+      const next = script.length ? script.shift() : { kind: 'done' };
+      return Promise.resolve(next);
+    },
+    sendNow: () => false,
+  };
+}
+
+function memorySlot() {
+  let value = null;
+  return { read: () => value, write: (v) => (value = v), remove: () => (value = null) };
+}
+
+// the queue gzips with CompressionStream when there is one: keep these tests synchronous enough for mock timers
+const withoutGzip = (t) => {
+  const saved = globalThis.CompressionStream;
+  globalThis.CompressionStream = undefined;
+  t.after(() => (globalThis.CompressionStream = saved));
+};
+
+const batch = (seq, size = 10) => ({ sid: 'session-1', seq, body: JSON.stringify({ seq, pad: 'x'.repeat(size) }) });
+/** Lets promises and the (real) gzip streams run. */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+test('queue: retries with backoff that honours Retry-After, then succeeds without a gap', async (t) => {
+  withoutGzip(t);
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const transport = fakeTransport([{ kind: 'retry', afterMs: 1000 }, { kind: 'retry', afterMs: 1000 }]);
+  const gaps = [];
+  const queue = m.createQueue({ transport, maxBytes: 1e6, store: memorySlot(), onGap: (sid, gap) => gaps.push(gap) });
+  queue.push(batch(0));
+  await settle();
+  assert.equal(transport.sent.length, 1);
+  t.mock.timers.tick(500);
+  queue.drain(); // retries now, but not before Retry-After
+  await settle();
+  t.mock.timers.tick(499);
+  await settle();
+  assert.equal(transport.sent.length, 1, 'waits at least Retry-After');
+  t.mock.timers.tick(1);
+  await settle();
+  assert.equal(transport.sent.length, 2);
+  t.mock.timers.tick(2000); // the second delay is drawn from [0, 2 s), and at least 1 s
+  await settle();
+  assert.equal(transport.sent.length, 3);
+  assert.deepEqual(gaps, []);
+});
+
+test('queue: a 4xx drops the batch at once with a gap; other batches go on', async () => {
+  const transport = fakeTransport([{ kind: 'fail', status: 413 }]);
+  const gaps = [];
+  const queue = m.createQueue({ transport, maxBytes: 1e6, store: memorySlot(), onGap: (sid, gap) => gaps.push([sid, gap]) });
+  queue.push(batch(0));
+  queue.push(batch(1));
+  await queue.drain();
+  assert.equal(transport.sent.length, 2);
+  assert.equal(gaps.length, 1);
+  assert.equal(gaps[0][0], 'session-1');
+  assert.deepEqual({ ...gaps[0][1], bytes: undefined }, { fromSeq: 0, toSeq: 0, reason: 'dropped', status: 413, bytes: undefined });
+  assert.ok(gaps[0][1].bytes > 10);
+});
+
+test('queue: a batch is given up after MAX_TRIES failures', async (t) => {
+  withoutGzip(t);
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const transport = fakeTransport(Array.from({ length: 20 }, () => ({ kind: 'retry' })));
+  const gaps = [];
+  const queue = m.createQueue({ transport, maxBytes: 1e6, store: memorySlot(), onGap: (sid, gap) => gaps.push(gap) });
+  queue.push(batch(7));
+  for (let i = 0; i < 12; i++) {
+    await settle();
+    t.mock.timers.tick(60000); // the longest delay, so the batch does not age out first
+  }
+  await settle();
+  assert.equal(transport.sent.length, m.MAX_TRIES);
+  assert.deepEqual(gaps.map((g) => [g.fromSeq, g.toSeq, g.reason]), [[7, 7, 'dropped']]);
+});
+
+test('queue: over the byte limit the oldest batches are dropped as one queue_full gap', async (t) => {
+  withoutGzip(t);
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const transport = fakeTransport(Array.from({ length: 100 }, () => ({ kind: 'retry', afterMs: 60000 })));
+  const gaps = [];
+  const queue = m.createQueue({ transport, maxBytes: 5000, store: memorySlot(), onGap: (sid, gap) => gaps.push(gap) });
+  for (let seq = 0; seq < 10; seq++) {
+    queue.push(batch(seq, 1000));
+    await settle();
+  }
+  const full = gaps.filter((g) => g.reason === 'queue_full');
+  assert.ok(full.length >= 1);
+  const lost = full.reduce((n, g) => n + g.toSeq - g.fromSeq + 1, 0);
+  assert.ok(lost >= 5, `dropped ${lost} batches of ~1 KB to stay under 5 KB`);
+  assert.equal(full[0].fromSeq, 0, 'the oldest go first');
+});
+
+test('queue: a batch is given up after 10 minutes', async (t) => {
+  withoutGzip(t);
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const transport = fakeTransport(Array.from({ length: 20 }, () => ({ kind: 'retry', afterMs: 4 * 60000 })));
+  const gaps = [];
+  const queue = m.createQueue({ transport, maxBytes: 1e6, store: memorySlot(), onGap: (sid, gap) => gaps.push(gap) });
+  queue.push(batch(3));
+  for (let i = 0; i < 5; i++) {
+    await settle();
+    t.mock.timers.tick(4 * 60000);
+  }
+  await settle();
+  assert.equal(transport.sent.length, 4, 'tried at 0, 4, 8 and 12 minutes');
+  assert.deepEqual(gaps.map((g) => [g.fromSeq, g.reason]), [[3, 'dropped']]);
+});
+
+test('queue: a lost batch reports again the gaps it carried', async () => {
+  const transport = fakeTransport([{ kind: 'fail', status: 400 }]);
+  const gaps = [];
+  const queue = m.createQueue({ transport, maxBytes: 1e6, store: memorySlot(), onGap: (sid, gap) => gaps.push(gap) });
+  const carrying = { ...batch(5), gaps: [{ fromSeq: 2, toSeq: 3, reason: 'queue_full', bytes: 99 }] };
+  queue.push(carrying);
+  await queue.drain();
+  assert.deepEqual(
+    gaps.map((g) => [g.fromSeq, g.toSeq, g.reason]),
+    [[5, 5, 'dropped'], [2, 3, 'queue_full']],
+  );
+});
+
+test('queue: on page hide unsent batches are stored, and the next page sends them', async () => {
+  const store = memorySlot();
+  const failing = fakeTransport([{ kind: 'retry', afterMs: 60000 }]);
+  const first = m.createQueue({ transport: failing, maxBytes: 1e6, store, onGap: () => {} });
+  first.push(batch(0));
+  first.push(batch(1));
+  await settle();
+  first.hide();
+  const stored = store.read();
+  assert.deepEqual(JSON.parse(stored).b.map((b) => b.seq), [0, 1]);
+  first.clear(); // the page is gone (this also empties the store)
+  store.write(stored);
+
+  const ok = fakeTransport([]);
+  const second = m.createQueue({ transport: ok, maxBytes: 1e6, store, onGap: () => {} });
+  second.restore();
+  await second.drain();
+  assert.equal(ok.sent.length, 2);
+  assert.equal(store.read(), null, 'the stored copy is consumed');
+});
+
+test('queue: the stored copy is capped, oldest dropped with a gap recorded by the next page', async () => {
+  const store = memorySlot();
+  const failing = fakeTransport(Array.from({ length: 10 }, () => ({ kind: 'retry', afterMs: 60000 })));
+  const first = m.createQueue({ transport: failing, maxBytes: 1e8, store, onGap: () => {} });
+  const big = Math.floor(m.MAX_STORED / 3);
+  for (let seq = 0; seq < 4; seq++) first.push(batch(seq, big));
+  await settle();
+  first.hide();
+  const stored = store.read();
+  first.clear();
+  store.write(stored);
+  const gaps = [];
+  const second = m.createQueue({ transport: fakeTransport([]), maxBytes: 1e8, store, onGap: (sid, gap) => gaps.push(gap) });
+  second.restore();
+  await second.drain();
+  assert.deepEqual(JSON.parse(stored).b.map((b) => b.seq), [2, 3]);
+  assert.deepEqual(gaps.map((g) => [g.fromSeq, g.toSeq, g.reason]), [[0, 1, 'queue_full']]);
+});
