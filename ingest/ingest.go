@@ -120,6 +120,9 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	}
 	ib.Key, err = in.Keys.For(ctx, p.ID, b.SessionID)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, playhead.Errorf(playhead.EUNAVAILABLE, "request ended before the batch was stored")
+		}
 		return Result{}, in.unavailable(err)
 	}
 	ib.Data, err = keyring.Encrypt(ib.Key.Key, chunk.Encode(raws), pendingAAD(p.ID, b.SessionID, b.Seq))

@@ -11,12 +11,15 @@ import (
 // DataKeys hands out the data key of each session: from a cache, from the
 // index (unwrapped with the keyring), or new. A new key is stored by the
 // group commit of the session's first batch (playhead.IndexedBatch.Key).
+// Lookups of different sessions run in parallel; concurrent lookups of one
+// session share one.
 type DataKeys struct {
 	Keyring *Keyring
 	Index   playhead.SessionKeyStore
 
-	mu    sync.Mutex
-	cache map[sessionRef]*playhead.DataKey
+	mu       sync.Mutex
+	cache    map[sessionRef]*playhead.DataKey
+	inflight map[sessionRef]*keyCall
 }
 
 type sessionRef struct {
@@ -24,52 +27,69 @@ type sessionRef struct {
 	session string
 }
 
+type keyCall struct {
+	done chan struct{}
+	key  *playhead.DataKey
+	err  error
+}
+
 const maxCachedKeys = 100_000
 
 // For returns the data key of a session, creating one if it has none.
 func (d *DataKeys) For(ctx context.Context, projectID int64, sessionID string) (*playhead.DataKey, error) {
-	ref := sessionRef{projectID, sessionID}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if k := d.cache[ref]; k != nil {
-		return k, nil
-	}
-	k, err := d.load(ctx, projectID, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	if k == nil {
-		key := NewKey()
-		id, wrapped, err := d.Keyring.Wrap(key)
-		if err != nil {
-			return nil, err
-		}
-		k = &playhead.DataKey{MasterKeyID: id, Wrapped: wrapped, Key: key}
-	}
-	if d.cache == nil || len(d.cache) >= maxCachedKeys {
-		d.cache = map[sessionRef]*playhead.DataKey{}
-	}
-	d.cache[ref] = k
-	return k, nil
+	return d.get(ctx, projectID, sessionID, true)
 }
 
 // Existing returns the stored data key of a session, or ENOTFOUND when it
 // has none (never recorded, or erased).
 func (d *DataKeys) Existing(ctx context.Context, projectID int64, sessionID string) (*playhead.DataKey, error) {
+	return d.get(ctx, projectID, sessionID, false)
+}
+
+func (d *DataKeys) get(ctx context.Context, projectID int64, sessionID string, create bool) (*playhead.DataKey, error) {
 	ref := sessionRef{projectID, sessionID}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if k := d.cache[ref]; k != nil {
+		d.mu.Unlock()
 		return k, nil
 	}
-	k, err := d.load(ctx, projectID, sessionID)
-	if err != nil {
-		return nil, err
+	if call := d.inflight[ref]; call != nil {
+		d.mu.Unlock()
+		<-call.done
+		if call.err == nil && call.key == nil {
+			// That lookup found no key and would not create one.
+			return d.get(ctx, projectID, sessionID, create)
+		}
+		return call.key, call.err
 	}
-	if k == nil {
+	if d.inflight == nil {
+		d.inflight = map[sessionRef]*keyCall{}
+	}
+	call := &keyCall{done: make(chan struct{})}
+	d.inflight[ref] = call
+	d.mu.Unlock()
+
+	call.key, call.err = d.load(ctx, projectID, sessionID)
+	if call.err == nil && call.key == nil && create {
+		key := NewKey()
+		id, wrapped, err := d.Keyring.Wrap(key)
+		call.key, call.err = &playhead.DataKey{ProjectID: projectID, SessionID: sessionID, MasterKeyID: id, Wrapped: wrapped, Key: key}, err
+	}
+
+	d.mu.Lock()
+	delete(d.inflight, ref)
+	if call.err == nil && call.key != nil {
+		if d.cache == nil || len(d.cache) >= maxCachedKeys {
+			d.cache = map[sessionRef]*playhead.DataKey{}
+		}
+		d.cache[ref] = call.key
+	}
+	d.mu.Unlock()
+	close(call.done)
+	if call.err == nil && call.key == nil {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no data key", sessionID)
 	}
-	return k, nil
+	return call.key, call.err
 }
 
 func (d *DataKeys) load(ctx context.Context, projectID int64, sessionID string) (*playhead.DataKey, error) {
