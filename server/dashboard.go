@@ -207,11 +207,7 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := ingest.ValidSessionID(id); err != nil {
-		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
-	}
-	p, err := s.project(r.Context())
+	p, id, err := s.sessionParam(r)
 	if err != nil {
 		return err
 	}
@@ -239,11 +235,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := ingest.ValidSessionID(id); err != nil {
-		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
-	}
-	p, err := s.project(r.Context())
+	p, id, err := s.sessionParam(r)
 	if err != nil {
 		return err
 	}
@@ -305,11 +297,7 @@ func seqParam(r *http.Request, name string, def int) (int, error) {
 }
 
 func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := ingest.ValidSessionID(id); err != nil {
-		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
-	}
-	p, err := s.project(r.Context())
+	p, id, err := s.sessionParam(r)
 	if err != nil {
 		return err
 	}
@@ -345,4 +333,15 @@ func (s *Server) handleEraseUser(w http.ResponseWriter, r *http.Request) error {
 	u := r.Context().Value(userKey{}).(*playhead.User)
 	s.Logger.Info("erased the sessions of a user", "sessions", n, "by", u.Username)
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "erased": n})
+}
+
+// sessionParam returns the dashboard's project and the session named by the
+// route's {id}; an ID that cannot be a session's is simply not found.
+func (s *Server) sessionParam(r *http.Request) (*playhead.Project, string, error) {
+	id := r.PathValue("id")
+	if err := ingest.ValidSessionID(id); err != nil {
+		return nil, "", playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+	}
+	p, err := s.project(r.Context())
+	return p, id, err
 }

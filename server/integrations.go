@@ -71,20 +71,19 @@ func (s *Server) handleCreateWebhook(w http.ResponseWriter, r *http.Request) err
 	return writeJSON(w, http.StatusCreated, map[string]any{"webhook": wh, "secret": wh.Secret})
 }
 
-func (s *Server) webhookID(r *http.Request) (int64, error) {
+// webhookParam returns the dashboard's project and the webhook ID of the
+// route's {id}.
+func (s *Server) webhookParam(r *http.Request) (*playhead.Project, int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return 0, playhead.Errorf(playhead.ENOTFOUND, "webhook %q not found", r.PathValue("id"))
+		return nil, 0, playhead.Errorf(playhead.ENOTFOUND, "webhook %q not found", r.PathValue("id"))
 	}
-	return id, nil
+	p, err := s.project(r.Context())
+	return p, id, err
 }
 
 func (s *Server) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.webhookID(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.project(r.Context())
+	p, id, err := s.webhookParam(r)
 	if err != nil {
 		return err
 	}
@@ -95,11 +94,7 @@ func (s *Server) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.webhookID(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.project(r.Context())
+	p, id, err := s.webhookParam(r)
 	if err != nil {
 		return err
 	}
