@@ -135,6 +135,38 @@ type IndexedBatch struct {
 	Key *DataKey
 	// Reports are the bug reports the user sent in this batch.
 	Reports []Report
+	// AssetURLs are the stylesheets, fonts and images the batch references,
+	// for the asset capturer.
+	AssetURLs []string
+}
+
+// AssetRecord is what Playhead knows of one asset URL a project's
+// recordings reference: whether it was captured, and under which hash.
+type AssetRecord struct {
+	ProjectID   int64     `json:"-"`
+	URL         string    `json:"url"`
+	Status      string    `json:"status"` // pending, captured, refused, failed
+	Hash        string    `json:"hash,omitempty"`
+	ContentType string    `json:"contentType,omitempty"`
+	Size        int       `json:"size"`
+	Error       string    `json:"error,omitempty"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"-"`
+}
+
+// AssetStore keeps asset URLs and what became of them.
+type AssetStore interface {
+	// AddAssetURLs queues URLs not seen before for capture.
+	AddAssetURLs(ctx context.Context, projectID int64, urls []string, now time.Time) error
+	// DueAssets returns pending assets whose next attempt is due.
+	DueAssets(ctx context.Context, now time.Time, limit int) ([]*AssetRecord, error)
+	UpdateAsset(ctx context.Context, a *AssetRecord) error
+	// CapturedAssets maps those of urls that were captured to their hash.
+	CapturedAssets(ctx context.Context, projectID int64, urls []string) (map[string]string, error)
+	// AssetByHash returns a captured asset, or ENOTFOUND.
+	AssetByHash(ctx context.Context, projectID int64, hash string) (*AssetRecord, error)
+	// Assets lists a project's asset URLs and what became of them.
+	Assets(ctx context.Context, projectID int64, limit int) ([]*AssetRecord, error)
 }
 
 // Report is a bug report a user sent from the page (the SDK's report

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/assets"
 	"github.com/playhead/playhead/demo"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
@@ -47,6 +48,7 @@ type Main struct {
 	Ingester  *ingest.Ingester
 	Server    *server.Server
 	Deliverer *webhook.Deliverer
+	Capturer  *assets.Capturer
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -71,6 +73,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Accounts:       db,
 		Webhooks:       db,
 		Backend:        db,
+		Assets:         db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Limits:         ingest.DefaultLimits,
@@ -98,14 +101,27 @@ func (m *Main) Run(ctx context.Context) error {
 	if retention <= 0 {
 		retention = time.Hour
 	}
+	m.Server.OwnOrigin = m.URL()
 	publicURL := m.Config.PublicURL
 	if publicURL == "" {
 		publicURL = m.URL()
 	}
+	var origins []string
+	for _, o := range strings.Split(m.Config.AssetOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, strings.TrimRight(o, "/"))
+		}
+	}
+	m.Capturer = &assets.Capturer{Store: db, Objects: objects, Logger: m.Logger, Now: time.Now,
+		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
 	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: &http.Client{Timeout: 15 * time.Second},
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	var loops sync.WaitGroup
-	loops.Add(3)
+	loops.Add(4)
+	go func() {
+		defer loops.Done()
+		m.Capturer.Run(bg, 5*time.Second)
+	}()
 	go func() {
 		defer loops.Done()
 		m.Deliverer.Run(bg, 5*time.Second)

@@ -34,6 +34,12 @@ type Config struct {
 	// PublicURL is Playhead's base URL as the team reaches it, for links in
 	// webhooks (default: the listening address).
 	PublicURL string
+	// AssetOrigins are the origins (scheme://host[:port], comma-separated)
+	// whose stylesheets, fonts and images Playhead may fetch and keep for
+	// replay; AssetsAllowPrivate lets it reach private and loopback
+	// addresses too (development only).
+	AssetOrigins       string
+	AssetsAllowPrivate bool
 	// KeyringFile holds the master keys (default: keyring.json in the data
 	// directory, created on first start).
 	KeyringFile string
@@ -62,6 +68,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MaxSessionDuration, "max-session-duration", 12*time.Hour, "longest session stored; later batches are refused (PLAYHEAD_MAX_SESSION_DURATION)")
 	fs.StringVar(&c.ClientIP, "client-ip", "anonymized", "keep client addresses anonymized (IPv4 /24, IPv6 /48) or none at all (PLAYHEAD_CLIENT_IP)")
 	fs.StringVar(&c.PublicURL, "public-url", "", "Playhead's URL as your team reaches it, for replay links in webhooks; default the listening address (PLAYHEAD_PUBLIC_URL)")
+	fs.StringVar(&c.AssetOrigins, "asset-origins", "", "comma-separated origins whose stylesheets, fonts and images are captured for replay; none by default (PLAYHEAD_ASSET_ORIGINS)")
+	fs.BoolVar(&c.AssetsAllowPrivate, "assets-allow-private", false, "let asset capture reach private and loopback addresses (development only) (PLAYHEAD_ASSETS_ALLOW_PRIVATE)")
 	fs.StringVar(&c.KeyringFile, "keyring", "", "file of master keys; default DATA/keyring.json, created on first start: back it up (PLAYHEAD_KEYRING)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file: serve HTTPS with it and -tls-key (PLAYHEAD_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/assets"
 	"github.com/playhead/playhead/chunk"
 	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/privacy"
@@ -110,6 +112,7 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	}
 	ib := extract(b)
 	ib.Scrubbed = scrubbed
+	ib.AssetURLs = assetURLs(b)
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(from.UserAgent, 512)
 	ib.ClientIP = from.ClientIP
@@ -249,6 +252,29 @@ func Scrub(b *Batch, now time.Time) (map[string]int, error) {
 		out[string(k)] = n
 	}
 	return out, nil
+}
+
+// maxAssetsPerBatch bounds the asset URLs one batch may queue for capture.
+const maxAssetsPerBatch = 500
+
+// assetURLs returns the stylesheets, fonts and images the batch's events
+// reference, after scrubbing, so they match the URLs served back.
+func assetURLs(b *Batch) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := range b.Events {
+		raw := b.Events[i].Raw
+		if !bytes.Contains(raw, []byte("http")) {
+			continue
+		}
+		for _, u := range assets.Discover(raw) {
+			if !seen[u] && len(out) < maxAssetsPerBatch {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 // pendingAAD binds a pending batch's ciphertext to its place.

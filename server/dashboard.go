@@ -264,6 +264,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("read events of %s: %w", id, err)
 	}
+	if err := s.rewriteAssets(r.Context(), p.ID, events); err != nil {
+		return err
+	}
 	// Stored events are validated JSON: join them without re-parsing.
 	n := 2
 	for _, e := range events {

@@ -30,10 +30,14 @@ type Server struct {
 	Accounts playhead.AccountStore
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
-	Objects  playhead.ObjectStore
-	Ingester *ingest.Ingester
-	Limits   ingest.Limits
-	Logger   *slog.Logger
+	Assets   playhead.AssetStore
+	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
+	// URLs on it are served by Playhead itself and left as they are.
+	OwnOrigin string
+	Objects   playhead.ObjectStore
+	Ingester  *ingest.Ingester
+	Limits    ingest.Limits
+	Logger    *slog.Logger
 	// Web is the built dashboard (index.html and assets/).
 	Web fs.FS
 	// SDK is the browser SDK's IIFE bundle, served at /sdk.js.
@@ -77,6 +81,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
 	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
+	mux.Handle("GET /api/v1/assets/{hash}", s.api(s.authed(s.handleAsset)))
+	mux.Handle("GET /api/v1/assets", s.api(s.authed(s.handleAssets)))
 	mux.Handle("GET /api/v1/reports", s.api(s.authed(s.handleReports)))
 	mux.Handle("GET /api/v1/webhooks", s.api(s.authed(s.handleWebhooks)))
 	mux.Handle("POST /api/v1/webhooks", s.api(s.authed(s.handleCreateWebhook)))

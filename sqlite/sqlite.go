@@ -208,6 +208,20 @@ CREATE TABLE backend_records (
 	attributes      TEXT
 );
 CREATE INDEX backend_by_session ON backend_records (project_id, session_id, start_ms);
+CREATE TABLE assets (
+	project_id       INTEGER NOT NULL,
+	url              TEXT NOT NULL,
+	status           TEXT NOT NULL,
+	hash             TEXT NOT NULL DEFAULT '',
+	content_type     TEXT NOT NULL DEFAULT '',
+	size             INTEGER NOT NULL DEFAULT 0,
+	error            TEXT NOT NULL DEFAULT '',
+	attempts         INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at  INTEGER NOT NULL,
+	PRIMARY KEY (project_id, url)
+);
+CREATE INDEX assets_due ON assets (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX assets_by_hash ON assets (project_id, hash) WHERE status = 'captured';
 CREATE TABLE scrub_counts (
 	project_id  INTEGER NOT NULL,
 	kind        TEXT NOT NULL,
@@ -471,6 +485,28 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 	}
 	if err := addReportsAndDeliveries(ctx, tx, accepted, sessions, now); err != nil {
 		return nil, err
+	}
+	type assetKey struct {
+		project int64
+		url     string
+	}
+	seenAsset := map[assetKey]bool{}
+	var assetURLs []assetKey
+	for _, b := range accepted {
+		for _, u := range b.AssetURLs {
+			if k := (assetKey{b.ProjectID, u}); !seenAsset[k] {
+				seenAsset[k] = true
+				assetURLs = append(assetURLs, k)
+			}
+		}
+	}
+	err = insertRows(ctx, tx, `INSERT INTO assets (project_id, url, status, next_attempt_at) VALUES `, 4, len(assetURLs),
+		func(i int, args []any) []any {
+			return append(args, assetURLs[i].project, assetURLs[i].url, "pending", now.UnixMilli())
+		},
+		` ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return nil, fmt.Errorf("queue assets: %w", err)
 	}
 	return results, nil
 }

@@ -1,0 +1,126 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead/app"
+)
+
+// TestAssetCapture records a page whose stylesheet, font and images live on
+// another origin: Playhead fetches the allowed origin's assets, keeps them by
+// content hash and serves the events pointing at its own origin; a URL to a
+// private address (cloud metadata) is never fetched and replays as a
+// placeholder.
+func TestAssetCapture(t *testing.T) {
+	var mu sync.Mutex
+	requested := map[string]int{}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requested[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/logo.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("\x89PNG fake logo"))
+		case "/site.css":
+			w.Header().Set("Content-Type", "text/css")
+			fmt.Fprint(w, `@font-face{font-family:Brand;src:url(fonts/brand.woff2) format("woff2")} body{font-family:Brand}`)
+		case "/fonts/brand.woff2":
+			w.Header().Set("Content-Type", "font/woff2")
+			w.Write([]byte("wOF2 fake font"))
+		case "/bg.jpg":
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Write([]byte("fake jpeg"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+
+	m := &app.Main{
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error",
+			AssetOrigins: site.URL, AssetsAllowPrivate: true},
+		Stderr: io.Discard,
+	}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	c := loggedIn(t, m)
+
+	metadata := "http://169.254.169.254/latest/meta-data/iam.png"
+	now := time.Now().UnixMilli()
+	body := fmt.Sprintf(`{"v":1,"sid":"assetsession0001","seq":0,"events":[
+		{"type":4,"timestamp":%[1]d,"data":{"href":"%[2]s/","width":800,"height":600}},
+		{"type":2,"timestamp":%[1]d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
+			{"type":2,"id":3,"tagName":"link","attributes":{"rel":"stylesheet","href":"%[2]s/site.css"},"childNodes":[]},
+			{"type":2,"id":4,"tagName":"img","attributes":{"src":"%[2]s/logo.png"},"childNodes":[]},
+			{"type":2,"id":5,"tagName":"div","attributes":{"style":"background-image: url(%[2]s/bg.jpg)"},"childNodes":[]},
+			{"type":2,"id":6,"tagName":"img","attributes":{"src":"%[3]s"},"childNodes":[]}]}]},"initialOffset":{"left":0,"top":0}}}]}`,
+		now, site.URL, metadata)
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(body), wantStatus: 200}.run(t, m, nil)
+
+	for range 3 { // the stylesheet's font is found when the stylesheet is captured
+		if err := m.Capturer.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, events := getText(t, c, m.URL()+"/api/v1/sessions/assetsession0001/events")
+	for _, gone := range []string{site.URL + "/logo.png", site.URL + "/site.css", site.URL + "/bg.jpg", metadata} {
+		if strings.Contains(events, gone) {
+			t.Errorf("served events still point at %s", gone)
+		}
+	}
+	assetRefs := regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}`).FindAllString(events, -1)
+	if len(assetRefs) != 3 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) {
+		t.Fatalf("served events: %d captured references, placeholder %v:\n%s", len(assetRefs), strings.Contains(events, "placeholder"), events)
+	}
+	var css string
+	for _, ref := range assetRefs {
+		resp, err := c.Get(m.URL() + ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("GET %s: %d, headers %v", ref, resp.StatusCode, resp.Header)
+		}
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+			css = string(b)
+		}
+	}
+	if !regexp.MustCompile(`url\(["']?/api/v1/assets/[0-9a-f]{64}["']?\)`).MatchString(css) || strings.Contains(css, "fonts/brand.woff2") {
+		t.Errorf("served stylesheet does not point at the captured font: %s", css)
+	}
+	scenario{method: "GET", path: assetRefs[0], wantStatus: 401}.run(t, m, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, path := range []string{"/logo.png", "/site.css", "/fonts/brand.woff2", "/bg.jpg"} {
+		if requested[path] != 1 {
+			t.Errorf("%s fetched %d times, want once", path, requested[path])
+		}
+	}
+	scenario{method: "GET", path: "/api/v1/assets", login: true, wantStatus: 200,
+		want: []string{`"url":"` + metadata + `","status":"refused"`, "origin not allowed: http://169.254.169.254"}}.run(t, m, c)
+}
+
+func getText(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/assets"
+)
+
+const (
+	assetPath       = "/api/v1/assets/"
+	placeholderPath = "/api/v1/assets/placeholder"
+)
+
+// assetCSP is sent with every captured asset: an SVG opened directly must
+// not run script on Playhead's origin.
+const assetCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+
+// placeholderSVG stands in for an asset that was not captured: a light,
+// hatched box, so the replay shows where something was without asking the
+// recorded site for it.
+const placeholderSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">` +
+	`<defs><pattern id="h" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
+	`<rect width="8" height="8" fill="#eef0f3"/><rect width="2" height="8" fill="#d5d9e0"/></pattern></defs>` +
+	`<rect width="64" height="64" fill="url(#h)"/></svg>`
+
+var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) error {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", assetCSP)
+	hash := r.PathValue("hash")
+	if hash == "placeholder" {
+		h.Set("Content-Type", "image/svg+xml")
+		h.Set("Cache-Control", "private, max-age=86400")
+		_, err := w.Write([]byte(placeholderSVG))
+		return err
+	}
+	if !hashPattern.MatchString(hash) {
+		return playhead.Errorf(playhead.ENOTFOUND, "asset %q not found", hash)
+	}
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	a, err := s.Assets.AssetByHash(r.Context(), p.ID, hash)
+	if err != nil {
+		return err
+	}
+	data, err := s.Objects.Get(r.Context(), assets.ObjectKey(p.ID, hash))
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(a.ContentType, "text/css") {
+		// A stylesheet's own references point at what was captured too.
+		if base, err := url.Parse(a.URL); err == nil {
+			mapURL, err := s.assetMapper(r.Context(), p.ID, assets.CSSURLs(string(data), base))
+			if err != nil {
+				return err
+			}
+			data = []byte(assets.RewriteCSS(string(data), base, mapURL))
+		}
+	}
+	h.Set("Content-Type", a.ContentType)
+	// Content-addressed: the bytes under a hash never change.
+	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	_, err = w.Write(data)
+	return err
+}
+
+// handleAssets lists the asset URLs recordings referenced and what became
+// of each: captured, refused by the policy (and why), failed, or pending.
+func (s *Server) handleAssets(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.project(r.Context())
+	if err != nil {
+		return err
+	}
+	list, err := s.Assets.Assets(r.Context(), p.ID, 500)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"assets": list})
+}
+
+// assetMapper returns the function that rewrites an asset URL for replay:
+// a captured asset is served by Playhead, anything else becomes the
+// placeholder, and URLs on Playhead's own origin (the demo shop) are left
+// as they are, since Playhead serves them itself.
+func (s *Server) assetMapper(ctx context.Context, projectID int64, urls []string) (func(string) string, error) {
+	captured, err := s.Assets.CapturedAssets(ctx, projectID, urls)
+	if err != nil {
+		return nil, err
+	}
+	return func(abs string) string {
+		if h, ok := captured[abs]; ok {
+			return assetPath + h
+		}
+		if s.OwnOrigin != "" && strings.HasPrefix(abs, s.OwnOrigin+"/") {
+			return abs
+		}
+		return placeholderPath
+	}, nil
+}
+
+// rewriteAssets points the asset URLs of events at Playhead's origin.
+func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]byte) error {
+	var urls []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if !bytes.Contains(e, []byte("http")) {
+			continue
+		}
+		for _, u := range assets.Discover(e) {
+			if !seen[u] {
+				seen[u] = true
+				urls = append(urls, u)
+			}
+		}
+	}
+	if len(urls) == 0 {
+		return nil
+	}
+	mapURL, err := s.assetMapper(ctx, projectID, urls)
+	if err != nil {
+		return err
+	}
+	for i, e := range events {
+		if bytes.Contains(e, []byte("http")) {
+			events[i] = assets.Rewrite(e, mapURL)
+		}
+	}
+	return nil
+}
