@@ -170,9 +170,8 @@ func (p *parser) batch() (*Batch, error) {
 			}
 			b.SDK = truncate(b.SDK, 100)
 		case "events":
-			if v != protocolVersion {
-				return nil, versionError(v)
-			}
+			// Fields may come in any order (a JSON encoder that sorts keys
+			// puts "events" before "v"): the version is checked at the end.
 			if err := p.events(b); err != nil {
 				return nil, err
 			}

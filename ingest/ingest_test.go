@@ -64,6 +64,7 @@ func TestParseBatchRefusesBadInput(t *testing.T) {
 		{"data not object", string(batch(okEvent + `,{"type":3,"timestamp":1795807228300,"data":"x"}`)), playhead.EINVALID, "events[1].data"},
 		{"type after data", string(batch(`{"data":{"source":2,"type":2,"id":5,"x":1,"y":2},"timestamp":1795807228300,"type":3},{"timestamp":1795807228300,"type":3,"data":"x"}`)), playhead.EINVALID, "events[1].data"},
 		{"trailing data", string(batch(okEvent)) + `{}`, playhead.EINVALID, "after the batch"},
+		{"version after events, wrong", `{"events":[` + okEvent + `],"sid":"abcdefgh12345678","seq":0,"v":3}`, playhead.EINVALID, "protocol version 3"},
 		{"missing version", `{"sid":"abcdefgh12345678","seq":0,"events":[` + okEvent + `]}`, playhead.EINVALID, "v: missing"},
 		{"seq not a number", `{"v":1,"sid":"abcdefgh12345678","seq":"1","events":[` + okEvent + `]}`, playhead.EINVALID, "seq: a number is required"},
 		{"huge event", string(batch(`{"type":5,"timestamp":1795807228300,"data":{"tag":"x","payload":"` + strings.Repeat("a", 2000) + `"}}`)), playhead.ETOOLARGE, "limit of 1000 for one event"},
@@ -374,6 +375,13 @@ func BenchmarkIngest(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
 		b.ReportMetric(avg*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
 	})
+}
+
+func TestParseBatchTakesFieldsInAnyOrder(t *testing.T) {
+	b, err := ingest.ParseBatch([]byte(`{"events":[`+okEvent+`],"seq":4,"sid":"abcdefgh12345678","v":1}`), ingest.DefaultLimits, now)
+	if err != nil || b.Seq != 4 || len(b.Events) != 1 {
+		t.Fatalf("batch with sorted keys: %+v, %v", b, err)
+	}
 }
 
 func TestParseBatchReadsFieldsInAnyOrder(t *testing.T) {
