@@ -73,6 +73,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/v1/ingest", s.api(s.handleIngest))
 	mux.HandleFunc("OPTIONS /api/v1/ingest", s.handleIngestPreflight)
+	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
+	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
 	mux.Handle("POST /api/v1/login", s.api(s.handleLogin))
 	mux.Handle("POST /api/v1/logout", s.api(s.handleLogout))
 	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
