@@ -23,7 +23,6 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/assets"
-	"github.com/playhead/playhead/demo"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects/file"
@@ -50,8 +49,9 @@ type Main struct {
 	Deliverer *webhook.Deliverer
 	Capturer  *assets.Capturer
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	cancel   context.CancelFunc
+	done     chan struct{}
+	stopDemo func(context.Context) error
 }
 
 // Run opens the data directory (see Open) and starts the HTTP server and
@@ -89,12 +89,14 @@ func (m *Main) Run(ctx context.Context) error {
 		KeepClientIP:   m.Config.ClientIP != "none",
 	}
 	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
-	if demoOn {
-		m.Server.Demo = demo.Handler(fmt.Sprintf(`<script src="/sdk.js" data-project-key="%s"></script>`, m.Project.IngestKey))
-	}
-	if err := m.Server.Start(m.Config.Addr, m.Config.TLSCert, m.Config.TLSKey); err != nil {
+	if err := m.Server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	if demoOn {
+		// The demo's backend exports to this server's address, known now.
+		m.Server.Demo, m.stopDemo = m.demoHandler()
+	}
+	m.Server.Serve(m.Config.TLSCert, m.Config.TLSKey)
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel, m.done = cancel, make(chan struct{})
 	retention := m.Config.RetentionInterval
@@ -221,6 +223,11 @@ func (m *Main) openKeyring() error {
 // closes storage.
 func (m *Main) Close(ctx context.Context) error {
 	var errs []error
+	if m.stopDemo != nil {
+		// Flush the demo backend's last spans and logs while the server
+		// still takes them.
+		errs = append(errs, m.stopDemo(ctx))
+	}
 	if m.Server != nil {
 		errs = append(errs, m.Server.Close(ctx))
 	}

@@ -18,10 +18,17 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
 	"time"
+
+	phgo "github.com/playhead/playhead/sdk/go"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
 )
 
 // prefix is where the shop lives. Handler receives full request paths, so
@@ -90,18 +97,54 @@ type handler struct {
 	checkoutPage []byte
 	productsJSON []byte
 	assets       map[string]asset // by full request path
+	api          http.Handler
+	tracer       trace.Tracer
+	logger       *slog.Logger
+}
+
+// Backend is how the shop's backend reports what it does: to Playhead
+// itself, as any Go backend would, through OpenTelemetry. A zero Backend
+// reports nothing.
+type Backend struct {
+	Tracer trace.TracerProvider
+	Logger *slog.Logger
 }
 
 // Handler serves the demo shop under /demo/ (it receives full request paths
 // beginning with /demo/). sdkTag is the HTML <script> element that installs
 // Playhead's SDK; the page includes it verbatim in <head>. It comes from the
 // server, never from users, so it is not escaped.
-func Handler(sdkTag string) http.Handler {
+//
+// The API runs behind the Go backend SDK (sdk/go): each request's span and
+// log records carry the browser session's ID from the baggage header, so the
+// player shows them beside the request that caused them.
+func Handler(sdkTag string, backend Backend) http.Handler {
+	if backend.Tracer == nil {
+		backend.Tracer = nooptrace.NewTracerProvider()
+	}
+	if backend.Logger == nil {
+		backend.Logger = slog.New(slog.DiscardHandler)
+	}
 	h := &handler{
 		shopPage:     renderPage(sdkTag, "shop", "Shop"),
 		checkoutPage: renderPage(sdkTag, "checkout", "Checkout"),
 		assets:       make(map[string]asset),
+		tracer:       backend.Tracer.Tracer("playhead/demo"),
+		logger:       backend.Logger,
 	}
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case prefix + "api/products":
+			h.listProducts(w, r)
+		case prefix + "api/checkout":
+			h.checkout(w, r)
+		default:
+			writeJSON(w, http.StatusNotFound, []byte(`{"error":"not found"}`))
+		}
+	})
+	h.api = otelhttp.NewHandler(phgo.Middleware(api), "demo-api",
+		otelhttp.WithTracerProvider(backend.Tracer),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	var err error
 	if h.productsJSON, err = json.Marshal(map[string][]Product{"products": products}); err != nil {
 		panic("demo: encoding the products: " + err.Error())
@@ -149,12 +192,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.page(w, r, h.shopPage)
 	case p == prefix+"checkout":
 		h.page(w, r, h.checkoutPage)
-	case p == prefix+"api/products":
-		h.listProducts(w, r)
-	case p == prefix+"api/checkout":
-		h.checkout(w, r)
 	case strings.HasPrefix(p, prefix+"api/"):
-		writeJSON(w, http.StatusNotFound, []byte(`{"error":"not found"}`))
+		h.api.ServeHTTP(w, r)
 	default:
 		a, ok := h.assets[p]
 		if !ok {
@@ -201,6 +240,11 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 	// The order goes nowhere; read a bounded part of it so that a small
 	// body does not leave the connection unusable, and ignore the rest.
 	io.Copy(io.Discard, io.LimitReader(r.Body, maxCheckoutBody))
+	ctx, span := h.tracer.Start(r.Context(), "payments.authorize")
+	time.Sleep(20 * time.Millisecond) // the provider takes a moment to say no
+	span.SetStatus(codes.Error, "payment provider unavailable")
+	span.End()
+	h.logger.ErrorContext(ctx, "checkout failed: payment provider unavailable", "provider", "acme-pay", "status", http.StatusBadGateway)
 	writeJSON(w, http.StatusInternalServerError, []byte(`{"error":"payment provider unavailable"}`))
 }
 

@@ -14,7 +14,7 @@ import (
 const sdkTag = `<script src="/sdk.js" data-project-key="phk_test&key"></script>`
 
 func TestHandler(t *testing.T) {
-	h := demo.Handler(sdkTag)
+	h := demo.Handler(sdkTag, demo.Backend{})
 	checkoutIDs := []string{`id="name"`, `id="email"`, `id="password"`, `id="card"`, `autocomplete="cc-number"`, `id="place-order"`}
 	navIDs := []string{`id="nav-shop"`, `id="nav-checkout"`, `id="throw-error"`, `src="/demo/static/app.js"`}
 
@@ -92,7 +92,7 @@ func TestHandler(t *testing.T) {
 // The shell shows the route it was asked for before app.js runs, so a reload
 // on /demo/checkout shows the checkout at once.
 func TestPagesShowTheirRoute(t *testing.T) {
-	h := demo.Handler(sdkTag)
+	h := demo.Handler(sdkTag, demo.Backend{})
 	for path, want := range map[string][2]string{
 		"/demo/":         {`<section id="page-shop" aria-labelledby="shop-title">`, `<section id="page-checkout" aria-labelledby="checkout-title" hidden>`},
 		"/demo/checkout": {`<section id="page-checkout" aria-labelledby="checkout-title">`, `<section id="page-shop" aria-labelledby="shop-title" hidden>`},
@@ -109,7 +109,7 @@ func TestPagesShowTheirRoute(t *testing.T) {
 
 func TestProducts(t *testing.T) {
 	rec := httptest.NewRecorder()
-	demo.Handler(sdkTag).ServeHTTP(rec, httptest.NewRequest("GET", "/demo/api/products", nil))
+	demo.Handler(sdkTag, demo.Backend{}).ServeHTTP(rec, httptest.NewRequest("GET", "/demo/api/products", nil))
 	var got struct {
 		Products []demo.Product `json:"products"`
 	}
@@ -133,7 +133,7 @@ func TestProducts(t *testing.T) {
 }
 
 func TestStaticRevalidation(t *testing.T) {
-	h := demo.Handler(sdkTag)
+	h := demo.Handler(sdkTag, demo.Backend{})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/demo/static/app.js", nil))
 	etag := rec.Header().Get("ETag")

@@ -136,11 +136,27 @@ func (s *Server) hsts(next http.Handler) http.Handler {
 // certificate and key it serves HTTPS, and tells browsers to keep to it
 // (HSTS).
 func (s *Server) Start(addr, certFile, keyFile string) error {
+	if err := s.Listen(addr); err != nil {
+		return err
+	}
+	s.Serve(certFile, keyFile)
+	return nil
+}
+
+// Listen opens the listening socket, so Addr is known before Serve.
+func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	s.ln = ln
+	return nil
+}
+
+// Serve serves on the socket Listen opened, in the background, until Close;
+// with a certificate and key it serves HTTPS.
+func (s *Server) Serve(certFile, keyFile string) {
+	ln := s.ln
 	s.tls = certFile != ""
 	s.http = &http.Server{
 		Handler:           s.Handler(),
@@ -158,7 +174,6 @@ func (s *Server) Start(addr, certFile, keyFile string) error {
 			s.Logger.Error("http server stopped", "err", err)
 		}
 	}()
-	return nil
 }
 
 // Addr returns the address the server listens on.
