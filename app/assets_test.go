@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testutil"
 )
 
 // TestAssetCapture records a page whose stylesheet, font and images live on
@@ -74,7 +75,7 @@ func TestAssetCapture(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, events := getText(t, c, m.URL()+"/api/v1/sessions/assetsession0001/events")
+	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/assetsession0001/events")
 	for _, gone := range []string{site.URL + "/logo.png", site.URL + "/site.css", site.URL + "/bg.jpg", metadata} {
 		if strings.Contains(events, gone) {
 			t.Errorf("served events still point at %s", gone)
@@ -112,15 +113,4 @@ func TestAssetCapture(t *testing.T) {
 	}
 	scenario{method: "GET", path: "/api/v1/assets", login: true, wantStatus: 200,
 		want: []string{`"url":"` + metadata + `","status":"refused"`, "origin not allowed: http://169.254.169.254"}}.run(t, m, c)
-}
-
-func getText(t *testing.T, c *http.Client, u string) (int, string) {
-	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testutil"
 )
 
 const marker = "Zebra-Marker-Quokka"
@@ -26,26 +27,6 @@ func markedBatch(sid string, seq int, ts int64) []byte {
 		`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":3,"id":2,"textContent":"%s %d"}]},"initialOffset":{"left":0,"top":0}}},`+
 		`{"type":5,"timestamp":%d,"data":{"tag":"playhead.identify","payload":{"userId":"user-%s"}}}]}`,
 		sid, seq, ts, ts+1, marker, seq, ts+2, sid)
-}
-
-// filesHolding returns the files under dir whose bytes contain needle.
-func filesHolding(t *testing.T, dir string, needle []byte) []string {
-	t.Helper()
-	var found []string
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(data, needle) {
-			found = append(found, path)
-		}
-		return nil
-	})
-	return found
 }
 
 func events(t *testing.T, c *http.Client, m *app.Main, sid string) (int, string) {
@@ -70,7 +51,7 @@ func TestNothingReadableAtRest(t *testing.T) {
 		scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: markedBatch("atrestsession001", seq, now+int64(seq)*1000), wantStatus: 200}.run(t, m, nil)
 	}
 	check := func(when string) {
-		if files := filesHolding(t, m.Config.DataDir, []byte(marker)); len(files) > 0 {
+		if files := testutil.FilesHolding(t, m.Config.DataDir, []byte(marker)); len(files) > 0 {
 			t.Errorf("%s: plaintext on disk in %v", when, files)
 		}
 		if status, body := events(t, c, m, "atrestsession001"); status != 200 || strings.Count(body, marker) != 3 {
@@ -107,7 +88,7 @@ func TestErasureLeavesNothingRecoverable(t *testing.T) {
 			t.Fatal(err)
 		}
 		wrapped = append(wrapped, k.Wrapped)
-		if len(filesHolding(t, m.Config.DataDir, k.Wrapped)) == 0 {
+		if len(testutil.FilesHolding(t, m.Config.DataDir, k.Wrapped)) == 0 {
 			t.Fatal("the wrapped data key is not found on disk before erasure; the check below would prove nothing")
 		}
 	}
@@ -128,7 +109,7 @@ func TestErasureLeavesNothingRecoverable(t *testing.T) {
 		t.Errorf("chunks left after erasure: %v", entries)
 	}
 	for i, w := range wrapped {
-		if files := filesHolding(t, m.Config.DataDir, w); len(files) > 0 {
+		if files := testutil.FilesHolding(t, m.Config.DataDir, w); len(files) > 0 {
 			t.Errorf("erased session %d: its wrapped data key is still in %v", i+1, files)
 		}
 	}

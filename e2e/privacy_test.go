@@ -9,8 +9,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testutil"
 )
 
 // piiValues are personal data and secrets the fixture page shows, types,
@@ -141,13 +140,13 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 	var stored string
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		_, stored = getBody(t, api, m.URL()+"/api/v1/sessions/"+sid+"/events")
+		_, stored = testutil.Get(t, api, m.URL()+"/api/v1/sessions/"+sid+"/events")
 		if strings.Contains(stored, "playhead.network") && strings.Contains(stored, "playhead.error") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	_, detail := getBody(t, api, m.URL()+"/api/v1/sessions/"+sid)
+	_, detail := testutil.Get(t, api, m.URL()+"/api/v1/sessions/"+sid)
 	if !strings.Contains(stored, "/api/profile") || !strings.Contains(stored, "Your account") {
 		t.Fatalf("the session was not recorded as expected: %.500s", stored)
 	}
@@ -159,14 +158,14 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 		if strings.Contains(stored, v) || strings.Contains(detail, v) {
 			t.Errorf("%q is in the stored session", v)
 		}
-		if files := filesHolding(t, m.Config.DataDir, []byte(v)); len(files) > 0 {
+		if files := testutil.FilesHolding(t, m.Config.DataDir, []byte(v)); len(files) > 0 {
 			t.Errorf("%q is in the data directory: %v", v, files)
 		}
 		if strings.Contains(serverLog.String(), v) {
 			t.Errorf("%q is in the server's log", v)
 		}
 	}
-	if files := filesHolding(t, m.Config.DataDir, []byte("visible zebra")); len(files) > 0 {
+	if files := testutil.FilesHolding(t, m.Config.DataDir, []byte("visible zebra")); len(files) > 0 {
 		t.Errorf("page text is readable on disk in %v (not encrypted)", files)
 	}
 
@@ -178,7 +177,7 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 		t.Fatal("strict run reused the session")
 	}
 	time.Sleep(time.Second)
-	_, strict := getBody(t, api, m.URL()+"/api/v1/sessions/"+sid2+"/events")
+	_, strict := testutil.Get(t, api, m.URL()+"/api/v1/sessions/"+sid2+"/events")
 	for _, text := range []string{"Hello visible zebra text", "Your account", "Save"} {
 		if strings.Contains(strict, text) {
 			t.Errorf("strict mode stored page text %q", text)
@@ -187,33 +186,6 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 	if !strings.Contains(strict, `"type":2`) {
 		t.Errorf("strict session has no snapshot: %.300s", strict)
 	}
-}
-
-func getBody(t *testing.T, c *http.Client, u string) (int, string) {
-	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func filesHolding(t *testing.T, dir string, needle []byte) []string {
-	t.Helper()
-	var found []string
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err == nil && bytes.Contains(data, needle) {
-			found = append(found, path)
-		}
-		return nil
-	})
-	return found
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's log goroutines.
