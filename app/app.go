@@ -80,6 +80,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:         m.Logger,
 		Web:            web.Dist(),
 		SDK:            sdk.IIFE,
+		SDKReport:      sdk.ReportIIFE,
 		Now:            time.Now,
 		Metrics:        metrics,
 		RateLimits:     server.RateLimits{PerProject: m.Config.RateProject, PerIP: m.Config.RateIP},

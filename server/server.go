@@ -40,8 +40,9 @@ type Server struct {
 	Logger    *slog.Logger
 	// Web is the built dashboard (index.html and assets/).
 	Web fs.FS
-	// SDK is the browser SDK's IIFE bundle, served at /sdk.js.
-	SDK []byte
+	// SDK is the browser SDK's IIFE bundle, served at /sdk.js; SDKReport is
+	// its bug report widget, loaded on demand from /sdk-report.js.
+	SDK, SDKReport []byte
 	// Demo, when set, serves the demo shop under /demo/.
 	Demo http.Handler
 	// Now is the clock; tests may replace it.
@@ -109,7 +110,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.projectLimits = &limiters{perSecond: s.RateLimits.PerProject}
 	s.ipLimits = &limiters{perSecond: s.RateLimits.PerIP}
-	mux.HandleFunc("GET /sdk.js", s.handleSDK)
+	mux.HandleFunc("GET /sdk.js", script(s.SDK))
+	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))

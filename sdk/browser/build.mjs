@@ -1,7 +1,12 @@
 // Builds dist/ from src/:
-//   dist/playhead.iife.js  minified script-tag build, global `Playhead`, auto-init
-//   dist/index.mjs         minified ES module
-//   dist/index.d.ts        type declarations of the public API
+//   dist/playhead.iife.js     minified script-tag build, global `Playhead`, auto-init
+//   dist/index.mjs            minified ES module
+//   dist/index.d.ts           type declarations of the public API
+//   dist/playhead-report.js   the report widget, script build: the Playhead server
+//                             serves it at /sdk-report.js, where the script-tag
+//                             build loads it from when the widget is first needed
+//   dist/report.mjs           the report widget as an ES module, which
+//                             dist/index.mjs imports on demand (import('./report.mjs'))
 //
 // The output is deterministic: the same sources and lockfile give
 // byte-identical files (no timestamps, no absolute paths).
@@ -24,7 +29,7 @@ const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) ht
 
 /**
  * Code of @rrweb/record that Playhead can never run, cut out of the bundle
- * (about 1.9 KB gzipped in all). Each cut names the text it starts and ends
+ * (about 2.8 KB gzipped in all; the rewrites below save about 0.9 KB more). Each cut names the text it starts and ends
  * at, what it is replaced with, and what must hold for it to be dead; the
  * build fails if @rrweb/record's code is not laid out as expected.
  *
@@ -38,9 +43,101 @@ const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) ht
  * - inline images and canvas data URLs in serialised elements: Playhead
  *   never sets `inlineImages` or `recordCanvas`.
  * - the deprecated `mirror` export, and `hooks`, which Playhead never passes.
+ * - rrdom's BaseRRNode: the recorder only ever meets real DOM nodes, so its
+ *   one `instanceof BaseRRNode` test is always false; an empty class keeps it so.
+ * - the slimDOM presets and head rules: Playhead passes
+ *   `slimDOMOptions: { comment: true, script: true }` (checked in
+ *   src/lib/recorder.ts), so only the comment and script rules can match.
+ * - passing events to a parent frame: only done with
+ *   `recordCrossOriginIframes`, which Playhead never sets.
+ * - the NodeList/DOMTokenList forEach polyfill: every browser that runs the
+ *   ES2020 build has both.
  *
  * esbuild then drops every function only the cut code used.
  */
+const recorderSource = await readFile(join(root, 'src/lib/recorder.ts'), 'utf8');
+const SLIM_DOM = 'slimDOMOptions: { comment: true, script: true }';
+const ENUMS = ['EventType', 'IncrementalSource', 'MouseInteractions', 'PointerTypes', 'CanvasContext', 'MediaInteractions', 'NodeType'];
+const ENUM = /\nvar (\w+) = \/\* @__PURE__ \*\/ \(\((\w+)\) => \{\n((?:  \2\[\2\["\w+"\] = \d+\] = "\w+";\n)+)  return \2;\n\}\)\(\1 \|\| \{\}\);/g;
+
+/**
+ * Rewrites of the whole of @rrweb/record, after the cuts: they keep what the
+ * code does and make it shorter. Each fails the build when its check fails.
+ *
+ * - enums: rrweb's TypeScript enums (`EventType`, `IncrementalSource`, …)
+ *   become plain objects, and every `Enum.Member` becomes its number. rrweb
+ *   never looks a name up by number: the only lookups by key are
+ *   `MouseInteractions[eventKey]` over `Object.keys(MouseInteractions)`, which
+ *   the object (without its number keys) still serves.
+ * - class fields: rrweb's build turned them into `__publicField(this, …)`
+ *   calls (define semantics); they become assignments, which is the same for
+ *   classes without accessors or superclasses, as the check makes sure.
+ *
+ * And one fixes a leak: rrweb serialises a blocked element as an empty box,
+ * but still observes its shadow root (when the element is serialised, or when
+ * it attaches one), so that whatever changes inside it later is recorded.
+ * ShadowDomManager.addShadowRoot now leaves the shadow roots of blocked
+ * elements alone (the report widget lives in one).
+ */
+const SHADOW_ROOT_START = '\n  addShadowRoot(shadowRoot2, doc) {\n    if (!isNativeShadowDom(shadowRoot2)) return;\n';
+const REWRITES = [
+  {
+    name: 'enums',
+    apply(source) {
+      const members = new Map();
+      const objects = source.replace(ENUM, (_, name, __, body) => {
+        const entries = [...body.matchAll(/\["(\w+)"\] = (\d+)\]/g)].map(([, key, value]) => [key, value]);
+        members.set(name, new Map(entries));
+        return `\nvar ${name} = { ${entries.map(([key, value]) => `${JSON.stringify(key)}: ${value}`).join(', ')} };`;
+      });
+      if (ENUMS.some((name) => !members.has(name)) || members.size !== ENUMS.length) return undefined;
+      let unknown = false;
+      const out = objects.replace(new RegExp(`(?<![\\w$.])(${ENUMS.join('|')})(?:\\.(\\w+)\\b|\\["(\\w+)"\\])`, 'g'), (all, name, key, quoted) => {
+        const value = members.get(name).get(key ?? quoted);
+        if (value === undefined) unknown = true;
+        return value ?? all;
+      });
+      return unknown ? undefined : out;
+    },
+    check: (out) =>
+      [...out.matchAll(new RegExp(`(?<![\\w$.])(${ENUMS.join('|')})\\b(?! = \\{)`, 'g'))].every(
+        (m) => /^MouseInteractions(\[(eventKey|thisEventKey)\]|\)\.filter\(\n    \(key\) => Number\.isNaN\(Number\(key\)\))/.test(out.slice(m.index, m.index + 70)),
+      ),
+  },
+  {
+    name: 'class fields',
+    apply: (source) =>
+      source
+        .replace(/\nvar __defNormalProp = [^\n]*\nvar __publicField = [^\n]*\n/, '\n')
+        .replace(/__publicField\(this, "(\w+)"\);/g, 'this.$1 = void 0;')
+        .replace(/__publicField\(this, "(\w+)", /g, 'this.$1 = ('),
+    check: (out) => !/__publicField|__defNormalProp|\bextends\b/.test(out) && !/^\s+(get|set|static) [\w$]+\(/m.test(out),
+  },
+];
+
+REWRITES.push({
+  name: 'shadow roots of blocked elements',
+  apply: (source) =>
+    source.replace(
+      SHADOW_ROOT_START,
+      SHADOW_ROOT_START +
+        '    if (isBlocked(shadowRoot2.host, this.bypassOptions.blockClass, this.bypassOptions.blockSelector, true)) return;\n',
+    ),
+  check: (out) =>
+    out.split(SHADOW_ROOT_START).length === 2 &&
+    out.includes('function isBlocked(node, blockClass, blockSelector, checkAncestors) {') &&
+    /this\.bypassOptions = options\.bypassOptions;/.test(out) &&
+    /bypassOptions: \{\n\s+blockClass,\n\s+blockSelector,/.test(out),
+});
+
+function applyRewrite(source, rewrite) {
+  const out = rewrite.apply(source);
+  if (out === undefined || out === source || !rewrite.check(out)) {
+    throw new Error(`@rrweb/record changed shape: review the "${rewrite.name}" rewrite in build.mjs`);
+  }
+  return out;
+}
+
 const STUB_METHODS = ['reset', 'freeze', 'unfreeze', 'lock', 'unlock'];
 const CUTS = [
   {
@@ -98,6 +195,54 @@ const CUTS = [
     replacement: '\nfunction mergeHooks() {}\n',
     check: (cut, rest) => cut.includes('hooks.mutation') && rest.includes('function initObservers(o, hooks = {}) {'),
   },
+  {
+    name: 'BaseRRNode',
+    from: '\nclass BaseRRNode {',
+    toEnd: '\n}\n',
+    replacement: '\nclass BaseRRNode {}\n',
+    check: (cut, rest) =>
+      cut.includes('RRDomException') &&
+      (rest.match(/\bBaseRRNode\b/g) || []).length === 1 && rest.includes('if (n instanceof BaseRRNode && "shadowRoot" in n) {'),
+  },
+  {
+    name: 'slimDOM presets',
+    from: '\n  if (_slimDOMOptions === true || _slimDOMOptions === "all") {',
+    to: '\n  } else if (_slimDOMOptions) {',
+    replacement: '\n  if (false) {',
+    check: (cut) => cut.includes('headMetaVerification: true') && recorderSource.includes(SLIM_DOM),
+  },
+  {
+    name: 'slimDOM head rules',
+    from: '\n    } else if (slimDOMOptions.headFavicon && (',
+    toEnd: '\n  }\n  return false;\n}',
+    keepEnd: true,
+    replacement: '\n    }',
+    check: (cut, rest) =>
+      cut.includes('slimDOMOptions.headMetaVerification') && !/slimDOMOptions\.headMeta|slimDOMOptions\.headFavicon/.test(rest) &&
+      recorderSource.includes(SLIM_DOM),
+  },
+  {
+    name: 'emit to the parent frame',
+    from: '\n  const inEmittingFrame = recordCrossOriginIframes ? window.parent === window : true;',
+    to: '\n  if (mousemoveWait !== void 0',
+    replacement: '\n  const inEmittingFrame = true;\n  const passEmitsToParent = false;',
+    check: (cut, rest) => cut.includes('passEmitsToParent = true') && rest.includes('recordCrossOriginIframes = false') && !recorderSource.includes('recordCrossOriginIframes'),
+  },
+  {
+    name: 'postMessage to the parent frame',
+    from: '\n    } else if (passEmitsToParent) {',
+    toEnd: '\n    }\n',
+    keepEnd: true,
+    replacement: '',
+    check: (cut, rest) => cut.includes('window.parent.postMessage(message, "*")') && rest.includes('const passEmitsToParent = false;'),
+  },
+  {
+    name: 'forEach polyfill',
+    from: '\nfunction polyfill(win = window) {',
+    toEnd: '\n}\n',
+    replacement: '\nfunction polyfill() {}\n',
+    check: (cut, rest) => cut.includes('NodeList.prototype.forEach = Array.prototype.forEach') && /\n  polyfill\(\);/.test(rest),
+  },
 ];
 
 function applyCut(source, cut) {
@@ -113,7 +258,8 @@ function applyCut(source, cut) {
   const rest = source.slice(0, start) + source.slice(end);
   const ok = start >= 0 && last >= start && end >= last && end > start && source.indexOf(cut.from, start + 1) < 0 && cut.check(removed, rest);
   if (!ok) throw new Error(`@rrweb/record changed shape: review the "${cut.name}" cut in build.mjs`);
-  return source.slice(0, start) + cut.replacement + source.slice(end);
+  const replacement = typeof cut.replacement === 'function' ? cut.replacement(removed) : cut.replacement;
+  return source.slice(0, start) + replacement + source.slice(end);
 }
 
 const withoutDeadRrwebCode = {
@@ -121,7 +267,7 @@ const withoutDeadRrwebCode = {
   setup(build) {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return { contents: CUTS.reduce(applyCut, source), loader: 'js' };
+      return { contents: REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
     });
   },
 };
@@ -156,11 +302,47 @@ const iife = await bundle({
   globalName: 'Playhead',
 });
 
+/**
+ * In the ES module, the report widget is imported from ./report.mjs (built
+ * next to it) instead of loaded as a script from the Playhead server: the
+ * app's bundler then makes it a chunk of its own, loaded on demand.
+ */
+const esmReportLoader = {
+  name: 'esm-report-loader',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/reportLoader$/ }, (args) => ({ path: join(args.resolveDir, 'reportLoader.esm.ts') }));
+    build.onResolve({ filter: /^\.\/report\.mjs$/ }, () => ({ path: './report.mjs', external: true }));
+  },
+};
+
 const esm = await bundle({
   entryPoints: ['src/index.ts'],
   outfile: 'dist/index.mjs',
   format: 'esm',
+  plugins: [withoutDeadRrwebCode, esmReportLoader],
 });
+
+const reportBanner = `/*! ${pkg.name} ${pkg.version} | report widget */`;
+
+const reportIife = await bundle({
+  entryPoints: ['src/report/iife.ts'],
+  outfile: 'dist/playhead-report.js',
+  format: 'iife',
+  banner: { js: reportBanner },
+});
+
+const reportEsm = await bundle({
+  entryPoints: ['src/report/index.ts'],
+  outfile: 'dist/report.mjs',
+  format: 'esm',
+  banner: { js: reportBanner },
+});
+if (JSON.stringify([...reportEsm.exports].sort()) !== '["mount","open","unmount"]') {
+  throw new Error(`report.mjs exports ${reportEsm.exports}, not the ReportUI contract`);
+}
+if (!esm.text.includes('import("./report.mjs")') || iife.text.includes('report.mjs')) {
+  throw new Error('index.mjs must import ./report.mjs on demand, and only it');
+}
 
 /**
  * Emits declarations with tsc and joins the public ones into a single file.
@@ -202,6 +384,8 @@ const outputs = {
   'playhead.iife.js': iife.text,
   'index.mjs': esm.text,
   'index.d.ts': dts,
+  'playhead-report.js': reportIife.text,
+  'report.mjs': reportEsm.text,
 };
 
 for (const [name, text] of Object.entries(outputs)) {
@@ -224,16 +408,26 @@ if (check) {
   for (const [name, text] of Object.entries(outputs)) await writeFile(join(dist, name), text);
 }
 
-const bytes = Buffer.from(iife.text);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB (${n} B)`;
-const gz = gzipSync(bytes, { level: 9 }).length;
-const br = brotliCompressSync(bytes, {
-  params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-}).length;
-console.log(`dist/playhead.iife.js  minified ${kb(bytes.length)}  gzip -9 ${kb(gz)}  brotli ${kb(br)}`);
-console.log(`dist/index.mjs         minified ${kb(Buffer.byteLength(esm.text))}`);
-const GZIP_BUDGET = 28 * 1024;
-if (gz > GZIP_BUDGET) {
-  console.error(`gzip size ${gz} B is over the budget of ${GZIP_BUDGET} B`);
-  process.exit(1);
+const gzip = (text) => gzipSync(Buffer.from(text), { level: 9 }).length;
+const brotli = (text) =>
+  brotliCompressSync(Buffer.from(text), {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(text) },
+  }).length;
+const sizes = (name, text) =>
+  console.log(`${name.padEnd(25)} minified ${kb(Buffer.byteLength(text))}  gzip -9 ${kb(gzip(text))}  brotli ${kb(brotli(text))}`);
+sizes('dist/playhead.iife.js', iife.text);
+console.log(`${'dist/index.mjs'.padEnd(25)} minified ${kb(Buffer.byteLength(esm.text))}`);
+sizes('dist/playhead-report.js', reportIife.text);
+
+/** gzip budgets: the recording bundle every page loads, and the widget loaded on demand. */
+const BUDGETS = { 'playhead.iife.js': 28 * 1024, 'playhead-report.js': 6 * 1024 };
+let over = false;
+for (const [name, budget] of Object.entries(BUDGETS)) {
+  const gz = gzip(outputs[name]);
+  if (gz > budget) {
+    console.error(`dist/${name}: gzip size ${gz} B is over the budget of ${budget} B`);
+    over = true;
+  }
 }
+if (over) process.exit(1);

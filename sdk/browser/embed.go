@@ -10,3 +10,10 @@ import _ "embed"
 //
 //go:embed dist/playhead.iife.js
 var IIFE []byte
+
+// ReportIIFE is the bug report widget, which the SDK loads on demand from
+// `${endpoint}/sdk-report.js` (Playhead.openReport(), or init({feedback: true})).
+// It is kept out of IIFE to keep the recording bundle small.
+//
+//go:embed dist/playhead-report.js
+var ReportIIFE []byte

@@ -59,13 +59,36 @@ export function readBody(req) {
  */
 export async function startHarness() {
   const iife = readFileSync(join(root, 'dist/playhead.iife.js'));
+  const reportIife = readFileSync(join(root, 'dist/playhead-report.js'));
   const ingest = { batches: [], bodies: [], attempts: [], preflights: 0, rejected: [], stored: new Set(), respond: undefined };
+  /** Requests to `/headers` on either origin: `{host, path, headers}`; and Sentry envelopes, as text. */
+  const seen = { headers: [], envelopes: [] };
+  /** Extra pages the pages origin serves: path → HTML (a test may add its own). */
+  const extraPages = new Map();
+  const recordHeaders = (req, res, headers = {}) => {
+    seen.headers.push({ host: req.headers.host, path: req.url, headers: req.headers });
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }).end('{"ok":true}');
+  };
   const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' };
 
   const sdk = await serve(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     if (req.method === 'GET' && url.pathname === '/sdk.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }).end(iife);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/sdk-report.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }).end(reportIife);
+      return;
+    }
+    if (url.pathname === '/headers' && req.method !== 'OPTIONS') {
+      recordHeaders(req, res, cors);
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/1/envelope/') {
+      // Sentry's ingest, as a DSN http://public@HOST/1 addresses it
+      seen.envelopes.push((await readBody(req)).toString('utf8'));
+      res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end('{}');
       return;
     }
     if (req.method === 'OPTIONS') {
@@ -118,7 +141,12 @@ export async function startHarness() {
   const fixture = (name) => readFileSync(join(here, 'fixture', name), 'utf8').replace('{{SDK_URL}}', `${sdk.origin}/sdk.js`);
   const pages = await serve(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/api/fail') {
+    if (extraPages.has(url.pathname)) {
+      const [type, body] = extraPages.get(url.pathname);
+      res.writeHead(200, { 'Content-Type': type }).end(body);
+    } else if (url.pathname === '/headers') {
+      recordHeaders(req, res);
+    } else if (url.pathname === '/api/fail') {
       res.writeHead(500, { 'Content-Type': 'text/plain', 'Content-Length': 7 }).end('failure');
     } else if (url.pathname === '/api/ok') {
       await readBody(req);
@@ -152,9 +180,14 @@ export async function startHarness() {
 
   return {
     ingest,
+    seen,
     pages,
     sdk,
     deadOrigin,
+    /** Serves `body` at `path` on the pages origin; HTML gets {{SDK_URL}} filled in. */
+    addPage(path, body, type = 'text/html') {
+      extraPages.set(path, [type, type === 'text/html' ? body.replace('{{SDK_URL}}', `${sdk.origin}/sdk.js`) : body]);
+    },
     async newContext(options) {
       if (!browser) assert.fail(`${CHROMIUM} is missing; on CI the browser tests must run`);
       return browser.newContext(options);

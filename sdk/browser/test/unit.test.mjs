@@ -1,6 +1,6 @@
 // Unit tests of the SDK's pure modules under Node (no browser): PII masking
-// against the shared vectors, secret redaction, console serialisation, and
-// the send queue. The modules are bundled with esbuild into a temporary file.
+// against the shared vectors, secret redaction, console serialisation, the
+// send queue, baggage merging, the error-sampling ring and the session record. The modules are bundled with esbuild into a temporary file.
 import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
@@ -25,7 +25,10 @@ before(async () => {
         "export * from './src/lib/privacy/pii';",
         "export * from './src/lib/privacy/secrets';",
         "export { maskBody, maskHeaders, MAX_BODY } from './src/lib/network';",
-        "export { stringify, traceOf } from './src/lib/console';",
+        "export { stringify, traceOf, maskValue } from './src/lib/console';",
+        "export { withSession, MAX_BAGGAGE } from './src/lib/network';",
+        "export { createRing } from './src/lib/ring';",
+        "export { openSession } from './src/lib/session';",
         "export { createQueue, MAX_TRIES, MAX_STORED } from './src/lib/queue';",
       ].join('\n'),
       resolveDir: root,
@@ -294,4 +297,75 @@ test('queue: the stored copy is capped, oldest dropped with a gap recorded by th
   await second.drain();
   assert.deepEqual(JSON.parse(stored).b.map((b) => b.seq), [2, 3]);
   assert.deepEqual(gaps.map((g) => [g.fromSeq, g.toSeq, g.reason]), [[0, 1, 'queue_full']]);
+});
+
+test('baggage: session.id is added, an old one replaced, other members kept; over 8192 bytes it is left as it was', () => {
+  assert.equal(m.withSession(null, 'abc12345'), 'session.id=abc12345');
+  assert.equal(m.withSession('foo=bar', 'abc12345'), 'foo=bar,session.id=abc12345');
+  assert.equal(m.withSession(' foo=bar;p=1 , session.id = old ,userId=7', 'abc12345'), 'foo=bar;p=1,userId=7,session.id=abc12345');
+  assert.equal(m.withSession('session.ids=x', 'abc12345'), 'session.ids=x,session.id=abc12345');
+  const full = 'k=' + 'v'.repeat(m.MAX_BAGGAGE - 10);
+  assert.equal(m.withSession(full, 'abc12345'), full);
+  const fits = 'k=' + 'v'.repeat(m.MAX_BAGGAGE - 'k=,session.id=abc12345'.length);
+  assert.equal(m.withSession(fits, 'abc12345').length, m.MAX_BAGGAGE);
+});
+
+test('payload masking: PII and secret keys, undefined dropped, cycles cut', () => {
+  const cyclic = { name: 'x' };
+  cyclic.self = cyclic;
+  assert.deepEqual(m.maskValue({ email: 'a@example.com', password: 'p', n: 3, u: undefined, nested: { phone: '+1 415 555 2671' } }), {
+    email: '*************',
+    password: '[redacted]',
+    n: 3,
+    nested: { phone: '***************' },
+  });
+  assert.deepEqual(m.maskValue(cyclic), { name: 'x', self: '[Circular]' });
+  assert.equal(m.maskValue('see ?token=abc'), 'see ?token=[redacted]');
+  assert.equal(m.maskValue(42), 42);
+});
+
+test('error-sampling ring: keeps the window from a keyframe on, asks for keyframes, bounds its size', () => {
+  const META = 4;
+  const ring = m.createRing(1000, 1000);
+  const add = (type, at, json = 'x') => ring.add(type, at, json);
+  assert.equal(add(META, 0), false);
+  add(2, 0);
+  add(3, 500);
+  assert.equal(add(3, 1001), true, 'a keyframe is due once the segment is older than the window');
+  add(META, 1002);
+  add(2, 1002);
+  add(3, 1500);
+  add(META, 2100);
+  add(2, 2100);
+  add(3, 2500);
+  // at 2500 the window starts at 1500: the segment from 1002 is the last one that began before it
+  assert.deepEqual(ring.take().map((parts) => parts.length), [3, 3]);
+  assert.deepEqual(ring.take(), [], 'take empties it');
+
+  const small = m.createRing(60000, 100);
+  small.add(META, 0, 'k'.repeat(40));
+  small.add(2, 0, 'k'.repeat(40));
+  assert.equal(small.add(3, 1, 'e'.repeat(60)), true, 'a keyframe is due when the events since the last one pass half the limit');
+  small.add(META, 2, 'k'.repeat(10));
+  small.add(2, 2, 'k'.repeat(10));
+  assert.deepEqual(small.take().map((parts) => parts.length), [2], 'over the limit, older segments go even within the window');
+});
+
+test('session record: the sampling decision is made once, kept across pages, and upgraded from buffer to full', () => {
+  const slot = memorySlot();
+  let decisions = 0;
+  const decide = () => (decisions++, 'buffer');
+  const first = m.openSession(slot, 1000, 0, decide);
+  assert.equal(first.mode, 'buffer');
+  const second = m.openSession(slot, 1000, 10, decide);
+  assert.equal(second.id, first.id);
+  assert.equal(second.mode, 'buffer');
+  assert.equal(decisions, 1, 'decided once per session');
+  second.setMode('full');
+  first.takeSeq(); // merges what the other page wrote
+  assert.equal(first.mode, 'full');
+  assert.equal(m.openSession(slot, 1000, 20, decide).mode, 'full');
+  slot.write(JSON.stringify({ id: 'old-session-1', nextSeq: 3, lastActivity: 20 }));
+  assert.equal(m.openSession(slot, 1000, 30, decide).mode, 'full', 'a record from before sampling is recorded in full');
+  assert.equal(m.openSession(slot, 1000, 5000, () => 'off').mode, 'off', 'a new session after the timeout decides again');
 });

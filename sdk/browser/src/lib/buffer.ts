@@ -5,13 +5,19 @@ export const MAX_BATCH_EVENTS = 20000;
 export interface EventBuffer {
   /** Number of events held. */
   readonly length: number;
-  /**
-   * Serialises and keeps `event`; returns true once the buffer is full enough
-   * to be sent. Events that cannot be serialised are dropped.
-   */
-  add(event: unknown): boolean;
+  /** Keeps a serialised event; returns true once the buffer is full enough to be sent. */
+  add(json: string): boolean;
   /** Empties the buffer, returning the serialised events in order. */
   take(): string[];
+}
+
+/** An event as JSON, or undefined when it cannot be serialised (it is then dropped). */
+export function serialize(event: unknown): string | undefined {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -25,14 +31,7 @@ export function createBuffer(maxChars = MAX_BATCH_CHARS, maxEvents = MAX_BATCH_E
     get length() {
       return parts.length;
     },
-    add(event) {
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(event);
-      } catch {
-        return false;
-      }
-      if (json === undefined) return false;
+    add(json) {
       parts.push(json);
       chars += json.length + 1;
       return chars >= maxChars || parts.length >= maxEvents;

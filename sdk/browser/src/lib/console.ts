@@ -37,41 +37,55 @@ function describeNode(node: Node): string {
 }
 
 /**
- * One console argument as JSON, like rrweb's console plugin, but private:
- * strings (and numbers) are PII-masked and secrets redacted, values of secret
- * keys are `[redacted]`, and DOM nodes are named, never serialised (their
- * outerHTML would carry input values and page text).
+ * A JSON.stringify replacer that masks: strings (and numbers) are PII-masked
+ * and secrets redacted, values of secret keys are `[redacted]`, and DOM nodes
+ * are named, never serialised (their outerHTML would carry input values and
+ * page text). `undefined` is kept as the string "undefined", like rrweb's
+ * console plugin does, unless `dropUndefined`.
  */
-export function stringify(value: unknown): string {
+function masker(dropUndefined?: boolean): (this: unknown, key: string, v: unknown) => unknown {
   const seen: unknown[] = [];
   let count = 0;
+  return function (key, v) {
+    if (key && isSecretField(key)) return REDACTED;
+    if (++count > MAX_VALUES) return '…';
+    if (v === undefined) return dropUndefined ? v : 'undefined';
+    if (typeof v === 'string') return maskFreeText(truncate(v, MAX_ARG));
+    if (typeof v === 'number') {
+      const text = String(v);
+      return maskPII(text) === text ? v : maskPII(text);
+    }
+    if (typeof v === 'bigint') return maskPII(v + 'n');
+    if (typeof v === 'function') return 'function ' + (v.name || '(anonymous)');
+    if (v instanceof Error) return maskFreeText(v.stack ? v.stack : v.name + ': ' + v.message);
+    if (typeof Node !== 'undefined' && v instanceof Node) return describeNode(v);
+    if (typeof Event !== 'undefined' && v instanceof Event) {
+      return { type: v.type, target: v.target instanceof Node ? describeNode(v.target) : undefined };
+    }
+    if (v && typeof v === 'object') {
+      if (seen.indexOf(v) >= 0) return '[Circular]';
+      seen.push(v);
+      if (Object.keys(v).length > MAX_KEYS) return Object.prototype.toString.call(v);
+    }
+    return v;
+  };
+}
+
+/** One console argument as JSON, like rrweb's console plugin, but masked (see `masker`). */
+export function stringify(value: unknown): string {
   try {
-    const json = JSON.stringify(value, function (key, v: unknown) {
-      if (key && isSecretField(key)) return REDACTED;
-      if (++count > MAX_VALUES) return '…';
-      if (v === undefined) return 'undefined';
-      if (typeof v === 'string') return maskFreeText(truncate(v, MAX_ARG));
-      if (typeof v === 'number') {
-        const text = String(v);
-        return maskPII(text) === text ? v : maskPII(text);
-      }
-      if (typeof v === 'bigint') return maskPII(v + 'n');
-      if (typeof v === 'function') return 'function ' + (v.name || '(anonymous)');
-      if (v instanceof Error) return maskFreeText(v.stack ? v.stack : v.name + ': ' + v.message);
-      if (typeof Node !== 'undefined' && v instanceof Node) return describeNode(v);
-      if (typeof Event !== 'undefined' && v instanceof Event) {
-        return { type: v.type, target: v.target instanceof Node ? describeNode(v.target) : undefined };
-      }
-      if (v && typeof v === 'object') {
-        if (seen.indexOf(v) >= 0) return '[Circular]';
-        seen.push(v);
-        if (Object.keys(v).length > MAX_KEYS) return Object.prototype.toString.call(v);
-      }
-      return v;
-    });
-    return truncate(json ?? '"undefined"', MAX_ARG);
+    return truncate(JSON.stringify(value, masker()) ?? '"undefined"', MAX_ARG);
   } catch {
     return '"[unserializable]"';
+  }
+}
+
+/** A copy of `value` for an event payload, masked like console arguments; undefined if it cannot be serialised. */
+export function maskValue(value: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(value, masker(true)) ?? 'null');
+  } catch {
+    return undefined;
   }
 }
 

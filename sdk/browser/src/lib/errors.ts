@@ -21,8 +21,11 @@ function stackOf(value: unknown): string | undefined {
   return typeof stack === 'string' && stack ? maskFreeText(truncate(stack, MAX_STACK)) : undefined;
 }
 
-/** Reports uncaught errors and unhandled promise rejections of the window. */
-export function watchErrors(report: (info: ErrorInfo) => void): Teardown {
+/**
+ * Reports uncaught errors and unhandled promise rejections of the window,
+ * masked, with what was thrown (the error, else the message) or rejected.
+ */
+export function watchErrors(report: (info: ErrorInfo, thrown: unknown) => void): Teardown {
   return combine([
     listen<ErrorEvent>(window, 'error', (event) => {
       // resource load failures are plain Events on elements, not ErrorEvents
@@ -36,7 +39,7 @@ export function watchErrors(report: (info: ErrorInfo) => void): Teardown {
       if (event.filename) info.source = redactUrl(event.filename);
       if (event.lineno) info.line = event.lineno;
       if (event.colno) info.column = event.colno;
-      report(info);
+      report(info, event.error ?? event.message);
     }),
     listen<PromiseRejectionEvent>(window, 'unhandledrejection', (event) => {
       const info: ErrorInfo = {
@@ -45,7 +48,7 @@ export function watchErrors(report: (info: ErrorInfo) => void): Teardown {
       };
       const stack = stackOf(event.reason);
       if (stack) info.stack = stack;
-      report(info);
+      report(info, event.reason);
     }),
   ]);
 }

@@ -2,7 +2,7 @@ import { listen } from './listen';
 import { patchMethod } from './patch';
 import { isSecretField, maskFreeText, maskParams, redactUrl, REDACTED } from './privacy/secrets';
 import { attempt, guard } from './safe';
-import { bodySize, contentLength } from './size';
+import { bodySize, contentLength, utf8Length } from './size';
 import { combine, noop, type Teardown } from './teardown';
 import { describe, truncate } from './text';
 import { absoluteUrl } from './url';
@@ -29,6 +29,9 @@ export interface NetworkInfo {
   responseHeaders?: Record<string, string>;
   requestBody?: string;
   responseBody?: string;
+  /** From the request's W3C `traceparent` header: the trace, and the span that made the request. */
+  traceId?: string;
+  spanId?: string;
 }
 
 /** What to capture beyond the request line, for URLs matching `allow`. */
@@ -41,6 +44,36 @@ export interface Capture {
 type Report = (info: NetworkInfo) => void;
 /** True for URLs that must not be recorded (Playhead's own ingest). */
 type Ignore = (url: string) => boolean;
+
+/** Which requests carry the session in `baggage`, and the session ID to put there. */
+export interface Propagation {
+  allow(url: string): boolean;
+  sid(): string | undefined;
+}
+
+/** The W3C baggage limit, in bytes. */
+export const MAX_BAGGAGE = 8192;
+
+/**
+ * The `baggage` header `existing` with the list member `session.id=<sid>`:
+ * any other `session.id` member is removed, every other member kept. When the
+ * result would exceed 8192 bytes, `existing` is kept as it is.
+ */
+export function withSession(existing: string | null | undefined, sid: string): string | null | undefined {
+  const members = (existing || '').split(',').filter((m) => m.trim() && m.split('=')[0]!.trim() !== 'session.id');
+  members.push('session.id=' + sid);
+  const out = members.map((m) => m.trim()).join(',');
+  return utf8Length(out) > MAX_BAGGAGE ? existing : out;
+}
+
+/** Records the trace and parent span IDs of a W3C `traceparent` header. */
+function traceOf(info: NetworkInfo, traceparent: string | null | undefined): void {
+  const m = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}/.exec((traceparent || '').trim());
+  if (m) {
+    info.traceId = m[1];
+    info.spanId = m[2];
+  }
+}
 
 /** Captured bodies are cut to this many characters, after masking. */
 export const MAX_BODY = 16 * 1024;
@@ -154,20 +187,31 @@ function captureRequest(started: Started, headers: () => Iterable<[string, strin
   if (text) started.info.requestBody = maskBody(text);
 }
 
-/** Wraps `window.fetch`. The caller's promise is returned untouched. */
-export function watchFetch(report: Report, ignore: Ignore, capture?: Capture): Teardown {
+/**
+ * Wraps `window.fetch`. The caller's promise is returned untouched; a request
+ * that `propagate` allows is made with the session in its `baggage` header.
+ */
+export function watchFetch(report: Report, ignore: Ignore, capture?: Capture, propagate?: Propagation): Teardown {
   if (typeof fetch !== 'function') return noop;
   return patchMethod<typeof fetch>(window, 'fetch', (original) =>
     function (this: unknown, ...args: Parameters<typeof fetch>) {
       const started = attempt(() => {
         const [input, init] = args;
         const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined;
-        const url = request ? request.url : input instanceof URL ? input.href : String(input);
-        if (ignore(absoluteUrl(url))) return undefined;
+        const url = absoluteUrl(request ? request.url : input instanceof URL ? input.href : String(input));
+        if (ignore(url)) return undefined;
+        // the request's headers: init's replace the Request's
+        const headers = new Headers(init?.headers ?? request?.headers);
+        const sid = propagate?.allow(url) && propagate.sid();
+        if (sid) {
+          headers.set('baggage', withSession(headers.get('baggage'), sid)!);
+          args[1] = { ...init, headers };
+        }
         const method = init?.method || request?.method || 'GET';
         const size = bodySize(init?.body) ?? (request ? contentLength(request.headers.get('content-length')) : undefined);
         const s = begin('fetch', method, url, size, capture);
-        captureRequest(s, () => new Headers(init?.headers ?? request?.headers) as unknown as Iterable<[string, string]>, init?.body);
+        traceOf(s.info, headers.get('traceparent'));
+        captureRequest(s, () => headers as unknown as Iterable<[string, string]>, init?.body);
         return s;
       });
       const result = original.apply(this, args);
@@ -203,15 +247,38 @@ function headerLines(text: string): Array<[string, string]> {
     });
 }
 
-/** Wraps `XMLHttpRequest.prototype.open`, `setRequestHeader` and `send`. */
-export function watchXhr(report: Report, ignore: Ignore, capture?: Capture): Teardown {
+interface Opened {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  /** Its `baggage`, held back until `send` when the session goes in it. */
+  baggage?: string;
+  propagate?: boolean;
+}
+
+/**
+ * Wraps `XMLHttpRequest.prototype.open`, `setRequestHeader` and `send`. A
+ * request that `propagate` allows gets one `baggage` header at `send`: the
+ * page's own, merged with the session.
+ */
+export function watchXhr(report: Report, ignore: Ignore, capture?: Capture, propagate?: Propagation): Teardown {
   if (typeof XMLHttpRequest !== 'function') return noop;
   const proto = XMLHttpRequest.prototype;
-  const opened = new WeakMap<XMLHttpRequest, { method: string; url: string; headers: Array<[string, string]> }>();
+  const opened = new WeakMap<XMLHttpRequest, Opened>();
+  let setHeader: XMLHttpRequest['setRequestHeader'];
 
   const track = (xhr: XMLHttpRequest, body: unknown): void => {
     const target = opened.get(xhr);
-    if (!target || ignore(absoluteUrl(target.url))) return;
+    if (!target) return;
+    const sid = target.propagate && propagate!.sid();
+    const baggage = sid ? withSession(target.baggage, sid) : target.baggage;
+    if (baggage) {
+      setHeader.call(xhr, 'baggage', baggage);
+      target.headers.push(['baggage', baggage]);
+    }
+    // a baggage set after this (by a wrapper of send inside ours) is added as it is
+    target.propagate = false;
+    if (ignore(target.url)) return;
     const started = begin('xhr', target.method, target.url, bodySize(body), capture);
     captureRequest(started, () => target.headers, body);
     let error: string | undefined;
@@ -232,6 +299,8 @@ export function watchXhr(report: Report, ignore: Ignore, capture?: Capture): Tea
           if (size === undefined && textual) size = attempt(() => xhr.responseText.length);
         }
         const info = end(started, status, size, status ? undefined : error ?? 'network error');
+        // headers set until the request really went: another wrapper may add traceparent after ours
+        for (const [name, value] of target.headers) if (name.toLowerCase() === 'traceparent') traceOf(info, value);
         const c = started.capture;
         if (c && status) {
           if (c.headers) info.responseHeaders = maskHeaders(headerLines(xhr.getAllResponseHeaders()));
@@ -252,16 +321,26 @@ export function watchXhr(report: Report, ignore: Ignore, capture?: Capture): Tea
   return combine([
     patchMethod<XMLHttpRequest['open']>(proto, 'open', (original) =>
       function (this: XMLHttpRequest, ...args: unknown[]) {
-        attempt(() => opened.set(this, { method: String(args[0]), url: absoluteUrl(String(args[1])), headers: [] }));
+        attempt(() => {
+          const url = absoluteUrl(String(args[1]));
+          opened.set(this, { method: String(args[0]), url, headers: [], propagate: propagate?.allow(url) });
+        });
         return (original as (...a: unknown[]) => void).apply(this, args);
       } as XMLHttpRequest['open'],
     ),
-    patchMethod<XMLHttpRequest['setRequestHeader']>(proto, 'setRequestHeader', (original) =>
-      function (this: XMLHttpRequest, name: string, value: string) {
-        attempt(() => opened.get(this)?.headers.push([String(name), String(value)]));
+    patchMethod<XMLHttpRequest['setRequestHeader']>(proto, 'setRequestHeader', (original) => {
+      setHeader = original;
+      return function (this: XMLHttpRequest, name: string, value: string) {
+        const target = opened.get(this);
+        // the page's baggage waits for send, to be merged with the session (repeated headers join with ",")
+        if (target?.propagate && /^baggage$/i.test(name) && attempt(() => String(value))) {
+          target.baggage = (target.baggage ? target.baggage + ',' : '') + value;
+          return;
+        }
+        attempt(() => target?.headers.push([String(name), String(value)]));
         return original.call(this, name, value);
-      },
-    ),
+      };
+    }),
     patchMethod<XMLHttpRequest['send']>(proto, 'send', (original) =>
       function (this: XMLHttpRequest, ...args: Parameters<XMLHttpRequest['send']>) {
         attempt(() => track(this, args[0]));
@@ -271,7 +350,10 @@ export function watchXhr(report: Report, ignore: Ignore, capture?: Capture): Tea
   ]);
 }
 
-/** Records fetch and XHR requests; headers and bodies only as `capture` allows. */
-export function watchNetwork(report: Report, ignore: Ignore, capture?: Capture): Teardown {
-  return combine([watchFetch(report, ignore, capture), watchXhr(report, ignore, capture)]);
+/**
+ * Records fetch and XHR requests, headers and bodies only as `capture`
+ * allows, and puts the session in the `baggage` of those `propagate` allows.
+ */
+export function watchNetwork(report: Report, ignore: Ignore, capture?: Capture, propagate?: Propagation): Teardown {
+  return combine([watchFetch(report, ignore, capture, propagate), watchXhr(report, ignore, capture, propagate)]);
 }

@@ -1,13 +1,22 @@
 import { makePolicy, type Policy } from './privacy/dom';
 import type { Capture } from './network';
+import { attempt } from './safe';
 import { absoluteUrl } from './url';
-import type { PlayheadOptions } from './types';
+import type { PlayheadOptions, SentryLike } from './types';
 
 export interface ResolvedOptions {
+  /** The Playhead server's absolute base URL, without a trailing slash. */
   endpoint: string;
   projectKey: string;
   policy: Policy;
   capture: Capture | undefined;
+  /** True for request URLs that get the session in their `baggage` header. */
+  propagate: (url: string) => boolean;
+  sentry: SentryLike | undefined;
+  sampleRate: number;
+  errorSampleRate: number;
+  bufferMs: number;
+  feedback: boolean;
   debug: boolean;
   requireConsent: boolean;
   respectDoNotTrack: boolean;
@@ -22,11 +31,15 @@ export const DEFAULTS = {
   flushIntervalMs: 5000,
   sessionTimeoutMs: 30 * 60 * 1000,
   maxQueueBytes: 2 * 1024 * 1024,
+  bufferMs: 60 * 1000,
 } as const;
 
-function number(value: unknown, fallback: number, min: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= min ? value : fallback;
+function number(value: unknown, fallback: number, min: number, max = Infinity): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
 }
+
+/** The origin of `url` (resolved against the page), or undefined when it is not a URL. */
+export const originOf = (url: string): string | undefined => attempt(() => new URL(url, location.href).origin);
 
 function capture(option: PlayheadOptions['networkCapture']): Capture | undefined {
   const allow = option && Array.isArray(option.allowUrls) ? option.allowUrls : [];
@@ -38,16 +51,33 @@ function capture(option: PlayheadOptions['networkCapture']): Capture | undefined
   };
 }
 
+/** The page's own origin, the origins named in `rules` and the URLs their regular expressions match. */
+function propagation(rules: PlayheadOptions['propagateTo']): (url: string) => boolean {
+  const list = Array.isArray(rules) ? rules : [];
+  const origins = [location.origin, ...list.map((rule) => typeof rule === 'string' && originOf(rule))];
+  const patterns = list.filter((rule): rule is RegExp => rule instanceof RegExp);
+  return (url) => {
+    const origin = originOf(url);
+    return (!!origin && origins.indexOf(origin) >= 0) || patterns.some((rule) => rule.test(url));
+  };
+}
+
 /** Fills in defaults; undefined when the endpoint or key is missing. */
 export function resolveOptions(options: PlayheadOptions | undefined): ResolvedOptions | undefined {
   if (!options || typeof options.endpoint !== 'string' || typeof options.projectKey !== 'string') return undefined;
   if (!options.projectKey) return undefined;
   const preset = options.privacy === 'strict' || options.privacy === 'relaxed' ? options.privacy : 'default';
   return {
-    endpoint: options.endpoint,
+    endpoint: absoluteUrl(options.endpoint.replace(/\/+$/, '') || '/').replace(/\/+$/, ''),
     projectKey: options.projectKey,
     policy: makePolicy(preset, options.maskAllInputs, options.maskSelector, options.unmaskSelector, options.blockSelector),
     capture: capture(options.networkCapture),
+    propagate: propagation(options.propagateTo),
+    sentry: options.sentry,
+    sampleRate: number(options.sampleRate, 1, 0, 1),
+    errorSampleRate: number(options.errorSampleRate, 0, 0, 1),
+    bufferMs: number(options.bufferMs, DEFAULTS.bufferMs, 100),
+    feedback: options.feedback === true,
     debug: options.debug === true || /[?&]playhead_debug=1(&|$)/.test(location.search),
     requireConsent: options.requireConsent === true,
     respectDoNotTrack: options.respectDoNotTrack === true,

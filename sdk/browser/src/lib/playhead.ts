@@ -1,5 +1,5 @@
 import { makeBatch } from './batch';
-import { createBuffer } from './buffer';
+import { createBuffer, serialize } from './buffer';
 import { whenDomReady } from './domReady';
 import { ingestAddress } from './endpoint';
 import { watchErrors } from './errors';
@@ -9,8 +9,9 @@ import type { ResolvedOptions } from './options';
 import { watchPageLifecycle } from './pageLifecycle';
 import { createQueue, type Gap } from './queue';
 import { EventType, startRecorder, type RecordedEvent, type Recorder } from './recorder';
+import { createRing, type Ring } from './ring';
 import { attempt, guard } from './safe';
-import { openSession } from './session';
+import { openSession, type Mode } from './session';
 import { storageSlot } from './storage';
 import { combine, type Teardown } from './teardown';
 import { every } from './timer';
@@ -47,20 +48,40 @@ function changesDom(event: RecordedEvent): boolean {
 
 export interface Controller {
   options: ResolvedOptions;
-  sessionId(): string;
+  /** The session ID; undefined once stopped. */
+  sessionId(): string | undefined;
+  /** Records a custom event. */
+  event(tag: string, payload: unknown): void;
+  /**
+   * An error happened or a report is being sent: an error-sampled session
+   * uploads what it kept in memory and is recorded in full from now on.
+   */
+  upgrade(): void;
   flush(): Promise<void>;
   stop(): void;
   /** Stops without sending anything more and forgets the session and every unsent batch. */
   discard(): void;
 }
 
-/** Wires recording, batching and sending together. */
-export function startPlayhead(options: ResolvedOptions): Controller {
+/**
+ * Wires recording, batching and sending together. Returns undefined when the
+ * session was not sampled (`sampleRate`, `errorSampleRate`): nothing is
+ * recorded then. `onError` gets what was thrown after each recorded error.
+ */
+export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unknown) => void): Controller | undefined {
+  const sessionSlot = storageSlot(STORAGE_KEY);
+  /** The sampling decision of a new session. */
+  const decide = (): Mode =>
+    Math.random() < options.sampleRate ? 'full' : Math.random() < options.errorSampleRate ? 'buffer' : 'off';
+  const session = openSession(sessionSlot, options.sessionTimeoutMs, Date.now(), decide);
+  if (session.mode === 'off') return undefined;
+  /** An error-sampled session's recording, until it is uploaded. */
+  const newRing = (): Ring | undefined =>
+    session.mode === 'buffer' ? createRing(options.bufferMs, 2 * options.maxQueueBytes) : undefined;
+  let ring = newRing();
   const ingest = ingestAddress(options.endpoint, options.projectKey);
   // taken before fetch is patched, so our own requests are never recorded
   const nativeFetch = typeof fetch === 'function' ? fetch.bind(window) : undefined;
-  const sessionSlot = storageSlot(STORAGE_KEY);
-  const session = openSession(sessionSlot, options.sessionTimeoutMs, Date.now());
   // the page's console.debug, before the console recorder wraps it: debug output is not recorded
   const print = console.debug;
   const queue = createQueue({
@@ -100,8 +121,51 @@ export function startPlayhead(options: ResolvedOptions): Controller {
     queue.push(batch);
   };
 
+  /** A periodic keyframe the ring asked for is on its way. */
+  let keyframeDue = false;
+
+  /** Buffers an event for sending, or keeps it in the ring. */
   const append = (event: RecordedEvent): void => {
-    if (buffer.add(event)) cut();
+    const json = serialize(event);
+    if (json === undefined) return;
+    if (ring) {
+      if (ring.add(event.type, event.timestamp, json) && !keyframeDue) {
+        keyframeDue = true;
+        // not from inside rrweb's emit
+        Promise.resolve().then(() => {
+          keyframeDue = false;
+          if (ring) recorder?.takeFullSnapshot();
+        });
+      }
+      return;
+    }
+    // every keyframe (Meta + FullSnapshot) starts a new batch
+    if (event.type === EventType.Meta) cut();
+    if (buffer.add(json)) cut();
+    // and goes out at once: it is what a replay needs first, it is large, and
+    // gzipped it usually fits a keepalive request that outlives the page
+    if (event.type === EventType.FullSnapshot) cut();
+  };
+
+  /**
+   * The last identify and metadata events of an error-sampled session: they
+   * describe the whole session, so they are recorded again on upload, should
+   * the ring have dropped them.
+   */
+  let sticky = new Map<string, [string, unknown]>();
+
+  const upgrade = (): void => {
+    if (!ring || stopped) return;
+    const segments = ring.take();
+    ring = undefined;
+    session.setMode('full');
+    for (const parts of segments) {
+      cut(); // each begins with a keyframe
+      for (const json of parts) if (buffer.add(json)) cut();
+    }
+    sticky.forEach(([tag, payload]) => custom(tag)(payload));
+    sticky = new Map();
+    cut();
   };
 
   const finishRollover = guard(() => {
@@ -132,6 +196,14 @@ export function startPlayhead(options: ResolvedOptions): Controller {
     } else if (session.expired(now)) {
       cut(); // the old session's last events
       session.renew(now);
+      // a new session, a new sampling decision
+      if (session.mode === 'off') {
+        stopped = true;
+        Promise.resolve().then(teardown);
+        return;
+      }
+      ring = newRing();
+      sticky = new Map();
       if (!isMeta) {
         awaitingKeyframe = true;
         if (!changesDom(event)) held.push(event);
@@ -141,18 +213,14 @@ export function startPlayhead(options: ResolvedOptions): Controller {
       }
     }
     session.touch(now);
-    // every keyframe (Meta + FullSnapshot) starts a new batch
-    if (isMeta) cut();
     append(event);
-    // and goes out at once: it is what a replay needs first, it is large, and
-    // gzipped it usually fits a keepalive request that outlives the page
-    if (event.type === EventType.FullSnapshot) cut();
   };
 
   const custom =
     (tag: string) =>
     (payload: unknown): void => {
       if (stopped) return;
+      if (ring && /^playhead\.(identify|metadata)$/.test(tag)) sticky.set(tag + (payload as { key?: string }).key, [tag, payload]);
       if (recorder) recorder.addCustomEvent(tag, payload);
       else if (early.length < MAX_EARLY_EVENTS) early.push([tag, payload]);
     };
@@ -182,8 +250,15 @@ export function startPlayhead(options: ResolvedOptions): Controller {
   const teardown = combine(teardowns);
   try {
     teardowns.push(
-      watchErrors(custom('playhead.error')),
-      watchNetwork(custom('playhead.network'), (url) => stripQuery(url) === ingest.base, options.capture),
+      watchErrors((info, thrown) => {
+        custom('playhead.error')(info);
+        upgrade();
+        onError?.(thrown);
+      }),
+      watchNetwork(custom('playhead.network'), (url) => stripQuery(url) === ingest.base, options.capture, {
+        allow: options.propagate,
+        sid: () => (stopped ? undefined : session.id),
+      }),
       watchNavigation(custom('playhead.navigation')),
       watchPageLifecycle(onHide, onShow),
       every(options.flushIntervalMs, cut),
@@ -200,7 +275,9 @@ export function startPlayhead(options: ResolvedOptions): Controller {
 
   return {
     options,
-    sessionId: () => session.id,
+    sessionId: () => (stopped ? undefined : session.id),
+    event: (tag, payload) => custom(tag)(payload),
+    upgrade,
     flush() {
       cut();
       return queue.drain();
@@ -216,6 +293,7 @@ export function startPlayhead(options: ResolvedOptions): Controller {
       stopped = true;
       teardown();
       buffer.take();
+      ring = undefined;
       held = [];
       early = [];
       queue.clear();

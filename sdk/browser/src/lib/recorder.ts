@@ -11,12 +11,13 @@ export interface RecordedEvent {
   data: unknown;
 }
 
-/** rrweb event types used by the SDK. */
-export const EventType = {
-  FullSnapshot: 2,
-  IncrementalSnapshot: 3,
-  Meta: 4,
-} as const;
+/** rrweb event types used by the SDK (an enum: esbuild inlines its values). */
+export enum EventType {
+  FullSnapshot = 2,
+  IncrementalSnapshot = 3,
+  Meta = 4,
+  Custom = 5,
+}
 
 export interface RecorderOptions {
   policy: Policy;

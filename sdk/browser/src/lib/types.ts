@@ -41,4 +41,48 @@ export interface PlayheadOptions {
   sessionTimeoutMs?: number;
   /** Bytes of unsent batches kept in memory at most; beyond, the oldest are dropped. Default 2 MB. */
   maxQueueBytes?: number;
+  /**
+   * Besides the page's own origin, the origins whose requests (fetch and XHR)
+   * carry the session ID as `session.id` in a W3C `baggage` header. A string
+   * is an origin (`'https://api.example.com'`; a path in it is ignored); a
+   * regular expression is tested on the request's absolute URL (anchor it).
+   * Each origin must allow the header in its CORS preflight.
+   */
+  propagateTo?: Array<string | RegExp>;
+  /**
+   * Sentry's browser SDK (v8 or later), when it is not on `window.Sentry`:
+   * every Sentry event then gets the session ID and a replay URL.
+   */
+  sentry?: SentryLike;
+  /** Share of sessions recorded in full, 0 to 1. Default 1. */
+  sampleRate?: number;
+  /**
+   * Share of the other sessions that keep only the last 60 seconds in memory
+   * and upload them when an error happens or a report is sent, then record in
+   * full, 0 to 1. Default 0.
+   */
+  errorSampleRate?: number;
+  /** Advanced: how much an error-sampled session keeps in memory, in ms. Default 60000. */
+  bufferMs?: number;
+  /** Show a floating "Report a problem" button (loaded on demand, not part of this bundle). */
+  feedback?: boolean;
+}
+
+/** The part of Sentry's browser SDK (v8 or later) that Playhead uses: its public event processor API. */
+export interface SentryLike {
+  addEventProcessor(processor: SentryProcessor): unknown;
+  getGlobalScope?(): { addEventProcessor(processor: SentryProcessor): unknown };
+}
+
+/** Playhead's Sentry event processor: returns the event it gets, with the session added. */
+export type SentryProcessor = <E extends SentryEvent>(event: E) => E;
+
+/** The fields of a Sentry event that Playhead reads or sets. */
+export interface SentryEvent {
+  type?: string;
+  level?: string;
+  /** Seconds since the epoch. */
+  timestamp?: number;
+  tags?: Record<string, unknown>;
+  contexts?: Record<string, unknown>;
 }
