@@ -3,7 +3,7 @@
 # make run    starts Playhead on 127.0.0.1:8080 with ./playhead-data
 
 GO ?= go
-FUZZTIME ?= 15s
+FUZZTIME ?= 10s
 
 .PHONY: test setup check-format build run fuzz bench
 
@@ -12,6 +12,7 @@ test: setup check-format
 	cd web && npm run --silent typecheck
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory fuzz
+	cd sdk/go && $(GO) vet ./... && $(GO) test -count=1 ./...
 	CI=$${CI:-} $(GO) test -count=1 ./...
 
 setup:
@@ -25,6 +26,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBatch$$' -fuzztime $(FUZZTIME) ./ingest/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./chunk/
 	$(GO) test -run '^$$' -fuzz '^FuzzScrubJSON$$' -fuzztime $(FUZZTIME) ./privacy/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTraces$$' -fuzztime $(FUZZTIME) ./otlp/
+	$(GO) test -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME) ./assets/
 
 build:
 	cd sdk/browser && npm run build
