@@ -318,7 +318,11 @@ func (m *Main) RotateMasterKey(ctx context.Context, key []byte, out io.Writer) e
 	total := 0
 	// Twice: the second pass catches keys a running server wrapped with the
 	// old master key before it saw the new one.
-	for range 2 {
+	for pass := range 2 {
+		if pass == 1 {
+			// A running server looks at the keyring file once a second.
+			time.Sleep(2 * time.Second)
+		}
 		n, err := m.Ingester.Keys.Rewrap(ctx, func(done int) { fmt.Fprintf(out, "\r  %d re-wrapped", total+done) })
 		if err != nil {
 			return fmt.Errorf("re-wrap: %w (the old keys stay in the keyring; run rotate again)", err)

@@ -34,8 +34,11 @@ var (
 	decoder       *zstd.Decoder
 )
 
+// newEncoder returns an encoder whose EncodeAll runs on as many goroutines
+// at once as there are CPUs (its default): with a concurrency of one, every
+// request would queue for a single encoder.
 func newEncoder(level zstd.EncoderLevel, window int) *zstd.Encoder {
-	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(window))
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithWindowSize(window))
 	if err != nil {
 		panic(err) // the options are constants
 	}

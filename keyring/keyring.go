@@ -30,13 +30,19 @@ const KeySize = 32
 // mode 0600); a master key given in the environment is used as the current
 // key in front of the file's.
 type Keyring struct {
-	path string
-	env  *masterKey
+	path        string
+	env         *masterKey
+	indexSecret []byte // fixed when the keyring file is created
 
 	mu      sync.Mutex
 	file    keyFile
 	modTime time.Time
+	checked time.Time // when the file was last looked at
 }
+
+// recheckEvery bounds how often the file is looked at for a rotation: a
+// stat per new session would make the keyring a point of contention.
+const recheckEvery = time.Second
 
 type masterKey struct {
 	ID      string    `json:"id"`
@@ -100,6 +106,7 @@ func Open(path string, envKey []byte) (k *Keyring, created bool, err error) {
 	if err := k.reload(); err != nil {
 		return nil, false, err
 	}
+	k.indexSecret = k.file.IndexSecret
 	if k.currentLocked() == nil {
 		return nil, false, fmt.Errorf("keyring %s has no current master key", path)
 	}
@@ -127,6 +134,14 @@ func writeFile(path string, f keyFile) error {
 		return fmt.Errorf("write keyring: %w", err)
 	}
 	return nil
+}
+
+// maybeReload reloads the file at most once per recheckEvery.
+func (k *Keyring) maybeReload() {
+	if now := time.Now(); now.Sub(k.checked) >= recheckEvery {
+		k.checked = now
+		k.reload()
+	}
 }
 
 // reload reads the file again if it changed (a rotation by `playhead keys
@@ -184,18 +199,14 @@ func (k *Keyring) CurrentID() string {
 }
 
 // IndexSecret returns the secret that keys identifier hashes.
-func (k *Keyring) IndexSecret() []byte {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.file.IndexSecret
-}
+func (k *Keyring) IndexSecret() []byte { return k.indexSecret }
 
 const wrapAAD = "playhead data key"
 
 // Wrap encrypts a data key with the current master key.
 func (k *Keyring) Wrap(dataKey []byte) (keyID string, wrapped []byte, err error) {
 	k.mu.Lock()
-	k.reload()
+	k.maybeReload()
 	mk := k.currentLocked()
 	k.mu.Unlock()
 	wrapped, err = Encrypt(mk.Key, dataKey, []byte(wrapAAD))

@@ -29,6 +29,11 @@ type Config struct {
 	// Spawner, both come from the spawned server.
 	URL       string
 	IngestKey string
+	// Rampup spreads the sessions' starts (each begins with its full
+	// snapshot, the largest batch) over this long, as visits arrive over
+	// time; latency percentiles count only batches acknowledged after it.
+	// Zero means one Interval.
+	Rampup time.Duration
 	// Sessions recording at once, each sending a batch every Interval; with
 	// Interval 0 each sends its next batch as soon as the last is answered,
 	// which measures the most the server can take.
@@ -60,7 +65,8 @@ type Report struct {
 	Sent, Acked    int64
 	Retries        int64
 	Statuses       map[int]int64
-	AckP50, AckP99 time.Duration
+	AckP50, AckP99 time.Duration // after the ramp-up
+	AllP99         time.Duration // every acknowledgement, the ramp-up's too
 	Restarts       int
 	Server         ProcessStats
 	Audit          Audit
@@ -154,7 +160,8 @@ type run struct {
 	retries  atomic.Int64
 	mu       sync.Mutex
 	statuses map[int]int64
-	lat      []time.Duration
+	lat, all []time.Duration
+	steady   time.Time // when the ramp-up ends
 	restarts atomic.Int32
 }
 
@@ -189,15 +196,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Spawner != nil {
 		before = cfg.Spawner.Stats()
 	}
+	rampup := cfg.Rampup
+	if rampup <= 0 {
+		rampup = max(cfg.Interval, time.Second)
+	}
 	start := time.Now()
+	r.steady = start.Add(rampup)
 	var wg sync.WaitGroup
 	for i, s := range sessions {
 		wg.Add(1)
-		// Stagger the first batches over one interval, as real visits would.
-		delay := time.Duration(int64(cfg.Interval) * int64(i) / int64(len(sessions)))
-		if cfg.Interval == 0 {
-			delay = time.Duration(i) * time.Millisecond
-		}
+		delay := time.Duration(int64(rampup) * int64(i) / int64(len(sessions)))
 		go func() {
 			defer wg.Done()
 			r.record(loadCtx, s, delay)
@@ -217,6 +225,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	slices.Sort(r.lat)
 	if n := len(r.lat); n > 0 {
 		rep.AckP50, rep.AckP99 = r.lat[n/2], r.lat[n*99/100]
+	}
+	slices.Sort(r.all)
+	if n := len(r.all); n > 0 {
+		rep.AllP99 = r.all[n*99/100]
 	}
 	if cfg.Spawner != nil {
 		rep.Server = cfg.Spawner.Stats().Since(before)
@@ -330,7 +342,10 @@ func (r *run) post(ctx context.Context, s *session, seq int, data []byte, cut bo
 	r.mu.Lock()
 	r.statuses[resp.StatusCode]++
 	if resp.StatusCode == http.StatusOK {
-		r.lat = append(r.lat, took)
+		r.all = append(r.all, took)
+		if start.After(r.steady) {
+			r.lat = append(r.lat, took)
+		}
 	}
 	r.mu.Unlock()
 	switch {
