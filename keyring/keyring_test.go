@@ -24,7 +24,10 @@ func TestEncryptIsBoundToItsPlace(t *testing.T) {
 	}
 	for name, try := range map[string]func() error{
 		"other place": func() error { _, err := keyring.Decrypt(key, sealed, []byte("session a seq 2")); return err },
-		"other key":   func() error { _, err := keyring.Decrypt(keyring.NewKey(), sealed, []byte("session a seq 1")); return err },
+		"other key": func() error {
+			_, err := keyring.Decrypt(keyring.NewKey(), sealed, []byte("session a seq 1"))
+			return err
+		},
 		"damaged": func() error {
 			d := bytes.Clone(sealed)
 			d[len(d)-1] ^= 1
