@@ -6,7 +6,9 @@
 import { api, errorMessage, isUnauthorized } from "./api";
 import { clear, h } from "./dom";
 import { loginView } from "./pages/login";
-import { playerView } from "./pages/player";
+import type { PlayerModule } from "./player-entry";
+import { prefetchSession, takePrefetch } from "./player/prefetch";
+import { loadScript } from "./scripts";
 import { sessionsView } from "./pages/sessions";
 import type { Me } from "./types";
 import type { Ctx, View } from "./view";
@@ -75,8 +77,30 @@ function messageView(title: string, text: string, retry?: () => void): View {
   };
 }
 
+/** The session id of a player URL, or null. */
+function playerId(path: string): string | null {
+  const m = /^\/sessions\/([^/]+)\/?$/.exec(path);
+  if (!m || !m[1]) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
+/** Loads assets/player.js (the player and rrweb), once. */
+function loadPlayer(): Promise<PlayerModule> {
+  return loadScript("/assets/player.js", () => window.__playheadPlayer);
+}
+
 async function route(): Promise<void> {
   const gen = ++generation;
+  const pid = playerId(location.pathname);
+  if (pid !== null) {
+    // a player URL: start what the player asks for first, and load the player, while the login is checked
+    prefetchSession(pid);
+    void loadPlayer().catch(() => {});
+  }
   if (!me) {
     try {
       const got = await api.me();
@@ -91,15 +115,17 @@ async function route(): Promise<void> {
   const path = location.pathname;
   if (path === "/login") return navigate(afterLogin(), { replace: true });
   if (path === "/" || path === "/sessions" || path === "/sessions/") return mount(sessionsView(ctx(me)));
-  const m = /^\/sessions\/([^/]+)\/?$/.exec(path);
-  if (m && m[1]) {
-    let id = m[1];
+  const id = playerId(path);
+  if (id !== null) {
+    let mod: PlayerModule;
     try {
-      id = decodeURIComponent(id);
-    } catch {
-      // keep it raw
+      mod = await loadPlayer();
+    } catch (err) {
+      if (gen !== generation) return;
+      return mount(messageView("Player unavailable", errorMessage(err), () => void route()));
     }
-    return mount(playerView(ctx(me), id));
+    if (gen !== generation || !me) return;
+    return mount(mod.playerView(ctx(me), id, takePrefetch(id)));
   }
   mount(messageView("Not found", `There is no page at ${path}.`));
 }

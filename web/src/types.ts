@@ -48,13 +48,23 @@ export interface TimelineEntry {
   detail?: unknown;
 }
 
+/** A run of batches the SDK numbered but the server never got. */
+export interface Gap {
+  fromSeq: number;
+  toSeq: number;
+  /** Last timestamp before the gap and first one after it. */
+  fromTs: number;
+  toTs: number;
+}
+
 export interface SessionDetail {
   session: Session;
   batches: BatchInfo[];
   timeline: TimelineEntry[];
+  gaps?: Gap[];
 }
 
-/** `playhead.network` payload. */
+/** `playhead.network` payload (headers and bodies only when the SDK captured them). */
 export interface NetworkPayload {
   type: string;
   method: string;

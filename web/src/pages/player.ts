@@ -1,30 +1,39 @@
 // The session player: the replay, its timeline and controls, and the side panels.
 // URL: /sessions/{id}?t=<ms from the session's first event>
+//      /sessions/{id}?error=<ts or index> | ?request=<ts> | ?console=<ts>
 
-import { Replayer } from "@rrweb/replay";
-import type { eventWithTime } from "@rrweb/types";
+import type { Replayer } from "@rrweb/replay";
 import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
-import { bytes, clock, count, relative, shortUserAgent, urlHost, urlPath } from "../format";
+import { clock, count, duration, relative, shortUserAgent, urlHost, urlPath } from "../format";
 import { appHeader } from "../shell";
-import type { SessionDetail } from "../types";
+import type { Gap, SessionDetail, TimelineEntry } from "../types";
 import type { Ctx, View } from "../view";
-import { MARKER_KINDS, buildEntries, deriveTimeline, type Entries } from "../player/entries";
+import { Checkpoints, FontLog, loadSerializer } from "../player/checkpoints";
+import { Engine, prepareReplayer, type Status } from "../player/engine";
+import { MARKER_KINDS, buildEntries, type Entries, type Marker, type MarkerKind } from "../player/entries";
+import { Help } from "../player/help";
 import { icon } from "../player/icons";
-import { loadEvents } from "../player/loader";
-import { consolePanel, errorsPanel, infoPanel, networkPanel, type Panel } from "../player/panels";
-import { Scrubber } from "../player/scrubber";
+import { Indexer, type Activity } from "../player/indexer";
+import { Inspector } from "../player/inspector";
+import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
+import { Scrubber, type Band } from "../player/scrubber";
+import type { Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
+import { EventStore } from "../player/store";
 
-/** A read-only hook for automated browser tests. */
+/** A read-only hook for automated browser tests and the benchmark. */
 export interface PlayheadHook {
-  replayer: Replayer;
+  /** The replayer showing the current moment (a new one after every seek). */
+  readonly replayer: Replayer;
   ready: boolean;
   /** The play head, ms from the session's first event. */
   currentTime(): number;
-  /** Moves the play head to `ms` and pauses there. */
-  seek(ms: number): void;
+  /** Moves the play head to `ms` and pauses there; resolves once the replay shows that moment. */
+  seek(ms: number): Promise<void>;
+  /** For the benchmark: what the player holds. */
+  stats(): { status: string; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number };
 }
 
 declare global {
@@ -35,7 +44,9 @@ declare global {
 
 const SPEEDS = [1, 2, 4, 8];
 const SEEK_STEP = 5000;
+const SEEK_STEP_BIG = 30_000;
 const PREFS = "playhead.player";
+const ENTRY_PARAMS: LinkKind[] = ["error", "request", "console"];
 
 interface Prefs {
   speed: number;
@@ -62,21 +73,35 @@ function savePrefs(p: Prefs): void {
   }
 }
 
-/** `?t=` as ms, or null when absent or invalid. */
-function urlTime(): number | null {
-  const raw = new URLSearchParams(location.search).get("t");
+/** A non-negative number from the query string, or null. */
+function param(name: string): number | null {
+  const raw = new URLSearchParams(location.search).get(name);
   if (raw === null || raw.trim() === "") return null;
   const t = Number(raw);
   return Number.isFinite(t) && t >= 0 ? t : null;
 }
 
-function linkAt(t: number): string {
+function pageUrl(set: Record<string, string>): string {
   const q = new URLSearchParams(location.search);
-  q.set("t", String(Math.round(t)));
+  for (const k of ["t", ...ENTRY_PARAMS]) q.delete(k);
+  for (const [k, v] of Object.entries(set)) q.set(k, v);
   return `${location.origin}${location.pathname}?${q}`;
 }
 
-export function playerView(ctx: Ctx, id: string): View {
+/** The moment (Unix ms) a deep link to an entry names, from the timeline alone. */
+function entryMoment(timeline: TimelineEntry[], kind: LinkKind, key: number): number | null {
+  const want = kind === "request" ? "request" : kind;
+  const list = timeline.filter((e) => e && e.kind === want && typeof e.ts === "number").sort((a, b) => a.ts - b.ts);
+  const hit = list.find((e) => e.ts === key);
+  if (hit) return hit.ts;
+  if (Number.isInteger(key) && key < list.length && key < 1e9) return list[key]!.ts;
+  return null;
+}
+
+const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+/** The player for session `id`; `pre`: its first requests, already started (see prefetch.ts). */
+export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null): View {
   const prefs = loadPrefs();
   const abort = new AbortController();
   const cleanups: (() => void)[] = [];
@@ -86,6 +111,7 @@ export function playerView(ctx: Ctx, id: string): View {
   const stage = new Stage();
   cleanups.push(() => stage.destroy());
   stage.message("Loading session…");
+  prepareReplayer(stage.root); // its iframe, while the first requests are on their way
 
   const title = h("span", { class: "player-title" }, h("code", null, id));
   const copyLink = h("button", { class: "btn", type: "button", disabled: true, title: "Copy a link that opens the replay at the current moment" }, icon("link"), "Copy link at this moment");
@@ -93,35 +119,46 @@ export function playerView(ctx: Ctx, id: string): View {
   const playBtn = h("button", { class: "btn-icon play", type: "button", disabled: true, title: "Play (Space)", "aria-label": "Play" }, icon("play", 18));
   const backBtn = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Back 5 s (←)", "aria-label": "Back 5 seconds" }, icon("back5", 16));
   const fwdBtn = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Forward 5 s (→)", "aria-label": "Forward 5 seconds" }, icon("fwd5", 16));
+  const prevErr = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Previous error ([)", "aria-label": "Previous error" }, icon("prevErr", 16));
+  const nextErr = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Next error (])", "aria-label": "Next error" }, icon("nextErr", 16));
   const timeNow = h("span", { class: "time-now" }, "0:00");
   const timeTotal = h("span", { class: "time-total" }, "0:00");
-  const speedBtns = SPEEDS.map((s) => h("button", { class: "seg", type: "button", "data-speed": String(s), "aria-pressed": String(s === prefs.speed), title: `Play at ${s}× speed` }, `${s}×`));
+  const speedBtns = SPEEDS.map((s) => h("button", { class: "seg", type: "button", "data-speed": String(s), "aria-pressed": String(s === prefs.speed), title: `Play at ${s}× speed (${s})` }, `${s}×`));
   const skipBox = h("input", { type: "checkbox" });
   skipBox.checked = prefs.skipInactive;
+  const inspectBtn = h("button", { class: "btn btn-small", type: "button", disabled: true, "aria-pressed": "false", title: "Pick an element in the replay to inspect it (I)" }, icon("inspect", 14), "Inspect");
+  const helpBtn = h("button", { class: "btn-icon help-btn", type: "button", title: "Keyboard shortcuts (?)", "aria-label": "Keyboard shortcuts" }, "?");
+  const statusText = h("span", { class: "status-text", "aria-live": "polite" });
   const legend = h("div", { class: "legend" });
   const scrubberSlot = h("div", { class: "scrubber-placeholder" });
   const timelineBox = h("div", { class: "timeline-box" }, legend, scrubberSlot);
   const controls = h(
     "div",
     { class: "controls" },
+    prevErr,
     backBtn,
     playBtn,
     fwdBtn,
+    nextErr,
     h("span", { class: "time" }, timeNow, h("span", { class: "time-sep" }, " / "), timeTotal),
     h("div", { class: "segmented", role: "group", "aria-label": "Speed" }, speedBtns),
     h("label", { class: "check", title: "Fast-forward through periods without user activity" }, skipBox, "Skip inactivity"),
-    h("span", { class: "kbd-hint" }, "Space play/pause · ← → 5 s"),
+    statusText,
+    inspectBtn,
+    helpBtn,
   );
 
   const tabsNav = h("div", { class: "tabs", role: "tablist" });
   const panelsBox = h("div", { class: "panels" });
   const side = h("aside", { class: "side" }, tabsNav, panelsBox);
+  const help = new Help();
 
   const el = h(
     "div",
     { class: "page player-page" },
     appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [copyLink]),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, controls), side),
+    help.el,
   );
 
   // ---- tabs -----------------------------------------------------------------
@@ -129,12 +166,15 @@ export function playerView(ctx: Ctx, id: string): View {
     ["console", "Console"],
     ["network", "Network"],
     ["errors", "Errors"],
+    ["elements", "Elements"],
     ["info", "Info"],
   ];
   const panels = new Map<string, Panel>();
   const tabBtns = new Map<string, HTMLButtonElement>();
   const slots = new Map<string, HTMLElement>();
   let activeTab = "console";
+  let panelsAt = -1; // the time the panels were last asked to show
+  let panelsQueued = false;
   for (const [tid, name] of TABS) {
     const btn = h("button", { class: "tab", type: "button", role: "tab", "data-tab": tid, "aria-selected": "false" }, name);
     btn.addEventListener("click", () => showTab(tid));
@@ -158,118 +198,203 @@ export function playerView(ctx: Ctx, id: string): View {
     activeTab = tid;
     for (const [k, b] of tabBtns) b.setAttribute("aria-selected", String(k === tid));
     for (const [k, s] of slots) s.hidden = k !== tid;
-    panels.get(tid)?.shown();
+    inspector.visible = tid === "elements";
+    const p = panels.get(tid);
+    if (p && panelsAt >= 0) p.update(panelsAt);
+    p?.shown();
   }
-  showTab(activeTab);
 
   // ---- playback state -------------------------------------------------------
-  let replayer: Replayer | null = null;
+  let engine: Engine | null = null;
   let total = 0;
-  let firstSnapshot = 0; // offset of the first full snapshot: nothing to show before it
-  let playing = false;
-  let pausedAt = 0;
   let raf = 0;
   let scrubber: Scrubber | null = null;
+  let entries: Entries | null = null;
+  let keepEntryParam = true; // the deep link stays in the URL until the play head moves
+  const now = (): number => (engine ? Math.min(total, engine.now()) : 0);
+  const isPlaying = (): boolean => engine?.status === "playing" || engine?.status === "buffering";
 
-  const now = (): number => {
-    if (!replayer) return 0;
-    const t = playing ? replayer.getCurrentTime() : pausedAt;
-    return Math.min(total, Math.max(0, t));
+  const inspector = new Inspector(stage.el, {
+    iframe: () => engine?.replayer?.iframe ?? null,
+    idOf: (n) => engine?.replayer?.getMirror().getId(n) ?? -1,
+    nodeOf: (nid) => engine?.replayer?.getMirror().getNode(nid) ?? null,
+    paused: () => !!engine && !isPlaying() && engine.status !== "loading",
+    pause: () => pause(),
+  });
+  stage.el.appendChild(inspector.layer);
+  inspector.onPickChange = (on) => {
+    inspectBtn.setAttribute("aria-pressed", String(on));
+    inspectBtn.classList.toggle("active", on);
+    el.classList.toggle("is-picking", on);
   };
+  const elementsPanel: Panel = {
+    id: "elements",
+    title: "Elements",
+    badge: "",
+    alert: false,
+    el: inspector.panel,
+    update: () => {},
+    shown: () => inspector.shown(),
+  };
+  setPanel(elementsPanel);
+  showTab(activeTab);
+  const stageRo = new ResizeObserver(() => inspector.relayout());
+  stageRo.observe(stage.el);
+  cleanups.push(() => stageRo.disconnect());
 
+  /** Shows the play head `t`: the clock and timeline now, the visible panel on the next frame. */
   function render(t: number): void {
     timeNow.textContent = clock(t);
     scrubber?.setTime(t);
-    for (const p of panels.values()) p.update(t);
+    panelsAt = t;
+    if (panelsQueued) return;
+    panelsQueued = true;
+    requestAnimationFrame(() => {
+      panelsQueued = false;
+      if (!destroyed) panels.get(activeTab)?.update(panelsAt);
+    });
   }
 
   function setPlayingUi(): void {
+    const on = isPlaying();
     clear(playBtn);
-    playBtn.appendChild(icon(playing ? "pause" : "play", 18));
-    playBtn.title = playing ? "Pause (Space)" : "Play (Space)";
-    playBtn.setAttribute("aria-label", playing ? "Pause" : "Play");
-    el.classList.toggle("is-playing", playing);
-    if (!playing) stage.setBadge(null);
+    playBtn.appendChild(icon(on ? "pause" : "play", 18));
+    playBtn.title = on ? "Pause (Space)" : "Play (Space)";
+    playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+    el.classList.toggle("is-playing", on);
+  }
+
+  function onStatus(st: Status): void {
+    setPlayingUi();
+    stage.setBadge(st === "loading" ? "Loading…" : st === "buffering" ? "Loading more…" : null);
+    if (st === "playing") {
+      if (inspector.isPicking) inspector.setPicking(false);
+      loop();
+    }
+    if (st === "paused" || st === "ended") {
+      const t = now();
+      render(t);
+      writeUrl(t);
+    }
+    inspector.refresh();
   }
 
   function loop(): void {
     cancelAnimationFrame(raf);
-    const step = () => {
-      if (destroyed || !playing) return;
+    let lastTick = 0;
+    const step = (ts: number) => {
+      if (destroyed || !engine || !isPlaying()) return;
       render(now());
+      if (ts - lastTick > 250) {
+        lastTick = ts;
+        engine.tick();
+      }
       raf = requestAnimationFrame(step);
     };
     raf = requestAnimationFrame(step);
   }
 
+  let urlTimer = 0;
+  /** Writes `t` into the URL (a moment later: replaceState is slow, and seeks come in bursts). */
   function writeUrl(t: number): void {
     if (destroyed) return;
-    const q = new URLSearchParams(location.search);
-    q.set("t", String(Math.round(t)));
-    history.replaceState(history.state, "", `${location.pathname}?${q}${location.hash}`);
+    window.clearTimeout(urlTimer);
+    urlTimer = window.setTimeout(() => {
+      if (destroyed) return;
+      const q = new URLSearchParams(location.search);
+      if (!keepEntryParam) for (const k of ENTRY_PARAMS) q.delete(k);
+      q.set("t", String(Math.round(t)));
+      history.replaceState(history.state, "", `${location.pathname}?${q}${location.hash}`);
+    }, 250);
+  }
+
+  function fail(err: unknown): void {
+    if (destroyed) return;
+    if (isUnauthorized(err)) return ctx.unauthorized();
+    stage.message("Could not load the replay: " + errorMessage(err), "error");
   }
 
   /** Moves the play head; keeps playing when playing unless `pause`. */
-  function seek(t: number, pause = false): void {
-    if (!replayer) return;
+  function seek(t: number, pause = false): Promise<void> {
+    if (!engine) return Promise.resolve();
+    keepEntryParam = false;
     t = Math.min(total, Math.max(0, t));
-    if (playing && !pause) {
-      replayer.play(t);
-    } else {
-      replayer.pause(Math.max(t, firstSnapshot));
-      playing = false;
-      pausedAt = t;
-      setPlayingUi();
-      writeUrl(t);
-    }
+    const play = isPlaying() && !pause;
     render(t);
+    return engine.seek(t, play).then(
+      () => {
+        if (!isPlaying()) {
+          render(now());
+          writeUrl(now());
+        }
+        inspector.refresh();
+      },
+      (err) => fail(err),
+    );
   }
 
   function play(): void {
-    if (!replayer || playing) return;
-    let t = pausedAt;
-    if (t >= total - 1) t = 0; // at the end: start over
-    replayer.play(t);
-    playing = true;
-    setPlayingUi();
-    loop();
+    if (!engine || isPlaying()) return;
+    keepEntryParam = false;
+    void engine.play().catch(fail);
   }
 
   function pause(): void {
-    if (!replayer || !playing) return;
-    const t = now();
-    replayer.pause();
-    playing = false;
-    pausedAt = t;
-    setPlayingUi();
-    render(t);
-    writeUrl(t);
+    engine?.pause();
   }
 
-  const toggle = () => (playing ? pause() : play());
+  const toggle = () => (isPlaying() ? pause() : play());
+
+  /** The previous (dir −1) or next (dir 1) error moment from the play head. */
+  function stepProblem(dir: -1 | 1): void {
+    const list = entries?.problems ?? [];
+    if (!list.length) return;
+    const t = now();
+    let target: number | undefined;
+    if (dir > 0) target = list.find((p) => p > t + 1);
+    else for (const p of list) if (p < t - 1) target = p;
+    if (target === undefined) return;
+    void seek(target, true);
+    const m = entries?.markers.find((mk) => mk.t === target && (mk.kind === "error" || mk.kind === "console-error" || mk.kind === "request-failed"));
+    if (m) {
+      const tab = m.kind === "error" ? "errors" : m.kind === "request-failed" ? "network" : "console";
+      showTab(tab);
+    }
+  }
+
+  function setSpeed(s: number): void {
+    prefs.speed = s;
+    savePrefs(prefs);
+    for (const o of speedBtns) o.setAttribute("aria-pressed", String(Number(o.dataset.speed) === s));
+    engine?.setSpeed(s);
+  }
+
+  function togglePick(): void {
+    if (!engine?.replayer) return;
+    showTab("elements");
+    inspector.setPicking(!inspector.isPicking);
+  }
 
   // ---- wiring -----------------------------------------------------------------
   playBtn.addEventListener("click", toggle);
-  backBtn.addEventListener("click", () => seek(now() - SEEK_STEP));
-  fwdBtn.addEventListener("click", () => seek(now() + SEEK_STEP));
-  stage.el.addEventListener("click", () => replayer && toggle());
-  for (const b of speedBtns) {
-    b.addEventListener("click", () => {
-      prefs.speed = Number(b.dataset.speed);
-      savePrefs(prefs);
-      for (const o of speedBtns) o.setAttribute("aria-pressed", String(o === b));
-      replayer?.setConfig({ speed: prefs.speed });
-    });
-  }
+  backBtn.addEventListener("click", () => void seek(now() - SEEK_STEP));
+  fwdBtn.addEventListener("click", () => void seek(now() + SEEK_STEP));
+  prevErr.addEventListener("click", () => stepProblem(-1));
+  nextErr.addEventListener("click", () => stepProblem(1));
+  inspectBtn.addEventListener("click", togglePick);
+  helpBtn.addEventListener("click", () => help.toggle());
+  stage.el.addEventListener("click", () => {
+    if (engine && !inspector.isPicking) toggle();
+  });
+  for (const b of speedBtns) b.addEventListener("click", () => setSpeed(Number(b.dataset.speed)));
   skipBox.addEventListener("change", () => {
     prefs.skipInactive = skipBox.checked;
     savePrefs(prefs);
-    replayer?.setConfig({ skipInactive: prefs.skipInactive });
+    engine?.setSkipInactive(prefs.skipInactive);
   });
   copyLink.addEventListener("click", async () => {
     const t = now();
-    if (!playing) writeUrl(t);
-    const ok = await copyText(linkAt(t));
+    const ok = await copyText(pageUrl({ t: String(Math.round(t)) }));
     const label = copyLink.lastChild;
     if (label) label.textContent = ok ? `Copied link at ${clock(t)}` : "Copy failed";
     window.setTimeout(() => {
@@ -278,18 +403,38 @@ export function playerView(ctx: Ctx, id: string): View {
   });
 
   const onKey = (ev: KeyboardEvent) => {
-    if (!replayer || ev.altKey || ev.ctrlKey || ev.metaKey || isTypingTarget(ev.target)) return;
-    if (ev.key === " " || ev.code === "Space") {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || isTypingTarget(ev.target)) return;
+    if (ev.key === "Escape") {
+      if (help.open) help.hide();
+      else if (inspector.isPicking) inspector.setPicking(false);
+      return;
+    }
+    if (ev.key === "?") {
+      ev.preventDefault();
+      help.toggle();
+      return;
+    }
+    if (help.open || !engine) return;
+    const key = ev.key;
+    if (key === " " || ev.code === "Space") {
       ev.preventDefault();
       // a focused button would also "click" on key-up
       if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
       toggle();
-    } else if (ev.key === "ArrowLeft") {
+    } else if (key === "ArrowLeft" || key === "ArrowRight") {
       ev.preventDefault();
-      seek(now() - SEEK_STEP);
-    } else if (ev.key === "ArrowRight") {
+      const step = ev.shiftKey ? SEEK_STEP_BIG : SEEK_STEP;
+      void seek(now() + (key === "ArrowLeft" ? -step : step));
+    } else if (key === "[" || key === "]") {
       ev.preventDefault();
-      seek(now() + SEEK_STEP);
+      stepProblem(key === "[" ? -1 : 1);
+    } else if (key === "Home" || key === "End") {
+      ev.preventDefault();
+      void seek(key === "Home" ? 0 : total);
+    } else if (["1", "2", "4", "8"].includes(key)) {
+      setSpeed(Number(key));
+    } else if (key === "i" || key === "I") {
+      togglePick();
     }
   };
   document.addEventListener("keydown", onKey);
@@ -299,7 +444,7 @@ export function playerView(ctx: Ctx, id: string): View {
   async function start(): Promise<void> {
     let detail: SessionDetail;
     try {
-      detail = await api.session(id);
+      detail = await (pre?.detail ?? api.session(id));
     } catch (err) {
       if (destroyed) return;
       if (isUnauthorized(err)) return ctx.unauthorized();
@@ -320,113 +465,167 @@ export function playerView(ctx: Ctx, id: string): View {
     document.title = `${first ? urlPath(first) : id} · Session · Playhead`;
     timeTotal.textContent = clock(s.durationMs);
     const eventsHref = api.eventsUrl(id);
-    setPanel(infoPanel(s, id, null, eventsHref, (t) => seek(t, true)));
 
-    let events: eventWithTime[];
-    try {
-      stage.message("Loading events…");
-      events = await loadEvents(id, detail, {
-        signal: abort.signal,
-        onProgress: (n) => stage.message(`Loading events… ${bytes(n)}`),
-      });
-    } catch (err) {
-      if (destroyed) return;
-      if (isUnauthorized(err)) return ctx.unauthorized();
-      stage.message("Could not load the events: " + errorMessage(err), "error");
+    const store = new EventStore(id, Array.isArray(detail.batches) ? detail.batches : [], { signal: abort.signal });
+    const seeded = pre?.first ? await pre.first : null;
+    if (seeded) store.seed(0, 0, seeded);
+    const checkpoints = new Checkpoints();
+    const fonts = new FontLog();
+    store.batches.forEach((b, pos) => {
+      if (typeof b.keyframeTs === "number") checkpoints.addKeyframe(b.keyframeTs, pos);
+    });
+    if (!store.size || !checkpoints.all.length) {
+      setPanel(infoPanel(s, id, null, eventsHref, (t) => void seek(t, true)));
+      stage.message(store.size ? "This session has no full snapshot to replay from." : "This session has no recorded events yet.", "error");
       return;
     }
+    const startTime = store.startTs;
+    total = store.endTs - startTime;
+    timeTotal.textContent = clock(total);
+
+    // where to open: an entry's moment, ?t=, or the start (and play)
+    let linked: { kind: LinkKind; key: number } | null = null;
+    let openAt: number | null = null;
+    for (const kind of ENTRY_PARAMS) {
+      const key = param(kind);
+      if (key === null) continue;
+      const ts = entryMoment(timeline, kind, key);
+      if (ts !== null) {
+        linked = { kind, key };
+        openAt = ts - startTime;
+        break;
+      }
+    }
+    if (openAt === null) openAt = param("t");
+    keepEntryParam = linked !== null;
+
+    const eng = new Engine({
+      root: stage.root,
+      store,
+      checkpoints,
+      fonts,
+      speed: prefs.speed,
+      skipInactive: prefs.skipInactive,
+      onStatus,
+      onResize: (w, hh) => stage.setSize(w, hh),
+      onSkip: (on) => stage.setBadge(on ? "Skipping inactivity…" : null),
+      onReplayer: () => {},
+      onError: fail,
+    });
+    engine = eng;
+    cleanups.push(() => eng.destroy());
+
+    // 1. the first frame, before anything else
+    try {
+      stage.message("Loading the replay…");
+      await eng.seek(openAt ?? 0, openAt === null);
+    } catch (err) {
+      return fail(err);
+    }
     if (destroyed) return;
-    stage.message("Preparing the replay…");
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))); // let the message paint
+    stage.message(null);
+    render(now());
+    performance.mark("playhead:first-frame");
+    for (const b of [playBtn, backBtn, fwdBtn, copyLink, inspectBtn]) b.disabled = false;
 
+    // 2. timeline and panels, once the first frame is on screen
+    await nextFrame();
     if (destroyed) return;
-    const startTime = events.length ? events[0]!.timestamp : s.startedAt;
-    total = events.length ? events[events.length - 1]!.timestamp - startTime : 0;
-    const entries: Entries = buildEntries(timeline.length ? timeline : deriveTimeline(events), startTime);
+    entries = buildEntries(timeline, startTime);
+    const ents = entries;
+    prevErr.disabled = nextErr.disabled = !ents.problems.length;
+    const pctx = {
+      seek: (t: number) => void seek(t, true),
+      link: (kind: LinkKind, ts: number) => pageUrl({ [kind]: String(ts) }),
+    };
+    const indexStatus = h("span", null, "Preparing fast seeking…");
+    setPanel(consolePanel(ents.console, pctx));
+    setPanel(networkPanel(ents.network, total, urlHost(first), pctx));
+    setPanel(errorsPanel(ents.errors, pctx));
+    setPanel(infoPanel(s, id, ents, eventsHref, (t) => void seek(t, true), indexStatus));
+    if (linked) {
+      const tab = linked.kind === "error" ? "errors" : linked.kind === "request" ? "network" : "console";
+      showTab(tab);
+      panels.get(tab)?.select?.(linked.key);
+    } else if (ents.errors.length && !ents.console.length) showTab("errors");
 
-    setPanel(consolePanel(entries.console, (t) => seek(t, true)));
-    setPanel(networkPanel(entries.network, total, urlHost(first), (t) => seek(t, true)));
-    setPanel(errorsPanel(entries.errors, (t) => seek(t, true)));
-    setPanel(infoPanel(s, id, entries, eventsHref, (t) => seek(t, true)));
-    if (entries.errors.length && !entries.console.length) showTab("errors");
-
-    // legend with counts
+    const counts = new Map<MarkerKind, number>();
+    for (const m of ents.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+    const legendCount = new Map<MarkerKind, HTMLElement>();
     clear(legend);
     for (const { kind, name } of MARKER_KINDS) {
-      const n = entries.markers.filter((m) => m.kind === kind).length;
-      legend.appendChild(h("span", { class: "legend-item", title: `${n} ${name.toLowerCase()}` }, h("span", { class: "dot", "data-kind": kind }), `${name} ${count(n)}`));
+      const c = h("span", null, count(counts.get(kind) ?? 0));
+      legendCount.set(kind, c);
+      legend.appendChild(h("span", { class: "legend-item", "data-kind": kind, title: kind === "input" ? "Inputs appear while the session is indexed" : name }, h("span", { class: "dot", "data-kind": kind }), `${name} `, c));
     }
-
-    scrubber = new Scrubber(total, entries.markers, (t) => seek(t));
-    cleanups.push(() => scrubber?.destroy());
-    scrubberSlot.replaceWith(scrubber.el);
-    const offsets = new Float64Array(events.length);
-    events.forEach((e, i) => (offsets[i] = e.timestamp - startTime));
-    scrubber.setDensity(offsets);
-
-    const snap = events.find((e) => e.type === 2);
-    const meta = events.find((e) => e.type === 4) as { data?: { width?: number; height?: number } } | undefined;
-    if (events.length < 2 || !snap) {
-      stage.message(events.length < 2 ? "This session has too few events to replay yet." : "This session has no full snapshot to replay from.", "error");
-      render(0);
-      return;
+    const sc = new Scrubber(total, ents.markers, (t) => void seek(t));
+    scrubber = sc;
+    cleanups.push(() => sc.destroy());
+    scrubberSlot.replaceWith(sc.el);
+    const offsets: number[] = [];
+    for (const b of store.batches) {
+      // the manifest knows each batch's event count and time range: spread them
+      const n = Math.min(b.events, 200);
+      for (let i = 0; i < n; i++) offsets.push(b.firstTs - startTime + ((b.lastTs - b.firstTs) * (i + 0.5)) / n);
     }
-    firstSnapshot = snap.timestamp - startTime;
-    if (meta?.data?.width && meta.data.height) stage.setSize(meta.data.width, meta.data.height);
+    sc.setDensity(Float64Array.from(offsets));
+    sc.setGaps(gapBands(detail, store, startTime));
+    render(now());
 
-    let r: Replayer;
+    // 3. index the session in the background: checkpoints for fast seeks, activity for the timeline
     try {
-      r = new Replayer(events, {
-        root: stage.root,
-        speed: prefs.speed,
-        skipInactive: prefs.skipInactive,
-        showWarning: false,
-        mouseTail: { duration: 600, lineCap: "round", lineWidth: 3, strokeStyle: "rgba(79, 70, 229, 0.55)" },
-        UNSAFE_replayCanvas: false,
-        triggerFocus: false,
-      });
+      await loadSerializer();
     } catch (err) {
-      stage.message("Could not start the replay: " + errorMessage(err), "error");
-      return;
+      console.warn("playhead: no checkpoints:", errorMessage(err));
     }
-    replayer = r;
-    cleanups.push(() => r.destroy());
-    r.on("resize", (p) => {
-      const d = p as { width?: number; height?: number } | undefined;
-      if (d?.width && d.height) stage.setSize(d.width, d.height);
-    });
-    r.on("finish", () => {
-      if (!playing) return;
-      playing = false;
-      pausedAt = total;
-      setPlayingUi();
-      render(total);
-    });
-    r.on("skip-start", () => stage.setBadge("Skipping inactivity…"));
-    r.on("skip-end", () => stage.setBadge(null));
-
-    timeTotal.textContent = clock(total);
-    for (const b of [playBtn, backBtn, fwdBtn, copyLink]) b.disabled = false;
-    stage.message(null);
-
-    const t0 = urlTime();
-    if (t0 !== null) {
-      seek(t0, true);
-    } else {
-      pausedAt = 0;
-      r.pause(firstSnapshot);
-      render(0);
-      play();
-    }
+    if (destroyed) return;
+    const host = h("div", { class: "indexer-host", "aria-hidden": "true" });
+    el.appendChild(host); // after the stage: the replay iframe stays the first iframe of the page
+    let inputsShown = 0;
+    let bandsShown = 0;
+    const ix = new Indexer(store, checkpoints, host, {
+      progress: (a: Activity) => {
+        const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
+        const done = ix.done || pct >= 100;
+        statusText.textContent = done ? "" : `Indexing ${pct}%`;
+        statusText.title = "Making checkpoints so that seeking anywhere is fast";
+        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${count(checkpoints.syntheticCount)} checkpoints · ${count(store.eventCount)} events in memory`;
+        if (a.inputs.length !== inputsShown) {
+          inputsShown = a.inputs.length;
+          const ms: Marker[] = a.inputs.map((ts) => ({ t: ts - startTime, kind: "input", label: "Input" }));
+          sc.setMarkers("input", ms);
+          legendCount.get("input")!.textContent = count(ms.length);
+        }
+        if (a.inactive.length !== bandsShown) {
+          bandsShown = a.inactive.length;
+          sc.setInactive(a.inactive.map(([f, t]) => ({ from: f - startTime, to: t - startTime, label: "" })));
+        }
+      },
+      evict: () => eng.evict(),
+      busy: () => eng.status === "playing" || eng.status === "loading",
+    }, fonts);
+    eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);
+    cleanups.push(() => ix.stop());
+    ix.start();
 
     window.__playhead = {
-      replayer: r,
+      get replayer() {
+        return eng.replayer as Replayer;
+      },
       ready: true,
       currentTime: now,
       seek: (ms: number) => seek(ms, true),
+      stats: () => ({
+        status: eng.status,
+        checkpoints: checkpoints.syntheticCount,
+        checkpointBytes: checkpoints.bytes,
+        indexed: ix.done,
+        storeEvents: store.eventCount,
+        receivedBytes: store.receivedBytes,
+      }),
     };
     cleanups.push(() => {
-      if (window.__playhead?.replayer === r) delete window.__playhead;
+      if (engine === eng) delete window.__playhead;
     });
   }
 
@@ -437,8 +636,8 @@ export function playerView(ctx: Ctx, id: string): View {
     title: "Session · Playhead",
     destroy() {
       destroyed = true;
-      playing = false;
       cancelAnimationFrame(raf);
+      window.clearTimeout(urlTimer);
       abort.abort();
       for (const c of cleanups.reverse()) {
         try {
@@ -449,4 +648,27 @@ export function playerView(ctx: Ctx, id: string): View {
       }
     },
   };
+}
+
+/** Missing batches as timeline bands: the server's `gaps`, else holes in the seq numbers. */
+function gapBands(detail: SessionDetail, store: EventStore, startTime: number): Band[] {
+  let gaps: Gap[] = [];
+  const raw: unknown = detail.gaps;
+  if (Array.isArray(raw)) {
+    gaps = raw.filter((g): g is Gap => !!g && typeof g === "object" && ["fromSeq", "toSeq", "fromTs", "toTs"].every((k) => typeof (g as Record<string, unknown>)[k] === "number"));
+  } else {
+    let next = 0;
+    let lastTs = store.startTs;
+    for (const b of store.batches) {
+      if (b.seq > next) gaps.push({ fromSeq: next, toSeq: b.seq - 1, fromTs: lastTs, toTs: b.firstTs });
+      next = b.seq + 1;
+      lastTs = Math.max(lastTs, b.lastTs);
+    }
+  }
+  return gaps.map((g) => {
+    const n = g.toSeq - g.fromSeq + 1;
+    const ms = Math.max(0, g.toTs - g.fromTs);
+    const what = `${n} batch${n === 1 ? "" : "es"} (${g.fromSeq === g.toSeq ? `#${g.fromSeq}` : `#${g.fromSeq}–${g.toSeq}`})`;
+    return { from: g.fromTs - startTime, to: g.toTs - startTime, label: ms >= 1000 ? `${duration(ms)} missing` : `${what} missing`, title: what };
+  });
 }

@@ -1,17 +1,21 @@
-// Turns the session's timeline into what the player shows: console, network and
-// error rows, and markers along the scrubber.
+// Turns the session's timeline into what the player shows: console, network,
+// error and custom-event rows, and markers along the timeline.
+//
+// Every string here was recorded in someone's browser: it is rendered as text
+// only, and nothing about its shape is trusted.
 
-import type { eventWithTime } from "@rrweb/types";
 import type { ConsolePayload, ErrorPayload, NetworkPayload, TimelineEntry } from "../types";
 
-export type MarkerKind = "navigation" | "click" | "error" | "console-error" | "request-failed";
+export type MarkerKind = "navigation" | "click" | "input" | "error" | "console-error" | "request-failed" | "custom";
 
 export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "navigation", name: "Navigations" },
   { kind: "click", name: "Clicks" },
+  { kind: "input", name: "Inputs" },
   { kind: "error", name: "Errors" },
   { kind: "console-error", name: "Console errors" },
   { kind: "request-failed", name: "Failed requests" },
+  { kind: "custom", name: "Custom events" },
 ];
 
 export interface Marker {
@@ -21,15 +25,22 @@ export interface Marker {
   label: string;
 }
 
-export interface ConsoleEntry {
+interface Base {
+  /** Offset from the session's first event, ms. */
   t: number;
+  /** The event's own timestamp (Unix ms): the entry's id in deep links. */
+  ts: number;
+}
+
+export interface ConsoleEntry extends Base {
   level: string;
   text: string;
+  /** The arguments as recorded: each one JSON text (the console plugin stringifies them). */
+  args: string[];
   trace: string[];
 }
 
-export interface NetworkEntry {
-  t: number;
+export interface NetworkEntry extends Base {
   type: string;
   method: string;
   url: string;
@@ -41,20 +52,33 @@ export interface NetworkEntry {
   resSize: number | undefined;
   failed: boolean;
   error: string | undefined;
+  requestHeaders: [string, string][] | undefined;
+  responseHeaders: [string, string][] | undefined;
+  requestBody: string | undefined;
+  responseBody: string | undefined;
 }
 
-export interface ErrorEntry {
-  t: number;
+export interface ErrorEntry extends Base {
   kind: string;
   message: string;
   stack: string;
   source: string;
+  /** Identical messages in the session (same message and source), this one included. */
+  count: number;
+  /** This one's place among them, from 1. */
+  nth: number;
+  /** The moments of all of them (offsets), in order. */
+  siblings: number[];
 }
 
-export interface NavigationEntry {
-  t: number;
+export interface NavigationEntry extends Base {
   url: string;
   kind: string;
+}
+
+export interface CustomEntry extends Base {
+  tag: string;
+  payload: string;
 }
 
 export interface Entries {
@@ -62,24 +86,52 @@ export interface Entries {
   network: NetworkEntry[];
   errors: ErrorEntry[];
   navigations: NavigationEntry[];
+  custom: CustomEntry[];
   markers: Marker[];
+  /** Moments to step through with [ and ]: uncaught errors, console errors, failed requests. */
+  problems: number[];
 }
 
-const str = (v: unknown, d = ""): string => (typeof v === "string" ? v : v === undefined || v === null ? d : String(v));
+export const str = (v: unknown, d = ""): string => (typeof v === "string" ? v : v === undefined || v === null ? d : String(v));
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** Headers as recorded: an object, or a list of [name, value] pairs. */
+function headers(v: unknown): [string, string][] | undefined {
+  if (Array.isArray(v)) {
+    const out: [string, string][] = [];
+    for (const p of v) if (Array.isArray(p) && p.length >= 2) out.push([str(p[0]), str(p[1])]);
+    return out.length ? out : undefined;
+  }
+  if (v && typeof v === "object") {
+    const out = Object.entries(v as Record<string, unknown>).map(([k, val]) => [k, str(val)] as [string, string]);
+    return out.length ? out : undefined;
+  }
+  return undefined;
+}
+
+function body(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string") return v;
+  try {
+    return JSON.stringify(v, null, 2);
+  } catch {
+    return String(v);
+  }
+}
 
 export function buildEntries(timeline: TimelineEntry[], startTime: number): Entries {
-  const out: Entries = { console: [], network: [], errors: [], navigations: [], markers: [] };
-  const sorted = timeline.filter((e) => e && typeof e.ts === "number").sort((a, b) => a.ts - b.ts);
+  const out: Entries = { console: [], network: [], errors: [], navigations: [], custom: [], markers: [], problems: [] };
+  const sorted = timeline.filter((e) => e && typeof e.ts === "number" && Number.isFinite(e.ts)).sort((a, b) => a.ts - b.ts);
   for (const e of sorted) {
-    const t = e.ts - startTime;
+    const ts = e.ts;
+    const t = ts - startTime;
     const d = obj(e.detail);
     const label = str(e.label);
     switch (e.kind) {
       case "navigation": {
         const url = str(d.url, label);
-        out.navigations.push({ t, url, kind: str(d.kind, "load") });
+        out.navigations.push({ t, ts, url, kind: str(d.kind, "load") });
         out.markers.push({ t, kind: "navigation", label: url });
         break;
       }
@@ -92,28 +144,33 @@ export function buildEntries(timeline: TimelineEntry[], startTime: number): Entr
         const line = num(p.line);
         const col = num(p.column);
         const source = p.source ? `${str(p.source)}${line !== undefined ? `:${line}` : ""}${col !== undefined ? `:${col}` : ""}` : "";
-        out.errors.push({ t, kind: str(p.kind, "error"), message, stack: str(p.stack), source });
+        out.errors.push({ t, ts, kind: str(p.kind, "error"), message, stack: str(p.stack), source, count: 1, nth: 1, siblings: [] });
         out.markers.push({ t, kind: "error", label: message });
+        out.problems.push(t);
         break;
       }
       case "console": {
         const p = d as Partial<ConsolePayload>;
         const level = str(e.level || p.level, "log");
-        const args = Array.isArray(p.payload) ? p.payload.map((a) => str(a)) : null;
-        const text = args ? formatConsoleArgs(args) : label;
+        const args = Array.isArray(p.payload) ? p.payload.map((a) => str(a)) : [];
+        const text = args.length ? formatConsoleArgs(args) : label;
         const trace = Array.isArray(p.trace) ? p.trace.map((s) => str(s)) : [];
-        out.console.push({ t, level, text, trace });
-        if (level === "error" || level === "assert") out.markers.push({ t, kind: "console-error", label: text });
+        out.console.push({ t, ts, level, text, args, trace });
+        if (level === "error" || level === "assert") {
+          out.markers.push({ t, kind: "console-error", label: text });
+          out.problems.push(t);
+        }
         break;
       }
       case "request": {
-        const p = d as Partial<NetworkPayload>;
+        const p = d as Partial<NetworkPayload> & Record<string, unknown>;
         const status = num(p.status) ?? 0;
         const dur = Math.max(0, num(p.duration) ?? 0);
         const startTs = num(p.start);
         const failed = e.level === "error" || status === 0 || status >= 400 || !!p.error;
         const entry: NetworkEntry = {
           t,
+          ts,
           type: str(p.type, "fetch"),
           method: str(p.method, "GET").toUpperCase(),
           url: str(p.url, label),
@@ -124,18 +181,52 @@ export function buildEntries(timeline: TimelineEntry[], startTime: number): Entr
           resSize: num(p.resSize),
           failed,
           error: p.error ? str(p.error) : undefined,
+          requestHeaders: headers(p.requestHeaders),
+          responseHeaders: headers(p.responseHeaders),
+          requestBody: body(p.requestBody),
+          responseBody: body(p.responseBody),
         };
         out.network.push(entry);
         if (failed) {
           const why = entry.error || (status ? String(status) : "failed");
           out.markers.push({ t, kind: "request-failed", label: `${entry.method} ${entry.url} (${why})` });
+          out.problems.push(t);
         }
+        break;
+      }
+      case "custom": {
+        const tag = label || "custom";
+        let payload = "";
+        try {
+          payload = e.detail === undefined ? "" : JSON.stringify(e.detail);
+        } catch {
+          payload = "";
+        }
+        out.custom.push({ t, ts, tag, payload });
+        out.markers.push({ t, kind: "custom", label: payload ? `${tag} ${payload.length > 120 ? payload.slice(0, 120) + "…" : payload}` : tag });
         break;
       }
       default:
         break;
     }
   }
+  // identical error messages: count them and link them to each other
+  const groups = new Map<string, ErrorEntry[]>();
+  for (const er of out.errors) {
+    const key = er.message + "\u0000" + er.source;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(er);
+  }
+  for (const g of groups.values()) {
+    const times = g.map((x) => x.t);
+    g.forEach((x, i) => {
+      x.count = g.length;
+      x.nth = i + 1;
+      x.siblings = times;
+    });
+  }
+  out.problems.sort((a, b) => a - b);
   return out;
 }
 
@@ -167,7 +258,7 @@ export function formatConsoleArgs(args: string[]): string {
   return parts.join(" ");
 }
 
-function decodeArg(a: string): unknown {
+export function decodeArg(a: string): unknown {
   try {
     return JSON.parse(a);
   } catch {
@@ -184,43 +275,6 @@ function show(v: unknown): string {
   } catch {
     return String(v);
   }
-}
-
-/**
- * Builds a timeline from the events themselves, as the server indexes it. The
- * player uses it only when the server sent no timeline (an older server, or a
- * session that is still being indexed).
- */
-export function deriveTimeline(events: eventWithTime[]): TimelineEntry[] {
-  const out: TimelineEntry[] = [];
-  for (const ev of events) {
-    const d = obj((ev as { data?: unknown }).data);
-    if (ev.type === 4) {
-      const url = str(d.href);
-      out.push({ ts: ev.timestamp, kind: "navigation", label: url, detail: { url, kind: "load" } });
-    } else if (ev.type === 3 && d.source === 2 && d.type === 2) {
-      out.push({ ts: ev.timestamp, kind: "click", label: "Click", detail: { id: d.id, x: d.x, y: d.y } });
-    } else if (ev.type === 6 && d.plugin === "rrweb/console@1") {
-      const p = obj(d.payload);
-      const args = Array.isArray(p.payload) ? p.payload.map((a) => str(a)) : [];
-      out.push({ ts: ev.timestamp, kind: "console", level: str(p.level, "log"), label: formatConsoleArgs(args), detail: p });
-    } else if (ev.type === 5) {
-      const tag = str(d.tag);
-      const p = obj(d.payload);
-      if (tag === "playhead.network") {
-        const status = num(p.status) ?? 0;
-        const failed = status === 0 || status >= 400 || !!p.error;
-        out.push({ ts: ev.timestamp, kind: "request", level: failed ? "error" : "info", label: `${str(p.method, "GET")} ${str(p.url)}`, detail: p });
-      } else if (tag === "playhead.error") {
-        out.push({ ts: ev.timestamp, kind: "error", label: str(p.message), detail: p });
-      } else if (tag === "playhead.navigation") {
-        out.push({ ts: ev.timestamp, kind: "navigation", label: str(p.url), detail: p });
-      } else if (tag) {
-        out.push({ ts: ev.timestamp, kind: "custom", label: tag, detail: d.payload });
-      }
-    }
-  }
-  return out;
 }
 
 /** Index of the last item with `t <= time` (−1 when none); `items` sorted by `t`. */

@@ -1,6 +1,10 @@
 // A scrolling list of time-stamped rows that follows the play head: rows at or
 // before the current time are shown normally, later ones dimmed, the latest one
 // at or before it highlighted and kept in view.
+//
+// Rows are built progressively: the first few hundred at once, the rest in
+// idle time (or at once when a filter or a selection needs them), so that a
+// session with tens of thousands of console lines opens as fast as a short one.
 
 import { h } from "../dom";
 import { lastAtOrBefore } from "./entries";
@@ -8,45 +12,45 @@ import { lastAtOrBefore } from "./entries";
 interface Row<T> {
   t: number;
   entry: T;
-  el: HTMLElement;
+  /** Null until built. */
+  el: HTMLElement | null;
 }
 
 const USER_SCROLL_PAUSE_MS = 4000;
+const FIRST_ROWS = 200;
+const ROWS_PER_SLICE = 300;
 
 export class EntryList<T extends { t: number }> {
   readonly el: HTMLElement;
   private readonly rows: Row<T>[];
   private readonly emptyEl: HTMLElement;
+  private built = 0; // rows[0..built) have their elements, in order
+  private filter: ((e: T) => boolean) | null = null;
   private past = 0; // rows[0..past) are at or before the time
   private current: Row<T> | null = null;
   private time = -Infinity;
   private userScrolledAt = -Infinity;
   private needsReveal = false;
+  private selectedRow: Row<T> | null = null;
+  private readonly byEntry = new Map<T, Row<T>>();
+  private idle = 0;
 
   constructor(
     entries: T[],
-    render: (e: T) => HTMLElement,
-    onPick: (e: T) => void,
+    private readonly render: (e: T) => HTMLElement,
+    private readonly onPick: (e: T) => void,
     emptyText: string,
   ) {
     this.emptyEl = h("div", { class: "list-empty" }, emptyText);
-    this.el = h("div", { class: "entry-list", role: "list" });
+    this.el = h("div", { class: "entry-list", role: "list" }, this.emptyEl);
     this.rows = entries.map((entry) => {
-      const el = render(entry);
-      el.classList.add("entry", "future");
-      el.setAttribute("role", "listitem");
-      el.addEventListener("click", (ev) => {
-        if ((ev.target as Element).closest("button, a, .no-seek")) return;
-        if (window.getSelection()?.toString()) return; // selecting text, not seeking
-        onPick(entry);
-      });
-      return { t: entry.t, entry, el };
+      const row: Row<T> = { t: entry.t, entry, el: null };
+      this.byEntry.set(entry, row);
+      return row;
     });
-    const frag = document.createDocumentFragment();
-    for (const r of this.rows) frag.appendChild(r.el);
-    this.el.appendChild(frag);
-    this.el.appendChild(this.emptyEl);
     this.emptyEl.hidden = this.rows.length > 0;
+    this.buildUpTo(FIRST_ROWS);
+    this.buildRestLater();
 
     const userScroll = () => (this.userScrolledAt = performance.now());
     this.el.addEventListener("wheel", userScroll, { passive: true });
@@ -58,16 +62,52 @@ export class EntryList<T extends { t: number }> {
     return this.rows.length;
   }
 
+  private buildUpTo(n: number): void {
+    n = Math.min(n, this.rows.length);
+    if (n <= this.built) return;
+    const frag = document.createDocumentFragment();
+    for (let i = this.built; i < n; i++) {
+      const row = this.rows[i]!;
+      const el = this.render(row.entry);
+      el.classList.add("entry");
+      if (i >= this.past) el.classList.add("future");
+      el.setAttribute("role", "listitem");
+      if (this.filter && !this.filter(row.entry)) el.hidden = true;
+      el.addEventListener("click", (ev) => {
+        if ((ev.target as Element).closest("button, a, .no-seek")) return;
+        if (window.getSelection()?.toString()) return; // selecting text, not seeking
+        this.onPick(row.entry);
+      });
+      row.el = el;
+      frag.appendChild(el);
+    }
+    this.el.insertBefore(frag, this.emptyEl);
+    this.built = n;
+  }
+
+  private buildRestLater(): void {
+    if (this.built >= this.rows.length || this.idle) return;
+    const step = () => {
+      this.idle = 0;
+      this.buildUpTo(this.built + ROWS_PER_SLICE);
+      this.buildRestLater();
+    };
+    const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number };
+    this.idle = w.requestIdleCallback ? w.requestIdleCallback(step, { timeout: 1000 }) : window.setTimeout(step, 50);
+  }
+
   setFilter(filter: ((e: T) => boolean) | null): void {
+    this.buildUpTo(this.rows.length);
+    this.filter = filter;
     let shown = 0;
     for (const r of this.rows) {
       const ok = !filter || filter(r.entry);
-      r.el.hidden = !ok;
+      r.el!.hidden = !ok;
       if (ok) shown++;
     }
     this.emptyEl.hidden = shown > 0;
     this.emptyEl.textContent = this.rows.length ? "Nothing matches the filter." : this.emptyEl.textContent;
-    this.current?.el.classList.remove("current");
+    this.current?.el?.classList.remove("current");
     this.current = null;
     this.highlight(true);
   }
@@ -79,25 +119,59 @@ export class EntryList<T extends { t: number }> {
     const past = lastAtOrBefore(this.rows, t) + 1;
     if (past !== this.past) {
       const [a, b] = past > this.past ? [this.past, past] : [past, this.past];
-      for (let i = a; i < b; i++) this.rows[i]!.el.classList.toggle("future", i >= past);
       this.past = past;
+      if (past > this.built) this.buildUpTo(past); // the current row must exist
+      for (let i = a; i < Math.min(b, this.built); i++) this.rows[i]!.el!.classList.toggle("future", i >= past);
     }
     this.highlight(false);
   }
 
   /** Call when the list becomes visible: scrolls the highlighted row into view. */
   shown(): void {
-    if (this.needsReveal || this.current) this.reveal(true);
+    if (this.selectedRow?.el) this.scrollTo(this.selectedRow.el);
+    else if (this.needsReveal || this.current) this.reveal(true);
+  }
+
+  /** Marks one row as selected (a deep link, a click) and scrolls it into view. */
+  select(entry: T | null): void {
+    this.selectedRow?.el?.classList.remove("selected");
+    this.selectedRow = entry ? (this.byEntry.get(entry) ?? null) : null;
+    if (!this.selectedRow) return;
+    this.buildUpTo(this.rows.indexOf(this.selectedRow) + 1);
+    const el = this.selectedRow.el!;
+    el.classList.add("selected");
+    el.hidden = false;
+    this.userScrolledAt = performance.now(); // keep it in view rather than following the play head
+    this.scrollTo(el);
+  }
+
+  get selected(): T | null {
+    return this.selectedRow?.entry ?? null;
+  }
+
+  /** The rows that pass the filter. */
+  visibleRows(): { entry: T; el: HTMLElement }[] {
+    this.buildUpTo(this.rows.length);
+    return this.rows.filter((r) => !r.el!.hidden) as { entry: T; el: HTMLElement }[];
+  }
+
+  private scrollTo(row: HTMLElement): void {
+    const list = this.el;
+    if (!list.offsetParent) return;
+    const top = row.offsetTop;
+    if (top < list.scrollTop || top + row.offsetHeight > list.scrollTop + list.clientHeight) {
+      list.scrollTop = Math.max(0, top - list.clientHeight / 3);
+    }
   }
 
   private highlight(force: boolean): void {
-    let i = this.past - 1;
-    while (i >= 0 && this.rows[i]!.el.hidden) i--;
+    let i = Math.min(this.past, this.built) - 1;
+    while (i >= 0 && this.rows[i]!.el!.hidden) i--;
     const row = i >= 0 ? this.rows[i]! : null;
     if (row === this.current && !force) return;
-    this.current?.el.classList.remove("current");
+    this.current?.el?.classList.remove("current");
     this.current = row;
-    row?.el.classList.add("current");
+    row?.el?.classList.add("current");
     this.reveal(force);
   }
 
@@ -119,7 +193,7 @@ export class EntryList<T extends { t: number }> {
   }
 
   private firstVisibleFuture(): HTMLElement | null {
-    for (let i = this.past; i < this.rows.length; i++) if (!this.rows[i]!.el.hidden) return this.rows[i]!.el;
+    for (let i = this.past; i < this.built; i++) if (!this.rows[i]!.el!.hidden) return this.rows[i]!.el;
     return null;
   }
 }

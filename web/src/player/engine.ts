@@ -1,0 +1,693 @@
+// Keyframe-bounded playback.
+//
+// rrweb's Replayer takes its events up front and, to show a moment, replays
+// from the last full snapshot before it. Handing it the whole session makes
+// opening cost a full download and every seek cost all events since the
+// snapshot. Here a Replayer only ever holds one *segment*: a checkpoint (a
+// recorded keyframe or a synthetic snapshot, see checkpoints.ts) followed by
+// the events after it, fetched by batch ranges from the manifest.
+//
+// - Open or seek to t: pick the latest checkpoint before t, fetch its batches
+//   up to t, hand the replayer that segment and pause (or play) at t. The
+//   cost is one rebuild plus the events between the checkpoint and t,
+//   wherever t is. The batches a little further ahead load afterwards.
+// - Play: the segment grows at its end as batches are prefetched ahead of the
+//   play head (`addEvent`), and the events behind the play head are dropped
+//   from it, so memory stays bounded however long one plays.
+// - Every seek, every pause and every resume builds a new segment from a
+//   checkpoint. rrweb's own "forward seek after pause", which re-applies
+//   events it already applied and can duplicate nodes (rrweb issue 1449), is
+//   never used.
+// - One Replayer (one replay iframe) serves the whole session: see reseat().
+
+import { Replayer } from "@rrweb/replay";
+import type { eventWithTime } from "@rrweb/types";
+import { Checkpoints, FontLog, isFontEvent, serializeReplayDom, type Checkpoint, type CheckpointData, type NodeMirror } from "./checkpoints";
+import { IdTracker } from "./idtracker";
+import type { EventStore } from "./store";
+
+export type Status = "loading" | "paused" | "playing" | "buffering" | "ended";
+
+export interface EngineOptions {
+  root: HTMLElement;
+  store: EventStore;
+  checkpoints: Checkpoints;
+  /** The web fonts seen so far (the indexer adds them; so does every segment built). */
+  fonts: FontLog;
+  speed: number;
+  skipInactive: boolean;
+  onStatus(status: Status): void;
+  onResize(width: number, height: number): void;
+  onSkip(skipping: boolean): void;
+  /** A replayer (and its replay iframe) was created: once per engine, unless reusing one failed. */
+  onReplayer(r: Replayer): void;
+  onError(err: unknown): void;
+}
+
+/** How far ahead of the play head to load, in session time, at 1×. */
+const AHEAD_MS = 45_000;
+/** Loaded beyond the target when opening or seeking. */
+const OPEN_AHEAD_MS = 8_000;
+/** Batches behind the play head kept in memory. */
+const KEEP_BEHIND_MS = 90_000;
+/** Events kept in memory by the store at most (outside the pinned ranges). */
+const MAX_STORE_EVENTS = 10_000;
+/** Events applied at once above which rrweb's virtual DOM pays off (below, its copy of the document costs more). */
+const VDOM_ABOVE = 1500;
+/** Played events kept in the replayer's segment. */
+const TRIM_KEEP = 400;
+
+interface Segment {
+  cp: Checkpoint;
+  /** What `trim` dropped from the front of `events` (for checkpoints made later). */
+  dropped: number;
+  href: string;
+  carry: eventWithTime[];
+  /** Node ids as of the segment's last event: repairs mutations rrweb would stall on. */
+  ids: IdTracker;
+  /** Timestamp of the segment's first event: rrweb's time 0. */
+  base: number;
+  /** Manifest positions of the first and last batch in the segment. */
+  firstPos: number;
+  endPos: number;
+  events: eventWithTime[];
+}
+
+export class Engine {
+  replayer: Replayer | null = null;
+  status: Status = "loading";
+  private seg: Segment | null = null;
+  private gen = 0;
+  private pausedAt = 0; // Unix ms
+  private speed: number;
+  private skipInactive: boolean;
+  private destroyed = false;
+  private idleHandle = 0;
+  private appending = false;
+  private wantPlay = false;
+  private fontRedraw = false;
+  /** Batches the store must keep whatever the play head does (the indexer's), as [from, to]. */
+  pinned: () => [number, number] = () => [-1, -1];
+
+  constructor(private readonly o: EngineOptions) {
+    this.speed = o.speed;
+    this.skipInactive = o.skipInactive;
+    // The replay iframe costs tens of milliseconds to create: make it while the
+    // first events are still on their way (rrweb accepts no events only in live mode).
+    // A seek before the indexer has gone past a font the page added earlier
+    // shows the moment without it; show it again once the font is known.
+    o.fonts.onAdd = (e) => {
+      const seg = this.seg;
+      if (!seg || this.status !== "paused" || e.timestamp >= seg.base || this.fontRedraw) return;
+      this.fontRedraw = true;
+      queueMicrotask(() => {
+        this.fontRedraw = false;
+        if (this.status === "paused" && !this.destroyed) void this.seek(this.pausedAt - this.store.startTs, false).catch(() => {});
+      });
+    };
+    void pageLoaded().then(() => {
+      if (this.replayer || this.destroyed || !o.root.isConnected) return;
+      try {
+        this.create([]);
+      } catch {
+        this.replayer = null; // made on the first build instead
+      }
+    });
+  }
+
+  get store(): EventStore {
+    return this.o.store;
+  }
+
+  /** The play head as a Unix ms timestamp. */
+  nowTs(): number {
+    const r = this.replayer;
+    const seg = this.seg;
+    if (!r || !seg || this.status !== "playing") return this.pausedAt;
+    return Math.min(this.store.endTs, seg.base + r.getCurrentTime());
+  }
+
+  /** The play head in ms from the session's start. */
+  now(): number {
+    return Math.max(0, this.nowTs() - this.store.startTs);
+  }
+
+  get total(): number {
+    return this.store.endTs - this.store.startTs;
+  }
+
+  /**
+   * Moves the play head to `t` (ms from the session's start) and pauses there,
+   * or plays from there. Resolves once the replay shows that moment.
+   */
+  async seek(t: number, play: boolean): Promise<void> {
+    const gen = ++this.gen;
+    this.wantPlay = play;
+    const store = this.store;
+    const total = this.total;
+    t = Math.min(total, Math.max(0, t));
+    // rrweb shows the events strictly before its time: at the end, show the last one too
+    let ts = t >= total ? store.endTs + 1 : store.startTs + t;
+    if (play && t >= total - 1) ts = store.startTs; // at the end: start over
+    this.cancelIdle();
+    let cp = this.o.checkpoints.best(ts);
+    if (!cp) throw new Error("This session has no full snapshot to replay from.");
+    // what the moment needs; the rest of the way ahead loads after it is shown
+    const toPos = store.posAt(ts);
+    const fromPos = cp.pos;
+    if (!store.hasRange(fromPos, toPos)) {
+      if (this.status !== "playing") this.setStatus("loading");
+      else {
+        this.replayer?.pause();
+        this.setStatus("loading");
+      }
+      this.pausedAt = ts;
+      await store.ensure(fromPos, toPos);
+      if (gen !== this.gen || this.destroyed) return;
+      // a better checkpoint may have appeared while loading
+      const again = this.o.checkpoints.best(ts);
+      if (again && again !== cp && store.hasRange(again.pos, toPos)) cp = again;
+    }
+    if (document.readyState !== "complete") {
+      // rrweb rebuilds with document.open() and leaves the document loading:
+      // an iframe doing so before this page's load event would hold it back
+      // for good (the page would never stop "loading").
+      await pageLoaded();
+      if (gen !== this.gen || this.destroyed) return;
+    }
+    const data = cp.kind === "synthetic" ? this.o.checkpoints.load(cp) : null;
+    this.build(cp, data, ts, this.wantPlay);
+    this.evict();
+    if (!this.wantPlay) this.scheduleCheckpoint();
+    // a little ahead, once this frame is out
+    window.setTimeout(() => {
+      if (gen === this.gen && !this.destroyed) void store.ensure(toPos, store.posAt(ts + OPEN_AHEAD_MS)).catch(() => {});
+    }, 0);
+  }
+
+  play(): Promise<void> {
+    if (this.status === "playing") return Promise.resolve();
+    return this.seek(this.pausedAt - this.store.startTs, true);
+  }
+
+  pause(): void {
+    if (this.status === "loading") {
+      this.wantPlay = false; // the pending seek will pause when it lands
+      return;
+    }
+    if (this.status !== "playing" && this.status !== "buffering") return;
+    const ts = this.nowTs();
+    this.gen++;
+    this.replayer?.pause();
+    this.pausedAt = ts;
+    // Playing leaves the DOM as the animation got it (smooth scrolls half way,
+    // hover states): show the exact moment instead, as a seek would, so that
+    // what is inspected (and any checkpoint made here) is the recorded state.
+    void this.seek(ts - this.store.startTs, false).catch((err) => this.o.onError(err));
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed;
+    this.replayer?.setConfig({ speed });
+  }
+
+  setSkipInactive(skip: boolean): void {
+    this.skipInactive = skip;
+    this.replayer?.setConfig({ skipInactive: skip });
+  }
+
+  /** Call often while playing (every frame is fine): loads ahead, feeds and trims the segment. */
+  tick(): void {
+    if (this.destroyed || !this.seg || !this.replayer) return;
+    if (this.status !== "playing" && this.status !== "buffering") return;
+    const store = this.store;
+    const now = this.nowTs();
+    const ahead = now + AHEAD_MS * Math.max(1, this.speed);
+    const want = store.posAt(ahead);
+    if (this.seg.endPos < want && !this.appending) {
+      const from = this.seg.endPos + 1;
+      if (store.hasRange(from, from)) this.append();
+      else {
+        this.appending = true;
+        const gen = this.gen;
+        store
+          .ensure(from, Math.min(want, from + 23))
+          .then(() => {
+            this.appending = false;
+            if (gen === this.gen && !this.destroyed) this.append();
+          })
+          .catch((err) => {
+            this.appending = false;
+            if (!this.destroyed) this.o.onError(err);
+          });
+      }
+    }
+    this.trim(now);
+    this.evict();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.gen++;
+    this.cancelIdle();
+    this.replayer?.destroy();
+    this.replayer = null;
+    this.seg = null;
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private setStatus(s: Status): void {
+    if (this.status === s) return;
+    this.status = s;
+    this.o.onStatus(s);
+  }
+
+  /** Builds the segment that starts at `cp` and a replayer on it, then shows `ts`. */
+  private build(cp: Checkpoint, data: CheckpointData | null, ts: number, play: boolean): void {
+    const store = this.store;
+    const events: eventWithTime[] = [];
+    let href = "";
+    let carry: eventWithTime[] = [];
+    if (cp.kind === "synthetic" && data) {
+      href = data.href;
+      carry = data.carry ?? [];
+      events.push(
+        { type: 4, timestamp: cp.at, data: { href: data.href, width: data.width, height: data.height } } as eventWithTime,
+        { type: 2, timestamp: cp.at, data: { node: data.node, initialOffset: data.initialOffset } } as unknown as eventWithTime,
+      );
+      for (const c of data.carry ?? []) events.push({ ...c, timestamp: cp.at });
+      const first = store.get(cp.pos);
+      if (first) for (let i = cp.idx; i < first.length; i++) events.push(first[i]!);
+    } else {
+      const first = store.get(cp.pos) ?? [];
+      let k = first.findIndex((e) => e.type === 4 && e.timestamp === cp.at);
+      if (k < 0) k = Math.max(0, first.findIndex((e) => e.type === 4));
+      for (let i = k; i < first.length; i++) events.push(first[i]!);
+      href = String((events[0]?.data as { href?: unknown } | undefined)?.href ?? "");
+      // the FullSnapshot must be strictly before the shown moment
+      const full = events.find((e) => e.type === 2);
+      if (full && ts <= full.timestamp) ts = full.timestamp + 1;
+    }
+    let endPos = cp.pos;
+    for (let p = cp.pos + 1; p < store.size && store.has(p); p++) {
+      for (const e of store.get(p)!) events.push(e);
+      endPos = p;
+      if (store.batches[p]!.firstTs > ts + AHEAD_MS) break;
+    }
+    if (events.length < 2) throw new Error("This session has too few events to replay.");
+    // the web fonts added before the checkpoint, right after its FullSnapshot
+    for (const e of events) if (isFontEvent(e)) this.o.fonts.add(e);
+    const full = events.findIndex((e) => e.type === 2);
+    if (full >= 0) {
+      const at = events[full]!.timestamp;
+      const fonts = this.o.fonts.before(at).filter((f) => !events.includes(f));
+      events.splice(full + 1, 0, ...fonts.map((f) => ({ ...f, timestamp: at })));
+    }
+    const ids = new IdTracker();
+    for (const e of events) ids.apply(e);
+
+    // rrweb applies everything before ts at once: only the last scroll, input,
+    // pointer position and selection of each node matter there
+    const shown = compactBefore(events, ts).map(own);
+
+    const r = this.reseat(shown) ?? this.create(shown);
+    // A short run of events is cheapest applied to the DOM directly; a long one
+    // (a seek far from any checkpoint) through rrweb's virtual DOM, which
+    // touches the real document once at the end.
+    let before = 0;
+    while (before < shown.length && shown[before]!.timestamp < ts) before++;
+    r.setConfig({ useVirtualDom: before > VDOM_ABOVE });
+    const base = events[0]!.timestamp;
+    this.seg = { cp, base, firstPos: cp.pos, endPos, events: r.service.state.context.events as unknown as eventWithTime[], dropped: 0, href, carry: [...carry], ids };
+    const offset = Math.max(0, ts - base);
+    this.pausedAt = Math.min(ts, store.endTs);
+    if (play) r.play(offset);
+    else r.pause(offset);
+    // Opening a modal dialog (or anything focusing an element) scrolls the
+    // replayed page, which the recording never saw as a scroll: put the page
+    // where it was at ts.
+    const scroll = documentScroll(shown, ts);
+    if (scroll) {
+      try {
+        const w = r.iframe.contentWindow;
+        if (w && (Math.round(w.scrollX) !== scroll.left || Math.round(w.scrollY) !== scroll.top)) w.scrollTo({ left: scroll.left, top: scroll.top, behavior: "instant" });
+      } catch {
+        // no window
+      }
+    }
+    this.setStatus(play ? "playing" : "paused");
+  }
+
+  /**
+   * Hands the current replayer a new segment. One replayer (and so one replay
+   * iframe) serves every seek: creating one costs an iframe, and its CSS cache
+   * would be lost. Its events are swapped in place and it forgets what it
+   * played, so that the next pause/play replays from the segment's checkpoint
+   * (and never takes rrweb's "forward seek after pause" shortcut).
+   */
+  private reseat(shown: eventWithTime[]): Replayer | null {
+    const r = this.replayer;
+    if (!r) return null;
+    try {
+      r.pause();
+      r.setConfig({ skipInactive: false }); // leaves a fast-forward through inactivity
+      // the fonts earlier segments added are not this one's (they come back with its events)
+      r.iframe.contentDocument?.fonts?.clear();
+      const ctx = r.service.state.context as unknown as { events: eventWithTime[]; lastPlayedEvent: unknown };
+      const held = ctx.events;
+      held.length = 0;
+      for (const e of shown) held.push(e);
+      ctx.lastPlayedEvent = null;
+      r.setConfig({ skipInactive: this.skipInactive });
+      return r;
+    } catch (err) {
+      console.warn("playhead: cannot reuse the replayer", err);
+      this.replayer = null;
+      try {
+        r.destroy();
+      } catch {
+        // gone already
+      }
+      return null;
+    }
+  }
+
+  private create(shown: eventWithTime[]): Replayer {
+    const prepared = shown.length ? undefined : preparedReplayers.get(this.o.root);
+    preparedReplayers.delete(this.o.root);
+    const r = prepared ?? newReplayer(this.o.root, shown);
+    r.setConfig({ speed: this.speed, skipInactive: this.skipInactive });
+    this.replayer = r;
+    r.on("resize", (p) => {
+      const d = p as { width?: number; height?: number } | undefined;
+      if (d?.width && d.height) this.o.onResize(d.width, d.height);
+    });
+    r.on("skip-start", () => this.o.onSkip(true));
+    r.on("skip-end", () => this.o.onSkip(false));
+    r.on("finish", () => this.onFinish(r));
+    this.o.onReplayer(r);
+    return r;
+  }
+
+  /** Appends the loaded batches after the segment's end to the playing replayer. */
+  private append(): void {
+    const seg = this.seg;
+    const r = this.replayer;
+    if (!seg || !r) return;
+    const store = this.store;
+    let added = false;
+    while (seg.endPos + 1 < store.size && store.has(seg.endPos + 1)) {
+      seg.endPos++;
+      for (const e of store.get(seg.endPos)!) {
+        seg.ids.apply(e);
+        r.addEvent(own(e));
+      }
+      added = true;
+    }
+    if (added && this.status === "buffering") {
+      // rrweb stopped at the end of what it had: start again from a checkpoint
+      void this.seek(this.pausedAt - store.startTs, true).catch((err) => this.o.onError(err));
+    }
+  }
+
+  private onFinish(r: Replayer): void {
+    // rrweb also says "finish" when a pause lands after the last event it holds
+    if (r !== this.replayer || this.destroyed || this.status !== "playing") return;
+    const seg = this.seg;
+    if (!seg) return;
+    const last = seg.events[seg.events.length - 1];
+    const at = seg.base + r.getCurrentTime();
+    if (last && at < last.timestamp - 100) {
+      // a late timer of an earlier segment (rrweb cannot cancel it): carry on playing
+      void this.seek(at - this.store.startTs, true).catch((err) => this.o.onError(err));
+      return;
+    }
+    if (seg.endPos >= this.store.size - 1) {
+      this.pausedAt = this.store.endTs;
+      this.setStatus("ended");
+      return;
+    }
+    // ran out of loaded events before the end of the session
+    this.pausedAt = Math.min(this.store.endTs, seg.base + r.getCurrentTime());
+    this.setStatus("buffering");
+    const from = seg.endPos + 1;
+    const gen = this.gen;
+    this.store
+      .ensure(from, from + 23)
+      .then(() => {
+        if (gen === this.gen && !this.destroyed) this.append();
+      })
+      .catch((err) => this.o.onError(err));
+  }
+
+  /** Drops played events from the segment (rrweb keeps every event it was given). */
+  private trim(now: number): void {
+    const ev = this.seg?.events;
+    if (!ev || ev.length < TRIM_KEEP * 4) return;
+    // keep events[0]: rrweb measures time from it
+    let k = 1;
+    const limit = ev.length - TRIM_KEEP;
+    while (k < limit && ev[k]!.timestamp < now - 5000) k++;
+    if (k <= TRIM_KEEP) return;
+    const seg = this.seg!;
+    const gone = ev.splice(1, k - 1 - TRIM_KEEP);
+    for (const e of gone) noteSegmentEvent(seg, e);
+    seg.dropped += gone.length;
+  }
+
+  /** Keeps the store small: what is around the play head, the current checkpoint's batches and the indexer's. */
+  evict(): void {
+    const store = this.store;
+    if (store.eventCount <= MAX_STORE_EVENTS) return;
+    const now = this.status === "playing" ? this.nowTs() : this.pausedAt;
+    const cp = this.o.checkpoints.best(now);
+    const keepFrom = Math.min(cp ? cp.pos : 0, store.posAt(now - KEEP_BEHIND_MS));
+    const keepTo = store.posAt(now + AHEAD_MS * Math.max(1, this.speed) + OPEN_AHEAD_MS);
+    const [pf, pt] = this.pinned();
+    store.evict((pos) => (pos >= keepFrom && pos <= keepTo) || (pos >= pf && pos <= pt));
+  }
+
+  // ---- checkpoints at pauses -------------------------------------------------
+
+  private cancelIdle(): void {
+    if (this.idleHandle) cancelIdle(this.idleHandle);
+    this.idleHandle = 0;
+  }
+
+  /**
+   * While paused, the replayed DOM is exactly "every event before the play
+   * head": a checkpoint there makes the next seek nearby, and resuming, cheap.
+   */
+  private scheduleCheckpoint(): void {
+    this.cancelIdle();
+    const r = this.replayer;
+    const seg = this.seg;
+    if (!r || !seg) return;
+    const ts = this.pausedAt;
+    const gen = this.gen;
+    this.idleHandle = onIdle(() => {
+      this.idleHandle = 0;
+      if (gen !== this.gen || r !== this.replayer || this.status !== "paused" || this.destroyed) return;
+      this.checkpointAt(r, seg, ts);
+    });
+  }
+
+  private checkpointAt(r: Replayer, seg: Segment, ts: number): void {
+    const store = this.store;
+    const cps = this.o.checkpoints;
+    const prev = cps.best(ts);
+    if (prev && ts - prev.at < 2000) return; // one is close enough
+    // the first event not shown: the checkpoint covers everything before it
+    let pos = store.posAt(ts);
+    const evs = store.get(pos);
+    if (!evs) return;
+    let idx = evs.findIndex((e) => e.timestamp >= ts);
+    if (idx < 0) {
+      pos++;
+      idx = 0;
+      if (pos >= store.size) return;
+    }
+    const firstAfter = pos < store.size ? store.get(pos)?.[idx] : undefined;
+    const prevBatch = store.get(pos - 1);
+    const lastBefore = idx > 0 ? evs[idx - 1] : prevBatch ? prevBatch[prevBatch.length - 1] : undefined;
+    if (!lastBefore) return;
+    if (firstAfter && firstAfter.timestamp <= lastBefore.timestamp) return;
+    const doc = r.iframe.contentDocument;
+    if (!doc) return;
+    // worth it only if rebuilding from the previous checkpoint costs more than a few events
+    let between = seg.dropped;
+    for (const e of seg.events) if (e.timestamp > (prev?.at ?? 0) && e.timestamp < ts) between++;
+    if (between < 60) return;
+    const snap = serializeReplayDom(doc, r.getMirror() as unknown as NodeMirror);
+    if (!snap) return;
+    // the page's URL and what a snapshot cannot carry, as of ts
+    const state = { href: seg.href, carry: [...seg.carry] } as Segment;
+    for (let i = 1; i < seg.events.length; i++) {
+      const e = seg.events[i]!;
+      if (e.timestamp >= ts) break;
+      noteSegmentEvent(state, e);
+    }
+    const { href, carry } = state;
+    const width = Number(r.iframe.getAttribute("width")) || 0;
+    const height = Number(r.iframe.getAttribute("height")) || 0;
+    cps.addSynthetic(lastBefore.timestamp, pos, idx, { href, width, height, node: snap.node, initialOffset: snap.initialOffset, carry });
+  }
+}
+
+/**
+ * The event as rrweb may keep it: rrweb writes into the events it replays (a
+ * `delay`, and a mutation's `removes` without the nodes it could not find),
+ * and the same events are replayed again from other checkpoints.
+ */
+function own(e: eventWithTime): eventWithTime {
+  if (e.type !== 3) return e.type === 2 || e.type === 4 ? e : { ...e };
+  const d = e.data as { source?: number; removes?: unknown[] };
+  return d.source === 0 ? ({ ...e, data: { ...e.data } } as eventWithTime) : { ...e };
+}
+
+const SRC_MOUSEMOVE = 1;
+const SRC_SCROLL = 3;
+const SRC_VIEWPORT = 4;
+const SRC_INPUT = 5;
+const SRC_TOUCHMOVE = 6;
+const SRC_DRAG = 12;
+const SRC_SELECTION = 14;
+
+/**
+ * The events with the ones before `ts` that a later event of the same kind
+ * (for the same node) overrides left out. rrweb applies the events before the
+ * shown moment in one go, where only the final scroll position and value of
+ * each node count; every scroll it applies costs a layout.
+ */
+export function compactBefore(events: eventWithTime[], ts: number): eventWithTime[] {
+  let end = 0;
+  while (end < events.length && events[end]!.timestamp < ts) end++;
+  if (end < 64) return events;
+  const seen = new Set<string>();
+  const keep: boolean[] = new Array<boolean>(end);
+  for (let i = end - 1; i >= 0; i--) {
+    const e = events[i]!;
+    keep[i] = true;
+    if (e.type !== 3) continue;
+    const d = e.data as { source?: number; id?: number };
+    let key: string | null = null;
+    switch (d.source) {
+      case SRC_SCROLL:
+      case SRC_INPUT:
+        key = `${d.source}:${d.id}`;
+        break;
+      case SRC_MOUSEMOVE:
+      case SRC_TOUCHMOVE:
+      case SRC_DRAG:
+        key = "pointer";
+        break;
+      case SRC_SELECTION:
+      case SRC_VIEWPORT:
+        key = String(d.source);
+        break;
+    }
+    if (key === null) continue;
+    if (seen.has(key)) keep[i] = false;
+    else seen.add(key);
+  }
+  // Scroll positions last, after the DOM they scroll is complete: each one forces a layout.
+  const out: eventWithTime[] = [];
+  const scrolls: eventWithTime[] = [];
+  const lastTs = events[end - 1]!.timestamp;
+  let full = -1; // scrolls before the last full snapshot are overridden by it
+  for (let i = 0; i < end; i++) if (events[i]!.type === 2) full = i;
+  for (let i = 0; i < end; i++) {
+    if (!keep[i]) continue;
+    const e = events[i]!;
+    if (i > full && e.type === 3 && (e.data as { source?: number }).source === SRC_SCROLL) scrolls.push({ ...e, timestamp: lastTs });
+    else out.push(e);
+  }
+  for (const e of scrolls) out.push(e);
+  for (let i = end; i < events.length; i++) out.push(events[i]!);
+  return out;
+}
+
+/** Where the page was scrolled at ts: the last full snapshot's offset, or a later scroll of its document. */
+function documentScroll(events: eventWithTime[], ts: number): { left: number; top: number } | null {
+  let pos: { left: number; top: number } | null = null;
+  let docId = -1;
+  for (const e of events) {
+    if (e.timestamp >= ts) break;
+    if (e.type === 2) {
+      const d = e.data as { node?: { id?: number }; initialOffset?: { left?: number; top?: number } };
+      docId = typeof d.node?.id === "number" ? d.node.id : -1;
+      pos = { left: Number(d.initialOffset?.left) || 0, top: Number(d.initialOffset?.top) || 0 };
+    } else if (e.type === 3) {
+      const d = e.data as { source?: number; id?: number; x?: number; y?: number };
+      if (d.source === SRC_SCROLL && d.id === docId) pos = { left: Number(d.x) || 0, top: Number(d.y) || 0 };
+    }
+  }
+  return pos;
+}
+
+/** Follows the page URL and the events a FullSnapshot cannot carry (constructed sheets, fonts). */
+function noteSegmentEvent(seg: Segment, e: eventWithTime): void {
+  if (e.type === 4) seg.href = String((e.data as { href?: unknown }).href ?? seg.href);
+  else if (e.type === 2) seg.carry = [];
+  else if (e.type === 3) {
+    const d = e.data as { source?: number; styleId?: unknown };
+    if (d.source === 15 || ((d.source === 8 || d.source === 13) && d.styleId !== undefined)) seg.carry.push(e);
+  }
+}
+
+const preparedReplayers = new WeakMap<HTMLElement, Replayer>();
+
+/** A replayer with no events yet (rrweb allows none only in live mode, switched off right after). */
+function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
+  const r = new Replayer(events, {
+    liveMode: !events.length,
+    root,
+    showWarning: false,
+    showDebug: false,
+    mouseTail: { duration: 600, lineCap: "round", lineWidth: 3, strokeStyle: "rgba(79, 70, 229, 0.55)" },
+    UNSAFE_replayCanvas: false,
+    triggerFocus: false,
+    useVirtualDom: false, // see build()
+  });
+  if (!events.length) r.setConfig({ liveMode: false });
+  return r;
+}
+
+/**
+ * Makes the replayer (and its iframe, tens of milliseconds) for `root` ahead
+ * of time, while the player's first requests are on their way; the engine
+ * made for `root` later takes it.
+ */
+export function prepareReplayer(root: HTMLElement): void {
+  void pageLoaded().then(() => {
+    if (preparedReplayers.has(root) || !root.isConnected) return;
+    try {
+      preparedReplayers.set(root, newReplayer(root, []));
+    } catch {
+      // made when needed
+    }
+  });
+}
+
+/** Resolves once this page's load event has fired. */
+function pageLoaded(): Promise<void> {
+  if (document.readyState === "complete") return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener("load", () => resolve(), { once: true }));
+}
+
+type IdleWindow = Window & {
+  requestIdleCallback?: (cb: () => void, opts?: { timeout: number }) => number;
+  cancelIdleCallback?: (h: number) => void;
+};
+
+function onIdle(cb: () => void): number {
+  const w = window as IdleWindow;
+  return w.requestIdleCallback ? w.requestIdleCallback(cb, { timeout: 1500 }) : window.setTimeout(cb, 200);
+}
+
+function cancelIdle(h: number): void {
+  const w = window as IdleWindow;
+  if (w.cancelIdleCallback) w.cancelIdleCallback(h);
+  else window.clearTimeout(h);
+}

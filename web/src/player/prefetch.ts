@@ -1,0 +1,44 @@
+// Starts the requests the player needs first while the app is still checking
+// the login (GET /api/v1/me): the session's manifest and, when the player will
+// open at the start, the first batch (normally the first keyframe). Saves two
+// round trips before the first frame.
+
+import { api } from "../api";
+import type { SessionDetail } from "../types";
+
+export interface Prefetched {
+  id: string;
+  detail: Promise<SessionDetail>;
+  /** `?from=0&to=0`, parsed, or null when it failed. */
+  first: Promise<unknown[] | null> | null;
+}
+
+let pending: Prefetched | null = null;
+
+/** Whether the player URL asks for a moment other than the start. */
+function opensLater(): boolean {
+  const q = new URLSearchParams(location.search);
+  if (["error", "request", "console"].some((k) => q.has(k))) return true;
+  const t = Number(q.get("t") ?? "0");
+  return Number.isFinite(t) && t > 0;
+}
+
+export function prefetchSession(id: string): void {
+  const detail = api.session(id);
+  detail.catch(() => {}); // the player reports errors when it asks for it
+  let first: Promise<unknown[] | null> | null = null;
+  if (!opensLater()) {
+    first = fetch(api.eventsUrl(id, 0, 0), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((v: unknown) => (Array.isArray(v) ? v : null))
+      .catch(() => null);
+  }
+  pending = { id, detail, first };
+}
+
+/** The prefetched requests for `id`, once; null when there are none. */
+export function takePrefetch(id: string): Prefetched | null {
+  const p = pending;
+  pending = null;
+  return p && p.id === id ? p : null;
+}
