@@ -113,7 +113,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
-	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}"} {
+	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
 	if s.Demo != nil {
