@@ -1,6 +1,7 @@
 # make test   sets up what the tests need (Chromium, npm packages), then runs them all
 # make build  rebuilds the embedded SDK and dashboard bundles from their sources
 # make run    starts Playhead on 127.0.0.1:8080 with ./playhead-data
+# make bench  Playhead against its peers (SDK size, page overhead, storage, player, ingest)
 
 GO ?= go
 FUZZTIME ?= 10s
@@ -32,9 +33,14 @@ fuzz:
 build:
 	cd sdk/browser && npm run build
 	cd web && npm run build
+	cd e2e/fixtures && npm run build
 
 run:
 	$(GO) run ./cmd/playhead serve
 
+# Every benchmark against the peers, side by side; writes docs/BENCHMARKS.md
+# (about 20 minutes; `node bench/run.mjs --quick` for a smoke run).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./ingest/
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	node bench/run.mjs
