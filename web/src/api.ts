@@ -1,6 +1,6 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
-import type { Me, SessionDetail, SessionPage } from "./types";
+import type { Me, Report, SessionDetail, SessionPage, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -55,7 +55,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
   }
   if (!res.ok) throw await responseError(res);
-  return (await res.json()) as T;
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 export const api = {
@@ -69,6 +71,11 @@ export const api = {
     return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
   },
   session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
+  reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
+  webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
+  addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
+  deleteWebhook: (id: string) => call<unknown>("DELETE", `/api/v1/webhooks/${encodeURIComponent(id)}`),
+  deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>("GET", `/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`),
   eventsUrl: (id: string, from?: number, to?: number) => {
     const q = new URLSearchParams();
     if (from !== undefined) q.set("from", String(from));

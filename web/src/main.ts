@@ -1,7 +1,9 @@
 // Playhead dashboard: a small client-side router over three pages.
 //   /login            the login form
 //   /                 the sessions list
-//   /sessions/{id}    the player (?t=<ms from the session's first event>)
+//   /sessions/{id}    the player (?t=<ms from the session's first event>, ?at=<Unix ms>)
+//   /reports          user reports
+//   /webhooks         webhooks and their deliveries
 
 import { api, errorMessage, isUnauthorized } from "./api";
 import { clear, h } from "./dom";
@@ -9,7 +11,9 @@ import { loginView } from "./pages/login";
 import type { PlayerModule } from "./player-entry";
 import { prefetchSession, takePrefetch } from "./player/prefetch";
 import { loadScript } from "./scripts";
+import { reportsView } from "./pages/reports";
 import { sessionsView } from "./pages/sessions";
+import { webhooksView } from "./pages/webhooks";
 import type { Me } from "./types";
 import type { Ctx, View } from "./view";
 
@@ -115,6 +119,8 @@ async function route(): Promise<void> {
   const path = location.pathname;
   if (path === "/login") return navigate(afterLogin(), { replace: true });
   if (path === "/" || path === "/sessions" || path === "/sessions/") return mount(sessionsView(ctx(me)));
+  if (path === "/reports" || path === "/reports/") return mount(reportsView(ctx(me)));
+  if (path === "/webhooks" || path === "/webhooks/") return mount(webhooksView(ctx(me)));
   const id = playerId(path);
   if (id !== null) {
     let mod: PlayerModule;

@@ -5,12 +5,28 @@ import { h, type Child } from "./dom";
 import type { Ctx } from "./view";
 import type { Me } from "./types";
 
+const NAV: [string, string][] = [
+  ["/", "Sessions"],
+  ["/reports", "Reports"],
+  ["/webhooks", "Webhooks"],
+];
+
+function active(href: string): boolean {
+  const p = location.pathname;
+  return href === "/" ? p === "/" || p.startsWith("/sessions") : p === href || p.startsWith(href + "/");
+}
+
 export function appHeader(ctx: Ctx, middle: Child[] = [], right: Child[] = []): HTMLElement {
   return h(
     "header",
     { class: "topbar" },
     h("a", { class: "brand", href: "/", "data-link": true }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Playhead"),
     h("span", { class: "project-name", title: "Project" }, ctx.me.project.name),
+    h(
+      "nav",
+      { class: "topnav" },
+      NAV.map(([href, name]) => h("a", { href, "data-link": true, class: active(href) ? "active" : undefined, "aria-current": active(href) ? "page" : undefined }, name)),
+    ),
     h("div", { class: "topbar-middle" }, middle),
     h("div", { class: "topbar-right" }, right, h("span", { class: "user", title: "Signed in" }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),
   );

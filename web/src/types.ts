@@ -5,6 +5,8 @@
 export interface Me {
   user: { username: string };
   project: { id: number; name: string; ingestKey: string };
+  /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
+  scrubbed?: Record<string, number>;
 }
 
 export interface Session {
@@ -57,11 +59,29 @@ export interface Gap {
   toTs: number;
 }
 
+/** A span or a log from the app's backends (OpenTelemetry) tied to the session. Untrusted. */
+export interface BackendItem {
+  kind: "span" | "log" | string;
+  service?: string;
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  name?: string;
+  /** Unix ms. */
+  start: number;
+  end?: number;
+  level?: string;
+  message?: string;
+  status?: string;
+  attributes?: Record<string, unknown>;
+}
+
 export interface SessionDetail {
   session: Session;
   batches: BatchInfo[];
   timeline: TimelineEntry[];
   gaps?: Gap[];
+  backend?: BackendItem[];
 }
 
 /** `playhead.network` payload (headers and bodies only when the SDK captured them). */
@@ -92,4 +112,38 @@ export interface ConsolePayload {
   level: string;
   payload: string[];
   trace: string[];
+}
+
+/** A user report (feedback) sent from a page, newest first. `text`, `contact` and `page` are untrusted. */
+export interface Report {
+  id: string;
+  sessionId: string;
+  /** Unix ms. */
+  ts: number;
+  text: string;
+  contact?: string;
+  page: string;
+  errors: number;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  createdAt: number;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  sessionId: string;
+  ts: number;
+  message: string;
+  page: string;
+  status: string;
+  attempts: number;
+  lastStatus: number;
+  lastError: string;
+  nextAttempt: number;
+  createdAt: number;
+  deliveredAt: number;
 }

@@ -1,5 +1,5 @@
 // The session player: the replay, its timeline and controls, and the side panels.
-// URL: /sessions/{id}?t=<ms from the session's first event>
+// URL: /sessions/{id}?t=<ms from the session's first event> or ?at=<Unix ms>
 //      /sessions/{id}?error=<ts or index> | ?request=<ts> | ?console=<ts>
 
 import type { Replayer } from "@rrweb/replay";
@@ -17,6 +17,7 @@ import { Help } from "../player/help";
 import { icon } from "../player/icons";
 import { Indexer, type Activity } from "../player/indexer";
 import { Inspector } from "../player/inspector";
+import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
 import type { Prefetched } from "../player/prefetch";
@@ -83,7 +84,7 @@ function param(name: string): number | null {
 
 function pageUrl(set: Record<string, string>): string {
   const q = new URLSearchParams(location.search);
-  for (const k of ["t", ...ENTRY_PARAMS]) q.delete(k);
+  for (const k of ["t", "at", ...ENTRY_PARAMS]) q.delete(k);
   for (const [k, v] of Object.entries(set)) q.set(k, v);
   return `${location.origin}${location.pathname}?${q}`;
 }
@@ -166,6 +167,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     ["console", "Console"],
     ["network", "Network"],
     ["errors", "Errors"],
+    ["backend", "Backend"],
     ["elements", "Elements"],
     ["info", "Info"],
   ];
@@ -303,6 +305,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       if (destroyed) return;
       const q = new URLSearchParams(location.search);
       if (!keepEntryParam) for (const k of ENTRY_PARAMS) q.delete(k);
+      q.delete("at");
       q.set("t", String(Math.round(t)));
       history.replaceState(history.state, "", `${location.pathname}?${q}${location.hash}`);
     }, 250);
@@ -497,6 +500,11 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       }
     }
     if (openAt === null) openAt = param("t");
+    if (openAt === null) {
+      // ?at=<Unix ms>: an absolute moment (Playhead.getReplayURL())
+      const at = param("at");
+      if (at !== null) openAt = Math.min(Math.max(0, at - startTime), Math.max(0, total));
+    }
     keepEntryParam = linked !== null;
 
     const eng = new Engine({
@@ -542,6 +550,14 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     setPanel(consolePanel(ents.console, pctx));
     setPanel(networkPanel(ents.network, total, urlHost(first), pctx));
     setPanel(errorsPanel(ents.errors, pctx));
+    setPanel(backendPanel(detail.backend, ents.network, startTime, pctx));
+    const bm = backendMarkers(detail.backend ?? [], startTime);
+    if (bm.length) {
+      ents.markers.push(...bm);
+      for (const m of bm) ents.problems.push(m.t);
+      ents.problems.sort((a, b) => a - b);
+      prevErr.disabled = nextErr.disabled = false;
+    }
     setPanel(infoPanel(s, id, ents, eventsHref, (t) => void seek(t, true), indexStatus));
     if (linked) {
       const tab = linked.kind === "error" ? "errors" : linked.kind === "request" ? "network" : "console";

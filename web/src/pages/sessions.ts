@@ -59,7 +59,7 @@ export function sessionsView(ctx: Ctx): View {
     "div",
     { class: "page" },
     appHeader(ctx, [], [installToggle, refresh]),
-    h("main", { class: "content" }, install, h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), table, empty, status, h("div", { class: "more" }, more)),
+    h("main", { class: "content" }, install, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), table, empty, status, h("div", { class: "more" }, more)),
   );
   const countEl = el.querySelector<HTMLElement>("#session-count")!;
 
@@ -146,4 +146,22 @@ export function sessionsView(ctx: Ctx): View {
       window.clearInterval(tick);
     },
   };
+}
+
+/** "Server-side scrubbing caught N values the SDK missed (email 3, card 1)", or nothing. */
+export function scrubNotice(scrubbed: unknown): HTMLElement | null {
+  if (!scrubbed || typeof scrubbed !== "object") return null;
+  const kinds = Object.entries(scrubbed as Record<string, unknown>)
+    .filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1]) && e[1] > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (!kinds.length) return null;
+  const n = kinds.reduce((a, [, v]) => a + v, 0);
+  const list = kinds.map(([k, v]) => `${k} ${count(v)}`).join(", ");
+  return h(
+    "div",
+    { class: "scrub-notice", role: "note" },
+    h("strong", null, `Server-side scrubbing caught ${count(n)} value${n === 1 ? "" : "s"} the SDK missed`),
+    ` (${list}). `,
+    h("span", { class: "muted" }, "They were masked before storage. See the privacy docs (docs/PRIVACY.md) to mask them in the SDK too."),
+  );
 }

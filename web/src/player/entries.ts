@@ -6,7 +6,7 @@
 
 import type { ConsolePayload, ErrorPayload, NetworkPayload, TimelineEntry } from "../types";
 
-export type MarkerKind = "navigation" | "click" | "input" | "error" | "console-error" | "request-failed" | "custom";
+export type MarkerKind = "navigation" | "click" | "input" | "error" | "console-error" | "request-failed" | "backend-error" | "custom";
 
 export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "navigation", name: "Navigations" },
@@ -15,6 +15,7 @@ export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "error", name: "Errors" },
   { kind: "console-error", name: "Console errors" },
   { kind: "request-failed", name: "Failed requests" },
+  { kind: "backend-error", name: "Backend errors" },
   { kind: "custom", name: "Custom events" },
 ];
 
@@ -56,6 +57,8 @@ export interface NetworkEntry extends Base {
   responseHeaders: [string, string][] | undefined;
   requestBody: string | undefined;
   responseBody: string | undefined;
+  /** The W3C trace id the page sent (traceparent), when it did. */
+  traceId: string | undefined;
 }
 
 export interface ErrorEntry extends Base {
@@ -185,6 +188,7 @@ export function buildEntries(timeline: TimelineEntry[], startTime: number): Entr
           responseHeaders: headers(p.responseHeaders),
           requestBody: body(p.requestBody),
           responseBody: body(p.responseBody),
+          traceId: typeof p.traceId === "string" && p.traceId ? p.traceId : undefined,
         };
         out.network.push(entry);
         if (failed) {

@@ -33,6 +33,7 @@ const COLORS: Record<MarkerKind, string> = {
   error: "#d92d20",
   "console-error": "#dc6803",
   "request-failed": "#c11574",
+  "backend-error": "#b93815",
   custom: "#667085",
 };
 
