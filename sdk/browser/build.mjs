@@ -52,11 +52,22 @@ const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) ht
  *   `recordCrossOriginIframes`, which Playhead never sets.
  * - the NodeList/DOMTokenList forEach polyfill: every browser that runs the
  *   ES2020 build has both.
+ * - waiting for the document: Playhead starts rrweb once the document is
+ *   parsed (src/lib/playhead.ts, whenDomReady), so rrweb always takes its
+ *   first snapshot at once.
+ * - matching class names against regular expressions: Playhead leaves
+ *   `blockClass` and `maskTextClass` at their defaults, which are strings.
+ * - the `maskAllInputs` presets (lists of input types): Playhead passes
+ *   `maskInputOptions` itself (checked in src/lib/recorder.ts), and rrweb
+ *   hands that object on to its snapshot as `maskAllInputs`.
  *
  * esbuild then drops every function only the cut code used.
  */
 const recorderSource = await readFile(join(root, 'src/lib/recorder.ts'), 'utf8');
+const playheadSource = await readFile(join(root, 'src/lib/playhead.ts'), 'utf8');
+const domReadySource = await readFile(join(root, 'src/lib/domReady.ts'), 'utf8');
 const SLIM_DOM = 'slimDOMOptions: { comment: true, script: true }';
+const MASK_INPUT_OPTIONS = 'maskInputOptions: { input: true, textarea: true, select: true }';
 const ENUMS = ['EventType', 'IncrementalSource', 'MouseInteractions', 'PointerTypes', 'CanvasContext', 'MediaInteractions', 'NodeType'];
 const ENUM = /\nvar (\w+) = \/\* @__PURE__ \*\/ \(\((\w+)\) => \{\n((?:  \2\[\2\["\w+"\] = \d+\] = "\w+";\n)+)  return \2;\n\}\)\(\1 \|\| \{\}\);/g;
 
@@ -128,6 +139,45 @@ REWRITES.push({
     out.includes('function isBlocked(node, blockClass, blockSelector, checkAncestors) {') &&
     /this\.bypassOptions = options\.bypassOptions;/.test(out) &&
     /bypassOptions: \{\n\s+blockClass,\n\s+blockSelector,/.test(out),
+});
+
+/**
+ * rrweb runs each of its callbacks (mutation observer, event listeners,
+ * patched setters) through `callbackWrapper`, which passes what they throw to
+ * the `errorHandler` option. It now also calls `errorHandler()`, without an
+ * error, whenever one of them returns: Playhead's masking hooks then forget
+ * what they remembered of the DOM during that callback, before the page can
+ * change it (src/lib/privacy/dom.ts).
+ */
+const WRAPPER_TRY = '\n  const rrwebWrapped = (...rest) => {\n    try {\n      return cb(...rest);\n    } catch (error) {\n      if (errorHandler && errorHandler(error) === true) {\n        return;\n      }\n      throw error;\n    }\n';
+REWRITES.push({
+  name: 'callback end',
+  apply: (source) => source.replace(WRAPPER_TRY, WRAPPER_TRY + '    finally {\n      if (errorHandler) errorHandler();\n    }\n'),
+  check: (out) => out.split(WRAPPER_TRY).length === 2 && /const callbackWrapper = \(cb\) => \{\n  if \(!errorHandler\) \{\n    return cb;\n  \}/.test(out),
+});
+
+/**
+ * rrweb's warnings (a node it could not serialise, a failed snapshot, errors
+ * it caught) went to the page's console, where Playhead's console recorder
+ * would record them as the page's own output: they are dropped.
+ */
+REWRITES.push({
+  name: 'warnings',
+  apply: (source) => source.replace(/\bconsole\.warn\(/g, 'void ('),
+  check: (out) => !/\bconsole\.warn\b/.test(out),
+});
+
+/**
+ * rrweb deleted a property (`needBlock`) from every serialised element, which
+ * turns each of those objects into a slow dictionary-mode object: the
+ * JSON.stringify of a large mutation or snapshot then took two to three
+ * times as long. It is set to undefined instead, which JSON leaves out just
+ * the same; nothing else reads it.
+ */
+REWRITES.push({
+  name: 'needBlock',
+  apply: (source) => source.replace('\n    delete serializedNode.needBlock;\n', '\n    serializedNode.needBlock = void 0;\n'),
+  check: (out) => (out.match(/\bneedBlock\b/g) || []).length === 5 && out.includes('recordChild = recordChild && !serializedNode.needBlock;'),
 });
 
 function applyRewrite(source, rewrite) {
@@ -235,6 +285,45 @@ const CUTS = [
     keepEnd: true,
     replacement: '',
     check: (cut, rest) => cut.includes('window.parent.postMessage(message, "*")') && rest.includes('const passEmitsToParent = false;'),
+  },
+  {
+    name: 'maskAllInputs presets',
+    from: '\n  } = options;\n  const maskInputOptions = maskAllInputs === true ? {',
+    toEnd: ': maskAllInputs;',
+    replacement: '\n  } = options;\n  const maskInputOptions = maskAllInputs;',
+    check: (cut, rest) =>
+      cut.includes('"datetime-local": true') && /\n      maskAllInputs: maskInputOptions,\n/.test(rest) && recorderSource.includes(MASK_INPUT_OPTIONS),
+  },
+  {
+    name: 'maskAllInputs option',
+    from: '\n  mirror.reset();\n  const maskInputOptions = maskAllInputs === true ? {',
+    toEnd: ': _maskInputOptions !== void 0 ? _maskInputOptions : { password: true };',
+    replacement: '\n  mirror.reset();\n  const maskInputOptions = _maskInputOptions;',
+    check: (cut, rest) => cut.includes('"datetime-local": true') && recorderSource.includes(MASK_INPUT_OPTIONS) && !recorderSource.includes('maskAllInputs'),
+  },
+  {
+    name: 'class regular expressions',
+    from: '\nfunction classMatchesRegex(node, regex, checkAncestors) {',
+    toEnd: '\n}\n',
+    replacement: '\nfunction classMatchesRegex() {\n  return false;\n}\n',
+    check: (cut) => cut.includes('regex.test(className)') && !/\b(blockClass|maskTextClass)\b/.test(recorderSource),
+  },
+  {
+    name: 'block class regular expression',
+    from: '\n    } else {\n      for (let eIndex = element.classList.length; eIndex--; ) {',
+    to: '\n    if (blockSelector) {\n      return element.matches(blockSelector);',
+    replacement: '\n    }',
+    check: (cut, rest) => cut.includes('blockClass.test(className)') && rest.includes('function _isBlockedElement(element, blockClass, blockSelector) {') && !/\bblockClass\b/.test(recorderSource),
+  },
+  {
+    name: 'waiting for the document',
+    from: '\n    if (["interactive", "complete"].includes(document.readyState)) {\n      init();\n    } else {',
+    toEnd: '\n    }\n    return () => {',
+    replacement: '\n    init();\n    return () => {',
+    check: (cut) =>
+      cut.includes('if (recordAfter === "load") init();') &&
+      recorderSource.includes('Must be called once the DOM is parsed') &&
+      playheadSource.includes('whenDomReady(startRecording)') && domReadySource.includes("if (document.readyState !== 'loading') {"),
   },
   {
     name: 'forEach polyfill',

@@ -263,6 +263,88 @@ test("privacy: 'strict' sends no page text at all and blocks media", { skip: bro
   assert.ok(texts.some(([, t]) => t.includes('******')), 'text is there, as asterisks');
 });
 
+test('privacy: the nearer of mask and unmask wins at any depth, and decisions follow the page as it changes', { skip: browserSkip }, async () => {
+  harness.addPage(
+    '/masking',
+    `<!doctype html><html><head><meta charset="utf-8"><title>masking</title></head><body>
+    <div id="zone"><p id="before">zone-visible-before</p><input id="field" type="text"></div>
+    <div data-private><p>outer-masked-secret</p><div data-unmask><p>inner-unmasked-visible</p><div data-mask><p>innermost-masked-secret</p></div></div></div>
+    <div class="opt-mask"><p>option-masked-secret</p><span class="opt-unmask">option-unmask-visible</span></div>
+    <script src="{{SDK_URL}}"></script></body></html>`,
+  );
+  // with selectors of the page's own, and with Playhead's attributes only (which take a shortcut)
+  for (const selectors of [true, false]) {
+    const context = await harness.newContext();
+    const page = await context.newPage();
+    await page.goto(`${pages.origin}/masking`);
+    // relaxed: input values are recorded unless something masks them
+    await init(page, { privacy: 'relaxed', ...(selectors ? { maskSelector: '.opt-mask', unmaskSelector: '.opt-unmask' } : {}) });
+    const sid = await page.evaluate(() => Playhead.getSessionId());
+    // all in one task: what was decided before the zone turned private must not hold after
+    await page.evaluate(() => {
+      const zone = document.getElementById('zone');
+      const field = document.getElementById('field');
+      field.value = 'typed-before-visible';
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+      zone.setAttribute('data-private', '');
+      field.value = 'typed-after-secret';
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+      const p = document.createElement('p');
+      p.title = 'title-after-secret';
+      p.textContent = 'added-after-secret';
+      zone.appendChild(p);
+      document.getElementById('before').firstChild.data = 'changed-after-secret';
+    });
+    // chains 1,000 levels deep, appended at once: under a mask, and under an unmask inside a mask
+    await page.evaluate(() => {
+      const chain = (top, word) => {
+        let at = top;
+        for (let i = 0; i < 1000; i++) {
+          const div = document.createElement('div');
+          div.appendChild(document.createTextNode(`deep-${word}-${i}.`));
+          at.appendChild(div);
+          at = div;
+        }
+        return top;
+      };
+      const masked = document.createElement('section');
+      masked.setAttribute('data-private', '');
+      const unmasked = document.createElement('section');
+      unmasked.setAttribute('data-private', '');
+      const lifted = document.createElement('div');
+      lifted.setAttribute('data-unmask', '');
+      unmasked.appendChild(lifted);
+      chain(lifted, 'visible');
+      document.body.append(chain(masked, 'secret'), unmasked);
+    });
+    await page.waitForTimeout(50);
+    // and back: the zone is no longer private
+    await page.evaluate(() => {
+      const zone = document.getElementById('zone');
+      zone.removeAttribute('data-private');
+      const p = document.createElement('p');
+      p.textContent = 'zone-visible-again';
+      zone.appendChild(p);
+    });
+    await page.evaluate(() => Playhead.flush());
+    await context.close();
+
+    const text = sessionBatches(ingest, sid)
+      .map((b) => b.text)
+      .join('\n');
+    const secrets = ['outer-masked-secret', 'innermost-masked-secret', 'typed-after-secret', 'added-after-secret', 'title-after-secret', 'changed-after-secret', 'deep-secret-'];
+    const kept = ['zone-visible-before', 'inner-unmasked-visible', 'typed-before-visible', 'deep-visible-0.', 'deep-visible-999.', 'zone-visible-again'];
+    if (selectors) {
+      secrets.push('option-masked-secret');
+      kept.push('option-unmask-visible');
+    } else {
+      kept.push('option-masked-secret', 'option-unmask-visible');
+    }
+    for (const secret of secrets) assert.ok(!text.includes(secret), `"${secret}" is masked (selectors: ${selectors})`);
+    for (const visible of kept) assert.ok(text.includes(visible), `"${visible}" is recorded (selectors: ${selectors})`);
+  }
+});
+
 test("privacy: 'relaxed' records input values, except passwords and card fields, and still masks PII", { skip: browserSkip }, async () => {
   const context = await harness.newContext();
   const page = await context.newPage();

@@ -43,11 +43,13 @@ export interface Recorder {
  * out, before anything is buffered.
  */
 export function startRecorder(options: RecorderOptions): Recorder | undefined {
-  const hooks = makeHooks(options.policy);
+  const hooks = makeHooks(options.policy, (id) => record.mirror.getNode(id) as Element | null);
   const stop = record({
     emit: (event, isCheckout) => {
       const e = event as RecordedEvent;
-      scrubEvent(e, hooks, (id) => record.mirror.getNode(id) as Element | null);
+      scrubEvent(e, hooks);
+      // the pass that made the event is over: what the hooks remembered of the DOM may not hold any more
+      hooks.reset();
       options.emit(e, isCheckout === true);
     },
     checkoutEveryNms: options.checkoutEveryNms || undefined,
@@ -64,8 +66,9 @@ export function startRecorder(options: RecorderOptions): Recorder | undefined {
     inlineStylesheet: true,
     collectFonts: true,
     plugins: [consolePlugin()],
-    // swallow rrweb's internal errors rather than let them reach the page
-    errorHandler: () => true,
+    // swallow rrweb's internal errors rather than let them reach the page;
+    // also called when any of rrweb's callbacks returns (see build.mjs)
+    errorHandler: () => (hooks.reset(), true),
   } as Parameters<typeof record>[0]);
   if (!stop) return undefined;
   return {

@@ -1,5 +1,7 @@
 /** The number of bytes `text` takes in UTF-8, without allocating. */
 export function utf8Length(text: string): number {
+  // JSON is mostly ASCII: a regular expression tells so several times faster than the loop
+  if (!/[^\0-\x7f]/.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

@@ -19,6 +19,8 @@ export interface Policy {
   unmask: string;
   /** Elements recorded as empty boxes of the same size. */
   block: string;
+  /** False when `mask` and `unmask` are Playhead's own, which only match elements with attributes. */
+  custom: boolean;
 }
 
 const MEDIA = 'img,video,audio,canvas,picture,object,embed,svg image';
@@ -53,6 +55,7 @@ export function makePolicy(
     // strict means no page text at all: nothing opts back in
     unmask: strict ? '' : '[data-unmask]' + (unmask ? ',' + unmask : ''),
     block: '[data-block]' + (block ? ',' + block : '') + (strict ? ',' + MEDIA : ''),
+    custom: mask !== undefined || (!strict && !!unmask),
   };
 }
 
@@ -78,19 +81,14 @@ function alwaysMasked(el: Element): boolean {
 
 const stars = (text: string): string => text.replace(/\S/g, '*');
 
-function closest(el: Element, selector: string): Element | null {
-  try {
-    return el.closest(selector);
-  } catch {
-    return null;
-  }
-}
 
 export interface Hooks {
   maskTextFn(text: string, el: HTMLElement | null): string;
   maskInputFn(text: string, el: HTMLElement): string;
-  /** Masks the attributes of a serialised element in place; `el` looks up its DOM element. */
-  attributes(attributes: Record<string, unknown>, el: () => Element | null | undefined): void;
+  /** Masks the attributes of a serialised element in place; `id` is its node's ID in rrweb's mirror. */
+  attributes(attributes: Record<string, unknown>, id: number): void;
+  /** Forgets the decisions remembered for elements: from now on the page may change the DOM. */
+  reset(): void;
 }
 
 /** Text-bearing attributes: masked whole where the text is, PII-masked elsewhere. */
@@ -100,38 +98,72 @@ const PII_ATTR = /^(content|summary|data-.*)$/;
 /** Attributes holding a URL: token parameters redacted, PII in the query masked. */
 const URL_ATTR = /^(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)$/;
 
-export function makeHooks(policy: Policy): Hooks {
-  /** True when `el`'s text or value is masked whole (not only its PII). */
-  const maskAll = (el: Element | null | undefined, input: boolean): boolean => {
-    if (!el) return policy.text;
-    const masked = closest(el, policy.mask);
-    const unmasked = policy.unmask ? closest(el, policy.unmask) : null;
-    // the nearer of the two wins; on the same element masking does
-    if (masked) return !(unmasked && unmasked !== masked && masked.contains(unmasked));
-    if (unmasked) return false;
-    return input ? policy.inputs : policy.text;
+/** `getNode` looks an element up by its node's ID in rrweb's mirror. */
+export function makeHooks(policy: Policy, getNode: (id: number) => Element | null | undefined): Hooks {
+  const either = policy.unmask ? policy.mask + ',' + policy.unmask : policy.mask;
+  /**
+   * What decides each element seen since the last `reset`: 1 the nearest
+   * element (itself or an ancestor) matching a mask or unmask selector is a
+   * mask (on the same element masking wins), 2 it is an unmask, 0 there is
+   * none. rrweb serialises a snapshot or
+   * a batch of mutations synchronously, so the DOM cannot change in between:
+   * within one pass every element is matched once, however deep the tree.
+   * The recorder resets after each event and each rrweb callback.
+   */
+  const memo = new Map<Element, number>();
+  // the selectors are valid (see makePolicy); should matching throw all the same,
+  // the event being serialised is dropped, never sent unmasked
+  const kind = (e: Element | null): number => (e ? (e.matches(policy.mask) ? 1 : 2) : 0);
+  /** What `el` is under; `memo` is left alone unless `remember`. */
+  const nearest = (el: Element, remember?: boolean): number => {
+    if (!remember) return kind(el.closest(either));
+    const path: Element[] = [];
+    let found = 0;
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const known = memo.get(e);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+      path.push(e);
+      // matching is the costly part: most elements have no attributes at all
+      if ((policy.custom || e.hasAttributes()) && e.matches(either)) {
+        found = kind(e);
+        break;
+      }
+    }
+    for (const e of path) memo.set(e, found);
+    return found;
   };
+  /** True when text or a value is masked whole (not only its PII), given what `nearest` found. */
+  const whole = (found: number, input: boolean | undefined): boolean => (found ? found < 2 : input ? policy.inputs : policy.text);
 
+  // input values change on the page's own calls (a value setter, an event it
+  // dispatches), between which the DOM may change: nothing is remembered
   const maskInputFn = (text: string, el: HTMLElement): string =>
-    alwaysMasked(el) || maskAll(el, true) ? '*'.repeat(text.length) : maskPII(text);
+    whole(nearest(el), true) || alwaysMasked(el) ? '*'.repeat(text.length) : maskPII(text);
 
   return {
     maskInputFn,
+    reset: () => memo.size && memo.clear(),
     maskTextFn(text, el) {
       if (!/\S/.test(text)) return text;
       const tag = el?.tagName;
       if (tag === 'STYLE' || tag === 'SCRIPT') return text;
       if (tag === 'TEXTAREA') return maskInputFn(text, el!);
-      return maskAll(el, !!el?.isContentEditable) ? stars(text) : maskPII(text);
+      const found = el ? nearest(el, true) : 0;
+      return whole(found, !found && el?.isContentEditable) ? stars(text) : maskPII(text);
     },
-    attributes(attributes, el) {
+    attributes(attributes, id) {
       for (const name in attributes) {
         const value = attributes[name];
         if (typeof value !== 'string' || !value) continue;
         if (URL_ATTR.test(name)) attributes[name] = redactUrl(value);
         else if (name === 'srcset') attributes[name] = value.replace(/(^|,)(\s*)(\S+)/g, (_, c, s, url: string) => c + s + redactUrl(url));
-        else if (TEXT_ATTR.test(name)) attributes[name] = maskAll(el(), false) ? stars(value) : maskPII(value);
-        else if (PII_ATTR.test(name)) attributes[name] = maskPII(value);
+        else if (TEXT_ATTR.test(name)) {
+          const el = getNode(id);
+          attributes[name] = whole(el ? nearest(el, true) : 0, false) ? stars(value) : maskPII(value);
+        } else if (PII_ATTR.test(name)) attributes[name] = maskPII(value);
       }
     },
   };
@@ -150,7 +182,7 @@ interface SerializedNode {
  * attributes, and the page URL of a Meta event. Text and input values were
  * already masked by `maskTextFn` and `maskInputFn` when rrweb serialised them.
  */
-export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks, getNode: (id: number) => Element | null | undefined): void {
+export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks): void {
   const data = event.data as {
     node?: SerializedNode;
     source?: number;
@@ -159,17 +191,14 @@ export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks,
     href?: string;
   };
   if (!data) return;
-  const walk = (root: SerializedNode | undefined): void => {
-    const stack = root ? [root] : [];
-    while (stack.length) {
-      const node = stack.pop()!;
-      if (node.attributes) hooks.attributes(node.attributes, () => getNode(node.id));
-      if (node.childNodes) for (const child of node.childNodes) stack.push(child);
-    }
-  };
-  if (event.type === 2) walk(data.node);
-  else if (event.type === 3 && data.source === 0) {
-    data.adds?.forEach((add) => walk(add.node));
-    data.attributes?.forEach((change) => hooks.attributes(change.attributes, () => getNode(change.id)));
-  } else if (event.type === 4 && data.href) data.href = redactUrl(data.href);
+  if (event.type === 4 && data.href) data.href = redactUrl(data.href);
+  const mutation = event.type === 3 && data.source === 0;
+  // every node of the tree, without recursion (a tree may be thousands of levels deep)
+  const stack = event.type === 2 && data.node ? [data.node] : mutation && data.adds ? data.adds.map((add) => add.node) : [];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.attributes) hooks.attributes(node.attributes, node.id);
+    if (node.childNodes) for (const child of node.childNodes) stack.push(child);
+  }
+  if (mutation) data.attributes?.forEach((change) => hooks.attributes(change.attributes, change.id));
 }

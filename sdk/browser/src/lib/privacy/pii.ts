@@ -132,20 +132,24 @@ const phoneDigits =
     );
   };
 
-/** The rules, in the order they run. */
-export const RULES: ReadonlyArray<[PiiKind, RegExp, Check]> = [
-  ['email', /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, (m) => m.length],
-  ['iban', /[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?/g, checkIban],
-  ['card', /\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}/g, checkCard],
-  ['ssn', /\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}/g, checkSsn],
-  ['ip', /\d{1,3}(?:\.\d{1,3}){3}/g, checkIpv4],
-  ['ip', /[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}/g, checkIpv6],
+/**
+ * The rules, in the order they run, each with what a text needs for it to
+ * match at all: a character, or a number of digits (only a shortcut: a rule
+ * is skipped when it cannot match).
+ */
+export const RULES: ReadonlyArray<[PiiKind, RegExp, Check, string | number]> = [
+  ['email', /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, (m) => m.length, '@'],
+  ['iban', /[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?/g, checkIban, 2],
+  ['card', /\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}/g, checkCard, 13],
+  ['ssn', /\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}/g, checkSsn, 9],
+  ['ip', /\d{1,3}(?:\.\d{1,3}){3}/g, checkIpv4, 4],
+  ['ip', /[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}/g, checkIpv6, ':'],
   // international: +country code, then groups with optional single separators
-  ['phone', /\+[1-9]\d{0,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}/g, phoneDigits(8, 15)],
+  ['phone', /\+[1-9]\d{0,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}/g, phoneDigits(8, 15), 8],
   // North American: (415) 555-2671, 415-555-2671, 415.555.2671, 415 555 2671
-  ['phone', /\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}/g, phoneDigits(10, 10)],
+  ['phone', /\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}/g, phoneDigits(10, 10), 10],
   // national with a trunk 0: 020 7946 0958, 030 901820, 01 42 68 53 00, 07700 900123
-  ['phone', /\(?0[1-9]\d{0,4}\)?(?:[ .-]?\d{2,4}){1,4}/g, phoneDigits(9, 12, true)],
+  ['phone', /\(?0[1-9]\d{0,4}\)?(?:[ .-]?\d{2,4}){1,4}/g, phoneDigits(9, 12, true), 9],
 ];
 
 /**
@@ -154,9 +158,13 @@ export const RULES: ReadonlyArray<[PiiKind, RegExp, Check]> = [
  * masked span (for tests).
  */
 export function maskPII(text: string, found?: (kind: PiiKind, start: number, end: number) => void): string {
-  if (!/[\d@]/.test(text)) return text;
+  // masking only takes digits away: what `text` has is enough to tell which rules cannot match
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) if ((text.charCodeAt(i) ^ 48) < 10) digits++;
+  if (!digits && text.indexOf('@') < 0) return text;
   let out = text;
-  for (const [kind, regex, check] of RULES) {
+  for (const [kind, regex, check, need] of RULES) {
+    if (typeof need === 'number' ? digits < need : out.indexOf(need) < 0) continue;
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(out))) {
