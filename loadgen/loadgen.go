@@ -183,7 +183,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &run{
 		cfg: cfg, w: w, statuses: map[int]int64{},
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4096, MaxConnsPerHost: 0, IdleConnTimeout: 30 * time.Second}},
+		// Each simulated tab keeps its connection between batches, as a
+		// browser does: with fewer idle connections than tabs, every batch
+		// would open a new one, and bursts of connections overflow the
+		// server's listen backlog (SYN retries stall for seconds).
+		client: &http.Client{Transport: &http.Transport{MaxIdleConns: cfg.Sessions + 64, MaxIdleConnsPerHost: cfg.Sessions + 64, IdleConnTimeout: 90 * time.Second}},
 	}
 	sessions := make([]*session, cfg.Sessions)
 	for i := range sessions {
