@@ -57,6 +57,12 @@ const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) ht
  *   first snapshot at once.
  * - matching class names against regular expressions: Playhead leaves
  *   `blockClass` and `maskTextClass` at their defaults, which are strings.
+ * - testing for a blocked element twice (its class, then `blockSelector`):
+ *   Playhead's `blockSelector` names the block class too (checked in
+ *   src/lib/recorder.ts), so one `matches` (or one `closest`, for an element
+ *   or any of its ancestors) does; these run for every node added or moved
+ *   and every input event.
+ * - `record.freezePage`, which Playhead never calls.
  * - the `maskAllInputs` presets (lists of input types): Playhead passes
  *   `maskInputOptions` itself (checked in src/lib/recorder.ts), and rrweb
  *   hands that object on to its snapshot as `maskAllInputs`.
@@ -67,6 +73,7 @@ const recorderSource = await readFile(join(root, 'src/lib/recorder.ts'), 'utf8')
 const playheadSource = await readFile(join(root, 'src/lib/playhead.ts'), 'utf8');
 const domReadySource = await readFile(join(root, 'src/lib/domReady.ts'), 'utf8');
 const SLIM_DOM = 'slimDOMOptions: { comment: true, script: true }';
+const BLOCK_SELECTOR = "blockSelector: '.rr-block,' + options.policy.block";
 const MASK_INPUT_OPTIONS = 'maskInputOptions: { input: true, textarea: true, select: true }';
 const ENUMS = ['EventType', 'IncrementalSource', 'MouseInteractions', 'PointerTypes', 'CanvasContext', 'MediaInteractions', 'NodeType'];
 const ENUM = /\nvar (\w+) = \/\* @__PURE__ \*\/ \(\((\w+)\) => \{\n((?:  \2\[\2\["\w+"\] = \d+\] = "\w+";\n)+)  return \2;\n\}\)\(\1 \|\| \{\}\);/g;
@@ -309,11 +316,29 @@ const CUTS = [
     check: (cut) => cut.includes('regex.test(className)') && !/\b(blockClass|maskTextClass)\b/.test(recorderSource),
   },
   {
-    name: 'block class regular expression',
-    from: '\n    } else {\n      for (let eIndex = element.classList.length; eIndex--; ) {',
-    to: '\n    if (blockSelector) {\n      return element.matches(blockSelector);',
-    replacement: '\n    }',
-    check: (cut, rest) => cut.includes('blockClass.test(className)') && rest.includes('function _isBlockedElement(element, blockClass, blockSelector) {') && !/\bblockClass\b/.test(recorderSource),
+    name: 'blocked element',
+    from: '\nfunction _isBlockedElement(element, blockClass, blockSelector) {',
+    toEnd: '\n}\n',
+    replacement: '\nfunction _isBlockedElement(element, blockClass, blockSelector) {\n  return element.matches(blockSelector);\n}\n',
+    check: (cut) => cut.includes('blockClass.test(className)') && recorderSource.includes(BLOCK_SELECTOR) && !/\bblockClass\b/.test(recorderSource),
+  },
+  {
+    name: 'blocked node',
+    from: '\nfunction isBlocked(node, blockClass, blockSelector, checkAncestors) {',
+    toEnd: '\n}\n',
+    replacement:
+      '\nfunction isBlocked(node, blockClass, blockSelector, checkAncestors) {\n  const el = node && closestElementOfNode(node);\n' +
+      '  return !!el && (checkAncestors ? el.closest(blockSelector) !== null : el.matches(blockSelector));\n}\n',
+    check: (cut) =>
+      cut.includes('el.classList.contains(blockClass)') && cut.includes('checkAncestors && el.closest(blockSelector) !== null') &&
+      recorderSource.includes(BLOCK_SELECTOR) && !/\bblockClass\b/.test(recorderSource),
+  },
+  {
+    name: 'freezePage',
+    from: '\nrecord.freezePage = () => {',
+    toEnd: '\n};\n',
+    replacement: '\n',
+    check: (cut, rest) => cut.includes('buf.freeze()') && !/\bfreezePage\b/.test(rest) && !/freezePage/.test(recorderSource),
   },
   {
     name: 'waiting for the document',

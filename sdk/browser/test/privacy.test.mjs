@@ -270,6 +270,8 @@ test('privacy: the nearer of mask and unmask wins at any depth, and decisions fo
     <div id="zone"><p id="before">zone-visible-before</p><input id="field" type="text"></div>
     <div data-private><p>outer-masked-secret</p><div data-unmask><p>inner-unmasked-visible</p><div data-mask><p>innermost-masked-secret</p></div></div></div>
     <div class="opt-mask"><p>option-masked-secret</p><span class="opt-unmask">option-unmask-visible</span></div>
+    <div class="rr-block" id="class-blocked"><p>class-blocked-secret</p></div>
+    <div data-block><p>attribute-blocked-secret</p><input id="blocked-field"></div>
     <script src="{{SDK_URL}}"></script></body></html>`,
   );
   // with selectors of the page's own, and with Playhead's attributes only (which take a shortcut)
@@ -278,7 +280,7 @@ test('privacy: the nearer of mask and unmask wins at any depth, and decisions fo
     const page = await context.newPage();
     await page.goto(`${pages.origin}/masking`);
     // relaxed: input values are recorded unless something masks them
-    await init(page, { privacy: 'relaxed', ...(selectors ? { maskSelector: '.opt-mask', unmaskSelector: '.opt-unmask' } : {}) });
+    await init(page, { privacy: 'relaxed', ...(selectors ? { maskSelector: '.opt-mask', unmaskSelector: '.opt-unmask', blockSelector: '#zone-blocked' } : {}) });
     const sid = await page.evaluate(() => Playhead.getSessionId());
     // all in one task: what was decided before the zone turned private must not hold after
     await page.evaluate(() => {
@@ -294,6 +296,16 @@ test('privacy: the nearer of mask and unmask wins at any depth, and decisions fo
       p.textContent = 'added-after-secret';
       zone.appendChild(p);
       document.getElementById('before').firstChild.data = 'changed-after-secret';
+      // blocked elements: by class, by attribute, by blockSelector; nothing inside them, typed or added, is recorded
+      document.getElementById('class-blocked').append('class-added-secret');
+      const blockedField = document.getElementById('blocked-field');
+      blockedField.value = 'blocked-typed-secret';
+      blockedField.dispatchEvent(new Event('input', { bubbles: true }));
+      const blocked = document.createElement('div');
+      blocked.id = 'zone-blocked';
+      blocked.setAttribute('data-unmask', '');
+      blocked.textContent = 'selector-blocked-text';
+      document.body.appendChild(blocked);
     });
     // chains 1,000 levels deep, appended at once: under a mask, and under an unmask inside a mask
     await page.evaluate(() => {
@@ -332,13 +344,14 @@ test('privacy: the nearer of mask and unmask wins at any depth, and decisions fo
     const text = sessionBatches(ingest, sid)
       .map((b) => b.text)
       .join('\n');
-    const secrets = ['outer-masked-secret', 'innermost-masked-secret', 'typed-after-secret', 'added-after-secret', 'title-after-secret', 'changed-after-secret', 'deep-secret-'];
+    const secrets = ['outer-masked-secret', 'innermost-masked-secret', 'typed-after-secret', 'added-after-secret', 'title-after-secret', 'changed-after-secret', 'deep-secret-',
+      'class-blocked-secret', 'class-added-secret', 'attribute-blocked-secret', 'blocked-typed-secret'];
     const kept = ['zone-visible-before', 'inner-unmasked-visible', 'typed-before-visible', 'deep-visible-0.', 'deep-visible-999.', 'zone-visible-again'];
     if (selectors) {
-      secrets.push('option-masked-secret');
+      secrets.push('option-masked-secret', 'selector-blocked-text');
       kept.push('option-unmask-visible');
     } else {
-      kept.push('option-masked-secret', 'option-unmask-visible');
+      kept.push('option-masked-secret', 'option-unmask-visible', 'selector-blocked-text');
     }
     for (const secret of secrets) assert.ok(!text.includes(secret), `"${secret}" is masked (selectors: ${selectors})`);
     for (const visible of kept) assert.ok(text.includes(visible), `"${visible}" is recorded (selectors: ${selectors})`);

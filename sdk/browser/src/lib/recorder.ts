@@ -58,7 +58,8 @@ export function startRecorder(options: RecorderOptions): Recorder | undefined {
     // every input, textarea and select goes through maskInputFn
     maskInputOptions: { input: true, textarea: true, select: true } as Record<string, boolean>,
     maskInputFn: hooks.maskInputFn,
-    blockSelector: options.policy.block,
+    // rrweb's block class too: rrweb then tests each node once (see build.mjs)
+    blockSelector: '.rr-block,' + options.policy.block,
     // comments can hold anything; scripts never run in a replay
     slimDOMOptions: { comment: true, script: true },
     sampling: { mousemove: 50, scroll: 150 },

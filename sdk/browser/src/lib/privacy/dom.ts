@@ -91,12 +91,15 @@ export interface Hooks {
   reset(): void;
 }
 
-/** Text-bearing attributes: masked whole where the text is, PII-masked elsewhere. */
-const TEXT_ATTR = /^(placeholder|title|alt|label|value|aria-(label|description|valuetext|roledescription|placeholder))$/;
-/** Other attributes that may carry personal data: PII-masked. */
-const PII_ATTR = /^(content|summary|data-.*)$/;
-/** Attributes holding a URL: token parameters redacted, PII in the query masked. */
-const URL_ATTR = /^(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)$/;
+/**
+ * Attributes that may carry personal data, by kind: 1 a URL (token
+ * parameters redacted, PII in the query masked), 2 `srcset` (its URLs so),
+ * 3 text (masked whole where the element's text is, else PII-masked), any
+ * other match PII-masked. One regular expression: most attributes (class,
+ * style, id) match none, and are passed over at the cost of one test.
+ */
+const ATTR =
+  /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(placeholder|title|alt|label|value|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
 
 /** `getNode` looks an element up by its node's ID in rrweb's mirror. */
 export function makeHooks(policy: Policy, getNode: (id: number) => Element | null | undefined): Hooks {
@@ -157,13 +160,16 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     attributes(attributes, id) {
       for (const name in attributes) {
         const value = attributes[name];
-        if (typeof value !== 'string' || !value) continue;
-        if (URL_ATTR.test(name)) attributes[name] = redactUrl(value);
-        else if (name === 'srcset') attributes[name] = value.replace(/(^|,)(\s*)(\S+)/g, (_, c, s, url: string) => c + s + redactUrl(url));
-        else if (TEXT_ATTR.test(name)) {
-          const el = getNode(id);
-          attributes[name] = whole(el ? nearest(el, true) : 0, false) ? stars(value) : maskPII(value);
-        } else if (PII_ATTR.test(name)) attributes[name] = maskPII(value);
+        const kind = typeof value === 'string' && value && ATTR.exec(name);
+        if (!kind) continue;
+        const el = kind[3] && getNode(id);
+        attributes[name] = kind[1]
+          ? redactUrl(value)
+          : kind[2]
+            ? value.replace(/(^|,)(\s*)(\S+)/g, (_, c, s, url: string) => c + s + redactUrl(url))
+            : !kind[3] || !whole(el ? nearest(el, true) : 0, false)
+              ? maskPII(value)
+              : stars(value);
       }
     },
   };
@@ -179,7 +185,7 @@ interface SerializedNode {
 /**
  * Masks, in place, what rrweb's own hooks do not reach in an event: the
  * attributes of every node of a full snapshot or of added nodes, changed
- * attributes, and the page URL of a Meta event. Text and input values were
+ * attributes, the page URL of a Meta event, and a FontFace's URLs. Text and input values were
  * already masked by `maskTextFn` and `maskInputFn` when rrweb serialised them.
  */
 export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks): void {
@@ -189,9 +195,18 @@ export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks)
     adds?: Array<{ node: SerializedNode }>;
     attributes?: Array<{ id: number; attributes: Record<string, unknown> }>;
     href?: string;
+    fontSource?: string;
   };
   if (!data) return;
   if (event.type === 4 && data.href) data.href = redactUrl(data.href);
+  // a FontFace's url() is relative to the page: made absolute, so the server can capture it
+  if (event.type === 3 && data.source === 10 && data.fontSource)
+    data.fontSource = data.fontSource.replace(/url\((['"]?)(.+?)\1\)/g, (_, q, url: string) => {
+      try {
+        url = new URL(url, location.href).href;
+      } catch {}
+      return `url(${q}${redactUrl(url)}${q})`;
+    });
   const mutation = event.type === 3 && data.source === 0;
   // every node of the tree, without recursion (a tree may be thousands of levels deep)
   const stack = event.type === 2 && data.node ? [data.node] : mutation && data.adds ? data.adds.map((add) => add.node) : [];
