@@ -18,7 +18,7 @@ func (db *DB) AddAssetURLs(ctx context.Context, projectID int64, urls []string, 
 	if len(urls) == 0 {
 		return nil
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("queue assets: %w", err)
 	}

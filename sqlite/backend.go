@@ -15,7 +15,7 @@ func (db *DB) AddBackendRecords(ctx context.Context, projectID int64, records []
 	if len(records) == 0 {
 		return nil
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store backend records: %w", err)
 	}

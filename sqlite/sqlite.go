@@ -31,6 +31,7 @@ var (
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	stmts *stmtCache // the writer's
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -56,7 +57,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	db := &DB{write: w, read: r}
+	db := &DB{write: w, read: r, stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}}}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -72,6 +73,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stmts.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -261,7 +263,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // insert per table), not a few statements per batch: with SQLite's single
 // writer, the cost per statement is what bounds ingest.
 func (db *DB) AddBatches(ctx context.Context, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("index batches: %w", err)
 	}
@@ -296,7 +298,7 @@ type sessionDelta struct {
 // bound variables (32766) for the widest table.
 const maxRowsPerStatement = 2000
 
-func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
+func addGroup(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
 	results := make([]playhead.AddResult, len(batches))
 	// Duplicates within the group, then against what is stored.
 	seen := map[batchKey]bool{}
@@ -514,7 +516,7 @@ func addGroup(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch,
 // addReportsAndDeliveries stores the group's bug reports and queues a
 // webhook delivery, in the same commit, for each report and for each
 // session whose first error is in this group.
-func addReportsAndDeliveries(ctx context.Context, tx *sql.Tx, accepted []*playhead.IndexedBatch, sessions map[sessionKey]*sessionDelta, now time.Time) error {
+func addReportsAndDeliveries(ctx context.Context, tx *wtx, accepted []*playhead.IndexedBatch, sessions map[sessionKey]*sessionDelta, now time.Time) error {
 	queue := func(projectID int64, event, sessionID string, ts int64, message, page string) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries
 			(webhook_id, event, session_id, ts, message, page_url, status, next_attempt_at, created_at)
@@ -577,35 +579,10 @@ func (db *DB) ScrubCounts(ctx context.Context, projectID int64) (map[string]int,
 	return out, rows.Err()
 }
 
-// insertRows runs prefix + "(?,…),(?,…)…" + suffix over n rows, in
-// statements of at most maxRowsPerStatement rows; row appends row i's
-// values.
-func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, row func(i int, args []any) []any, suffix string) error {
-	one := "(" + strings.Repeat("?,", width-1) + "?)"
-	for start := 0; start < n; start += maxRowsPerStatement {
-		end := min(n, start+maxRowsPerStatement)
-		var q strings.Builder
-		q.WriteString(prefix)
-		args := make([]any, 0, (end-start)*width)
-		for i := start; i < end; i++ {
-			if i > start {
-				q.WriteByte(',')
-			}
-			q.WriteString(one)
-			args = row(i, args)
-		}
-		q.WriteString(suffix)
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // storeKeys stores the data keys of the group's new sessions and refuses,
 // with ErrKeyConflict in results, any batch encrypted with a key other than
 // the one its session has stored (another node stored its own first).
-func storeKeys(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch, results []playhead.AddResult) error {
+func storeKeys(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch, results []playhead.AddResult) error {
 	keys := map[sessionKey]*playhead.DataKey{}
 	var order []sessionKey
 	for i, b := range batches {
@@ -630,7 +607,8 @@ func storeKeys(ctx context.Context, tx *sql.Tx, batches []*playhead.IndexedBatch
 		return fmt.Errorf("store data keys: %w", err)
 	}
 	stored := map[sessionKey][]byte{}
-	err = selectRows(ctx, tx, `SELECT project_id, session_id, wrapped FROM session_keys WHERE (project_id, session_id) IN (VALUES `, 2, len(order),
+	err = selectRows(ctx, tx, `SELECT t.project_id, t.session_id, t.wrapped FROM (VALUES `, 2, len(order),
+		`) AS k JOIN session_keys t ON t.project_id = k.column1 AND t.session_id = k.column2`,
 		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
 		func(rows *sql.Rows) error {
 			var k sessionKey
@@ -658,13 +636,14 @@ type batchKey struct {
 }
 
 // existingBatches returns which of keys are stored already.
-func existingBatches(ctx context.Context, tx *sql.Tx, keys map[batchKey]bool) (map[batchKey]bool, error) {
+func existingBatches(ctx context.Context, tx *wtx, keys map[batchKey]bool) (map[batchKey]bool, error) {
 	list := make([]batchKey, 0, len(keys))
 	for k := range keys {
 		list = append(list, k)
 	}
 	out := map[batchKey]bool{}
-	err := selectRows(ctx, tx, `SELECT project_id, session_id, seq FROM batches WHERE (project_id, session_id, seq) IN (VALUES `, 3, len(list),
+	err := selectRows(ctx, tx, `SELECT t.project_id, t.session_id, t.seq FROM (VALUES `, 3, len(list),
+		`) AS k JOIN batches t ON t.project_id = k.column1 AND t.session_id = k.column2 AND t.seq = k.column3`,
 		func(i int, args []any) []any { return append(args, list[i].s.project, list[i].s.id, list[i].seq) },
 		func(rows *sql.Rows) error {
 			var k batchKey
@@ -681,8 +660,9 @@ func existingBatches(ctx context.Context, tx *sql.Tx, keys map[batchKey]bool) (m
 }
 
 // loadSessions fills in the stored totals of the group's sessions.
-func loadSessions(ctx context.Context, tx *sql.Tx, sessions map[sessionKey]*sessionDelta, order []sessionKey) error {
-	err := selectRows(ctx, tx, `SELECT project_id, id, started_at, ended_at, bytes, errors FROM sessions WHERE (project_id, id) IN (VALUES `, 2, len(order),
+func loadSessions(ctx context.Context, tx *wtx, sessions map[sessionKey]*sessionDelta, order []sessionKey) error {
+	err := selectRows(ctx, tx, `SELECT t.project_id, t.id, t.started_at, t.ended_at, t.bytes, t.errors FROM (VALUES `, 2, len(order),
+		`) AS k JOIN sessions t ON t.project_id = k.column1 AND t.id = k.column2`,
 		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
 		func(rows *sql.Rows) error {
 			var k sessionKey
@@ -698,43 +678,6 @@ func loadSessions(ctx context.Context, tx *sql.Tx, sessions map[sessionKey]*sess
 		})
 	if err != nil {
 		return fmt.Errorf("look up sessions: %w", err)
-	}
-	return nil
-}
-
-// selectRows runs prefix + "(?,…),…)" over n keys in chunks and calls scan
-// for every row.
-func selectRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, key func(i int, args []any) []any, scan func(*sql.Rows) error) error {
-	one := "(" + strings.Repeat("?,", width-1) + "?)"
-	for start := 0; start < n; start += maxRowsPerStatement {
-		end := min(n, start+maxRowsPerStatement)
-		var q strings.Builder
-		q.WriteString(prefix)
-		args := make([]any, 0, (end-start)*width)
-		for i := start; i < end; i++ {
-			if i > start {
-				q.WriteByte(',')
-			}
-			q.WriteString(one)
-			args = key(i, args)
-		}
-		q.WriteByte(')')
-		rows, err := tx.QueryContext(ctx, q.String(), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+)
+
+// The write path runs the same few statements for every group of batches.
+// SQLite spends more time parsing and planning a short INSERT than running
+// it, so the writer keeps its statements prepared: multi-row statements are
+// cut into runs of a few fixed sizes (stmtSizes), which bounds how many
+// distinct statements there are to keep.
+
+// stmtSizes are the row counts multi-row statements are cut into, largest
+// first; every count is a sum of them. The largest keeps the widest table
+// (14 columns) far below SQLite's limit of 32766 bound variables.
+var stmtSizes = []int{256, 64, 16, 4, 1}
+
+// stmtCache holds statements prepared on the writer, by text.
+type stmtCache struct {
+	db   *sql.DB
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt
+	want map[string]bool // met inside a transaction, to prepare before the next
+}
+
+// prepared returns query as a statement of tx. database/sql reuses the
+// writer connection's prepared statement inside the transaction. A query
+// not prepared yet is prepared for tx alone and kept for the next
+// transaction: preparing it on the writer's pool now would wait for the
+// connection tx holds.
+func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	s := c.m[query]
+	if s == nil {
+		c.want[query] = true
+	}
+	c.mu.Unlock()
+	if s == nil {
+		return tx.PrepareContext(ctx, query)
+	}
+	return tx.StmtContext(ctx, s), nil
+}
+
+// warm prepares the statements wanted since the last call. It must run
+// outside a transaction.
+func (c *stmtCache) warm(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q := range c.want {
+		s, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		c.m[q] = s
+		delete(c.want, q)
+	}
+	return nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.m {
+		s.Close()
+	}
+	c.m = map[string]*sql.Stmt{}
+}
+
+// wtx is a write transaction with the writer's statement cache.
+type wtx struct {
+	*sql.Tx
+	stmts *stmtCache
+}
+
+// begin starts a write transaction.
+func (db *DB) begin(ctx context.Context) (*wtx, error) {
+	if err := db.stmts.warm(ctx); err != nil {
+		return nil, err
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &wtx{Tx: tx, stmts: db.stmts}, nil
+}
+
+// rowsStatement returns prefix + n row tuples of width placeholders + suffix.
+func rowsStatement(prefix string, width, n int, suffix string) string {
+	one := "(" + strings.Repeat("?,", width-1) + "?)"
+	var q strings.Builder
+	q.Grow(len(prefix) + n*(len(one)+1) + len(suffix))
+	q.WriteString(prefix)
+	for i := range n {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(one)
+	}
+	q.WriteString(suffix)
+	return q.String()
+}
+
+// runs calls f for consecutive runs of rows [start, start+size) covering
+// n rows, with sizes taken from stmtSizes.
+func runs(n int, f func(start, size int) error) error {
+	start := 0
+	for _, size := range stmtSizes {
+		for n-start >= size {
+			if err := f(start, size); err != nil {
+				return err
+			}
+			start += size
+		}
+	}
+	return nil
+}
+
+// insertRows runs prefix + "(?,…),(?,…)…" + suffix over n rows, with
+// prepared statements; row appends row i's values.
+func insertRows(ctx context.Context, tx *wtx, prefix string, width, n int, row func(i int, args []any) []any, suffix string) error {
+	return runs(n, func(start, size int) error {
+		s, err := tx.stmts.prepared(ctx, tx.Tx, rowsStatement(prefix, width, size, suffix))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, size*width)
+		for i := start; i < start+size; i++ {
+			args = row(i, args)
+		}
+		_, err = s.ExecContext(ctx, args...)
+		return err
+	})
+}
+
+// selectRows runs prefix + "(?,…),…" + suffix over n keys, with prepared
+// statements, and calls scan for every row. Keys are looked up by joining
+// a VALUES list (prefix ends in "FROM (VALUES ", suffix joins it as k on
+// k.column1, …): SQLite then searches the primary key with every column,
+// where "(a, b) IN (VALUES …)" searches by the first column only.
+func selectRows(ctx context.Context, tx *wtx, prefix string, width, n int, suffix string, key func(i int, args []any) []any, scan func(*sql.Rows) error) error {
+	return runs(n, func(start, size int) error {
+		s, err := tx.stmts.prepared(ctx, tx.Tx, rowsStatement(prefix, width, size, suffix))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, size*width)
+		for i := start; i < start+size; i++ {
+			args = key(i, args)
+		}
+		rows, err := s.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		return rows.Err()
+	})
+}
