@@ -22,12 +22,16 @@ const (
 const (
 	sourceMouseInteraction = 2
 	interactionClick       = 2
+	sourceFont             = 10
 )
 
 const (
 	maxLabel  = 200
 	maxDetail = 32 << 10
 	maxURL    = 2048
+	// maxFontDetail bounds a font event kept in the timeline: a font given
+	// as a URL is small; one given as bytes (rrweb's buffer) may be larger.
+	maxFontDetail = 256 << 10
 )
 
 // extract computes what the index keeps of a batch: its time range and
@@ -63,6 +67,9 @@ func extract(b *Batch) *playhead.IndexedBatch {
 				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
 				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: "Click", Detail: detail})
 			}
+			if e.Source == sourceFont {
+				extractFont(ib, e)
+			}
 		case typeCustom:
 			extractCustom(ib, e)
 		case typePlugin:
@@ -87,6 +94,24 @@ func navigation(ts int64, u, kind string) playhead.TimelineEntry {
 	u = truncate(u, maxURL)
 	detail, _ := json.Marshal(map[string]string{"url": u, "kind": kind})
 	return playhead.TimelineEntry{Ts: ts, Kind: playhead.KindNavigation, Label: truncate(u, maxLabel), Detail: detail}
+}
+
+// extractFont keeps a Font event (a FontFace the page added) in the
+// timeline, whole: rrweb records it once, so a replay that starts at a later
+// keyframe must be handed it from there (docs/PROTOCOL.md). Larger ones are
+// left to the player, which finds them as it reads the session.
+func extractFont(ib *playhead.IndexedBatch, e *Event) {
+	var f struct {
+		Data struct {
+			Family string `json:"family"`
+		} `json:"data"`
+	}
+	if len(e.Raw) > maxFontDetail || json.Unmarshal(e.Raw, &f) != nil {
+		return
+	}
+	ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+		Ts: e.Timestamp, Kind: playhead.KindFont, Label: truncate(f.Data.Family, maxLabel), Detail: json.RawMessage(e.Raw),
+	})
 }
 
 func extractCustom(ib *playhead.IndexedBatch, e *Event) {

@@ -143,11 +143,20 @@ func body(w *workload, s *session, seq int) []byte {
 	return append(head, w.compressed[s.batchIndex(seq, len(w.events))]...)
 }
 
+// gzipWriters are reused: a compressor's state is about a megabyte, which
+// allocating for every request would cost more than sending it.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
 func gzipped(data []byte) []byte {
 	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&b)
 	zw.Write(data)
 	zw.Close()
+	gzipWriters.Put(zw)
 	return b.Bytes()
 }
 
