@@ -87,6 +87,7 @@ func (m *Main) Run(ctx context.Context) error {
 		TrustedProxies: proxies,
 		Ready:          db.Ping,
 		Pprof:          m.Config.Pprof,
+		IngestWorkers:  m.Config.IngestWorkers,
 		KeepClientIP:   m.Config.ClientIP != "none",
 	}
 	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)

@@ -53,6 +53,9 @@ type Config struct {
 	// Pprof serves Go's profiler at /debug/pprof/ (for operators chasing a
 	// performance problem; it needs a login like the dashboard API).
 	Pprof bool
+	// IngestWorkers bounds the batches decoded, scrubbed and encrypted at
+	// once; zero means four per CPU.
+	IngestWorkers int
 }
 
 // RegisterFlags defines the serve flags on fs.
@@ -75,6 +78,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")
 	fs.DurationVar(&c.RetentionInterval, "retention-interval", time.Hour, "how often sessions past their project's retention are deleted (PLAYHEAD_RETENTION_INTERVAL)")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ to logged-in users (PLAYHEAD_PPROF)")
+	fs.IntVar(&c.IngestWorkers, "ingest-workers", 0, "batches decoded, scrubbed and encrypted at once; others wait their turn (0: four per CPU) (PLAYHEAD_INGEST_WORKERS)")
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
 }
 

@@ -44,6 +44,15 @@ var DefaultLimits = Limits{
 // compressed or the decompressed size passes its limit, so a gzip bomb costs
 // no more than the limit to refuse.
 func ReadBody(r io.Reader, gzipped bool, lim Limits) ([]byte, error) {
+	raw, err := ReadRaw(r, lim)
+	if err != nil {
+		return nil, err
+	}
+	return Decompress(raw, gzipped, lim)
+}
+
+// ReadRaw reads a request body as sent, refusing one over MaxBodyBytes.
+func ReadRaw(r io.Reader, lim Limits) ([]byte, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, lim.MaxBodyBytes+1))
 	if err != nil {
 		return nil, playhead.Errorf(playhead.EINVALID, "read body: %v", err)
@@ -51,6 +60,13 @@ func ReadBody(r io.Reader, gzipped bool, lim Limits) ([]byte, error) {
 	if int64(len(raw)) > lim.MaxBodyBytes {
 		return nil, playhead.Errorf(playhead.ETOOLARGE, "body is larger than the limit of %d bytes", lim.MaxBodyBytes)
 	}
+	return raw, nil
+}
+
+// Decompress returns the JSON of a body read by ReadRaw: gunzipped when
+// it is gzip (by header or by its magic bytes), refusing more than
+// MaxDecodedBytes after reading no further.
+func Decompress(raw []byte, gzipped bool, lim Limits) ([]byte, error) {
 	if !gzipped && !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
 		return raw, nil
 	}

@@ -113,11 +113,31 @@ type Origin struct {
 // Ingest stores b for project p and returns once it is durable. Storage
 // failures are EUNAVAILABLE: nothing was acknowledged, the SDK may retry.
 func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, from Origin) (Result, error) {
+	pb, err := in.Prepare(ctx, p, b, from)
+	if err != nil {
+		return Result{}, err
+	}
+	return in.Commit(ctx, pb)
+}
+
+// Prepared is a batch made ready to store: scrubbed, indexed, compressed and
+// encrypted. Commit stores it.
+type Prepared struct {
+	req *commitRequest
+	p   *playhead.Project
+	sid string
+}
+
+// Prepare does the CPU work of storing b: scrubbing, extracting what the
+// index keeps, compressing and encrypting. The batch counts as on its way
+// to the committer until Commit queues it (or fails to), so Commit must
+// follow a successful Prepare.
+func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, from Origin) (*Prepared, error) {
 	in.Start()
 	in.preparing.Add(1)
-	queued := false
+	ok := false
 	defer func() {
-		if !queued {
+		if !ok {
 			in.preparing.Add(-1)
 		}
 	}()
@@ -127,7 +147,7 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	reports := extractReports(b)
 	scrubbed, err := Scrub(b, in.Now())
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	ib := extract(b)
 	ib.Scrubbed = scrubbed
@@ -143,19 +163,19 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	ib.Key, err = in.Keys.For(ctx, p.ID, b.SessionID)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Result{}, playhead.Errorf(playhead.EUNAVAILABLE, "request ended before the batch was stored")
+			return nil, playhead.Errorf(playhead.EUNAVAILABLE, "request ended before the batch was stored")
 		}
-		return Result{}, in.unavailable(err)
+		return nil, in.unavailable(err)
 	}
 	ib.Data, err = keyring.Encrypt(ib.Key.Key, chunk.Encode(raws), pendingAAD(p.ID, b.SessionID, b.Seq))
 	if err != nil {
-		return Result{}, in.unavailable(err)
+		return nil, in.unavailable(err)
 	}
 	ib.Ref.Bytes = len(ib.Data)
 	for _, r := range reports {
 		if r.Contact != "" {
 			if r.ContactSealed, err = keyring.Encrypt(ib.Key.Key, []byte(r.Contact), contactAAD(p.ID, b.SessionID)); err != nil {
-				return Result{}, in.unavailable(err)
+				return nil, in.unavailable(err)
 			}
 			r.Contact = ""
 		}
@@ -164,8 +184,20 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 		}
 		ib.Reports = append(ib.Reports, r)
 	}
+	ok = true
+	return &Prepared{req: &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}, p: p, sid: b.SessionID}, nil
+}
 
-	req := &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}
+// Commit queues a prepared batch for the next commit and returns once it is
+// durable.
+func (in *Ingester) Commit(ctx context.Context, pb *Prepared) (Result, error) {
+	queued := false
+	defer func() {
+		if !queued {
+			in.preparing.Add(-1)
+		}
+	}()
+	req := pb.req
 	select {
 	case <-in.stop:
 		return Result{}, errClosed
@@ -182,7 +214,7 @@ func (in *Ingester) Ingest(ctx context.Context, p *playhead.Project, b *Batch, f
 	// answer is awaited even if the client has gone.
 	res := <-req.done
 	if errors.Is(res.Err, playhead.ErrKeyConflict) {
-		in.Keys.Forget(p.ID, b.SessionID)
+		in.Keys.Forget(pb.p.ID, pb.sid)
 	}
 	if res.Err != nil {
 		return Result{}, res.Err

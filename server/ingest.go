@@ -88,7 +88,22 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	default:
 		return res, "", 0, playhead.Errorf(playhead.EINVALID, "Content-Encoding %q is not supported: send gzip or plain JSON", enc)
 	}
-	data, err := ingest.ReadBody(body, gzipped, s.Limits)
+	raw, err := ingest.ReadRaw(body, s.Limits)
+	if err != nil {
+		return res, "", 0, err
+	}
+	// Decompressing, decoding, scrubbing and encrypting take a worker slot;
+	// reading the body from the network and waiting for the commit do not.
+	release, err := s.ingestSlot(r.Context())
+	if err != nil {
+		return res, "", 0, err
+	}
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	data, err := ingest.Decompress(raw, gzipped, s.Limits)
 	if err != nil {
 		return res, "", 0, err
 	}
@@ -102,8 +117,42 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 			from.ClientIP = privacy.AnonymizeIP(ip).String()
 		}
 	}
-	res, err = s.Ingester.Ingest(r.Context(), project, batch, from)
+	prepared, err := s.Ingester.Prepare(r.Context(), project, batch, from)
+	if err != nil {
+		return res, batch.SessionID, batch.Seq, err
+	}
+	release()
+	release = nil
+	res, err = s.Ingester.Commit(r.Context(), prepared)
 	return res, batch.SessionID, batch.Seq, err
+}
+
+// DefaultIngestWait is how long a batch may wait for an ingest worker.
+const DefaultIngestWait = 10 * time.Second
+
+// ingestSlot waits for one of the IngestWorkers slots and returns its
+// release.
+func (s *Server) ingestSlot(ctx context.Context) (func(), error) {
+	release := func() { <-s.ingestSlots }
+	select {
+	case s.ingestSlots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	wait := s.IngestWait
+	if wait <= 0 {
+		wait = DefaultIngestWait
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case s.ingestSlots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		return nil, playhead.Errorf(playhead.EUNAVAILABLE, "the server is overloaded: %d batches are being stored and more waited longer than %s; retry later", cap(s.ingestSlots), wait)
+	case <-ctx.Done():
+		return nil, playhead.Errorf(playhead.EUNAVAILABLE, "request ended before the batch was stored")
+	}
 }
 
 type countingReader struct {

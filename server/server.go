@@ -14,6 +14,7 @@ import (
 	"net/http"
 	_ "net/http/pprof" // served at /debug/pprof/ only with Pprof set
 	"net/netip"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -60,8 +61,17 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Pprof serves Go's profiler at /debug/pprof/ to logged-in users.
 	Pprof bool
+	// IngestWorkers bounds how many batches are decoded, scrubbed and
+	// encrypted at once (zero: four per CPU). Past it, requests wait their
+	// turn with their bodies read but not decompressed, so memory stays
+	// bounded under a burst;
+	// one that waits longer than IngestWait is answered 503 with
+	// Retry-After. Zero IngestWait means DefaultIngestWait.
+	IngestWorkers int
+	IngestWait    time.Duration
 
 	projectLimits, ipLimits *limiters
+	ingestSlots             chan struct{}
 	keys                    keyCache
 
 	http *http.Server
@@ -110,6 +120,11 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.projectLimits = &limiters{perSecond: s.RateLimits.PerProject}
 	s.ipLimits = &limiters{perSecond: s.RateLimits.PerIP}
+	workers := s.IngestWorkers
+	if workers <= 0 {
+		workers = 4 * runtime.GOMAXPROCS(0)
+	}
+	s.ingestSlots = make(chan struct{}, workers)
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
