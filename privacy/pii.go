@@ -57,14 +57,31 @@ type facts struct {
 	// match spans more between two of its digits.
 	digits              int
 	at, plus, ibanStart bool
-	dots, colons        int
+	dots                int
+	// colonPair: two colons with at most four hex digits between them,
+	// which every IPv6 address has.
+	colonPair bool
 }
 
 func factsOf(s string) facts {
 	var f facts
 	run, gap := 0, 0
+	sinceColon := -1 // hex digits since the last colon; -1: none, or not only hex
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		switch {
+		case c == ':':
+			if sinceColon >= 0 && sinceColon <= 4 {
+				f.colonPair = true
+			}
+			sinceColon = 0
+		case isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f':
+			if sinceColon >= 0 {
+				sinceColon++
+			}
+		default:
+			sinceColon = -1
+		}
 		switch {
 		case isDigit(c):
 			run++
@@ -86,8 +103,6 @@ func factsOf(s string) facts {
 			f.plus = true
 		case '.':
 			f.dots++
-		case ':':
-			f.colons++
 		}
 		if c >= 'A' && c <= 'Z' && i+3 < len(s) && s[i+1] >= 'A' && s[i+1] <= 'Z' && isDigit(s[i+2]) && isDigit(s[i+3]) {
 			f.ibanStart = true
@@ -269,7 +284,7 @@ var rules = []rule{
 	{Card, func(f facts) bool { return f.digits >= 13 }, regexp.MustCompile(`\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}`), checkCard},
 	{SSN, func(f facts) bool { return f.digits >= 9 }, regexp.MustCompile(`\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}`), checkSSN},
 	{IP, func(f facts) bool { return f.digits >= 4 && f.dots >= 3 }, regexp.MustCompile(`\d{1,3}(?:\.\d{1,3}){3}`), checkIPv4},
-	{IP, func(f facts) bool { return f.colons >= 2 }, regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}`), checkIPv6},
+	{IP, func(f facts) bool { return f.colonPair }, regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}`), checkIPv6},
 	// international: +country code, then groups with optional single separators
 	{Phone, func(f facts) bool { return f.plus && f.digits >= 8 }, regexp.MustCompile(`\+[1-9]\d{0,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}`), phoneDigits(8, 15, false)},
 	// North American: (415) 555-2671, 415-555-2671, 415.555.2671, 415 555 2671

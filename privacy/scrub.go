@@ -79,14 +79,15 @@ func isKey(doc []byte, end int) bool {
 }
 
 // mayHoldPII is a cheap filter on a string's raw bytes: every rule needs a
-// digit or an '@', except a bearer token, which needs a space.
+// digit or an '@', except a JWT and a credential after its scheme (Bearer,
+// Basic, Token).
 func mayHoldPII(raw []byte) bool {
 	for _, b := range raw {
 		if b >= '0' && b <= '9' || b == '@' {
 			return true
 		}
 	}
-	return bytes.Contains(raw, []byte("eyJ")) || bytes.Contains(bytes.ToLower(raw), []byte("bearer ")) || bytes.Contains(bytes.ToLower(raw), []byte("basic "))
+	return bytes.Contains(raw, []byte("eyJ")) || containsFold(raw, "bearer") || containsFold(raw, "basic") || containsFold(raw, "token")
 }
 
 func appendJSONString(dst []byte, s string) []byte {

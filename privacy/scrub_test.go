@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/playhead/playhead/privacy"
+	"github.com/playhead/playhead/testdata"
 )
 
 func TestScrubJSON(t *testing.T) {
@@ -48,4 +49,24 @@ func FuzzScrubJSON(f *testing.F) {
 			t.Fatalf("ScrubJSON(%q) = %q, not JSON", doc, out)
 		}
 	})
+}
+
+// BenchmarkScrubJSON scrubs every event of the real 60-minute recording, as
+// ingest does for every batch.
+func BenchmarkScrubJSON(b *testing.B) {
+	events, err := testdata.Real60()
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0
+	for _, e := range events {
+		total += len(e.Raw)
+	}
+	b.SetBytes(int64(total))
+	for b.Loop() {
+		counts := privacy.Counts{}
+		for _, e := range events {
+			privacy.ScrubJSON(e.Raw, counts)
+		}
+	}
 }

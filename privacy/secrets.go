@@ -105,9 +105,12 @@ var urlInText = regexp.MustCompile(`(?i)\b(?:https?|wss?)://[^\s"'<>()\[\]{}]+`)
 // of the text gets PII masking, and credentials (bearer tokens, JWTs) are
 // redacted.
 func ScrubString(s string, counts Counts) string {
-	if urlLike.MatchString(s) {
+	// The regular expressions are the cost of scrubbing; each runs only
+	// where a cheap necessary condition holds: a URL alone has no white
+	// space (\s), one in text has "://", a credential names its scheme.
+	if !strings.ContainsAny(s, "\t\n\f\r ") && urlLike.MatchString(s) {
 		s = RedactURL(s, counts)
-	} else if locs := urlInText.FindAllStringIndex(s, -1); locs != nil {
+	} else if locs := urlsInText(s); locs != nil {
 		var b strings.Builder
 		last := 0
 		for _, l := range locs {
@@ -123,11 +126,35 @@ func ScrubString(s string, counts Counts) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtInText.ReplaceAllStringFunc(s, func(string) string { count(counts, Secret); return Redacted })
 	}
-	if strings.ContainsAny(s, "BbTt") && bearer.MatchString(s) {
+	if (containsFold(s, "bearer") || containsFold(s, "basic") || containsFold(s, "token")) && bearer.MatchString(s) {
 		s = bearer.ReplaceAllStringFunc(s, func(m string) string {
 			count(counts, Secret)
 			return bearer.FindStringSubmatch(m)[1] + " " + Redacted
 		})
 	}
 	return s
+}
+
+func urlsInText(s string) [][]int {
+	if !strings.Contains(s, "://") {
+		return nil
+	}
+	return urlInText.FindAllStringIndex(s, -1)
+}
+
+// containsFold reports whether s contains word (lower-case ASCII letters)
+// in any mix of cases.
+func containsFold[T string | []byte](s T, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for ; j < len(word); j++ {
+			if s[i+j]|0x20 != word[j] {
+				break
+			}
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
 }

@@ -64,9 +64,9 @@ type Server struct {
 	// IngestWorkers bounds how many batches are decoded, scrubbed and
 	// encrypted at once (zero: four per CPU). Past it, requests wait their
 	// turn with their bodies read but not decompressed, so memory stays
-	// bounded under a burst;
-	// one that waits longer than IngestWait is answered 503 with
-	// Retry-After. Zero IngestWait means DefaultIngestWait.
+	// bounded under a burst; one that waits longer than IngestWait is
+	// answered 503 with Retry-After. Zero IngestWait means
+	// DefaultIngestWait.
 	IngestWorkers int
 	IngestWait    time.Duration
 
