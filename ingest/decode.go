@@ -5,11 +5,13 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -70,19 +72,45 @@ func Decompress(raw []byte, gzipped bool, lim Limits) ([]byte, error) {
 	if !gzipped && !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
 		return raw, nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(raw))
+	} else {
+		err = zr.Reset(bytes.NewReader(raw))
+	}
 	if err != nil {
 		return nil, playhead.Errorf(playhead.EINVALID, "body is not valid gzip: %v", err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, lim.MaxDecodedBytes+1))
-	if err != nil {
-		return nil, playhead.Errorf(playhead.EINVALID, "body is not valid gzip: %v", err)
+	defer gzipReaders.Put(zr)
+	// The gzip trailer gives the (last member's) size: a hint for the
+	// buffer, trusted no further than the limit and a ratio JSON reaches.
+	hint := int64(0)
+	if len(raw) >= 18 {
+		hint = min(int64(binary.LittleEndian.Uint32(raw[len(raw)-4:])), 32*int64(len(raw)))
+	}
+	out := make([]byte, 0, min(max(hint+512, 4096), lim.MaxDecodedBytes+1))
+	for int64(len(out)) <= lim.MaxDecodedBytes {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		n, err := zr.Read(out[len(out):min(int64(cap(out)), lim.MaxDecodedBytes+1)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, playhead.Errorf(playhead.EINVALID, "body is not valid gzip: %v", err)
+		}
 	}
 	if int64(len(out)) > lim.MaxDecodedBytes {
 		return nil, playhead.Errorf(playhead.ETOOLARGE, "decompressed body is larger than the limit of %d bytes", lim.MaxDecodedBytes)
 	}
 	return out, nil
 }
+
+// gzipReaders are reused: a reader's state is tens of kilobytes.
+var gzipReaders sync.Pool
 
 // Batch is a decoded, validated batch.
 type Batch struct {

@@ -434,3 +434,36 @@ func TestParseBatchReadsFieldsInAnyOrder(t *testing.T) {
 		t.Errorf("raw event = %s", b.Events[1].Raw)
 	}
 }
+
+func TestDecompressJoinsMembersAndHoldsTheLimit(t *testing.T) {
+	part := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	big := strings.Repeat("x", 100_000)
+	body := append(append(part(big), part("-")...), part("end")...) // the last member's size says 3
+	for range 2 {                                                   // twice: the second reader is a reused one
+		got, err := ingest.Decompress(body, true, ingest.DefaultLimits)
+		if err != nil || string(got) != big+"-end" {
+			t.Fatalf("three members: %d bytes, %v", len(got), err)
+		}
+	}
+	lim := ingest.DefaultLimits
+	lim.MaxDecodedBytes = 50_000
+	if _, err := ingest.Decompress(body, true, lim); playhead.ErrorCode(err) != playhead.ETOOLARGE {
+		t.Fatalf("over the decoded limit: %v", err)
+	}
+	exact := ingest.DefaultLimits
+	exact.MaxDecodedBytes = int64(len(big) + 4)
+	if got, err := ingest.Decompress(body, true, exact); err != nil || len(got) != len(big)+4 {
+		t.Fatalf("exactly at the limit: %d bytes, %v", len(got), err)
+	}
+	corrupt := bytes.Clone(body)
+	corrupt[len(corrupt)-1] ^= 0xff // the size in the trailer
+	if _, err := ingest.Decompress(corrupt, true, ingest.DefaultLimits); playhead.ErrorCode(err) != playhead.EINVALID {
+		t.Fatalf("corrupt trailer: %v", err)
+	}
+}

@@ -40,6 +40,14 @@ type Config struct {
 	Sessions int
 	Interval time.Duration
 	Duration time.Duration
+	// SessionLength is how long one visit records; when it ends, its tab
+	// starts a new session, which begins with its full snapshot. With it
+	// the run starts in a steady state, as a live site is: the sessions are
+	// already recording, each at a random point of its visit (its first
+	// batch is not the full snapshot, sent before the run), and new ones
+	// arrive at Sessions/SessionLength a second. Zero: every session starts
+	// with its full snapshot within the ramp-up and lasts the whole run.
+	SessionLength time.Duration
 	// Faults, as probabilities per batch.
 	DropConnection float64 // the request is cut off after it was sent; the batch is retried
 	Duplicate      float64 // an acknowledged batch is sent again
@@ -61,6 +69,7 @@ type Config struct {
 // Report is what a run measured and what the audit found.
 type Report struct {
 	Sessions       int
+	Started        int // sessions started, counting those that replaced ended visits
 	Elapsed        time.Duration
 	Sent, Acked    int64
 	Retries        int64
@@ -172,6 +181,17 @@ type run struct {
 	lat, all []time.Duration
 	steady   time.Time // when the ramp-up ends
 	restarts atomic.Int32
+
+	sessionsMu sync.Mutex
+	sessions   []*session // every session the run started
+}
+
+func (r *run) newSession() *session {
+	r.sessionsMu.Lock()
+	defer r.sessionsMu.Unlock()
+	s := &session{id: fmt.Sprintf("load%08d%08x", len(r.sessions), rand.Uint32()), offset: rand.IntN(len(r.w.events) - 1), acked: map[int]bool{}}
+	r.sessions = append(r.sessions, s)
+	return s
 }
 
 // Run makes the load, then audits. It returns an error only when it could not
@@ -198,11 +218,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		// server's listen backlog (SYN retries stall for seconds).
 		client: &http.Client{Transport: &http.Transport{MaxIdleConns: cfg.Sessions + 64, MaxIdleConnsPerHost: cfg.Sessions + 64, IdleConnTimeout: 90 * time.Second}},
 	}
-	sessions := make([]*session, cfg.Sessions)
-	for i := range sessions {
-		sessions[i] = &session{id: fmt.Sprintf("load%08d%08x", i, rand.Uint32()), offset: rand.IntN(len(w.events) - 1), acked: map[int]bool{}}
-	}
-
 	loadCtx, stop := context.WithTimeout(ctx, cfg.Duration)
 	defer stop()
 	var before ProcessStats
@@ -216,12 +231,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	r.steady = start.Add(rampup)
 	var wg sync.WaitGroup
-	for i, s := range sessions {
+	for i := range cfg.Sessions {
 		wg.Add(1)
-		delay := time.Duration(int64(rampup) * int64(i) / int64(len(sessions)))
+		delay := time.Duration(int64(rampup) * int64(i) / int64(cfg.Sessions))
 		go func() {
 			defer wg.Done()
-			r.record(loadCtx, s, delay)
+			r.tab(loadCtx, delay)
 		}()
 	}
 	doneProgress := make(chan struct{})
@@ -233,7 +248,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	elapsed := time.Since(start)
 	<-doneProgress
 
-	rep := &Report{Sessions: cfg.Sessions, Elapsed: elapsed, Sent: r.sent.Load(), Acked: r.acked.Load(),
+	rep := &Report{Sessions: cfg.Sessions, Started: len(r.sessions), Elapsed: elapsed, Sent: r.sent.Load(), Acked: r.acked.Load(),
 		Retries: r.retries.Load(), Statuses: r.statuses, Restarts: int(r.restarts.Load())}
 	slices.Sort(r.lat)
 	if n := len(r.lat); n > 0 {
@@ -255,13 +270,35 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.skipAudit {
 		return rep, nil
 	}
-	rep.Audit, err = audit(ctx, cfg, w, sessions)
+	rep.Audit, err = audit(ctx, cfg, w, r.sessions)
 	return rep, err
 }
 
-// record plays one tab: a batch every interval, in sequence, each retried
-// until acknowledged (as the SDK does), with the configured faults.
-func (r *run) record(ctx context.Context, s *session, delay time.Duration) {
+// tab plays one browser tab: one session, or with SessionLength one visit
+// after another.
+func (r *run) tab(ctx context.Context, delay time.Duration) {
+	visit := -1 // batches a visit sends; -1: the whole run
+	if r.cfg.SessionLength > 0 && r.cfg.Interval > 0 {
+		visit = max(1, int(r.cfg.SessionLength/r.cfg.Interval))
+	}
+	first := 0
+	if visit > 0 {
+		first = rand.IntN(visit) // already recording: joined mid-visit
+	}
+	for ctx.Err() == nil {
+		n := visit
+		if n > 0 {
+			n -= first
+		}
+		r.record(ctx, r.newSession(), delay, first, n)
+		delay, first = 0, 0 // the last batch's interval has passed
+	}
+}
+
+// record plays one session: a batch every interval, in sequence from seq
+// first, n of them (n < 0: until ctx ends), each retried until acknowledged
+// (as the SDK does), with the configured faults.
+func (r *run) record(ctx context.Context, s *session, delay time.Duration, first, n int) {
 	select {
 	case <-ctx.Done():
 		return
@@ -278,8 +315,8 @@ func (r *run) record(ctx context.Context, s *session, delay time.Duration) {
 		tick = always
 	}
 	var held = -1
-	for seq := 0; ; seq++ {
-		if seq > 0 && rand.Float64() < r.cfg.Reorder && held < 0 {
+	for seq := first; n < 0 || seq < first+n; seq++ {
+		if seq > first && (n < 0 || seq < first+n-1) && rand.Float64() < r.cfg.Reorder && held < 0 {
 			held = seq // sent after the next one
 		} else {
 			r.deliver(ctx, s, seq)
@@ -300,6 +337,9 @@ func (r *run) record(ctx context.Context, s *session, delay time.Duration) {
 			return
 		case <-tick:
 		}
+	}
+	if held >= 0 {
+		r.deliver(ctx, s, held)
 	}
 }
 

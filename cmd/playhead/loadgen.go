@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -38,6 +39,7 @@ func runLoadgen(args []string) error {
 		sessions = fs.Int("sessions", 1000, "browsers recording at once")
 		interval = fs.Duration("interval", 5*time.Second, "time between one browser's batches; 0 sends as fast as answered")
 		duration = fs.Duration("duration", 30*time.Second, "how long to make load")
+		length   = fs.Duration("session-length", 0, "how long one visit records: the run starts with sessions already recording and new ones arriving (sessions/length a second); 0: every session starts with its full snapshot within the ramp-up and lasts the whole run")
 		rampup   = fs.Duration("rampup", 0, "spread the sessions' starts over this long; latency is counted after it (default: one interval)")
 		drop     = fs.Float64("drop", 0, "share of requests cut off before the answer (then retried)")
 		dup      = fs.Float64("dup", 0, "share of acknowledged batches sent again")
@@ -45,16 +47,28 @@ func runLoadgen(args []string) error {
 		restart  = fs.Duration("restart", 0, "with -spawn, kill the server with SIGKILL this often and restart it")
 		sample   = fs.Int("sample", 50, "sessions the audit reads back in full")
 		baseline = fs.Bool("baseline", false, "also measure the raw write+fsync limit with the same load and print the ratio")
+		cpuprof  = fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
 	cfg := loadgen.Config{
 		URL: *url, IngestKey: *key, AdminPassword: *password, Sessions: *sessions, Interval: *interval, Rampup: *rampup,
-		Duration: *duration, DropConnection: *drop, Duplicate: *dup, Reorder: *reorder, Restart: *restart,
+		Duration: *duration, SessionLength: *length, DropConnection: *drop, Duplicate: *dup, Reorder: *reorder, Restart: *restart,
 		Progress: os.Stderr, Sample: *sample,
 	}
 	tmp, err := os.MkdirTemp("", "playhead-loadgen-")
@@ -99,6 +113,9 @@ func runLoadgen(args []string) error {
 func printReport(r *loadgen.Report, raw float64) {
 	rate := float64(r.Acked) / r.Elapsed.Seconds()
 	fmt.Printf("\n%-34s %s\n", "sessions recording at once", fmt.Sprint(r.Sessions))
+	if r.Started > r.Sessions {
+		fmt.Printf("%-34s %d (%d new, each starting with its full snapshot)\n", "sessions started", r.Started, r.Started-r.Sessions)
+	}
 	fmt.Printf("%-34s %.1f s on %d cores\n", "elapsed", r.Elapsed.Seconds(), runtime.NumCPU())
 	fmt.Printf("%-34s %d sent, %d acknowledged, %d retries\n", "batches", r.Sent, r.Acked, r.Retries)
 	fmt.Printf("%-34s %.0f batches/s\n", "throughput", rate)
