@@ -8,6 +8,9 @@ import { log } from './lib/util.mjs';
 
 const P99_GOAL_MS = 100;
 const INTERVAL_S = 5;
+// Each visit records this long, then its tab starts a new session (with a
+// full snapshot): the steps start in a steady state, as a live site is.
+const SESSION_LENGTH = '5m';
 
 /** Runs loadgen with args; resolves with its parsed report and raw output. */
 function loadgen(bin, args, onProgress) {
@@ -61,7 +64,7 @@ export function parse(text) {
 const passes = (r) => Number.isFinite(r.p99) && r.p99 <= P99_GOAL_MS && /^OK/.test(r.audit || '') && r.acked >= 0.99 * r.sent;
 
 export async function run({ bin, steps, durationS, saturationS, progress }) {
-  const result = { steps: [], goalP99Ms: P99_GOAL_MS, intervalS: INTERVAL_S, durationS };
+  const result = { steps: [], goalP99Ms: P99_GOAL_MS, intervalS: INTERVAL_S, sessionLength: SESSION_LENGTH, durationS };
   // 1. as fast as answered, next to the raw handler
   log(`ingest: saturation run (-interval 0, 500 senders, ${saturationS}s) with the raw write+fsync baseline…`);
   const sat = await loadgen(bin, ['-spawn', '-sessions', '500', '-interval', '0', '-duration', `${saturationS}s`, '-baseline'], (f, s) => progress?.(f, `saturation: ${s}`));
@@ -72,7 +75,9 @@ export async function run({ bin, steps, durationS, saturationS, progress }) {
   // when the first fails already, down by halves (to 125) until one passes
   const step = async (n) => {
     log(`ingest: ${n} sessions, one batch each every ${INTERVAL_S}s, for ${durationS}s…`);
-    const r = await loadgen(bin, ['-spawn', '-sessions', String(n), '-interval', `${INTERVAL_S}s`, '-duration', `${durationS}s`], (f, s) => progress?.(f, `${n} sessions: ${s}`));
+    const r = await loadgen(bin, ['-spawn', '-sessions', String(n), '-interval', `${INTERVAL_S}s`, '-session-length', SESSION_LENGTH, '-duration', `${durationS}s`], (f, s) =>
+      progress?.(f, `${n} sessions: ${s}`),
+    );
     const st = { ...r.report, exitCode: r.code, pass: r.code === 0 && passes(r.report) };
     if (r.code !== 0) st.output = (r.out + r.err).slice(-2000);
     result.steps.push(st);
