@@ -94,10 +94,14 @@ const (
 	KindConsole    = "console"
 	KindRequest    = "request"
 	KindCustom     = "custom"
+	// KindFont is a web font the page added through the FontFace API (an
+	// rrweb Font event, which is recorded once and not again at a keyframe);
+	// its Detail is the whole event, for the player.
+	KindFont = "font"
 )
 
 // TimelineEntry is an indexed moment of a session: a navigation, a click, an
-// error, a console message, a request or a custom event.
+// error, a console message, a request, a custom event or a web font.
 type TimelineEntry struct {
 	Ts     int64           `json:"ts"`
 	Kind   string          `json:"kind"`

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -113,4 +114,90 @@ func TestAssetCapture(t *testing.T) {
 	}
 	scenario{method: "GET", path: "/api/v1/assets", login: true, wantStatus: 200,
 		want: []string{`"url":"` + metadata + `","status":"refused"`, "origin not allowed: http://169.254.169.254"}}.run(t, m, c)
+}
+
+// TestFontFaceCapture: a web font the page added through the FontFace API
+// (rrweb's Font event, recorded once, with the source the SDK made
+// absolute) is captured, and both the served events and the session's
+// timeline, which lists the font for replays that start at a later
+// keyframe, point at Playhead's copy.
+func TestFontFaceCapture(t *testing.T) {
+	var mu sync.Mutex
+	requested := map[string]int{}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requested[r.URL.Path]++
+		mu.Unlock()
+		if r.URL.Path != "/fonts/brand.woff2" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "font/woff2")
+		w.Write([]byte("wOF2 fake font"))
+	}))
+	defer site.Close()
+
+	m := &app.Main{
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error",
+			AssetOrigins: site.URL, AssetsAllowPrivate: true},
+		Stderr: io.Discard,
+	}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	c := loggedIn(t, m)
+
+	now := time.Now().UnixMilli()
+	keyframe := func(ts int64) string {
+		return fmt.Sprintf(`{"type":4,"timestamp":%[1]d,"data":{"href":"%[2]s/","width":800,"height":600}},
+			{"type":2,"timestamp":%[1]d,"data":{"node":{"type":0,"id":1,"childNodes":[]},"initialOffset":{"left":0,"top":0}}}`, ts, site.URL)
+	}
+	body := fmt.Sprintf(`{"v":1,"sid":"fontsession00001","seq":0,"events":[%s,
+		{"type":3,"timestamp":%d,"data":{"source":10,"family":"Brand","fontSource":"url(%s/fonts/brand.woff2)","buffer":false,"descriptors":{}}},
+		%s]}`, keyframe(now), now+100, site.URL, keyframe(now+3000))
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(body), wantStatus: 200}.run(t, m, nil)
+	if err := m.Capturer.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	captured := regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\)`)
+	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/fontsession00001/events")
+	if !captured.MatchString(events) || strings.Contains(events, site.URL+"/fonts") {
+		t.Errorf("served events do not point at the captured font:\n%s", events)
+	}
+	var detail struct {
+		Timeline []struct {
+			Ts     int64
+			Kind   string
+			Label  string
+			Detail struct {
+				Type int
+				Data struct {
+					Source     int
+					Family     string
+					FontSource string
+				}
+			}
+		}
+	}
+	_, raw := testutil.Get(t, c, m.URL()+"/api/v1/sessions/fontsession00001")
+	if err := json.Unmarshal([]byte(raw), &detail); err != nil {
+		t.Fatal(err)
+	}
+	var fonts []string
+	for _, e := range detail.Timeline {
+		if e.Kind == "font" {
+			d := e.Detail
+			fonts = append(fonts, fmt.Sprintf("%d %s %d/%d %s %s", e.Ts-now, e.Label, d.Type, d.Data.Source, d.Data.Family, d.Data.FontSource))
+		}
+	}
+	if len(fonts) != 1 || !captured.MatchString(fonts[0]) || !strings.HasPrefix(fonts[0], "100 Brand 3/10 Brand url(/api/v1/assets/") {
+		t.Errorf("timeline fonts: %q, want the Font event at 100 with its source on Playhead's origin", fonts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requested["/fonts/brand.woff2"] != 1 {
+		t.Errorf("font fetched %d times, want once", requested["/fonts/brand.woff2"])
+	}
 }

@@ -135,7 +135,7 @@ func TestRecordAndReplayDemo(t *testing.T) {
 	do(t, ctx, "open the player",
 		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s", base, live.SessionID)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, s.DurationMs)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, s.DurationMs), chromedp.EvalAwaitPromise),
 		chromedp.Sleep(time.Second),
 	)
 	const frameDoc = `document.querySelector('iframe').contentDocument`

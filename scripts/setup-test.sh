@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Playhead's tests need that a fresh machine may lack:
-# Debian's Chromium (browser tests) and the npm packages of the SDK and the
-# dashboard (bundle checks, type checks, the SDK's browser test). Running
-# Playhead itself needs none of this, only Go.
+# Debian's Chromium (browser tests) and the npm packages of the SDK, the
+# dashboard and the replay fidelity fixture (bundle checks, type checks, the
+# SDK's browser test). Running Playhead itself needs none of this, only Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-for dir in sdk/browser web; do
+for dir in sdk/browser web e2e/fixtures; do
 	stamp="$dir/node_modules/.package-lock.json"
 	if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
 		echo "==> npm ci in $dir"

@@ -226,6 +226,25 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A font entry holds the recorded event, which the player replays: its
+	// source points at Playhead's origin like the events' (see handleEvents).
+	var fonts [][]byte
+	for _, e := range timeline {
+		if e.Kind == playhead.KindFont {
+			fonts = append(fonts, e.Detail)
+		}
+	}
+	if len(fonts) > 0 {
+		if err := s.rewriteAssets(r.Context(), p.ID, fonts); err != nil {
+			return err
+		}
+		for i, n := 0, 0; i < len(timeline); i++ {
+			if timeline[i].Kind == playhead.KindFont {
+				timeline[i].Detail = fonts[n]
+				n++
+			}
+		}
+	}
 	gaps := playhead.Gaps(refs)
 	if gaps == nil {
 		gaps = []playhead.Gap{}

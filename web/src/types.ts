@@ -40,7 +40,7 @@ export interface BatchInfo {
   bytes: number;
 }
 
-export type TimelineKind = "navigation" | "click" | "error" | "console" | "request" | "custom";
+export type TimelineKind = "navigation" | "click" | "error" | "console" | "request" | "custom" | "font";
 
 export interface TimelineEntry {
   ts: number;

@@ -3,6 +3,7 @@
 //      /sessions/{id}?error=<ts or index> | ?request=<ts> | ?console=<ts>
 
 import type { Replayer } from "@rrweb/replay";
+import type { eventWithTime } from "@rrweb/types";
 import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
@@ -10,7 +11,7 @@ import { clock, count, duration, relative, shortUserAgent, urlHost, urlPath } fr
 import { appHeader } from "../shell";
 import type { Gap, SessionDetail, TimelineEntry } from "../types";
 import type { Ctx, View } from "../view";
-import { Checkpoints, FontLog, loadSerializer } from "../player/checkpoints";
+import { Checkpoints, FontLog, isFontEvent, loadSerializer } from "../player/checkpoints";
 import { Engine, prepareReplayer, type Status } from "../player/engine";
 import { MARKER_KINDS, buildEntries, type Entries, type Marker, type MarkerKind } from "../player/entries";
 import { Help } from "../player/help";
@@ -34,7 +35,7 @@ export interface PlayheadHook {
   /** Moves the play head to `ms` and pauses there; resolves once the replay shows that moment. */
   seek(ms: number): Promise<void>;
   /** For the benchmark: what the player holds. */
-  stats(): { status: string; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number };
+  stats(): { status: string; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
 }
 
 declare global {
@@ -474,6 +475,11 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (seeded) store.seed(0, 0, seeded);
     const checkpoints = new Checkpoints();
     const fonts = new FontLog();
+    // the web fonts the page added, whichever segment is shown first (see FontLog)
+    for (const e of timeline) {
+      const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
+      if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
+    }
     store.batches.forEach((b, pos) => {
       if (typeof b.keyframeTs === "number") checkpoints.addKeyframe(b.keyframeTs, pos);
     });
@@ -638,6 +644,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         indexed: ix.done,
         storeEvents: store.eventCount,
         receivedBytes: store.receivedBytes,
+        lateFonts: eng.lateFonts,
       }),
     };
     cleanups.push(() => {

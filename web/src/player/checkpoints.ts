@@ -66,7 +66,9 @@ const IGNORED = -2;
  * The web fonts a page added through the FontFace API (rrweb Font events).
  * rrweb records each one once, when it is added, and not again at a
  * checkout: a replay that starts at any checkpoint, recorded or synthetic,
- * must be handed every one added before it.
+ * must be handed every one added before it. The session's timeline lists
+ * them (kind "font"), so the log is filled before the first segment is
+ * built; the indexer and every segment built add the ones it could not list.
  */
 export class FontLog {
   private list: eventWithTime[] = [];
@@ -74,8 +76,18 @@ export class FontLog {
   /** Called with each font not seen before. */
   onAdd: ((e: eventWithTime) => void) | null = null;
 
+  /**
+   * Identifies a font event whichever copy it comes from (the timeline's or
+   * the batch's): its moment, family and descriptors, not its source, whose
+   * URL the server may have pointed elsewhere between the two requests.
+   */
+  static key(e: eventWithTime): string {
+    const d = e.data as { family?: unknown; descriptors?: unknown; buffer?: unknown };
+    return `${e.timestamp}:${JSON.stringify([d.family, d.descriptors ?? null, !!d.buffer])}`;
+  }
+
   add(e: eventWithTime): void {
-    const key = `${e.timestamp}:${JSON.stringify(e.data)}`;
+    const key = FontLog.key(e);
     if (this.seen.has(key)) return;
     this.seen.add(key);
     let i = this.list.length;
@@ -92,7 +104,7 @@ export class FontLog {
 
 /** Whether an event adds a web font (rrweb's Font source). */
 export function isFontEvent(e: eventWithTime): boolean {
-  return e.type === 3 && (e.data as { source?: number }).source === 10;
+  return e.type === 3 && (e.data as { source?: number } | null)?.source === 10;
 }
 
 export class Checkpoints {

@@ -86,25 +86,30 @@ export class Engine {
   private appending = false;
   private wantPlay = false;
   private fontRedraw = false;
+  /** Fonts that became known only after a segment that needed them was shown (the timeline lists them all but the largest). */
+  lateFonts = 0;
   /** Batches the store must keep whatever the play head does (the indexer's), as [from, to]. */
   pinned: () => [number, number] = () => [-1, -1];
 
   constructor(private readonly o: EngineOptions) {
     this.speed = o.speed;
     this.skipInactive = o.skipInactive;
-    // The replay iframe costs tens of milliseconds to create: make it while the
-    // first events are still on their way (rrweb accepts no events only in live mode).
-    // A seek before the indexer has gone past a font the page added earlier
-    // shows the moment without it; show it again once the font is known.
+    // A font the timeline did not list (too large to index) is unknown to a
+    // seek made before the indexer has gone past it: show the moment again
+    // once the font is known.
     o.fonts.onAdd = (e) => {
       const seg = this.seg;
-      if (!seg || this.status !== "paused" || e.timestamp >= seg.base || this.fontRedraw) return;
+      if (!seg || e.timestamp >= seg.base) return;
+      this.lateFonts++;
+      if (this.status !== "paused" || this.fontRedraw) return;
       this.fontRedraw = true;
       queueMicrotask(() => {
         this.fontRedraw = false;
         if (this.status === "paused" && !this.destroyed) void this.seek(this.pausedAt - this.store.startTs, false).catch(() => {});
       });
     };
+    // The replay iframe costs tens of milliseconds to create: make it while the
+    // first events are still on their way (rrweb accepts no events only in live mode).
     void pageLoaded().then(() => {
       if (this.replayer || this.destroyed || !o.root.isConnected) return;
       try {
@@ -297,11 +302,12 @@ export class Engine {
     }
     if (events.length < 2) throw new Error("This session has too few events to replay.");
     // the web fonts added before the checkpoint, right after its FullSnapshot
-    for (const e of events) if (isFontEvent(e)) this.o.fonts.add(e);
+    const segFonts = events.filter(isFontEvent);
     const full = events.findIndex((e) => e.type === 2);
     if (full >= 0) {
       const at = events[full]!.timestamp;
-      const fonts = this.o.fonts.before(at).filter((f) => !events.includes(f));
+      const held = new Set(segFonts.map(FontLog.key));
+      const fonts = this.o.fonts.before(at).filter((f) => !held.has(FontLog.key(f)));
       events.splice(full + 1, 0, ...fonts.map((f) => ({ ...f, timestamp: at })));
     }
     const ids = new IdTracker();
@@ -320,6 +326,8 @@ export class Engine {
     r.setConfig({ useVirtualDom: before > VDOM_ABOVE });
     const base = events[0]!.timestamp;
     this.seg = { cp, base, firstPos: cp.pos, endPos, events: r.service.state.context.events as unknown as eventWithTime[], dropped: 0, href, carry: [...carry], ids };
+    // the segment's own fonts, for the segments after it
+    for (const e of segFonts) this.o.fonts.add(e);
     const offset = Math.max(0, ts - base);
     this.pausedAt = Math.min(ts, store.endTs);
     if (play) r.play(offset);

@@ -1,0 +1,61 @@
+package ingest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/ingest"
+)
+
+// TestExtractFonts: a FontFace the page added (rrweb's Font event, recorded
+// once) is indexed in the timeline as the whole event, for the player to
+// hand every later segment; one too large to index is left out.
+func TestExtractFonts(t *testing.T) {
+	in, db, p := newIngester(t)
+	byURL := `{"type":3,"timestamp":1795807228400,"data":{"source":10,"family":"Brand Sans","fontSource":"url(\"https://shop.test/fonts/brand.woff2\")","buffer":false,"descriptors":{"weight":"700","style":"italic"}}}`
+	byBytes := `{"type":3,"timestamp":1795807228500,"data":{"source":10,"family":"Inline","fontSource":"[119,79,70,50]","buffer":true}}`
+	huge := fmt.Sprintf(`{"type":3,"timestamp":1795807228600,"data":{"source":10,"family":"Huge","fontSource":"[%s0]","buffer":true}}`, strings.Repeat("0,", 150<<10))
+	body := batch(strings.Join([]string{
+		`{"type":4,"timestamp":1795807228300,"data":{"href":"http://shop.test/","width":800,"height":600}}`,
+		`{"type":2,"timestamp":1795807228301,"data":{"node":{},"initialOffset":{"top":0,"left":0}}}`,
+		byURL, byBytes, huge,
+		`{"type":3,"timestamp":1795807228700,"data":{"source":2,"type":2,"id":5,"x":10,"y":20}}`,
+	}, ","))
+	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := db.Timeline(t.Context(), p.ID, "abcdefgh12345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	fonts := map[string]json.RawMessage{}
+	for _, e := range tl {
+		got = append(got, fmt.Sprintf("%d %s %s", e.Ts-1795807228000, e.Kind, e.Label))
+		if e.Kind == playhead.KindFont {
+			fonts[e.Label] = e.Detail
+		}
+	}
+	want := []string{"300 navigation http://shop.test/", "400 font Brand Sans", "500 font Inline", "700 click Click"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for family, event := range map[string]string{"Brand Sans": byURL, "Inline": byBytes} {
+		var gotEvent, wantEvent any
+		if err := json.Unmarshal(fonts[family], &gotEvent); err != nil {
+			t.Fatalf("font %q: detail %s: %v", family, fonts[family], err)
+		}
+		json.Unmarshal([]byte(event), &wantEvent)
+		if !reflect.DeepEqual(gotEvent, wantEvent) {
+			t.Errorf("font %q: detail\n%s\nwant the recorded event\n%s", family, fonts[family], event)
+		}
+	}
+}
