@@ -196,7 +196,7 @@ func (p *parser) batch() (*Batch, error) {
 		}
 		switch key.String() {
 		case "v":
-			if v, err = p.int("v"); err != nil {
+			if v, err = p.int(-1, "v"); err != nil {
 				return nil, err
 			}
 		case "sid":
@@ -204,7 +204,7 @@ func (p *parser) batch() (*Batch, error) {
 				return nil, err
 			}
 		case "seq":
-			if seq, err = p.int("seq"); err != nil {
+			if seq, err = p.int(-1, "seq"); err != nil {
 				return nil, err
 			}
 			haveSeq = true
@@ -269,13 +269,20 @@ func (p *parser) expect(k jsontext.Kind) error {
 	return nil
 }
 
-func (p *parser) int(field string) (int64, error) {
+// int reads a whole number: field name of the batch, or of events[event]
+// when event is not negative (named only in an error, so the common case
+// formats nothing).
+func (p *parser) int(event int, name string) (int64, error) {
 	v, err := p.dec.ReadValue()
 	if err != nil {
 		return 0, err
 	}
 	n, perr := strconv.ParseInt(string(v), 10, 64)
 	if perr != nil {
+		field := name
+		if event >= 0 {
+			field = fmt.Sprintf("events[%d].%s", event, name)
+		}
 		if v.Kind() == '0' {
 			return 0, playhead.Errorf(playhead.EINVALID, "%s: %s is not a whole number", field, v)
 		}
@@ -344,7 +351,7 @@ func (p *parser) event(i int) (Event, error) {
 		}
 		switch key.String() {
 		case "type":
-			n, err := p.int(fmt.Sprintf("events[%d].type", i))
+			n, err := p.int(i, "type")
 			if err != nil {
 				return e, err
 			}
