@@ -48,16 +48,7 @@ func TestAssetCapture(t *testing.T) {
 	}))
 	defer site.Close()
 
-	m := &app.Main{
-		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error",
-			AssetOrigins: site.URL, AssetsAllowPrivate: true},
-		Stderr: io.Discard,
-	}
-	if err := m.Run(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close(context.Background())
-	c := loggedIn(t, m)
+	m, c := startCapturing(t, site.URL)
 
 	metadata := "http://169.254.169.254/latest/meta-data/iam.png"
 	now := time.Now().UnixMilli()
@@ -137,16 +128,7 @@ func TestFontFaceCapture(t *testing.T) {
 	}))
 	defer site.Close()
 
-	m := &app.Main{
-		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error",
-			AssetOrigins: site.URL, AssetsAllowPrivate: true},
-		Stderr: io.Discard,
-	}
-	if err := m.Run(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close(context.Background())
-	c := loggedIn(t, m)
+	m, c := startCapturing(t, site.URL)
 
 	now := time.Now().UnixMilli()
 	keyframe := func(ts int64) string {
@@ -200,4 +182,20 @@ func TestFontFaceCapture(t *testing.T) {
 	if requested["/fonts/brand.woff2"] != 1 {
 		t.Errorf("font fetched %d times, want once", requested["/fonts/brand.woff2"])
 	}
+}
+
+// startCapturing starts Playhead capturing assets from origin (a loopback
+// test server, so private addresses are allowed) and logs in.
+func startCapturing(t *testing.T, origin string) (*app.Main, *http.Client) {
+	t.Helper()
+	m := &app.Main{
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error",
+			AssetOrigins: origin, AssetsAllowPrivate: true},
+		Stderr: io.Discard,
+	}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(context.Background()) })
+	return m, loggedIn(t, m)
 }

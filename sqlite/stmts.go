@@ -118,17 +118,27 @@ func runs(n int, f func(start, size int) error) error {
 	return nil
 }
 
+// rows returns the statement for size rows and the values of rows
+// [start, start+size).
+func (tx *wtx) rows(ctx context.Context, prefix string, width, start, size int, suffix string, row func(i int, args []any) []any) (*sql.Stmt, []any, error) {
+	s, err := tx.stmts.prepared(ctx, tx.Tx, rowsStatement(prefix, width, size, suffix))
+	if err != nil {
+		return nil, nil, err
+	}
+	args := make([]any, 0, size*width)
+	for i := start; i < start+size; i++ {
+		args = row(i, args)
+	}
+	return s, args, nil
+}
+
 // insertRows runs prefix + "(?,…),(?,…)…" + suffix over n rows, with
 // prepared statements; row appends row i's values.
 func insertRows(ctx context.Context, tx *wtx, prefix string, width, n int, row func(i int, args []any) []any, suffix string) error {
 	return runs(n, func(start, size int) error {
-		s, err := tx.stmts.prepared(ctx, tx.Tx, rowsStatement(prefix, width, size, suffix))
+		s, args, err := tx.rows(ctx, prefix, width, start, size, suffix, row)
 		if err != nil {
 			return err
-		}
-		args := make([]any, 0, size*width)
-		for i := start; i < start+size; i++ {
-			args = row(i, args)
 		}
 		_, err = s.ExecContext(ctx, args...)
 		return err
@@ -142,13 +152,9 @@ func insertRows(ctx context.Context, tx *wtx, prefix string, width, n int, row f
 // where "(a, b) IN (VALUES …)" searches by the first column only.
 func selectRows(ctx context.Context, tx *wtx, prefix string, width, n int, suffix string, key func(i int, args []any) []any, scan func(*sql.Rows) error) error {
 	return runs(n, func(start, size int) error {
-		s, err := tx.stmts.prepared(ctx, tx.Tx, rowsStatement(prefix, width, size, suffix))
+		s, args, err := tx.rows(ctx, prefix, width, start, size, suffix, key)
 		if err != nil {
 			return err
-		}
-		args := make([]any, 0, size*width)
-		for i := start; i < start+size; i++ {
-			args = key(i, args)
 		}
 		rows, err := s.QueryContext(ctx, args...)
 		if err != nil {
