@@ -54,7 +54,10 @@ export function parse(text) {
     r.p50 = num(v[1]) * (v[2] === 's' ? 1000 : 1);
     r.p99 = num(v[3]) * (v[4] === 's' ? 1000 : 1);
   }
-  if ((v = line('server CPU')) && (v = /([\d.]+) cores \(([\d.]+) per 1,000 sessions\)/.exec(v))) [r.serverCores, r.coresPer1000] = [num(v[1]), num(v[2])];
+  if ((v = line('server CPU')) && (v = /([\d.]+) cores \(([\d.]+) per 1,000 sessions(?:; ([\d.]+) ms per batch)?\)/.exec(v))) {
+    [r.serverCores, r.coresPer1000] = [num(v[1]), num(v[2])];
+    if (v[3]) r.cpuMsPerBatch = num(v[3]);
+  }
   if ((v = line('server peak memory')) && (v = /([\d.]+) MiB/.exec(v))) r.peakMiB = num(v[1]);
   if ((v = line('raw limit (write+fsync per batch)')) && (v = /([\d.,]+) batches\/s; Playhead reaches ([\d.]+)x/.exec(v))) [r.rawLimit, r.rawRatio] = [num(v[1]), num(v[2])];
   if ((v = line('audit'))) r.audit = v;

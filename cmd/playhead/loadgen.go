@@ -131,7 +131,7 @@ func printReport(r *loadgen.Report, raw float64) {
 	if r.Server.CPU > 0 {
 		cores := r.Server.CPU.Seconds() / r.Elapsed.Seconds()
 		k := float64(r.Sessions) / 1000
-		fmt.Printf("%-34s %.2f cores (%.3f per 1,000 sessions)\n", "server CPU", cores, cores/k)
+		fmt.Printf("%-34s %.2f cores (%.3f per 1,000 sessions; %.2f ms per batch)\n", "server CPU", cores, cores/k, r.Server.CPU.Seconds()*1000/float64(max(r.Sent, 1)))
 		fmt.Printf("%-34s %.0f MiB (%.1f MiB per 1,000 sessions)\n", "server peak memory", float64(r.Server.PeakRSS)/(1<<20), float64(r.Server.PeakRSS)/(1<<20)/k)
 	}
 	if r.Restarts > 0 {
