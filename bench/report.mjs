@@ -142,7 +142,7 @@ export function render(res) {
     if (s.error) out.push(`Not measured: ${s.error}`);
     else {
       out.push(
-        `Sessions recorded by this run: scripted pages driven in headless Chromium (many actions a second) with Playhead's SDK into a real \`playhead serve\` (${load(s.load)}). The same events, read back from the server, are compressed the ways the peers store them; Playhead's figure is what it keeps on disk: the encrypted, sealed, seekable chunks in \`DATA/objects/\` (the index rows are not counted). Sizes are exact for these events; what varies from run to run is the sessions themselves.`,
+        `Sessions recorded by this run: scripted pages driven in headless Chromium (many actions a second) with Playhead's SDK into a real \`playhead serve\` (${load(s.load)}). The same events, read back from the server, are compressed the ways the peers store them; Playhead's figure is what it keeps on disk: the encrypted, seekable chunks in \`DATA/objects/\` in their final form (sealed and compacted by \`playhead seal\`, as a server does in the background once a session is quiet; the index rows are not counted). Sizes are exact for these events; what varies from run to run is the sessions themselves.`,
       );
       out.push('');
       const cols = [...METHODS.map((m) => m.id), 'playhead'];

@@ -176,7 +176,7 @@ function summarize(res) {
       why:
         ratio <= 1.1
           ? ''
-          : `Sealed chunks are compressed with klauspost/compress zstd \`SpeedBetterCompression\` (about zstd level 7) with an 8 MB window (chunk/chunk.go). The same chunk cuts compressed with zstd -19 --long would be ${chunksRatio.toFixed(2)}× the ceiling, so ${chunksRatio <= 1.1 ? 'the chunking itself costs little: the gap is the encoder level; sealing (off the hot path) with `SpeedBestCompression`, or re-encoding sealed chunks in a background job, would close most of it' : 'part of the gap is the cutting into chunks (smaller windows); a shared dictionary per session or project, or larger chunks, would close it, and the encoder level the rest'}.`,
+          : `Chunks are sealed with zstd, then re-encoded with brotli quality 10 (a window of up to 4 MB) once their session is quiet (chunk/chunk.go, ingest/compact.go); each chunk is compressed alone, so a seek needs one chunk. The same chunk cuts compressed with zstd -19 --long would be ${chunksRatio.toFixed(2)}× the ceiling, so ${chunksRatio <= 1.1 ? 'the chunking itself costs little: the gap is the encoder' : 'most of the gap is the cutting into chunks (each keyframe starts a chunk that repeats much of the previous ones): a dictionary shared by a session\'s chunks would close it'}.`,
     });
   }
   if (res.player) {
@@ -242,7 +242,7 @@ async function main() {
       res.size = await size.run();
     }
     if (only.includes('storage')) {
-      // recorded first: the server seals sessions after two idle minutes, while the other areas run
+      // recorded first, measured after the overhead area (the server keeps running meanwhile)
       log(`== 3. storage: recording 3 sessions for ${CONFIG.storageSeconds} s (in parallel)…`);
       const l = loadSpan();
       try {

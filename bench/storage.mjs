@@ -3,20 +3,22 @@
 // real Playhead server: the demo shop and two heavier pages of this folder (a
 // live data grid, a CSS-in-JS single-page app). Each session's events are
 // then read back (GET /api/v1/sessions/{id}/events) and compressed the ways
-// the peers store them; Playhead's figure is the bytes of its sealed chunks in
-// the data directory's objects/ folder.
+// the peers store them; Playhead's figure is the bytes of its chunks in the
+// data directory's objects/ folder, in their final form.
 //
-// Sealing happens two minutes after a session goes idle (a 15-second ticker),
-// and there is no API to force it, so this area runs in two parts: record()
-// records and leaves the server running; finish() waits for the chunks (the
-// other areas run meanwhile) and measures.
+// A server seals a session's batches into chunks two minutes after it goes
+// idle, then re-encodes those chunks to their compact form in the background.
+// Rather than wait for that, finish() stops the server and runs `playhead
+// seal`, which does both now: the chunks it leaves are the ones a server
+// keeps. record() records and leaves the server running (the other areas run
+// meanwhile); finish() reads the events back, seals and measures.
 import { execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompress, gzipSync, constants as zc } from 'node:zlib';
 import snappy from 'snappyjs';
-import { BENCH, log, sleep, startServer, launchChromium, waitFor } from './lib/util.mjs';
+import { BENCH, log, sleep, startServer, launchChromium } from './lib/util.mjs';
 
 export const PAGES = [
   { id: 'demo', name: 'demo shop (`/demo/`)' },
@@ -156,7 +158,7 @@ export async function record({ bin, dataDir, seconds, progress }) {
   }
   await browser.close().catch(() => {});
   sessions.sort((a, b) => PAGES.findIndex((p) => p.id === a.page) - PAGES.findIndex((p) => p.id === b.page));
-  return { srv, dataDir, sessions, recordedAt: Date.now() };
+  return { bin, srv, dataDir, sessions, recordedAt: Date.now() };
 }
 
 // ---- part 2: wait for the chunks, measure ------------------------------------------------
@@ -273,8 +275,8 @@ async function measureEvents(events, cuts) {
   return out;
 }
 
-export async function finish(rec, { maxWaitMs = 6 * 60_000, progress } = {}) {
-  const { srv, dataDir, sessions } = rec;
+export async function finish(rec, { progress } = {}) {
+  const { bin, srv, dataDir, sessions } = rec;
   try {
     // every session's batches, and its events as the API returns them
     for (const s of sessions) {
@@ -286,25 +288,20 @@ export async function finish(rec, { maxWaitMs = 6 * 60_000, progress } = {}) {
       if (!res.ok) throw new Error(`events of ${s.sid}: ${res.status}`);
       s.events = await res.json();
     }
-    log('storage: waiting for the server to seal the sessions (2 min idle, then a 15-s ticker)…');
-    const started = Date.now();
-    await waitFor(
-      () => {
-        const left = sessions.filter((s) => {
-          const have = sealedSeqs(sessionObjects(dataDir, s.sid));
-          return !s.seqs.every((q) => have.has(q));
-        });
-        progress?.(Math.min(0.99, (Date.now() - rec.recordedAt) / 150_000), `${left.length} sessions not sealed yet`);
-        return left.length === 0;
-      },
-      'the sessions to be sealed',
-      maxWaitMs,
-      2000,
-    );
-    log(`storage: sealed after ${((Date.now() - started) / 1000).toFixed(0)} s of waiting`);
   } finally {
     await srv.stop();
   }
+  progress?.(0.1, 'playhead seal');
+  log('storage: sealing and compacting the sessions (playhead seal)…');
+  const started = Date.now();
+  const out = execFileSync(bin, ['seal', '--data', dataDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  log(`storage: ${out.trim().replace(/\n/g, '; ')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  for (const s of sessions) {
+    const have = sealedSeqs(sessionObjects(dataDir, s.sid));
+    const missing = s.seqs.filter((q) => !have.has(q));
+    if (missing.length) throw new Error(`session ${s.page}: batches ${missing.join(', ')} not sealed`);
+  }
+  progress?.(0.5, 'measuring');
   const rows = [];
   for (const s of sessions) {
     const evs = s.events;

@@ -17,16 +17,20 @@ import (
 var DefaultSealPolicy = playhead.SealPolicy{Idle: 2 * time.Minute, MaxAge: 10 * time.Minute, MaxBytes: 1 << 20}
 
 // RunSealer seals due sessions every interval until ctx ends. Errors are
-// logged and retried at the next tick.
+// logged and retried at the next tick. Between ticks, it compacts the chunks
+// of sessions it sealed for being idle (see Compact), with at most a quarter
+// of a core: sealing comes first.
 func (in *Ingester) RunSealer(ctx context.Context, policy playhead.SealPolicy, interval time.Duration, sealed func(reason string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var quiet compactQueue
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		tick := time.Now()
 		runs, err := in.Index.PendingRuns(ctx, policy, in.Now(), 100)
 		if err != nil {
 			in.Logger.Error("find sessions to seal", "err", err)
@@ -44,7 +48,11 @@ func (in *Ingester) RunSealer(ctx context.Context, policy playhead.SealPolicy, i
 					sealed(run.Reason)
 				}
 			}
+			if run.Reason == playhead.CutIdle {
+				quiet.add(ctx, in, run.ProjectID, run.SessionID)
+			}
 		}
+		quiet.run(ctx, in, tick.Add(interval*3/4))
 	}
 }
 

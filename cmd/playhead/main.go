@@ -30,6 +30,7 @@ Usage:
   playhead loadgen [flags]  load a server with simulated browsers, then audit it
   playhead keys rotate      make a new master key current and re-wrap data keys
   playhead erase [flags]    delete a session, or a user's sessions, completely
+  playhead seal [flags]     seal idle sessions now and compact their chunks
 `
 
 func run(args []string) error {
@@ -46,6 +47,8 @@ func run(args []string) error {
 		return runKeys(args[1:])
 	case "erase":
 		return runErase(args[1:])
+	case "seal":
+		return runSeal(args[1:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

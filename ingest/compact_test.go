@@ -1,0 +1,156 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/objects/file"
+	"github.com/playhead/playhead/privacy"
+	"github.com/playhead/playhead/testdata"
+)
+
+// ingestReal stores the first n events of the real recording as one session
+// and returns the events as stored (scrubbed).
+func ingestReal(t *testing.T, in *ingest.Ingester, p *playhead.Project, sid string, n int) [][]byte {
+	t.Helper()
+	events, err := testdata.Real60()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events = events[:n]
+	for i, body := range testdata.Batches(events, sid, 5000) {
+		b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{}); err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+	}
+	want := make([][]byte, len(events))
+	for i, e := range events {
+		want[i] = privacy.ScrubJSON(e.Raw, nil)
+	}
+	return want
+}
+
+func storedBytes(t *testing.T, in *ingest.Ingester) int64 {
+	t.Helper()
+	var n int64
+	root := in.Objects.(*file.Store).Root
+	filepath.Walk(root, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() && !strings.HasPrefix(fi.Name(), ".tmp-") {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+func readAll(t *testing.T, in *ingest.Ingester, db playhead.SessionIndex, projectID int64, sid string) [][]byte {
+	t.Helper()
+	refs, err := db.Batches(t.Context(), projectID, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ingest.ReadEvents(t.Context(), in.Objects, db, in.Keys, projectID, sid, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func sameEvents(t *testing.T, when string, got, want [][]byte) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d events, want %d", when, len(got), len(want))
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("%s: event %d differs", when, i)
+		}
+	}
+}
+
+func TestSealIdleThenCompact(t *testing.T) {
+	in, db, p := newIngester(t)
+	want := ingestReal(t, in, p, "compactsession1", 3000)
+	n, err := in.SealIdle(t.Context(), 0)
+	if err != nil || n != 1 {
+		t.Fatalf("SealIdle = %d, %v; want 1 chunk", n, err)
+	}
+	sealed := storedBytes(t, in)
+	sameEvents(t, "sealed", readAll(t, in, db, p.ID, "compactsession1"), want)
+
+	st, err := in.CompactProject(t.Context(), p.ID)
+	if err != nil || st.Chunks != 1 {
+		t.Fatalf("CompactProject = %+v, %v; want 1 chunk", st, err)
+	}
+	compact := storedBytes(t, in)
+	if st.Before != sealed || st.After != compact || compact > sealed*85/100 {
+		t.Fatalf("compaction: %+v; stored %d bytes before, %d after: want at least 15%% smaller", st, sealed, compact)
+	}
+	sameEvents(t, "compacted", readAll(t, in, db, p.ID, "compactsession1"), want)
+
+	// A second pass finds nothing to do.
+	if st, err := in.Compact(t.Context(), p.ID, "compactsession1"); err != nil || st.Chunks != 0 {
+		t.Fatalf("second Compact = %+v, %v; want nothing to do", st, err)
+	}
+}
+
+func TestCompactErasedSession(t *testing.T) {
+	in, _, p := newIngester(t)
+	ingestReal(t, in, p, "compactsession2", 500)
+	if _, err := in.SealIdle(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Erase(t.Context(), p.ID, "compactsession2"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := in.Compact(t.Context(), p.ID, "compactsession2"); st.Chunks != 0 {
+		t.Fatalf("Compact of an erased session = %+v, %v", st, err)
+	}
+	if n := storedBytes(t, in); n != 0 {
+		t.Fatalf("%d bytes stored after erasure and compaction", n)
+	}
+}
+
+func TestSealerCompactsQuietSessions(t *testing.T) {
+	in, db, p := newIngester(t)
+	want := ingestReal(t, in, p, "compactsession3", 3000)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Idle 0: every session is quiet at once (the clock is fixed).
+		in.RunSealer(ctx, playhead.SealPolicy{Idle: 0, MaxAge: time.Hour, MaxBytes: 1 << 40}, 20*time.Millisecond, nil)
+	}()
+	defer func() { cancel(); <-done }()
+	var sealedAt int64
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		refs, err := db.Batches(t.Context(), p.ID, "compactsession3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if refs[len(refs)-1].ObjectKey != "" {
+			if sealedAt == 0 {
+				sealedAt = storedBytes(t, in)
+			}
+			// compacted: the chunk shrank under the same key
+			if n := storedBytes(t, in); n < sealedAt*85/100 {
+				sameEvents(t, "compacted in the background", readAll(t, in, db, p.ID, "compactsession3"), want)
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the sealer did not compact the session within 30 s (sealed %d bytes, now %d)", sealedAt, storedBytes(t, in))
+}
