@@ -8,7 +8,7 @@ import (
 
 // Erase deletes a session completely: its data key first (after which no
 // copy of its chunks, a backup included, can be decrypted), its index rows,
-// then its chunks.
+// then its chunks and its player checkpoints.
 func (in *Ingester) Erase(ctx context.Context, projectID int64, sessionID string) error {
 	objects, err := in.Index.DeleteSession(ctx, projectID, sessionID)
 	if err != nil {
@@ -16,7 +16,7 @@ func (in *Ingester) Erase(ctx context.Context, projectID int64, sessionID string
 	}
 	in.Keys.Forget(projectID, sessionID)
 	var errs []error
-	for _, key := range objects {
+	for _, key := range append(objects, CheckpointsKey(projectID, sessionID)) {
 		if err := in.Objects.Delete(ctx, key); err != nil {
 			errs = append(errs, err)
 		}
