@@ -1,6 +1,6 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
-import type { Me, Report, SessionDetail, SessionPage, Webhook, WebhookDelivery } from "./types";
+import type { Me, Report, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -71,6 +71,13 @@ export const api = {
     return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
   },
   session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
+  /** The player checkpoints stored for a session, or null when there are none. */
+  checkpoints: (id: string) =>
+    call<StoredCheckpoints>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }),
+  putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),

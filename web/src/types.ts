@@ -147,3 +147,15 @@ export interface WebhookDelivery {
   createdAt: number;
   deliveredAt: number;
 }
+
+/**
+ * A session's player checkpoints as the server stores them: made by the
+ * first player that indexed the session, used by later ones to seek at once.
+ */
+export interface StoredCheckpoints {
+  v: 1;
+  /** How many batches the session had: stale once it has more. */
+  batches: number;
+  /** Each: a deflated snapshot of the replayed page at `at`, before event `idx` of batch `seq`. */
+  checkpoints: { at: number; seq: number; idx: number; z: string }[];
+}

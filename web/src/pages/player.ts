@@ -483,6 +483,16 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     store.batches.forEach((b, pos) => {
       if (typeof b.keyframeTs === "number") checkpoints.addKeyframe(b.keyframeTs, pos);
     });
+    // Checkpoints an earlier viewer's player made and stored: with them a
+    // seek anywhere is fast before this player has indexed anything.
+    const posOfSeq = new Map(store.batches.map((b, pos) => [b.seq, pos] as [number, number]));
+    let loadedCheckpoints = 0;
+    const loadingCheckpoints = api
+      .checkpoints(id)
+      .then((stored) => {
+        if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
+      })
+      .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
     if (!store.size || !checkpoints.all.length) {
       setPanel(infoPanel(s, id, null, eventsHref, (t) => void seek(t, true)));
       stage.message(store.size ? "This session has no full snapshot to replay from." : "This session has no recorded events yet.", "error");
@@ -529,7 +539,10 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     engine = eng;
     cleanups.push(() => eng.destroy());
 
-    // 1. the first frame, before anything else
+    // 1. the first frame, before anything else (a link to a later moment
+    // waits for the stored checkpoints, which spare replaying up to it)
+    if (openAt !== null && openAt > 0) await loadingCheckpoints;
+    if (destroyed) return;
     try {
       stage.message("Loading the replay…");
       await eng.seek(openAt ?? 0, openAt === null);
@@ -605,6 +618,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     el.appendChild(host); // after the stage: the replay iframe stays the first iframe of the page
     let inputsShown = 0;
     let bandsShown = 0;
+    let savingCheckpoints = false;
+    let checkpointsSaved = false;
     const ix = new Indexer(store, checkpoints, host, {
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
@@ -612,6 +627,15 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         statusText.textContent = done ? "" : `Indexing ${pct}%`;
         statusText.title = "Making checkpoints so that seeking anywhere is fast";
         indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${count(checkpoints.syntheticCount)} checkpoints · ${count(store.eventCount)} events in memory`;
+        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && checkpoints.syntheticCount > 0) {
+          // the first to index this session: store the checkpoints for the next viewers
+          savingCheckpoints = true;
+          const body = checkpoints.toStored((pos) => store.batches[pos]!.seq, store.batches.length);
+          void loadingCheckpoints
+            .then(() => api.putCheckpoints(id, body))
+            .then(() => (checkpointsSaved = true))
+            .catch((err: unknown) => console.warn("playhead: checkpoints not stored:", errorMessage(err)));
+        }
         if (a.inputs.length !== inputsShown) {
           inputsShown = a.inputs.length;
           const ms: Marker[] = a.inputs.map((ts) => ({ t: ts - startTime, kind: "input", label: "Input" }));
@@ -645,6 +669,9 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         storeEvents: store.eventCount,
         receivedBytes: store.receivedBytes,
         lateFonts: eng.lateFonts,
+        loadedCheckpoints,
+        checkpointsSaved,
+        seekFrom: eng.lastCheckpoint ? { kind: eng.lastCheckpoint.kind, at: eng.lastCheckpoint.at, stored: !!eng.lastCheckpoint.stored } : null,
       }),
     };
     cleanups.push(() => {

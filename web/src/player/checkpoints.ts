@@ -16,6 +16,20 @@ import type { eventWithTime } from "@rrweb/types";
 import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
 import type { Mirror, snapshot as Snapshot } from "rrweb-snapshot";
 import { loadScript } from "../scripts";
+import type { StoredCheckpoints } from "../types";
+
+function toBase64(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
 
 /** Loads the serialiser (assets/snapshot.js); checkpoints are made once it is there. */
 export function loadSerializer(): Promise<typeof Snapshot> {
@@ -38,6 +52,8 @@ export interface Checkpoint {
   /** Synthetic: the serialised Meta + FullSnapshot (and carried events), deflated JSON (outside the JS heap). */
   z?: Uint8Array;
   bytes: number;
+  /** Made by an earlier viewer's player and loaded from the server. */
+  stored?: boolean;
 }
 
 /** What a synthetic checkpoint holds once parsed. */
@@ -142,6 +158,42 @@ export class Checkpoints {
       // keep thinning
     }
     return cp;
+  }
+
+  /** Adds a synthetic checkpoint made earlier (stored on the server), still deflated. */
+  addDeflated(at: number, pos: number, idx: number, z: Uint8Array): void {
+    const cp: Checkpoint = { at, kind: "synthetic", pos, idx, z, bytes: z.byteLength, stored: true };
+    if (!this.insert(cp)) return;
+    this.syntheticBytes += cp.bytes;
+    while (this.syntheticBytes > this.budgetBytes && this.thinOne()) {
+      // keep thinning
+    }
+  }
+
+  /** The synthetic checkpoints as the server stores them, batches named by seq. */
+  toStored(seqOf: (pos: number) => number, batches: number): StoredCheckpoints {
+    const list = this.list.filter((c) => c.kind === "synthetic" && c.z);
+    return { v: 1, batches, checkpoints: list.map((c) => ({ at: c.at, seq: seqOf(c.pos), idx: c.idx, z: toBase64(c.z!) })) };
+  }
+
+  /**
+   * Adds the checkpoints a server stored, when they were made from the
+   * batches the session has now; returns how many were added.
+   */
+  addStored(stored: StoredCheckpoints | null, posOf: Map<number, number>, batches: number): number {
+    if (!stored || stored.v !== 1 || stored.batches !== batches || !Array.isArray(stored.checkpoints)) return 0;
+    let n = 0;
+    for (const c of stored.checkpoints) {
+      const pos = posOf.get(c.seq);
+      if (pos === undefined || typeof c.at !== "number" || typeof c.idx !== "number" || typeof c.z !== "string") continue;
+      try {
+        this.addDeflated(c.at, pos, c.idx, fromBase64(c.z));
+        n++;
+      } catch {
+        // not base64: skipped
+      }
+    }
+    return n;
   }
 
   /** The snapshot of a synthetic checkpoint (the last few used are kept parsed). */

@@ -88,6 +88,8 @@ export class Engine {
   private fontRedraw = false;
   /** Fonts that became known only after a segment that needed them was shown (the timeline lists them all but the largest). */
   lateFonts = 0;
+  /** The checkpoint the last seek replayed from. */
+  lastCheckpoint: Checkpoint | null = null;
   /** Batches the store must keep whatever the play head does (the indexer's), as [from, to]. */
   pinned: () => [number, number] = () => [-1, -1];
 
@@ -181,6 +183,7 @@ export class Engine {
       if (gen !== this.gen || this.destroyed) return;
     }
     const data = cp.kind === "synthetic" ? this.o.checkpoints.load(cp) : null;
+    this.lastCheckpoint = cp;
     this.build(cp, data, ts, this.wantPlay);
     this.evict();
     if (!this.wantPlay) this.scheduleCheckpoint();

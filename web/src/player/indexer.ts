@@ -59,6 +59,8 @@ export class Indexer {
   /** The manifest position the indexer is at; the batches from here on are pinned. */
   pos = 0;
   done = false;
+  /** The whole session was indexed (not stopped or failed half way). */
+  complete = false;
   readonly activity: Activity = { inactive: [], inputs: [], until: 0 };
   private replayer: Replayer | null = null;
   private stopped = false;
@@ -183,6 +185,7 @@ export class Indexer {
     // the end of the session counts as the end of an inactive stretch
     this.interaction(store.endTs, true);
     this.activity.until = store.endTs;
+    this.complete = true;
     this.report(true);
     this.finish();
   }
