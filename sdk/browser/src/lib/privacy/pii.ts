@@ -161,7 +161,9 @@ export function maskPII(text: string, found?: (kind: PiiKind, start: number, end
   // masking only takes digits away: what `text` has is enough to tell which rules cannot match
   let digits = 0;
   for (let i = 0; i < text.length; i++) if ((text.charCodeAt(i) ^ 48) < 10) digits++;
-  if (!digits && text.indexOf('@') < 0) return text;
+  // with fewer than 8 digits (every phone number has more) only an email
+  // address, an IBAN or an IP address can match, and each needs one of these
+  if (digits < 8 && !/@|[A-Z]{2}\d\d|\d\.\d+\.\d+\.\d|:/.test(text)) return text;
   let out = text;
   for (const [kind, regex, check, need] of RULES) {
     if (typeof need === 'number' ? digits < need : out.indexOf(need) < 0) continue;
