@@ -60,6 +60,8 @@ export function fromText(text) {
   if (ps && bs) res.seeks = { playhead: list(ps[1]), rrweb: list(bs[1]) };
   const cold = /cold[^\n]*p50 ([\d,.]+) ms, p95 ([\d,.]+) ms/.exec(text);
   if (cold) res.cold = { p50: n(cold[1]), p95: n(cold[2]) };
+  const next = /next viewer[^\n]*p50 ([\d,.]+) ms, p95 ([\d,.]+) ms/.exec(text);
+  if (next) res.nextViewer = { p50: n(next[1]), p95: n(next[2]) };
   const same = /identical to a fresh replay of the moment: Playhead (\d+)\/(\d+)[^\n]*?rrweb-player-style (\d+)\/(\d+)/.exec(text);
   if (same) res.identical = { playhead: `${same[1]}/${same[2]}`, rrweb: `${same[3]}/${same[4]}` };
   const head = /^Player benchmark: ([^\n]*)/m.exec(text);

@@ -206,7 +206,8 @@ export function render(res) {
       );
       out.push('');
       if (f.firstFrames) out.push(`First frame: the median of ${f.firstFrames.playhead.length} openings, (min–max). Seeks: percentiles of ${f.seeks ? f.seeks.playhead.length : 'its'} random targets, (fastest–slowest).`);
-      if (f.cold) out.push(`Playhead right after opening, before its background indexing made checkpoints: seek p50 ${ms0(f.cold.p50)}, p95 ${ms0(f.cold.p95)}.`);
+      if (f.cold) out.push(`Playhead right after opening, the session's first viewer (no checkpoints stored yet, before its background indexing made any): seek p50 ${ms0(f.cold.p50)}, p95 ${ms0(f.cold.p95)}.`);
+      if (f.nextViewer) out.push(`Playhead right after opening, a later viewer (with the checkpoints the first viewer's player stored): seek p50 ${ms0(f.nextViewer.p50)}, p95 ${ms0(f.nextViewer.p95)}.`);
       if (f.identical) out.push(`Replayed DOM identical to a fresh replay at the same moment: Playhead ${f.identical.playhead}, rrweb-player-style ${f.identical.rrweb}.`);
       out.push('');
     }

@@ -277,21 +277,34 @@ async function main() {
   const bundle = await baselineBundle();
   const csp = DASHBOARD_CSP;
 
-  // -- Playhead, cold: open and seek at once (checkpoints not made yet)
+  // -- Playhead, cold: open and seek at once (checkpoints not made yet);
+  // with noStored, as the first viewer of the session, whose player finds
+  // no checkpoints stored on the server
+  const coldSeeks = async (noStored) => {
+    const cold = await newPage();
+    if (noStored)
+      await cold.route("**/api/v1/sessions/*/checkpoints", (route) =>
+        route.request().method() === "GET"
+          ? route.fulfill({ status: 404, contentType: "application/json", body: '{"error":{"code":"not_found","message":"none stored"}}' })
+          : route.continue(),
+      );
+    await cold.goto(`${srv.base}/sessions/${SID}?t=0`);
+    await cold.waitForFunction(() => window.__playhead && window.__playhead.ready, null, { timeout: 60_000 });
+    if (!noStored) await cold.waitForFunction(() => window.__playhead.stats().loadedCheckpoints > 0, null, { timeout: 60_000 });
+    const times = await cold.evaluate(async (ts) => {
+      const out = [];
+      for (const t of ts) {
+        const a = performance.now();
+        await window.__playhead.seek(t);
+        out.push(performance.now() - a);
+      }
+      return out;
+    }, coldTargets);
+    await cold.context().close();
+    return times;
+  };
   log("Playhead: cold seeks…");
-  const cold = await newPage();
-  await cold.goto(`${srv.base}/sessions/${SID}?t=0`);
-  await cold.waitForFunction(() => window.__playhead && window.__playhead.ready, null, { timeout: 60_000 });
-  const coldTimes = await cold.evaluate(async (ts) => {
-    const out = [];
-    for (const t of ts) {
-      const a = performance.now();
-      await window.__playhead.seek(t);
-      out.push(performance.now() - a);
-    }
-    return out;
-  }, coldTargets);
-  await cold.context().close();
+  const coldTimes = await coldSeeks(true);
 
   // -- Playhead, first frame: the median of a few opens (one is at the mercy of the machine)
   log("Playhead: first frame…");
@@ -316,6 +329,9 @@ async function main() {
   const indexStart = Date.now();
   await ph.waitForFunction(() => window.__playhead.stats().indexed, null, { timeout: 300_000, polling: 250 });
   const indexMs = Date.now() - indexStart + 0;
+  await ph.waitForFunction(() => window.__playhead.stats().checkpointsSaved, null, { timeout: 60_000, polling: 250 });
+  log("Playhead: cold seeks of the next viewer (checkpoints stored by this one)…");
+  const nextTimes = await coldSeeks(false);
   const phStats = await ph.evaluate(() => window.__playhead.stats());
   const phSeeks = [];
   let phHeap = null;
@@ -438,6 +454,7 @@ async function main() {
   out.push(`Playhead seeks, sorted (ms): ${[...phSeeks].sort((a, b) => a - b).map((x) => Math.round(x)).join(" ")}`);
   out.push(`rrweb-player-style seeks, sorted (ms): ${[...blSeeks].sort((a, b) => a - b).map((x) => Math.round(x)).join(" ")}`);
   out.push(`Playhead, cold (${COLD_SEEKS} seeks right after opening, before its checkpoints exist): p50 ${f(pct(coldTimes, 50))}, p95 ${f(pct(coldTimes, 95))}, max ${f(Math.max(...coldTimes))}`);
+  out.push(`Playhead, the next viewer (the same ${COLD_SEEKS} seeks right after opening, with the checkpoints the first viewer's player stored): p50 ${f(pct(nextTimes, 50))}, p95 ${f(pct(nextTimes, 95))}, max ${f(Math.max(...nextTimes))}`);
   out.push(`Two-hour session (the recording twice, ${rec2.events.toLocaleString("en-US")} events): Playhead holds ${ph2Stats.storeEvents.toLocaleString("en-US")} events and ${ph2Stats.checkpoints} checkpoints (${kb(ph2Stats.checkpointBytes)}, outside the JS heap)`);
   out.push(`Playhead background indexing: ${(indexMs / 1000).toFixed(1)} s after the first frame, ${phStats.checkpoints} checkpoints, ${kb(phStats.checkpointBytes)} of them; ${phStats.storeEvents.toLocaleString("en-US")} events held`);
   out.push(`Replayed DOM identical to a fresh replay of the moment: Playhead ${phSame}/${targets.length}${phDiffer.length ? ` (differs at ${phDiffer.join(", ")} ms)` : ""}, rrweb-player-style ${blSame}/${targets.length} (its forward seeks re-apply events: rrweb issue 1449)`);
