@@ -116,6 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 			origins = append(origins, strings.TrimRight(o, "/"))
 		}
 	}
+	m.Ingester.AssetOrigins = origins
 	m.Capturer = &assets.Capturer{Store: db, Objects: objects, Logger: m.Logger, Now: time.Now,
 		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
 	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: &http.Client{Timeout: 15 * time.Second},

@@ -39,6 +39,13 @@ type Ingester struct {
 	// long the commit took.
 	Observe func(group int, took time.Duration, err error)
 
+	// AssetOrigins are the origins (scheme://host[:port]) whose stylesheets,
+	// fonts and images are captured. With some, a batch queues every asset
+	// URL it references (those of other origins are then listed as refused,
+	// so an operator sees what to allow); with none, capture is off and
+	// nothing is looked for.
+	AssetOrigins []string
+
 	// CommitDelay is how long the committer waits for more batches when
 	// others are being prepared (decoded, scrubbed, encrypted) and will
 	// be queued in a moment: one commit then makes them all durable, which
@@ -151,7 +158,7 @@ func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	}
 	ib := extract(b)
 	ib.Scrubbed = scrubbed
-	ib.AssetURLs = assetURLs(b)
+	ib.AssetURLs = assetURLs(b, in.AssetOrigins)
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(from.UserAgent, 512)
 	ib.ClientIP = from.ClientIP
@@ -338,8 +345,12 @@ func Scrub(b *Batch, now time.Time) (map[string]int, error) {
 const maxAssetsPerBatch = 500
 
 // assetURLs returns the stylesheets, fonts and images the batch's events
-// reference, after scrubbing, so they match the URLs served back.
-func assetURLs(b *Batch) []string {
+// reference, after scrubbing, so they match the URLs served back; nothing
+// when asset capture is off (no origins).
+func assetURLs(b *Batch, origins []string) []string {
+	if len(origins) == 0 {
+		return nil
+	}
 	seen := map[string]bool{}
 	var out []string
 	for i := range b.Events {
