@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -28,6 +29,10 @@ const (
 	// is the stream's): the compact form a sealed chunk is re-encoded to
 	// once its session has gone quiet (see EncodeCompact).
 	CodecBrotli = 2
+	// CodecS2 is an S2 block (a Snappy extension, klauspost/compress/s2):
+	// a pending batch on the ingest path, where writing costs more than the
+	// bytes, which the sealer soon rewrites.
+	CodecS2 = 3
 )
 
 // Brotli settings of EncodeCompact. Quality 10 stores about 1.0x what zstd
@@ -77,7 +82,16 @@ func getDecoder() *zstd.Decoder {
 
 // Encode returns the chunk holding events, each a JSON value, in order,
 // compressed for speed: the form of a batch on the ingest path.
-func Encode(events [][]byte) []byte { return encode(events, batchEncoder()) }
+func Encode(events [][]byte) []byte {
+	raw := payload(events)
+	out := header(s2.MaxEncodedLen(len(raw))+32, CodecS2, len(events), len(raw))
+	enc := s2.Encode(out[len(out):cap(out)], raw)
+	return seal(out[:len(out)+len(enc)])
+}
+
+// EncodeZstdFast is the chunk Encode wrote before pending batches used S2
+// (zstd at its fastest level), kept so the reading of such chunks is tested.
+func EncodeZstdFast(events [][]byte) []byte { return encode(events, batchEncoder()) }
 
 // EncodeSealed returns the chunk holding events compressed for size: the form
 // of a sealed chunk, written once and read many times.
@@ -160,7 +174,7 @@ func Decode(data []byte) ([][]byte, error) {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
 	codec := body[4]
-	if codec != CodecZstd && codec != CodecBrotli {
+	if codec != CodecZstd && codec != CodecBrotli && codec != CodecS2 {
 		return nil, fmt.Errorf("%w: unknown codec %d", ErrCorrupt, codec)
 	}
 	rest := body[5:]
@@ -175,9 +189,12 @@ func Decode(data []byte) ([][]byte, error) {
 	}
 	var raw []byte
 	var err error
-	if codec == CodecZstd {
+	switch codec {
+	case CodecZstd:
 		raw, err = getDecoder().DecodeAll(rest[n:], make([]byte, 0, rawLen))
-	} else {
+	case CodecS2:
+		raw, err = decodeS2(rest[n:], rawLen)
+	default:
 		raw, err = decodeBrotli(rest[n:], rawLen)
 	}
 	if err != nil {
@@ -232,4 +249,17 @@ func decodeBrotli(stream []byte, rawLen uint64) ([]byte, error) {
 		return nil, fmt.Errorf("%d bytes after the stream", src.Len())
 	}
 	return raw, nil
+}
+
+// decodeS2 decodes an S2 block that must hold exactly rawLen bytes, checking
+// the length the block states before allocating.
+func decodeS2(block []byte, rawLen uint64) ([]byte, error) {
+	n, err := s2.DecodedLen(block)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(n) != rawLen {
+		return nil, fmt.Errorf("s2 block holds %d bytes, header says %d", n, rawLen)
+	}
+	return s2.Decode(make([]byte, n), block)
 }

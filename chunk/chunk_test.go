@@ -18,7 +18,8 @@ var encoders = []struct {
 	codec byte
 	enc   func([][]byte) []byte
 }{
-	{"batch", chunk.CodecZstd, chunk.Encode},
+	{"batch", chunk.CodecS2, chunk.Encode},
+	{"batch before S2", chunk.CodecZstd, chunk.EncodeZstdFast},
 	{"sealed", chunk.CodecZstd, chunk.EncodeSealed},
 	{"compact", chunk.CodecBrotli, chunk.EncodeCompact},
 }
@@ -67,6 +68,7 @@ func TestStoredChunksStayReadable(t *testing.T) {
 	want := []string{`{"type":4,"data":{"href":"http://a/"},"timestamp":1}`, `{"type":3,"data":{"source":2},"timestamp":2}`}
 	for name, h := range map[string]string{
 		"zstd (codec 1)":   "5048430101026228b52ffd040045020022c40e16a0b101e9e1df04d04429eb3748507d245110e50c5405ad143707053896702d7013c2af44c67bad040971fa4fdd22d52973f148f48c9b29f03213031005501e86d7f00b05504536bcf057a2ce",
+		"s2 (codec 3)":     "5048430103026262d4347b2274797065223a342c2264617461223a7b2268726566223a22687474703a2f2f612f227d2c2274696d657374616d70223a317d2c1135003315000220736f75726365223a32362d0004327df73fc664",
 		"brotli (codec 2)": "504843010202621f6100e02d0a6cd70eadc872d3e6a79dad3c86303cf281fd0f25e81c6465985c5e93a1d1f5099d6479e96b416ea1a8232d38b55e4eacee1260d2b2fa9c5932096567abbb3c306969e54e6f00901a5f06",
 	} {
 		data, _ := hex.DecodeString(h)
