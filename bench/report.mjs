@@ -222,12 +222,12 @@ export function render(res) {
     if (g.error) out.push(`Not measured: ${g.error}`);
     else {
       out.push(
-        `\`playhead loadgen -spawn\`: simulated browsers each sending a batch cut from a real recording every ${g.intervalS} s, against a server of its own on a temporary data directory; the load generator runs on the same ${g.best?.cores || 2} cores as the server (${load(g.load)}). A step passes when the acknowledgement p99 is ≤ ${g.goalP99Ms} ms, every batch is acknowledged and the audit finds every batch stored once. Each step ran ${g.durationS} s once (no repeats: the latency percentiles are over all its batches); on a shared machine one stall of the server process shows in p99, so read the p99 column with the load average in mind.`,
+        `\`playhead loadgen -spawn\`: simulated browsers each sending a batch cut from a real recording every ${g.intervalS} s, against a server of its own on a temporary data directory; the load generator runs on the same ${g.best?.cores || 2} cores as the server (${load(g.load)}).${g.sessionLength ? ` Each step starts in a steady state (\`-session-length ${g.sessionLength}\`): the sessions are already recording, each visit lasts ${g.sessionLength}, and new sessions, each beginning with its full snapshot, replace the ended ones (sessions ÷ ${g.sessionLength} a second).` : ''} A step passes when the acknowledgement p99 is ≤ ${g.goalP99Ms} ms, every batch is acknowledged and the audit finds every batch stored once. Each step ran ${g.durationS} s once (no repeats: the latency percentiles are over all its batches); on a shared machine one stall of the server process shows in p99, so read the p99 column with the load average in mind.`,
       );
       out.push('');
       out.push(
         table(
-          ['sessions', 'throughput', 'ack p50', 'ack p99', 'server CPU', 'cores per 1,000 sessions', 'peak memory', 'audit', ''],
+          ['sessions', 'throughput', 'ack p50', 'ack p99', 'server CPU', 'cores per 1,000 sessions', 'server CPU per batch', 'peak memory', 'audit', ''],
           g.steps.map((s) => [
             (s.sessions ?? '?').toLocaleString('en-US'),
             `${s.throughput ?? '–'} batches/s`,
@@ -235,6 +235,7 @@ export function render(res) {
             ms0(s.p99),
             `${s.serverCores ?? '–'} cores`,
             String(s.coresPer1000 ?? '–'),
+            s.cpuMsPerBatch != null ? `${s.cpuMsPerBatch} ms` : '–',
             `${s.peakMiB ?? '–'} MiB`,
             (s.audit || (s.exitCode ? `exit ${s.exitCode}` : '–')).split(':')[0],
             s.pass ? 'pass' : '**fail**',

@@ -149,7 +149,7 @@ function summarize(res) {
       figure: `worst ${worst.playheadVsRrweb.median.toFixed(2)}× (${worst.name}); ${t.length - over.length} of ${t.length} workloads within`,
       status: over.length ? '**missed**' : 'met',
       why: over.length
-        ? `Over: ${explain.join('; ')}. The likely main part of Playhead's code on these paths, from reading it: its masking hooks (sdk/browser/src/lib/privacy/dom.ts) call \`el.closest()\` twice (mask and unmask selectors) for every text node and text attribute, and for every input value, each walking to the root when nothing matches, so the cost grows with depth; then the PII regexes. Caching the mask decision per element (a WeakMap filled top-down, or one decision per mutation batch's subtree) and one combined selector would cut most of it.`
+        ? `Over: ${explain.join('; ')}. From CPU profiles of Playhead's own code in these workloads: the text-input burst is Playhead's sending (each event serialised with JSON.stringify, its bytes counted, batches handed to the compression worker and sent), which bare \`@rrweb/record\` in this benchmark does not do at all (it keeps events in an array); without sending it measures about 1.09×. On the large page load and the mutation workloads the rest is the masking decision per element (\`nearest\` in sdk/browser/src/lib/privacy/dom.ts), the attribute scrub of added nodes and the per-batch byte count. Counting bytes per event as it is buffered (not per batch body) and serialising once would cut the sending part; the SDK's size budget (28,672 bytes gzip, 6 left) must be paid for by further cuts of unused rrweb code first. Differences of a few percent are below this machine's noise: the same build run against itself differs by up to ±30% on one workload.`
         : '',
     });
     const stopped = t.filter((w) => w.recorders.sentry.stoppedRecording).map((w) => w.name);
@@ -206,13 +206,13 @@ function summarize(res) {
     const g = res.ingest;
     out.push({
       area: 'Ingest',
-      goal: 'sessions per core at ack p99 ≤ 100 ms, and the ratio to the raw write limit',
+      goal: '5,000 sessions per core at ack p99 ≤ 100 ms (load generator on the same cores), and throughput ≥ 0.5× the raw write limit',
       figure: g.best
         ? `${Math.round(g.sessionsPerCore).toLocaleString('en-US')} sessions per core (${g.maxSessions.toLocaleString('en-US')} on ${g.best.cores} cores${g.ceilingNotFound ? ', the largest step tried' : ''}); saturated ${g.saturation.rawRatio ?? '?'}× the raw write+fsync limit`
         : 'no step passed',
-      status: g.best ? 'reported' : '**missed**',
+      status: g.best && g.sessionsPerCore >= 5000 && (g.saturation.rawRatio ?? 0) >= 0.5 ? 'met' : '**missed**',
       why: g.best
-        ? `At one batch per session every 5 s the raw write+fsync-per-batch handler would saturate at ${Math.round(g.rawSessions || 0).toLocaleString('en-US')} sessions; Playhead held p99 ≤ 100 ms up to ${g.maxSessions.toLocaleString('en-US')} (${(g.vsRawSessions || 0).toFixed(2)}× that) with its load generator on the same cores.${g.ceilingNotFound ? ' The ramp stopped at its largest step, so the real limit is higher.' : ''}`
+        ? `At one batch per session every 5 s the raw write+fsync-per-batch handler would saturate at ${Math.round(g.rawSessions || 0).toLocaleString('en-US')} sessions; Playhead held p99 ≤ 100 ms up to ${g.maxSessions.toLocaleString('en-US')} (${(g.vsRawSessions || 0).toFixed(2)}× that) with its load generator on the same cores.${g.ceilingNotFound ? ' The ramp stopped at its largest step, so the real limit is higher.' : ''}${g.sessionsPerCore < 5000 ? ` Past it the two cores are saturated (server and load generator), and the p99 is time spent waiting for a core: the server spends about 0.7 ms of CPU per batch, in a profile at 10,000 sessions the SQLite write path 30% (pure-Go SQLite), scrubbing 15%, JSON validation 14%, gunzip 9%, S2 for the pending batch 5%, GC 4%. Halving the SQLite part (batch data out of the index, in a group-committed segment file) is the largest step left.` : ''}`
         : (() => {
             const lo = g.steps[0] || {};
             const sat = g.saturation || {};
