@@ -32,6 +32,8 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	stmts *stmtCache // the writer's
+
+	stop, stopped chan struct{} // of the checkpoint loop
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -42,7 +44,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q := url.Values{}
 	// secure_delete(1) overwrites deleted rows with zeros, so an erased
 	// session's data key leaves no copy in the file's free pages.
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "secure_delete(1)"} {
+	// wal_autocheckpoint: the log is copied into the database file by a
+	// background loop (checkpoints), not by the commit that happens to fill
+	// it, so a commit never waits for one; a commit still does it past
+	// 64 MiB of log, should the loop fall behind.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "secure_delete(1)", "wal_autocheckpoint(16384)"} {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -57,12 +63,32 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	db := &DB{write: w, read: r, stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}}}
+	db := &DB{write: w, read: r, stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}},
+		stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := db.migrate(ctx); err != nil {
+		close(db.stopped)
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
+	go db.checkpoints(time.Second)
 	return db, nil
+}
+
+// checkpoints copies the log into the database file every interval, on a
+// reading connection: a passive checkpoint copies what no reader still
+// needs and never holds up the writer.
+func (db *DB) checkpoints(interval time.Duration) {
+	defer close(db.stopped)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+		}
+		db.read.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	}
 }
 
 // Ping checks that the database answers and takes writes.
@@ -73,6 +99,12 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	select {
+	case <-db.stop:
+	default:
+		close(db.stop)
+	}
+	<-db.stopped
 	db.stmts.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
