@@ -40,7 +40,7 @@ const reportOnly = argv.includes('--report-only');
 
 const CONFIG = quick
   ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10 }
-  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 10000], ingestDurationS: 60, saturationS: 30 };
+  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30 };
 const repeatsArg = argv.find((a) => a.startsWith('--repeats='));
 if (repeatsArg) CONFIG.overheadRepeats = Math.max(1, Number(repeatsArg.slice(10)) || CONFIG.overheadRepeats);
 
