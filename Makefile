@@ -23,12 +23,14 @@ check-format:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Short runs of the fuzz targets on the network path; FUZZTIME=5m for longer.
+# New inputs are minimised in at most 200 runs, so a short run spends its
+# time fuzzing (the default minimises for up to a minute).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParseBatch$$' -fuzztime $(FUZZTIME) ./ingest/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./chunk/
-	$(GO) test -run '^$$' -fuzz '^FuzzScrubJSON$$' -fuzztime $(FUZZTIME) ./privacy/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTraces$$' -fuzztime $(FUZZTIME) ./otlp/
-	$(GO) test -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME) ./assets/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseBatch$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./chunk/
+	$(GO) test -run '^$$' -fuzz '^FuzzScrubJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./privacy/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./otlp/
+	$(GO) test -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./assets/
 
 build:
 	cd sdk/browser && npm run build

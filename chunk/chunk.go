@@ -191,7 +191,7 @@ func Decode(data []byte) ([][]byte, error) {
 	var err error
 	switch codec {
 	case CodecZstd:
-		raw, err = getDecoder().DecodeAll(rest[n:], make([]byte, 0, rawLen))
+		raw, err = getDecoder().DecodeAll(rest[n:], make([]byte, 0, startCap(rawLen, len(rest)-n)))
 	case CodecS2:
 		raw, err = decodeS2(rest[n:], rawLen)
 	default:
@@ -232,12 +232,22 @@ func decodeBrotli(stream []byte, rawLen uint64) ([]byte, error) {
 		return nil, err
 	}
 	defer brotliReaders.Put(r)
-	raw := make([]byte, rawLen)
-	if _, err := io.ReadFull(r, raw); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, fmt.Errorf("stream shorter than the header says")
+	raw := make([]byte, 0, startCap(rawLen, len(stream)))
+	for uint64(len(raw)) < rawLen {
+		if len(raw) == cap(raw) {
+			raw = append(raw, 0)[:len(raw)]
 		}
-		return nil, err
+		n, err := r.Read(raw[len(raw):min(uint64(cap(raw)), rawLen)])
+		raw = raw[:len(raw)+n]
+		if err == io.EOF || err == nil && n == 0 {
+			if uint64(len(raw)) < rawLen {
+				return nil, fmt.Errorf("stream shorter than the header says")
+			}
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	var extra [1]byte
 	if n, err := r.Read(extra[:]); n > 0 {
@@ -262,4 +272,12 @@ func decodeS2(block []byte, rawLen uint64) ([]byte, error) {
 		return nil, fmt.Errorf("s2 block holds %d bytes, header says %d", n, rawLen)
 	}
 	return s2.Decode(make([]byte, n), block)
+}
+
+// startCap is the buffer a decode starts with: the length the header gives,
+// but no more than a stream of that size plausibly expands to, so a damaged
+// header costs no large allocation before the stream disproves it. The
+// buffer grows, up to the header's length, for streams that expand more.
+func startCap(rawLen uint64, compressed int) int {
+	return int(min(rawLen, uint64(compressed)*32+64<<10))
 }
