@@ -139,7 +139,16 @@ func (s *Server) Handler() http.Handler {
 	}
 	// Event lists are large, repetitive JSON: compressing them cuts the
 	// player's download roughly tenfold.
-	return s.logRequests(s.hsts(gzhttp.GzipHandler(mux)))
+	// Answers are gzipped when large enough, but ingest's never are: it is
+	// the hot path, and its answers are a few dozen bytes.
+	gz := gzhttp.GzipHandler(mux)
+	return s.logRequests(s.hsts(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/ingest" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		gz.ServeHTTP(w, r)
+	})))
 }
 
 func (s *Server) hsts(next http.Handler) http.Handler {
