@@ -13,7 +13,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -54,11 +53,6 @@ func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if strings.HasPrefix(r.URL.Path, "/sessions/") {
-		// The player's bundle loads, and compiles off the main thread,
-		// while app.js checks the login: the first frame comes sooner.
-		w.Header().Set("Link", "</assets/player.js>; rel=preload; as=script")
-	}
 	w.Write(data)
 }
 

@@ -51,10 +51,6 @@ const DASHBOARD_CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-src 'self' blob: about:; " +
   "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-// the Link header the server sends with a player page, so that the player's
-// bundle loads (and compiles off the main thread) while app.js starts
-const PLAYER_PRELOAD = "</assets/player.js>; rel=preload; as=script";
-
 const tmp = mkdtempSync(join(tmpdir(), "playhead-bench-"));
 let server = null;
 let browser = null;
@@ -274,10 +270,7 @@ async function main() {
       const path = new URL(route.request().url()).pathname;
       const file = path.startsWith("/assets/") ? join(web, "dist", path) : join(web, "dist", "index.html");
       const type = file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html; charset=utf-8";
-      // the headers the server sends with them (server/dashboard.go)
-      const headers = { "content-security-policy": DASHBOARD_CSP };
-      if (!path.startsWith("/assets/")) headers.link = PLAYER_PRELOAD;
-      return route.fulfill({ body: readFileSync(file), contentType: type, headers });
+      return route.fulfill({ body: readFileSync(file), contentType: type, headers: { "content-security-policy": DASHBOARD_CSP } });
     });
     return page;
   };
