@@ -55,6 +55,7 @@ func TestStoredCheckpointsServeTheNextViewer(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Poll[chromedp.Void](`window.__playhead.stats().checkpointsSaved`, chromedp.WithPollingTimeout(120*time.Second)),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, target), chromedp.EvalAwaitPromise),
+		chromedp.Poll[chromedp.Void](frameShape+`.length > 0`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	made := eval[int](t, ctx, `window.__playhead.stats().checkpoints`)
 	want := eval[[]string](t, ctx, frameShape)
@@ -81,6 +82,8 @@ func TestStoredCheckpointsServeTheNextViewer(t *testing.T) {
 	if stats.SeekFrom == nil || !stats.SeekFrom.Stored || stats.SeekFrom.At < start+target-2*60*1000 {
 		t.Errorf("the next viewer's seek to %d s replayed from %+v (%d checkpoints loaded), want a stored checkpoint shortly before it", target/1000, stats.SeekFrom, stats.LoadedCheckpoints)
 	}
+	// the rebuilt page may land a frame after the seek's promise
+	chromedp.Run(ctx, chromedp.Poll[chromedp.Void](frameShape+`.length > 0`, chromedp.WithPollingTimeout(10*time.Second)))
 	if got := eval[[]string](t, ctx, frameShape); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("from the stored checkpoint the page differs (%d elements) from the first viewer's (%d)", len(got), len(want))
 	}
