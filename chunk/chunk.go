@@ -53,10 +53,8 @@ const MaxDecodedBytes = 256 << 20
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 var (
-	// Batches are encoded on the ingest path: the fastest level keeps ingest
-	// cheap. Sealed chunks are encoded once, off the hot path, harder and with
-	// a window that spans minutes of events.
-	batchEncoder  = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedFastest, 1<<20) })
+	// Sealed chunks are encoded once, off the hot path, harder and with a
+	// window that spans minutes of events (pending batches use S2: Encode).
 	sealedEncoder = sync.OnceValue(func() *zstd.Encoder { return newEncoder(zstd.SpeedBetterCompression, 8<<20) })
 	decoderOnce   sync.Once
 	decoder       *zstd.Decoder
@@ -88,10 +86,6 @@ func Encode(events [][]byte) []byte {
 	enc := s2.Encode(out[len(out):cap(out)], raw)
 	return seal(out[:len(out)+len(enc)])
 }
-
-// EncodeZstdFast is the chunk Encode wrote before pending batches used S2
-// (zstd at its fastest level), kept so the reading of such chunks is tested.
-func EncodeZstdFast(events [][]byte) []byte { return encode(events, batchEncoder()) }
 
 // EncodeSealed returns the chunk holding events compressed for size: the form
 // of a sealed chunk, written once and read many times.

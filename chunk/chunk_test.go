@@ -19,7 +19,6 @@ var encoders = []struct {
 	enc   func([][]byte) []byte
 }{
 	{"batch", chunk.CodecS2, chunk.Encode},
-	{"batch before S2", chunk.CodecZstd, chunk.EncodeZstdFast},
 	{"sealed", chunk.CodecZstd, chunk.EncodeSealed},
 	{"compact", chunk.CodecBrotli, chunk.EncodeCompact},
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/playhead/playhead"
@@ -34,16 +33,9 @@ func (s *Server) handlePutCheckpoints(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, ingest.MaxCheckpointBytes+1))
-	if err != nil {
-		return playhead.Errorf(playhead.EINVALID, "read body: %v", err)
-	}
-	if len(data) > ingest.MaxCheckpointBytes {
-		return playhead.Errorf(playhead.ETOOLARGE, "checkpoints are larger than the limit of %d bytes", ingest.MaxCheckpointBytes)
-	}
 	var in storedCheckpoints
-	if err := json.Unmarshal(data, &in); err != nil {
-		return playhead.Errorf(playhead.EINVALID, "body is not the expected JSON: %v", err)
+	if err := decodeJSON(r, ingest.MaxCheckpointBytes, &in); err != nil {
+		return err
 	}
 	if in.V != 1 {
 		return playhead.Errorf(playhead.EINVALID, "v: version %d is not supported (1 is)", in.V)
@@ -62,7 +54,9 @@ func (s *Server) handlePutCheckpoints(w http.ResponseWriter, r *http.Request) er
 			return playhead.Errorf(playhead.EINVALID, "checkpoints[%d].z: base64 data is required", i)
 		}
 	}
-	if _, err := s.Index.Session(r.Context(), p.ID, id); err != nil {
+	// Stored as validated: what the player sent, without unknown fields.
+	data, err := json.Marshal(in)
+	if err != nil {
 		return err
 	}
 	if err := s.Ingester.StoreCheckpoints(r.Context(), p.ID, id, data); err != nil {
