@@ -31,6 +31,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
+import { waitFor } from "../../bench/lib/util.mjs";
 
 const web = dirname(dirname(fileURLToPath(import.meta.url)));
 const repo = dirname(web);
@@ -70,19 +71,6 @@ async function freePort() {
   });
 }
 
-async function waitFor(fn, what, ms = 60_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A small deterministic PRNG (mulberry32), so both players get the same targets. */
 function rng(seed) {
