@@ -429,9 +429,11 @@ type SessionIndex interface {
 	// events, by kind.
 	ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error)
 	// DeleteSession removes everything the index holds of a session (its
-	// data key first of all) and returns the object keys of its chunks, for
-	// the caller to delete.
-	DeleteSession(ctx context.Context, projectID int64, sessionID string) (objectKeys []string, err error)
+	// data key first of all) and, in the same transaction, queues a
+	// JobDeleteObject, due now, for each object in objectKeys and each of
+	// the session's chunks. It returns the jobs' object keys, for the
+	// caller to delete at once.
+	DeleteSession(ctx context.Context, projectID int64, sessionID string, objectKeys []string) ([]string, error)
 	// ExpiredSessions returns sessions that ended before their project's
 	// retention period, counted back from now.
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]SessionRef, error)
@@ -443,6 +445,51 @@ type SessionIndex interface {
 	MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error
 }
 
+// Job is a piece of background work kept in the index, so that it outlives
+// the node that queued it and runs once across nodes.
+type Job struct {
+	Kind string
+	// Key names the job within its kind (an object key, a session).
+	Key       string
+	ProjectID int64
+	SessionID string
+	// Attempts counts the failed attempts so far; LastError is the last.
+	Attempts  int
+	LastError string
+}
+
+// Job kinds.
+const (
+	// JobCompact re-encodes a sealed chunk (Key) in the compact form.
+	JobCompact = "compact"
+	// JobDeleteObject deletes an object (Key) of an erased session.
+	JobDeleteObject = "delete_object"
+)
+
+// JobStore keeps background work and leases. Work is claimed with a lease:
+// a claimed job is not handed out again until the lease runs out, so a
+// job whose node died is taken up by another.
+type JobStore interface {
+	// AddJobs queues jobs, due at due; a job queued already (same kind
+	// and key) is left as it is.
+	AddJobs(ctx context.Context, jobs []Job, due time.Time) error
+	// ClaimJobs returns up to limit jobs of kind that are due at now, and
+	// makes them due again only at now+lease: no other claimer, on any
+	// node, gets them before then.
+	ClaimJobs(ctx context.Context, kind string, now time.Time, lease time.Duration, limit int) ([]Job, error)
+	// FinishJob removes a job, done or given up.
+	FinishJob(ctx context.Context, kind, key string) error
+	// RetryJob records a failed attempt of j (j.Attempts and j.LastError
+	// as they are now) and makes it due again at next.
+	RetryJob(ctx context.Context, j Job, next time.Time) error
+	// AcquireLease takes the lease called name for holder until until,
+	// when it is free, has run out at now, or is holder's already (then
+	// it is renewed). It says whether holder has it.
+	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease gives up the lease called name if holder has it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
 // Index is everything a metadata backend (SQLite, PostgreSQL) keeps.
 type Index interface {
 	SessionIndex
@@ -451,6 +498,7 @@ type Index interface {
 	WebhookStore
 	AssetStore
 	BackendStore
+	JobStore
 	// SetRetention sets how many days a project's sessions are kept.
 	SetRetention(ctx context.Context, projectID int64, days int) error
 	// Ping checks that the index answers and takes writes.

@@ -127,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: &http.Client{Timeout: 15 * time.Second},
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	var loops sync.WaitGroup
-	loops.Add(4)
+	loops.Add(5)
 	go func() {
 		defer loops.Done()
 		m.Capturer.Run(bg, 5*time.Second)
@@ -145,6 +145,10 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer loops.Done()
 		m.Recordings.RunRetention(bg, retention)
+	}()
+	go func() {
+		defer loops.Done()
+		m.Recordings.RunJobs(bg, time.Minute)
 	}()
 	go func() {
 		loops.Wait()

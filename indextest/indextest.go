@@ -311,6 +311,133 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 	})
 
+	t.Run("JobsAreClaimedOnceAndRetakenAfterTheirLease", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		jobs := []playhead.Job{
+			{Kind: playhead.JobCompact, Key: "k1", ProjectID: p.ID, SessionID: "s1"},
+			{Kind: playhead.JobCompact, Key: "k2", ProjectID: p.ID, SessionID: "s1"},
+			{Kind: playhead.JobDeleteObject, Key: "k1", ProjectID: p.ID},
+		}
+		if err := db.AddJobs(ctx, jobs, now); err != nil {
+			t.Fatal(err)
+		}
+		// Queued again: left as it is (not due later, not twice).
+		if err := db.AddJobs(ctx, jobs[:1], now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.ClaimJobs(ctx, playhead.JobCompact, now.Add(-time.Second), time.Minute, 10); err != nil || len(got) != 0 {
+			t.Fatalf("ClaimJobs before they are due = %+v, %v", got, err)
+		}
+		first, err := db.ClaimJobs(ctx, playhead.JobCompact, now, time.Minute, 1)
+		if err != nil || len(first) != 1 || first[0].ProjectID != p.ID || first[0].SessionID != "s1" {
+			t.Fatalf("first claim = %+v, %v", first, err)
+		}
+		second, err := db.ClaimJobs(ctx, playhead.JobCompact, now, time.Minute, 10)
+		if err != nil || len(second) != 1 || second[0].Key == first[0].Key {
+			t.Fatalf("second claim = %+v, %v; want the other job alone", second, err)
+		}
+		if got, _ := db.ClaimJobs(ctx, playhead.JobCompact, now.Add(30*time.Second), time.Minute, 10); len(got) != 0 {
+			t.Fatalf("claimed jobs handed out again within their lease: %+v", got)
+		}
+		// The first claimer fails and says when to retry; the second dies.
+		failed := first[0]
+		failed.Attempts, failed.LastError = 1, "object store down"
+		if err := db.RetryJob(ctx, failed, now.Add(5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.ClaimJobs(ctx, playhead.JobCompact, now.Add(2*time.Minute), time.Minute, 10)
+		if err != nil || len(got) != 1 || got[0].Key != second[0].Key {
+			t.Fatalf("claim after the lease = %+v, %v; want the dead claimer's job", got, err)
+		}
+		if err := db.FinishJob(ctx, got[0].Kind, got[0].Key); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.ClaimJobs(ctx, playhead.JobCompact, now.Add(6*time.Minute), time.Minute, 10)
+		if err != nil || len(got) != 1 || got[0].Key != failed.Key || got[0].Attempts != 1 || got[0].LastError != "object store down" {
+			t.Fatalf("claim of the retried job = %+v, %v", got, err)
+		}
+		for _, j := range jobs {
+			if err := db.FinishJob(ctx, j.Kind, j.Key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, kind := range []string{playhead.JobCompact, playhead.JobDeleteObject} {
+			if got, _ := db.ClaimJobs(ctx, kind, now.Add(24*time.Hour), time.Minute, 10); len(got) != 0 {
+				t.Fatalf("finished %s jobs still claimed: %+v", kind, got)
+			}
+		}
+	})
+
+	t.Run("LeasesHaveOneHolder", func(t *testing.T) {
+		db := newIndex(t)
+		take := func(holder string, at time.Time) bool {
+			t.Helper()
+			ok, err := db.AcquireLease(ctx, "seal/1/s1", holder, at, at.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !take("a", now) || take("b", now.Add(30*time.Second)) || !take("a", now.Add(30*time.Second)) {
+			t.Fatal("a lease went to a second holder while the first held it")
+		}
+		if take("b", now.Add(80*time.Second)) {
+			t.Fatal("a renewed lease was taken before it ran out")
+		}
+		if !take("b", now.Add(91*time.Second)) {
+			t.Fatal("a lease that ran out was not taken")
+		}
+		if err := db.ReleaseLease(ctx, "seal/1/s1", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if take("a", now.Add(92*time.Second)) {
+			t.Fatal("a holder that lost the lease released the new holder's")
+		}
+		if err := db.ReleaseLease(ctx, "seal/1/s1", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if !take("a", now.Add(93*time.Second)) {
+			t.Fatal("a released lease was not free")
+		}
+	})
+
+	t.Run("DeleteSessionQueuesItsObjectsDeletion", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		add(t, db, &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Data: []byte{1}, Ref: playhead.BatchRef{Seq: 0, FirstTs: 1, LastTs: 2, Events: 1}},
+			&playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Data: []byte{2}, Ref: playhead.BatchRef{Seq: 1, FirstTs: 2, LastTs: 3, Events: 1}})
+		if err := db.MarkSealed(ctx, p.ID, "s1", "chunk-0", map[int]int{0: 0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddJobs(ctx, []playhead.Job{{Kind: playhead.JobCompact, Key: "chunk-0", ProjectID: p.ID, SessionID: "s1"}}, now); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := db.DeleteSession(ctx, p.ID, "s1", []string{"checkpoints-s1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, []string{"checkpoints-s1", "chunk-0"}) {
+			t.Fatalf("DeleteSession = %q", keys)
+		}
+		jobs, err := db.ClaimJobs(ctx, playhead.JobDeleteObject, time.Now().Add(time.Minute), time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var queued []string
+		for _, j := range jobs {
+			queued = append(queued, j.Key)
+		}
+		slices.Sort(queued)
+		if !slices.Equal(queued, keys) {
+			t.Fatalf("deletions queued = %q, want %q", queued, keys)
+		}
+		if got, _ := db.ClaimJobs(ctx, playhead.JobCompact, time.Now().Add(time.Hour), time.Minute, 10); len(got) != 0 {
+			t.Fatalf("an erased session's compaction is still queued: %+v", got)
+		}
+	})
+
 	t.Run("PendingAndSealed", func(t *testing.T) {
 		db := newIndex(t)
 		p := project(t, db)

@@ -163,82 +163,84 @@ func (rec *Store) SealIdle(ctx context.Context, idle time.Duration) (int, error)
 	}
 }
 
-// compactQueue holds the chunks of quiet sessions waiting for compaction,
-// oldest first. It lives in the sealer's goroutine: a restart forgets it,
-// and the chunks stay readable in the form the sealer wrote (`playhead seal`
-// compacts them).
-type compactQueue struct {
-	items  []compactItem
-	queued map[string]bool
-	// rested is when compaction has paused long enough to go on.
-	rested time.Time
-}
-
-type compactItem struct {
-	projectID int64
-	sessionID string
-	key       string
-}
-
-// maxCompactQueue bounds the queue; chunks beyond it are not compacted.
-const maxCompactQueue = 100_000
-
 // compactShare is the most of one core that background compaction takes:
 // after a chunk that took d, it rests d*(1/compactShare - 1), sealing
 // meanwhile. At a quarter of a core and about 0.8 MB of events a second,
 // it keeps up with about 0.7 GB of recorded events an hour (some 70
-// sessions as busy as the real 60-minute recording); beyond that the queue
-// grows, and what it drops stays in the sealer's form.
+// sessions as busy as the real 60-minute recording); beyond that the jobs
+// wait in the index, and the chunks stay readable in the sealer's form.
 const compactShare = 0.25
 
-func (q *compactQueue) add(ctx context.Context, rec *Store, projectID int64, sessionID string) {
+// QueueCompaction queues a JobCompact for each of a session's chunks: any
+// node's sealer runs it, once.
+func (rec *Store) QueueCompaction(ctx context.Context, projectID int64, sessionID string) error {
 	keys, err := rec.chunkKeys(ctx, projectID, sessionID)
 	if err != nil {
-		rec.Logger.Error("list chunks to compact", "session", sessionID, "err", err)
-		return
+		return err
 	}
-	if q.queued == nil {
-		q.queued = map[string]bool{}
+	jobs := make([]playhead.Job, len(keys))
+	for i, k := range keys {
+		jobs[i] = playhead.Job{Kind: playhead.JobCompact, Key: k, ProjectID: projectID, SessionID: sessionID}
 	}
-	for _, k := range keys {
-		if !q.queued[k] && len(q.items) < maxCompactQueue {
-			q.queued[k] = true
-			q.items = append(q.items, compactItem{projectID, sessionID, k})
-		}
-	}
+	return rec.Index.AddJobs(ctx, jobs, rec.Now())
 }
 
-// run compacts queued chunks until the queue is empty or until the
-// deadline, keeping to compactShare of a core over time.
-func (q *compactQueue) run(ctx context.Context, rec *Store, until time.Time) {
-	for len(q.items) > 0 && ctx.Err() == nil {
-		if wait := time.Until(q.rested); wait > 0 {
+// compactDue compacts queued chunks, one claimed job at a time, until none
+// is due or until the deadline, keeping to compactShare of a core; rested
+// is when it may go on after the last chunk, and is returned updated.
+func (rec *Store) compactDue(ctx context.Context, until, rested time.Time) time.Time {
+	for ctx.Err() == nil {
+		if wait := time.Until(rested); wait > 0 {
 			if left := time.Until(until); left < wait {
 				wait = left
 			}
 			select {
 			case <-ctx.Done():
-				return
+				return rested
 			case <-time.After(wait):
 			}
 		}
-		if now := time.Now(); now.Before(q.rested) || !now.Before(until) {
-			return
+		if now := time.Now(); now.Before(rested) || !now.Before(until) {
+			return rested
 		}
-		it := q.items[0]
-		q.items = q.items[1:]
-		delete(q.queued, it.key)
+		jobs, err := rec.Index.ClaimJobs(ctx, playhead.JobCompact, rec.Now(), jobLease, 1)
+		if err != nil {
+			rec.Logger.Error("claim chunks to compact", "err", err)
+			return rested
+		}
+		if len(jobs) == 0 {
+			return rested
+		}
+		j := jobs[0]
 		start := time.Now()
-		st, err := rec.compactChunk(ctx, it.projectID, it.sessionID, it.key)
+		st, err := rec.compactChunk(ctx, j.ProjectID, j.SessionID, j.Key)
 		took := time.Since(start)
-		q.rested = time.Now().Add(time.Duration(float64(took) * (1/compactShare - 1)))
+		rested = time.Now().Add(time.Duration(float64(took) * (1/compactShare - 1)))
 		switch {
-		case errors.Is(err, playhead.ErrObjectNotFound) || playhead.ErrorCode(err) == playhead.ENOTFOUND:
-			// erased meanwhile
-		case err != nil:
-			rec.Logger.Error("compact chunk", "session", it.sessionID, "key", it.key, "err", err)
-		case st.Chunks > 0:
-			rec.Logger.Debug("compacted chunk", "session", it.sessionID, "key", it.key, "before", st.Before, "after", st.After, "took", took)
+		case err == nil || errors.Is(err, playhead.ErrObjectNotFound) || playhead.ErrorCode(err) == playhead.ENOTFOUND:
+			// done, or erased meanwhile
+			if st.Chunks > 0 {
+				rec.Logger.Debug("compacted chunk", "session", j.SessionID, "key", j.Key, "before", st.Before, "after", st.After, "took", took)
+			}
+			if err := rec.Index.FinishJob(ctx, j.Kind, j.Key); err != nil {
+				rec.Logger.Error("finish compaction", "key", j.Key, "err", err)
+			}
+		case j.Attempts+1 >= maxCompactAttempts:
+			rec.Logger.Error("compact chunk: giving up; it stays readable as sealed", "session", j.SessionID, "key", j.Key, "attempts", j.Attempts+1, "err", err)
+			if err := rec.Index.FinishJob(ctx, j.Kind, j.Key); err != nil {
+				rec.Logger.Error("finish compaction", "key", j.Key, "err", err)
+			}
+		default:
+			rec.Logger.Error("compact chunk", "session", j.SessionID, "key", j.Key, "err", err)
+			j.Attempts++
+			j.LastError = err.Error()
+			if err := rec.Index.RetryJob(ctx, j, rec.Now().Add(retryDelay(j.Attempts))); err != nil {
+				rec.Logger.Error("retry compaction", "key", j.Key, "err", err)
+			}
 		}
 	}
+	return rested
 }
+
+// maxCompactAttempts is how often a chunk's compaction is tried.
+const maxCompactAttempts = 5

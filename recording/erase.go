@@ -4,29 +4,53 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/playhead/playhead"
 )
 
 // Erase deletes a session completely: its data key first (after which no
 // copy of its chunks, a backup included, can be decrypted), its index rows,
-// then its chunks and its player checkpoints.
+// then its chunks and its player checkpoints. The objects' deletion is
+// queued in the index with the rows' removal, so what this node fails to
+// delete (or does not live to) is deleted by RunJobs, here or elsewhere.
 func (rec *Store) Erase(ctx context.Context, projectID int64, sessionID string) error {
-	objects, err := rec.Index.DeleteSession(ctx, projectID, sessionID)
+	objects, err := rec.Index.DeleteSession(ctx, projectID, sessionID, []string{CheckpointsKey(projectID, sessionID)})
 	if err != nil {
 		return err
 	}
 	rec.Keys.Forget(projectID, sessionID)
-	var errs []error
-	for _, key := range append(objects, CheckpointsKey(projectID, sessionID)) {
-		if err := rec.Objects.Delete(ctx, key); err != nil {
-			errs = append(errs, err)
+	for _, key := range objects {
+		j := playhead.Job{Kind: playhead.JobDeleteObject, Key: key, ProjectID: projectID}
+		if err := rec.deleteObject(ctx, j); err != nil {
+			// The key is gone, so what is left cannot be read; the job
+			// tries again later.
+			rec.Logger.Warn("erased session: object not deleted yet (unreadable without its key; retried)", "session", sessionID, "key", key, "err", err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		// The key is gone, so what is left cannot be read; say so and let
-		// the operator clean up.
-		rec.Logger.Error("erased session left chunks behind (unreadable without its key)", "session", sessionID, "err", err)
-	}
 	return nil
+}
+
+// deleteObject runs a JobDeleteObject: the object goes, then the job.
+func (rec *Store) deleteObject(ctx context.Context, j playhead.Job) error {
+	if err := rec.Objects.Delete(ctx, j.Key); err != nil && !errors.Is(err, playhead.ErrObjectNotFound) {
+		j.Attempts++
+		j.LastError = err.Error()
+		if rerr := rec.Index.RetryJob(ctx, j, rec.Now().Add(retryDelay(j.Attempts))); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return rec.Index.FinishJob(ctx, j.Kind, j.Key)
+}
+
+// retryDelay is how long a job waits after its nth failed attempt: a
+// minute, doubling up to a day.
+func retryDelay(n int) time.Duration {
+	d := time.Minute
+	for i := 1; i < n && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 24*time.Hour)
 }
 
 // EraseUser erases every session identified with userID and returns how
@@ -66,15 +90,48 @@ func (rec *Store) ApplyRetention(ctx context.Context) (int, error) {
 	}
 }
 
-// RunRetention applies retention every interval until ctx ends.
+// RunRetention applies retention every interval until ctx ends. One node
+// at a time applies it: the one holding the retention lease.
 func (rec *Store) RunRetention(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := rec.ApplyRetention(ctx); err != nil {
+		now := rec.Now()
+		if ok, err := rec.Index.AcquireLease(ctx, "retention", rec.node(), now, now.Add(interval)); err != nil {
 			rec.Logger.Error("retention", "err", err)
-		} else if n > 0 {
-			rec.Logger.Info("retention: deleted expired sessions", "count", n)
+		} else if ok {
+			if n, err := rec.ApplyRetention(ctx); err != nil {
+				rec.Logger.Error("retention", "err", err)
+			} else if n > 0 {
+				rec.Logger.Info("retention: deleted expired sessions", "count", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// jobLease is how long a claimed job is kept from other claimers: long
+// enough for any one job, short enough that a dead node's is soon retaken.
+const jobLease = 10 * time.Minute
+
+// RunJobs deletes the objects that erasure queued, every interval until
+// ctx ends.
+func (rec *Store) RunJobs(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		jobs, err := rec.Index.ClaimJobs(ctx, playhead.JobDeleteObject, rec.Now(), jobLease, 100)
+		if err != nil {
+			rec.Logger.Error("claim jobs", "err", err)
+		}
+		for _, j := range jobs {
+			if err := rec.deleteObject(ctx, j); err != nil {
+				rec.Logger.Error("delete object of an erased session", "key", j.Key, "attempts", j.Attempts+1, "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -17,13 +17,13 @@ import (
 var DefaultSealPolicy = playhead.SealPolicy{Idle: 2 * time.Minute, MaxAge: 10 * time.Minute, MaxBytes: 1 << 20}
 
 // RunSealer seals due sessions every interval until ctx ends. Errors are
-// logged and retried at the next tick. Between ticks, it compacts the chunks
-// of sessions it sealed for being idle (see Compact), with at most a quarter
-// of a core: sealing comes first.
+// logged and retried at the next tick. The chunks of sessions sealed for
+// being idle are queued for compaction (see Compact), which runs between
+// ticks with at most a quarter of a core: sealing comes first.
 func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, interval time.Duration, sealed func(reason string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var quiet compactQueue
+	var rested time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -49,10 +49,12 @@ func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, int
 				}
 			}
 			if run.Reason == playhead.CutIdle {
-				quiet.add(ctx, rec, run.ProjectID, run.SessionID)
+				if err := rec.QueueCompaction(ctx, run.ProjectID, run.SessionID); err != nil {
+					rec.Logger.Error("queue compaction", "session", run.SessionID, "err", err)
+				}
 			}
 		}
-		quiet.run(ctx, rec, tick.Add(interval*3/4))
+		rested = rec.compactDue(ctx, tick.Add(interval*3/4), rested)
 	}
 }
 
@@ -61,7 +63,17 @@ func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, int
 // batch), and returns how many chunks it wrote. The chunk is durable before
 // the index points at it; a crash in between leaves the batches pending, to
 // be sealed again under the same key.
+//
+// One sealer at a time works on a session, on any node: Seal takes the
+// session's seal lease first, and does nothing when another holds it.
 func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (int, error) {
+	lease := fmt.Sprintf("seal/%d/%s", projectID, sessionID)
+	now := rec.Now()
+	ok, err := rec.Index.AcquireLease(ctx, lease, rec.node(), now, now.Add(sealLease))
+	if err != nil || !ok {
+		return 0, err
+	}
+	defer rec.Index.ReleaseLease(context.WithoutCancel(ctx), lease, rec.node())
 	refs, err := rec.Index.Batches(ctx, projectID, sessionID)
 	if err != nil {
 		return 0, err
@@ -123,10 +135,17 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 		if err := rec.Index.MarkSealed(ctx, projectID, sessionID, key, offsets); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
+		// Erased meanwhile: erasure did not know this chunk, so it goes now.
+		if _, err := rec.Index.Session(ctx, projectID, sessionID); playhead.ErrorCode(err) == playhead.ENOTFOUND {
+			return chunks, rec.Objects.Delete(ctx, key)
+		}
 		chunks++
 	}
 	return chunks, nil
 }
+
+// sealLease bounds how long a sealer that died keeps others off its session.
+const sealLease = 5 * time.Minute
 
 // ReadEvents returns the events of the batches refs (sorted by seq), reading
 // sealed chunks once each and pending batches from the index. A batch sealed

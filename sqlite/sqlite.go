@@ -597,9 +597,10 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// DeleteSession removes every row of a session, its data key first, in one
-// transaction, and returns the keys of its chunks for the caller to delete.
-func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID string) ([]string, error) {
+// DeleteSession removes every row of a session, its data key first, and
+// queues the deletion of its chunks and of objectKeys, in one transaction.
+// It returns the keys of the objects to delete.
+func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID string, objectKeys []string) ([]string, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("delete session: %w", err)
@@ -619,8 +620,10 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		keys = append(keys, k)
 	}
 	rows.Close()
+	keys = append(keys, objectKeys...)
 	for _, q := range []string{
 		`DELETE FROM session_keys WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM jobs WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM reports WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM backend_records WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM webhook_deliveries WHERE session_id = ?2 AND webhook_id IN (SELECT id FROM webhooks WHERE project_id = ?1)`,
@@ -632,6 +635,13 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {
 			return nil, fmt.Errorf("delete session: %w", err)
 		}
+	}
+	jobs := make([]playhead.Job, len(keys))
+	for i, k := range keys {
+		jobs[i] = playhead.Job{Kind: playhead.JobDeleteObject, Key: k, ProjectID: projectID}
+	}
+	if err := addJobs(ctx, tx, jobs, time.Now()); err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("delete session: %w", err)

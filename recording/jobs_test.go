@@ -1,0 +1,90 @@
+package recording_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/recording"
+)
+
+// failingDeletes is an object store whose deletes fail while down is set:
+// an object store out of reach during an erasure.
+type failingDeletes struct {
+	playhead.ObjectStore
+	down bool
+}
+
+func (f *failingDeletes) Delete(ctx context.Context, key string) error {
+	if f.down {
+		return errors.New("object store unreachable")
+	}
+	return f.ObjectStore.Delete(ctx, key)
+}
+
+// TestErasureFinishesAfterTheObjectStoreComesBack: an erasure whose chunk
+// deletes fail still erases the session, and the chunks go later, by the
+// job the erasure queued, run by another node.
+func TestErasureFinishesAfterTheObjectStoreComesBack(t *testing.T) {
+	in, rs, _, p := newStore(t)
+	ingestReal(t, in, p, "erasejobsession1", 800)
+	if n, err := rs.Seal(t.Context(), p.ID, "erasejobsession1"); err != nil || n == 0 {
+		t.Fatalf("Seal = %d, %v", n, err)
+	}
+	down := &failingDeletes{ObjectStore: rs.Objects, down: true}
+	first := &recording.Store{Objects: down, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger, Now: rs.Now}
+	if err := first.Erase(t.Context(), p.ID, "erasejobsession1"); err != nil {
+		t.Fatalf("Erase with the object store down = %v, want the session erased all the same", err)
+	}
+	if _, err := rs.Index.Session(t.Context(), p.ID, "erasejobsession1"); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+		t.Fatalf("session after erasure: %v", err)
+	}
+	if storedBytes(t, rs) == 0 {
+		t.Fatal("the chunks went although deletes failed")
+	}
+	// Another node runs the jobs once the failed attempt's retry is due.
+	other := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger,
+		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); other.RunJobs(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if storedBytes(t, rs) == 0 {
+			return
+		}
+	}
+	t.Fatalf("%d bytes of the erased session still stored", storedBytes(t, rs))
+}
+
+// TestCompactionOutlivesItsNode: compaction queued by one node and never run
+// there is done by another.
+func TestCompactionOutlivesItsNode(t *testing.T) {
+	in, rs, db, p := newStore(t)
+	want := ingestReal(t, in, p, "compactjobsess01", 3000)
+	if n, err := rs.Seal(t.Context(), p.ID, "compactjobsess01"); err != nil || n != 1 {
+		t.Fatalf("Seal = %d, %v", n, err)
+	}
+	if err := rs.QueueCompaction(t.Context(), p.ID, "compactjobsess01"); err != nil {
+		t.Fatal(err)
+	}
+	sealed := storedBytes(t, rs)
+	// The node that queued it stops here; another one's sealer picks it up.
+	other := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger, Now: rs.Now}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		other.RunSealer(ctx, recording.DefaultSealPolicy, 20*time.Millisecond, nil)
+	}()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if storedBytes(t, rs) < sealed*85/100 {
+			sameEvents(t, "compacted by another node", readAll(t, rs, db, p.ID, "compactjobsess01"), want)
+			return
+		}
+	}
+	t.Fatalf("the queued compaction was not done by another node (sealed %d bytes, now %d)", sealed, storedBytes(t, rs))
+}
