@@ -42,13 +42,15 @@ type User struct {
 
 // Session is the indexed summary of one recorded browser session.
 type Session struct {
-	ProjectID      int64    `json:"-"`
-	ID             string   `json:"id"`
-	StartedAt      int64    `json:"startedAt"`
-	EndedAt        int64    `json:"endedAt"`
-	DurationMs     int64    `json:"durationMs"`
-	UserAgent      string   `json:"userAgent"`
-	ClientIP       string   `json:"clientIp,omitempty"`
+	ProjectID  int64  `json:"-"`
+	ID         string `json:"id"`
+	StartedAt  int64  `json:"startedAt"`
+	EndedAt    int64  `json:"endedAt"`
+	DurationMs int64  `json:"durationMs"`
+	UserAgent  string `json:"userAgent"`
+	ClientIP   string `json:"clientIp,omitempty"`
+	// UserHash is the keyed hash of the identified user ("" when none).
+	UserHash       string   `json:"-"`
 	FirstURL       string   `json:"firstUrl"`
 	Pages          []string `json:"pages"`
 	Clicks         int      `json:"clicks"`
@@ -248,9 +250,8 @@ type Delivery struct {
 	Webhook *Webhook `json:"-"`
 }
 
-// WebhookStore keeps webhooks, reports and deliveries. The index queues a
-// delivery to every webhook of a project, in the same commit as the batch,
-// when a session records its first error or a report arrives.
+// WebhookStore keeps webhooks, reports and deliveries. Deliveries are
+// queued by WriteGroup, in the same commit as the batches they tell of.
 type WebhookStore interface {
 	CreateWebhook(ctx context.Context, w *Webhook) error
 	Webhooks(ctx context.Context, projectID int64) ([]*Webhook, error)
@@ -311,7 +312,60 @@ type SessionLimits struct {
 	MaxBytes    int64
 }
 
-// AddResult says what became of one batch of an AddBatches call.
+// BatchID names one batch: a session's batch by sequence number.
+type BatchID struct {
+	ProjectID int64
+	SessionID string
+	Seq       int
+}
+
+// Session returns the session the batch belongs to.
+func (id BatchID) Session() SessionRef { return SessionRef{id.ProjectID, id.SessionID} }
+
+// GroupState is what the index holds of a group of batches and their
+// sessions, read in the transaction that writes the group: everything the
+// rules of ingestion (deduplication, data keys, session limits, webhook
+// events) decide on. Nothing else changes those sessions meanwhile.
+type GroupState struct {
+	// Stored holds the batches of the group that are stored already.
+	Stored map[BatchID]bool
+	// Sessions are the stored summaries of the group's sessions; a session
+	// not in the map was never stored. Pages is not filled in.
+	Sessions map[SessionRef]*Session
+	// Keys are the stored (wrapped) data keys of the group's sessions.
+	Keys map[SessionRef]*DataKey
+}
+
+// GroupWrite is what ingest decided to store for a group of batches.
+type GroupWrite struct {
+	// Keys are data keys for sessions that have none stored.
+	Keys []*DataKey
+	// Batches are the accepted batches. Each is stored with its timeline
+	// entries and reports; its pages join its session's (a page keeps the
+	// earliest time it was seen), its scrubbed counts are added to its
+	// project's, and its asset URLs are queued for capture unless the
+	// project knows them already.
+	Batches []*IndexedBatch
+	// Sessions are the new summaries of the sessions the group changed,
+	// stored whole in place of the old ones (Pages aside).
+	Sessions []*Session
+	// Events are queued for delivery to every webhook of their project.
+	Events []WebhookEvent
+	// Now is when the group is stored.
+	Now time.Time
+}
+
+// WebhookEvent is something a project's webhooks are told about.
+type WebhookEvent struct {
+	ProjectID int64
+	Event     string // EventFirstError, EventReport
+	SessionID string
+	Ts        int64
+	Message   string
+	PageURL   string
+}
+
+// AddResult says what became of one batch of a group that was stored.
 type AddResult struct {
 	// Duplicate is true when (session, seq) was stored before.
 	Duplicate bool
@@ -352,10 +406,13 @@ type SessionFilter struct {
 // SessionIndex keeps the metadata of sessions (summaries, batch manifests,
 // timelines) and the data of batches not yet sealed into chunks.
 type SessionIndex interface {
-	// AddBatches stores a group of batches in one durable commit: each is
-	// added, found to be a duplicate of (session, seq), or refused alone for
-	// breaking lim. The error is for the whole group (storage failed).
-	AddBatches(ctx context.Context, batches []*IndexedBatch, lim SessionLimits, now time.Time) ([]AddResult, error)
+	// WriteGroup stores a group of batches in one durable transaction. It
+	// reads the state of the batches ids names and of their sessions,
+	// keeping every other writer of those sessions waiting until it
+	// commits (on any node), hands that state to decide, and writes what
+	// decide returns. When decide returns an error, or nil, nothing is
+	// written; decide's error is returned as it is.
+	WriteGroup(ctx context.Context, ids []BatchID, decide func(*GroupState) (*GroupWrite, error)) error
 	// Session returns one session or an ENOTFOUND error.
 	Session(ctx context.Context, projectID int64, id string) (*Session, error)
 	// Sessions returns a page of sessions and the cursor of the next page.
@@ -384,6 +441,21 @@ type SessionIndex interface {
 	// MarkSealed records that batches now live in the chunk objectKey, at the
 	// given event offsets (seq to offset), and drops their pending data.
 	MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error
+}
+
+// Index is everything a metadata backend (SQLite, PostgreSQL) keeps.
+type Index interface {
+	SessionIndex
+	AccountStore
+	SessionKeyStore
+	WebhookStore
+	AssetStore
+	BackendStore
+	// SetRetention sets how many days a project's sessions are kept.
+	SetRetention(ctx context.Context, projectID int64, days int) error
+	// Ping checks that the index answers and takes writes.
+	Ping(ctx context.Context) error
+	Close() error
 }
 
 // AccountStore keeps projects, dashboard users and their logins.
