@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/indextest"
 	"github.com/playhead/playhead/internal/testservers"
 	"github.com/playhead/playhead/postgres"
 )
@@ -49,6 +50,10 @@ func sql(t *testing.T, dsn, query string, args ...any) pgx.Rows {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return rows
+}
+
+func TestStores(t *testing.T) {
+	indextest.RunStores(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
 }
 
 var now = time.UnixMilli(1_800_000_000_000)
