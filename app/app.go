@@ -28,7 +28,6 @@ import (
 	"github.com/playhead/playhead/objects/file"
 	sdk "github.com/playhead/playhead/sdk/browser"
 	"github.com/playhead/playhead/server"
-	"github.com/playhead/playhead/sqlite"
 	"github.com/playhead/playhead/web"
 	"github.com/playhead/playhead/webhook"
 )
@@ -41,8 +40,9 @@ type Main struct {
 	Stderr io.Writer
 	Logger *slog.Logger
 
-	Project   *playhead.Project
-	DB        *sqlite.DB
+	Project *playhead.Project
+	// DB is the index: SQLite under the data directory, or PostgreSQL.
+	DB        playhead.Index
 	Keyring   *keyring.Keyring
 	Ingester  *ingest.Ingester
 	Server    *server.Server
@@ -169,7 +169,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(m.Config.DataDir, "index.db"))
+	db, err := m.Config.openIndex(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,20 +1,28 @@
 package app
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/sqlite"
 )
 
 // Config is the server's configuration. Every field has a flag, and a
 // PLAYHEAD_* environment variable that is read when the flag is not given.
 type Config struct {
-	Addr          string
-	DataDir       string
+	Addr    string
+	DataDir string
+	// Index is where the index lives: "sqlite" (the default: index.db in
+	// the data directory) or a postgres:// URL.
+	Index         string
 	Demo          string // "auto" (on when listening on loopback), "true" or "false"
 	AdminPassword string
 	LogLevel      string
@@ -62,6 +70,7 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (PLAYHEAD_ADDR)")
 	fs.StringVar(&c.DataDir, "data", "./playhead-data", "directory for the index, recordings and keys (PLAYHEAD_DATA)")
+	fs.StringVar(&c.Index, "index", "sqlite", "the index: sqlite (in the data directory) or postgres://user@host/db; a password is best given as PGPASSWORD (PLAYHEAD_INDEX)")
 	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
 	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin account created on first start; generated and printed when empty (PLAYHEAD_ADMIN_PASSWORD)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
@@ -152,4 +161,23 @@ func (c *Config) keyringPath() string {
 		return c.KeyringFile
 	}
 	return filepath.Join(c.DataDir, "keyring.json")
+}
+
+// openIndex opens the index the configuration names.
+func (c *Config) openIndex(ctx context.Context) (playhead.Index, error) {
+	switch {
+	case c.Index == "" || c.Index == "sqlite":
+		return sqlite.Open(ctx, filepath.Join(c.DataDir, "index.db"))
+	default:
+		return nil, fmt.Errorf("-index: %q is neither sqlite nor a postgres:// URL", redactURL(c.Index))
+	}
+}
+
+// redactURL returns u with any password replaced, for messages and logs.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	return p.Redacted()
 }

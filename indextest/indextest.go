@@ -1,22 +1,24 @@
 // Package indextest is the test suite every Playhead index (SQLite,
-// PostgreSQL) must pass.
+// PostgreSQL) must pass. Batches are stored through ingest.AddBatches, so
+// the rules of ingestion are proven on every index too.
 package indextest
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/ingest"
 )
 
-// Index is what the suite needs of an implementation.
-type Index interface {
-	playhead.SessionIndex
-	playhead.AccountStore
-}
+// Index is what the suite needs of an implementation: all of it.
+type Index = playhead.Index
 
 // Run runs the suite; newIndex returns a fresh, empty index for each subtest.
 func Run(t *testing.T, newIndex func(t *testing.T) Index) {
@@ -34,7 +36,7 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 	now := time.UnixMilli(1_800_000_000_000)
 	add := func(t *testing.T, db Index, batches ...*playhead.IndexedBatch) []playhead.AddResult {
 		t.Helper()
-		res, err := db.AddBatches(ctx, batches, playhead.SessionLimits{}, now)
+		res, err := ingest.AddBatches(ctx, db, batches, playhead.SessionLimits{}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +162,7 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		long := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: 1, FirstTs: 1000, LastTs: 2 * 3600_000, Events: 1, Bytes: 100}}
 		big := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: 2, FirstTs: 2000, LastTs: 3000, Events: 1, Bytes: 950}}
 		other := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s2", Ref: playhead.BatchRef{Seq: 0, FirstTs: 0, LastTs: 1, Events: 1, Bytes: 10}}
-		res, err := db.AddBatches(ctx, []*playhead.IndexedBatch{ok, long, big, other}, lim, now)
+		res, err := ingest.AddBatches(ctx, db, []*playhead.IndexedBatch{ok, long, big, other}, lim, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,6 +180,134 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 		if refs, _ := db.Batches(ctx, p.ID, "s1"); len(refs) != 1 {
 			t.Errorf("refused batches stored: %+v", refs)
+		}
+	})
+
+	t.Run("WriteGroupReadsStateAndWritesOnlyWhatIsDecided", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		key := &playhead.DataKey{ProjectID: p.ID, SessionID: "s1", MasterKeyID: "m1", Wrapped: []byte("wrapped-1")}
+		add(t, db, &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Key: key, UserAgent: "UA", ClientIP: "192.0.2.0", UserHash: "hash-1",
+			Ref: playhead.BatchRef{Seq: 0, FirstTs: 1000, LastTs: 2000, Events: 3, Bytes: 10}, Clicks: 1, Errors: 2, ConsoleErrors: 3, FailedRequests: 4})
+		ids := []playhead.BatchID{{ProjectID: p.ID, SessionID: "s1", Seq: 0}, {ProjectID: p.ID, SessionID: "s1", Seq: 1}, {ProjectID: p.ID, SessionID: "new", Seq: 0}}
+		var st *playhead.GroupState
+		errDecided := errors.New("decided against")
+		err := db.WriteGroup(ctx, ids, func(s *playhead.GroupState) (*playhead.GroupWrite, error) {
+			st = s
+			return &playhead.GroupWrite{Now: now, Sessions: []*playhead.Session{{ProjectID: p.ID, ID: "ghost"}}}, errDecided
+		})
+		if !errors.Is(err, errDecided) {
+			t.Fatalf("WriteGroup = %v, want decide's error", err)
+		}
+		if !st.Stored[ids[0]] || st.Stored[ids[1]] || st.Stored[ids[2]] {
+			t.Errorf("Stored = %v, want only %v", st.Stored, ids[0])
+		}
+		s := st.Sessions[playhead.SessionRef{ProjectID: p.ID, SessionID: "s1"}]
+		if s == nil || s.StartedAt != 1000 || s.EndedAt != 2000 || s.UserAgent != "UA" || s.ClientIP != "192.0.2.0" || s.UserHash != "hash-1" ||
+			s.Clicks != 1 || s.Errors != 2 || s.ConsoleErrors != 3 || s.FailedRequests != 4 || s.Events != 3 || s.Bytes != 10 || s.Batches != 1 {
+			t.Errorf("stored session = %+v", s)
+		}
+		if st.Sessions[playhead.SessionRef{ProjectID: p.ID, SessionID: "new"}] != nil {
+			t.Errorf("a session never stored has a summary")
+		}
+		if k := st.Keys[playhead.SessionRef{ProjectID: p.ID, SessionID: "s1"}]; k == nil || k.MasterKeyID != "m1" || string(k.Wrapped) != "wrapped-1" {
+			t.Errorf("stored key = %+v", k)
+		}
+		if _, err := db.Session(ctx, p.ID, "ghost"); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+			t.Errorf("a group decided against was written: %v", err)
+		}
+		if err := db.WriteGroup(ctx, ids, func(*playhead.GroupState) (*playhead.GroupWrite, error) { return nil, nil }); err != nil {
+			t.Errorf("WriteGroup with nothing to write = %v", err)
+		}
+	})
+
+	t.Run("KeyConflictRefusesTheBatch", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		batch := func(seq int, wrapped string) *playhead.IndexedBatch {
+			return &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: seq, FirstTs: 1, LastTs: 2},
+				Key: &playhead.DataKey{ProjectID: p.ID, SessionID: "s1", MasterKeyID: "m", Wrapped: []byte(wrapped)}}
+		}
+		if res := add(t, db, batch(0, "a")); res[0].Err != nil {
+			t.Fatal(res[0].Err)
+		}
+		res := add(t, db, batch(1, "b"), batch(2, "a"))
+		if !errors.Is(res[0].Err, playhead.ErrKeyConflict) || playhead.ErrorCode(res[0].Err) != playhead.EUNAVAILABLE || res[1].Err != nil {
+			t.Fatalf("results = %+v, want the batch with another key refused alone", res)
+		}
+		if k, err := db.SessionKey(ctx, p.ID, "s1"); err != nil || string(k.Wrapped) != "a" {
+			t.Fatalf("stored key = %+v, %v; want the first one kept", k, err)
+		}
+	})
+
+	t.Run("FirstErrorAndReportsQueueDeliveries", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		hook := &playhead.Webhook{ProjectID: p.ID, URL: "https://hooks.example/x", Secret: "s"}
+		if err := db.CreateWebhook(ctx, hook); err != nil {
+			t.Fatal(err)
+		}
+		errBatch := func(seq int) *playhead.IndexedBatch {
+			return &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Ref: playhead.BatchRef{Seq: seq, FirstTs: int64(seq * 10), LastTs: int64(seq*10 + 5)},
+				Errors: 1, Pages: []string{"http://a/p"},
+				Timeline: []playhead.TimelineEntry{{Ts: int64(seq*10 + 1), Kind: playhead.KindError, Label: fmt.Sprintf("boom %d", seq)}}}
+		}
+		withReport := errBatch(2)
+		withReport.Reports = []playhead.Report{{Ts: 21, Text: "it broke", PageURL: "http://a/p"}}
+		add(t, db, errBatch(0), errBatch(1))
+		add(t, db, withReport)
+		got, err := db.Deliveries(ctx, p.ID, hook.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events []string
+		for _, d := range got {
+			events = append(events, d.Event+":"+d.Message)
+		}
+		slices.Sort(events)
+		want := []string{playhead.EventReport + ":it broke", playhead.EventFirstError + ":boom 0"}
+		if !slices.Equal(events, want) {
+			t.Fatalf("deliveries = %q, want %q", events, want)
+		}
+		reports, err := db.Reports(ctx, p.ID, 10)
+		if err != nil || len(reports) != 1 || reports[0].Text != "it broke" || reports[0].SessionID != "s1" {
+			t.Fatalf("Reports = %+v, %v", reports, err)
+		}
+	})
+
+	t.Run("ConcurrentGroupsOfOneSessionCountOnce", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		const writers, perWriter = 4, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perWriter {
+					// Every writer sends every batch: each must be stored once.
+					seq := (i + w*7) % perWriter
+					b := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Clicks: 1,
+						Ref: playhead.BatchRef{Seq: seq, FirstTs: int64(seq * 100), LastTs: int64(seq*100 + 50), Events: 2, Bytes: 10}}
+					if _, err := ingest.AddBatches(ctx, db, []*playhead.IndexedBatch{b}, playhead.SessionLimits{}, now); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		s, err := db.Session(ctx, p.ID, "s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Batches != perWriter || s.Clicks != perWriter || s.Events != 2*perWriter || s.Bytes != 10*perWriter || s.StartedAt != 0 || s.EndedAt != (perWriter-1)*100+50 {
+			t.Fatalf("session after concurrent writers = %+v, want every batch counted once", s)
 		}
 	})
 

@@ -295,7 +295,7 @@ func (in *Ingester) commit(group []*commitRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	results, err := in.Index.AddBatches(ctx, batches, in.Limits, in.Now())
+	results, err := AddBatches(ctx, in.Index, batches, in.Limits, in.Now())
 	if in.Observe != nil {
 		in.Observe(len(group), time.Since(start), err)
 	}

@@ -131,3 +131,7 @@ func (db *DB) Assets(ctx context.Context, projectID int64, limit int) ([]*playhe
 	}
 	return list, rows.Err()
 }
+
+// maxRowsPerStatement keeps a statement with one bound variable per row
+// under SQLite's limit of bound variables (32766).
+const maxRowsPerStatement = 2000

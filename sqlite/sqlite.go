@@ -4,15 +4,19 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"path"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/playhead/playhead"
@@ -32,6 +36,8 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	stmts *stmtCache // the writer's
+	// groups lets one WriteGroup run at a time.
+	groups sync.Mutex
 
 	stop, stopped chan struct{} // of the checkpoint loop
 }
@@ -91,10 +97,11 @@ func (db *DB) checkpoints(interval time.Duration) {
 	}
 }
 
-// Ping checks that the database answers and takes writes.
+// Ping checks that the database answers on the writer's connection (so a
+// stuck writer fails it), without writing.
 func (db *DB) Ping(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(len(migrations)))
-	return err
+	var v int
+	return db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 }
 
 // Close closes the database.
@@ -109,172 +116,62 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
-// migrations are applied in order; PRAGMA user_version counts those done.
-var migrations = []string{`
-CREATE TABLE projects (
-	id          INTEGER PRIMARY KEY,
-	name        TEXT NOT NULL,
-	ingest_key  TEXT NOT NULL UNIQUE,
-	created_at  INTEGER NOT NULL,
-	retention_days INTEGER NOT NULL DEFAULT 30
-);
-CREATE TABLE users (
-	id            INTEGER PRIMARY KEY,
-	username      TEXT NOT NULL UNIQUE,
-	password_hash TEXT NOT NULL
-);
-CREATE TABLE logins (
-	token_hash  TEXT PRIMARY KEY,
-	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-	expires_at  INTEGER NOT NULL
-);
-CREATE TABLE sessions (
-	project_id      INTEGER NOT NULL REFERENCES projects(id),
-	id              TEXT NOT NULL,
-	started_at      INTEGER NOT NULL,
-	ended_at        INTEGER NOT NULL,
-	user_agent      TEXT NOT NULL DEFAULT '',
-	client_ip       TEXT NOT NULL DEFAULT '',
-	user_hash       TEXT NOT NULL DEFAULT '',
-	clicks          INTEGER NOT NULL DEFAULT 0,
-	errors          INTEGER NOT NULL DEFAULT 0,
-	console_errors  INTEGER NOT NULL DEFAULT 0,
-	failed_requests INTEGER NOT NULL DEFAULT 0,
-	events          INTEGER NOT NULL DEFAULT 0,
-	bytes           INTEGER NOT NULL DEFAULT 0,
-	batches         INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (project_id, id)
-);
-CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC);
-CREATE INDEX sessions_by_end ON sessions (ended_at);
-CREATE INDEX sessions_by_user ON sessions (project_id, user_hash) WHERE user_hash != '';
-CREATE TABLE session_keys (
-	project_id     INTEGER NOT NULL,
-	session_id     TEXT NOT NULL,
-	master_key_id  TEXT NOT NULL,
-	wrapped        BLOB NOT NULL,
-	PRIMARY KEY (project_id, session_id)
-);
-CREATE TABLE session_pages (
-	project_id  INTEGER NOT NULL,
-	session_id  TEXT NOT NULL,
-	url         TEXT NOT NULL,
-	first_ts    INTEGER NOT NULL,
-	PRIMARY KEY (project_id, session_id, url)
-);
-CREATE TABLE batches (
-	project_id    INTEGER NOT NULL,
-	session_id    TEXT NOT NULL,
-	seq           INTEGER NOT NULL,
-	first_ts      INTEGER NOT NULL,
-	last_ts       INTEGER NOT NULL,
-	keyframe_ts   INTEGER,
-	events        INTEGER NOT NULL,
-	bytes         INTEGER NOT NULL,
-	received_at   INTEGER NOT NULL,
-	-- While a batch is pending, data holds it; once sealed, data is NULL and
-	-- object_key/event_offset say where its events are.
-	data          BLOB,
-	object_key    TEXT NOT NULL DEFAULT '',
-	event_offset  INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (project_id, session_id, seq)
-);
-CREATE INDEX batches_pending ON batches (project_id, session_id) WHERE data IS NOT NULL;
-CREATE TABLE timeline (
-	project_id  INTEGER NOT NULL,
-	session_id  TEXT NOT NULL,
-	ts          INTEGER NOT NULL,
-	kind        TEXT NOT NULL,
-	level       TEXT NOT NULL DEFAULT '',
-	label       TEXT NOT NULL,
-	detail      TEXT
-);
-CREATE INDEX timeline_by_session ON timeline (project_id, session_id, ts);
-CREATE TABLE reports (
-	id              INTEGER PRIMARY KEY,
-	project_id      INTEGER NOT NULL,
-	session_id      TEXT NOT NULL,
-	ts              INTEGER NOT NULL,
-	text            TEXT NOT NULL,
-	contact_sealed  BLOB,
-	page_url        TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX reports_by_time ON reports (project_id, ts DESC);
-CREATE TABLE webhooks (
-	id          INTEGER PRIMARY KEY,
-	project_id  INTEGER NOT NULL,
-	url         TEXT NOT NULL,
-	secret      TEXT NOT NULL,
-	created_at  INTEGER NOT NULL
-);
-CREATE TABLE webhook_deliveries (
-	id               INTEGER PRIMARY KEY,
-	webhook_id       INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
-	event            TEXT NOT NULL,
-	session_id       TEXT NOT NULL,
-	ts               INTEGER NOT NULL,
-	message          TEXT NOT NULL,
-	page_url         TEXT NOT NULL,
-	status           TEXT NOT NULL,
-	attempts         INTEGER NOT NULL DEFAULT 0,
-	last_status      INTEGER NOT NULL DEFAULT 0,
-	last_error       TEXT NOT NULL DEFAULT '',
-	next_attempt_at  INTEGER NOT NULL,
-	created_at       INTEGER NOT NULL,
-	delivered_at     INTEGER
-);
-CREATE INDEX deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, id DESC);
-CREATE TABLE backend_records (
-	project_id      INTEGER NOT NULL,
-	session_id      TEXT NOT NULL,
-	kind            TEXT NOT NULL,
-	service         TEXT NOT NULL,
-	trace_id        TEXT NOT NULL,
-	span_id         TEXT NOT NULL,
-	parent_span_id  TEXT NOT NULL,
-	name            TEXT NOT NULL,
-	start_ms        INTEGER NOT NULL,
-	end_ms          INTEGER NOT NULL,
-	level           TEXT NOT NULL,
-	message         TEXT NOT NULL,
-	status          TEXT NOT NULL,
-	attributes      TEXT
-);
-CREATE INDEX backend_by_session ON backend_records (project_id, session_id, start_ms);
-CREATE TABLE assets (
-	project_id       INTEGER NOT NULL,
-	url              TEXT NOT NULL,
-	status           TEXT NOT NULL,
-	hash             TEXT NOT NULL DEFAULT '',
-	content_type     TEXT NOT NULL DEFAULT '',
-	size             INTEGER NOT NULL DEFAULT 0,
-	error            TEXT NOT NULL DEFAULT '',
-	attempts         INTEGER NOT NULL DEFAULT 0,
-	next_attempt_at  INTEGER NOT NULL,
-	PRIMARY KEY (project_id, url)
-);
-CREATE INDEX assets_due ON assets (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX assets_by_hash ON assets (project_id, hash) WHERE status = 'captured';
-CREATE TABLE scrub_counts (
-	project_id  INTEGER NOT NULL,
-	kind        TEXT NOT NULL,
-	count       INTEGER NOT NULL,
-	PRIMARY KEY (project_id, kind)
-);
-`}
+// migrationFiles are the schema's migrations, applied in the order of their
+// numbers; PRAGMA user_version counts those applied. A released migration
+// is never edited: the schema changes by a new file.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
 
+// migrations returns the migrations' statements in order.
+func migrations() ([]string, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, name := range names {
+		n, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+		if err != nil || n != i+1 {
+			return nil, fmt.Errorf("migration %s is out of sequence: want number %d", name, i+1)
+		}
+		data, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = string(data)
+	}
+	return out, nil
+}
+
+// SchemaVersion is the number of the newest migration this build knows.
+func SchemaVersion() int {
+	m, _ := migrations()
+	return len(m)
+}
+
+// migrate brings the schema up to date, one migration a transaction. It
+// refuses a database whose schema is newer than this build knows: an older
+// build would misread it.
 func (db *DB) migrate(ctx context.Context) error {
+	list, err := migrations()
+	if err != nil {
+		return err
+	}
 	var version int
 	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	for i := version; i < len(migrations); i++ {
+	if version > len(list) {
+		return playhead.Errorf(playhead.EINVALID, "the index has schema version %d, newer than this build of Playhead knows (%d): run a newer Playhead", version, len(list))
+	}
+	for i := version; i < len(list); i++ {
 		tx, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		if _, err := tx.ExecContext(ctx, list[i]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
@@ -284,308 +181,6 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	return nil
-}
-
-// AddBatches stores a group of batches in one transaction, so one commit
-// (one fsync) makes them all durable. The group is written with a handful of
-// multi-row statements (existing sessions and batches read once, then one
-// insert per table), not a few statements per batch: with SQLite's single
-// writer, the cost per statement is what bounds ingest.
-func (db *DB) AddBatches(ctx context.Context, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("index batches: %w", err)
-	}
-	defer tx.Rollback()
-	results, err := addGroup(ctx, tx, batches, lim, now)
-	if err != nil {
-		return nil, fmt.Errorf("index batches: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("index batches: commit: %w", err)
-	}
-	return results, nil
-}
-
-type sessionKey struct {
-	project int64
-	id      string
-}
-
-// sessionDelta is what a group adds to one session's summary.
-type sessionDelta struct {
-	key                                   sessionKey
-	started, ended, bytes                 int64
-	userAgent, clientIP, userHash         string
-	clicks, errors, consoleErrors, failed int
-	events, batches                       int
-	exists                                bool
-	storedErrors                          int
-}
-
-// maxRowsPerStatement keeps multi-row statements under SQLite's limit of
-// bound variables (32766) for the widest table.
-const maxRowsPerStatement = 2000
-
-func addGroup(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch, lim playhead.SessionLimits, now time.Time) ([]playhead.AddResult, error) {
-	results := make([]playhead.AddResult, len(batches))
-	// Duplicates within the group, then against what is stored.
-	seen := map[batchKey]bool{}
-	sessions := map[sessionKey]*sessionDelta{}
-	var order []sessionKey
-	for i, b := range batches {
-		k := batchKey{sessionKey{b.ProjectID, b.SessionID}, b.Ref.Seq}
-		if seen[k] {
-			results[i].Duplicate = true
-			continue
-		}
-		seen[k] = true
-		if sessions[k.s] == nil {
-			sessions[k.s] = &sessionDelta{key: k.s}
-			order = append(order, k.s)
-		}
-	}
-	stored, err := existingBatches(ctx, tx, seen)
-	if err != nil {
-		return nil, err
-	}
-	if err := loadSessions(ctx, tx, sessions, order); err != nil {
-		return nil, err
-	}
-	for i, b := range batches {
-		if stored[batchKey{sessionKey{b.ProjectID, b.SessionID}, b.Ref.Seq}] {
-			results[i].Duplicate = true
-		}
-	}
-	if err := storeKeys(ctx, tx, batches, results); err != nil {
-		return nil, err
-	}
-	// Session limits, applied in arrival order on running totals.
-	var accepted []*playhead.IndexedBatch
-	for i, b := range batches {
-		if results[i].Duplicate || results[i].Err != nil {
-			continue
-		}
-		d := sessions[sessionKey{b.ProjectID, b.SessionID}]
-		started, ended := b.Ref.FirstTs, b.Ref.LastTs
-		if d.exists || d.batches > 0 {
-			started, ended = min(started, d.started), max(ended, d.ended)
-		}
-		if lim.MaxDuration > 0 && time.Duration(ended-started)*time.Millisecond > lim.MaxDuration {
-			results[i].Err = playhead.Errorf(playhead.ETOOLARGE, "session %s would last longer than the limit of %s", b.SessionID, lim.MaxDuration)
-			continue
-		}
-		if lim.MaxBytes > 0 && d.bytes+int64(b.Ref.Bytes) > lim.MaxBytes {
-			results[i].Err = playhead.Errorf(playhead.ETOOLARGE, "session %s would hold more than the limit of %d stored bytes", b.SessionID, lim.MaxBytes)
-			continue
-		}
-		d.started, d.ended, d.bytes = started, ended, d.bytes+int64(b.Ref.Bytes)
-		if d.userAgent == "" {
-			d.userAgent = b.UserAgent
-		}
-		if d.clientIP == "" {
-			d.clientIP = b.ClientIP
-		}
-		if b.UserHash != "" {
-			d.userHash = b.UserHash
-		}
-		d.clicks += b.Clicks
-		d.errors += b.Errors
-		d.consoleErrors += b.ConsoleErrors
-		d.failed += b.FailedRequests
-		d.events += b.Ref.Events
-		d.batches++
-		accepted = append(accepted, b)
-	}
-	if len(accepted) == 0 {
-		return results, nil
-	}
-	receivedAt := now.UnixMilli()
-	err = insertRows(ctx, tx, `INSERT INTO batches
-		(project_id, session_id, seq, first_ts, last_ts, keyframe_ts, events, bytes, received_at, data) VALUES `, 10, len(accepted),
-		func(i int, args []any) []any {
-			b := accepted[i]
-			r := b.Ref
-			return append(args, b.ProjectID, b.SessionID, r.Seq, r.FirstTs, r.LastTs, r.KeyframeTs, r.Events, r.Bytes, receivedAt, b.Data)
-		}, "")
-	if err != nil {
-		return nil, fmt.Errorf("insert batches: %w", err)
-	}
-
-	var touched []*sessionDelta
-	for _, k := range order {
-		if d := sessions[k]; d.batches > 0 {
-			touched = append(touched, d)
-		}
-	}
-	// started/ended/bytes are already totals; the counts are deltas.
-	err = insertRows(ctx, tx, `INSERT INTO sessions
-		(project_id, id, started_at, ended_at, user_agent, client_ip, user_hash, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 14, len(touched),
-		func(i int, args []any) []any {
-			d := touched[i]
-			return append(args, d.key.project, d.key.id, d.started, d.ended, d.userAgent, d.clientIP, d.userHash, d.clicks, d.errors, d.consoleErrors, d.failed, d.events, d.bytes, d.batches)
-		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
-			user_hash = CASE WHEN excluded.user_hash = '' THEN user_hash ELSE excluded.user_hash END,
-			started_at = excluded.started_at,
-			ended_at = excluded.ended_at,
-			user_agent = CASE WHEN user_agent = '' THEN excluded.user_agent ELSE user_agent END,
-			client_ip = CASE WHEN client_ip = '' THEN excluded.client_ip ELSE client_ip END,
-			clicks = clicks + excluded.clicks,
-			errors = errors + excluded.errors,
-			console_errors = console_errors + excluded.console_errors,
-			failed_requests = failed_requests + excluded.failed_requests,
-			events = events + excluded.events,
-			bytes = excluded.bytes,
-			batches = batches + excluded.batches`)
-	if err != nil {
-		return nil, fmt.Errorf("update sessions: %w", err)
-	}
-
-	type pageKey struct {
-		s   sessionKey
-		url string
-	}
-	firstSeen := map[pageKey]int64{}
-	var pages []pageKey
-	for _, b := range accepted {
-		for i, u := range b.Pages {
-			k := pageKey{sessionKey{b.ProjectID, b.SessionID}, u}
-			ts := b.Ref.FirstTs + int64(i)
-			if old, ok := firstSeen[k]; !ok {
-				pages = append(pages, k)
-				firstSeen[k] = ts
-			} else if ts < old {
-				firstSeen[k] = ts
-			}
-		}
-	}
-	err = insertRows(ctx, tx, `INSERT INTO session_pages (project_id, session_id, url, first_ts) VALUES `, 4, len(pages),
-		func(i int, args []any) []any {
-			k := pages[i]
-			return append(args, k.s.project, k.s.id, k.url, firstSeen[k])
-		}, ` ON CONFLICT DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)`)
-	if err != nil {
-		return nil, fmt.Errorf("update pages: %w", err)
-	}
-
-	type entry struct {
-		b *playhead.IndexedBatch
-		e *playhead.TimelineEntry
-	}
-	var entries []entry
-	for _, b := range accepted {
-		for i := range b.Timeline {
-			entries = append(entries, entry{b, &b.Timeline[i]})
-		}
-	}
-	err = insertRows(ctx, tx, `INSERT INTO timeline (project_id, session_id, ts, kind, level, label, detail) VALUES `, 7, len(entries),
-		func(i int, args []any) []any {
-			x := entries[i]
-			var detail any
-			if len(x.e.Detail) > 0 {
-				detail = string(x.e.Detail)
-			}
-			return append(args, x.b.ProjectID, x.b.SessionID, x.e.Ts, x.e.Kind, x.e.Level, x.e.Label, detail)
-		}, "")
-	if err != nil {
-		return nil, fmt.Errorf("insert timeline: %w", err)
-	}
-
-	type scrubKey struct {
-		project int64
-		kind    string
-	}
-	scrubbed := map[scrubKey]int{}
-	var kinds []scrubKey
-	for _, b := range accepted {
-		for kind, n := range b.Scrubbed {
-			k := scrubKey{b.ProjectID, kind}
-			if _, ok := scrubbed[k]; !ok {
-				kinds = append(kinds, k)
-			}
-			scrubbed[k] += n
-		}
-	}
-	err = insertRows(ctx, tx, `INSERT INTO scrub_counts (project_id, kind, count) VALUES `, 3, len(kinds),
-		func(i int, args []any) []any {
-			return append(args, kinds[i].project, kinds[i].kind, scrubbed[kinds[i]])
-		},
-		` ON CONFLICT DO UPDATE SET count = count + excluded.count`)
-	if err != nil {
-		return nil, fmt.Errorf("count scrubbed values: %w", err)
-	}
-	if err := addReportsAndDeliveries(ctx, tx, accepted, sessions, now); err != nil {
-		return nil, err
-	}
-	type assetKey struct {
-		project int64
-		url     string
-	}
-	seenAsset := map[assetKey]bool{}
-	var assetURLs []assetKey
-	for _, b := range accepted {
-		for _, u := range b.AssetURLs {
-			if k := (assetKey{b.ProjectID, u}); !seenAsset[k] {
-				seenAsset[k] = true
-				assetURLs = append(assetURLs, k)
-			}
-		}
-	}
-	err = insertRows(ctx, tx, `INSERT INTO assets (project_id, url, status, next_attempt_at) VALUES `, 4, len(assetURLs),
-		func(i int, args []any) []any {
-			return append(args, assetURLs[i].project, assetURLs[i].url, "pending", now.UnixMilli())
-		},
-		` ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return nil, fmt.Errorf("queue assets: %w", err)
-	}
-	return results, nil
-}
-
-// addReportsAndDeliveries stores the group's bug reports and queues a
-// webhook delivery, in the same commit, for each report and for each
-// session whose first error is in this group.
-func addReportsAndDeliveries(ctx context.Context, tx *wtx, accepted []*playhead.IndexedBatch, sessions map[sessionKey]*sessionDelta, now time.Time) error {
-	queue := func(projectID int64, event, sessionID string, ts int64, message, page string) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries
-			(webhook_id, event, session_id, ts, message, page_url, status, next_attempt_at, created_at)
-			SELECT id, ?, ?, ?, ?, ?, 'pending', ?, ? FROM webhooks WHERE project_id = ?`,
-			event, sessionID, ts, message, page, now.UnixMilli(), now.UnixMilli(), projectID)
-		if err != nil {
-			return fmt.Errorf("queue webhook deliveries: %w", err)
-		}
-		return nil
-	}
-	firstErrorQueued := map[sessionKey]bool{}
-	for _, b := range accepted {
-		page := ""
-		if len(b.Pages) > 0 {
-			page = b.Pages[len(b.Pages)-1]
-		}
-		for _, r := range b.Reports {
-			_, err := tx.ExecContext(ctx, `INSERT INTO reports (project_id, session_id, ts, text, contact_sealed, page_url) VALUES (?, ?, ?, ?, ?, ?)`,
-				b.ProjectID, b.SessionID, r.Ts, r.Text, r.ContactSealed, r.PageURL)
-			if err != nil {
-				return fmt.Errorf("store report: %w", err)
-			}
-			if err := queue(b.ProjectID, playhead.EventReport, b.SessionID, r.Ts, r.Text, r.PageURL); err != nil {
-				return err
-			}
-		}
-		k := sessionKey{b.ProjectID, b.SessionID}
-		if d := sessions[k]; b.Errors > 0 && d.storedErrors == 0 && !firstErrorQueued[k] {
-			firstErrorQueued[k] = true
-			for _, e := range b.Timeline {
-				if e.Kind == playhead.KindError {
-					if err := queue(b.ProjectID, playhead.EventFirstError, b.SessionID, e.Ts, e.Label, page); err != nil {
-						return err
-					}
-					break
-				}
-			}
 		}
 	}
 	return nil
@@ -609,109 +204,6 @@ func (db *DB) ScrubCounts(ctx context.Context, projectID int64) (map[string]int,
 		out[k] = n
 	}
 	return out, rows.Err()
-}
-
-// storeKeys stores the data keys of the group's new sessions and refuses,
-// with ErrKeyConflict in results, any batch encrypted with a key other than
-// the one its session has stored (another node stored its own first).
-func storeKeys(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch, results []playhead.AddResult) error {
-	keys := map[sessionKey]*playhead.DataKey{}
-	var order []sessionKey
-	for i, b := range batches {
-		if b.Key == nil || results[i].Duplicate {
-			continue
-		}
-		k := sessionKey{b.ProjectID, b.SessionID}
-		if keys[k] == nil {
-			keys[k] = b.Key
-			order = append(order, k)
-		}
-	}
-	if len(order) == 0 {
-		return nil
-	}
-	err := insertRows(ctx, tx, `INSERT INTO session_keys (project_id, session_id, master_key_id, wrapped) VALUES `, 4, len(order),
-		func(i int, args []any) []any {
-			k := keys[order[i]]
-			return append(args, order[i].project, order[i].id, k.MasterKeyID, k.Wrapped)
-		}, ` ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("store data keys: %w", err)
-	}
-	stored := map[sessionKey][]byte{}
-	err = selectRows(ctx, tx, `SELECT t.project_id, t.session_id, t.wrapped FROM (VALUES `, 2, len(order),
-		`) AS k JOIN session_keys t ON t.project_id = k.column1 AND t.session_id = k.column2`,
-		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
-		func(rows *sql.Rows) error {
-			var k sessionKey
-			var w []byte
-			if err := rows.Scan(&k.project, &k.id, &w); err != nil {
-				return err
-			}
-			stored[k] = w
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("read data keys: %w", err)
-	}
-	for i, b := range batches {
-		if b.Key != nil && results[i].Err == nil && !results[i].Duplicate && !bytes.Equal(stored[sessionKey{b.ProjectID, b.SessionID}], b.Key.Wrapped) {
-			results[i].Err = fmt.Errorf("%w: %w", playhead.Errorf(playhead.EUNAVAILABLE, "session %s: storage changed under the batch; retry", b.SessionID), playhead.ErrKeyConflict)
-		}
-	}
-	return nil
-}
-
-type batchKey struct {
-	s   sessionKey
-	seq int
-}
-
-// existingBatches returns which of keys are stored already.
-func existingBatches(ctx context.Context, tx *wtx, keys map[batchKey]bool) (map[batchKey]bool, error) {
-	list := make([]batchKey, 0, len(keys))
-	for k := range keys {
-		list = append(list, k)
-	}
-	out := map[batchKey]bool{}
-	err := selectRows(ctx, tx, `SELECT t.project_id, t.session_id, t.seq FROM (VALUES `, 3, len(list),
-		`) AS k JOIN batches t ON t.project_id = k.column1 AND t.session_id = k.column2 AND t.seq = k.column3`,
-		func(i int, args []any) []any { return append(args, list[i].s.project, list[i].s.id, list[i].seq) },
-		func(rows *sql.Rows) error {
-			var k batchKey
-			if err := rows.Scan(&k.s.project, &k.s.id, &k.seq); err != nil {
-				return err
-			}
-			out[k] = true
-			return nil
-		})
-	if err != nil {
-		return nil, fmt.Errorf("look up batches: %w", err)
-	}
-	return out, nil
-}
-
-// loadSessions fills in the stored totals of the group's sessions.
-func loadSessions(ctx context.Context, tx *wtx, sessions map[sessionKey]*sessionDelta, order []sessionKey) error {
-	err := selectRows(ctx, tx, `SELECT t.project_id, t.id, t.started_at, t.ended_at, t.bytes, t.errors FROM (VALUES `, 2, len(order),
-		`) AS k JOIN sessions t ON t.project_id = k.column1 AND t.id = k.column2`,
-		func(i int, args []any) []any { return append(args, order[i].project, order[i].id) },
-		func(rows *sql.Rows) error {
-			var k sessionKey
-			var started, ended, bytes int64
-			var errs int
-			if err := rows.Scan(&k.project, &k.id, &started, &ended, &bytes, &errs); err != nil {
-				return err
-			}
-			if d := sessions[k]; d != nil {
-				d.started, d.ended, d.bytes, d.exists, d.storedErrors = started, ended, bytes, true, errs
-			}
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("look up sessions: %w", err)
-	}
-	return nil
 }
 
 // PendingData returns the data of a session's pending batches by seq.

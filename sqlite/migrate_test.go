@@ -1,0 +1,140 @@
+package sqlite_test
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/sqlite"
+)
+
+// TestUpgradeFromV1 opens an index written by the first released schema and
+// reads everything it held through the current build.
+func TestUpgradeFromV1(t *testing.T) {
+	ctx := t.Context()
+	data, err := os.ReadFile("testdata/v1.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "index.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open a version 1 index: %v", err)
+	}
+	defer db.Close()
+	if v := userVersion(t, path); v != sqlite.SchemaVersion() {
+		t.Errorf("schema version after upgrade = %d, want %d", v, sqlite.SchemaVersion())
+	}
+	p, err := db.ProjectByKey(ctx, "phk_fixture_v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.Session(ctx, p.ID, "sess-fixture-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Batches != 2 || s.Events != 19 || s.Clicks != 2 || s.Errors != 1 || s.UserAgent != "Mozilla/5.0 Fixture" ||
+		len(s.Pages) != 2 || s.Pages[1] != "https://shop.example/checkout" {
+		t.Errorf("session = %+v", s)
+	}
+	refs, err := db.Batches(ctx, p.ID, "sess-fixture-1")
+	if err != nil || len(refs) != 2 || refs[0].ObjectKey == "" || refs[1].ObjectKey != "" || refs[0].KeyframeTs == nil {
+		t.Errorf("batches = %+v, %v", refs, err)
+	}
+	if pending, err := db.PendingData(ctx, p.ID, "sess-fixture-1", []int{0, 1}); err != nil || string(pending[1]) != "pend1" || len(pending) != 1 {
+		t.Errorf("pending data = %v, %v", pending, err)
+	}
+	if tl, err := db.Timeline(ctx, p.ID, "sess-fixture-1"); err != nil || len(tl) != 3 || tl[2].Kind != playhead.KindError {
+		t.Errorf("timeline = %+v, %v", tl, err)
+	}
+	if k, err := db.SessionKey(ctx, p.ID, "sess-fixture-1"); err != nil || string(k.Wrapped) != "wrapped-fixture-key" {
+		t.Errorf("data key = %+v, %v", k, err)
+	}
+	hooks, err := db.Webhooks(ctx, p.ID)
+	if err != nil || len(hooks) != 1 {
+		t.Fatalf("webhooks = %+v, %v", hooks, err)
+	}
+	if ds, err := db.Deliveries(ctx, p.ID, hooks[0].ID, 10); err != nil || len(ds) != 2 {
+		t.Errorf("deliveries = %+v, %v", ds, err)
+	}
+	if rs, err := db.Reports(ctx, p.ID, 10); err != nil || len(rs) != 1 || rs[0].Text != "checkout broke" {
+		t.Errorf("reports = %+v, %v", rs, err)
+	}
+	if br, err := db.BackendRecords(ctx, p.ID, "sess-fixture-1", 10); err != nil || len(br) != 1 || br[0].Name != "POST /api/order" {
+		t.Errorf("backend records = %+v, %v", br, err)
+	}
+	if n, err := db.ScrubCounts(ctx, p.ID); err != nil || n["email"] != 2 {
+		t.Errorf("scrub counts = %v, %v", n, err)
+	}
+	if u, err := db.UserByName(ctx, "admin"); err != nil || u.PasswordHash == "" {
+		t.Errorf("user = %+v, %v", u, err)
+	}
+}
+
+// TestRefusesNewerSchema checks that a build does not open an index a newer
+// build has changed.
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := sqlite.SchemaVersion() + 1
+	if _, err := raw.Exec("PRAGMA user_version = " + itoa(newer)); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	_, err = sqlite.Open(t.Context(), path)
+	if err == nil || !strings.Contains(err.Error(), "schema version "+itoa(newer)) || !strings.Contains(err.Error(), "newer than this build") {
+		t.Fatalf("Open of a newer schema: err = %v, want a refusal naming the versions", err)
+	}
+}
+
+func userVersion(t *testing.T, path string) int {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var v int
+	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// released are the checksums of the migrations that builds have shipped:
+// databases exist that ran them, so they are never edited. A new migration
+// joins the list when it is released.
+var released = map[string]string{
+	"0001_initial.sql": "6b04c03c2b300aa5e3215e5d5f0065faef139afcedb37fc2c3a031cc2057ab68",
+}
+
+func TestReleasedMigrationsUnchanged(t *testing.T) {
+	for name, want := range released {
+		data, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatalf("released migration %s: %v", name, err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != want {
+			t.Errorf("released migration %s was edited (sha256 %s, want %s): change the schema with a new numbered file", name, got, want)
+		}
+	}
+}
