@@ -5,6 +5,7 @@ package testservers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -154,7 +155,8 @@ func startPostgreSQL() (c *postgresCluster, adminDSN, skip string, err error) {
 		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 
-	dir, err := os.MkdirTemp("", "playhead-postgres-")
+	removeStaleClusters()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("playhead-postgres-%d-", os.Getpid()))
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -274,6 +276,22 @@ func (c *postgresCluster) stop() {
 		}
 	}
 	os.RemoveAll(c.dir)
+}
+
+// removeStaleClusters removes the files of clusters whose test binary died
+// without stopping them (the kernel stopped their servers): the binary's
+// process ID is in the directory's name.
+func removeStaleClusters() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "playhead-postgres-*-*"))
+	for _, dir := range dirs {
+		pid, err := strconv.Atoi(strings.Split(filepath.Base(dir), "-")[2])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 // pgBinDir returns the directory of the newest installed PostgreSQL's
