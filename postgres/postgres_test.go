@@ -52,6 +52,10 @@ func sql(t *testing.T, dsn, query string, args ...any) pgx.Rows {
 	return rows
 }
 
+func TestIndex(t *testing.T) {
+	indextest.Run(t, func(t *testing.T) indextest.Index { return open(t, testservers.PostgreSQL(t)) })
+}
+
 func TestStores(t *testing.T) {
 	indextest.RunStores(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
 }
