@@ -236,12 +236,20 @@ func TestWriteGroupAcrossNodes(t *testing.T) {
 	dsn := testservers.PostgreSQL(t)
 	nodes := []*postgres.DB{open(t, dsn), open(t, dsn)}
 	p := newProject(t, nodes[0])
-	const seqs, groupSize = 200, 8
-	// Both nodes receive every batch of two sessions (an SDK retrying
-	// through the load balancer), in groups that overlap.
+	const seqs, groupSize = 120, 4
+	sessions := []string{"s1", "s2", "s3", "s4"}
+	// Both nodes receive every batch of four sessions (an SDK retrying
+	// through the load balancer), two writers each, in groups that hold
+	// batches of every session: one node goes through the sequence
+	// numbers forwards, the other backwards, and one writer of each node
+	// lists the sessions in reverse, so that groups overlap in every order.
 	var wg sync.WaitGroup
 	for n, db := range nodes {
-		for _, sid := range []string{"s1", "s2"} {
+		for w := range 2 {
+			order := slices.Clone(sessions)
+			if w == 1 {
+				slices.Reverse(order)
+			}
 			wg.Go(func() {
 				for start := 0; start < seqs; start += groupSize {
 					var group []*playhead.IndexedBatch
@@ -249,12 +257,14 @@ func TestWriteGroupAcrossNodes(t *testing.T) {
 					for i := start; i < start+groupSize; i++ {
 						seq := i
 						if n == 1 {
-							seq = seqs - 1 - i // the other node goes backwards
+							seq = seqs - 1 - i
 						}
-						b := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: sid, Data: []byte{byte(seq)}, Clicks: 1,
-							Ref: playhead.BatchRef{Seq: seq, FirstTs: int64(seq * 10), LastTs: int64(seq*10 + 5), Events: 3, Bytes: 7}}
-						group = append(group, b)
-						ids = append(ids, playhead.BatchID{ProjectID: p.ID, SessionID: sid, Seq: seq})
+						for _, sid := range order {
+							b := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: sid, Data: []byte{byte(seq)}, Clicks: 1,
+								Ref: playhead.BatchRef{Seq: seq, FirstTs: int64(seq * 10), LastTs: int64(seq*10 + 5), Events: 3, Bytes: 7}}
+							group = append(group, b)
+							ids = append(ids, playhead.BatchID{ProjectID: p.ID, SessionID: sid, Seq: seq})
+						}
 					}
 					if err := db.WriteGroup(t.Context(), ids, ingestLike(group, now)); err != nil {
 						t.Error(err)
@@ -265,7 +275,7 @@ func TestWriteGroupAcrossNodes(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	for _, sid := range []string{"s1", "s2"} {
+	for _, sid := range sessions {
 		s, err := nodes[1].Session(t.Context(), p.ID, sid)
 		if err != nil {
 			t.Fatal(err)
