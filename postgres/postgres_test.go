@@ -145,7 +145,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 func TestOpenErrorsNameTheProblem(t *testing.T) {
 	dsn := testservers.PostgreSQL(t)
 	u, err := url.Parse(dsn)
-	if err != nil {
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Skipf("the DSN %s is not a URL; these cases need one", os.Getenv(testservers.PostgreSQLEnv))
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
