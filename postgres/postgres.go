@@ -42,13 +42,15 @@ import (
 var _ playhead.Index = (*DB)(nil)
 
 // claimLease is how long a claim on background work keeps other nodes off
-// it: a due delivery or asset, a session to seal or to erase. The node that
-// claimed it finishes well within it (the deliverer and the capturer work
-// through a claim of 100 and 50 items with timeouts of 10 s each, so a
-// lease of one minute could lapse on a slow run); if it dies, another node
-// takes the work over once the lease has passed. Work that outlives the
-// lease may be done twice, which every job tolerates (sealing and erasure
-// are idempotent, webhooks are delivered at least once).
+// it: a due delivery or asset, a session to seal or to erase. If the node
+// that claimed it dies, another node takes the work over once the lease
+// has passed. A run of the deliverer (up to 100 deliveries) or of the
+// capturer (50 assets) takes seconds when the far ends answer, but each
+// attempt may take its full timeout of 10 s, which is why the lease is not
+// one minute; work that outlives even this lease may be done twice, which
+// every job tolerates (webhooks are delivered at least once, a second
+// capture stores the same content hash, MarkSealed keeps the first chunk
+// and erasure finds nothing left to erase).
 const claimLease = 5 * time.Minute
 
 // DB is an open Playhead index on PostgreSQL.
@@ -109,11 +111,11 @@ func connectError(cfg *pgx.ConnConfig, err error) error {
 		default:
 			problem = "the server refused the connection"
 		}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		problem = "gave up waiting" // (a deadline is a net.Error too)
 	case errors.As(err, &netErr):
 		cause = netErr
 		problem = "server unreachable"
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		problem = "gave up waiting"
 	default:
 		problem = "connection failed"
 	}
