@@ -26,6 +26,7 @@ import (
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects/file"
+	"github.com/playhead/playhead/recording"
 	sdk "github.com/playhead/playhead/sdk/browser"
 	"github.com/playhead/playhead/server"
 	"github.com/playhead/playhead/web"
@@ -42,12 +43,15 @@ type Main struct {
 
 	Project *playhead.Project
 	// DB is the index: SQLite under the data directory, or PostgreSQL.
-	DB        playhead.Index
-	Keyring   *keyring.Keyring
-	Ingester  *ingest.Ingester
-	Server    *server.Server
-	Deliverer *webhook.Deliverer
-	Capturer  *assets.Capturer
+	DB       playhead.Index
+	Keyring  *keyring.Keyring
+	Ingester *ingest.Ingester
+	// Recordings keeps what was stored: sealing, compaction, playback,
+	// checkpoints, retention and erasure.
+	Recordings *recording.Store
+	Server     *server.Server
+	Deliverer  *webhook.Deliverer
+	Capturer   *assets.Capturer
 
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -60,7 +64,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	db, objects := m.DB, m.Ingester.Objects
+	db, objects := m.DB, m.Recordings.Objects
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return err
@@ -76,6 +80,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Assets:         db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
+		Recordings:     m.Recordings,
 		Limits:         ingest.DefaultLimits,
 		Logger:         m.Logger,
 		Web:            web.Dist(),
@@ -133,13 +138,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer loops.Done()
-		m.Ingester.RunSealer(bg, ingest.DefaultSealPolicy, 15*time.Second, func(reason string) {
+		m.Recordings.RunSealer(bg, recording.DefaultSealPolicy, 15*time.Second, func(reason string) {
 			metrics.ChunksSealed.WithLabelValues(reason).Inc()
 		})
 	}()
 	go func() {
 		defer loops.Done()
-		m.Ingester.RunRetention(bg, retention)
+		m.Recordings.RunRetention(bg, retention)
 	}()
 	go func() {
 		loops.Wait()
@@ -184,11 +189,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openKeyring(); err != nil {
 		return err
 	}
+	keys := &keyring.DataKeys{Keyring: m.Keyring, Index: db}
 	m.Ingester = &ingest.Ingester{
-		Objects: objects, Index: db, Logger: m.Logger, Now: time.Now,
-		Keys:   &keyring.DataKeys{Keyring: m.Keyring, Index: db},
+		Index: db, Logger: m.Logger, Now: time.Now, Keys: keys,
 		Limits: playhead.SessionLimits{MaxDuration: m.Config.MaxSessionDuration, MaxBytes: m.Config.MaxSessionBytes},
 	}
+	m.Recordings = &recording.Store{Objects: objects, Index: db, Keys: keys, Logger: m.Logger, Now: time.Now}
 	return nil
 }
 

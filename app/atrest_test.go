@@ -59,7 +59,7 @@ func TestNothingReadableAtRest(t *testing.T) {
 		}
 	}
 	check("pending")
-	if n, err := m.Ingester.Seal(t.Context(), m.Project.ID, "atrestsession001"); err != nil || n != 3 {
+	if n, err := m.Recordings.Seal(t.Context(), m.Project.ID, "atrestsession001"); err != nil || n != 3 {
 		t.Fatalf("Seal = %d, %v; want 3 chunks (each batch starts at a keyframe)", n, err)
 	}
 	check("sealed")
@@ -78,7 +78,7 @@ func TestErasureLeavesNothingRecoverable(t *testing.T) {
 			scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: markedBatch(sid, seq, now+int64(seq)*1000), wantStatus: 200}.run(t, m, nil)
 		}
 	}
-	if _, err := m.Ingester.Seal(t.Context(), m.Project.ID, "erasesession0001"); err != nil {
+	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, "erasesession0001"); err != nil {
 		t.Fatal(err)
 	}
 	var wrapped [][]byte
@@ -129,16 +129,16 @@ func TestRetentionDeletesExpiredSessions(t *testing.T) {
 	if err := m.DB.SetRetention(t.Context(), m.Project.ID, 7); err != nil {
 		t.Fatal(err)
 	}
-	m.Ingester.Now = func() time.Time { return now.Add(time.Hour) }
-	n, err := m.Ingester.ApplyRetention(t.Context())
+	m.Recordings.Now = func() time.Time { return now.Add(time.Hour) }
+	n, err := m.Recordings.ApplyRetention(t.Context())
 	if err != nil || n != 1 {
 		t.Fatalf("ApplyRetention = %d, %v; want the 20-day-old session deleted", n, err)
 	}
 	scenario{method: "GET", path: "/api/v1/sessions/oldsession000001", login: true, wantStatus: 404}.run(t, m, c)
 	scenario{method: "GET", path: "/api/v1/sessions/newsession000001", login: true, wantStatus: 200}.run(t, m, c)
 	// A week on, the other one goes too.
-	m.Ingester.Now = func() time.Time { return now.Add(8 * 24 * time.Hour) }
-	if n, err := m.Ingester.ApplyRetention(t.Context()); err != nil || n != 1 {
+	m.Recordings.Now = func() time.Time { return now.Add(8 * 24 * time.Hour) }
+	if n, err := m.Recordings.ApplyRetention(t.Context()); err != nil || n != 1 {
 		t.Fatalf("ApplyRetention a week later = %d, %v", n, err)
 	}
 }
@@ -156,7 +156,7 @@ func TestKeyRotation(t *testing.T) {
 	for _, sid := range []string{"rotatesession001", "rotatesession002"} {
 		scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: markedBatch(sid, 0, now), wantStatus: 200}.run(t, m, nil)
 	}
-	m.Ingester.Seal(t.Context(), m.Project.ID, "rotatesession001")
+	m.Recordings.Seal(t.Context(), m.Project.ID, "rotatesession001")
 	oldID := m.Keyring.CurrentID()
 	var out bytes.Buffer
 	if err := m.RotateMasterKey(t.Context(), nil, &out); err != nil {

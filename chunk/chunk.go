@@ -275,3 +275,18 @@ func decodeS2(block []byte, rawLen uint64) ([]byte, error) {
 func startCap(rawLen uint64, compressed int) int {
 	return int(min(rawLen, uint64(compressed)*32+64<<10))
 }
+
+// ObjectKey returns the object key of the chunk holding a session's batches
+// firstSeq..lastSeq.
+func ObjectKey(projectID int64, sessionID string, firstSeq, lastSeq int) string {
+	return fmt.Sprintf("sessions/%d/%s/%010d-%010d", projectID, sessionID, firstSeq, lastSeq)
+}
+
+// PendingAAD binds a pending batch's ciphertext to its place: its project,
+// session and sequence number.
+func PendingAAD(projectID int64, sessionID string, seq int) []byte {
+	return fmt.Appendf(nil, "playhead pending %d/%s/%d", projectID, sessionID, seq)
+}
+
+// SealedAAD binds a sealed chunk's ciphertext to its object key.
+func SealedAAD(objectKey string) []byte { return []byte("playhead chunk " + objectKey) }

@@ -3,9 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,10 +23,9 @@ import (
 // together: one committer goroutine gathers whatever is waiting and stores it
 // in one index transaction, so one fsync acknowledges the whole group. A batch
 // is acknowledged only after that commit; until a sealer moves it into a chunk
-// (see Seal), its data lives in the index.
+// (see package recording), its data lives in the index.
 type Ingester struct {
-	Objects playhead.ObjectStore
-	Index   playhead.SessionIndex
+	Index playhead.SessionIndex
 	// Keys gives each session its data key: everything stored is encrypted.
 	Keys   *keyring.DataKeys
 	Logger *slog.Logger
@@ -150,7 +146,7 @@ func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	}()
 	// The user ID is hashed before scrubbing masks it: the hash lets a
 	// user's sessions be erased, and reveals nothing without the keyring.
-	userHash := in.userHash(p.ID, identifiedUser(b))
+	userHash := in.Keys.Keyring.UserHash(p.ID, identifiedUser(b))
 	reports := extractReports(b)
 	scrubbed, err := Scrub(b, in.Now())
 	if err != nil {
@@ -174,7 +170,7 @@ func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 		}
 		return nil, in.unavailable(err)
 	}
-	ib.Data, err = keyring.Encrypt(ib.Key.Key, chunk.Encode(raws), pendingAAD(p.ID, b.SessionID, b.Seq))
+	ib.Data, err = keyring.Encrypt(ib.Key.Key, chunk.Encode(raws), chunk.PendingAAD(p.ID, b.SessionID, b.Seq))
 	if err != nil {
 		return nil, in.unavailable(err)
 	}
@@ -368,12 +364,6 @@ func assetURLs(b *Batch, origins []string) []string {
 	return out
 }
 
-// pendingAAD binds a pending batch's ciphertext to its place.
-func pendingAAD(projectID int64, sessionID string, seq int) []byte {
-	return fmt.Appendf(nil, "playhead pending %d/%s/%d", projectID, sessionID, seq)
-}
-
-// chunkAAD binds a sealed chunk's ciphertext to its object key.
 func chunkAAD(objectKey string) []byte { return []byte("playhead chunk " + objectKey) }
 
 func contactAAD(projectID int64, sessionID string) []byte {
@@ -431,25 +421,4 @@ func identifiedUser(b *Batch) string {
 	return user
 }
 
-// UserHash returns the keyed hash under which a user's sessions are indexed.
-func UserHash(secret []byte, projectID int64, userID string) string {
-	if userID == "" {
-		return ""
-	}
-	mac := hmac.New(sha256.New, secret)
-	fmt.Fprintf(mac, "%d\x00%s", projectID, userID)
-	return hex.EncodeToString(mac.Sum(nil))
-}
-
-func (in *Ingester) userHash(projectID int64, userID string) string {
-	return UserHash(in.Keys.Keyring.IndexSecret(), projectID, userID)
-}
-
-// ObjectKey returns the key of the chunk holding a session's batches
-// firstSeq..lastSeq.
-func ObjectKey(projectID int64, sessionID string, firstSeq, lastSeq int) string {
-	return fmt.Sprintf("sessions/%d/%s/%010d-%010d", projectID, sessionID, firstSeq, lastSeq)
-}
-
-// ErrNotStored is returned by ReadEvents when a batch's data cannot be found.
 var ErrNotStored = errors.New("batch data not stored")

@@ -18,6 +18,7 @@ import (
 	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects/file"
 	"github.com/playhead/playhead/privacy"
+	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sqlite"
 	"github.com/playhead/playhead/testdata"
 )
@@ -137,10 +138,6 @@ func newIngester(t testing.TB) (*ingest.Ingester, *sqlite.DB, *playhead.Project)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	objects, err := file.New(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &playhead.Project{Name: "Test", IngestKey: "phk_test"}
 	if err := db.CreateProject(t.Context(), p); err != nil {
 		t.Fatal(err)
@@ -150,7 +147,7 @@ func newIngester(t testing.TB) (*ingest.Ingester, *sqlite.DB, *playhead.Project)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &ingest.Ingester{Objects: objects, Index: db, Logger: logger, Now: func() time.Time { return now },
+	in := &ingest.Ingester{Index: db, Logger: logger, Now: func() time.Time { return now },
 		Keys: &keyring.DataKeys{Keyring: ring, Index: db}}
 	t.Cleanup(in.Close)
 	return in, db, p
@@ -221,13 +218,18 @@ func TestIngestRealSession(t *testing.T) {
 
 	// Sealing moves the pending batches into chunks; the events read back are
 	// the events sent, in order, before and after.
+	objects, err := file.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &recording.Store{Objects: objects, Index: db, Keys: in.Keys, Logger: in.Logger, Now: in.Now}
 	assertEvents := func(when string) {
 		t.Helper()
 		refs, err := db.Batches(t.Context(), p.ID, "real60session")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ingest.ReadEvents(t.Context(), in.Objects, db, in.Keys, p.ID, "real60session", refs)
+		got, err := rs.ReadEvents(t.Context(), p.ID, "real60session", refs)
 		if err != nil {
 			t.Fatalf("%s: %v", when, err)
 		}
@@ -246,12 +248,12 @@ func TestIngestRealSession(t *testing.T) {
 		}
 	}
 	assertEvents("pending")
-	n, err := in.Seal(t.Context(), p.ID, "real60session")
+	n, err := rs.Seal(t.Context(), p.ID, "real60session")
 	if err != nil || n != 1 {
 		t.Fatalf("Seal = %d chunks, %v; want 1 (the recording has one keyframe)", n, err)
 	}
 	assertEvents("sealed")
-	if n, err := in.Seal(t.Context(), p.ID, "real60session"); n != 0 || err != nil {
+	if n, err := rs.Seal(t.Context(), p.ID, "real60session"); n != 0 || err != nil {
 		t.Fatalf("second Seal = %d, %v; want nothing to do", n, err)
 	}
 

@@ -9,6 +9,7 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -200,6 +201,18 @@ func (k *Keyring) CurrentID() string {
 
 // IndexSecret returns the secret that keys identifier hashes.
 func (k *Keyring) IndexSecret() []byte { return k.indexSecret }
+
+// UserHash returns the keyed hash under which a user's sessions are
+// indexed ("" for no user): it lets them be found and erased, and reveals
+// nothing without the keyring.
+func (k *Keyring) UserHash(projectID int64, userID string) string {
+	if userID == "" {
+		return ""
+	}
+	mac := hmac.New(sha256.New, k.indexSecret)
+	fmt.Fprintf(mac, "%d\x00%s", projectID, userID)
+	return hex.EncodeToString(mac.Sum(nil))
+}
 
 const wrapAAD = "playhead data key"
 

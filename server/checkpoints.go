@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/playhead/playhead"
-	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/recording"
 )
 
 // storedCheckpoints is the player's checkpoints of a session as it stores
@@ -34,7 +34,7 @@ func (s *Server) handlePutCheckpoints(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var in storedCheckpoints
-	if err := decodeJSON(r, ingest.MaxCheckpointBytes, &in); err != nil {
+	if err := decodeJSON(r, recording.MaxCheckpointBytes, &in); err != nil {
 		return err
 	}
 	if in.V != 1 {
@@ -59,7 +59,7 @@ func (s *Server) handlePutCheckpoints(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.Ingester.StoreCheckpoints(r.Context(), p.ID, id, data); err != nil {
+	if err := s.Recordings.StoreCheckpoints(r.Context(), p.ID, id, data); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -71,7 +71,7 @@ func (s *Server) handleGetCheckpoints(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	data, err := s.Ingester.Checkpoints(r.Context(), p.ID, id)
+	data, err := s.Recordings.Checkpoints(r.Context(), p.ID, id)
 	if err != nil {
 		return err
 	}

@@ -282,7 +282,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			want = append(want, ref)
 		}
 	}
-	events, err := ingest.ReadEvents(r.Context(), s.Objects, s.Index, s.Ingester.Keys, p.ID, id, want)
+	events, err := s.Recordings.ReadEvents(r.Context(), p.ID, id, want)
 	if err != nil {
 		return fmt.Errorf("read events of %s: %w", id, err)
 	}
@@ -329,7 +329,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) err
 	if _, err := s.Index.Session(r.Context(), p.ID, id); err != nil {
 		return err
 	}
-	if err := s.Ingester.Erase(r.Context(), p.ID, id); err != nil {
+	if err := s.Recordings.Erase(r.Context(), p.ID, id); err != nil {
 		return err
 	}
 	u := r.Context().Value(userKey{}).(*playhead.User)
@@ -351,7 +351,7 @@ func (s *Server) handleEraseUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.Ingester.EraseUser(r.Context(), p.ID, in.UserID)
+	n, err := s.Recordings.EraseUser(r.Context(), p.ID, in.UserID)
 	if err != nil {
 		return err
 	}

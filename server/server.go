@@ -23,6 +23,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/recording"
 )
 
 // Server serves Playhead over HTTP.
@@ -37,8 +38,10 @@ type Server struct {
 	OwnOrigin string
 	Objects   playhead.ObjectStore
 	Ingester  *ingest.Ingester
-	Limits    ingest.Limits
-	Logger    *slog.Logger
+	// Recordings reads, erases and keeps the checkpoints of stored sessions.
+	Recordings *recording.Store
+	Limits     ingest.Limits
+	Logger     *slog.Logger
 	// Web is the built dashboard (index.html and assets/).
 	Web fs.FS
 	// SDK is the browser SDK's IIFE bundle, served at /sdk.js; SDKReport is

@@ -86,12 +86,12 @@ func runErase(args []string) error {
 		if _, err := m.DB.Session(ctx, m.Project.ID, session); err != nil {
 			return err
 		}
-		if err := m.Ingester.Erase(ctx, m.Project.ID, session); err != nil {
+		if err := m.Recordings.Erase(ctx, m.Project.ID, session); err != nil {
 			return err
 		}
 		fmt.Printf("erased session %s\n", session)
 	case user != "" && session == "":
-		n, err := m.Ingester.EraseUser(ctx, m.Project.ID, user)
+		n, err := m.Recordings.EraseUser(ctx, m.Project.ID, user)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func runSeal(args []string) error {
 	}
 	defer m.Close(context.Background())
 	ctx := context.Background()
-	n, err := m.Ingester.SealIdle(ctx, idle)
+	n, err := m.Recordings.SealIdle(ctx, idle)
 	fmt.Printf("sealed %d chunks\n", n)
 	if err != nil || !compact {
 		return err
@@ -39,7 +39,7 @@ func runSeal(args []string) error {
 		return err
 	}
 	for _, p := range projects {
-		st, err := m.Ingester.CompactProject(ctx, p.ID)
+		st, err := m.Recordings.CompactProject(ctx, p.ID)
 		fmt.Printf("project %d: compacted %d chunks, %d bytes to %d\n", p.ID, st.Chunks, st.Before, st.After)
 		if err != nil {
 			return err

@@ -1,8 +1,10 @@
-package ingest_test
+package recording_test
 
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +13,11 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects/file"
 	"github.com/playhead/playhead/privacy"
+	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/sqlite"
 	"github.com/playhead/playhead/testdata"
 )
 
@@ -41,10 +46,10 @@ func ingestReal(t *testing.T, in *ingest.Ingester, p *playhead.Project, sid stri
 	return want
 }
 
-func storedBytes(t *testing.T, in *ingest.Ingester) int64 {
+func storedBytes(t *testing.T, rs *recording.Store) int64 {
 	t.Helper()
 	var n int64
-	root := in.Objects.(*file.Store).Root
+	root := rs.Objects.(*file.Store).Root
 	filepath.Walk(root, func(_ string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() && !strings.HasPrefix(fi.Name(), ".tmp-") {
 			n += fi.Size()
@@ -54,13 +59,13 @@ func storedBytes(t *testing.T, in *ingest.Ingester) int64 {
 	return n
 }
 
-func readAll(t *testing.T, in *ingest.Ingester, db playhead.SessionIndex, projectID int64, sid string) [][]byte {
+func readAll(t *testing.T, rs *recording.Store, db playhead.SessionIndex, projectID int64, sid string) [][]byte {
 	t.Helper()
 	refs, err := db.Batches(t.Context(), projectID, sid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ingest.ReadEvents(t.Context(), in.Objects, db, in.Keys, projectID, sid, refs)
+	got, err := rs.ReadEvents(t.Context(), projectID, sid, refs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,57 +85,57 @@ func sameEvents(t *testing.T, when string, got, want [][]byte) {
 }
 
 func TestSealIdleThenCompact(t *testing.T) {
-	in, db, p := newIngester(t)
+	in, rs, db, p := newStore(t)
 	want := ingestReal(t, in, p, "compactsession1", 3000)
-	n, err := in.SealIdle(t.Context(), 0)
+	n, err := rs.SealIdle(t.Context(), 0)
 	if err != nil || n != 1 {
 		t.Fatalf("SealIdle = %d, %v; want 1 chunk", n, err)
 	}
-	sealed := storedBytes(t, in)
-	sameEvents(t, "sealed", readAll(t, in, db, p.ID, "compactsession1"), want)
+	sealed := storedBytes(t, rs)
+	sameEvents(t, "sealed", readAll(t, rs, db, p.ID, "compactsession1"), want)
 
-	st, err := in.CompactProject(t.Context(), p.ID)
+	st, err := rs.CompactProject(t.Context(), p.ID)
 	if err != nil || st.Chunks != 1 {
 		t.Fatalf("CompactProject = %+v, %v; want 1 chunk", st, err)
 	}
-	compact := storedBytes(t, in)
+	compact := storedBytes(t, rs)
 	if st.Before != sealed || st.After != compact || compact > sealed*85/100 {
 		t.Fatalf("compaction: %+v; stored %d bytes before, %d after: want at least 15%% smaller", st, sealed, compact)
 	}
-	sameEvents(t, "compacted", readAll(t, in, db, p.ID, "compactsession1"), want)
+	sameEvents(t, "compacted", readAll(t, rs, db, p.ID, "compactsession1"), want)
 
 	// A second pass finds nothing to do.
-	if st, err := in.Compact(t.Context(), p.ID, "compactsession1"); err != nil || st.Chunks != 0 {
+	if st, err := rs.Compact(t.Context(), p.ID, "compactsession1"); err != nil || st.Chunks != 0 {
 		t.Fatalf("second Compact = %+v, %v; want nothing to do", st, err)
 	}
 }
 
 func TestCompactErasedSession(t *testing.T) {
-	in, _, p := newIngester(t)
+	in, rs, _, p := newStore(t)
 	ingestReal(t, in, p, "compactsession2", 500)
-	if _, err := in.SealIdle(t.Context(), 0); err != nil {
+	if _, err := rs.SealIdle(t.Context(), 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Erase(t.Context(), p.ID, "compactsession2"); err != nil {
+	if err := rs.Erase(t.Context(), p.ID, "compactsession2"); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := in.Compact(t.Context(), p.ID, "compactsession2"); st.Chunks != 0 {
+	if st, err := rs.Compact(t.Context(), p.ID, "compactsession2"); st.Chunks != 0 {
 		t.Fatalf("Compact of an erased session = %+v, %v", st, err)
 	}
-	if n := storedBytes(t, in); n != 0 {
+	if n := storedBytes(t, rs); n != 0 {
 		t.Fatalf("%d bytes stored after erasure and compaction", n)
 	}
 }
 
 func TestSealerCompactsQuietSessions(t *testing.T) {
-	in, db, p := newIngester(t)
+	in, rs, db, p := newStore(t)
 	want := ingestReal(t, in, p, "compactsession3", 3000)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		// Idle 0: every session is quiet at once (the clock is fixed).
-		in.RunSealer(ctx, playhead.SealPolicy{Idle: 0, MaxAge: time.Hour, MaxBytes: 1 << 40}, 20*time.Millisecond, nil)
+		rs.RunSealer(ctx, playhead.SealPolicy{Idle: 0, MaxAge: time.Hour, MaxBytes: 1 << 40}, 20*time.Millisecond, nil)
 	}()
 	defer func() { cancel(); <-done }()
 	var sealedAt int64
@@ -142,15 +147,47 @@ func TestSealerCompactsQuietSessions(t *testing.T) {
 		}
 		if refs[len(refs)-1].ObjectKey != "" {
 			if sealedAt == 0 {
-				sealedAt = storedBytes(t, in)
+				sealedAt = storedBytes(t, rs)
 			}
 			// compacted: the chunk shrank under the same key
-			if n := storedBytes(t, in); n < sealedAt*85/100 {
-				sameEvents(t, "compacted in the background", readAll(t, in, db, p.ID, "compactsession3"), want)
+			if n := storedBytes(t, rs); n < sealedAt*85/100 {
+				sameEvents(t, "compacted in the background", readAll(t, rs, db, p.ID, "compactsession3"), want)
 				return
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("the sealer did not compact the session within 30 s (sealed %d bytes, now %d)", sealedAt, storedBytes(t, in))
+	t.Fatalf("the sealer did not compact the session within 30 s (sealed %d bytes, now %d)", sealedAt, storedBytes(t, rs))
+}
+
+var now = time.UnixMilli(1795807228200).Add(time.Hour) // an hour after real60 starts
+
+// newStore returns an ingester and a recording store over one fresh data
+// directory, with a project.
+func newStore(t testing.TB) (*ingest.Ingester, *recording.Store, *sqlite.DB, *playhead.Project) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	objects, err := file.New(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &playhead.Project{Name: "Test", IngestKey: "phk_test"}
+	if err := db.CreateProject(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ring, _, err := keyring.Open(filepath.Join(dir, "keyring.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return now }
+	keys := &keyring.DataKeys{Keyring: ring, Index: db}
+	in := &ingest.Ingester{Index: db, Logger: logger, Now: clock, Keys: keys}
+	t.Cleanup(in.Close)
+	return in, &recording.Store{Objects: objects, Index: db, Keys: keys, Logger: logger, Now: clock}, db, p
 }

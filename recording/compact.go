@@ -1,4 +1,4 @@
-package ingest
+package recording
 
 import (
 	"context"
@@ -34,14 +34,14 @@ func (s *CompactStats) add(o CompactStats) {
 
 // Compact re-encodes a session's sealed chunks that are not in the compact
 // form yet. Pending batches are left to the sealer.
-func (in *Ingester) Compact(ctx context.Context, projectID int64, sessionID string) (CompactStats, error) {
+func (rec *Store) Compact(ctx context.Context, projectID int64, sessionID string) (CompactStats, error) {
 	var st CompactStats
-	keys, err := in.chunkKeys(ctx, projectID, sessionID)
+	keys, err := rec.chunkKeys(ctx, projectID, sessionID)
 	if err != nil {
 		return st, err
 	}
 	for _, key := range keys {
-		one, err := in.compactChunk(ctx, projectID, sessionID, key)
+		one, err := rec.compactChunk(ctx, projectID, sessionID, key)
 		if err != nil {
 			return st, err
 		}
@@ -51,8 +51,8 @@ func (in *Ingester) Compact(ctx context.Context, projectID int64, sessionID stri
 }
 
 // chunkKeys returns the keys of a session's sealed chunks, in order.
-func (in *Ingester) chunkKeys(ctx context.Context, projectID int64, sessionID string) ([]string, error) {
-	refs, err := in.Index.Batches(ctx, projectID, sessionID)
+func (rec *Store) chunkKeys(ctx context.Context, projectID int64, sessionID string) ([]string, error) {
+	refs, err := rec.Index.Batches(ctx, projectID, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -67,16 +67,16 @@ func (in *Ingester) chunkKeys(ctx context.Context, projectID int64, sessionID st
 
 // compactChunk re-encodes one chunk, unless it is compact already or would
 // not shrink.
-func (in *Ingester) compactChunk(ctx context.Context, projectID int64, sessionID, key string) (CompactStats, error) {
-	dk, err := in.Keys.Existing(ctx, projectID, sessionID)
+func (rec *Store) compactChunk(ctx context.Context, projectID int64, sessionID, key string) (CompactStats, error) {
+	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
 	if err != nil {
 		return CompactStats{}, err
 	}
-	stored, err := in.Objects.Get(ctx, key)
+	stored, err := rec.Objects.Get(ctx, key)
 	if err != nil {
 		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
 	}
-	data, err := keyring.Decrypt(dk.Key, stored, chunkAAD(key))
+	data, err := keyring.Decrypt(dk.Key, stored, chunk.SealedAAD(key))
 	if err != nil {
 		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
 	}
@@ -91,32 +91,32 @@ func (in *Ingester) compactChunk(ctx context.Context, projectID int64, sessionID
 	if len(compact) >= len(data) {
 		return CompactStats{}, nil
 	}
-	sealed, err := keyring.Encrypt(dk.Key, compact, chunkAAD(key))
+	sealed, err := keyring.Encrypt(dk.Key, compact, chunk.SealedAAD(key))
 	if err != nil {
 		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
 	}
-	if err := in.Objects.Put(ctx, key, sealed); err != nil {
+	if err := rec.Objects.Put(ctx, key, sealed); err != nil {
 		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
 	}
 	// A session erased meanwhile must not get its chunk back: erasure
 	// deletes the index rows before the chunks, so either it deletes this
 	// object after the Put, or the session is gone by now.
-	if _, err := in.Index.Session(ctx, projectID, sessionID); playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		return CompactStats{}, in.Objects.Delete(ctx, key)
+	if _, err := rec.Index.Session(ctx, projectID, sessionID); playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		return CompactStats{}, rec.Objects.Delete(ctx, key)
 	}
 	return CompactStats{Chunks: 1, Before: int64(len(stored)), After: int64(len(sealed))}, nil
 }
 
 // CompactProject compacts every session of a project, for `playhead seal`.
-func (in *Ingester) CompactProject(ctx context.Context, projectID int64) (CompactStats, error) {
+func (rec *Store) CompactProject(ctx context.Context, projectID int64) (CompactStats, error) {
 	var st CompactStats
 	for before := ""; ; {
-		list, next, err := in.Index.Sessions(ctx, playhead.SessionFilter{ProjectID: projectID, Before: before, Limit: 100})
+		list, next, err := rec.Index.Sessions(ctx, playhead.SessionFilter{ProjectID: projectID, Before: before, Limit: 100})
 		if err != nil {
 			return st, err
 		}
 		for _, s := range list {
-			one, err := in.Compact(ctx, projectID, s.ID)
+			one, err := rec.Compact(ctx, projectID, s.ID)
 			st.add(one)
 			if err != nil {
 				return st, fmt.Errorf("session %s: %w", s.ID, err)
@@ -131,7 +131,7 @@ func (in *Ingester) CompactProject(ctx context.Context, projectID int64) (Compac
 
 // SealIdle seals the pending batches of every session that has sent
 // nothing for idle (all of them when idle is 0), for `playhead seal`.
-func (in *Ingester) SealIdle(ctx context.Context, idle time.Duration) (int, error) {
+func (rec *Store) SealIdle(ctx context.Context, idle time.Duration) (int, error) {
 	const never = 100 * 365 * 24 * time.Hour
 	policy := playhead.SealPolicy{Idle: idle, MaxAge: never, MaxBytes: 1 << 62}
 	chunks := 0
@@ -140,7 +140,7 @@ func (in *Ingester) SealIdle(ctx context.Context, idle time.Duration) (int, erro
 	seen := map[string]bool{}
 	var errs []error
 	for {
-		runs, err := in.Index.PendingRuns(ctx, policy, in.Now(), 100)
+		runs, err := rec.Index.PendingRuns(ctx, policy, rec.Now(), 100)
 		if err != nil {
 			return chunks, err
 		}
@@ -151,7 +151,7 @@ func (in *Ingester) SealIdle(ctx context.Context, idle time.Duration) (int, erro
 				continue
 			}
 			seen[id], progress = true, true
-			n, err := in.Seal(ctx, run.ProjectID, run.SessionID)
+			n, err := rec.Seal(ctx, run.ProjectID, run.SessionID)
 			chunks += n
 			if err != nil {
 				errs = append(errs, err)
@@ -191,10 +191,10 @@ const maxCompactQueue = 100_000
 // grows, and what it drops stays in the sealer's form.
 const compactShare = 0.25
 
-func (q *compactQueue) add(ctx context.Context, in *Ingester, projectID int64, sessionID string) {
-	keys, err := in.chunkKeys(ctx, projectID, sessionID)
+func (q *compactQueue) add(ctx context.Context, rec *Store, projectID int64, sessionID string) {
+	keys, err := rec.chunkKeys(ctx, projectID, sessionID)
 	if err != nil {
-		in.Logger.Error("list chunks to compact", "session", sessionID, "err", err)
+		rec.Logger.Error("list chunks to compact", "session", sessionID, "err", err)
 		return
 	}
 	if q.queued == nil {
@@ -210,7 +210,7 @@ func (q *compactQueue) add(ctx context.Context, in *Ingester, projectID int64, s
 
 // run compacts queued chunks until the queue is empty or until the
 // deadline, keeping to compactShare of a core over time.
-func (q *compactQueue) run(ctx context.Context, in *Ingester, until time.Time) {
+func (q *compactQueue) run(ctx context.Context, rec *Store, until time.Time) {
 	for len(q.items) > 0 && ctx.Err() == nil {
 		if wait := time.Until(q.rested); wait > 0 {
 			if left := time.Until(until); left < wait {
@@ -229,16 +229,16 @@ func (q *compactQueue) run(ctx context.Context, in *Ingester, until time.Time) {
 		q.items = q.items[1:]
 		delete(q.queued, it.key)
 		start := time.Now()
-		st, err := in.compactChunk(ctx, it.projectID, it.sessionID, it.key)
+		st, err := rec.compactChunk(ctx, it.projectID, it.sessionID, it.key)
 		took := time.Since(start)
 		q.rested = time.Now().Add(time.Duration(float64(took) * (1/compactShare - 1)))
 		switch {
 		case errors.Is(err, playhead.ErrObjectNotFound) || playhead.ErrorCode(err) == playhead.ENOTFOUND:
 			// erased meanwhile
 		case err != nil:
-			in.Logger.Error("compact chunk", "session", it.sessionID, "key", it.key, "err", err)
+			rec.Logger.Error("compact chunk", "session", it.sessionID, "key", it.key, "err", err)
 		case st.Chunks > 0:
-			in.Logger.Debug("compacted chunk", "session", it.sessionID, "key", it.key, "before", st.Before, "after", st.After, "took", took)
+			rec.Logger.Debug("compacted chunk", "session", it.sessionID, "key", it.key, "before", st.Before, "after", st.After, "took", took)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package ingest
+package recording
 
 import (
 	"context"
@@ -28,11 +28,11 @@ func checkpointsAAD(key string) []byte { return []byte("playhead checkpoints " +
 // StoreCheckpoints stores data (already validated) as the session's player
 // checkpoints, replacing what was stored. ENOTFOUND when the session has no
 // data key (never recorded, or erased).
-func (in *Ingester) StoreCheckpoints(ctx context.Context, projectID int64, sessionID string, data []byte) error {
+func (rec *Store) StoreCheckpoints(ctx context.Context, projectID int64, sessionID string, data []byte) error {
 	if len(data) > MaxCheckpointBytes {
 		return playhead.Errorf(playhead.ETOOLARGE, "checkpoints are larger than the limit of %d bytes", MaxCheckpointBytes)
 	}
-	dk, err := in.Keys.Existing(ctx, projectID, sessionID)
+	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
 	if err != nil {
 		return err
 	}
@@ -41,13 +41,13 @@ func (in *Ingester) StoreCheckpoints(ctx context.Context, projectID int64, sessi
 	if err != nil {
 		return err
 	}
-	if err := in.Objects.Put(ctx, key, sealed); err != nil {
+	if err := rec.Objects.Put(ctx, key, sealed); err != nil {
 		return err
 	}
 	// Erased meanwhile: what was just written can no longer be decrypted,
 	// and is removed all the same.
-	if _, err := in.Index.Session(ctx, projectID, sessionID); playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		in.Objects.Delete(ctx, key)
+	if _, err := rec.Index.Session(ctx, projectID, sessionID); playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		rec.Objects.Delete(ctx, key)
 		return err
 	}
 	return nil
@@ -55,13 +55,13 @@ func (in *Ingester) StoreCheckpoints(ctx context.Context, projectID int64, sessi
 
 // Checkpoints returns the session's stored player checkpoints, or an
 // ENOTFOUND error when there are none.
-func (in *Ingester) Checkpoints(ctx context.Context, projectID int64, sessionID string) ([]byte, error) {
-	dk, err := in.Keys.Existing(ctx, projectID, sessionID)
+func (rec *Store) Checkpoints(ctx context.Context, projectID int64, sessionID string) ([]byte, error) {
+	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	key := CheckpointsKey(projectID, sessionID)
-	sealed, err := in.Objects.Get(ctx, key)
+	sealed, err := rec.Objects.Get(ctx, key)
 	if errors.Is(err, playhead.ErrObjectNotFound) {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no stored checkpoints", sessionID)
 	}

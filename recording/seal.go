@@ -1,4 +1,4 @@
-package ingest
+package recording
 
 import (
 	"context"
@@ -20,7 +20,7 @@ var DefaultSealPolicy = playhead.SealPolicy{Idle: 2 * time.Minute, MaxAge: 10 * 
 // logged and retried at the next tick. Between ticks, it compacts the chunks
 // of sessions it sealed for being idle (see Compact), with at most a quarter
 // of a core: sealing comes first.
-func (in *Ingester) RunSealer(ctx context.Context, policy playhead.SealPolicy, interval time.Duration, sealed func(reason string)) {
+func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, interval time.Duration, sealed func(reason string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var quiet compactQueue
@@ -31,28 +31,28 @@ func (in *Ingester) RunSealer(ctx context.Context, policy playhead.SealPolicy, i
 		case <-t.C:
 		}
 		tick := time.Now()
-		runs, err := in.Index.PendingRuns(ctx, policy, in.Now(), 100)
+		runs, err := rec.Index.PendingRuns(ctx, policy, rec.Now(), 100)
 		if err != nil {
-			in.Logger.Error("find sessions to seal", "err", err)
+			rec.Logger.Error("find sessions to seal", "err", err)
 			continue
 		}
 		for _, run := range runs {
-			n, err := in.Seal(ctx, run.ProjectID, run.SessionID)
+			n, err := rec.Seal(ctx, run.ProjectID, run.SessionID)
 			if err != nil {
-				in.Logger.Error("seal chunk", "session", run.SessionID, "reason", run.Reason, "err", err)
+				rec.Logger.Error("seal chunk", "session", run.SessionID, "reason", run.Reason, "err", err)
 				continue
 			}
-			in.Logger.Debug("sealed chunks", "session", run.SessionID, "reason", run.Reason, "chunks", n)
+			rec.Logger.Debug("sealed chunks", "session", run.SessionID, "reason", run.Reason, "chunks", n)
 			if sealed != nil {
 				for range n {
 					sealed(run.Reason)
 				}
 			}
 			if run.Reason == playhead.CutIdle {
-				quiet.add(ctx, in, run.ProjectID, run.SessionID)
+				quiet.add(ctx, rec, run.ProjectID, run.SessionID)
 			}
 		}
-		quiet.run(ctx, in, tick.Add(interval*3/4))
+		quiet.run(ctx, rec, tick.Add(interval*3/4))
 	}
 }
 
@@ -61,8 +61,8 @@ func (in *Ingester) RunSealer(ctx context.Context, policy playhead.SealPolicy, i
 // batch), and returns how many chunks it wrote. The chunk is durable before
 // the index points at it; a crash in between leaves the batches pending, to
 // be sealed again under the same key.
-func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string) (int, error) {
-	refs, err := in.Index.Batches(ctx, projectID, sessionID)
+func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (int, error) {
+	refs, err := rec.Index.Batches(ctx, projectID, sessionID)
 	if err != nil {
 		return 0, err
 	}
@@ -79,11 +79,11 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 	for i, r := range pending {
 		seqs[i] = r.Seq
 	}
-	data, err := in.Index.PendingData(ctx, projectID, sessionID, seqs)
+	data, err := rec.Index.PendingData(ctx, projectID, sessionID, seqs)
 	if err != nil {
 		return 0, err
 	}
-	dk, err := in.Keys.Existing(ctx, projectID, sessionID)
+	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
 	if err != nil {
 		return 0, err
 	}
@@ -112,15 +112,15 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 		if len(offsets) == 0 {
 			continue
 		}
-		key := ObjectKey(projectID, sessionID, run[0].Seq, run[len(run)-1].Seq)
-		sealed, err := keyring.Encrypt(dk.Key, chunk.EncodeSealed(events), chunkAAD(key))
+		key := chunk.ObjectKey(projectID, sessionID, run[0].Seq, run[len(run)-1].Seq)
+		sealed, err := keyring.Encrypt(dk.Key, chunk.EncodeSealed(events), chunk.SealedAAD(key))
 		if err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
-		if err := in.Objects.Put(ctx, key, sealed); err != nil {
+		if err := rec.Objects.Put(ctx, key, sealed); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
-		if err := in.Index.MarkSealed(ctx, projectID, sessionID, key, offsets); err != nil {
+		if err := rec.Index.MarkSealed(ctx, projectID, sessionID, key, offsets); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
 		chunks++
@@ -131,7 +131,8 @@ func (in *Ingester) Seal(ctx context.Context, projectID int64, sessionID string)
 // ReadEvents returns the events of the batches refs (sorted by seq), reading
 // sealed chunks once each and pending batches from the index. A batch sealed
 // between listing and reading is read from its chunk on a second try.
-func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhead.SessionIndex, keys *keyring.DataKeys, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
+func (rec *Store) ReadEvents(ctx context.Context, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
+	objects, index, keys := rec.Objects, rec.Index, rec.Keys
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -186,7 +187,7 @@ func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhea
 				if err != nil {
 					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
 				}
-				if data, err = keyring.Decrypt(dk.Key, data, chunkAAD(r.ObjectKey)); err != nil {
+				if data, err = keyring.Decrypt(dk.Key, data, chunk.SealedAAD(r.ObjectKey)); err != nil {
 					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
 				}
 				if all, err = chunk.Decode(data); err != nil {
@@ -205,7 +206,7 @@ func ReadEvents(ctx context.Context, objects playhead.ObjectStore, index playhea
 }
 
 func decodePending(dk *playhead.DataKey, projectID int64, sessionID string, seq int, data []byte) ([][]byte, error) {
-	plain, err := keyring.Decrypt(dk.Key, data, pendingAAD(projectID, sessionID, seq))
+	plain, err := keyring.Decrypt(dk.Key, data, chunk.PendingAAD(projectID, sessionID, seq))
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package ingest
+package recording
 
 import (
 	"context"
@@ -9,35 +9,35 @@ import (
 // Erase deletes a session completely: its data key first (after which no
 // copy of its chunks, a backup included, can be decrypted), its index rows,
 // then its chunks and its player checkpoints.
-func (in *Ingester) Erase(ctx context.Context, projectID int64, sessionID string) error {
-	objects, err := in.Index.DeleteSession(ctx, projectID, sessionID)
+func (rec *Store) Erase(ctx context.Context, projectID int64, sessionID string) error {
+	objects, err := rec.Index.DeleteSession(ctx, projectID, sessionID)
 	if err != nil {
 		return err
 	}
-	in.Keys.Forget(projectID, sessionID)
+	rec.Keys.Forget(projectID, sessionID)
 	var errs []error
 	for _, key := range append(objects, CheckpointsKey(projectID, sessionID)) {
-		if err := in.Objects.Delete(ctx, key); err != nil {
+		if err := rec.Objects.Delete(ctx, key); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		// The key is gone, so what is left cannot be read; say so and let
 		// the operator clean up.
-		in.Logger.Error("erased session left chunks behind (unreadable without its key)", "session", sessionID, "err", err)
+		rec.Logger.Error("erased session left chunks behind (unreadable without its key)", "session", sessionID, "err", err)
 	}
 	return nil
 }
 
 // EraseUser erases every session identified with userID and returns how
 // many it erased.
-func (in *Ingester) EraseUser(ctx context.Context, projectID int64, userID string) (int, error) {
-	ids, err := in.Index.SessionsOfUser(ctx, projectID, in.userHash(projectID, userID))
+func (rec *Store) EraseUser(ctx context.Context, projectID int64, userID string) (int, error) {
+	ids, err := rec.Index.SessionsOfUser(ctx, projectID, rec.Keys.Keyring.UserHash(projectID, userID))
 	if err != nil {
 		return 0, err
 	}
 	for i, id := range ids {
-		if err := in.Erase(ctx, projectID, id); err != nil {
+		if err := rec.Erase(ctx, projectID, id); err != nil {
 			return i, err
 		}
 	}
@@ -46,10 +46,10 @@ func (in *Ingester) EraseUser(ctx context.Context, projectID int64, userID strin
 
 // ApplyRetention erases the sessions that ended before their project's
 // retention period and returns how many.
-func (in *Ingester) ApplyRetention(ctx context.Context) (int, error) {
+func (rec *Store) ApplyRetention(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		expired, err := in.Index.ExpiredSessions(ctx, in.Now(), 100)
+		expired, err := rec.Index.ExpiredSessions(ctx, rec.Now(), 100)
 		if err != nil {
 			return n, err
 		}
@@ -57,24 +57,24 @@ func (in *Ingester) ApplyRetention(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, s := range expired {
-			if err := in.Erase(ctx, s.ProjectID, s.SessionID); err != nil {
+			if err := rec.Erase(ctx, s.ProjectID, s.SessionID); err != nil {
 				return n, err
 			}
-			in.Logger.Info("retention: deleted session", "project", s.ProjectID, "session", s.SessionID)
+			rec.Logger.Info("retention: deleted session", "project", s.ProjectID, "session", s.SessionID)
 			n++
 		}
 	}
 }
 
 // RunRetention applies retention every interval until ctx ends.
-func (in *Ingester) RunRetention(ctx context.Context, interval time.Duration) {
+func (rec *Store) RunRetention(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := in.ApplyRetention(ctx); err != nil {
-			in.Logger.Error("retention", "err", err)
+		if n, err := rec.ApplyRetention(ctx); err != nil {
+			rec.Logger.Error("retention", "err", err)
 		} else if n > 0 {
-			in.Logger.Info("retention: deleted expired sessions", "count", n)
+			rec.Logger.Info("retention: deleted expired sessions", "count", n)
 		}
 		select {
 		case <-ctx.Done():
