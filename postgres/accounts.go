@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/playhead/playhead"
+)
+
+// CreateProject stores p and sets its ID.
+func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = time.Now()
+	}
+	if p.RetentionDays <= 0 {
+		p.RetentionDays = 30
+	}
+	err := db.pool.QueryRow(ctx, `INSERT INTO projects (name, ingest_key, created_at, retention_days) VALUES ($1, $2, $3, $4) RETURNING id`,
+		text(p.Name), text(p.IngestKey), p.CreatedAt.UnixMilli(), p.RetentionDays).Scan(&p.ID)
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	return nil
+}
+
+func scanProject(row pgx.Row) (*playhead.Project, error) {
+	p := &playhead.Project{}
+	var created int64
+	if err := row.Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays); err != nil {
+		return nil, err
+	}
+	p.CreatedAt = time.UnixMilli(created)
+	return p, nil
+}
+
+// Projects returns every project, oldest first.
+func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playhead.Project, error) { return scanProject(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	return list, nil
+}
+
+// ProjectByKey returns the project whose ingest key is key, or EUNAUTHORIZED.
+func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, error) {
+	p, err := scanProject(db.pool.QueryRow(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects WHERE ingest_key = $1`, text(key)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "unknown ingest key")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up ingest key: %w", err)
+	}
+	return p, nil
+}
+
+// CreateUser stores u and sets its ID.
+func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
+	err := db.pool.QueryRow(ctx, `INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id`,
+		text(u.Username), u.PasswordHash).Scan(&u.ID)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// UserByName returns the user called username, or ENOTFOUND.
+func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
+	u := &playhead.User{}
+	err := db.pool.QueryRow(ctx, `SELECT id, username, password_hash FROM users WHERE username = $1`, text(username)).
+		Scan(&u.ID, &u.Username, &u.PasswordHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up user: %w", err)
+	}
+	return u, nil
+}
+
+// CountUsers returns how many users exist.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// CreateLogin stores a login token's hash for a user until expires.
+func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, expires time.Time) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO logins (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
+		text(tokenHash), userID, expires.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("create login: %w", err)
+	}
+	return nil
+}
+
+// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
+	u := &playhead.User{}
+	err := db.pool.QueryRow(ctx, `SELECT u.id, u.username, u.password_hash FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2`, text(tokenHash), now.UnixMilli()).
+		Scan(&u.ID, &u.Username, &u.PasswordHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up login: %w", err)
+	}
+	return u, nil
+}
+
+// DeleteLogin ends a login.
+func (db *DB) DeleteLogin(ctx context.Context, tokenHash string) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM logins WHERE token_hash = $1`, text(tokenHash)); err != nil {
+		return fmt.Errorf("delete login: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,359 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/playhead/playhead"
+)
+
+// summaryColumns are a session's summary row, as scanSummary reads it.
+const summaryColumns = `s.project_id, s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.user_hash,
+	s.clicks, s.errors, s.console_errors, s.failed_requests, s.events, s.bytes, s.batches`
+
+// sessionColumns are the summary row and the session's pages, in the order
+// first seen (URL order among pages of one time, bytewise as in SQLite).
+const sessionColumns = summaryColumns + `,
+	ARRAY(SELECT url FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id ORDER BY first_ts, url)`
+
+func scanSummary(row pgx.Row, pages ...any) (*playhead.Session, error) {
+	s := &playhead.Session{}
+	dest := append([]any{&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
+		&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches}, pages...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	s.DurationMs = s.EndedAt - s.StartedAt
+	return s, nil
+}
+
+func scanSession(row pgx.Row) (*playhead.Session, error) {
+	var pages []string
+	s, err := scanSummary(row, &pages)
+	if err != nil {
+		return nil, err
+	}
+	s.Pages = pages
+	if s.Pages == nil {
+		s.Pages = []string{}
+	}
+	if len(s.Pages) > 0 {
+		s.FirstURL = s.Pages[0]
+	}
+	return s, nil
+}
+
+// Session returns one session or an ENOTFOUND error.
+func (db *DB) Session(ctx context.Context, projectID int64, id string) (*playhead.Session, error) {
+	s, err := scanSession(db.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE s.project_id = $1 AND s.id = $2`, projectID, text(id)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	return s, nil
+}
+
+// Sessions returns a page of sessions, newest first. The cursor is
+// "startedAt:id" of the last session of the previous page, as SQLite's.
+func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhead.Session, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	where, args := "s.project_id = $1", []any{f.ProjectID}
+	if f.Before != "" {
+		ts, id, ok := strings.Cut(f.Before, ":")
+		n, err := strconv.ParseInt(ts, 10, 64)
+		if !ok || err != nil {
+			return nil, "", playhead.Errorf(playhead.EINVALID, "cursor %q is not one this server returned", f.Before)
+		}
+		where += " AND (s.started_at, s.id) < ($2, $3)"
+		args = append(args, n, text(id))
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
+		` ORDER BY s.started_at DESC, s.id DESC LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list sessions: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playhead.Session, error) { return scanSession(row) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list sessions: %w", err)
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		next = fmt.Sprintf("%d:%s", last.StartedAt, last.ID)
+	}
+	return list, next, nil
+}
+
+// Batches returns a session's batch manifest in sequence order.
+func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([]playhead.BatchRef, error) {
+	rows, err := db.pool.Query(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key, event_offset
+		FROM batches WHERE project_id = $1 AND session_id = $2 ORDER BY seq`, projectID, text(sessionID))
+	if err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	refs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.BatchRef, error) {
+		var r playhead.BatchRef
+		err := row.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey, &r.EventOffset)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	return refs, nil
+}
+
+// Timeline returns a session's timeline entries by time, entries of one
+// time in the order they were stored.
+func (db *DB) Timeline(ctx context.Context, projectID int64, sessionID string) ([]playhead.TimelineEntry, error) {
+	rows, err := db.pool.Query(ctx, `SELECT ts, kind, level, label, detail FROM timeline
+		WHERE project_id = $1 AND session_id = $2 ORDER BY ts, id`, projectID, text(sessionID))
+	if err != nil {
+		return nil, fmt.Errorf("read timeline: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.TimelineEntry, error) {
+		var e playhead.TimelineEntry
+		var detail *string
+		err := row.Scan(&e.Ts, &e.Kind, &e.Level, &e.Label, &detail)
+		if detail != nil {
+			e.Detail = []byte(*detail)
+		}
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read timeline: %w", err)
+	}
+	if list == nil {
+		list = []playhead.TimelineEntry{}
+	}
+	return list, nil
+}
+
+// PendingData returns the data of a session's pending batches by seq; a
+// batch sealed meanwhile is left out (the caller reads its chunk instead).
+func (db *DB) PendingData(ctx context.Context, projectID int64, sessionID string, seqs []int) (map[int][]byte, error) {
+	list := make([]int64, len(seqs))
+	for i, s := range seqs {
+		list[i] = int64(s)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT seq, data FROM batches
+		WHERE project_id = $1 AND session_id = $2 AND seq = ANY($3::bigint[]) AND data IS NOT NULL`, projectID, text(sessionID), list)
+	if err != nil {
+		return nil, fmt.Errorf("read pending batches: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int][]byte, len(seqs))
+	for rows.Next() {
+		var seq int
+		var data []byte
+		if err := rows.Scan(&seq, &data); err != nil {
+			return nil, fmt.Errorf("read pending batches: %w", err)
+		}
+		out[seq] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read pending batches: %w", err)
+	}
+	return out, nil
+}
+
+// PendingRuns returns sessions whose pending batches are due for sealing,
+// and claims them for this node: the claim (a lease of claimLease, counted
+// from now) keeps other nodes off the session while this one seals it,
+// this node gets its claimed sessions back when it asks again, and
+// MarkSealed ends the claim. Sessions another writer holds locked are
+// skipped for now.
+func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.Time, limit int) ([]playhead.PendingRun, error) {
+	idleBefore, ageBefore := now.Add(-p.Idle).UnixMilli(), now.Add(-p.MaxAge).UnixMilli()
+	rows, err := db.pool.Query(ctx, `WITH due AS (
+			SELECT project_id, session_id, sum(bytes) >= $1 AS full, max(received_at) <= $2 AS idle
+			FROM batches WHERE data IS NOT NULL GROUP BY project_id, session_id
+			HAVING sum(bytes) >= $1 OR max(received_at) <= $2 OR min(received_at) <= $3
+		), claimed AS (
+			SELECT s.project_id, s.id, due.full, due.idle FROM due
+			JOIN sessions s ON s.project_id = due.project_id AND s.id = due.session_id
+			WHERE s.seal_claimed_until <= $4 OR s.seal_claimed_by = $5
+			LIMIT $6
+			FOR UPDATE OF s SKIP LOCKED
+		)
+		UPDATE sessions s SET seal_claimed_by = $5, seal_claimed_until = $7
+		FROM claimed c WHERE s.project_id = c.project_id AND s.id = c.id
+		RETURNING s.project_id, s.id, c.full, c.idle`,
+		p.MaxBytes, idleBefore, ageBefore, now.UnixMilli(), db.node, limit, lease(now))
+	if err != nil {
+		return nil, fmt.Errorf("find pending runs: %w", err)
+	}
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.PendingRun, error) {
+		var r playhead.PendingRun
+		var full, idle bool
+		err := row.Scan(&r.ProjectID, &r.SessionID, &full, &idle)
+		switch {
+		case full:
+			r.Reason = playhead.CutFull
+		case idle:
+			r.Reason = playhead.CutIdle
+		default:
+			r.Reason = playhead.CutMaxAge
+		}
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find pending runs: %w", err)
+	}
+	return runs, nil
+}
+
+// MarkSealed records that batches now live in the chunk objectKey and drops
+// their pending data, then ends this node's claim on the session. Batches
+// sealed already are left as they are, so two sealers racing on one
+// session (a claim that outlived its lease) do no harm.
+func (db *DB) MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error {
+	var seqs, offs []int64
+	for seq, off := range offsets {
+		seqs, offs = append(seqs, int64(seq)), append(offs, int64(off))
+	}
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE batches b SET data = NULL, object_key = $3, event_offset = o.off
+		FROM unnest($4::bigint[], $5::bigint[]) AS o(seq, off)
+		WHERE b.project_id = $1 AND b.session_id = $2 AND b.seq = o.seq AND b.data IS NOT NULL`,
+		projectID, text(sessionID), objectKey, seqs, offs)
+	b.Queue(`UPDATE sessions SET seal_claimed_by = '', seal_claimed_until = 0
+		WHERE project_id = $1 AND id = $2 AND seal_claimed_by = $3`, projectID, text(sessionID), db.node)
+	if err := db.sendTx(ctx, b); err != nil {
+		return fmt.Errorf("mark sealed: %w", err)
+	}
+	return nil
+}
+
+// sendTx runs b's statements in one transaction.
+func (db *DB) sendTx(ctx context.Context, b *pgx.Batch) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
+}
+
+// ScrubCounts returns how many values the server masked in a project's
+// events, by kind.
+func (db *DB) ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT kind, count FROM scrub_counts WHERE project_id = $1`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("read scrub counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("read scrub counts: %w", err)
+		}
+		out[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read scrub counts: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteSession removes every row of a session, its data key first, in one
+// transaction, and returns the keys of its chunks for the caller to delete.
+// It holds the session's advisory lock, so a group being written to the
+// session on any node commits before, or starts after.
+//
+// Unlike SQLite with secure_delete, PostgreSQL keeps deleted rows' bytes
+// in its files until VACUUM reuses the space (and in its write-ahead log):
+// the data key's erasure is logical until then.
+func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID string) ([]string, error) {
+	sid := text(sessionID)
+	var keys []string
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		lockSessions(b, []playhead.SessionRef{{ProjectID: projectID, SessionID: sid}})
+		b.Queue(`SELECT DISTINCT object_key FROM batches WHERE project_id = $1 AND session_id = $2 AND object_key <> '' ORDER BY object_key`,
+			projectID, sid).Query(func(rows pgx.Rows) error {
+			var err error
+			keys, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+		for _, q := range []string{
+			`DELETE FROM session_keys WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM reports WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM backend_records WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM webhook_deliveries WHERE session_id = $2 AND webhook_id IN (SELECT id FROM webhooks WHERE project_id = $1)`,
+			`DELETE FROM batches WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM timeline WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM session_pages WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM sessions WHERE project_id = $1 AND id = $2`,
+		} {
+			b.Queue(q, projectID, sid)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
+	}
+	return keys, nil
+}
+
+// ExpiredSessions returns sessions that ended before their project's
+// retention period, counted back from now, and claims them for this node
+// as PendingRuns does, so that two nodes do not erase the same session at
+// once; erasing the session removes the claim with it.
+func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]playhead.SessionRef, error) {
+	rows, err := db.pool.Query(ctx, `WITH claimed AS (
+			SELECT s.project_id, s.id FROM sessions s JOIN projects p ON p.id = s.project_id
+			WHERE s.ended_at < $1 - p.retention_days::bigint * 86400000
+				AND (s.erase_claimed_until <= $1 OR s.erase_claimed_by = $2)
+			LIMIT $3
+			FOR UPDATE OF s SKIP LOCKED
+		)
+		UPDATE sessions s SET erase_claimed_by = $2, erase_claimed_until = $4
+		FROM claimed c WHERE s.project_id = c.project_id AND s.id = c.id
+		RETURNING s.project_id, s.id`, now.UnixMilli(), db.node, limit, lease(now))
+	if err != nil {
+		return nil, fmt.Errorf("find expired sessions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.SessionRef, error) {
+		var r playhead.SessionRef
+		err := row.Scan(&r.ProjectID, &r.SessionID)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find expired sessions: %w", err)
+	}
+	return out, nil
+}
+
+// SessionsOfUser returns the IDs of the sessions identified with a user.
+func (db *DB) SessionsOfUser(ctx context.Context, projectID int64, userHash string) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id FROM sessions WHERE project_id = $1 AND user_hash = $2 AND user_hash <> '' ORDER BY id`,
+		projectID, text(userHash))
+	if err != nil {
+		return nil, fmt.Errorf("find sessions of user: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("find sessions of user: %w", err)
+	}
+	return out, nil
+}
+
+// SetRetention sets how many days a project's sessions are kept.
+func (db *DB) SetRetention(ctx context.Context, projectID int64, days int) error {
+	if days < 1 {
+		return playhead.Errorf(playhead.EINVALID, "retention must be at least 1 day, got %d", days)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE projects SET retention_days = $1 WHERE id = $2`, days, projectID); err != nil {
+		return fmt.Errorf("set retention: %w", err)
+	}
+	return nil
+}
