@@ -451,7 +451,7 @@ func RunStores(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 				t.Fatal(err)
 			}
 		}
-		keys, err := db.DeleteSession(ctx, p.ID, "doomed")
+		keys, err := db.DeleteSession(ctx, p.ID, "doomed", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -500,7 +500,7 @@ func RunStores(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if keys, err := db.DeleteSession(ctx, p.ID, "never"); err != nil || len(keys) != 0 {
+		if keys, err := db.DeleteSession(ctx, p.ID, "never", nil); err != nil || len(keys) != 0 {
 			t.Errorf("DeleteSession of an unknown session = %v, %v", keys, err)
 		}
 	})

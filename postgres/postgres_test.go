@@ -506,7 +506,7 @@ func TestClaimsAcrossNodes(t *testing.T) {
 			if len(list) > 0 {
 				// Erase them, as the retention loop does.
 				for _, r := range refs {
-					if _, err := db.DeleteSession(ctx, r.ProjectID, r.SessionID); err != nil {
+					if _, err := db.DeleteSession(ctx, r.ProjectID, r.SessionID, nil); err != nil {
 						return nil, err
 					}
 				}

@@ -264,15 +264,16 @@ func (db *DB) ScrubCounts(ctx context.Context, projectID int64) (map[string]int,
 	return out, nil
 }
 
-// DeleteSession removes every row of a session, its data key first, in one
-// transaction, and returns the keys of its chunks for the caller to delete.
+// DeleteSession removes every row of a session, its data key first, and
+// queues the deletion of its chunks and of objectKeys, in one transaction;
+// it returns the keys of the objects to delete.
 // It holds the session's advisory lock, so a group being written to the
 // session on any node commits before, or starts after.
 //
 // Unlike SQLite with secure_delete, PostgreSQL keeps deleted rows' bytes
 // in its files until VACUUM reuses the space (and in its write-ahead log):
 // the data key's erasure is logical until then.
-func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID string) ([]string, error) {
+func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID string, objectKeys []string) ([]string, error) {
 	sid := text(sessionID)
 	var keys []string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -286,6 +287,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		})
 		for _, q := range []string{
 			`DELETE FROM session_keys WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM jobs WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM reports WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM backend_records WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM webhook_deliveries WHERE session_id = $2 AND webhook_id IN (SELECT id FROM webhooks WHERE project_id = $1)`,
@@ -296,7 +298,15 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		} {
 			b.Queue(q, projectID, sid)
 		}
-		return tx.SendBatch(ctx, b).Close()
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		keys = append(keys, objectKeys...)
+		jobs := make([]playhead.Job, len(keys))
+		for i, k := range keys {
+			jobs[i] = playhead.Job{Kind: playhead.JobDeleteObject, Key: k, ProjectID: projectID}
+		}
+		return addJobs(ctx, tx, jobs, time.Now())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("delete session: %w", err)

@@ -10,14 +10,17 @@ import (
 )
 
 func TestIndex(t *testing.T) {
-	indextest.Run(t, func(t *testing.T) indextest.Index {
-		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "index.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	})
+	indextest.Run(t, newIndex)
+	indextest.RunStores(t, newIndex)
+}
+
+func newIndex(t *testing.T) playhead.Index {
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func TestReopenKeepsData(t *testing.T) {
