@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/postgres"
 	"github.com/playhead/playhead/sqlite"
 )
 
@@ -168,6 +169,8 @@ func (c *Config) openIndex(ctx context.Context) (playhead.Index, error) {
 	switch {
 	case c.Index == "" || c.Index == "sqlite":
 		return sqlite.Open(ctx, filepath.Join(c.DataDir, "index.db"))
+	case strings.HasPrefix(c.Index, "postgres://") || strings.HasPrefix(c.Index, "postgresql://"):
+		return postgres.Open(ctx, c.Index)
 	default:
 		return nil, fmt.Errorf("-index: %q is neither sqlite nor a postgres:// URL", redactURL(c.Index))
 	}
