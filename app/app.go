@@ -25,7 +25,7 @@ import (
 	"github.com/playhead/playhead/assets"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
-	"github.com/playhead/playhead/objects/file"
+	"github.com/playhead/playhead/objects"
 	sdk "github.com/playhead/playhead/sdk/browser"
 	"github.com/playhead/playhead/server"
 	"github.com/playhead/playhead/sqlite"
@@ -174,7 +174,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	objects, err := file.New(filepath.Join(m.Config.DataDir, "objects"))
+	store, err := objects.Open(ctx, m.Config.Objects, m.Config.DataDir)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Ingester = &ingest.Ingester{
-		Objects: objects, Index: db, Logger: m.Logger, Now: time.Now,
+		Objects: store, Index: db, Logger: m.Logger, Now: time.Now,
 		Keys:   &keyring.DataKeys{Keyring: m.Keyring, Index: db},
 		Limits: playhead.SessionLimits{MaxDuration: m.Config.MaxSessionDuration, MaxBytes: m.Config.MaxSessionBytes},
 	}

@@ -66,8 +66,8 @@ type Config struct {
 	Prefix string
 	// Endpoint is the server's host[:port]; empty means AWS S3.
 	Endpoint string
-	// Region is the bucket's region; empty lets the client ask the server
-	// (AWS) or use us-east-1 (most other servers).
+	// Region is the bucket's region; empty asks the server once (which
+	// needs s3:GetBucketLocation; an empty answer means us-east-1).
 	Region string
 	// PlainHTTP speaks HTTP instead of HTTPS (a server on the same host or
 	// private network only: credentials are signed, data is not hidden).

@@ -365,3 +365,15 @@ func TestCredentialSources(t *testing.T) {
 		})
 	}
 }
+
+func TestRegionAskedOfServer(t *testing.T) {
+	cfg := config(t, testservers.S3(t))
+	cfg.Region = ""
+	s := open(t, cfg)
+	if err := s.Put(t.Context(), "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(t.Context(), "k"); err != nil || string(got) != "v" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+}
