@@ -24,3 +24,13 @@ for dir in sdk/browser web e2e/fixtures; do
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 	fi
 done
+
+# versitygw: the S3 server the object storage tests run against (Apache-2.0,
+# S3 over a directory). The tests look for it on PATH, then where go install
+# puts it: $(go env GOBIN), else $(go env GOPATH)/bin, on PATH or not.
+gobin="$(go env GOBIN)"
+[ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"
+if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
+	echo "==> installing versitygw (the tests' S3 server) into $gobin: go install takes about 4 minutes"
+	GOFLAGS=-mod=mod go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi

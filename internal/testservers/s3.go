@@ -109,16 +109,26 @@ func S3(t testing.TB) S3Server {
 	}
 }
 
-// findVersitygw looks on PATH, then in $(go env GOPATH)/bin, where
-// scripts/setup-test.sh installs it.
+// findVersitygw looks on PATH, then where go install puts programs
+// ($(go env GOBIN), else $(go env GOPATH)/bin), where scripts/setup-test.sh
+// installs it.
 func findVersitygw() (string, error) {
 	if p, err := exec.LookPath("versitygw"); err == nil {
 		return p, nil
 	}
-	out, err := exec.Command("go", "env", "GOPATH").Output()
-	if err == nil {
-		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			p := filepath.Join(dir, "bin", "versitygw")
+	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
+		lines := strings.SplitN(string(out), "\n", 2)
+		var dirs []string
+		if gobin := strings.TrimSpace(lines[0]); gobin != "" {
+			dirs = append(dirs, gobin)
+		}
+		if len(lines) == 2 {
+			for _, dir := range filepath.SplitList(strings.TrimSpace(lines[1])) {
+				dirs = append(dirs, filepath.Join(dir, "bin"))
+			}
+		}
+		for _, dir := range dirs {
+			p := filepath.Join(dir, "versitygw")
 			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 				return p, nil
 			}
