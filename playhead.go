@@ -22,6 +22,23 @@ type ObjectStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// RangeReader is an ObjectStore that can read part of an object, so a reader
+// fetches one block of a chunk (found through its footer index) instead of
+// the whole chunk. GetRange returns at most n bytes starting at offset off:
+// fewer when the object ends first, an error when off is at or past its end,
+// and an error wrapping ErrObjectNotFound for a missing key.
+type RangeReader interface {
+	GetRange(ctx context.Context, key string, off, n int64) ([]byte, error)
+}
+
+// ObjectLister is an ObjectStore that can list its keys, for moving
+// recordings from one store to another and checking that a copy is whole.
+// List calls fn with every key that starts with prefix, in no particular
+// order, and stops at the first error fn returns, returning it.
+type ObjectLister interface {
+	List(ctx context.Context, prefix string, fn func(key string) error) error
+}
+
 // Project is a recorded application; its IngestKey lets SDKs write (only).
 type Project struct {
 	ID        int64     `json:"id"`

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +24,7 @@ import (
 	"github.com/playhead/playhead/assets"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
-	"github.com/playhead/playhead/objects/file"
+	"github.com/playhead/playhead/objects"
 	"github.com/playhead/playhead/recording"
 	sdk "github.com/playhead/playhead/sdk/browser"
 	"github.com/playhead/playhead/server"
@@ -178,15 +177,17 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	// The object store first: a wrong bucket stops the start before an
+	// index is created.
+	store, err := objects.Open(ctx, m.Config.Objects, m.Config.DataDir)
+	if err != nil {
+		return err
+	}
 	db, err := m.Config.openIndex(ctx)
 	if err != nil {
 		return err
 	}
 	m.DB = db
-	objects, err := file.New(filepath.Join(m.Config.DataDir, "objects"))
-	if err != nil {
-		return err
-	}
 	if err := m.bootstrap(ctx); err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Index: db, Logger: m.Logger, Now: time.Now, Keys: keys,
 		Limits: playhead.SessionLimits{MaxDuration: m.Config.MaxSessionDuration, MaxBytes: m.Config.MaxSessionBytes},
 	}
-	m.Recordings = &recording.Store{Objects: objects, Index: db, Keys: keys, Logger: m.Logger, Now: time.Now}
+	m.Recordings = &recording.Store{Objects: store, Index: db, Keys: keys, Logger: m.Logger, Now: time.Now}
 	return nil
 }
 

@@ -27,6 +27,10 @@ type Config struct {
 	Demo          string // "auto" (on when listening on loopback), "true" or "false"
 	AdminPassword string
 	LogLevel      string
+	// Objects is the URL of the object store that keeps recordings (see
+	// objects.Open): "file" (DataDir/objects), file:///path or
+	// s3://bucket/prefix?endpoint=…
+	Objects string
 	// RateProject and RateIP bound ingest batches a second per project and
 	// per client address (0: no limit).
 	RateProject float64
@@ -72,6 +76,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (PLAYHEAD_ADDR)")
 	fs.StringVar(&c.DataDir, "data", "./playhead-data", "directory for the index, recordings and keys (PLAYHEAD_DATA)")
 	fs.StringVar(&c.Index, "index", "sqlite", "the index: sqlite (in the data directory) or postgres://user@host/db; a password is best given as PGPASSWORD (PLAYHEAD_INDEX)")
+	fs.StringVar(&c.Objects, "objects", "file", "where recordings are kept: file (DATA/objects), file:///path, or s3://bucket/prefix?endpoint=host:port&region=…&tls=false&path_style=true with credentials from the AWS environment (PLAYHEAD_OBJECTS)")
 	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
 	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin account created on first start; generated and printed when empty (PLAYHEAD_ADMIN_PASSWORD)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")

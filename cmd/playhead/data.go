@@ -11,8 +11,9 @@ import (
 	"github.com/playhead/playhead/keyring"
 )
 
-// openData parses the serve flags (so -data and -keyring mean the same as
-// for serve) plus extra, and opens the data directory without serving.
+// openData parses the serve flags (so -data, -objects and -keyring mean the
+// same as for serve) plus extra, and opens the data directory without
+// serving.
 func openData(name string, args []string, extra func(*flag.FlagSet)) (*app.Main, error) {
 	var c app.Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -62,7 +63,7 @@ func runKeys(args []string) error {
 	return m.RotateMasterKey(context.Background(), key, os.Stdout)
 }
 
-const eraseUsage = `Usage: playhead erase [-data DIR] (-session ID | -user USER_ID)
+const eraseUsage = `Usage: playhead erase [-data DIR] [-objects URL] (-session ID | -user USER_ID)
 
 Deletes a session, or every session identified with a user, completely: the
 data key first (so no copy of the recording, a backup included, can be

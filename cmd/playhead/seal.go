@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-const sealUsage = `Usage: playhead seal [-data DIR] [-idle DURATION] [-compact=false]
+const sealUsage = `Usage: playhead seal [-data DIR] [-objects URL] [-idle DURATION] [-compact=false]
 
 Seals now the pending batches of every session that has sent nothing for
 -idle (default 0: every session), then re-encodes every sealed chunk to the
