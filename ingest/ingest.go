@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -353,12 +353,13 @@ func assetURLs(b *Batch, origins []string) []string {
 	}
 	seen := map[string]bool{}
 	var out []string
+	var page *url.URL // relative references resolve against the page's URL, once a Meta event gives it
 	for i := range b.Events {
-		raw := b.Events[i].Raw
-		if !bytes.Contains(raw, []byte("http")) {
-			continue
+		e := &b.Events[i]
+		if e.Type == typeMeta {
+			page, _ = url.Parse(e.Href)
 		}
-		for _, u := range assets.Discover(raw) {
+		for _, u := range assets.Discover(e.Raw, page) {
 			if !seen[u] && len(out) < maxAssetsPerBatch {
 				seen[u] = true
 				out = append(out, u)
