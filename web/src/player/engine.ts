@@ -159,8 +159,11 @@ export class Engine {
     this.cancelIdle();
     let cp = this.o.checkpoints.best(ts);
     if (!cp) throw new Error("This session has no full snapshot to replay from.");
+    // Before the first keyframe (page lifecycle events, or batches whose
+    // keyframe was lost) there is no page to show yet: show the first one.
+    if (cp.at >= ts) ts = cp.at + 1;
     // what the moment needs; the rest of the way ahead loads after it is shown
-    const toPos = store.posAt(ts);
+    const toPos = Math.max(cp.pos, store.posAt(ts));
     const fromPos = cp.pos;
     if (!store.hasRange(fromPos, toPos)) {
       if (this.status !== "playing") this.setStatus("loading");
