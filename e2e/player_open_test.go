@@ -35,6 +35,11 @@ func boxText(ts int64, text string) string {
 	return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":0,"texts":[{"id":7,"value":%q}],"attributes":[],"removes":[],"adds":[]}}`, ts, text)
 }
 
+// adoptRed makes the document adopt a sheet that turns the box red.
+func adoptRed(ts int64) string {
+	return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":15,"id":1,"styleIds":[1],"styles":[{"styleId":1,"rules":[{"rule":"#box { color: rgb(255, 0, 0); }","index":0}]}]}}`, ts)
+}
+
 // postBatch sends one batch (events given as JSON objects) through the ingest API.
 func postBatch(t *testing.T, m *app.Main, sid string, seq int, events ...string) {
 	t.Helper()
@@ -153,5 +158,38 @@ func TestPlayerOpensEverySessionWithAKeyframe(t *testing.T) {
 	}
 	if e := errs.take(); len(e) > 0 {
 		t.Errorf("session without a full snapshot logged errors: %q", e)
+	}
+}
+
+// TestBackwardSeekResetsAdoptedStyleSheets: a style sheet the document
+// adopts at 2 s turns the box red; after showing 4 s, a seek back to 1 s
+// shows the box as it was then (rrweb's rebuild keeps the document, and with
+// it the sheets it adopted), and a seek forward again shows it red.
+func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	setLoginCookie(t, ctx, m)
+	now := time.Now().UnixMilli() - 60_000
+	const sid = "adoptedsheets001"
+	postBatch(t, m, sid, 0, keyframe(now), adoptRed(now+2000), boxText(now+3000, "second"), boxText(now+5000, "third"))
+
+	do(t, ctx, "open", chromedp.Navigate(m.URL()+"/sessions/"+sid+"?t=4000"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)))
+	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
+		return box.textContent + ' ' + d.defaultView.getComputedStyle(box).color + ' ' + d.adoptedStyleSheets.length; })()`
+	for _, step := range []struct {
+		t    int
+		want string
+	}{
+		{4000, "second rgb(255, 0, 0) 1"},
+		{1000, "first rgb(0, 0, 0) 0"},
+		{4000, "second rgb(255, 0, 0) 1"},
+		{2500, "first rgb(255, 0, 0) 1"},
+		{500, "first rgb(0, 0, 0) 0"},
+	} {
+		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, step.t), chromedp.EvalAwaitPromise), chromedp.Sleep(100*time.Millisecond))
+		if got := eval[string](t, ctx, probe); got != step.want {
+			t.Errorf("at %d ms: box %q, want %q", step.t, got, step.want)
+		}
 	}
 }

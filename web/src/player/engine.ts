@@ -366,8 +366,11 @@ export class Engine {
     try {
       r.pause();
       r.setConfig({ skipInactive: false }); // leaves a fast-forward through inactivity
-      // the fonts earlier segments added are not this one's (they come back with its events)
-      r.iframe.contentDocument?.fonts?.clear();
+      // What a rebuild leaves in place: rrweb rebuilds with document.open(),
+      // which keeps the Document, its web fonts and the style sheets it
+      // adopted. Earlier segments' fonts and sheets are not this one's (its
+      // own come back with its events).
+      resetDocument(r.iframe.contentDocument);
       const ctx = r.service.state.context as unknown as { events: eventWithTime[]; lastPlayedEvent: unknown };
       const held = ctx.events;
       held.length = 0;
@@ -648,6 +651,13 @@ function noteSegmentEvent(seg: Segment, e: eventWithTime): void {
     const d = e.data as { source?: number; styleId?: unknown };
     if (d.source === 15 || ((d.source === 8 || d.source === 13) && d.styleId !== undefined)) seg.carry.push(e);
   }
+}
+
+/** Clears the state a replay document keeps across rebuilds: its web fonts and adopted style sheets. */
+function resetDocument(doc: Document | null): void {
+  if (!doc) return;
+  doc.fonts?.clear();
+  if (doc.adoptedStyleSheets?.length) doc.adoptedStyleSheets = [];
 }
 
 const preparedReplayers = new WeakMap<HTMLElement, Replayer>();
