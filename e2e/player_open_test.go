@@ -25,7 +25,9 @@ const (
 		`"initialOffset":{"left":0,"top":0}}`
 )
 
-func lifecycle(ts int64, typ int) string { return fmt.Sprintf(`{"type":%d,"timestamp":%d,"data":{}}`, typ, ts) }
+func lifecycle(ts int64, typ int) string {
+	return fmt.Sprintf(`{"type":%d,"timestamp":%d,"data":{}}`, typ, ts)
+}
 
 func keyframe(ts int64) string {
 	return fmt.Sprintf(`{"type":4,"timestamp":%d,"data":{"href":%q,"width":800,"height":600}},{"type":2,"timestamp":%d,"data":%s}`, ts, pageHref, ts, boxPage)

@@ -338,6 +338,8 @@ export class Engine {
     this.pausedAt = Math.min(ts, store.endTs);
     if (play) r.play(offset);
     else r.pause(offset);
+    // after the rebuild: document.open() drops the window's listeners
+    quietMedia(r.iframe.contentWindow);
     // Opening a modal dialog (or anything focusing an element) scrolls the
     // replayed page, which the recording never saw as a scroll: put the page
     // where it was at ts.
@@ -653,11 +655,34 @@ function noteSegmentEvent(seg: Segment, e: eventWithTime): void {
   }
 }
 
-/** Clears the state a replay document keeps across rebuilds: its web fonts and adopted style sheets. */
+/**
+ * Clears the state a replay document keeps across rebuilds: its web fonts,
+ * adopted style sheets and selection (collapsed into whatever node took the
+ * place of the one it was in).
+ */
 function resetDocument(doc: Document | null): void {
   if (!doc) return;
   doc.fonts?.clear();
   if (doc.adoptedStyleSheets?.length) doc.adoptedStyleSheets = [];
+  doc.getSelection()?.removeAllRanges();
+}
+
+/**
+ * rrweb starts recorded media playing (`void media.play()`) and pauses it
+ * again when it applies events up to a paused moment, or plays media whose
+ * source was not captured: the promise it drops rejects (AbortError,
+ * NotSupportedError) and would be logged as an uncaught error in this page's
+ * console. Nothing else runs in the replay's window (no scripts), so those
+ * rejections are rrweb's own and are silenced there.
+ */
+function quietMediaRejection(e: PromiseRejectionEvent): void {
+  const name = (e.reason as { name?: unknown } | null)?.name;
+  if (name === "AbortError" || name === "NotSupportedError" || name === "NotAllowedError") e.preventDefault();
+}
+
+/** Listens for rrweb's media rejections in a replay window (the same listener once, however often it is added). */
+function quietMedia(w: Window | null): void {
+  w?.addEventListener("unhandledrejection", quietMediaRejection);
 }
 
 const preparedReplayers = new WeakMap<HTMLElement, Replayer>();
