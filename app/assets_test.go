@@ -107,6 +107,71 @@ func TestAssetCapture(t *testing.T) {
 		want: []string{`"url":"` + metadata + `","status":"refused"`, "origin not allowed: http://169.254.169.254"}}.run(t, m, c)
 }
 
+// TestAssetCaptureResolvesRelativeURLs records a page whose events reference
+// assets by relative URLs (as recorders other than rrweb's snapshot leave
+// them): they resolve against the recorded page's URL, are captured from the
+// allowed origin, and replay from Playhead, in the batch with the page's Meta
+// event and in later ones; what is not captured (a video) replays as the
+// placeholder, never as a request to Playhead's own origin.
+func TestAssetCaptureResolvesRelativeURLs(t *testing.T) {
+	var mu sync.Mutex
+	requested := map[string]int{}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requested[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/img/logo.png", "/shop/bg.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("\x89PNG fake " + r.URL.Path))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+	m, c := startCapturing(t, site.URL)
+	const sid = "relativeassets01"
+	now := time.Now().UnixMilli()
+	batches := []string{
+		fmt.Sprintf(`{"v":1,"sid":%[3]q,"seq":0,"events":[
+		{"type":4,"timestamp":%[1]d,"data":{"href":"%[2]s/shop/item?id=1","width":800,"height":600}},
+		{"type":2,"timestamp":%[1]d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
+			{"type":2,"id":3,"tagName":"img","attributes":{"src":"/img/logo.png"},"childNodes":[]},
+			{"type":2,"id":4,"tagName":"div","attributes":{"style":"background-image: url(bg.png)"},"childNodes":[]},
+			{"type":2,"id":5,"tagName":"video","attributes":{"src":"/media/x.webm"},"childNodes":[]}]}]},"initialOffset":{"left":0,"top":0}}}]}`, now, site.URL, sid),
+		fmt.Sprintf(`{"v":1,"sid":%[2]q,"seq":1,"events":[
+		{"type":3,"timestamp":%[1]d,"data":{"source":0,"texts":[],"removes":[],"attributes":[],"adds":[{"parentId":2,"nextId":null,"node":{"type":2,"id":6,"tagName":"img","attributes":{"src":"../img/logo.png"},"childNodes":[]}}]}}]}`, now+5000, sid),
+	}
+	for _, b := range batches {
+		scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(b), wantStatus: 200}.run(t, m, nil)
+	}
+	if err := m.Capturer.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	asset := regexp.MustCompile(`"/api/v1/assets/[0-9a-f]{64}"`)
+	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/"+sid+"/events")
+	for _, relative := range []string{`"/img/logo.png"`, "url(bg.png)", "/media/x.webm", `"../img/logo.png"`} {
+		if strings.Contains(events, relative) {
+			t.Errorf("served events still hold the relative reference %s", relative)
+		}
+	}
+	if n := len(asset.FindAllString(events, -1)); n != 2 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) || !regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\)`).MatchString(events) {
+		t.Errorf("served events: %d captured src references, want 2, the background captured and the video a placeholder:\n%s", n, events)
+	}
+	// a range without the Meta event: the page comes from the timeline
+	_, later := testutil.Get(t, c, m.URL()+"/api/v1/sessions/"+sid+"/events?from=1&to=1")
+	if !asset.MatchString(later) {
+		t.Errorf("batch 1 alone: the relative image is not served from Playhead: %s", later)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, path := range []string{"/img/logo.png", "/shop/bg.png"} {
+		if requested[path] != 1 {
+			t.Errorf("%s fetched %d times, want once", path, requested[path])
+		}
+	}
+}
+
 // TestFontFaceCapture: a web font the page added through the FontFace API
 // (rrweb's Font event, recorded once, with the source the SDK made
 // absolute) is captured, and both the served events and the session's

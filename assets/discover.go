@@ -7,6 +7,7 @@ package assets
 
 import (
 	"bytes"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -28,12 +29,14 @@ var cssKeys = []string{"_cssText", "cssText", "rule", "replace", "replaceSync", 
 
 // Discover returns the absolute http(s) URLs of the assets one rrweb event
 // references, without fragments and without duplicates, in order of
-// appearance. It returns nil for an event that is not valid JSON. README.md
-// lists what it looks at.
-func Discover(event []byte) []string {
+// appearance. Relative references are resolved against page, the URL of the
+// recorded page (the last Meta event's href), and left out when page is nil.
+// It returns nil for an event that is not valid JSON. README.md lists what it
+// looks at.
+func Discover(event []byte, page *url.URL) []string {
 	var out []string
 	var seen map[string]bool
-	visitRefs(event, func(_ *jsonNode, refs []urlRef) {
+	visitRefs(event, page, func(_ *jsonNode, refs []urlRef) {
 		if seen == nil {
 			seen = map[string]bool{}
 		}
@@ -47,16 +50,17 @@ func Discover(event []byte) []string {
 	return out
 }
 
-// Rewrite returns the event with every URL Discover would find replaced by
-// mapURL(url), followed by the reference's fragment if it had one, in
-// element attributes and inside CSS text alike. Only the bytes of those
-// references change: every other byte, escapes in the same strings included,
-// is kept. The result is valid JSON whenever the event is; an event that is
-// not valid JSON, or references nothing, is returned as is (not copied).
-func Rewrite(event []byte, mapURL func(abs string) string) []byte {
+// Rewrite returns the event with every URL Discover(event, page) would find
+// replaced by mapURL(url), followed by the reference's fragment if it had
+// one, in element attributes and inside CSS text alike. Only the bytes of
+// those references change: every other byte, escapes in the same strings
+// included, is kept. The result is valid JSON whenever the event is; an event
+// that is not valid JSON, or references nothing, is returned as is (not
+// copied).
+func Rewrite(event []byte, page *url.URL, mapURL func(abs string) string) []byte {
 	var out []byte
 	prev := 0 // event bytes before prev are in out already
-	visitRefs(event, func(n *jsonNode, refs []urlRef) {
+	visitRefs(event, page, func(n *jsonNode, refs []urlRef) {
 		content := event[n.start+1 : n.end-1]
 		var offs []int
 		if bytes.IndexByte(content, '\\') >= 0 {
@@ -111,18 +115,39 @@ func (r urlRef) replacement(mapURL func(string) string) string {
 
 // visitRefs calls visit, in the order of the source, for each string of the
 // event that holds asset references, with the references in order.
-func visitRefs(event []byte, visit func(n *jsonNode, refs []urlRef)) {
-	// Only a string holding "http" (or an escape that may spell it) can
-	// reference an asset; most events, mouse moves and scrolls, hold none.
-	if !containsFold(event, "http") && !bytes.Contains(event, []byte(`\u`)) {
+func visitRefs(event []byte, page *url.URL, visit func(n *jsonNode, refs []urlRef)) {
+	if !mayReference(event, page != nil) {
 		return
 	}
 	root, ok := parseJSON(event)
 	if !ok {
 		return
 	}
-	w := walker{src: event, visit: visit}
+	w := walker{src: event, page: page, visit: visit}
 	w.value(&root)
+}
+
+// relativeMarks are what an event holding a relative reference must contain:
+// the end of an attribute name that takes a URL, or a CSS url() or @import.
+var relativeMarks = []string{`src"`, `srcset"`, `href"`, `poster"`, "url(", "import"}
+
+// mayReference reports whether an event can hold an asset reference, without
+// parsing it: most events, mouse moves and scrolls, hold none. An absolute
+// one holds "http"; a relative one (when relative ones count) an attribute
+// or CSS that takes a URL (url(), @import); either may be spelled with
+// escapes.
+func mayReference(event []byte, relative bool) bool {
+	if containsFold(event, "http") || bytes.Contains(event, []byte(`\u`)) {
+		return true
+	}
+	if relative {
+		for _, m := range relativeMarks {
+			if containsFold(event, m) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // containsFold reports whether s contains the lowercase ASCII word in any case.
@@ -142,6 +167,7 @@ func containsFold(s []byte, word string) bool {
 // walker finds, in a parsed event, the strings that hold asset references.
 type walker struct {
 	src   []byte
+	page  *url.URL // what relative references resolve against, or nil
 	visit func(n *jsonNode, refs []urlRef)
 }
 
@@ -294,14 +320,14 @@ func (w *walker) string(n *jsonNode, kind textKind) {
 	var refs []urlRef
 	switch kind {
 	case kindURL:
-		refs = appendRef(refs, text, 0, len(text), kind)
+		refs = appendRef(refs, text, 0, len(text), kind, w.page)
 	case kindSrcset:
 		for _, c := range srcsetURLs(text) {
-			refs = appendRef(refs, text, c[0], c[1], kind)
+			refs = appendRef(refs, text, c[0], c[1], kind, w.page)
 		}
 	case kindCSS:
 		for _, r := range scanCSS(text) {
-			if abs, frag, ok := absURL(r.value, nil); ok {
+			if abs, frag, ok := absURL(r.value, w.page); ok {
 				refs = append(refs, urlRef{start: r.start, end: r.end, abs: abs, frag: frag, kind: kind, quote: r.quote})
 			}
 		}
@@ -312,15 +338,16 @@ func (w *walker) string(n *jsonNode, kind textKind) {
 }
 
 // appendRef appends the reference text[start:end], trimmed of the
-// whitespace HTML strips from URL attributes, if it is an absolute http(s) URL.
-func appendRef(refs []urlRef, text string, start, end int, kind textKind) []urlRef {
+// whitespace HTML strips from URL attributes, if it names an http(s) URL
+// (resolved against page, when not nil).
+func appendRef(refs []urlRef, text string, start, end int, kind textKind, page *url.URL) []urlRef {
 	for start < end && isCSSSpace(text[start]) {
 		start++
 	}
 	for end > start && isCSSSpace(text[end-1]) {
 		end--
 	}
-	abs, frag, ok := absURL(text[start:end], nil)
+	abs, frag, ok := absURL(text[start:end], page)
 	if !ok {
 		return refs
 	}

@@ -2,6 +2,7 @@ package assets_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -137,11 +138,63 @@ func TestDiscover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := assets.Discover([]byte(tt.event))
+			got := assets.Discover([]byte(tt.event), nil)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Discover:\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDiscoverRelative resolves the relative references of events against
+// the recorded page's URL (recorders other than rrweb's snapshot leave them
+// relative, and rrweb itself does in CSS rules and style changes), and
+// rewrites them like absolute ones.
+func TestDiscoverRelative(t *testing.T) {
+	page, _ := url.Parse("https://shop.test/products/item?id=3")
+	tests := []struct {
+		name, event string
+		want        []string
+	}{
+		{
+			name:  "attributes",
+			event: `{"type":3,"data":{"source":0,"adds":[{"parentId":1,"node":{"type":2,"tagName":"video","attributes":{"src":"/media/x.webm","poster":"poster.png"},"id":3}},{"parentId":1,"node":{"type":2,"tagName":"img","attributes":{"srcset":"a.png 1x, //cdn.test/a2.png 2x"},"id":4}}]},"timestamp":1}`,
+			want:  []string{"https://shop.test/media/x.webm", "https://shop.test/products/poster.png", "https://shop.test/products/a.png", "https://cdn.test/a2.png"},
+		},
+		{
+			name:  "style change",
+			event: `{"type":3,"data":{"source":0,"attributes":[{"id":25,"attributes":{"style":{"background":"url(../b.png)"}}}]},"timestamp":2}`,
+			want:  []string{"https://shop.test/b.png"},
+		},
+		{
+			name:  "CSS rule, declaration, adopted sheet and font",
+			event: `{"type":3,"data":{"source":8,"id":2,"adds":[{"rule":"@import \"theme.css\"; .a{background:url(/c.png)}","index":0}]},"timestamp":3}`,
+			want:  []string{"https://shop.test/products/theme.css", "https://shop.test/c.png"},
+		},
+		{
+			name:  "FontFace",
+			event: `{"type":3,"data":{"source":10,"family":"Brand","fontSource":"url(/fonts/brand.woff2)","buffer":false},"timestamp":4}`,
+			want:  []string{"https://shop.test/fonts/brand.woff2"},
+		},
+		{
+			name:  "not assets",
+			event: `{"type":3,"data":{"source":0,"attributes":[{"id":1,"attributes":{"href":"/next"}},{"id":2,"attributes":{"style":"background:url(data:image/png;base64,AAAA);mask:url(#m)"}}],"adds":[{"parentId":1,"node":{"type":2,"tagName":"a","attributes":{"href":"/cart.png"},"id":5}},{"parentId":1,"node":{"type":2,"tagName":"iframe","attributes":{"src":"/frame.html"},"id":6}}]},"timestamp":5}`,
+		},
+		{name: "mouse move", event: `{"type":3,"data":{"source":1,"positions":[{"x":1,"y":2,"id":3,"timeOffset":0}]},"timestamp":6}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := assets.Discover([]byte(tt.event), page); !slices.Equal(got, tt.want) {
+				t.Errorf("Discover:\n got %q\nwant %q", got, tt.want)
+			}
+			out := assets.Rewrite([]byte(tt.event), page, func(string) string { return "/api/v1/assets/placeholder" })
+			if again := assets.Discover(out, page); len(tt.want) > 0 && !slices.Equal(again, []string{"https://shop.test/api/v1/assets/placeholder"}) {
+				t.Errorf("after Rewrite, Discover finds %q, want only the placeholder", again)
+			}
+		})
+	}
+	if got := assets.Discover([]byte(tests[0].event), nil); got != nil {
+		t.Errorf("without a page, Discover found %q in relative references", got)
 	}
 }
 
@@ -180,7 +233,7 @@ func TestRewrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(assets.Rewrite([]byte(tt.event), mapURL))
+			got := string(assets.Rewrite([]byte(tt.event), nil, mapURL))
 			if got != tt.want {
 				t.Errorf("Rewrite:\n got %s\nwant %s", got, tt.want)
 			}
@@ -192,17 +245,17 @@ func TestRewrite(t *testing.T) {
 // rewritten, that nothing else changes and that the result stays valid.
 func TestRewriteFullSnapshot(t *testing.T) {
 	var mapped []string
-	out := assets.Rewrite([]byte(fullSnapshot), func(abs string) string {
+	out := assets.Rewrite([]byte(fullSnapshot), nil, func(abs string) string {
 		mapped = append(mapped, abs)
 		return "/api/v1/assets/h" + string(rune('a'+len(mapped)))
 	})
 	if !json.Valid(out) {
 		t.Fatalf("Rewrite made invalid JSON: %s", out)
 	}
-	if got := assets.Discover(out); got != nil {
+	if got := assets.Discover(out, nil); got != nil {
 		t.Errorf("Discover after Rewrite = %q, want none", got)
 	}
-	if want := assets.Discover([]byte(fullSnapshot)); !slices.Equal(slices.Compact(slices.Sorted(slices.Values(mapped))), slices.Sorted(slices.Values(want))) {
+	if want := assets.Discover([]byte(fullSnapshot), nil); !slices.Equal(slices.Compact(slices.Sorted(slices.Values(mapped))), slices.Sorted(slices.Values(want))) {
 		t.Errorf("mapURL called with %q, want %q", mapped, want)
 	}
 	for _, keep := range []string{`"src":"https://shop.test/app.js"`, `"href":"https://shop.test/img/full.png"`, `"src":"data:image/gif;base64,R0lGODlhAQABAAAAACw="`, `/* url(https://shop.test/commented.png) */`} {
@@ -224,17 +277,17 @@ func TestReal60(t *testing.T) {
 	}
 	found := map[string]bool{}
 	for i, e := range events {
-		urls := assets.Discover(e.Raw)
+		urls := assets.Discover(e.Raw, nil)
 		for _, u := range urls {
 			found[u] = true
 		}
-		same := assets.Rewrite(e.Raw, func(abs string) string { return abs })
+		same := assets.Rewrite(e.Raw, nil, func(abs string) string { return abs })
 		if string(same) != string(e.Raw) {
 			t.Fatalf("event %d: identity Rewrite changed the event:\n%s\n%s", i, e.Raw, same)
 		}
 		if len(urls) > 0 {
-			out := assets.Rewrite(e.Raw, func(string) string { return "/api/v1/assets/x" })
-			if !json.Valid(out) || assets.Discover(out) != nil {
+			out := assets.Rewrite(e.Raw, nil, func(string) string { return "/api/v1/assets/x" })
+			if !json.Valid(out) || assets.Discover(out, nil) != nil {
 				t.Fatalf("event %d: bad rewrite: %s", i, out)
 			}
 		}
@@ -260,7 +313,7 @@ func BenchmarkRewriteReal60(b *testing.B) {
 	b.SetBytes(size)
 	for b.Loop() {
 		for _, e := range events {
-			assets.Rewrite(e.Raw, func(string) string { return "/api/v1/assets/x" })
+			assets.Rewrite(e.Raw, nil, func(string) string { return "/api/v1/assets/x" })
 		}
 	}
 }
@@ -275,9 +328,9 @@ func FuzzDiscover(f *testing.F) {
 		if got, want := assets.ParsesJSON(event), json.Valid(event); got != want {
 			t.Fatalf("parser accepts %q: %v, json.Valid: %v", event, got, want)
 		}
-		urls := assets.Discover(event)
+		urls := assets.Discover(event, nil)
 		var mapped []string
-		out := assets.Rewrite(event, func(abs string) string {
+		out := assets.Rewrite(event, nil, func(abs string) string {
 			mapped = append(mapped, abs)
 			return "/m/" + abs[len(abs)/2:]
 		})
@@ -291,8 +344,8 @@ func FuzzDiscover(f *testing.F) {
 			t.Fatalf("Rewrite made invalid JSON: %s", out)
 		}
 		if len(urls) > 0 {
-			out := assets.Rewrite(event, func(string) string { return "/api/v1/assets/h" })
-			if again := assets.Discover(out); again != nil {
+			out := assets.Rewrite(event, nil, func(string) string { return "/api/v1/assets/h" })
+			if again := assets.Discover(out, nil); again != nil {
 				t.Fatalf("Discover after Rewrite found %q in %s", again, out)
 			}
 		}

@@ -1,12 +1,12 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -349,12 +349,13 @@ func assetURLs(b *Batch, origins []string) []string {
 	}
 	seen := map[string]bool{}
 	var out []string
+	var page *url.URL // relative references resolve against the page's URL, once a Meta event gives it
 	for i := range b.Events {
-		raw := b.Events[i].Raw
-		if !bytes.Contains(raw, []byte("http")) {
-			continue
+		e := &b.Events[i]
+		if e.Type == typeMeta {
+			page, _ = url.Parse(e.Href)
 		}
-		for _, u := range assets.Discover(raw) {
+		for _, u := range assets.Discover(e.Raw, page) {
 			if !seen[u] && len(out) < maxAssetsPerBatch {
 				seen[u] = true
 				out = append(out, u)

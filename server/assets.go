@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -109,14 +111,21 @@ func (s *Server) assetMapper(ctx context.Context, projectID int64, urls []string
 }
 
 // rewriteAssets points the asset URLs of events at Playhead's origin.
-func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]byte) error {
+// Relative references resolve against the recorded page's URL: start, the
+// page at the first event, until a Meta event among them names another.
+func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]byte, start *url.URL) error {
+	pages := make([]*url.URL, len(events))
+	page := start
+	for i, e := range events {
+		if href, ok := metaHref(e); ok {
+			page, _ = url.Parse(href)
+		}
+		pages[i] = page
+	}
 	var urls []string
 	seen := map[string]bool{}
-	for _, e := range events {
-		if !bytes.Contains(e, []byte("http")) {
-			continue
-		}
-		for _, u := range assets.Discover(e) {
+	for i, e := range events {
+		for _, u := range assets.Discover(e, pages[i]) {
 			if !seen[u] {
 				seen[u] = true
 				urls = append(urls, u)
@@ -131,9 +140,45 @@ func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]
 		return err
 	}
 	for i, e := range events {
-		if bytes.Contains(e, []byte("http")) {
-			events[i] = assets.Rewrite(e, mapURL)
-		}
+		events[i] = assets.Rewrite(e, pages[i], mapURL)
 	}
 	return nil
+}
+
+// metaHref returns the page URL of a Meta event. Other events are told
+// apart without parsing them: a Meta event is small and names an href.
+func metaHref(event []byte) (string, bool) {
+	if len(event) > 64<<10 || !bytes.Contains(event, []byte(`"href"`)) {
+		return "", false
+	}
+	var m struct {
+		Type int `json:"type"`
+		Data struct {
+			Href string `json:"href"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(event, &m) != nil || m.Type != 4 {
+		return "", false
+	}
+	return m.Data.Href, true
+}
+
+// pageAt returns the URL of the page recorded at ts: that of the last page
+// load (Meta event) the timeline lists at or before ts, or nil.
+func pageAt(timeline []playhead.TimelineEntry, ts int64) *url.URL {
+	var page *url.URL
+	last := int64(math.MinInt64)
+	for _, e := range timeline {
+		if e.Kind != playhead.KindNavigation || e.Ts > ts || e.Ts < last {
+			continue
+		}
+		var d struct{ URL, Kind string }
+		if json.Unmarshal(e.Detail, &d) != nil || d.Kind != "load" {
+			continue
+		}
+		if u, err := url.Parse(d.URL); err == nil {
+			page, last = u, e.Ts
+		}
+	}
+	return page
 }

@@ -72,6 +72,16 @@ func (s *Server) handleGetCheckpoints(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	data, err := s.Recordings.Checkpoints(r.Context(), p.ID, id)
+	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		// No checkpoints yet is the usual answer for a session, not an
+		// error (a 404 would be logged in every player's console): 204,
+		// unless the session itself does not exist.
+		if _, serr := s.Index.Session(r.Context(), p.ID, id); serr != nil {
+			return serr
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

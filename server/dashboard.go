@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -228,22 +229,15 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A font entry holds the recorded event, which the player replays: its
 	// source points at Playhead's origin like the events' (see handleEvents).
-	var fonts [][]byte
-	for _, e := range timeline {
-		if e.Kind == playhead.KindFont {
-			fonts = append(fonts, e.Detail)
+	for i, e := range timeline {
+		if e.Kind != playhead.KindFont {
+			continue
 		}
-	}
-	if len(fonts) > 0 {
-		if err := s.rewriteAssets(r.Context(), p.ID, fonts); err != nil {
+		font := [][]byte{e.Detail}
+		if err := s.rewriteAssets(r.Context(), p.ID, font, pageAt(timeline, e.Ts)); err != nil {
 			return err
 		}
-		for i, n := 0, 0; i < len(timeline); i++ {
-			if timeline[i].Kind == playhead.KindFont {
-				timeline[i].Detail = fonts[n]
-				n++
-			}
-		}
+		timeline[i].Detail = font[0]
 	}
 	gaps := playhead.Gaps(refs)
 	if gaps == nil {
@@ -286,7 +280,19 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("read events of %s: %w", id, err)
 	}
-	if err := s.rewriteAssets(r.Context(), p.ID, events); err != nil {
+	// The page the first event was recorded on, for its relative asset
+	// references, unless a Meta event names it first.
+	var page *url.URL
+	if len(events) > 0 {
+		if _, meta := metaHref(events[0]); !meta {
+			timeline, err := s.Index.Timeline(r.Context(), p.ID, id)
+			if err != nil {
+				return err
+			}
+			page = pageAt(timeline, want[0].FirstTs)
+		}
+	}
+	if err := s.rewriteAssets(r.Context(), p.ID, events, page); err != nil {
 		return err
 	}
 	// Stored events are validated JSON: join them without re-parsing.

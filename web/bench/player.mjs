@@ -273,7 +273,7 @@ async function main() {
     if (noStored)
       await cold.route("**/api/v1/sessions/*/checkpoints", (route) =>
         route.request().method() === "GET"
-          ? route.fulfill({ status: 404, contentType: "application/json", body: '{"error":{"code":"not_found","message":"none stored"}}' })
+          ? route.fulfill({ status: 204 })
           : route.continue(),
       );
     await cold.goto(`${srv.base}/sessions/${SID}?t=0`);

@@ -71,12 +71,8 @@ export const api = {
     return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
   },
   session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
-  /** The player checkpoints stored for a session, or null when there are none. */
-  checkpoints: (id: string) =>
-    call<StoredCheckpoints>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).catch((err: unknown) => {
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }),
+  /** The player checkpoints stored for a session, or null when there are none (204). */
+  checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
   putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),

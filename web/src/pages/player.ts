@@ -493,9 +493,9 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
       })
       .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
-    if (!store.size || !checkpoints.all.length) {
+    if (!store.size) {
       setPanel(infoPanel(s, id, null, eventsHref, (t) => void seek(t, true)));
-      stage.message(store.size ? "This session has no full snapshot to replay from." : "This session has no recorded events yet.", "error");
+      stage.message("This session has no recorded events yet.", "error");
       return;
     }
     const startTime = store.startTs;
@@ -522,6 +522,66 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       if (at !== null) openAt = Math.min(Math.max(0, at - startTime), Math.max(0, total));
     }
     keepEntryParam = linked !== null;
+
+    /** Builds the panels, the timeline and its legend from the manifest and the timeline. */
+    function showPanels(): { sc: Scrubber; indexStatus: HTMLElement; legendCount: Map<MarkerKind, HTMLElement> } {
+      entries = buildEntries(timeline, startTime);
+      const ents = entries;
+      prevErr.disabled = nextErr.disabled = !ents.problems.length;
+      const pctx = {
+        seek: (t: number) => void seek(t, true),
+        link: (kind: LinkKind, ts: number) => pageUrl({ [kind]: String(ts) }),
+      };
+      const indexStatus = h("span", null, "Preparing fast seeking…");
+      setPanel(consolePanel(ents.console, pctx));
+      setPanel(networkPanel(ents.network, total, urlHost(first), pctx));
+      setPanel(errorsPanel(ents.errors, pctx));
+      setPanel(backendPanel(detail.backend, ents.network, startTime, pctx));
+      const bm = backendMarkers(detail.backend ?? [], startTime);
+      if (bm.length) {
+        ents.markers.push(...bm);
+        for (const m of bm) ents.problems.push(m.t);
+        ents.problems.sort((a, b) => a - b);
+        prevErr.disabled = nextErr.disabled = false;
+      }
+      setPanel(infoPanel(s, id, ents, eventsHref, (t) => void seek(t, true), indexStatus));
+      if (linked) {
+        const tab = linked.kind === "error" ? "errors" : linked.kind === "request" ? "network" : "console";
+        showTab(tab);
+        panels.get(tab)?.select?.(linked.key);
+      } else if (ents.errors.length && !ents.console.length) showTab("errors");
+
+      const counts = new Map<MarkerKind, number>();
+      for (const m of ents.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+      const legendCount = new Map<MarkerKind, HTMLElement>();
+      clear(legend);
+      for (const { kind, name } of MARKER_KINDS) {
+        const c = h("span", null, count(counts.get(kind) ?? 0));
+        legendCount.set(kind, c);
+        legend.appendChild(h("span", { class: "legend-item", "data-kind": kind, title: kind === "input" ? "Inputs appear while the session is indexed" : name }, h("span", { class: "dot", "data-kind": kind }), `${name} `, c));
+      }
+      const sc = new Scrubber(total, ents.markers, (t) => void seek(t));
+      scrubber = sc;
+      cleanups.push(() => sc.destroy());
+      scrubberSlot.replaceWith(sc.el);
+      const offsets: number[] = [];
+      for (const b of store.batches) {
+        // the manifest knows each batch's event count and time range: spread them
+        const n = Math.min(b.events, 200);
+        for (let i = 0; i < n; i++) offsets.push(b.firstTs - startTime + ((b.lastTs - b.firstTs) * (i + 0.5)) / n);
+      }
+      sc.setDensity(Float64Array.from(offsets));
+      sc.setGaps(gapBands(detail, store, startTime));
+      render(now());
+      return { sc, indexStatus, legendCount };
+    }
+
+    if (!checkpoints.all.length) {
+      // nothing to replay, but what the session logged is worth reading
+      stage.message("This session has no full snapshot to replay from: its timeline and panels are below.", "error");
+      showPanels().indexStatus.textContent = "Nothing to index";
+      return;
+    }
 
     const eng = new Engine({
       root: stage.root,
@@ -558,54 +618,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     // 2. timeline and panels, once the first frame is on screen
     await nextFrame();
     if (destroyed) return;
-    entries = buildEntries(timeline, startTime);
-    const ents = entries;
-    prevErr.disabled = nextErr.disabled = !ents.problems.length;
-    const pctx = {
-      seek: (t: number) => void seek(t, true),
-      link: (kind: LinkKind, ts: number) => pageUrl({ [kind]: String(ts) }),
-    };
-    const indexStatus = h("span", null, "Preparing fast seeking…");
-    setPanel(consolePanel(ents.console, pctx));
-    setPanel(networkPanel(ents.network, total, urlHost(first), pctx));
-    setPanel(errorsPanel(ents.errors, pctx));
-    setPanel(backendPanel(detail.backend, ents.network, startTime, pctx));
-    const bm = backendMarkers(detail.backend ?? [], startTime);
-    if (bm.length) {
-      ents.markers.push(...bm);
-      for (const m of bm) ents.problems.push(m.t);
-      ents.problems.sort((a, b) => a - b);
-      prevErr.disabled = nextErr.disabled = false;
-    }
-    setPanel(infoPanel(s, id, ents, eventsHref, (t) => void seek(t, true), indexStatus));
-    if (linked) {
-      const tab = linked.kind === "error" ? "errors" : linked.kind === "request" ? "network" : "console";
-      showTab(tab);
-      panels.get(tab)?.select?.(linked.key);
-    } else if (ents.errors.length && !ents.console.length) showTab("errors");
-
-    const counts = new Map<MarkerKind, number>();
-    for (const m of ents.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
-    const legendCount = new Map<MarkerKind, HTMLElement>();
-    clear(legend);
-    for (const { kind, name } of MARKER_KINDS) {
-      const c = h("span", null, count(counts.get(kind) ?? 0));
-      legendCount.set(kind, c);
-      legend.appendChild(h("span", { class: "legend-item", "data-kind": kind, title: kind === "input" ? "Inputs appear while the session is indexed" : name }, h("span", { class: "dot", "data-kind": kind }), `${name} `, c));
-    }
-    const sc = new Scrubber(total, ents.markers, (t) => void seek(t));
-    scrubber = sc;
-    cleanups.push(() => sc.destroy());
-    scrubberSlot.replaceWith(sc.el);
-    const offsets: number[] = [];
-    for (const b of store.batches) {
-      // the manifest knows each batch's event count and time range: spread them
-      const n = Math.min(b.events, 200);
-      for (let i = 0; i < n; i++) offsets.push(b.firstTs - startTime + ((b.lastTs - b.firstTs) * (i + 0.5)) / n);
-    }
-    sc.setDensity(Float64Array.from(offsets));
-    sc.setGaps(gapBands(detail, store, startTime));
-    render(now());
+    const { sc, indexStatus, legendCount } = showPanels();
 
     // 3. index the session in the background: checkpoints for fast seeks, activity for the timeline
     try {

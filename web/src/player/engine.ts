@@ -159,8 +159,11 @@ export class Engine {
     this.cancelIdle();
     let cp = this.o.checkpoints.best(ts);
     if (!cp) throw new Error("This session has no full snapshot to replay from.");
+    // Before the first keyframe (page lifecycle events, or batches whose
+    // keyframe was lost) there is no page to show yet: show the first one.
+    if (cp.at >= ts) ts = cp.at + 1;
     // what the moment needs; the rest of the way ahead loads after it is shown
-    const toPos = store.posAt(ts);
+    const toPos = Math.max(cp.pos, store.posAt(ts));
     const fromPos = cp.pos;
     if (!store.hasRange(fromPos, toPos)) {
       if (this.status !== "playing") this.setStatus("loading");
@@ -335,6 +338,8 @@ export class Engine {
     this.pausedAt = Math.min(ts, store.endTs);
     if (play) r.play(offset);
     else r.pause(offset);
+    // after the rebuild: document.open() drops the window's listeners
+    quietMedia(r.iframe.contentWindow);
     // Opening a modal dialog (or anything focusing an element) scrolls the
     // replayed page, which the recording never saw as a scroll: put the page
     // where it was at ts.
@@ -363,8 +368,11 @@ export class Engine {
     try {
       r.pause();
       r.setConfig({ skipInactive: false }); // leaves a fast-forward through inactivity
-      // the fonts earlier segments added are not this one's (they come back with its events)
-      r.iframe.contentDocument?.fonts?.clear();
+      // What a rebuild leaves in place: rrweb rebuilds with document.open(),
+      // which keeps the Document, its web fonts and the style sheets it
+      // adopted. Earlier segments' fonts and sheets are not this one's (its
+      // own come back with its events).
+      resetDocument(r.iframe.contentDocument);
       const ctx = r.service.state.context as unknown as { events: eventWithTime[]; lastPlayedEvent: unknown };
       const held = ctx.events;
       held.length = 0;
@@ -645,6 +653,36 @@ function noteSegmentEvent(seg: Segment, e: eventWithTime): void {
     const d = e.data as { source?: number; styleId?: unknown };
     if (d.source === 15 || ((d.source === 8 || d.source === 13) && d.styleId !== undefined)) seg.carry.push(e);
   }
+}
+
+/**
+ * Clears the state a replay document keeps across rebuilds: its web fonts,
+ * adopted style sheets and selection (collapsed into whatever node took the
+ * place of the one it was in).
+ */
+function resetDocument(doc: Document | null): void {
+  if (!doc) return;
+  doc.fonts?.clear();
+  if (doc.adoptedStyleSheets?.length) doc.adoptedStyleSheets = [];
+  doc.getSelection()?.removeAllRanges();
+}
+
+/**
+ * rrweb starts recorded media playing (`void media.play()`) and pauses it
+ * again when it applies events up to a paused moment, or plays media whose
+ * source was not captured: the promise it drops rejects (AbortError,
+ * NotSupportedError) and would be logged as an uncaught error in this page's
+ * console. Nothing else runs in the replay's window (no scripts), so those
+ * rejections are rrweb's own and are silenced there.
+ */
+function quietMediaRejection(e: PromiseRejectionEvent): void {
+  const name = (e.reason as { name?: unknown } | null)?.name;
+  if (name === "AbortError" || name === "NotSupportedError" || name === "NotAllowedError") e.preventDefault();
+}
+
+/** Listens for rrweb's media rejections in a replay window (the same listener once, however often it is added). */
+function quietMedia(w: Window | null): void {
+  w?.addEventListener("unhandledrejection", quietMediaRejection);
 }
 
 const preparedReplayers = new WeakMap<HTMLElement, Replayer>();

@@ -1,0 +1,197 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead/app"
+)
+
+// A hand-made page for the tests below: one box whose text changes.
+const (
+	pageHref = "https://shop.example/page"
+	boxPage  = `{"node":{"type":0,"id":1,"childNodes":[{"type":1,"id":2,"name":"html","publicId":"","systemId":""},` +
+		`{"type":2,"id":3,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":4,"tagName":"head","attributes":{},"childNodes":[]},` +
+		`{"type":2,"id":5,"tagName":"body","attributes":{},"childNodes":[{"type":2,"id":6,"tagName":"div","attributes":{"id":"box"},"childNodes":[{"type":3,"id":7,"textContent":"first"}]}]}]}]},` +
+		`"initialOffset":{"left":0,"top":0}}`
+)
+
+func lifecycle(ts int64, typ int) string {
+	return fmt.Sprintf(`{"type":%d,"timestamp":%d,"data":{}}`, typ, ts)
+}
+
+func keyframe(ts int64) string {
+	return fmt.Sprintf(`{"type":4,"timestamp":%d,"data":{"href":%q,"width":800,"height":600}},{"type":2,"timestamp":%d,"data":%s}`, ts, pageHref, ts, boxPage)
+}
+
+func boxText(ts int64, text string) string {
+	return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":0,"texts":[{"id":7,"value":%q}],"attributes":[],"removes":[],"adds":[]}}`, ts, text)
+}
+
+// adoptRed makes the document adopt a sheet that turns the box red.
+func adoptRed(ts int64) string {
+	return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":15,"id":1,"styleIds":[1],"styles":[{"styleId":1,"rules":[{"rule":"#box { color: rgb(255, 0, 0); }","index":0}]}]}}`, ts)
+}
+
+// postBatch sends one batch (events given as JSON objects) through the ingest API.
+func postBatch(t *testing.T, m *app.Main, sid string, seq int, events ...string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"v":1,"sid":%q,"seq":%d,"events":[%s]}`, sid, seq, strings.Join(events, ","))
+	resp, err := http.Post(m.URL()+"/api/v1/ingest?k="+m.Project.IngestKey, "text/plain", bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("session %s batch %d: status %d", sid, seq, resp.StatusCode)
+	}
+}
+
+// consoleErrors collects what the tab logs as an error (console.error,
+// uncaught exceptions, failed requests, CSP violations) until the test ends.
+type consoleErrors struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func watchConsole(t *testing.T, ctx context.Context) *consoleErrors {
+	t.Helper()
+	c := &consoleErrors{}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for msg, err := range messages {
+			if err != nil {
+				return
+			}
+			if msg.Type == chromedp.ConsoleError || msg.IsException() {
+				c.mu.Lock()
+				c.list = append(c.list, msg.String()+" "+msg.URL)
+				c.mu.Unlock()
+			}
+		}
+	}()
+	return c
+}
+
+// take returns the errors logged since the last call.
+func (c *consoleErrors) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.list
+	c.list = nil
+	return l
+}
+
+func setLoginCookie(t *testing.T, ctx context.Context, m *app.Main) {
+	t.Helper()
+	cookie := loginCookie(t, login(t, m), m.URL())
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: cookie.Name, Value: cookie.Value, URL: m.URL()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const frameDoc = `document.querySelector('.stage-root iframe').contentDocument`
+
+// TestPlayerOpensEverySessionWithAKeyframe opens sessions whose first stored
+// batch holds no keyframe (page lifecycle events before the first Meta, as
+// rrweb records them when it starts before the page has loaded; a first
+// batch that was lost): the player shows the first keyframe's page, paused
+// or playing, and logs no error. A session without any full snapshot says
+// so and still shows its timeline and panels.
+func TestPlayerOpensEverySessionWithAKeyframe(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	errs := watchConsole(t, ctx)
+	setLoginCookie(t, ctx, m)
+	now := time.Now().UnixMilli() - 60_000
+
+	postBatch(t, m, "lifecycle0000001", 0, lifecycle(now, 0), lifecycle(now+5, 1))
+	postBatch(t, m, "lifecycle0000001", 1, keyframe(now+20), boxText(now+3000, "second"))
+
+	postBatch(t, m, "lostfirstbatch01", 1, boxText(now+1000, "lost with its keyframe"))
+	postBatch(t, m, "lostfirstbatch01", 2, keyframe(now+5000), boxText(now+8000, "second"))
+
+	postBatch(t, m, "nosnapshot000001", 0, lifecycle(now, 0), lifecycle(now+5, 1),
+		fmt.Sprintf(`{"type":5,"timestamp":%d,"data":{"tag":"playhead.error","payload":{"kind":"error","message":"Boom before any snapshot"}}}`, now+10))
+
+	for _, tt := range []struct{ sid, query, want string }{
+		{"lifecycle0000001", "", "first"},
+		{"lifecycle0000001", "?t=0", "first"},
+		{"lifecycle0000001", "?t=4000", "second"},
+		{"lostfirstbatch01", "", "first"},
+		{"lostfirstbatch01", "?t=0", "first"},
+		{"lostfirstbatch01", "?t=2000", "first"},
+	} {
+		do(t, ctx, "open "+tt.sid+tt.query,
+			chromedp.Navigate(m.URL()+"/sessions/"+tt.sid+tt.query),
+			chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
+			chromedp.Poll[chromedp.Void](`(`+frameDoc+`.getElementById('box') || {}).textContent`, chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if got := eval[string](t, ctx, frameDoc+`.getElementById('box').textContent`); got != tt.want && tt.query != "" {
+			t.Errorf("%s%s shows %q, want %q", tt.sid, tt.query, got, tt.want)
+		}
+		if msg := eval[string](t, ctx, `document.querySelector('.stage-overlay').hidden ? '' : document.querySelector('.stage-overlay').textContent`); msg != "" {
+			t.Errorf("%s%s says %q", tt.sid, tt.query, msg)
+		}
+		do(t, ctx, "settle", chromedp.Sleep(300*time.Millisecond))
+		if e := errs.take(); len(e) > 0 {
+			t.Errorf("%s%s logged errors: %q", tt.sid, tt.query, e)
+		}
+	}
+
+	do(t, ctx, "open a session without a full snapshot",
+		chromedp.Navigate(m.URL()+"/sessions/nosnapshot000001"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.sc-canvas') && !document.querySelector('.stage-overlay').hidden`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Sleep(300*time.Millisecond),
+	)
+	msg := eval[string](t, ctx, `document.querySelector('.stage-overlay').textContent`)
+	panels := eval[string](t, ctx, `document.querySelector('.side').textContent`)
+	if !strings.Contains(msg, "no full snapshot") || !strings.Contains(panels, "Boom before any snapshot") {
+		t.Errorf("session without a full snapshot: message %q, panels %q", msg, panels)
+	}
+	if e := errs.take(); len(e) > 0 {
+		t.Errorf("session without a full snapshot logged errors: %q", e)
+	}
+}
+
+// TestBackwardSeekResetsAdoptedStyleSheets: a style sheet the document
+// adopts at 2 s turns the box red; after showing 4 s, a seek back to 1 s
+// shows the box as it was then (rrweb's rebuild keeps the document, and with
+// it the sheets it adopted), and a seek forward again shows it red.
+func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	setLoginCookie(t, ctx, m)
+	now := time.Now().UnixMilli() - 60_000
+	const sid = "adoptedsheets001"
+	postBatch(t, m, sid, 0, keyframe(now), adoptRed(now+2000), boxText(now+3000, "second"), boxText(now+5000, "third"))
+
+	do(t, ctx, "open", chromedp.Navigate(m.URL()+"/sessions/"+sid+"?t=4000"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)))
+	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
+		return box.textContent + ' ' + d.defaultView.getComputedStyle(box).color + ' ' + d.adoptedStyleSheets.length; })()`
+	for _, step := range []struct {
+		t    int
+		want string
+	}{
+		{4000, "second rgb(255, 0, 0) 1"},
+		{1000, "first rgb(0, 0, 0) 0"},
+		{4000, "second rgb(255, 0, 0) 1"},
+		{2500, "first rgb(255, 0, 0) 1"},
+		{500, "first rgb(0, 0, 0) 0"},
+	} {
+		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, step.t), chromedp.EvalAwaitPromise), chromedp.Sleep(100*time.Millisecond))
+		if got := eval[string](t, ctx, probe); got != step.want {
+			t.Errorf("at %d ms: box %q, want %q", step.t, got, step.want)
+		}
+	}
+}
