@@ -67,7 +67,14 @@ func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if sc.body != nil {
+		req.Header.Set("Content-Type", "application/json") // as the dashboard sends
+	}
 	for k, v := range sc.header {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := http.DefaultClient

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -69,9 +70,10 @@ func script(body []byte) http.HandlerFunc {
 
 type userKey struct{}
 
-// authed lets a request through only with a valid login cookie.
+// authed lets a request through only with a valid login cookie, and a
+// state-changing one only from Playhead's own pages (see sameOrigin).
 func (s *Server) authed(h apiFunc) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return sameOrigin(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := r.Cookie(loginCookie)
 		if err != nil || c.Value == "" {
 			return playhead.Errorf(playhead.EUNAUTHORIZED, "log in first")
@@ -85,7 +87,7 @@ func (s *Server) authed(h apiFunc) apiFunc {
 		}
 		w.Header().Set("Cache-Control", "private, no-cache")
 		return h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
-	}
+	})
 }
 
 func hashToken(token string) string {
@@ -93,7 +95,14 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// decodeJSON reads a JSON body of at most limit bytes into v. The body must
+// be declared application/json: a type an HTML form or a fetch without
+// preflight can send from another site (text/plain, form encodings) is
+// refused before it is read.
 func decodeJSON(r *http.Request, limit int64, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return playhead.Errorf(playhead.EMEDIATYPE, "Content-Type must be application/json, not %q", r.Header.Get("Content-Type"))
+	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return playhead.Errorf(playhead.EINVALID, "read body: %v", err)

@@ -86,8 +86,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("OPTIONS /api/v1/ingest", s.handleIngestPreflight)
 	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
 	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
-	mux.Handle("POST /api/v1/login", s.api(s.handleLogin))
-	mux.Handle("POST /api/v1/logout", s.api(s.handleLogout))
+	mux.Handle("POST /api/v1/login", s.api(sameOrigin(s.handleLogin)))
+	mux.Handle("POST /api/v1/logout", s.api(sameOrigin(s.handleLogout)))
 	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
 	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
@@ -235,6 +235,8 @@ type apiFunc func(w http.ResponseWriter, r *http.Request) error
 var statusOf = map[string]int{
 	playhead.EINVALID:      http.StatusBadRequest,
 	playhead.EUNAUTHORIZED: http.StatusUnauthorized,
+	playhead.EFORBIDDEN:    http.StatusForbidden,
+	playhead.EMEDIATYPE:    http.StatusUnsupportedMediaType,
 	playhead.ENOTFOUND:     http.StatusNotFound,
 	playhead.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	playhead.EUNAVAILABLE:  http.StatusServiceUnavailable,

@@ -1,0 +1,62 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestCrossSiteWritesRefused: a page on another site cannot change anything
+// through a logged-in browser. Every state-changing dashboard route refuses
+// a request that the browser marks cross-site (Sec-Fetch-Site) or that
+// comes from another origin, and a body that is not JSON (what an HTML form
+// or a no-preflight fetch sends); the dashboard's own requests and the
+// SDK's cross-origin ingest keep working.
+func TestCrossSiteWritesRefused(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	now := time.Now().UnixMilli()
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: batch("csrfsession00001", 0, now), wantStatus: 200}.run(t, m, nil)
+
+	evil := "https://evil.example"
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": evil}
+	plain := map[string]string{"Content-Type": "text/plain", "Origin": evil}
+	crossSite := map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site", "Origin": evil}
+	sameSite := map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-site", "Origin": "https://other.playhead.example"}
+	otherOrigin := map[string]string{"Content-Type": "application/json", "Origin": evil}
+	same := map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin", "Origin": m.URL()}
+	hook := []byte(`{"url":"https://hooks.example/x"}`)
+	tests := []scenario{
+		{name: "webhook from a form on another site", method: "POST", path: "/api/v1/webhooks", body: []byte("url=https://evil.example/x"), header: form,
+			wantStatus: 403, want: []string{`"code":"forbidden"`, "cross-origin"}},
+		{name: "webhook, text/plain from another site", method: "POST", path: "/api/v1/webhooks", body: hook, header: plain, wantStatus: 403},
+		{name: "webhook, JSON marked cross-site", method: "POST", path: "/api/v1/webhooks", body: hook, header: crossSite, wantStatus: 403},
+		{name: "webhook, JSON marked same-site", method: "POST", path: "/api/v1/webhooks", body: hook, header: sameSite, wantStatus: 403},
+		{name: "webhook, JSON from another origin (older browser)", method: "POST", path: "/api/v1/webhooks", body: hook, header: otherOrigin, wantStatus: 403},
+		{name: "erase from another site", method: "POST", path: "/api/v1/erase", body: []byte(`{"userId":"u1"}`), header: plain, wantStatus: 403},
+		{name: "delete a session from another site", method: "DELETE", path: "/api/v1/sessions/csrfsession00001", header: crossSite, wantStatus: 403},
+		{name: "checkpoints from another site", method: "PUT", path: "/api/v1/sessions/csrfsession00001/checkpoints", body: []byte(`{}`), header: crossSite, wantStatus: 403},
+		{name: "delete a webhook from another site", method: "DELETE", path: "/api/v1/webhooks/1", header: crossSite, wantStatus: 403},
+		{name: "logout from another site", method: "POST", path: "/api/v1/logout", header: crossSite, wantStatus: 403},
+		{name: "login from another site", method: "POST", path: "/api/v1/login", body: []byte(`{"username":"admin","password":"` + password + `"}`), header: crossSite, wantStatus: 403},
+		{name: "same origin, text/plain", method: "POST", path: "/api/v1/webhooks", body: hook,
+			header: map[string]string{"Content-Type": "text/plain", "Sec-Fetch-Site": "same-origin"}, wantStatus: 415,
+			want: []string{`"code":"unsupported_media_type"`, "Content-Type must be application/json"}},
+		{name: "same origin, form", method: "POST", path: "/api/v1/erase", body: []byte("userId=u1"),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, wantStatus: 415},
+		{name: "same origin, no content type", method: "PUT", path: "/api/v1/sessions/csrfsession00001/checkpoints", body: []byte(`{}`),
+			header: map[string]string{"Content-Type": ""}, wantStatus: 415},
+		{name: "reads stay open to any caller that has the cookie", method: "GET", path: "/api/v1/webhooks", header: crossSite, wantStatus: 200},
+		{name: "the SDK's cross-origin ingest", method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: batch("csrfsession00001", 1, now+1000),
+			header: map[string]string{"Content-Type": "text/plain", "Origin": evil, "Sec-Fetch-Site": "cross-site"}, wantStatus: 200},
+	}
+	for _, tt := range tests {
+		tt.login = true
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, m, c) })
+	}
+	// Nothing above changed anything: no webhook, the session is there.
+	scenario{method: "GET", path: "/api/v1/webhooks", login: true, wantStatus: 200, want: []string{`"webhooks":[]`}}.run(t, m, c)
+	scenario{method: "GET", path: "/api/v1/sessions/csrfsession00001", login: true, wantStatus: 200}.run(t, m, c)
+	// The dashboard's own requests work.
+	scenario{method: "POST", path: "/api/v1/webhooks", body: hook, header: same, login: true, wantStatus: 201}.run(t, m, c)
+	scenario{method: "POST", path: "/api/v1/erase", body: []byte(`{"userId":"u1"}`), header: same, login: true, wantStatus: 200}.run(t, m, c)
+}
