@@ -56,9 +56,9 @@ type scenario struct {
 	header     map[string]string
 	login      bool
 	wantStatus int
-	want       []string // substrings the body must hold
-	wantNot    []string // substrings it must not
-	wantHeader map[string]string
+	want       []string          // substrings the body must hold
+	wantNot    []string          // substrings it must not
+	wantHeader map[string]string // headers that must be set and contain the value
 }
 
 func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
@@ -101,7 +101,7 @@ func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
 		}
 	}
 	for k, v := range sc.wantHeader {
-		if got := resp.Header.Get(k); !strings.Contains(got, v) {
+		if got := resp.Header.Get(k); got == "" || !strings.Contains(got, v) {
 			t.Errorf("%s %s: header %s = %q, want it to contain %q", sc.method, sc.path, k, got, v)
 		}
 	}

@@ -1,8 +1,13 @@
 package app_test
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"testing"
 	"time"
+
+	"github.com/playhead/playhead/app"
 )
 
 // TestCrossSiteWritesRefused: a page on another site cannot change anything
@@ -59,4 +64,57 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 	// The dashboard's own requests work.
 	scenario{method: "POST", path: "/api/v1/webhooks", body: hook, header: same, login: true, wantStatus: 201}.run(t, m, c)
 	scenario{method: "POST", path: "/api/v1/erase", body: []byte(`{"userId":"u1"}`), header: same, login: true, wantStatus: 200}.run(t, m, c)
+}
+
+// startWith starts Playhead with the test configuration changed by edit.
+func startWith(t *testing.T, edit func(*app.Config)) *app.Main {
+	t.Helper()
+	m := &app.Main{
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: password, LogLevel: "error"},
+		Stderr: io.Discard,
+	}
+	edit(&m.Config)
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(context.Background()) })
+	return m
+}
+
+// TestLoginAttemptsLimited: password guessing is slowed per client address
+// and per account, before any password is checked, with a 429 that says
+// when to come back.
+func TestLoginAttemptsLimited(t *testing.T) {
+	m := startWith(t, func(c *app.Config) { c.TrustedProxies = "127.0.0.1" })
+	login := func(from, user, pw string) scenario {
+		return scenario{method: "POST", path: "/api/v1/login", body: []byte(`{"username":"` + user + `","password":"` + pw + `"}`),
+			header: map[string]string{"X-Forwarded-For": from}}
+	}
+	limited := func(sc scenario, who string) scenario {
+		sc.wantStatus = 429
+		sc.want = []string{`"code":"rate_limited"`, "too many login attempts " + who, "then one every 6s); retry after ", "s (at "}
+		sc.wantHeader = map[string]string{"Retry-After": ""}
+		return sc
+	}
+
+	// One address trying many accounts.
+	for i := range 10 {
+		sc := login("198.51.100.7", fmt.Sprintf("user%d", i), "guess")
+		sc.wantStatus = 401
+		sc.run(t, m, nil)
+	}
+	limited(login("198.51.100.7", "someone", "guess"), "from this client address").run(t, m, nil)
+	limited(login("198.51.100.7", "admin", password), "from this client address").run(t, m, nil)
+
+	// Many addresses trying one account.
+	for i := range 10 {
+		sc := login(fmt.Sprintf("203.0.113.%d", i+1), "admin", "guess")
+		sc.wantStatus = 401
+		sc.run(t, m, nil)
+	}
+	limited(login("203.0.113.100", "admin", password), "for this account").run(t, m, nil)
+	// Another account from a fresh address is not held up.
+	sc := login("203.0.113.101", "eve", "guess")
+	sc.wantStatus = 401
+	sc.run(t, m, nil)
 }

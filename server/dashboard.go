@@ -124,6 +124,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, 4096, &in); err != nil {
 		return err
 	}
+	if err := s.allowLogin(r, in.Username); err != nil {
+		return err
+	}
 	wrong := playhead.Errorf(playhead.EUNAUTHORIZED, "wrong username or password")
 	u, err := s.Accounts.UserByName(r.Context(), in.Username)
 	if playhead.ErrorCode(err) == playhead.ENOTFOUND {

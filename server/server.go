@@ -70,9 +70,10 @@ type Server struct {
 	IngestWorkers int
 	IngestWait    time.Duration
 
-	projectLimits, ipLimits *limiters
-	ingestSlots             chan struct{}
-	keys                    keyCache
+	projectLimits, ipLimits        *limiters
+	loginIPLimits, loginUserLimits *limiters
+	ingestSlots                    chan struct{}
+	keys                           keyCache
 
 	http *http.Server
 	ln   net.Listener
@@ -122,6 +123,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.projectLimits = &limiters{perSecond: s.RateLimits.PerProject}
 	s.ipLimits = &limiters{perSecond: s.RateLimits.PerIP}
+	s.loginIPLimits, s.loginUserLimits = newLoginLimiters(), newLoginLimiters()
 	workers := s.IngestWorkers
 	if workers <= 0 {
 		workers = 4 * runtime.GOMAXPROCS(0)
