@@ -118,3 +118,27 @@ func TestLoginAttemptsLimited(t *testing.T) {
 	sc.wantStatus = 401
 	sc.run(t, m, nil)
 }
+
+// TestIngestLimitsAddressFirst: the per-address ingest limit applies before
+// the key is looked up, so unknown keys cannot make a database query each,
+// and an IPv6 client is limited by its /64, which it holds whole.
+func TestIngestLimitsAddressFirst(t *testing.T) {
+	m := startWith(t, func(c *app.Config) { c.TrustedProxies = "127.0.0.1"; c.RateIP = 0.5 }) // a burst of 5
+	now := time.Now().UnixMilli()
+	send := func(from, key string, seq int, status int) {
+		t.Helper()
+		scenario{method: "POST", path: "/api/v1/ingest?k=" + key, body: batch("addressfirst0001", seq, now),
+			header: map[string]string{"X-Forwarded-For": from}, wantStatus: status}.run(t, m, nil)
+	}
+	for range 5 {
+		send("198.51.100.9", "phk_guessed", 0, 401)
+	}
+	send("198.51.100.9", "phk_guessed", 0, 429)
+	send("198.51.100.9", m.Project.IngestKey, 0, 429)
+
+	for i := range 5 {
+		send(fmt.Sprintf("2001:db8:1:2::%x", i+1), m.Project.IngestKey, i, 200)
+	}
+	send("2001:db8:1:2:ffff:ffff:ffff:ffff", m.Project.IngestKey, 5, 429)
+	send("2001:db8:1:3::1", m.Project.IngestKey, 5, 200)
+}
