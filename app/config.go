@@ -48,6 +48,9 @@ type Config struct {
 	// addresses too (development only).
 	AssetOrigins       string
 	AssetsAllowPrivate bool
+	// WebhooksAllowPrivate lets webhooks reach private and loopback
+	// addresses (receivers on the operator's own network, development).
+	WebhooksAllowPrivate bool
 	// KeyringFile holds the master keys (default: keyring.json in the data
 	// directory, created on first start).
 	KeyringFile string
@@ -82,6 +85,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", "", "Playhead's URL as your team reaches it, for replay links in webhooks; default the listening address (PLAYHEAD_PUBLIC_URL)")
 	fs.StringVar(&c.AssetOrigins, "asset-origins", "", "comma-separated origins whose stylesheets, fonts and images are captured for replay; none by default (PLAYHEAD_ASSET_ORIGINS)")
 	fs.BoolVar(&c.AssetsAllowPrivate, "assets-allow-private", false, "let asset capture reach private and loopback addresses (development only) (PLAYHEAD_ASSETS_ALLOW_PRIVATE)")
+	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks reach private and loopback addresses, for receivers on your own network (PLAYHEAD_WEBHOOKS_ALLOW_PRIVATE)")
 	fs.StringVar(&c.KeyringFile, "keyring", "", "file of master keys; default DATA/keyring.json, created on first start: back it up (PLAYHEAD_KEYRING)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file: serve HTTPS with it and -tls-key (PLAYHEAD_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")

@@ -2,12 +2,18 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testutil"
 )
 
 // TestCrossSiteWritesRefused: a page on another site cannot change anything
@@ -141,4 +147,50 @@ func TestIngestLimitsAddressFirst(t *testing.T) {
 	}
 	send("2001:db8:1:2:ffff:ffff:ffff:ffff", m.Project.IngestKey, 5, 429)
 	send("2001:db8:1:3::1", m.Project.IngestKey, 5, 200)
+}
+
+// TestWebhooksReachPublicAddressesOnly: a webhook cannot be used to reach
+// the server's own network: a receiver on a loopback (or any non-public)
+// address is refused at connect time, and a receiver's redirect is not
+// followed, even with private addresses allowed.
+func TestWebhooksReachPublicAddressesOnly(t *testing.T) {
+	var hits atomic.Int64
+	inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer inside.Close()
+	redirector := httptest.NewServer(http.RedirectHandler(inside.URL+"/admin", http.StatusFound))
+	defer redirector.Close()
+
+	deliver := func(m *app.Main, target string) string {
+		t.Helper()
+		c := loggedIn(t, m)
+		resp, err := c.Post(m.URL()+"/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"`+target+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created struct{ Webhook struct{ ID int64 } }
+		json.NewDecoder(resp.Body).Decode(&created)
+		resp.Body.Close()
+		now := time.Now().UnixMilli()
+		scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: batch("hooktarget000001", 0, now), wantStatus: 200}.run(t, m, nil)
+		if err := m.Deliverer.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		_, body := testutil.Get(t, c, fmt.Sprintf("%s/api/v1/webhooks/%d/deliveries", m.URL(), created.Webhook.ID))
+		return body
+	}
+
+	t.Run("loopback receiver", func(t *testing.T) {
+		m := startWith(t, func(*app.Config) {})
+		got := deliver(m, inside.URL+"/hook")
+		if !strings.Contains(got, "resolves to a private address: 127.0.0.1") || hits.Load() != 0 {
+			t.Fatalf("delivery to %s: %d requests arrived; log %s", inside.URL, hits.Load(), got)
+		}
+	})
+	t.Run("redirect", func(t *testing.T) {
+		m := startWith(t, func(c *app.Config) { c.WebhooksAllowPrivate = true })
+		got := deliver(m, redirector.URL+"/hook")
+		if !strings.Contains(got, `"lastStatus":302`) || !strings.Contains(got, "the receiver answered 302") || hits.Load() != 0 {
+			t.Fatalf("delivery to a redirect: %d requests reached its target; log %s", hits.Load(), got)
+		}
+	})
 }
