@@ -64,12 +64,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	logins, ok := db.(server.LoginExpiry)
+	if !ok {
+		return fmt.Errorf("the index (%T) cannot expire logins", db)
+	}
 	metrics := server.NewMetrics(m.Ingester.QueueDepth)
 	m.Ingester.Observe = metrics.ObserveCommit
 	m.Ingester.Start()
 	m.Server = &server.Server{
 		Index:          db,
 		Accounts:       db,
+		Logins:         logins,
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,

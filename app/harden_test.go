@@ -194,3 +194,96 @@ func TestWebhooksReachPublicAddressesOnly(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginCookie: the login cookie is Secure when the browser reached
+// Playhead over HTTPS through a trusted proxy; a login ends after 12 hours
+// without use and after 7 days in any case; expired logins are purged when
+// someone logs in.
+func TestLoginCookie(t *testing.T) {
+	var offset atomic.Int64 // the server's clock runs ahead by this much
+	m := startWith(t, func(c *app.Config) { c.TrustedProxies = "127.0.0.1" })
+	m.Server.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+
+	t.Run("Secure", func(t *testing.T) {
+		for _, tt := range []struct {
+			proto  string
+			secure bool
+		}{{"https", true}, {"http", false}, {"", false}} {
+			req, _ := http.NewRequest("POST", m.URL()+"/api/v1/login", strings.NewReader(`{"username":"admin","password":"`+password+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			if tt.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			cookie := resp.Header.Get("Set-Cookie")
+			if strings.Contains(cookie, "; Secure") != tt.secure || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {
+				t.Errorf("X-Forwarded-Proto %q from a trusted proxy: Set-Cookie %q, want Secure %v", tt.proto, cookie, tt.secure)
+			}
+		}
+		// From a peer that is not a trusted proxy the header means nothing.
+		other := startWith(t, func(*app.Config) {})
+		req, _ := http.NewRequest("POST", other.URL()+"/api/v1/login", strings.NewReader(`{"username":"admin","password":"`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if cookie := resp.Header.Get("Set-Cookie"); strings.Contains(cookie, "Secure") {
+			t.Errorf("X-Forwarded-Proto from an untrusted peer made the cookie Secure: %q", cookie)
+		}
+	})
+
+	at := func(d time.Duration) { offset.Store(int64(d)) }
+	me := func(t *testing.T, c *http.Client, status int) {
+		t.Helper()
+		sc := scenario{method: "GET", path: "/api/v1/me", login: true, wantStatus: status}
+		if status == 401 {
+			sc.want = []string{"log in again"}
+		}
+		sc.run(t, m, c)
+	}
+
+	t.Run("idle timeout", func(t *testing.T) {
+		at(0)
+		c := loggedIn(t, m)
+		me(t, c, 200)
+		at(11 * time.Hour)
+		me(t, c, 200) // in use: the idle timeout starts again
+		at(22 * time.Hour)
+		me(t, c, 200)
+		at(34*time.Hour + time.Minute)
+		me(t, c, 401)
+	})
+
+	t.Run("lifetime", func(t *testing.T) {
+		at(0)
+		c := loggedIn(t, m)
+		for h := 11; h < 7*24; h += 11 {
+			at(time.Duration(h) * time.Hour)
+			me(t, c, 200)
+		}
+		at(7*24*time.Hour + time.Minute)
+		me(t, c, 401)
+	})
+
+	t.Run("expired logins purged", func(t *testing.T) {
+		at(30 * 24 * time.Hour) // every login above has expired
+		loggedIn(t, m)
+		purger, ok := m.DB.(interface {
+			PurgeLogins(context.Context, time.Time) (int, error)
+		})
+		if !ok {
+			t.Fatalf("%T cannot purge logins", m.DB)
+		}
+		n, err := purger.PurgeLogins(t.Context(), m.Server.Now())
+		if err != nil || n != 0 {
+			t.Fatalf("PurgeLogins after a login: %d purged, %v; want the login to have purged them all", n, err)
+		}
+	})
+}

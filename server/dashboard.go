@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -14,7 +12,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -22,10 +19,7 @@ import (
 	"github.com/playhead/playhead/ingest"
 )
 
-const (
-	loginCookie   = "playhead_login"
-	loginLifetime = 7 * 24 * time.Hour
-)
+const loginCookie = "playhead_login"
 
 // dashboardCSP lets the dashboard and the replay iframe (which inherits it)
 // load from Playhead's own origin only: a replayed page can make no request
@@ -78,11 +72,20 @@ func (s *Server) authed(h apiFunc) apiFunc {
 		if err != nil || c.Value == "" {
 			return playhead.Errorf(playhead.EUNAUTHORIZED, "log in first")
 		}
-		u, err := s.Accounts.LoginUser(r.Context(), hashToken(c.Value), s.Now())
+		now := s.Now()
+		expired := playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
+		if issued, ok := loginIssued(c.Value); !ok || now.Sub(issued) >= loginLifetime {
+			return expired
+		}
+		hash := hashToken(c.Value)
+		u, err := s.Accounts.LoginUser(r.Context(), hash, now)
 		if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-			return playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
+			return expired
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.touchLogin(r.Context(), hash, now); err != nil {
 			return err
 		}
 		w.Header().Set("Cache-Control", "private, no-cache")
@@ -141,16 +144,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
 		return wrong
 	}
-	token := make([]byte, 32)
-	rand.Read(token)
-	value := base64.RawURLEncoding.EncodeToString(token)
-	expires := s.Now().Add(loginLifetime)
-	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, expires); err != nil {
+	now := s.Now()
+	if _, err := s.Logins.PurgeLogins(r.Context(), now); err != nil {
+		return err
+	}
+	value := newLoginToken(now)
+	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, now.Add(loginIdle)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: loginCookie, Value: value, Path: "/", Expires: expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		Name: loginCookie, Value: value, Path: "/", Expires: now.Add(loginLifetime),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
 	})
 	s.Logger.Info("login", "user", u.Username)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
@@ -164,7 +168,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r)})
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 

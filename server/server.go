@@ -29,6 +29,7 @@ import (
 type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
+	Logins   LoginExpiry
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
@@ -74,6 +75,7 @@ type Server struct {
 	loginIPLimits, loginUserLimits *limiters
 	ingestSlots                    chan struct{}
 	keys                           keyCache
+	touches                        loginTouches
 
 	http *http.Server
 	ln   net.Listener
