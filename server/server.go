@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -133,7 +134,7 @@ func (s *Server) Handler() http.Handler {
 	s.ingestSlots = make(chan struct{}, workers)
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
-	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
+	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
@@ -153,6 +154,17 @@ func (s *Server) Handler() http.Handler {
 		}
 		gz.ServeHTTP(w, r)
 	})))
+}
+
+// filesOnly answers 404 for a directory, which a file server would list.
+func filesOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) hsts(next http.Handler) http.Handler {
