@@ -22,8 +22,10 @@ type Config struct {
 	DataDir string
 	// Index is where the index lives: "sqlite" (the default: index.db in
 	// the data directory) or a postgres:// URL.
-	Index         string
-	Demo          string // "auto" (on when listening on loopback), "true" or "false"
+	Index string
+	Demo  string // "auto" (on when listening on loopback), "true" or "false"
+	// AdminPassword, from PLAYHEAD_ADMIN_PASSWORD only (never a flag), is
+	// the password of the admin account created on first start.
 	AdminPassword string
 	LogLevel      string
 	// RateProject and RateIP bound ingest batches a second per project and
@@ -54,6 +56,9 @@ type Config struct {
 	// KeyringFile holds the master keys (default: keyring.json in the data
 	// directory, created on first start).
 	KeyringFile string
+	// MetricsToken, from PLAYHEAD_METRICS_TOKEN only (never a flag), is the
+	// bearer token /metrics asks for; without one /metrics is off.
+	MetricsToken string
 	// MasterKey, from PLAYHEAD_MASTER_KEY only (never a flag, which other
 	// users of the machine could read), is used as the current master key.
 	MasterKey string
@@ -75,7 +80,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", "./playhead-data", "directory for the index, recordings and keys (PLAYHEAD_DATA)")
 	fs.StringVar(&c.Index, "index", "sqlite", "the index: sqlite (in the data directory) or postgres://user@host/db; a password is best given as PGPASSWORD (PLAYHEAD_INDEX)")
 	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
-	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin account created on first start; generated and printed when empty (PLAYHEAD_ADMIN_PASSWORD)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
 	fs.Float64Var(&c.RateProject, "rate-project", 5000, "ingest batches a second one project may send; 0 for no limit (PLAYHEAD_RATE_PROJECT)")
 	fs.Float64Var(&c.RateIP, "rate-ip", 100, "ingest batches a second one client address may send; 0 for no limit (PLAYHEAD_RATE_IP)")
@@ -115,7 +119,11 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	// Secrets come from the environment only: a flag is visible to every
+	// user of the machine in the process list.
 	c.MasterKey = getenv("PLAYHEAD_MASTER_KEY")
+	c.AdminPassword = getenv("PLAYHEAD_ADMIN_PASSWORD")
+	c.MetricsToken = getenv("PLAYHEAD_METRICS_TOKEN")
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("-tls-cert and -tls-key go together")
 	}
