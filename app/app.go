@@ -87,6 +87,7 @@ func (m *Main) Run(ctx context.Context) error {
 		SDKReport:      sdk.ReportIIFE,
 		Now:            time.Now,
 		Metrics:        metrics,
+		MetricsToken:   m.Config.MetricsToken,
 		RateLimits:     server.RateLimits{PerProject: m.Config.RateProject, PerIP: m.Config.RateIP},
 		TrustedProxies: proxies,
 		Ready:          db.Ping,

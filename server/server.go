@@ -50,8 +50,11 @@ type Server struct {
 	Demo http.Handler
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
-	// Metrics, when set, are updated and served at /metrics.
-	Metrics *Metrics
+	// Metrics, when set, are updated, and served at /metrics to requests
+	// that carry MetricsToken as a bearer token; without a token they are
+	// not served.
+	Metrics      *Metrics
+	MetricsToken string
 	// RateLimits bound ingest per project and per client address.
 	RateLimits RateLimits
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
@@ -122,7 +125,7 @@ func (s *Server) Handler() http.Handler {
 		})))
 	}
 	if s.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", s.api(s.metricsAuth(promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))))
 	}
 	s.projectLimits = &limiters{perSecond: s.RateLimits.PerProject}
 	s.ipLimits = &limiters{perSecond: s.RateLimits.PerIP}
