@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/app"
 	"github.com/playhead/playhead/internal/testutil"
+	"github.com/playhead/playhead/webhook"
 )
 
 // TestCrossSiteWritesRefused: a page on another site cannot change anything
@@ -286,4 +288,84 @@ func TestLoginCookie(t *testing.T) {
 			t.Fatalf("PurgeLogins after a login: %d purged, %v; want the login to have purged them all", n, err)
 		}
 	})
+}
+
+// TestSmallerHardening collects the small rules: the demo shop's pages
+// carry security headers, /assets/ lists nothing, the admin password is
+// not a flag, and /metrics needs the metrics token.
+func TestSmallerHardening(t *testing.T) {
+	m := startWith(t, func(c *app.Config) { c.Demo = "true"; c.MetricsToken = "metrics-secret" })
+	tests := []scenario{
+		{name: "demo shop headers", method: "GET", path: "/demo/", wantStatus: 200, wantHeader: map[string]string{
+			"Content-Security-Policy": "default-src 'self'", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}},
+		{name: "demo checkout headers", method: "GET", path: "/demo/checkout", wantStatus: 200, wantHeader: map[string]string{
+			"Content-Security-Policy": "frame-ancestors 'none'"}},
+		{name: "no listing of /assets/", method: "GET", path: "/assets/", wantStatus: 404, wantNot: []string{"app.js"}},
+		{name: "an asset", method: "GET", path: "/assets/app.js", wantStatus: 200},
+		{name: "metrics without a token", method: "GET", path: "/metrics", wantStatus: 401, want: []string{"Authorization: Bearer"},
+			wantHeader: map[string]string{"WWW-Authenticate": "Bearer"}, wantNot: []string{"playhead_ingest"}},
+		{name: "metrics with a wrong token", method: "GET", path: "/metrics", header: map[string]string{"Authorization": "Bearer nope"}, wantStatus: 401},
+		{name: "metrics with a login cookie only", method: "GET", path: "/metrics", login: true, wantStatus: 401},
+		{name: "metrics with the token", method: "GET", path: "/metrics", header: map[string]string{"Authorization": "Bearer metrics-secret"},
+			wantStatus: 200, want: []string{"playhead_ingest_queue_depth"}},
+	}
+	c := loggedIn(t, m)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, m, c) })
+	}
+
+	t.Run("metrics off without a token", func(t *testing.T) {
+		m := startWith(t, func(*app.Config) {})
+		scenario{method: "GET", path: "/metrics", wantStatus: 404, want: []string{"PLAYHEAD_METRICS_TOKEN"}}.run(t, m, nil)
+	})
+
+	t.Run("admin password from the environment only", func(t *testing.T) {
+		var c app.Config
+		if err := newFlagSet(&c).Parse([]string{"-admin-password", "visible in ps"}); err == nil {
+			t.Fatal("-admin-password is still a flag")
+		}
+		c = app.Config{}
+		fs := newFlagSet(&c)
+		fs.Parse(nil)
+		env := map[string]string{"PLAYHEAD_ADMIN_PASSWORD": "pw", "PLAYHEAD_METRICS_TOKEN": "tok"}
+		if err := c.ApplyEnv(fs, func(k string) string { return env[k] }); err != nil || c.AdminPassword != "pw" || c.MetricsToken != "tok" {
+			t.Fatalf("ApplyEnv: %v; AdminPassword %q, MetricsToken %q", err, c.AdminPassword, c.MetricsToken)
+		}
+	})
+}
+
+// TestReportPagesHTTPOnly: a page URL that is not http(s) (javascript:,
+// data:, file:) is neither stored with a report nor sent to webhooks,
+// where a receiver could render it as a link.
+func TestReportPagesHTTPOnly(t *testing.T) {
+	var mu sync.Mutex
+	var pages []string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p webhook.Payload
+		json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		pages = append(pages, p.Event+" "+p.Page)
+		mu.Unlock()
+	}))
+	defer receiver.Close()
+	m := startWith(t, func(c *app.Config) { c.WebhooksAllowPrivate = true })
+	c := loggedIn(t, m)
+	scenario{method: "POST", path: "/api/v1/webhooks", body: []byte(`{"url":"` + receiver.URL + `"}`), login: true, wantStatus: 201}.run(t, m, c)
+	now := time.Now().UnixMilli()
+	body := fmt.Sprintf(`{"v":1,"sid":"reportpages00001","seq":0,"events":[
+		{"type":4,"timestamp":%d,"data":{"href":"javascript:alert(document.cookie)","width":800,"height":600}},
+		{"type":5,"timestamp":%d,"data":{"tag":"playhead.error","payload":{"kind":"error","message":"boom"}}},
+		{"type":5,"timestamp":%d,"data":{"tag":"playhead.report","payload":{"text":"it broke","url":"data:text/html,<script>alert(1)</script>"}}}]}`,
+		now, now+1, now+2)
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(body), wantStatus: 200}.run(t, m, nil)
+	if err := m.Deliverer.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	scenario{method: "GET", path: "/api/v1/reports", login: true, wantStatus: 200, want: []string{"it broke"},
+		wantNot: []string{"data:text", "javascript:"}}.run(t, m, c)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pages) != 2 || strings.Contains(strings.Join(pages, " "), ":alert") || strings.Contains(strings.Join(pages, " "), "data:") {
+		t.Fatalf("webhook payloads' pages: %q; want two deliveries with no page", pages)
+	}
 }
