@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -87,6 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 		SDKReport:      sdk.ReportIIFE,
 		Now:            time.Now,
 		Metrics:        metrics,
+		MetricsToken:   m.Config.MetricsToken,
 		RateLimits:     server.RateLimits{PerProject: m.Config.RateProject, PerIP: m.Config.RateIP},
 		TrustedProxies: proxies,
 		Ready:          db.Ping,
@@ -123,7 +123,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Ingester.AssetOrigins = origins
 	m.Capturer = &assets.Capturer{Store: db, Objects: objects, Logger: m.Logger, Now: time.Now,
 		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
-	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: &http.Client{Timeout: 15 * time.Second},
+	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: webhook.NewClient(m.Config.WebhooksAllowPrivate),
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	var loops sync.WaitGroup
 	loops.Add(5)

@@ -23,7 +23,7 @@ const password = "a test password"
 func start(t *testing.T) *app.Main {
 	t.Helper()
 	m := &app.Main{
-		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "true", AdminPassword: password, LogLevel: "error"},
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "true", AdminPassword: password, LogLevel: "error", MetricsToken: metricsToken},
 		Stderr: io.Discard,
 	}
 	if err := m.Run(t.Context()); err != nil {
@@ -32,6 +32,8 @@ func start(t *testing.T) *app.Main {
 	t.Cleanup(func() { m.Close(context.Background()) })
 	return m
 }
+
+const metricsToken = "a test metrics token"
 
 func gz(data []byte) []byte {
 	var buf bytes.Buffer
@@ -56,9 +58,9 @@ type scenario struct {
 	header     map[string]string
 	login      bool
 	wantStatus int
-	want       []string // substrings the body must hold
-	wantNot    []string // substrings it must not
-	wantHeader map[string]string
+	want       []string          // substrings the body must hold
+	wantNot    []string          // substrings it must not
+	wantHeader map[string]string // headers that must be set and contain the value
 }
 
 func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
@@ -67,7 +69,14 @@ func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if sc.body != nil {
+		req.Header.Set("Content-Type", "application/json") // as the dashboard sends
+	}
 	for k, v := range sc.header {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := http.DefaultClient
@@ -94,7 +103,7 @@ func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
 		}
 	}
 	for k, v := range sc.wantHeader {
-		if got := resp.Header.Get(k); !strings.Contains(got, v) {
+		if got := resp.Header.Get(k); got == "" || !strings.Contains(got, v) {
 			t.Errorf("%s %s: header %s = %q, want it to contain %q", sc.method, sc.path, k, got, v)
 		}
 	}
@@ -154,7 +163,7 @@ func TestAPI(t *testing.T) {
 		{name: "gap: seq 2 missing", method: "POST", path: ingest, body: batch(sid, 3, now+3000), wantStatus: 200},
 		{name: "session shows the gap", method: "GET", path: "/api/v1/sessions/" + sid, login: true, wantStatus: 200,
 			want: []string{fmt.Sprintf(`"gaps":[{"fromSeq":2,"toSeq":2,"fromTs":%d,"toTs":%d}]`, now+1002, now+3000)}},
-		{name: "metrics", method: "GET", path: "/metrics", wantStatus: 200,
+		{name: "metrics", method: "GET", path: "/metrics", header: map[string]string{"Authorization": "Bearer " + metricsToken}, wantStatus: 200,
 			want: []string{`playhead_ingest_batches_total{result="accepted"} 3`, `playhead_ingest_batches_total{result="duplicate"} 1`,
 				`playhead_ingest_refused_total{reason="too_large"} 2`, "playhead_ingest_ack_seconds_bucket", "playhead_ingest_queue_depth 0", "playhead_active_sessions 1"}},
 		{name: "events", method: "GET", path: "/api/v1/sessions/" + sid + "/events", login: true, wantStatus: 200, want: []string{`[{"type":4`, `"message":"boom"}}}]`}},
