@@ -259,7 +259,27 @@ func (m *Main) Close(ctx context.Context) error {
 }
 
 // bootstrap creates the first project and the admin account on first start.
+//
+// Nodes starting together on one index take turns (the bootstrap lease),
+// so the first project and the admin are created once.
 func (m *Main) bootstrap(ctx context.Context) error {
+	node := randomToken(8)
+	for {
+		now := time.Now()
+		ok, err := m.DB.AcquireLease(ctx, "bootstrap", node, now, now.Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	defer m.DB.ReleaseLease(context.WithoutCancel(ctx), "bootstrap", node)
 	projects, err := m.DB.Projects(ctx)
 	if err != nil {
 		return err

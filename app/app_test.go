@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,4 +287,49 @@ func TestStorageFailureAnswers503(t *testing.T) {
 	scenario{method: "POST", path: ingest, body: batch("storagefailure01", 1, now), wantStatus: 503,
 		want: []string{`"code":"unavailable"`, "retry later"}, wantHeader: map[string]string{"Retry-After": "5"}}.run(t, m, nil)
 	scenario{method: "GET", path: "/readyz", wantStatus: 503}.run(t, m, nil)
+}
+
+// TestNodesStartingTogetherBootstrapOnce starts several Playheads on one
+// index at once: one first project and one admin between them.
+func TestNodesStartingTogetherBootstrapOnce(t *testing.T) {
+	dir := t.TempDir()
+	const nodes = 3
+	var wg sync.WaitGroup
+	errs := make(chan error, nodes)
+	mains := make([]*app.Main, nodes)
+	for i := range nodes {
+		mains[i] = &app.Main{Config: app.Config{DataDir: dir, AdminPassword: password, LogLevel: "error"}, Stderr: io.Discard}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- mains[i].Open(t.Context())
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for _, m := range mains {
+			m.Close(context.Background())
+		}
+	}()
+	projects, err := mains[0].DB.Projects(t.Context())
+	if err != nil || len(projects) != 1 {
+		t.Fatalf("projects after %d nodes started = %d, %v; want 1", nodes, len(projects), err)
+	}
+	if n, err := mains[0].DB.CountUsers(t.Context()); err != nil || n != 1 {
+		t.Fatalf("users = %d, %v; want 1", n, err)
+	}
+	for _, m := range mains {
+		if m.Project.ID != projects[0].ID {
+			t.Fatalf("a node serves project %d, not the one created (%d)", m.Project.ID, projects[0].ID)
+		}
+		if !bytes.Equal(m.Keyring.IndexSecret(), mains[0].Keyring.IndexSecret()) {
+			t.Fatal("nodes started together made different keyrings")
+		}
+	}
 }
