@@ -54,7 +54,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// background loop (checkpoints), not by the commit that happens to fill
 	// it, so a commit never waits for one; a commit still does it past
 	// 64 MiB of log, should the loop fall behind.
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "secure_delete(1)", "wal_autocheckpoint(16384)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "secure_delete(1)", "wal_autocheckpoint(16384)"} {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -71,7 +71,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	db := &DB{write: w, read: r, stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}},
 		stop: make(chan struct{}), stopped: make(chan struct{})}
-	if err := db.migrate(ctx); err != nil {
+	// A file another process is creating at this moment (switching it to
+	// WAL) can answer busy without waiting; try again for a while.
+	err = db.migrate(ctx)
+	for try := 0; err != nil && strings.Contains(err.Error(), "SQLITE_BUSY") && try < 50 && ctx.Err() == nil; try++ {
+		time.Sleep(100 * time.Millisecond)
+		err = db.migrate(ctx)
+	}
+	if err != nil {
 		close(db.stopped)
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
