@@ -89,7 +89,7 @@ func MigrateStorage(ctx context.Context, c Config, to StorageMove, out, progress
 		fmt.Fprintf(out, "index: %s → %s\n", indexName(from), redactURL(to.Index))
 	}
 	if to.Objects != "" {
-		fmt.Fprintf(out, "recordings: %s → %s\n", shownObjects(from.Objects), shownObjects(to.Objects))
+		fmt.Fprintf(out, "recordings: %s → %s\n", objectsName(from), shownObjects(to.Objects))
 	}
 	if !to.VerifyOnly {
 		if err := mv.Copy(ctx); err != nil {
@@ -109,7 +109,11 @@ func MigrateStorage(ctx context.Context, c Config, to StorageMove, out, progress
 	// by them, and the copied objects are encrypted with those.
 	start := "playhead serve -keyring " + from.keyringPath()
 	if to.Index != "" {
-		start += " -index '" + redactURL(to.Index) + "'"
+		dsn, password := withoutPassword(to.Index)
+		start += " -index '" + dsn + "'"
+		if password {
+			start = "PGPASSWORD=… " + start
+		}
 	}
 	if to.Objects != "" {
 		start += " -objects '" + to.Objects + "'"
@@ -133,6 +137,26 @@ func indexName(c Config) string {
 		return "sqlite (" + filepath.Join(c.DataDir, "index.db") + ")"
 	}
 	return redactURL(c.Index)
+}
+
+// objectsName names the object store c opens, for messages.
+func objectsName(c Config) string {
+	if c.Objects == "file" {
+		return "file (" + filepath.Join(c.DataDir, "objects") + ")"
+	}
+	return shownObjects(c.Objects)
+}
+
+// withoutPassword returns a PostgreSQL URL without its password, and
+// whether it had one.
+func withoutPassword(dsn string) (string, bool) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return redactURL(dsn), false
+	}
+	_, had := u.User.Password()
+	u.User = url.User(u.User.Username())
+	return u.String(), had
 }
 
 // shownObjects shows an object store URL without its parameters, where a

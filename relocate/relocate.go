@@ -46,7 +46,7 @@ type Move struct {
 	Progress      io.Writer
 	ProgressEvery time.Duration
 
-	counts counters
+	counts *counters // of the step under way
 }
 
 // counters are the figures a progress line shows.
@@ -186,9 +186,11 @@ func (mv *Move) Copy(ctx context.Context) error {
 	return nil
 }
 
-// report prints the counters every ProgressEvery until the returned
-// function is called, which prints them once more.
+// report starts the counters of a step afresh and prints them every
+// ProgressEvery until the returned function is called, which prints them
+// once more.
 func (mv *Move) report(step string) (stop func()) {
+	mv.counts = &counters{}
 	if mv.Progress == nil {
 		return func() {}
 	}

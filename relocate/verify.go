@@ -128,6 +128,7 @@ func (mv *Move) verifyTables(ctx context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
+	mv.counts.tables.Store(int64(len(tables)))
 	for _, t := range tables {
 		tc := TableCount{Table: t.name}
 		if tc.Source, err = from.CountRows(ctx, t.name); err != nil {
@@ -140,6 +141,8 @@ func (mv *Move) verifyTables(ctx context.Context, r *Report) error {
 			r.differ("table %s: %d rows in the source, %d in the target", t.name, tc.Source, tc.Target)
 		}
 		r.Tables = append(r.Tables, tc)
+		mv.counts.tablesDone.Add(1)
+		mv.counts.rows.Add(tc.Source)
 	}
 	return nil
 }
@@ -160,8 +163,6 @@ func (mv *Move) verifyObjects(ctx context.Context, r *Report) error {
 		return fmt.Errorf("list the target objects: %w", err)
 	}
 	mv.counts.objects.Store(int64(len(fromKeys) + len(toKeys)))
-	mv.counts.objectsDone.Store(0)
-	mv.counts.bytes.Store(0)
 	fromSums, err := mv.sums(ctx, mv.From.Objects, fromKeys)
 	if err != nil {
 		return fmt.Errorf("read the source objects: %w", err)
