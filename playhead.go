@@ -569,6 +569,11 @@ type AccountStore interface {
 	// LoginUser returns the user of an unexpired login, or ENOTFOUND.
 	LoginUser(ctx context.Context, tokenHash string, now time.Time) (*User, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
+	// ExtendLogin moves a login's expiry later, to expires (never earlier):
+	// a login ends after a while without use.
+	ExtendLogin(ctx context.Context, tokenHash string, expires time.Time) error
+	// PurgeLogins deletes the logins expired at now and returns how many.
+	PurgeLogins(ctx context.Context, now time.Time) (int, error)
 }
 
 // Gaps returns the runs of sequence numbers missing from refs, which must be

@@ -61,7 +61,8 @@ func (s *Spawner) Start(ctx context.Context) error {
 
 func (s *Spawner) startLocked(ctx context.Context) error {
 	cmd := exec.Command(s.Binary, "serve", "--addr", s.addr, "--data", s.DataDir, "--demo", "false",
-		"--admin-password", s.AdminPassword, "--rate-ip", "0", "--rate-project", "0", "--log-level", "warn")
+		"--rate-ip", "0", "--rate-project", "0", "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "PLAYHEAD_ADMIN_PASSWORD="+s.AdminPassword)
 	cmd.Stdout, cmd.Stderr = s.Stderr, s.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.Binary, err)

@@ -159,31 +159,37 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var version int
-	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(list) {
-		return playhead.Errorf(playhead.EINVALID, "the index has schema version %d, newer than this build of Playhead knows (%d): run a newer Playhead", version, len(list))
-	}
-	for i := version; i < len(list); i++ {
+	// Each step reads the version inside its write transaction, so that
+	// processes opening one file at once migrate it once.
+	for {
 		tx, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, list[i]); err != nil {
+		var version int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
+			return fmt.Errorf("read schema version: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+		if version > len(list) {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
+			return playhead.Errorf(playhead.EINVALID, "the index has schema version %d, newer than this build of Playhead knows (%d): run a newer Playhead", version, len(list))
+		}
+		if version == len(list) {
+			return tx.Rollback()
+		}
+		if _, err := tx.ExecContext(ctx, list[version]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", version+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", version+1, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
+			return fmt.Errorf("migration %d: %w", version+1, err)
 		}
 	}
-	return nil
 }
 
 // ScrubCounts returns how many values the server masked in a project's
