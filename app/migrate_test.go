@@ -185,7 +185,7 @@ func TestMigrateStorageRefusesANonEmptyTarget(t *testing.T) {
 	}
 	db.Close()
 	err = app.MigrateStorage(t.Context(), from, app.StorageMove{Index: dsn, Objects: srv.URL}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "the target index is not empty: its table projects holds 1 rows") {
+	if err == nil || !strings.Contains(err.Error(), "the target index is not empty: its table projects holds 1 row(s)") {
 		t.Errorf("into an index with a project: %v", err)
 	}
 	store, err := objects.Open(t.Context(), srv.URL, "")

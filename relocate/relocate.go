@@ -93,7 +93,7 @@ func (mv *Move) Check(ctx context.Context) error {
 				return fmt.Errorf("target index: %w", err)
 			}
 			if n > 0 {
-				return fmt.Errorf("the target index is not empty: its table %s holds %d rows; "+
+				return fmt.Errorf("the target index is not empty: its table %s holds %d row(s); "+
 					"an install is moved into an empty index only (a new database, not one a Playhead has served)", t.Name, n)
 			}
 		}
