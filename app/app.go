@@ -214,15 +214,7 @@ func (m *Main) URL() string {
 
 // openKeyring opens the master keys, creating them on first start.
 func (m *Main) openKeyring() error {
-	var env []byte
-	if m.Config.MasterKey != "" {
-		k, err := keyring.ParseKey(m.Config.MasterKey)
-		if err != nil {
-			return fmt.Errorf("PLAYHEAD_MASTER_KEY: %w", err)
-		}
-		env = k
-	}
-	ring, created, err := keyring.Open(m.Config.keyringPath(), env)
+	ring, created, err := m.Config.openKeyring()
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/postgres"
 	"github.com/playhead/playhead/sqlite"
 )
@@ -179,6 +180,18 @@ func (c *Config) keyringPath() string {
 		return c.KeyringFile
 	}
 	return filepath.Join(c.DataDir, "keyring.json")
+}
+
+// openKeyring opens the master keys (see keyring.Open), with
+// PLAYHEAD_MASTER_KEY's in front of the file's.
+func (c *Config) openKeyring() (ring *keyring.Keyring, created bool, err error) {
+	var env []byte
+	if c.MasterKey != "" {
+		if env, err = keyring.ParseKey(c.MasterKey); err != nil {
+			return nil, false, fmt.Errorf("PLAYHEAD_MASTER_KEY: %w", err)
+		}
+	}
+	return keyring.Open(c.keyringPath(), env)
 }
 
 // openIndex opens the index the configuration names.
