@@ -7,13 +7,15 @@ import (
 
 // Error codes shared by every layer. The server maps each to one HTTP status.
 const (
-	EINVALID      = "invalid"      // the input is malformed or breaks a rule
-	EUNAUTHORIZED = "unauthorized" // a key or login is missing or wrong
-	ETOOLARGE     = "too_large"    // the input is over a size limit
-	ENOTFOUND     = "not_found"    // the thing asked for does not exist
-	EUNAVAILABLE  = "unavailable"  // storage failed; the caller may retry
-	ERATELIMITED  = "rate_limited" // too many requests; the caller may retry later
-	EINTERNAL     = "internal"     // a bug
+	EINVALID      = "invalid"                // the input is malformed or breaks a rule
+	EUNAUTHORIZED = "unauthorized"           // a key or login is missing or wrong
+	EFORBIDDEN    = "forbidden"              // the request may not be made this way (from another site)
+	EMEDIATYPE    = "unsupported_media_type" // the body is not of the type the route takes
+	ETOOLARGE     = "too_large"              // the input is over a size limit
+	ENOTFOUND     = "not_found"              // the thing asked for does not exist
+	EUNAVAILABLE  = "unavailable"            // storage failed; the caller may retry
+	ERATELIMITED  = "rate_limited"           // too many requests; the caller may retry later
+	EINTERNAL     = "internal"               // a bug
 )
 
 // Error is an error meant for the caller: Code says what kind, Message says

@@ -39,6 +39,37 @@ type ObjectLister interface {
 	List(ctx context.Context, prefix string, fn func(key string) error) error
 }
 
+// TableCopier is an Index whose rows can be copied table by table into
+// another index, for moving an install between backends (playhead
+// migrate-storage). Every backend keeps the same tables and columns, a few
+// of its own aside, and a copied row keeps its values, ids included.
+type TableCopier interface {
+	// SchemaVersion returns the number of the newest schema migration the
+	// index has applied.
+	SchemaVersion(ctx context.Context) (int, error)
+	// Tables returns the index's tables.
+	Tables(ctx context.Context) ([]Table, error)
+	// CountRows returns how many rows a table holds.
+	CountRows(ctx context.Context, table string) (int64, error)
+	// ReadTable calls fn with the values of cols of every row of table, in
+	// the order the rows were stored, and stops at the first error fn
+	// returns, returning it. fn may keep row.
+	ReadTable(ctx context.Context, table string, cols []string, fn func(row []any) error) error
+	// WriteRows adds rows (values of cols, as any TableCopier's ReadTable
+	// gives them) to table, keeping their ids: later rows get ids past
+	// the highest one written.
+	WriteRows(ctx context.Context, table string, cols []string, rows [][]any) error
+}
+
+// Table is one table of an index, as a TableCopier copies it.
+type Table struct {
+	Name    string
+	Columns []string
+	// References are the tables its rows refer to (by foreign key), which
+	// a copy must fill first.
+	References []string
+}
+
 // Project is a recorded application; its IngestKey lets SDKs write (only).
 type Project struct {
 	ID        int64     `json:"id"`
@@ -538,6 +569,11 @@ type AccountStore interface {
 	// LoginUser returns the user of an unexpired login, or ENOTFOUND.
 	LoginUser(ctx context.Context, tokenHash string, now time.Time) (*User, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
+	// ExtendLogin moves a login's expiry later, to expires (never earlier):
+	// a login ends after a while without use.
+	ExtendLogin(ctx context.Context, tokenHash string, expires time.Time) error
+	// PurgeLogins deletes the logins expired at now and returns how many.
+	PurgeLogins(ctx context.Context, now time.Time) (int, error)
 }
 
 // Gaps returns the runs of sequence numbers missing from refs, which must be

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -87,6 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 		SDKReport:      sdk.ReportIIFE,
 		Now:            time.Now,
 		Metrics:        metrics,
+		MetricsToken:   m.Config.MetricsToken,
 		RateLimits:     server.RateLimits{PerProject: m.Config.RateProject, PerIP: m.Config.RateIP},
 		TrustedProxies: proxies,
 		Ready:          db.Ping,
@@ -123,7 +123,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Ingester.AssetOrigins = origins
 	m.Capturer = &assets.Capturer{Store: db, Objects: objects, Logger: m.Logger, Now: time.Now,
 		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
-	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: &http.Client{Timeout: 15 * time.Second},
+	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: webhook.NewClient(m.Config.WebhooksAllowPrivate),
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	sealPolicy, sealEvery := m.Config.sealPolicy()
 	var loops sync.WaitGroup
@@ -215,15 +215,7 @@ func (m *Main) URL() string {
 
 // openKeyring opens the master keys, creating them on first start.
 func (m *Main) openKeyring() error {
-	var env []byte
-	if m.Config.MasterKey != "" {
-		k, err := keyring.ParseKey(m.Config.MasterKey)
-		if err != nil {
-			return fmt.Errorf("PLAYHEAD_MASTER_KEY: %w", err)
-		}
-		env = k
-	}
-	ring, created, err := keyring.Open(m.Config.keyringPath(), env)
+	ring, created, err := m.Config.openKeyring()
 	if err != nil {
 		return err
 	}
@@ -260,7 +252,27 @@ func (m *Main) Close(ctx context.Context) error {
 }
 
 // bootstrap creates the first project and the admin account on first start.
+//
+// Nodes starting together on one index take turns (the bootstrap lease),
+// so the first project and the admin are created once.
 func (m *Main) bootstrap(ctx context.Context) error {
+	node := randomToken(8)
+	for {
+		now := time.Now()
+		ok, err := m.DB.AcquireLease(ctx, "bootstrap", node, now, now.Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	defer m.DB.ReleaseLease(context.WithoutCancel(ctx), "bootstrap", node)
 	projects, err := m.DB.Projects(ctx)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ const password = "a test password"
 func start(t *testing.T) *app.Main {
 	t.Helper()
 	m := &app.Main{
-		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "true", AdminPassword: password, LogLevel: "error"},
+		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "true", AdminPassword: password, LogLevel: "error", MetricsToken: metricsToken},
 		Stderr: io.Discard,
 	}
 	if err := m.Run(t.Context()); err != nil {
@@ -32,6 +33,8 @@ func start(t *testing.T) *app.Main {
 	t.Cleanup(func() { m.Close(context.Background()) })
 	return m
 }
+
+const metricsToken = "a test metrics token"
 
 func gz(data []byte) []byte {
 	var buf bytes.Buffer
@@ -56,9 +59,9 @@ type scenario struct {
 	header     map[string]string
 	login      bool
 	wantStatus int
-	want       []string // substrings the body must hold
-	wantNot    []string // substrings it must not
-	wantHeader map[string]string
+	want       []string          // substrings the body must hold
+	wantNot    []string          // substrings it must not
+	wantHeader map[string]string // headers that must be set and contain the value
 }
 
 func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
@@ -67,7 +70,14 @@ func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if sc.body != nil {
+		req.Header.Set("Content-Type", "application/json") // as the dashboard sends
+	}
 	for k, v := range sc.header {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := http.DefaultClient
@@ -94,7 +104,7 @@ func (sc scenario) run(t *testing.T, m *app.Main, c *http.Client) {
 		}
 	}
 	for k, v := range sc.wantHeader {
-		if got := resp.Header.Get(k); !strings.Contains(got, v) {
+		if got := resp.Header.Get(k); got == "" || !strings.Contains(got, v) {
 			t.Errorf("%s %s: header %s = %q, want it to contain %q", sc.method, sc.path, k, got, v)
 		}
 	}
@@ -154,7 +164,7 @@ func TestAPI(t *testing.T) {
 		{name: "gap: seq 2 missing", method: "POST", path: ingest, body: batch(sid, 3, now+3000), wantStatus: 200},
 		{name: "session shows the gap", method: "GET", path: "/api/v1/sessions/" + sid, login: true, wantStatus: 200,
 			want: []string{fmt.Sprintf(`"gaps":[{"fromSeq":2,"toSeq":2,"fromTs":%d,"toTs":%d}]`, now+1002, now+3000)}},
-		{name: "metrics", method: "GET", path: "/metrics", wantStatus: 200,
+		{name: "metrics", method: "GET", path: "/metrics", header: map[string]string{"Authorization": "Bearer " + metricsToken}, wantStatus: 200,
 			want: []string{`playhead_ingest_batches_total{result="accepted"} 3`, `playhead_ingest_batches_total{result="duplicate"} 1`,
 				`playhead_ingest_refused_total{reason="too_large"} 2`, "playhead_ingest_ack_seconds_bucket", "playhead_ingest_queue_depth 0", "playhead_active_sessions 1"}},
 		{name: "events", method: "GET", path: "/api/v1/sessions/" + sid + "/events", login: true, wantStatus: 200, want: []string{`[{"type":4`, `"message":"boom"}}}]`}},
@@ -277,4 +287,49 @@ func TestStorageFailureAnswers503(t *testing.T) {
 	scenario{method: "POST", path: ingest, body: batch("storagefailure01", 1, now), wantStatus: 503,
 		want: []string{`"code":"unavailable"`, "retry later"}, wantHeader: map[string]string{"Retry-After": "5"}}.run(t, m, nil)
 	scenario{method: "GET", path: "/readyz", wantStatus: 503}.run(t, m, nil)
+}
+
+// TestNodesStartingTogetherBootstrapOnce starts several Playheads on one
+// index at once: one first project and one admin between them.
+func TestNodesStartingTogetherBootstrapOnce(t *testing.T) {
+	dir := t.TempDir()
+	const nodes = 3
+	var wg sync.WaitGroup
+	errs := make(chan error, nodes)
+	mains := make([]*app.Main, nodes)
+	for i := range nodes {
+		mains[i] = &app.Main{Config: app.Config{DataDir: dir, AdminPassword: password, LogLevel: "error"}, Stderr: io.Discard}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- mains[i].Open(t.Context())
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for _, m := range mains {
+			m.Close(context.Background())
+		}
+	}()
+	projects, err := mains[0].DB.Projects(t.Context())
+	if err != nil || len(projects) != 1 {
+		t.Fatalf("projects after %d nodes started = %d, %v; want 1", nodes, len(projects), err)
+	}
+	if n, err := mains[0].DB.CountUsers(t.Context()); err != nil || n != 1 {
+		t.Fatalf("users = %d, %v; want 1", n, err)
+	}
+	for _, m := range mains {
+		if m.Project.ID != projects[0].ID {
+			t.Fatalf("a node serves project %d, not the one created (%d)", m.Project.ID, projects[0].ID)
+		}
+		if !bytes.Equal(m.Keyring.IndexSecret(), mains[0].Keyring.IndexSecret()) {
+			t.Fatal("nodes started together made different keyrings")
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/postgres"
 	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sqlite"
@@ -24,8 +25,10 @@ type Config struct {
 	DataDir string
 	// Index is where the index lives: "sqlite" (the default: index.db in
 	// the data directory) or a postgres:// URL.
-	Index         string
-	Demo          string // "auto" (on when listening on loopback), "true" or "false"
+	Index string
+	Demo  string // "auto" (on when listening on loopback), "true" or "false"
+	// AdminPassword, from PLAYHEAD_ADMIN_PASSWORD only (never a flag), is
+	// the password of the admin account created on first start.
 	AdminPassword string
 	LogLevel      string
 	// Objects is the URL of the object store that keeps recordings (see
@@ -54,9 +57,15 @@ type Config struct {
 	// addresses too (development only).
 	AssetOrigins       string
 	AssetsAllowPrivate bool
+	// WebhooksAllowPrivate lets webhooks reach private and loopback
+	// addresses (receivers on the operator's own network, development).
+	WebhooksAllowPrivate bool
 	// KeyringFile holds the master keys (default: keyring.json in the data
 	// directory, created on first start).
 	KeyringFile string
+	// MetricsToken, from PLAYHEAD_METRICS_TOKEN only (never a flag), is the
+	// bearer token /metrics asks for; without one /metrics is off.
+	MetricsToken string
 	// MasterKey, from PLAYHEAD_MASTER_KEY only (never a flag, which other
 	// users of the machine could read), is used as the current master key.
 	MasterKey string
@@ -84,7 +93,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Index, "index", "sqlite", "the index: sqlite (in the data directory) or postgres://user@host/db; a password is best given as PGPASSWORD (PLAYHEAD_INDEX)")
 	fs.StringVar(&c.Objects, "objects", "file", "where recordings are kept: file (DATA/objects), file:///path, or s3://bucket/prefix?endpoint=host:port&region=…&tls=false&path_style=true with credentials from the AWS environment (PLAYHEAD_OBJECTS)")
 	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
-	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin account created on first start; generated and printed when empty (PLAYHEAD_ADMIN_PASSWORD)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
 	fs.Float64Var(&c.RateProject, "rate-project", 5000, "ingest batches a second one project may send; 0 for no limit (PLAYHEAD_RATE_PROJECT)")
 	fs.Float64Var(&c.RateIP, "rate-ip", 100, "ingest batches a second one client address may send; 0 for no limit (PLAYHEAD_RATE_IP)")
@@ -94,6 +102,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", "", "Playhead's URL as your team reaches it, for replay links in webhooks; default the listening address (PLAYHEAD_PUBLIC_URL)")
 	fs.StringVar(&c.AssetOrigins, "asset-origins", "", "comma-separated origins whose stylesheets, fonts and images are captured for replay; none by default (PLAYHEAD_ASSET_ORIGINS)")
 	fs.BoolVar(&c.AssetsAllowPrivate, "assets-allow-private", false, "let asset capture reach private and loopback addresses (development only) (PLAYHEAD_ASSETS_ALLOW_PRIVATE)")
+	fs.BoolVar(&c.WebhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks reach private and loopback addresses, for receivers on your own network (PLAYHEAD_WEBHOOKS_ALLOW_PRIVATE)")
 	fs.StringVar(&c.KeyringFile, "keyring", "", "file of master keys; default DATA/keyring.json, created on first start: back it up (PLAYHEAD_KEYRING)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file: serve HTTPS with it and -tls-key (PLAYHEAD_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")
@@ -125,7 +134,11 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	// Secrets come from the environment only: a flag is visible to every
+	// user of the machine in the process list.
 	c.MasterKey = getenv("PLAYHEAD_MASTER_KEY")
+	c.AdminPassword = getenv("PLAYHEAD_ADMIN_PASSWORD")
+	c.MetricsToken = getenv("PLAYHEAD_METRICS_TOKEN")
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("-tls-cert and -tls-key go together")
 	}
@@ -188,6 +201,18 @@ func (c *Config) keyringPath() string {
 		return c.KeyringFile
 	}
 	return filepath.Join(c.DataDir, "keyring.json")
+}
+
+// openKeyring opens the master keys (see keyring.Open), with
+// PLAYHEAD_MASTER_KEY's in front of the file's.
+func (c *Config) openKeyring() (ring *keyring.Keyring, created bool, err error) {
+	var env []byte
+	if c.MasterKey != "" {
+		if env, err = keyring.ParseKey(c.MasterKey); err != nil {
+			return nil, false, fmt.Errorf("PLAYHEAD_MASTER_KEY: %w", err)
+		}
+	}
+	return keyring.Open(c.keyringPath(), env)
 }
 
 // openIndex opens the index the configuration names.

@@ -23,10 +23,12 @@ func TestRecordingsInS3(t *testing.T) {
 	srv.SetEnv(t)
 	var c app.Config
 	fs := newFlagSet(&c)
-	if err := fs.Parse([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-demo", "false", "-admin-password", password, "-log-level", "error"}); err != nil {
+	if err := fs.Parse([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-demo", "false", "-log-level", "error"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ApplyEnv(fs, func(k string) string { return map[string]string{"PLAYHEAD_OBJECTS": srv.URL}[k] }); err != nil {
+	if err := c.ApplyEnv(fs, func(k string) string {
+		return map[string]string{"PLAYHEAD_OBJECTS": srv.URL, "PLAYHEAD_ADMIN_PASSWORD": password}[k]
+	}); err != nil {
 		t.Fatal(err)
 	}
 	m := &app.Main{Config: c, Stderr: io.Discard}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/app"
 	"github.com/playhead/playhead/webhook"
 )
 
@@ -19,7 +20,7 @@ import (
 // moment; a receiver that fails is retried; the report is listed with the
 // contact the user left, which is stored encrypted, not scrubbed.
 func TestWebhooksAndReports(t *testing.T) {
-	m := start(t)
+	m := startWith(t, func(c *app.Config) { c.WebhooksAllowPrivate = true }) // the receiver is on loopback
 	c := loggedIn(t, m)
 	var mu sync.Mutex
 	var got []webhook.Payload

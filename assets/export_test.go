@@ -7,11 +7,8 @@ import (
 
 // SetLookup makes f resolve host names with lookup, to simulate DNS answers.
 func SetLookup(f *Fetcher, lookup func(ctx context.Context, host string) ([]netip.Addr, error)) {
-	f.lookup = lookup
+	f.dialer.Lookup = lookup
 }
-
-// IsPublic exposes the address check to the tests.
-var IsPublic = isPublic
 
 // ParsesJSON reports whether the package's own parser accepts src.
 func ParsesJSON(src []byte) bool {

@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/playhead/playhead/internal/publicnet"
 )
 
 // ErrRefused is wrapped by every error Fetch returns because the policy
@@ -76,8 +76,7 @@ type Fetcher struct {
 	// checks every address it connects to against the Policy.
 	Client *http.Client
 
-	// lookup resolves a host name; tests replace it to simulate DNS answers.
-	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
+	dialer *publicnet.Dialer
 }
 
 // NewFetcher returns a Fetcher for p, its zero limits set to the defaults.
@@ -91,15 +90,10 @@ func NewFetcher(p Policy) *Fetcher {
 	if p.MaxRedirects == 0 {
 		p.MaxRedirects = DefaultMaxRedirects
 	}
-	f := &Fetcher{Policy: p, lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
-		return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	}}
-	dialer := &net.Dialer{Timeout: p.Timeout, Control: f.checkDial}
+	f := &Fetcher{Policy: p, dialer: &publicnet.Dialer{AllowPrivate: p.AllowPrivate, Timeout: p.Timeout}}
 	transport := &http.Transport{
-		Proxy: nil, // an environment's proxy would dial for us, unchecked
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return f.dial(ctx, dialer, network, addr)
-		},
+		Proxy:                  nil, // an environment's proxy would dial for us, unchecked
+		DialContext:            f.dialer.DialContext,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           32,
 		IdleConnTimeout:        30 * time.Second,
@@ -181,9 +175,12 @@ func (f *Fetcher) tooLarge() error {
 // failed explains an error of the client or of reading the body.
 func (f *Fetcher) failed(ctx context.Context, rawURL string, err error) error {
 	var r refusal
+	var private *publicnet.AddrError
 	switch {
 	case errors.As(err, &r):
 		return fmt.Errorf("fetch %s: %w", rawURL, r)
+	case errors.As(err, &private):
+		return fmt.Errorf("fetch %s: %w", rawURL, refusal(private.Error()))
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("fetch %s: timeout after %s: %w", rawURL, f.Policy.Timeout, context.DeadlineExceeded)
 	}
@@ -216,7 +213,9 @@ func (f *Fetcher) checkURL(u *url.URL) error {
 		return refusal("origin not allowed: " + o)
 	}
 	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
-		return f.checkAddr(ip)
+		if err := f.dialer.Check(ip); err != nil {
+			return refusal(err.Error())
+		}
 	}
 	return nil
 }
@@ -237,96 +236,6 @@ func origin(u *url.URL) string {
 		host += ":" + port
 	}
 	return scheme + "://" + host
-}
-
-// dial resolves addr's host itself and connects to its addresses in turn;
-// checkDial vets each address as it is dialed, so what is checked is what is
-// connected to, whatever DNS answers next time (rebinding) and wherever a
-// redirect points.
-func (f *Fetcher) dial(ctx context.Context, dialer *net.Dialer, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	var ips []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
-		ips = []netip.Addr{ip}
-	} else if ips, err = f.lookup(ctx, host); err != nil {
-		return nil, err
-	}
-	if len(ips) == 0 {
-		return nil, fmt.Errorf("lookup %s: no addresses", host)
-	}
-	var first error
-	for _, ip := range ips {
-		ip = ip.Unmap() // dial IPv4 as IPv4, even on a host without IPv6
-		conn, err := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
-		if err == nil {
-			return conn, nil
-		}
-		var r refusal
-		if errors.As(err, &r) {
-			err = refusal(fmt.Sprintf("%s resolves to a private address: %s", host, ip))
-		}
-		if first == nil {
-			first = err
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, first
-}
-
-// checkDial is the dialer's Control: it runs on the very address being
-// connected to, after resolution, and refuses one that is not public.
-func (f *Fetcher) checkDial(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return refusal("unexpected address " + address)
-	}
-	return f.checkAddr(ap.Addr())
-}
-
-func (f *Fetcher) checkAddr(ip netip.Addr) error {
-	if f.Policy.AllowPrivate || isPublic(ip) {
-		return nil
-	}
-	return refusal("resolves to a private address: " + ip.String())
-}
-
-// nonPublic are the special-purpose ranges (RFC 6890 and successors) that
-// netip's predicates do not already cover and that must not be reached from
-// a recording: "this network", carrier-grade NAT, IETF and documentation
-// blocks, benchmarking, reserved, and IPv6 forms that embed or translate to
-// IPv4 addresses (NAT64, 6to4, Teredo, IPv4-compatible).
-var nonPublic = func() []netip.Prefix {
-	var ps []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24",
-		"198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
-		"::/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:db8::/32",
-		"2002::/16", "fec0::/10",
-	} {
-		ps = append(ps, netip.MustParsePrefix(s))
-	}
-	return ps
-}()
-
-// isPublic reports whether ip is a public unicast address: not loopback,
-// private, link-local (169.254/16 holds cloud metadata services), multicast,
-// unspecified or any of nonPublic, in IPv4 or IPv4-mapped IPv6 form.
-func isPublic(ip netip.Addr) bool {
-	ip = ip.WithZone("").Unmap()
-	if !ip.IsGlobalUnicast() || ip.IsPrivate() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
 }
 
 // declaredType parses a Content-Type header, reporting false when there is

@@ -79,8 +79,12 @@ func extract(b *Batch) *playhead.IndexedBatch {
 	return ib
 }
 
-// addPage appends u to the batch's pages unless it is there already.
+// addPage appends u to the batch's pages unless it is there already or is
+// not a web page's URL.
 func addPage(ib *playhead.IndexedBatch, u string) {
+	if !webURL(u) {
+		return
+	}
 	u = truncate(u, maxURL)
 	for _, p := range ib.Pages {
 		if p == u {
@@ -88,6 +92,15 @@ func addPage(ib *playhead.IndexedBatch, u string) {
 		}
 	}
 	ib.Pages = append(ib.Pages, u)
+}
+
+// webURL reports whether u is an http or https URL. Only those are kept
+// as pages, for reports and the session's list of pages, and sent to
+// webhooks, whose receivers may render them as links: a javascript: or
+// data: URL there would run in the receiver's page.
+func webURL(u string) bool {
+	scheme, _, ok := strings.Cut(u, "://")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
 }
 
 func navigation(ts int64, u, kind string) playhead.TimelineEntry {

@@ -395,12 +395,15 @@ func extractReports(b *Batch) []playhead.Report {
 		if json.Unmarshal(e.Payload, &p) != nil || strings.TrimSpace(p.Text) == "" {
 			continue
 		}
-		out = append(out, playhead.Report{
+		r := playhead.Report{
 			Ts:      e.Timestamp,
 			Text:    privacy.ScrubString(truncate(p.Text, 10_000), nil),
 			Contact: truncate(strings.TrimSpace(p.Email), 320),
-			PageURL: privacy.RedactURL(truncate(p.URL, maxURL), nil),
-		})
+		}
+		if webURL(p.URL) {
+			r.PageURL = privacy.RedactURL(truncate(p.URL, maxURL), nil)
+		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -99,10 +99,11 @@ func Open(path string, envKey []byte) (k *Keyring, created bool, err error) {
 			mk.ID = KeyID(mk.Key)
 			f.Keys, f.Current = []*masterKey{mk}, mk.ID
 		}
-		if err := writeFile(path, f); err != nil {
+		made, err := createFile(path, f)
+		if err != nil {
 			return nil, false, err
 		}
-		created = envKey == nil
+		created = made && envKey == nil
 	}
 	if err := k.reload(); err != nil {
 		return nil, false, err
@@ -114,27 +115,64 @@ func Open(path string, envKey []byte) (k *Keyring, created bool, err error) {
 	return k, created, nil
 }
 
+// writeFile replaces the file at path with f, atomically.
 func writeFile(path string, f keyFile) error {
-	data, err := json.MarshalIndent(f, "", "  ")
+	tmp, err := writeTemp(path, f)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("write keyring: %w", err)
-	}
-	fd, err := os.Open(tmp)
-	if err == nil {
-		fd.Sync()
-		fd.Close()
-	}
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write keyring: %w", err)
 	}
 	return nil
+}
+
+// createFile writes f at path unless a file is there already, atomically,
+// and says whether it did: processes starting together on one data
+// directory keep one keyring.
+func createFile(path string, f keyFile) (bool, error) {
+	tmp, err := writeTemp(path, f)
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); errors.Is(err, os.ErrExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("create keyring: %w", err)
+	}
+	return true, nil
+}
+
+// writeTemp writes f, synced, to a new file beside path and returns its
+// name.
+func writeTemp(path string, f keyFile) (string, error) {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	fd, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("write keyring: %w", err)
+	}
+	if err := fd.Chmod(0o600); err == nil {
+		_, err = fd.Write(data)
+		if err == nil {
+			err = fd.Sync()
+		}
+	}
+	if cerr := fd.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(fd.Name())
+		return "", fmt.Errorf("write keyring: %w", err)
+	}
+	return fd.Name(), nil
 }
 
 // maybeReload reloads the file at most once per recheckEvery.

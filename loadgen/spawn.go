@@ -109,7 +109,7 @@ func (s *Spawner) startLocked(ctx context.Context, i int) error {
 	node := s.nodes[i]
 	dataDir := s.DataDir
 	args := []string{"serve", "--addr", node.addr, "--demo", "false",
-		"--admin-password", s.AdminPassword, "--rate-ip", "0", "--rate-project", "0", "--log-level", "warn"}
+		"--rate-ip", "0", "--rate-project", "0", "--log-level", "warn"}
 	if len(s.nodes) > 1 {
 		dataDir = filepath.Join(s.DataDir, fmt.Sprintf("node-%d", i))
 		args = append(args, "--keyring", filepath.Join(s.DataDir, "keyring.json"))
@@ -125,9 +125,7 @@ func (s *Spawner) startLocked(ctx context.Context, i int) error {
 	if s.Stderr != nil {
 		cmd.Stdout, cmd.Stderr = s.Stderr, s.Stderr
 	}
-	if len(s.Env) > 0 {
-		cmd.Env = append(os.Environ(), s.Env...)
-	}
+	cmd.Env = append(append(os.Environ(), "PLAYHEAD_ADMIN_PASSWORD="+s.AdminPassword), s.Env...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.Binary, err)
 	}

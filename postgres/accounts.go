@@ -127,3 +127,22 @@ func (db *DB) DeleteLogin(ctx context.Context, tokenHash string) error {
 	}
 	return nil
 }
+
+// ExtendLogin moves a login's expiry later, to expires; never earlier.
+func (db *DB) ExtendLogin(ctx context.Context, tokenHash string, expires time.Time) error {
+	_, err := db.pool.Exec(ctx, `UPDATE logins SET expires_at = $1 WHERE token_hash = $2 AND expires_at < $1`,
+		expires.UnixMilli(), text(tokenHash))
+	if err != nil {
+		return fmt.Errorf("extend login: %w", err)
+	}
+	return nil
+}
+
+// PurgeLogins deletes the logins expired at now and returns how many.
+func (db *DB) PurgeLogins(ctx context.Context, now time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM logins WHERE expires_at <= $1`, now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("purge logins: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

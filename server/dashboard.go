@@ -2,19 +2,17 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -22,10 +20,7 @@ import (
 	"github.com/playhead/playhead/ingest"
 )
 
-const (
-	loginCookie   = "playhead_login"
-	loginLifetime = 7 * 24 * time.Hour
-)
+const loginCookie = "playhead_login"
 
 // dashboardCSP lets the dashboard and the replay iframe (which inherits it)
 // load from Playhead's own origin only: a replayed page can make no request
@@ -70,23 +65,33 @@ func script(body []byte) http.HandlerFunc {
 
 type userKey struct{}
 
-// authed lets a request through only with a valid login cookie.
+// authed lets a request through only with a valid login cookie, and a
+// state-changing one only from Playhead's own pages (see sameOrigin).
 func (s *Server) authed(h apiFunc) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return sameOrigin(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := r.Cookie(loginCookie)
 		if err != nil || c.Value == "" {
 			return playhead.Errorf(playhead.EUNAUTHORIZED, "log in first")
 		}
-		u, err := s.Accounts.LoginUser(r.Context(), hashToken(c.Value), s.Now())
+		now := s.Now()
+		expired := playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
+		if issued, ok := loginIssued(c.Value); !ok || now.Sub(issued) >= loginLifetime {
+			return expired
+		}
+		hash := hashToken(c.Value)
+		u, err := s.Accounts.LoginUser(r.Context(), hash, now)
 		if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-			return playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
+			return expired
 		}
 		if err != nil {
 			return err
 		}
+		if err := s.touchLogin(r.Context(), hash, now); err != nil {
+			return err
+		}
 		w.Header().Set("Cache-Control", "private, no-cache")
 		return h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
-	}
+	})
 }
 
 func hashToken(token string) string {
@@ -94,7 +99,14 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// decodeJSON reads a JSON body of at most limit bytes into v. The body must
+// be declared application/json: a type an HTML form or a fetch without
+// preflight can send from another site (text/plain, form encodings) is
+// refused before it is read.
 func decodeJSON(r *http.Request, limit int64, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return playhead.Errorf(playhead.EMEDIATYPE, "Content-Type must be application/json, not %q", r.Header.Get("Content-Type"))
+	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return playhead.Errorf(playhead.EINVALID, "read body: %v", err)
@@ -116,6 +128,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, 4096, &in); err != nil {
 		return err
 	}
+	if err := s.allowLogin(r, in.Username); err != nil {
+		return err
+	}
 	wrong := playhead.Errorf(playhead.EUNAUTHORIZED, "wrong username or password")
 	u, err := s.Accounts.UserByName(r.Context(), in.Username)
 	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
@@ -130,16 +145,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
 		return wrong
 	}
-	token := make([]byte, 32)
-	rand.Read(token)
-	value := base64.RawURLEncoding.EncodeToString(token)
-	expires := s.Now().Add(loginLifetime)
-	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, expires); err != nil {
+	now := s.Now()
+	if _, err := s.Accounts.PurgeLogins(r.Context(), now); err != nil {
+		return err
+	}
+	value := newLoginToken(now)
+	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, now.Add(loginIdle)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: loginCookie, Value: value, Path: "/", Expires: expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		Name: loginCookie, Value: value, Path: "/", Expires: now.Add(loginLifetime),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
 	})
 	s.Logger.Info("login", "user", u.Username)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
@@ -153,7 +169,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r)})
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 

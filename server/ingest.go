@@ -65,7 +65,10 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 		return res, "", 0, playhead.Errorf(playhead.EUNAUTHORIZED, "missing ingest key: pass it as ?k=KEY or in X-Playhead-Key")
 	}
 	now := s.Now()
-	clientIP := ClientIP(r, s.TrustedProxies).String()
+	// The address is limited first, so that guessing keys costs no lookup.
+	if ok, wait := s.ipLimits.allow(clientKey(ClientIP(r, s.TrustedProxies)), now); !ok {
+		return res, "", 0, rateLimited("this client address", s.RateLimits.PerIP, wait)
+	}
 	project, err := s.keys.lookup(r.Context(), key, now, s.Accounts.ProjectByKey)
 	if err != nil {
 		if playhead.ErrorCode(err) == playhead.EUNAUTHORIZED {
@@ -73,9 +76,6 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 		}
 		s.Logger.Error("look up ingest key", "err", err)
 		return res, "", 0, playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
-	}
-	if ok, wait := s.ipLimits.allow(clientIP, now); !ok {
-		return res, "", 0, rateLimited("this client address", s.RateLimits.PerIP, wait)
 	}
 	if ok, wait := s.projectLimits.allow(strconv.FormatInt(project.ID, 10), now); !ok {
 		return res, "", 0, rateLimited("this project", s.RateLimits.PerProject, wait)

@@ -1,10 +1,15 @@
 package server
 
 import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/playhead/playhead"
 )
 
 // Metrics are the server's Prometheus metrics, served at /metrics.
@@ -63,6 +68,24 @@ func NewMetrics(queueDepth func() int) *Metrics {
 		}, func() float64 { return float64(m.activeSessions.count(time.Now())) }),
 	)
 	return m
+}
+
+// metricsAuth serves next only to a request that carries the metrics
+// token: the metrics tell how busy Playhead is and how many sessions are
+// recording, which is not for anyone who can reach the port.
+func (s *Server) metricsAuth(next http.Handler) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.MetricsToken == "" {
+			return playhead.Errorf(playhead.ENOTFOUND, "metrics are off: set PLAYHEAD_METRICS_TOKEN and scrape with that bearer token")
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.MetricsToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="playhead metrics"`)
+			return playhead.Errorf(playhead.EUNAUTHORIZED, "metrics need the metrics token: send Authorization: Bearer TOKEN (PLAYHEAD_METRICS_TOKEN)")
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	}
 }
 
 // ObserveCommit records one group commit; it fits ingest.Ingester.Observe.

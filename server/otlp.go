@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -71,7 +72,7 @@ func (s *Server) handleOTLP(signal string) http.HandlerFunc {
 		}
 		lim := s.Limits
 		lim.MaxDecodedBytes = maxOTLPDecoded
-		body, err := ingest.ReadBody(r.Body, gzipped, lim)
+		raw, err := ingest.ReadRaw(r.Body, lim)
 		if err != nil {
 			fail(err)
 			return
@@ -80,14 +81,10 @@ func (s *Server) handleOTLP(signal string) http.HandlerFunc {
 		if signal == "logs" {
 			decode, respond = otlp.DecodeLogs, otlp.LogsResponse
 		}
-		recs, _, err := decode(body, ct, otlp.Limits{})
+		records, err := s.decodeOTLP(r.Context(), raw, gzipped, lim, ct, decode)
 		if err != nil {
 			fail(err)
 			return
-		}
-		records := make([]playhead.BackendRecord, len(recs))
-		for i, rec := range recs {
-			records[i] = scrubBackendRecord(rec)
 		}
 		if err := s.Backend.AddBackendRecords(r.Context(), project.ID, records); err != nil {
 			s.Logger.Error("store backend records", "err", err)
@@ -98,6 +95,31 @@ func (s *Server) handleOTLP(signal string) http.HandlerFunc {
 		w.Header().Set("Content-Type", rct)
 		w.Write(out)
 	}
+}
+
+// decodeOTLP decompresses, decodes and scrubs an export in one of the
+// ingest worker slots, as a batch is: what a body costs in memory is its
+// decompressed size, so the number decoded at once is bounded.
+func (s *Server) decodeOTLP(ctx context.Context, raw []byte, gzipped bool, lim ingest.Limits, ct string,
+	decode func([]byte, string, otlp.Limits) ([]otlp.Record, int, error)) ([]playhead.BackendRecord, error) {
+	release, err := s.ingestSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	body, err := ingest.Decompress(raw, gzipped, lim)
+	if err != nil {
+		return nil, err
+	}
+	recs, _, err := decode(body, ct, otlp.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	records := make([]playhead.BackendRecord, len(recs))
+	for i, rec := range recs {
+		records[i] = scrubBackendRecord(rec)
+	}
+	return records, nil
 }
 
 // scrubBackendRecord masks personal data in what a backend sent, as ingest

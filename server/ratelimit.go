@@ -25,9 +25,13 @@ type RateLimits struct {
 // address); buckets idle for a while are forgotten.
 type limiters struct {
 	perSecond float64
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	pruned    time.Time
+	// burst is how many tokens a bucket holds: ten seconds' worth when
+	// zero, which absorbs a page's flush on unload and SDK retries after an
+	// outage.
+	burst   int
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	pruned  time.Time
 }
 
 type bucket struct {
@@ -47,9 +51,10 @@ func (l *limiters) allow(key string, now time.Time) (ok bool, retryAfter time.Du
 	}
 	b := l.buckets[key]
 	if b == nil {
-		// A burst of ten seconds' worth absorbs a page's flush on unload
-		// and SDK retries after an outage.
-		burst := int(math.Max(1, 10*l.perSecond))
+		burst := l.burst
+		if burst <= 0 {
+			burst = int(math.Max(1, 10*l.perSecond))
+		}
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.perSecond), burst)}
 		l.buckets[key] = b
 	}
@@ -125,4 +130,15 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// clientKey is the key a client address is rate-limited by: the address
+// itself for IPv4, its /64 for IPv6, since one subscriber or host usually
+// holds a whole /64.
+func clientKey(ip netip.Addr) string {
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -51,8 +52,11 @@ type Server struct {
 	Demo http.Handler
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
-	// Metrics, when set, are updated and served at /metrics.
-	Metrics *Metrics
+	// Metrics, when set, are updated, and served at /metrics to requests
+	// that carry MetricsToken as a bearer token; without a token they are
+	// not served.
+	Metrics      *Metrics
+	MetricsToken string
 	// RateLimits bound ingest per project and per client address.
 	RateLimits RateLimits
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
@@ -73,9 +77,11 @@ type Server struct {
 	IngestWorkers int
 	IngestWait    time.Duration
 
-	projectLimits, ipLimits *limiters
-	ingestSlots             chan struct{}
-	keys                    keyCache
+	projectLimits, ipLimits        *limiters
+	loginIPLimits, loginUserLimits *limiters
+	ingestSlots                    chan struct{}
+	keys                           keyCache
+	touches                        loginTouches
 
 	http *http.Server
 	ln   net.Listener
@@ -89,8 +95,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("OPTIONS /api/v1/ingest", s.handleIngestPreflight)
 	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
 	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
-	mux.Handle("POST /api/v1/login", s.api(s.handleLogin))
-	mux.Handle("POST /api/v1/logout", s.api(s.handleLogout))
+	mux.Handle("POST /api/v1/login", s.api(sameOrigin(s.handleLogin)))
+	mux.Handle("POST /api/v1/logout", s.api(sameOrigin(s.handleLogout)))
 	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
 	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
@@ -121,10 +127,11 @@ func (s *Server) Handler() http.Handler {
 		})))
 	}
 	if s.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", s.api(s.metricsAuth(promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))))
 	}
 	s.projectLimits = &limiters{perSecond: s.RateLimits.PerProject}
 	s.ipLimits = &limiters{perSecond: s.RateLimits.PerIP}
+	s.loginIPLimits, s.loginUserLimits = newLoginLimiters(), newLoginLimiters()
 	workers := s.IngestWorkers
 	if workers <= 0 {
 		workers = 4 * runtime.GOMAXPROCS(0)
@@ -132,7 +139,7 @@ func (s *Server) Handler() http.Handler {
 	s.ingestSlots = make(chan struct{}, workers)
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
-	mux.Handle("GET /assets/", s.dashboardHeaders(http.FileServerFS(s.Web)))
+	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
@@ -152,6 +159,17 @@ func (s *Server) Handler() http.Handler {
 		}
 		gz.ServeHTTP(w, r)
 	})))
+}
+
+// filesOnly answers 404 for a directory, which a file server would list.
+func filesOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) hsts(next http.Handler) http.Handler {
@@ -238,6 +256,8 @@ type apiFunc func(w http.ResponseWriter, r *http.Request) error
 var statusOf = map[string]int{
 	playhead.EINVALID:      http.StatusBadRequest,
 	playhead.EUNAUTHORIZED: http.StatusUnauthorized,
+	playhead.EFORBIDDEN:    http.StatusForbidden,
+	playhead.EMEDIATYPE:    http.StatusUnsupportedMediaType,
 	playhead.ENOTFOUND:     http.StatusNotFound,
 	playhead.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	playhead.EUNAVAILABLE:  http.StatusServiceUnavailable,

@@ -54,7 +54,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// background loop (checkpoints), not by the commit that happens to fill
 	// it, so a commit never waits for one; a commit still does it past
 	// 64 MiB of log, should the loop fall behind.
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "secure_delete(1)", "wal_autocheckpoint(16384)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "secure_delete(1)", "wal_autocheckpoint(16384)"} {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
@@ -71,7 +71,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	db := &DB{write: w, read: r, stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}},
 		stop: make(chan struct{}), stopped: make(chan struct{})}
-	if err := db.migrate(ctx); err != nil {
+	// A file another process is creating at this moment (switching it to
+	// WAL) can answer busy without waiting; try again for a while.
+	err = db.migrate(ctx)
+	for try := 0; err != nil && strings.Contains(err.Error(), "SQLITE_BUSY") && try < 50 && ctx.Err() == nil; try++ {
+		time.Sleep(100 * time.Millisecond)
+		err = db.migrate(ctx)
+	}
+	if err != nil {
 		close(db.stopped)
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -159,31 +166,37 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var version int
-	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(list) {
-		return playhead.Errorf(playhead.EINVALID, "the index has schema version %d, newer than this build of Playhead knows (%d): run a newer Playhead", version, len(list))
-	}
-	for i := version; i < len(list); i++ {
+	// Each step reads the version inside its write transaction, so that
+	// processes opening one file at once migrate it once.
+	for {
 		tx, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, list[i]); err != nil {
+		var version int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
+			return fmt.Errorf("read schema version: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+		if version > len(list) {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
+			return playhead.Errorf(playhead.EINVALID, "the index has schema version %d, newer than this build of Playhead knows (%d): run a newer Playhead", version, len(list))
+		}
+		if version == len(list) {
+			return tx.Rollback()
+		}
+		if _, err := tx.ExecContext(ctx, list[version]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", version+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", version+1, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
+			return fmt.Errorf("migration %d: %w", version+1, err)
 		}
 	}
-	return nil
 }
 
 // ScrubCounts returns how many values the server masked in a project's

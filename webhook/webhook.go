@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/internal/publicnet"
 )
 
 // SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256>" where the
@@ -73,6 +74,28 @@ type Payload struct {
 	Message   string    `json:"message"`
 	Page      string    `json:"page,omitempty"`
 	Delivery  int64     `json:"delivery"`
+}
+
+// NewClient returns the HTTP client deliveries are made with: it connects
+// to public addresses only (unless allowPrivate), checked as each
+// connection is made, through no proxy, and follows no redirect, so a
+// webhook's URL cannot be used to reach the server's own network. A
+// redirect is a failed attempt, its status in the delivery log.
+func NewClient(allowPrivate bool) *http.Client {
+	const timeout = 15 * time.Second
+	dialer := &publicnet.Dialer{AllowPrivate: allowPrivate, Timeout: timeout}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			Proxy:                  nil, // a proxy would connect for us, unchecked
+			DialContext:            dialer.DialContext,
+			TLSHandshakeTimeout:    timeout,
+			MaxIdleConns:           16,
+			IdleConnTimeout:        30 * time.Second,
+			MaxResponseHeaderBytes: 64 << 10,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // Deliverer sends due deliveries.

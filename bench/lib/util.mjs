@@ -117,8 +117,8 @@ export async function startServer(bin, dataDir, extra = []) {
   const password = 'bench-password-1';
   const proc = spawn(
     bin,
-    ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--admin-password', password, '--rate-ip', '0', '--rate-project', '0', '--log-level', 'warn', ...extra],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--rate-ip', '0', '--rate-project', '0', '--log-level', 'warn', ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PLAYHEAD_ADMIN_PASSWORD: password } },
   );
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));

@@ -38,6 +38,7 @@ Usage:
   playhead keys rotate      make a new master key current and re-wrap data keys
   playhead erase [flags]    delete a session, or a user's sessions, completely
   playhead seal [flags]     seal idle sessions now and compact their chunks
+  playhead migrate-storage  move an install to PostgreSQL and S3, and verify the copy
 `
 
 func run(args []string) error {
@@ -56,6 +57,8 @@ func run(args []string) error {
 		return runErase(args[1:])
 	case "seal":
 		return runSeal(args[1:])
+	case "migrate-storage":
+		return runMigrateStorage(args[1:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

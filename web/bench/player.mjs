@@ -99,8 +99,9 @@ async function startServer() {
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(tmp, "data"), "--admin-password", "bench-password", "--rate-ip", "0", "--rate-project", "0", "--demo", "false", "--log-level", "warn"], {
+  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(tmp, "data"), "--rate-ip", "0", "--rate-project", "0", "--demo", "false", "--log-level", "warn"], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, PLAYHEAD_ADMIN_PASSWORD: "bench-password" },
   });
   let stderr = "";
   server.stderr.on("data", (d) => (stderr += d));
