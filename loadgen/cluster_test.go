@@ -37,7 +37,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-const clusterPassword = "cluster-test"
+const (
+	clusterPassword = "cluster-test"
+	metricsToken    = "cluster-metrics"
+)
 
 // TestClusterRunsEverythingOnce runs three Playhead nodes over one
 // PostgreSQL and one S3 bucket, spreads every session's batches over all
@@ -79,7 +82,8 @@ func TestClusterRunsEverythingOnce(t *testing.T) {
 		Nodes: 3, Index: dsn, Objects: s3.URL,
 		// Seal within the run: a session is sealed after 4 s without a
 		// batch and every 10 s while it records.
-		Args: []string{"--seal-idle", "4s", "--seal-max-age", "10s"}}
+		Args: []string{"--seal-idle", "4s", "--seal-max-age", "10s", "--webhooks-allow-private"},
+		Env:  []string{"PLAYHEAD_METRICS_TOKEN=" + metricsToken}}
 	defer spawner.Stop()
 	if err := spawner.Start(t.Context()); err != nil {
 		t.Fatal(err)
@@ -288,11 +292,16 @@ func probe(base, key, sid string, seq int) (code int, retryAfter string, err err
 // chunksSealed returns the sum of a node's chunks-sealed counters.
 func chunksSealed(t *testing.T, base string) int {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s/metrics: status %d", base, resp.StatusCode)
+	}
 	n := 0.0
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
@@ -432,10 +441,11 @@ func checkPlayer(t *testing.T, ctx context.Context, urls []string, rep *loadgen.
 				t.Fatal(err)
 			}
 		}
-		const frame = `document.querySelector('.stage-root iframe').contentDocument`
+		const frame = `window.__playhead.replayer.iframe.contentDocument`
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(u+"/sessions/"+id),
 			chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
+			chromedp.Evaluate[chromedp.Void](`window.__playhead.seek(1000)`, chromedp.EvalAwaitPromise),
 			chromedp.Poll[chromedp.Void](frame+` && `+frame+`.body && `+frame+`.body.querySelectorAll('*').length > 20`, chromedp.WithPollingTimeout(10*time.Second)),
 		)
 		if err != nil {
