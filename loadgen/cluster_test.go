@@ -317,7 +317,7 @@ func chunksSealed(t *testing.T, base string) int {
 // waitSealed waits until no batch is pending, except in sessions that the
 // killed node's process had claimed for sealing (PendingRuns' claim or
 // Seal's lease): another node takes them over only once the claim lapses,
-// minutes later. Live nodes clear their claims as they seal.
+// a minute later. Live nodes clear their claims as they seal.
 func waitSealed(t *testing.T, db *pgx.Conn) {
 	t.Helper()
 	deadline := time.Now().Add(40 * time.Second)

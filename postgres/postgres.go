@@ -53,6 +53,11 @@ var _ playhead.Index = (*DB)(nil)
 // and erasure finds nothing left to erase).
 const claimLease = 5 * time.Minute
 
+// sealClaimLease is how long a claim on a session to seal lasts: sealing a
+// session takes seconds, and a node that died with sessions claimed should
+// not hold up their sealing for long.
+const sealClaimLease = time.Minute
+
 // DB is an open Playhead index on PostgreSQL.
 type DB struct {
 	pool *pgxpool.Pool

@@ -169,8 +169,8 @@ func (db *DB) PendingData(ctx context.Context, projectID int64, sessionID string
 }
 
 // PendingRuns returns sessions whose pending batches are due for sealing,
-// and claims them for this node: the claim (a lease of claimLease, counted
-// from now) keeps other nodes off the session while this one seals it,
+// and claims them for this node: the claim (a lease of sealClaimLease,
+// counted from now) keeps other nodes off the session while this one seals it,
 // this node gets its claimed sessions back when it asks again, and
 // MarkSealed ends the claim. Sessions another writer holds locked are
 // skipped for now.
@@ -190,7 +190,7 @@ func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.T
 		UPDATE sessions s SET seal_claimed_by = $5, seal_claimed_until = $7
 		FROM claimed c WHERE s.project_id = c.project_id AND s.id = c.id
 		RETURNING s.project_id, s.id, c.full, c.idle`,
-		p.MaxBytes, idleBefore, ageBefore, now.UnixMilli(), db.node, limit, lease(now))
+		p.MaxBytes, idleBefore, ageBefore, now.UnixMilli(), db.node, limit, now.Add(sealClaimLease).UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("find pending runs: %w", err)
 	}

@@ -144,8 +144,9 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 	return chunks, nil
 }
 
-// sealLease bounds how long a sealer that died keeps others off its session.
-const sealLease = 5 * time.Minute
+// sealLease bounds how long a sealer that died keeps others off its
+// session; sealing one takes seconds.
+const sealLease = time.Minute
 
 // ReadEvents returns the events of the batches refs (sorted by seq), reading
 // sealed chunks once each and pending batches from the index. A batch sealed
