@@ -40,7 +40,17 @@ export interface BatchInfo {
   bytes: number;
 }
 
-export type TimelineKind = "navigation" | "click" | "error" | "console" | "request" | "custom" | "font";
+export type TimelineKind =
+  | "navigation"
+  | "click"
+  | "error"
+  | "console"
+  | "request"
+  | "custom"
+  | "font"
+  | "rage_click"
+  | "dead_click"
+  | "error_click";
 
 export interface TimelineEntry {
   ts: number;
