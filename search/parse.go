@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Limits of one query, so that parsing and the SQL it compiles to stay small.
@@ -37,6 +38,11 @@ func errorf(pos int, format string, args ...any) *Error {
 func Parse(query string) (Expr, error) {
 	if n := len([]rune(query)); n > MaxQueryLength {
 		return nil, errorf(MaxQueryLength+1, "the query is %d characters long, over the limit of %d", n, MaxQueryLength)
+	}
+	for i, r := range []rune(query) {
+		if r == 0 || r == utf8.RuneError && !utf8.ValidString(query) {
+			return nil, errorf(i+1, "the query holds a character that is not text (%q)", r)
+		}
 	}
 	toks, err := lex([]rune(query))
 	if err != nil {

@@ -77,18 +77,21 @@ func (c *compiler) term(t *Term) string {
 			fields = []string{info.field}
 		}
 		like, runs := pattern(t, true)
-		cond := "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
-		if n := c.d.Narrow(runs, c.arg); n != "" {
-			cond = n + " AND " + cond
-		}
-		return c.rows(fields, cond)
+		return c.rows(fields, func() string {
+			n := c.d.Narrow(runs, c.arg)
+			cond := "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
+			if n != "" {
+				cond = n + " AND " + cond
+			}
+			return cond
+		})
 	case kindAttribute:
 		like, _ := pattern(t, false)
-		return c.rows([]string{info.field}, "c.value "+c.d.ILike()+" "+c.arg(like)+` ESCAPE '\'`)
+		return c.rows([]string{info.field}, func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` })
 	case kindStatus:
-		return c.rows([]string{info.field}, "CAST(c.value AS BIGINT) "+string(t.Op)+" "+c.arg(t.Num))
+		return c.rows([]string{info.field}, func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + c.arg(t.Num) })
 	case kindBool:
-		return c.rows([]string{info.field}, "c.value = "+c.arg(t.Value))
+		return c.rows([]string{info.field}, func() string { return "c.value = " + c.arg(t.Value) })
 	case kindSummary:
 		like, _ := pattern(t, false)
 		return "s." + info.field + " " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
@@ -109,14 +112,17 @@ func (c *compiler) term(t *Term) string {
 }
 
 // rows is the condition that the session has a search row of one of fields
-// for which cond (on the row c) holds.
-func (c *compiler) rows(fields []string, cond string) string {
+// for which cond (on the row c) holds. cond binds its arguments when
+// called: after the project's, as its text comes after it (SQLite numbers
+// "?" by order).
+func (c *compiler) rows(fields []string, cond func() string) string {
 	quoted := make([]string, len(fields))
 	for i, f := range fields {
 		quoted[i] = "'" + f + "'" // the package's own constants, never user text
 	}
-	return "s.id IN (SELECT c.session_id FROM session_search c WHERE c.project_id = " + c.arg(c.project) +
-		" AND c.field IN (" + strings.Join(quoted, ", ") + ") AND " + cond + ")"
+	sql := "s.id IN (SELECT c.session_id FROM session_search c WHERE c.project_id = " + c.arg(c.project) +
+		" AND c.field IN (" + strings.Join(quoted, ", ") + ") AND "
+	return sql + cond() + ")"
 }
 
 // date compiles started: a day is a span of time, "how long ago" turns the
