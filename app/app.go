@@ -125,6 +125,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
 	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: webhook.NewClient(m.Config.WebhooksAllowPrivate),
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
+	sealPolicy, sealEvery := m.Config.sealPolicy()
 	var loops sync.WaitGroup
 	loops.Add(5)
 	go func() {
@@ -137,7 +138,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer loops.Done()
-		m.Recordings.RunSealer(bg, recording.DefaultSealPolicy, 15*time.Second, func(reason string) {
+		m.Recordings.RunSealer(bg, sealPolicy, sealEvery, func(reason string) {
 			metrics.ChunksSealed.WithLabelValues(reason).Inc()
 		})
 	}()

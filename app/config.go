@@ -14,6 +14,7 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/postgres"
+	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sqlite"
 )
 
@@ -72,6 +73,11 @@ type Config struct {
 	TLSCert, TLSKey string
 	// RetentionInterval is how often expired sessions are deleted.
 	RetentionInterval time.Duration
+	// SealIdle and SealMaxAge say when a session's pending batches are
+	// sealed into a chunk: once it has sent nothing for SealIdle, or once
+	// its oldest pending batch is SealMaxAge old (zero: the defaults of
+	// recording.DefaultSealPolicy).
+	SealIdle, SealMaxAge time.Duration
 	// Pprof serves Go's profiler at /debug/pprof/ (for operators chasing a
 	// performance problem; it needs a login like the dashboard API).
 	Pprof bool
@@ -101,6 +107,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file: serve HTTPS with it and -tls-key (PLAYHEAD_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file for -tls-cert (PLAYHEAD_TLS_KEY)")
 	fs.DurationVar(&c.RetentionInterval, "retention-interval", time.Hour, "how often sessions past their project's retention are deleted (PLAYHEAD_RETENTION_INTERVAL)")
+	fs.DurationVar(&c.SealIdle, "seal-idle", recording.DefaultSealPolicy.Idle, "seal a session's pending batches into a chunk once it has sent nothing this long (PLAYHEAD_SEAL_IDLE)")
+	fs.DurationVar(&c.SealMaxAge, "seal-max-age", recording.DefaultSealPolicy.MaxAge, "seal a session's pending batches once the oldest is this old; shorter keeps less in the index, longer makes fewer, larger chunks (PLAYHEAD_SEAL_MAX_AGE)")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ to logged-in users (PLAYHEAD_PPROF)")
 	fs.IntVar(&c.IngestWorkers, "ingest-workers", 0, "batches decoded, scrubbed and encrypted at once; others wait their turn (0: four per CPU) (PLAYHEAD_INGEST_WORKERS)")
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
@@ -172,6 +180,19 @@ func (c *Config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// sealPolicy returns when sessions are sealed, and how often the sealer
+// looks: an eighth of the idle time, between a second and 15 seconds.
+func (c *Config) sealPolicy() (playhead.SealPolicy, time.Duration) {
+	p := recording.DefaultSealPolicy
+	if c.SealIdle > 0 {
+		p.Idle = c.SealIdle
+	}
+	if c.SealMaxAge > 0 {
+		p.MaxAge = c.SealMaxAge
+	}
+	return p, min(15*time.Second, max(time.Second, p.Idle/8))
 }
 
 // keyringPath returns where the master keys are kept.

@@ -13,55 +13,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testservers"
 )
 
-// chromiumPath returns the browser the tests drive: PLAYHEAD_CHROMIUM, or
-// Debian's /usr/bin/chromium. Without one the tests skip, unless CI is set,
-// where a missing browser is a failure.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("PLAYHEAD_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no Chromium found (set PLAYHEAD_CHROMIUM or install Debian's chromium); CI requires it")
-	}
-	t.Skip("no Chromium found: install Debian's chromium or set PLAYHEAD_CHROMIUM")
-	return ""
-}
+// chromiumPath returns the browser the tests drive (see testservers.Chromium).
+func chromiumPath(t *testing.T) string { return testservers.Chromium(t) }
 
 // newBrowser starts a headless Chromium and returns a tab's context.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
+func newBrowser(t *testing.T) context.Context { return testservers.Browser(t) }
 
 // eval evaluates a JavaScript expression in the tab and decodes its value.
 func eval[T any](t *testing.T, ctx context.Context, expr string) T {

@@ -249,7 +249,14 @@ func firstLine(s string) string {
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+//
+// It also replaces NUL bytes and invalid UTF-8 with U+FFFD: text the index
+// keeps is text every index can store (PostgreSQL's text takes neither),
+// so every index stores the same.
 func truncate(s string, n int) string {
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
 	if len(s) <= n {
 		return s
 	}

@@ -59,3 +59,21 @@ func TestExtractFonts(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncateKeepsStorableText(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"plain", 100, "plain"},
+		{"nul\x00byte", 100, "nul\uFFFDbyte"},
+		{"bad\xffutf8", 100, "bad\uFFFDutf8"},
+		{"élan, cut here", 5, "élan"},
+		{"é", 1, ""}, // never half a character
+	} {
+		if got := ingest.TruncateForTest(c.in, c.n); got != c.want {
+			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 
 	"github.com/playhead/playhead/privacy"
@@ -14,16 +15,22 @@ import (
 // audit checks every session the load touched: each acknowledged batch is
 // stored with the events that were sent (so exactly once: the index is keyed
 // by (session, seq) and a doubled batch would double its events), and a
-// sample of sessions read back byte for byte, in sequence order.
+// sample of sessions read back byte for byte, in sequence order. With
+// several nodes, each session is read through one node and read back
+// through the next: any node must serve every session.
 func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (Audit, error) {
 	var a Audit
 	password := cfg.AdminPassword
 	if cfg.Spawner != nil {
 		password = cfg.Spawner.AdminPassword
 	}
-	c, err := login(ctx, cfg.URL, password)
-	if err != nil {
-		return a, fmt.Errorf("audit: %w", err)
+	clients := make([]*http.Client, len(cfg.URLs))
+	for i, u := range cfg.URLs {
+		c, err := login(ctx, u, password)
+		if err != nil {
+			return a, fmt.Errorf("audit: %w", err)
+		}
+		clients[i] = c
 	}
 	sample := map[int]bool{}
 	for _, i := range rand.Perm(len(sessions))[:min(cfg.Sample, len(sessions))] {
@@ -39,13 +46,15 @@ func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (A
 			continue
 		}
 		a.SessionsChecked++
+		node := i % len(cfg.URLs)
+		c, base := clients[node], cfg.URLs[node]
 		var detail struct {
 			Batches []struct {
 				Seq    int `json:"seq"`
 				Events int `json:"events"`
 			} `json:"batches"`
 		}
-		if err := getJSON(ctx, c, cfg.URL+"/api/v1/sessions/"+s.id, &detail); err != nil {
+		if err := getJSON(ctx, c, base+"/api/v1/sessions/"+s.id, &detail); err != nil {
 			a.Missing += len(s.acked)
 			problem("session %s: %v", s.id, err)
 			continue
@@ -53,6 +62,10 @@ func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (A
 		stored := map[int]int{}
 		var seqs []int
 		for _, b := range detail.Batches {
+			if _, ok := stored[b.Seq]; ok {
+				a.Duplicated++
+				problem("session %s: batch %d is stored twice", s.id, b.Seq)
+			}
 			stored[b.Seq] = b.Events
 			seqs = append(seqs, b.Seq)
 		}
@@ -63,9 +76,9 @@ func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (A
 			case !ok:
 				a.Missing++
 				problem("session %s: acknowledged batch %d is missing", s.id, seq)
-			case n != w.counts[s.batchIndex(seq, len(w.events))]:
+			case n != w.batchCount(s, seq):
 				a.WrongEvents++
-				problem("session %s: batch %d holds %d events, %d were sent", s.id, seq, n, w.counts[s.batchIndex(seq, len(w.events))])
+				problem("session %s: batch %d holds %d events, %d were sent", s.id, seq, n, w.batchCount(s, seq))
 			}
 		}
 		if !sample[i] {
@@ -73,7 +86,8 @@ func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (A
 		}
 		a.SampledReadBacks++
 		var events []json.RawMessage
-		if err := getJSON(ctx, c, cfg.URL+"/api/v1/sessions/"+s.id+"/events", &events); err != nil {
+		node = (i + 1) % len(cfg.URLs)
+		if err := getJSON(ctx, clients[node], cfg.URLs[node]+"/api/v1/sessions/"+s.id+"/events", &events); err != nil {
 			a.Unreplayable++
 			problem("session %s: events: %v", s.id, err)
 			continue
@@ -85,7 +99,7 @@ func audit(ctx context.Context, cfg Config, w *workload, sessions []*session) (A
 			if j > 0 {
 				want.WriteByte(',')
 			}
-			want.Write(w.events[s.batchIndex(seq, len(w.events))])
+			want.Write(w.batchEvents(s, seq))
 		}
 		want.WriteByte(']')
 		var wantEvents []json.RawMessage

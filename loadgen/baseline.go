@@ -47,7 +47,7 @@ func RawBaseline(ctx context.Context, dir string, sessions int, d time.Duration)
 	}
 	go srv.Serve(ln)
 	defer srv.Close()
-	rep, err := Run(ctx, Config{URL: "http://" + ln.Addr().String(), IngestKey: "baseline", Sessions: sessions, Duration: d, skipAudit: true})
+	rep, err := Run(ctx, Config{URLs: []string{"http://" + ln.Addr().String()}, IngestKey: "baseline", Sessions: sessions, Duration: d, skipAudit: true})
 	if err != nil {
 		return 0, err
 	}

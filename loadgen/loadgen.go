@@ -25,9 +25,13 @@ import (
 
 // Config says what load to make.
 type Config struct {
-	// URL is the server's base URL; IngestKey its project's key. With a
-	// Spawner, both come from the spawned server.
-	URL       string
+	// URLs are the base URLs of the server's nodes (one, or several over
+	// one index); IngestKey is its project's key. With a Spawner, both
+	// come from the spawned nodes. A session's batches are spread over
+	// every node, as a load balancer that keeps no affinity would: batch
+	// seq goes to node (seq + the session's first node) mod len(URLs), and
+	// a retry or a duplicate to the next one.
+	URLs      []string
 	IngestKey string
 	// Rampup spreads the sessions' starts (each begins with its full
 	// snapshot, the largest batch) over this long, as visits arrive over
@@ -52,8 +56,12 @@ type Config struct {
 	DropConnection float64 // the request is cut off after it was sent; the batch is retried
 	Duplicate      float64 // an acknowledged batch is sent again
 	Reorder        float64 // a batch is held back and sent after the next one
-	// Restart, when set with a Spawner, kills the server with SIGKILL this
-	// often and starts it again.
+	// ErrorShare is the share of sessions that report a JavaScript error
+	// (a playhead.error event added to one of their first batches), which
+	// a project's webhooks are told of once per session.
+	ErrorShare float64
+	// Restart, when set with a Spawner, kills a node with SIGKILL this
+	// often (each node in turn) and starts it again.
 	Restart time.Duration
 	Spawner *Spawner
 	// Progress receives a progress line every second.
@@ -78,7 +86,23 @@ type Report struct {
 	AllP99         time.Duration // every acknowledgement, the ramp-up's too
 	Restarts       int
 	Server         ProcessStats
-	Audit          Audit
+	// Nodes says what each node took: batches sent to it and, with a
+	// Spawner, the CPU its processes used.
+	Nodes []NodeLoad
+	// Unavailable counts answers 503 and NoRetryAfter those of them
+	// without a Retry-After header.
+	Unavailable, NoRetryAfter int64
+	// ErrorSessions are the sessions that sent an error (see ErrorShare),
+	// true when the batch with it was acknowledged.
+	ErrorSessions map[string]bool
+	Audit         Audit
+}
+
+// NodeLoad is one node's share of a run.
+type NodeLoad struct {
+	URL    string
+	Sent   int64
+	Server ProcessStats
 }
 
 // Audit is the check of the store after the load.
@@ -86,6 +110,7 @@ type Audit struct {
 	SessionsChecked  int
 	BatchesExpected  int
 	Missing          int // acknowledged, not stored
+	Duplicated       int // stored more than once
 	WrongEvents      int // stored with other events than were sent
 	Unreplayable     int // events unreadable or not a JSON array
 	SampledReadBacks int
@@ -93,7 +118,9 @@ type Audit struct {
 }
 
 // OK reports whether the audit found nothing wrong.
-func (a Audit) OK() bool { return a.Missing == 0 && a.WrongEvents == 0 && a.Unreplayable == 0 }
+func (a Audit) OK() bool {
+	return a.Missing == 0 && a.Duplicated == 0 && a.WrongEvents == 0 && a.Unreplayable == 0
+}
 
 // workload is the recorded session cut into 5-second batches, each kept as
 // its JSON events and as a gzip member of them, compressed once: a request
@@ -104,6 +131,7 @@ type workload struct {
 	events     [][]byte // per batch: the JSON of its events, comma-joined
 	compressed [][]byte // per batch: a gzip member of events + "]}"
 	counts     []int
+	lastTs     []int64
 }
 
 func loadWorkload() (*workload, error) {
@@ -127,6 +155,7 @@ func loadWorkload() (*workload, error) {
 		w.events = append(w.events, b.Bytes())
 		w.compressed = append(w.compressed, gzipped(append(bytes.Clone(b.Bytes()), ']', '}')))
 		w.counts = append(w.counts, end-start)
+		w.lastTs = append(w.lastTs, evs[end-1].Timestamp)
 		start = end
 	}
 	return w, nil
@@ -136,8 +165,14 @@ func loadWorkload() (*workload, error) {
 type session struct {
 	id     string
 	offset int // which recorded batch its seq 1 replays (seq 0 is always the keyframe batch)
-	mu     sync.Mutex
-	acked  map[int]bool
+	node   int // the node its seq 0 goes to
+	// errorSeq is the batch that carries an error event, or -1.
+	errorSeq int
+	mu       sync.Mutex
+	acked    map[int]bool
+	// errorSent is set once the error batch has been sent (it may be
+	// stored, acknowledged or not).
+	errorSent bool
 }
 
 func (s *session) batchIndex(seq int, n int) int {
@@ -149,7 +184,31 @@ func (s *session) batchIndex(seq int, n int) int {
 
 func body(w *workload, s *session, seq int) []byte {
 	head := gzipped(fmt.Appendf(nil, `{"v":1,"sid":%q,"seq":%d,"sdk":"loadgen","events":[`, s.id, seq))
+	if seq == s.errorSeq {
+		return append(head, gzipped(append(w.batchEvents(s, seq), ']', '}'))...)
+	}
 	return append(head, w.compressed[s.batchIndex(seq, len(w.events))]...)
+}
+
+// batchEvents returns the JSON of the events of a session's batch seq,
+// comma-joined: the recorded batch's, with an error event after them in
+// the session's error batch.
+func (w *workload) batchEvents(s *session, seq int) []byte {
+	i := s.batchIndex(seq, len(w.events))
+	if seq != s.errorSeq {
+		return w.events[i]
+	}
+	return fmt.Appendf(bytes.Clone(w.events[i]), `,{"type":5,"timestamp":%d,"data":{"tag":"playhead.error","payload":`+
+		`{"kind":"error","message":"TypeError: cart is undefined (loadgen %s)","stack":"at checkout (app.js:1:1)"}}}`, w.lastTs[i], s.id)
+}
+
+// batchCount returns how many events a session's batch seq holds.
+func (w *workload) batchCount(s *session, seq int) int {
+	n := w.counts[s.batchIndex(seq, len(w.events))]
+	if seq == s.errorSeq {
+		n++
+	}
+	return n
 }
 
 // gzipWriters are reused: a compressor's state is about a megabyte, which
@@ -170,17 +229,21 @@ func gzipped(data []byte) []byte {
 }
 
 type run struct {
-	cfg      Config
-	w        *workload
-	client   *http.Client
-	sent     atomic.Int64
-	acked    atomic.Int64
-	retries  atomic.Int64
-	mu       sync.Mutex
-	statuses map[int]int64
-	lat, all []time.Duration
-	steady   time.Time // when the ramp-up ends
-	restarts atomic.Int32
+	cfg     Config
+	w       *workload
+	client  *http.Client
+	sent    atomic.Int64
+	sentTo  []atomic.Int64 // by node
+	acked   atomic.Int64
+	retries atomic.Int64
+	// unavailable counts 503 answers, noRetryAfter those without a
+	// Retry-After header.
+	unavailable, noRetryAfter atomic.Int64
+	mu                        sync.Mutex
+	statuses                  map[int]int64
+	lat, all                  []time.Duration
+	steady                    time.Time // when the ramp-up ends
+	restarts                  atomic.Int32
 
 	sessionsMu sync.Mutex
 	sessions   []*session // every session the run started
@@ -189,7 +252,11 @@ type run struct {
 func (r *run) newSession() *session {
 	r.sessionsMu.Lock()
 	defer r.sessionsMu.Unlock()
-	s := &session{id: fmt.Sprintf("load%08d%08x", len(r.sessions), rand.Uint32()), offset: rand.IntN(len(r.w.events) - 1), acked: map[int]bool{}}
+	s := &session{id: fmt.Sprintf("load%08d%08x", len(r.sessions), rand.Uint32()), offset: rand.IntN(len(r.w.events) - 1),
+		node: rand.IntN(len(r.cfg.URLs)), errorSeq: -1, acked: map[int]bool{}}
+	if rand.Float64() < r.cfg.ErrorShare {
+		s.errorSeq = 1 + rand.IntN(8)
+	}
 	r.sessions = append(r.sessions, s)
 	return s
 }
@@ -208,10 +275,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err := cfg.Spawner.Start(ctx); err != nil {
 			return nil, err
 		}
-		cfg.URL, cfg.IngestKey = cfg.Spawner.URL(), cfg.Spawner.IngestKey
+		cfg.URLs, cfg.IngestKey = cfg.Spawner.URLs(), cfg.Spawner.IngestKey
+	}
+	if len(cfg.URLs) == 0 {
+		return nil, errors.New("loadgen: no server URL")
 	}
 	r := &run{
-		cfg: cfg, w: w, statuses: map[int]int64{},
+		cfg: cfg, w: w, statuses: map[int]int64{}, sentTo: make([]atomic.Int64, len(cfg.URLs)),
 		// Each simulated tab keeps its connection between batches, as a
 		// browser does: with fewer idle connections than tabs, every batch
 		// would open a new one, and bursts of connections overflow the
@@ -220,9 +290,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	loadCtx, stop := context.WithTimeout(ctx, cfg.Duration)
 	defer stop()
-	var before ProcessStats
+	var before []ProcessStats
 	if cfg.Spawner != nil {
-		before = cfg.Spawner.Stats()
+		before = cfg.Spawner.NodeStats()
 	}
 	rampup := cfg.Rampup
 	if rampup <= 0 {
@@ -249,7 +319,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	<-doneProgress
 
 	rep := &Report{Sessions: cfg.Sessions, Started: len(r.sessions), Elapsed: elapsed, Sent: r.sent.Load(), Acked: r.acked.Load(),
-		Retries: r.retries.Load(), Statuses: r.statuses, Restarts: int(r.restarts.Load())}
+		Retries: r.retries.Load(), Statuses: r.statuses, Restarts: int(r.restarts.Load()),
+		Unavailable: r.unavailable.Load(), NoRetryAfter: r.noRetryAfter.Load(), ErrorSessions: map[string]bool{}}
+	for i, u := range cfg.URLs {
+		rep.Nodes = append(rep.Nodes, NodeLoad{URL: u, Sent: r.sentTo[i].Load()})
+	}
+	for _, s := range r.sessions {
+		s.mu.Lock()
+		if s.errorSent {
+			rep.ErrorSessions[s.id] = s.acked[s.errorSeq]
+		}
+		s.mu.Unlock()
+	}
 	slices.Sort(r.lat)
 	if n := len(r.lat); n > 0 {
 		rep.AckP50, rep.AckP99 = r.lat[n/2], r.lat[n*99/100]
@@ -259,12 +340,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.AllP99 = r.all[n*99/100]
 	}
 	if cfg.Spawner != nil {
-		rep.Server = cfg.Spawner.Stats().Since(before)
-		if rep.Restarts > 0 {
-			// A crash loop may have left the server down: audit a fresh one.
-			if err := cfg.Spawner.Restart(ctx); err != nil {
-				return rep, err
-			}
+		for i, st := range cfg.Spawner.NodeStats() {
+			rep.Nodes[i].Server = st.Since(before[i])
+			rep.Server = rep.Server.add(rep.Nodes[i].Server)
+		}
+		// A crash may have left a node down: audit whole ones.
+		if err := cfg.Spawner.Revive(ctx); err != nil {
+			return rep, err
 		}
 	}
 	if cfg.skipAudit {
@@ -343,11 +425,18 @@ func (r *run) record(ctx context.Context, s *session, delay time.Duration, first
 	}
 }
 
-// deliver sends one batch until acknowledged, with backoff, then maybe again.
+// deliver sends one batch until acknowledged, with backoff, then maybe
+// again; each attempt goes to the next node.
 func (r *run) deliver(ctx context.Context, s *session, seq int) {
 	data := body(r.w, s, seq)
+	if seq == s.errorSeq {
+		s.mu.Lock()
+		s.errorSent = true
+		s.mu.Unlock()
+	}
 	backoff := 100 * time.Millisecond
-	for attempt := 0; ; attempt++ {
+	node := s.node + seq
+	for attempt := 0; ; attempt, node = attempt+1, node+1 {
 		if attempt > 0 {
 			r.retries.Add(1)
 			select {
@@ -357,10 +446,10 @@ func (r *run) deliver(ctx context.Context, s *session, seq int) {
 			}
 			backoff = min(2*backoff, 2*time.Second)
 		}
-		ok, retry := r.post(ctx, s, seq, data, rand.Float64() < r.cfg.DropConnection)
+		ok, retry := r.post(ctx, node, s, seq, data, rand.Float64() < r.cfg.DropConnection)
 		if ok {
 			if rand.Float64() < r.cfg.Duplicate {
-				r.post(ctx, s, seq, data, false)
+				r.post(ctx, node+1, s, seq, data, false)
 			}
 			return
 		}
@@ -370,15 +459,18 @@ func (r *run) deliver(ctx context.Context, s *session, seq int) {
 	}
 }
 
-func (r *run) post(ctx context.Context, s *session, seq int, data []byte, cut bool) (ok, retry bool) {
+// post sends a batch to node (mod the number of nodes) once.
+func (r *run) post(ctx context.Context, node int, s *session, seq int, data []byte, cut bool) (ok, retry bool) {
+	node %= len(r.cfg.URLs)
 	reqCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(reqCtx, "POST", r.cfg.URL+"/api/v1/ingest?k="+r.cfg.IngestKey, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(reqCtx, "POST", r.cfg.URLs[node]+"/api/v1/ingest?k="+r.cfg.IngestKey, bytes.NewReader(data))
 	if err != nil {
 		return false, false
 	}
 	req.Header.Set("Content-Type", "text/plain")
 	r.sent.Add(1)
+	r.sentTo[node].Add(1)
 	start := time.Now()
 	if cut {
 		// Give the server the whole body, then hang up before the answer:
@@ -392,6 +484,12 @@ func (r *run) post(ctx context.Context, s *session, seq int, data []byte, cut bo
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	took := time.Since(start)
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		r.unavailable.Add(1)
+		if resp.Header.Get("Retry-After") == "" {
+			r.noRetryAfter.Add(1)
+		}
+	}
 	r.mu.Lock()
 	r.statuses[resp.StatusCode]++
 	if resp.StatusCode == http.StatusOK {
@@ -424,7 +522,7 @@ func (r *run) crashLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := r.cfg.Spawner.Crash(ctx); err != nil {
+		if err := r.cfg.Spawner.Crash(ctx, int(r.restarts.Load())%len(r.cfg.URLs)); err != nil {
 			fmt.Fprintln(r.cfg.Progress, "loadgen: restart failed:", err)
 			return
 		}

@@ -3,79 +3,138 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Spawner runs a Playhead server as a child process, so a run can kill it
-// with SIGKILL and start it again on the same data directory.
+// Spawner runs Playhead as child processes, so a run can kill one with
+// SIGKILL and start it again on the same data: one server on a data
+// directory, or several nodes over one shared index and object store.
 type Spawner struct {
-	Binary        string // the playhead binary
+	Binary string // the playhead binary
+	// DataDir is the server's data directory; with several nodes, node i
+	// keeps its own in DataDir/node-i and they share DataDir/keyring.json.
 	DataDir       string
 	AdminPassword string
-	Stderr        *os.File
+	// Stderr receives every node's output (nil: discarded).
+	Stderr *os.File
+
+	// Nodes is how many servers run (0 means one). Several nodes need a
+	// shared Index and Objects.
+	Nodes int
+	// Index and Objects, when set, are every node's -index and -objects.
+	Index, Objects string
+	// Env is added to every node's environment (the object store's
+	// credentials, PLAYHEAD_MASTER_KEY).
+	Env []string
+	// Args are added to every node's command line, after the spawner's
+	// own flags (a flag given twice takes the later value).
+	Args []string
 
 	IngestKey string
 
-	mu   sync.Mutex
-	addr string
-	cmd  *exec.Cmd
-	past ProcessStats // of processes killed before
+	mu      sync.Mutex
+	nodes   []*spawned
+	crashed int // the node crashed last
 }
 
-// URL returns the server's base URL.
-func (s *Spawner) URL() string { return "http://" + s.addr }
+// spawned is one node: its address stays the same across restarts.
+type spawned struct {
+	addr string
+	cmd  *exec.Cmd
+	past ProcessStats // of its processes killed before
+}
 
-// Start starts the server and waits until it is ready.
+// URL returns the first node's base URL.
+func (s *Spawner) URL() string { return s.URLs()[0] }
+
+// URLs returns every node's base URL.
+func (s *Spawner) URLs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	urls := make([]string, len(s.nodes))
+	for i, n := range s.nodes {
+		urls[i] = "http://" + n.addr
+	}
+	return urls
+}
+
+// Start starts the nodes and waits until they are ready: the first alone,
+// since a first start creates the project and the admin account, then the
+// others. It does nothing when they are running already.
 func (s *Spawner) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.addr == "" {
+	if len(s.nodes) > 0 {
+		return nil
+	}
+	n := max(s.Nodes, 1)
+	if n > 1 && (s.Index == "" || s.Objects == "") {
+		return errors.New("loadgen: several nodes need a shared -index and -objects")
+	}
+	for range n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
-		s.addr = ln.Addr().String()
+		s.nodes = append(s.nodes, &spawned{addr: ln.Addr().String()})
 		ln.Close()
 	}
-	if err := s.startLocked(ctx); err != nil {
-		return err
-	}
-	if s.IngestKey == "" {
-		key, err := s.ingestKey(ctx)
-		if err != nil {
+	for i := range s.nodes {
+		if err := s.startLocked(ctx, i); err != nil {
 			return err
 		}
-		s.IngestKey = key
+		if i == 0 && s.IngestKey == "" {
+			key, err := s.ingestKey(ctx, "http://"+s.nodes[0].addr)
+			if err != nil {
+				return err
+			}
+			s.IngestKey = key
+		}
 	}
 	return nil
 }
 
-func (s *Spawner) startLocked(ctx context.Context) error {
-	cmd := exec.Command(s.Binary, "serve", "--addr", s.addr, "--data", s.DataDir, "--demo", "false",
-		"--rate-ip", "0", "--rate-project", "0", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "PLAYHEAD_ADMIN_PASSWORD="+s.AdminPassword)
-	cmd.Stdout, cmd.Stderr = s.Stderr, s.Stderr
+func (s *Spawner) startLocked(ctx context.Context, i int) error {
+	node := s.nodes[i]
+	dataDir := s.DataDir
+	args := []string{"serve", "--addr", node.addr, "--demo", "false",
+		"--rate-ip", "0", "--rate-project", "0", "--log-level", "warn"}
+	if len(s.nodes) > 1 {
+		dataDir = filepath.Join(s.DataDir, fmt.Sprintf("node-%d", i))
+		args = append(args, "--keyring", filepath.Join(s.DataDir, "keyring.json"))
+	}
+	args = append(args, "--data", dataDir)
+	if s.Index != "" {
+		args = append(args, "--index", s.Index)
+	}
+	if s.Objects != "" {
+		args = append(args, "--objects", s.Objects)
+	}
+	cmd := exec.Command(s.Binary, append(args, s.Args...)...)
+	if s.Stderr != nil {
+		cmd.Stdout, cmd.Stderr = s.Stderr, s.Stderr
+	}
+	cmd.Env = append(append(os.Environ(), "PLAYHEAD_ADMIN_PASSWORD="+s.AdminPassword), s.Env...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.Binary, err)
 	}
-	s.cmd = cmd
+	node.cmd = cmd
+	url := "http://" + node.addr
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.URL() + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
+		if ready(url) {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -83,41 +142,90 @@ func (s *Spawner) startLocked(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("server on %s not ready after 60 s", s.addr)
+	return fmt.Errorf("node %d on %s not ready after 60 s", i, node.addr)
 }
 
-// Crash kills the server with SIGKILL and starts it again.
-func (s *Spawner) Crash(ctx context.Context) error {
+// ready says whether the server at url answers /readyz with 200.
+func ready(url string) bool {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// Crash kills node i with SIGKILL and starts it again.
+func (s *Spawner) Crash(ctx context.Context, i int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.past = s.past.add(readStats(s.cmd.Process.Pid))
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
-	return s.startLocked(ctx)
+	s.killLocked(i)
+	s.crashed = i
+	return s.startLocked(ctx, i)
 }
 
-// Restart is Crash under another name, for a clean audit after a crash loop.
-func (s *Spawner) Restart(ctx context.Context) error { return s.Crash(ctx) }
+func (s *Spawner) killLocked(i int) {
+	n := s.nodes[i]
+	if n.cmd == nil {
+		return
+	}
+	n.past = n.past.add(readStats(n.cmd.Process.Pid))
+	n.cmd.Process.Kill()
+	n.cmd.Wait()
+	n.cmd = nil
+}
 
-// Stop kills the server.
+// Revive starts again every node that is not ready (a crash loop may have
+// left one down), for a clean audit.
+func (s *Spawner) Revive(ctx context.Context) error {
+	for i, url := range s.URLs() {
+		if ready(url) {
+			continue
+		}
+		if err := s.Crash(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop kills every node.
 func (s *Spawner) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
+	for i := range s.nodes {
+		s.killLocked(i)
 	}
 }
 
-// Stats returns the CPU time and peak memory of the server processes so far.
+// Stats returns the CPU time (summed) and peak memory (the largest) of the
+// nodes' processes so far.
 func (s *Spawner) Stats() ProcessStats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.past.add(readStats(s.cmd.Process.Pid))
+	var st ProcessStats
+	for _, n := range s.NodeStats() {
+		st = st.add(n)
+	}
+	return st
 }
 
-func (s *Spawner) ingestKey(ctx context.Context) (string, error) {
-	c, err := login(ctx, s.URL(), s.AdminPassword)
+// NodeStats returns each node's CPU time and peak memory so far, its
+// killed processes included.
+func (s *Spawner) NodeStats() []ProcessStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ProcessStats, len(s.nodes))
+	for i, n := range s.nodes {
+		out[i] = n.past
+		if n.cmd != nil {
+			out[i] = out[i].add(readStats(n.cmd.Process.Pid))
+		}
+	}
+	return out
+}
+
+func (s *Spawner) ingestKey(ctx context.Context, url string) (string, error) {
+	c, err := login(ctx, url, s.AdminPassword)
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +234,7 @@ func (s *Spawner) ingestKey(ctx context.Context) (string, error) {
 			IngestKey string `json:"ingestKey"`
 		} `json:"project"`
 	}
-	if err := getJSON(ctx, c, s.URL()+"/api/v1/me", &me); err != nil {
+	if err := getJSON(ctx, c, url+"/api/v1/me", &me); err != nil {
 		return "", err
 	}
 	return me.Project.IngestKey, nil

@@ -579,7 +579,7 @@ func (db *DB) SessionKeys(ctx context.Context, after playhead.SessionKeyCursor, 
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	if len(keys) < limit {
+	if len(keys) == 0 || len(keys) < limit {
 		return keys, nil, nil
 	}
 	last := keys[len(keys)-1]

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/playhead/playhead/loadgen"
@@ -26,13 +27,19 @@ With -spawn it runs its own server (this binary) on a temporary data
 directory, so it can kill it with SIGKILL (-restart) and report the server's
 CPU and memory. Loopback only.
 
+With -nodes N it spawns N servers over one shared index and object store
+(-index postgres://…, -objects s3://…, credentials from the AWS_*
+environment) and one keyring, and spreads every session's batches over all
+of them; -restart then kills each node in turn. The audit reads through
+every node.
+
 `
 
 func runLoadgen(args []string) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, loadgenUsage); fs.PrintDefaults() }
 	var (
-		url      = fs.String("url", "", "server to load (loopback only); empty with -spawn")
+		url      = fs.String("url", "", "server to load (loopback only), or comma-separated nodes of one server; empty with -spawn")
 		key      = fs.String("key", "", "the project's ingest key (with -url)")
 		password = fs.String("admin-password", "", "admin password, for the audit (with -url)")
 		spawn    = fs.Bool("spawn", true, "start a server of our own on a temporary data directory")
@@ -44,7 +51,11 @@ func runLoadgen(args []string) error {
 		drop     = fs.Float64("drop", 0, "share of requests cut off before the answer (then retried)")
 		dup      = fs.Float64("dup", 0, "share of acknowledged batches sent again")
 		reorder  = fs.Float64("reorder", 0, "share of batches sent after the next one")
-		restart  = fs.Duration("restart", 0, "with -spawn, kill the server with SIGKILL this often and restart it")
+		restart  = fs.Duration("restart", 0, "with -spawn, kill the server (a node, each in turn) with SIGKILL this often and restart it")
+		nodes    = fs.Int("nodes", 1, "with -spawn, servers to run over one -index and -objects")
+		index    = fs.String("index", "", "with -spawn, the servers' -index (postgres://…; default: SQLite in the data directory)")
+		objects  = fs.String("objects", "", "with -spawn, the servers' -objects (s3://…; default: the data directory)")
+		errShare = fs.Float64("errors", 0, "share of sessions that report a JavaScript error (a webhook event each)")
 		sample   = fs.Int("sample", 50, "sessions the audit reads back in full")
 		baseline = fs.Bool("baseline", false, "also measure the raw write+fsync limit with the same load and print the ratio")
 		cpuprof  = fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
@@ -67,9 +78,12 @@ func runLoadgen(args []string) error {
 	defer stop()
 
 	cfg := loadgen.Config{
-		URL: *url, IngestKey: *key, AdminPassword: *password, Sessions: *sessions, Interval: *interval, Rampup: *rampup,
+		IngestKey: *key, AdminPassword: *password, Sessions: *sessions, Interval: *interval, Rampup: *rampup,
 		Duration: *duration, SessionLength: *length, DropConnection: *drop, Duplicate: *dup, Reorder: *reorder, Restart: *restart,
-		Progress: os.Stderr, Sample: *sample,
+		ErrorShare: *errShare, Progress: os.Stderr, Sample: *sample,
+	}
+	if *url != "" {
+		cfg.URLs = strings.Split(*url, ",")
 	}
 	tmp, err := os.MkdirTemp("", "playhead-loadgen-")
 	if err != nil {
@@ -84,10 +98,11 @@ func runLoadgen(args []string) error {
 		if err != nil {
 			return err
 		}
-		cfg.Spawner = &loadgen.Spawner{Binary: self, DataDir: filepath.Join(tmp, "data"), AdminPassword: "loadgen", Stderr: os.Stderr}
+		cfg.Spawner = &loadgen.Spawner{Binary: self, DataDir: filepath.Join(tmp, "data"), AdminPassword: "loadgen", Stderr: os.Stderr,
+			Nodes: *nodes, Index: *index, Objects: *objects}
 		defer cfg.Spawner.Stop()
-	} else if *restart > 0 {
-		return errors.New("loadgen: -restart needs -spawn")
+	} else if *restart > 0 || *nodes > 1 || *index != "" || *objects != "" {
+		return errors.New("loadgen: -restart, -nodes, -index and -objects need -spawn")
 	}
 
 	var raw float64
@@ -105,7 +120,7 @@ func runLoadgen(args []string) error {
 	}
 	printReport(rep, raw)
 	if !rep.Audit.OK() {
-		return fmt.Errorf("audit failed: %d missing, %d with wrong events, %d unreplayable", rep.Audit.Missing, rep.Audit.WrongEvents, rep.Audit.Unreplayable)
+		return fmt.Errorf("audit failed: %d missing, %d duplicated, %d with wrong events, %d unreplayable", rep.Audit.Missing, rep.Audit.Duplicated, rep.Audit.WrongEvents, rep.Audit.Unreplayable)
 	}
 	return nil
 }
@@ -119,6 +134,16 @@ func printReport(r *loadgen.Report, raw float64) {
 	fmt.Printf("%-34s %.1f s on %d cores\n", "elapsed", r.Elapsed.Seconds(), runtime.NumCPU())
 	fmt.Printf("%-34s %d sent, %d acknowledged, %d retries\n", "batches", r.Sent, r.Acked, r.Retries)
 	fmt.Printf("%-34s %.0f batches/s\n", "throughput", rate)
+	if len(r.Nodes) > 1 {
+		for i, n := range r.Nodes {
+			line := fmt.Sprintf("%d batches sent", n.Sent)
+			if n.Server.CPU > 0 {
+				line += fmt.Sprintf(", %.2f cores, %.2f ms CPU per batch, peak %.0f MiB", n.Server.CPU.Seconds()/r.Elapsed.Seconds(),
+					n.Server.CPU.Seconds()*1000/float64(max(n.Sent, 1)), float64(n.Server.PeakRSS)/(1<<20))
+			}
+			fmt.Printf("%-34s %s\n", fmt.Sprintf("node %d (%s)", i+1, n.URL), line)
+		}
+	}
 	fmt.Printf("%-34s p50 %.1f ms, p99 %.1f ms after the ramp-up (p99 %.1f ms with it)\n", "acknowledgement latency", ms(r.AckP50), ms(r.AckP99), ms(r.AllP99))
 	var codes []int
 	for c := range r.Statuses {
@@ -127,6 +152,9 @@ func printReport(r *loadgen.Report, raw float64) {
 	sort.Ints(codes)
 	for _, c := range codes {
 		fmt.Printf("%-34s %d\n", fmt.Sprintf("answers with status %d", c), r.Statuses[c])
+	}
+	if r.NoRetryAfter > 0 {
+		fmt.Printf("%-34s %d of %d\n", "503 without Retry-After", r.NoRetryAfter, r.Unavailable)
 	}
 	if r.Server.CPU > 0 {
 		cores := r.Server.CPU.Seconds() / r.Elapsed.Seconds()
@@ -145,8 +173,8 @@ func printReport(r *loadgen.Report, raw float64) {
 	if !a.OK() {
 		verdict = "FAILED"
 	}
-	fmt.Printf("%-34s %s: %d sessions, %d acknowledged batches checked, %d read back in full; %d missing, %d wrong, %d unreplayable\n",
-		"audit", verdict, a.SessionsChecked, a.BatchesExpected, a.SampledReadBacks, a.Missing, a.WrongEvents, a.Unreplayable)
+	fmt.Printf("%-34s %s: %d sessions, %d acknowledged batches checked, %d read back in full; %d missing, %d duplicated, %d wrong, %d unreplayable\n",
+		"audit", verdict, a.SessionsChecked, a.BatchesExpected, a.SampledReadBacks, a.Missing, a.Duplicated, a.WrongEvents, a.Unreplayable)
 	for _, p := range a.Problems {
 		fmt.Println("  ", p)
 	}

@@ -87,6 +87,30 @@ func StopPostgreSQL() {
 	}
 }
 
+// RestartPostgreSQL restarts the throwaway cluster that PostgreSQL started,
+// as `pg_ctl restart -m fast` would: the server ends every connection,
+// stops (a fast shutdown), stays down for down (an outage to live through),
+// and starts again on the same port with the same data; it returns once
+// the server answers, with how long it did not. Every
+// test of the binary that uses PostgreSQL sees the restart, so a test that
+// calls it must not run in parallel with them. It fails the test when the
+// databases are on a server PLAYHEAD_TEST_POSTGRES names, which it does not
+// control.
+func RestartPostgreSQL(t testing.TB, down time.Duration) time.Duration {
+	t.Helper()
+	c := pgCluster
+	if c == nil {
+		t.Fatalf("RestartPostgreSQL: no throwaway PostgreSQL cluster is running (call PostgreSQL first; %s must not be set)", PostgreSQLEnv)
+	}
+	start := time.Now()
+	c.shutdown()
+	time.Sleep(down)
+	if err := c.start(c.bin, c.data, c.port, c.cred); err != nil {
+		t.Fatalf("restart PostgreSQL: %v", err)
+	}
+	return time.Since(start)
+}
+
 var (
 	pgOnce      sync.Once
 	pgCluster   *postgresCluster
@@ -126,6 +150,11 @@ type postgresCluster struct {
 	dir  string
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the server has exited
+
+	// How it was started, to start it again.
+	bin, data string
+	port      int
+	cred      *syscall.Credential
 }
 
 // pgPassword is the throwaway cluster's superuser password: the server
@@ -204,8 +233,9 @@ func startPostgreSQL() (c *postgresCluster, adminDSN, skip string, err error) {
 
 // start starts the server and waits until it takes connections.
 func (c *postgresCluster) start(bin, data string, port int, cred *syscall.Credential) error {
+	c.bin, c.data, c.port, c.cred = bin, data, port, cred
 	logPath := filepath.Join(c.dir, "server.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
@@ -263,9 +293,15 @@ func (c *postgresCluster) start(bin, data string, port int, cred *syscall.Creden
 	}
 }
 
-// stop shuts the server down (a fast shutdown, then a kill) and removes
-// the cluster's files.
+// stop shuts the server down and removes the cluster's files.
 func (c *postgresCluster) stop() {
+	c.shutdown()
+	os.RemoveAll(c.dir)
+}
+
+// shutdown stops the server: SIGINT (PostgreSQL's fast shutdown, which
+// ends open connections and checkpoints), then a kill after 10 seconds.
+func (c *postgresCluster) shutdown() {
 	if c.cmd != nil && c.cmd.Process != nil {
 		c.cmd.Process.Signal(syscall.SIGINT)
 		select {
@@ -275,7 +311,7 @@ func (c *postgresCluster) stop() {
 			<-c.done
 		}
 	}
-	os.RemoveAll(c.dir)
+	c.cmd, c.done = nil, nil
 }
 
 // removeStaleClusters removes the files of clusters whose test binary died

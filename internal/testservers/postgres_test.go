@@ -35,3 +35,32 @@ func TestPostgreSQLGivesAFreshDatabase(t *testing.T) {
 		t.Fatalf("cannot write to the fresh database: %v", err)
 	}
 }
+
+func TestRestartPostgreSQLKeepsDataAndPort(t *testing.T) {
+	dsn := testservers.PostgreSQL(t)
+	if os.Getenv(testservers.PostgreSQLEnv) != "" {
+		t.Skip("the databases are on a server of " + testservers.PostgreSQLEnv + ", which the tests do not restart")
+	}
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	if _, err := conn.Exec(t.Context(), `CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)`); err != nil {
+		t.Fatal(err)
+	}
+	down := testservers.RestartPostgreSQL(t, 0)
+	t.Logf("PostgreSQL did not answer for %s", down)
+	if err := conn.Ping(t.Context()); err == nil {
+		t.Error("a connection from before the restart still answers; the server was not restarted")
+	}
+	again, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("connect after the restart (same DSN, same port): %v", err)
+	}
+	defer again.Close(t.Context())
+	var x int
+	if err := again.QueryRow(t.Context(), `SELECT x FROM kept`).Scan(&x); err != nil || x != 42 {
+		t.Fatalf("after the restart: x = %d, %v; want 42", x, err)
+	}
+}

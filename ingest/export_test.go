@@ -1,0 +1,4 @@
+package ingest
+
+// TruncateForTest lets the external tests reach truncate.
+var TruncateForTest = truncate

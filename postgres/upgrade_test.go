@@ -1,0 +1,95 @@
+package postgres_test
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/playhead/playhead/internal/testservers"
+)
+
+// released are the checksums of the migrations builds have shipped:
+// databases exist that ran them, so they are never edited. A new migration
+// joins the list when it is released.
+var released = map[string]string{
+	"0001_initial.sql": "2ae5eefb7bedb2cae670cf9fd9226e54cc4869e256646a0df1765ffbbaaf8e13",
+	"0002_jobs.sql":    "f434d9592e08d2c1a9e93c94b7169dd96b28e530408b855493c3874627263dbc",
+}
+
+func TestReleasedMigrationsUnchanged(t *testing.T) {
+	for name, want := range released {
+		data, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatalf("released migration %s: %v", name, err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != want {
+			t.Errorf("released migration %s was edited (sha256 %s, want %s): change the schema with a new numbered file", name, got, want)
+		}
+	}
+}
+
+// TestUpgradeFromV1 makes a database as the first release left it (its one
+// migration, recorded as version 1, and rows written by it), opens it with
+// this build and reads the rows back through the index.
+func TestUpgradeFromV1(t *testing.T) {
+	dsn := testservers.PostgreSQL(t)
+	v1, err := os.ReadFile("migrations/0001_initial.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`,
+		string(v1),
+		`INSERT INTO schema_migrations VALUES (1, 1790000000000)`,
+		`INSERT INTO projects (id, name, ingest_key, created_at) VALUES (1, 'Shop', 'phk_v1', 1790000000000)`,
+		`INSERT INTO sessions (project_id, id, started_at, ended_at, events, bytes, batches) VALUES (1, 'sess-v1', 1000, 9000, 19, 10, 2)`,
+		`INSERT INTO batches (project_id, session_id, seq, first_ts, last_ts, events, bytes, received_at, data) VALUES
+			(1, 'sess-v1', 0, 1000, 4000, 12, 5, 1790000000000, '\x70656e6430'), (1, 'sess-v1', 1, 4000, 9000, 7, 5, 1790000000000, '\x70656e6431')`,
+		`INSERT INTO session_keys (project_id, session_id, master_key_id, wrapped) VALUES (1, 'sess-v1', 'mk', '\x77')`,
+	} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatalf("make a version 1 database: %v", err)
+		}
+	}
+	conn.Close(t.Context())
+
+	db := open(t, dsn)
+	p, err := db.ProjectByKey(t.Context(), "phk_v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.Session(t.Context(), p.ID, "sess-v1")
+	if err != nil || s.Batches != 2 || s.Events != 19 || s.DurationMs != 8000 {
+		t.Fatalf("session after upgrade = %+v, %v", s, err)
+	}
+	pending, err := db.PendingData(t.Context(), p.ID, "sess-v1", []int{0, 1})
+	if err != nil || string(pending[1]) != "pend1" {
+		t.Fatalf("pending data after upgrade = %v, %v", pending, err)
+	}
+	// What migration 2 added works on the old rows.
+	keys, err := db.DeleteSession(t.Context(), p.ID, "sess-v1", []string{"checkpoints"})
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("DeleteSession after upgrade = %v, %v", keys, err)
+	}
+	var version int
+	if err := db.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(t.Context())
+	files, _ := filepath.Glob("migrations/*.sql")
+	if err := c2.QueryRow(t.Context(), `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil || version != len(files) {
+		t.Fatalf("schema version after upgrade = %d, %v; want %d", version, err, len(files))
+	}
+}
