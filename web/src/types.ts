@@ -24,6 +24,14 @@ export interface Session {
   events: number;
   bytes: number;
   batches: number;
+  /** Parsed from the user agent by the server; "" when unknown. */
+  browser: string;
+  os: string;
+  device: string;
+  /** Frustration signals the server found. */
+  rageClicks: number;
+  deadClicks: number;
+  errorClicks: number;
 }
 
 export interface SessionPage {
