@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/playhead/playhead/search"
 )
 
 // ErrObjectNotFound is returned by ObjectStore.Get for a key that holds nothing.
@@ -108,6 +110,16 @@ type Session struct {
 	Events         int      `json:"events"`
 	Bytes          int64    `json:"bytes"`
 	Batches        int      `json:"batches"`
+	// Browser, OS and Device are parsed from UserAgent when the session
+	// is first stored ("" when the parser does not know it).
+	Browser string `json:"browser"`
+	OS      string `json:"os"`
+	Device  string `json:"device"`
+	// RageClicks, DeadClicks and ErrorClicks count the session's
+	// frustration signals (KindRageClick, KindDeadClick, KindErrorClick).
+	RageClicks  int `json:"rageClicks"`
+	DeadClicks  int `json:"deadClicks"`
+	ErrorClicks int `json:"errorClicks"`
 }
 
 // BatchRef is one stored batch as the player's manifest lists it.
@@ -148,6 +160,12 @@ const (
 	// rrweb Font event, which is recorded once and not again at a keyframe);
 	// its Detail is the whole event, for the player.
 	KindFont = "font"
+	// KindRageClick marks three or more clicks within a second close
+	// together; KindDeadClick a click on a link, button or other control
+	// that nothing answered; KindErrorClick a click a JS error followed.
+	KindRageClick  = "rage_click"
+	KindDeadClick  = "dead_click"
+	KindErrorClick = "error_click"
 )
 
 // TimelineEntry is an indexed moment of a session: a navigation, a click, an
@@ -192,6 +210,22 @@ type IndexedBatch struct {
 	// AssetURLs are the stylesheets, fonts and images the batch references,
 	// for the asset capturer.
 	AssetURLs []string
+	// RageClicks, DeadClicks and ErrorClicks count the frustration signals
+	// found in the batch.
+	RageClicks  int
+	DeadClicks  int
+	ErrorClicks int
+	// Search is the batch's searchable text, from its events as stored
+	// (scrubbed), each distinct value once.
+	Search []SearchText
+}
+
+// SearchText is one value a session can be found by: a URL it visited, the
+// text of an element it clicked, a console message and so on. Field is one
+// of the search package's Field constants.
+type SearchText struct {
+	Field string
+	Value string
 }
 
 // AssetRecord is what Playhead knows of one asset URL a project's
@@ -449,6 +483,12 @@ type SessionFilter struct {
 	// Before, when set, is a cursor returned by a previous page.
 	Before string
 	Limit  int
+	// Query, when set, is a parsed search the sessions must match; its
+	// user: terms hold keyed hashes (search.MapUsers), as the index does.
+	Query search.Expr
+	// Now is the instant the query's relative dates count back from; the
+	// zero time means the current time.
+	Now time.Time
 }
 
 // SessionIndex keeps the metadata of sessions (summaries, batch manifests,

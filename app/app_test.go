@@ -178,6 +178,17 @@ func TestAPI(t *testing.T) {
 		{name: "player route", method: "GET", path: "/sessions/" + sid, wantStatus: 200, want: []string{"/assets/app.js"}},
 		{name: "sdk", method: "GET", path: "/sdk.js", wantStatus: 200, want: []string{"rrweb"}, wantHeader: map[string]string{"Content-Type": "javascript"}},
 		{name: "demo", method: "GET", path: "/demo/", wantStatus: 200, want: []string{`data-project-key="` + key + `"`}},
+		{name: "search", method: "GET", path: "/api/v1/sessions?q=error:boom+url:shop.example", login: true, wantStatus: 200,
+			want: []string{`"id":"` + sid + `"`, `"rageClicks":0`, `"deadClicks":0`, `"errorClicks":0`}},
+		{name: "search finds nothing", method: "GET", path: "/api/v1/sessions?q=-error:boom", login: true, wantStatus: 200,
+			want: []string{`"sessions":[]`}},
+		{name: "bad search", method: "GET", path: "/api/v1/sessions?q=errors:%3E0+urll:x", login: true, wantStatus: 400,
+			want: []string{`"code":"invalid"`, `q: position 11: unknown key \"urll\"`}},
+		{name: "identified batch", method: "POST", path: ingest, wantStatus: 200, body: fmt.Appendf(nil, `{"v":1,"sid":"apitestsession02","seq":0,"events":[`+
+			`{"type":4,"timestamp":%d,"data":{"href":"http://shop.example/","width":1280,"height":800}},`+
+			`{"type":5,"timestamp":%d,"data":{"tag":"playhead.identify","payload":{"userId":"user-42"}}}]}`, now, now+1)},
+		{name: "search by user ID", method: "GET", path: "/api/v1/sessions?q=user:user-42", login: true, wantStatus: 200,
+			want: []string{`"id":"apitestsession02"`}, wantNot: []string{sid, "user-42"}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, m, c) })

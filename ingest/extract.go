@@ -2,10 +2,12 @@ package ingest
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/search"
 )
 
 // Custom event tags and the console plugin name the SDK uses (docs/PROTOCOL.md).
@@ -76,6 +78,11 @@ func extract(b *Batch) *playhead.IndexedBatch {
 			extractPlugin(ib, e)
 		}
 	}
+	for _, u := range ib.Pages {
+		addSearch(ib, search.FieldURL, u)
+	}
+	signals(b, ib)
+	dedupeSearch(ib)
 	return ib
 }
 
@@ -151,6 +158,7 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 			Message string `json:"message"`
 		}
 		json.Unmarshal(c.Payload, &p)
+		addSearch(ib, search.FieldError, p.Message)
 		ib.Errors++
 		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 			Ts: e.Timestamp, Kind: playhead.KindError, Level: "error",
@@ -173,12 +181,19 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 		if p.Start > 0 && p.Start <= e.Timestamp && e.Timestamp-p.Start < 10*60*1000 {
 			entry.Ts = p.Start
 		}
-		if p.Status == 0 || p.Status >= 400 {
+		failed := p.Status == 0 || p.Status >= 400
+		if failed {
 			entry.Level = "error"
 			ib.FailedRequests++
 		}
+		method := truncate(strings.ToUpper(p.Method), 16)
+		addSearch(ib, search.FieldRequest, method+" "+p.URL)
+		addSearch(ib, search.FieldRequestMethod, method)
+		addSearch(ib, search.FieldRequestStatus, strconv.Itoa(max(p.Status, 0)))
+		addSearch(ib, search.FieldRequestFailed, strconv.FormatBool(failed))
 		ib.Timeline = append(ib.Timeline, entry)
 	default:
+		addSearch(ib, search.FieldEvent, c.Tag)
 		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
 		})
@@ -205,6 +220,8 @@ func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
 	if level == "error" || level == "assert" {
 		ib.ConsoleErrors++
 	}
+	addSearch(ib, search.FieldConsole, strings.Join(c.Payload, " "))
+	addSearch(ib, search.FieldConsoleLevel, level)
 	ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 		Ts: e.Timestamp, Kind: playhead.KindConsole, Level: level,
 		Label: truncate(firstLine(strings.Join(c.Payload, " ")), maxLabel), Detail: boundedDetail(p.Payload),

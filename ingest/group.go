@@ -101,8 +101,9 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		}
 		hadErrors := s.Errors > 0
 		s.StartedAt, s.EndedAt, s.Bytes = started, ended, bytesBefore+int64(b.Ref.Bytes)
-		if s.UserAgent == "" {
+		if s.UserAgent == "" && b.UserAgent != "" {
 			s.UserAgent = b.UserAgent
+			s.Browser, s.OS, s.Device = parseUserAgent(b.UserAgent)
 		}
 		if s.ClientIP == "" {
 			s.ClientIP = b.ClientIP
@@ -114,6 +115,9 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		s.Errors += b.Errors
 		s.ConsoleErrors += b.ConsoleErrors
 		s.FailedRequests += b.FailedRequests
+		s.RageClicks += b.RageClicks
+		s.DeadClicks += b.DeadClicks
+		s.ErrorClicks += b.ErrorClicks
 		s.Events += b.Ref.Events
 		s.Batches++
 		w.Batches = append(w.Batches, b)

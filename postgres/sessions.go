@@ -11,11 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/search"
 )
 
 // summaryColumns are a session's summary row, as scanSummary reads it.
 const summaryColumns = `s.project_id, s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.user_hash,
-	s.clicks, s.errors, s.console_errors, s.failed_requests, s.events, s.bytes, s.batches`
+	s.clicks, s.errors, s.console_errors, s.failed_requests, s.events, s.bytes, s.batches,
+	s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks`
 
 // sessionColumns are the summary row and the session's pages, in the order
 // first seen (URL order among pages of one time, bytewise as in SQLite).
@@ -25,7 +27,8 @@ const sessionColumns = summaryColumns + `,
 func scanSummary(row pgx.Row, pages ...any) (*playhead.Session, error) {
 	s := &playhead.Session{}
 	dest := append([]any{&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
-		&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches}, pages...)
+		&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches,
+		&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks}, pages...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -77,6 +80,15 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		}
 		where += " AND (s.started_at, s.id) < ($2, $3)"
 		args = append(args, n, text(id))
+	}
+	if f.Query != nil {
+		now := f.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		var cond string
+		cond, args = search.ToSQL(f.Query, dialect{}, f.ProjectID, now, args)
+		where += " AND (" + cond + ")"
 	}
 	rows, err := db.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
 		` ORDER BY s.started_at DESC, s.id DESC LIMIT `+strconv.Itoa(limit+1), args...)
@@ -294,6 +306,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 			`DELETE FROM batches WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM timeline WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM session_pages WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM session_search WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM sessions WHERE project_id = $1 AND id = $2`,
 		} {
 			b.Queue(q, projectID, sid)

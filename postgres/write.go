@@ -177,8 +177,9 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 		}
 		var c struct {
 			p, started, ended, bytes                                []int64
-			id, ua, ip, user                                        []string
+			id, ua, ip, user, browser, os, device                   []string
 			clicks, errors, consoleErrors, failed, events, nbatches []int64
+			rage, dead, errorClicks                                 []int64
 		}
 		for _, r := range order {
 			s := latest[r]
@@ -187,19 +188,26 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 			c.ua, c.ip, c.user = append(c.ua, text(s.UserAgent)), append(c.ip, text(s.ClientIP)), append(c.user, text(s.UserHash))
 			c.clicks, c.errors, c.consoleErrors = append(c.clicks, int64(s.Clicks)), append(c.errors, int64(s.Errors)), append(c.consoleErrors, int64(s.ConsoleErrors))
 			c.failed, c.events, c.nbatches = append(c.failed, int64(s.FailedRequests)), append(c.events, int64(s.Events)), append(c.nbatches, int64(s.Batches))
+			c.browser, c.os, c.device = append(c.browser, text(s.Browser)), append(c.os, text(s.OS)), append(c.device, text(s.Device))
+			c.rage, c.dead, c.errorClicks = append(c.rage, int64(s.RageClicks)), append(c.dead, int64(s.DeadClicks)), append(c.errorClicks, int64(s.ErrorClicks))
 		}
 		b.Queue(`INSERT INTO sessions (project_id, id, started_at, ended_at, user_agent, client_ip, user_hash,
-				clicks, errors, console_errors, failed_requests, events, bytes, batches)
+				clicks, errors, console_errors, failed_requests, events, bytes, batches,
+				browser, os, device, rage_clicks, dead_clicks, error_clicks)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-				$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+				$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
+				$15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[])
 			ON CONFLICT (project_id, id) DO UPDATE SET
 				started_at = excluded.started_at, ended_at = excluded.ended_at,
 				user_agent = excluded.user_agent, client_ip = excluded.client_ip, user_hash = excluded.user_hash,
 				clicks = excluded.clicks, errors = excluded.errors, console_errors = excluded.console_errors,
 				failed_requests = excluded.failed_requests, events = excluded.events,
-				bytes = excluded.bytes, batches = excluded.batches`,
+				bytes = excluded.bytes, batches = excluded.batches,
+				browser = excluded.browser, os = excluded.os, device = excluded.device,
+				rage_clicks = excluded.rage_clicks, dead_clicks = excluded.dead_clicks, error_clicks = excluded.error_clicks`,
 			c.p, c.id, c.started, c.ended, c.ua, c.ip, c.user,
-			c.clicks, c.errors, c.consoleErrors, c.failed, c.events, c.bytes, c.nbatches)
+			c.clicks, c.errors, c.consoleErrors, c.failed, c.events, c.bytes, c.nbatches,
+			c.browser, c.os, c.device, c.rage, c.dead, c.errorClicks)
 	}
 
 	if len(w.Batches) > 0 {
@@ -246,6 +254,15 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 	}
 	seenAsset := map[assetKey]bool{}
 	var assets []assetKey
+	type searchKey struct {
+		s playhead.SessionRef
+		t playhead.SearchText
+	}
+	seenSearch := map[searchKey]bool{}
+	var sc struct {
+		p               []int64
+		s, field, value []string
+	}
 
 	for _, x := range batches {
 		sid, r := text(x.SessionID), x.Ref
@@ -285,6 +302,13 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 			}
 			scrubbed[k] += int64(n)
 		}
+		for _, t := range x.Search {
+			t = playhead.SearchText{Field: text(t.Field), Value: text(t.Value)}
+			if k := (searchKey{playhead.SessionRef{ProjectID: x.ProjectID, SessionID: sid}, t}); !seenSearch[k] {
+				seenSearch[k] = true
+				sc.p, sc.s, sc.field, sc.value = append(sc.p, x.ProjectID), append(sc.s, sid), append(sc.field, t.Field), append(sc.value, t.Value)
+			}
+		}
 		for _, u := range x.AssetURLs {
 			if k := (assetKey{x.ProjectID, text(u)}); !seenAsset[k] {
 				seenAsset[k] = true
@@ -321,6 +345,11 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
 			ON CONFLICT (project_id, session_id, url) DO UPDATE SET first_ts = least(session_pages.first_ts, excluded.first_ts)`,
 			p, s, u, ts)
+	}
+	if len(sc.p) > 0 {
+		b.Queue(`INSERT INTO session_search (project_id, session_id, field, value)
+			SELECT p, s, f, v FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(p, s, f, v, n) ORDER BY n
+			ON CONFLICT (project_id, session_id, field, md5(value)) DO NOTHING`, sc.p, sc.s, sc.field, sc.value)
 	}
 	if len(kinds) > 0 {
 		var p, n []int64

@@ -18,6 +18,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/search"
 )
 
 const loginCookie = "playhead_login"
@@ -212,7 +213,16 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 			return playhead.Errorf(playhead.EINVALID, "limit: %q is not a number from 1 to 500", v)
 		}
 	}
-	list, next, err := s.Index.Sessions(r.Context(), playhead.SessionFilter{ProjectID: p.ID, Before: q.Get("before"), Limit: limit})
+	f := playhead.SessionFilter{ProjectID: p.ID, Before: q.Get("cursor"), Limit: limit}
+	if f.Before == "" {
+		f.Before = q.Get("before") // the name the first API gave the cursor
+	}
+	if f.Query, err = search.Parse(q.Get("q")); err != nil {
+		return playhead.Errorf(playhead.EINVALID, "q: %v", err)
+	}
+	// The index holds an identified user's keyed hash, never the ID.
+	search.MapUsers(f.Query, func(id string) string { return s.Ingester.Keys.Keyring.UserHash(p.ID, id) })
+	list, next, err := s.Index.Sessions(r.Context(), f)
 	if err != nil {
 		return err
 	}

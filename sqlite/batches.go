@@ -84,12 +84,14 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 	}
 	sessionKeys := func(i int, args []any) []any { return append(args, sessions[i].ProjectID, sessions[i].SessionID) }
 	err = selectRows(ctx, tx, `SELECT t.project_id, t.id, t.started_at, t.ended_at, t.user_agent, t.client_ip, t.user_hash,
-		t.clicks, t.errors, t.console_errors, t.failed_requests, t.events, t.bytes, t.batches FROM (VALUES `, 2, len(sessions),
+		t.clicks, t.errors, t.console_errors, t.failed_requests, t.events, t.bytes, t.batches,
+		t.browser, t.os, t.device, t.rage_clicks, t.dead_clicks, t.error_clicks FROM (VALUES `, 2, len(sessions),
 		`) AS k JOIN sessions t ON t.project_id = k.column1 AND t.id = k.column2`, sessionKeys,
 		func(rows *sql.Rows) error {
 			s := &playhead.Session{}
 			if err := rows.Scan(&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
-				&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches); err != nil {
+				&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches,
+				&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks); err != nil {
 				return err
 			}
 			st.Sessions[playhead.SessionRef{ProjectID: s.ProjectID, SessionID: s.ID}] = s
@@ -136,11 +138,13 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 		return fmt.Errorf("insert batches: %w", err)
 	}
 	err = insertRows(ctx, tx, `INSERT INTO sessions
-		(project_id, id, started_at, ended_at, user_agent, client_ip, user_hash, clicks, errors, console_errors, failed_requests, events, bytes, batches) VALUES `, 14, len(w.Sessions),
+		(project_id, id, started_at, ended_at, user_agent, client_ip, user_hash, clicks, errors, console_errors, failed_requests, events, bytes, batches,
+		browser, os, device, rage_clicks, dead_clicks, error_clicks) VALUES `, 20, len(w.Sessions),
 		func(i int, args []any) []any {
 			s := w.Sessions[i]
 			return append(args, s.ProjectID, s.ID, s.StartedAt, s.EndedAt, s.UserAgent, s.ClientIP, s.UserHash,
-				s.Clicks, s.Errors, s.ConsoleErrors, s.FailedRequests, s.Events, s.Bytes, s.Batches)
+				s.Clicks, s.Errors, s.ConsoleErrors, s.FailedRequests, s.Events, s.Bytes, s.Batches,
+				s.Browser, s.OS, s.Device, s.RageClicks, s.DeadClicks, s.ErrorClicks)
 		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
 			started_at = excluded.started_at,
 			ended_at = excluded.ended_at,
@@ -153,7 +157,13 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 			failed_requests = excluded.failed_requests,
 			events = excluded.events,
 			bytes = excluded.bytes,
-			batches = excluded.batches`)
+			batches = excluded.batches,
+			browser = excluded.browser,
+			os = excluded.os,
+			device = excluded.device,
+			rage_clicks = excluded.rage_clicks,
+			dead_clicks = excluded.dead_clicks,
+			error_clicks = excluded.error_clicks`)
 	if err != nil {
 		return fmt.Errorf("update sessions: %w", err)
 	}
@@ -161,6 +171,9 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 		return err
 	}
 	if err := writeTimeline(ctx, tx, w.Batches); err != nil {
+		return err
+	}
+	if err := writeSearch(ctx, tx, w.Batches); err != nil {
 		return err
 	}
 	if err := writeScrubCounts(ctx, tx, w.Batches); err != nil {
@@ -229,6 +242,39 @@ func writeTimeline(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatc
 		}, "")
 	if err != nil {
 		return fmt.Errorf("insert timeline: %w", err)
+	}
+	return nil
+}
+
+// writeSearch adds the batches' searchable values their sessions do not
+// have yet; triggers put those of the text fields in the trigram index.
+func writeSearch(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch) error {
+	type row struct {
+		b *playhead.IndexedBatch
+		t playhead.SearchText
+	}
+	type key struct {
+		s playhead.SessionRef
+		t playhead.SearchText
+	}
+	seen := map[key]bool{}
+	var rows []row
+	for _, b := range batches {
+		for _, t := range b.Search {
+			k := key{playhead.SessionRef{ProjectID: b.ProjectID, SessionID: b.SessionID}, t}
+			if !seen[k] {
+				seen[k] = true
+				rows = append(rows, row{b, t})
+			}
+		}
+	}
+	err := insertRows(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value) VALUES `, 4, len(rows),
+		func(i int, args []any) []any {
+			r := rows[i]
+			return append(args, r.b.ProjectID, r.b.SessionID, r.t.Field, r.t.Value)
+		}, ` ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("index search text: %w", err)
 	}
 	return nil
 }

@@ -22,10 +22,14 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // Tables returns the database's tables in the order they were created,
-// with their columns and the tables their foreign keys name.
+// with their columns and the tables their foreign keys name; full-text
+// indexes aside.
 func (db *DB) Tables(ctx context.Context) ([]playhead.Table, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT name FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY rowid`)
+	// Full-text indexes (virtual tables and their shadow tables) are
+	// left out: triggers fill them as the rows they index are written.
+	rows, err := db.read.QueryContext(ctx, `SELECT s.name FROM sqlite_schema s
+		JOIN pragma_table_list l ON l.schema = 'main' AND l.name = s.name AND l.type = 'table'
+		WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY s.rowid`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}

@@ -126,6 +126,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 var released = map[string]string{
 	"0001_initial.sql": "6b04c03c2b300aa5e3215e5d5f0065faef139afcedb37fc2c3a031cc2057ab68",
 	"0002_jobs.sql":    "23430684bd95ea14d3bfe33b4efd4f61520eab892771cff36e587d306e9a73ff",
+	"0003_search.sql":  "2573ac4eeb6be48ee3aa74decdc6dd6cf9b7d4bd7f658183bfba198904458a73",
 }
 
 func TestReleasedMigrationsUnchanged(t *testing.T) {

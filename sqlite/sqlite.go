@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/search"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -293,7 +294,7 @@ func (db *DB) MarkSealed(ctx context.Context, projectID int64, sessionID, object
 }
 
 const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.clicks, s.errors, s.console_errors,
-	s.failed_requests, s.events, s.bytes, s.batches,
+	s.failed_requests, s.events, s.bytes, s.batches, s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks,
 	(SELECT coalesce(json_group_array(url), '[]') FROM
 		(SELECT url FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id ORDER BY first_ts, url))`
 
@@ -301,7 +302,7 @@ func scanSession(projectID int64, row interface{ Scan(...any) error }) (*playhea
 	s := &playhead.Session{ProjectID: projectID}
 	var pages string
 	if err := row.Scan(&s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.Clicks, &s.Errors, &s.ConsoleErrors,
-		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &pages); err != nil {
+		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &pages); err != nil {
 		return nil, err
 	}
 	s.DurationMs = s.EndedAt - s.StartedAt
@@ -341,6 +342,15 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		}
 		where += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))"
 		args = append(args, n, n, id)
+	}
+	if f.Query != nil {
+		now := f.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		var cond string
+		cond, args = search.ToSQL(f.Query, dialect{}, f.ProjectID, now, args)
+		where += " AND (" + cond + ")"
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
 		` ORDER BY s.started_at DESC, s.id DESC LIMIT ?`, append(args, limit+1)...)
@@ -643,6 +653,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		`DELETE FROM batches WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM session_search WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM sessions WHERE project_id = ? AND id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {

@@ -45,3 +45,5 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 var playheadProject = playhead.Project{Name: "Default", IngestKey: "phk_reopen"}
+
+func TestSearch(t *testing.T) { indextest.RunSearch(t, newIndex) }

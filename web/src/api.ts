@@ -65,9 +65,11 @@ export const api = {
   login: (username: string, password: string) =>
     call<{ ok: boolean }>("POST", "/api/v1/login", { username, password }),
   logout: () => call<{ ok: boolean }>("POST", "/api/v1/logout"),
-  sessions: (limit: number, before?: string) => {
+  /** A page of sessions, newest first; `query` is a search (docs/SEARCH.md). */
+  sessions: (limit: number, cursor?: string, query?: string) => {
     const q = new URLSearchParams({ limit: String(limit) });
-    if (before) q.set("before", before);
+    if (cursor) q.set("cursor", cursor);
+    if (query) q.set("q", query);
     return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
   },
   session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),

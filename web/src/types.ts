@@ -24,6 +24,14 @@ export interface Session {
   events: number;
   bytes: number;
   batches: number;
+  /** Parsed from the user agent by the server; "" when unknown. */
+  browser: string;
+  os: string;
+  device: string;
+  /** Frustration signals the server found. */
+  rageClicks: number;
+  deadClicks: number;
+  errorClicks: number;
 }
 
 export interface SessionPage {
@@ -40,7 +48,17 @@ export interface BatchInfo {
   bytes: number;
 }
 
-export type TimelineKind = "navigation" | "click" | "error" | "console" | "request" | "custom" | "font";
+export type TimelineKind =
+  | "navigation"
+  | "click"
+  | "error"
+  | "console"
+  | "request"
+  | "custom"
+  | "font"
+  | "rage_click"
+  | "dead_click"
+  | "error_click";
 
 export interface TimelineEntry {
   ts: number;

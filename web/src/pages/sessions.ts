@@ -1,6 +1,7 @@
-// The sessions list: newest first, paged with `next`.
+// The sessions list: newest first, paged with `next`, filtered by a search
+// kept in the page's URL (`/?q=…`), so a search is a link.
 
-import { api, errorMessage, isUnauthorized } from "../api";
+import { ApiError, api, errorMessage, isUnauthorized } from "../api";
 import { h, clear } from "../dom";
 import { absolute, count, duration, relative, shortUserAgent, urlPath } from "../format";
 import { appHeader, installBox } from "../shell";
@@ -24,6 +25,32 @@ export function sessionsView(ctx: Ctx): View {
   });
   const refresh = h("button", { class: "btn btn-ghost", type: "button", title: "Reload the list" }, "Refresh");
 
+  const searchInput = h("input", {
+    type: "search",
+    name: "q",
+    class: "search-input",
+    placeholder: "Search: checkout  url:/cart  errors:>0  rage:>0  browser:firefox  -device:mobile",
+    "aria-label": "Search sessions",
+    spellcheck: "false",
+    autocomplete: "off",
+  }) as HTMLInputElement;
+  searchInput.value = currentQuery();
+  const searchError = h("div", { class: "search-error", role: "alert", hidden: true });
+  const searchForm = h(
+    "form",
+    { class: "search", role: "search" },
+    searchInput,
+    h("button", { class: "btn", type: "submit" }, "Search"),
+    h("a", { class: "muted search-help", href: "https://github.com/playhead/playhead/blob/main/docs/SEARCH.md", target: "_blank", rel: "noopener" }, "Syntax"),
+  );
+  searchForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = searchInput.value.trim();
+    const url = q ? `/?q=${encodeURIComponent(q)}` : "/";
+    if (location.pathname + location.search !== url) history.pushState(null, "", url);
+    void load(true);
+  });
+
   const tbody = h("tbody");
   const table = h(
     "table",
@@ -41,6 +68,7 @@ export function sessionsView(ctx: Ctx): View {
         h("th", { class: "num" }, "Clicks"),
         h("th", { class: "num" }, "Errors"),
         h("th", { class: "num" }, "Failed requests"),
+        h("th", null, "Frustration"),
       ),
     ),
     tbody,
@@ -54,12 +82,13 @@ export function sessionsView(ctx: Ctx): View {
     h("p", null, "Add the snippet below to your site. Sessions show up here a few seconds after someone visits a page."),
     installBox(ctx.me),
   );
+  const noMatch = h("div", { class: "empty", hidden: true }, h("h2", null, "No sessions match this search"));
 
   const el = h(
     "div",
     { class: "page" },
     appHeader(ctx, [], [installToggle, refresh]),
-    h("main", { class: "content" }, install, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), table, empty, status, h("div", { class: "more" }, more)),
+    h("main", { class: "content" }, install, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), searchForm, searchError, table, empty, noMatch, status, h("div", { class: "more" }, more)),
   );
   const countEl = el.querySelector<HTMLElement>("#session-count")!;
 
@@ -76,10 +105,11 @@ export function sessionsView(ctx: Ctx): View {
       h("td", null, h("a", { href, "data-link": true, class: "reltime", "data-ts": String(s.startedAt), title: absolute(s.startedAt) }, relative(s.startedAt))),
       h("td", { class: "num" }, duration(s.durationMs)),
       h("td", { class: "pages-cell" }, h("span", null, pages.length === 1 ? "1 page" : `${count(pages.length)} pages`), h("span", { class: "path", title: first }, first ? urlPath(first) : "")),
-      h("td", { title: s.userAgent }, shortUserAgent(s.userAgent)),
+      h("td", { title: s.userAgent }, browserLabel(s)),
       h("td", { class: "num" }, count(s.clicks)),
       h("td", { class: "num" }, consoleBadge, errBadge),
       h("td", { class: "num" }, failed),
+      h("td", { class: "frustration" }, ...frustration(s)),
     );
     tr.addEventListener("click", (ev) => {
       if ((ev.target as Element).closest("a")) return; // the link handles itself
@@ -98,8 +128,13 @@ export function sessionsView(ctx: Ctx): View {
     more.disabled = true;
     status.textContent = "Loading…";
     status.classList.remove("error");
+    const query = currentQuery();
+    if (reset) {
+      searchInput.value = query;
+      searchError.hidden = true;
+    }
     try {
-      const page = await api.sessions(PAGE, reset ? undefined : next);
+      const page = await api.sessions(PAGE, reset ? undefined : next, query || undefined);
       if (destroyed) return;
       if (reset) {
         clear(tbody);
@@ -112,12 +147,23 @@ export function sessionsView(ctx: Ctx): View {
       more.hidden = !next;
       status.textContent = "";
       const none = shown === 0;
-      empty.hidden = !none;
+      empty.hidden = !none || query !== "";
+      noMatch.hidden = !none || query === "";
       table.hidden = none;
       countEl.textContent = none ? "" : next ? `${count(shown)} shown` : `${count(shown)} total`;
     } catch (err) {
       if (destroyed) return;
       if (isUnauthorized(err)) return ctx.unauthorized();
+      if (err instanceof ApiError && err.status === 400 && query) {
+        // The server names the token and its position: "q: position 7: …".
+        status.textContent = "";
+        searchError.textContent = "This search does not parse: " + errorMessage(err).replace(/^q: /, "");
+        searchError.hidden = false;
+        clear(tbody);
+        table.hidden = true;
+        more.hidden = true;
+        return;
+      }
       status.textContent = "Could not load sessions: " + errorMessage(err);
       status.classList.add("error");
     } finally {
@@ -128,6 +174,8 @@ export function sessionsView(ctx: Ctx): View {
 
   more.addEventListener("click", () => void load(false));
   refresh.addEventListener("click", () => void load(true));
+  const onPop = () => void load(true);
+  window.addEventListener("popstate", onPop);
 
   const tick = window.setInterval(() => {
     const now = Date.now();
@@ -144,8 +192,33 @@ export function sessionsView(ctx: Ctx): View {
     destroy() {
       destroyed = true;
       window.clearInterval(tick);
+      window.removeEventListener("popstate", onPop);
     },
   };
+}
+
+/** The search in the page's URL, `?q=`. */
+function currentQuery(): string {
+  return new URLSearchParams(location.search).get("q") ?? "";
+}
+
+/** "Firefox · Linux", from the server's parse of the user agent when it knew it. */
+function browserLabel(s: Session): string {
+  const parts = [s.browser, s.os].filter((p) => typeof p === "string" && p !== "");
+  return parts.length ? parts.join(" · ") : shortUserAgent(s.userAgent);
+}
+
+/** Badges of the session's rage, dead and error clicks. */
+function frustration(s: Session): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const add = (n: unknown, label: string, title: string) => {
+    if (typeof n === "number" && n > 0) out.push(h("span", { class: "badge badge-warn", title: `${n} ${title}` }, `${count(n)} ${label}`));
+  };
+  add(s.rageClicks, "rage", "rage click(s): 3 or more clicks within 1 s in one place");
+  add(s.deadClicks, "dead", "dead click(s): a link or button nothing answered");
+  add(s.errorClicks, "error", "error click(s): a JS error within 1 s of a click");
+  if (!out.length) out.push(h("span", { class: "muted" }, "–"));
+  return out;
 }
 
 /** "Server-side scrubbing caught N values the SDK missed (email 3, card 1)", or nothing. */

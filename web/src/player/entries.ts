@@ -6,7 +6,18 @@
 
 import type { ConsolePayload, ErrorPayload, NetworkPayload, TimelineEntry } from "../types";
 
-export type MarkerKind = "navigation" | "click" | "input" | "error" | "console-error" | "request-failed" | "backend-error" | "custom";
+export type MarkerKind =
+  | "navigation"
+  | "click"
+  | "input"
+  | "error"
+  | "console-error"
+  | "request-failed"
+  | "backend-error"
+  | "rage-click"
+  | "dead-click"
+  | "error-click"
+  | "custom";
 
 export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "navigation", name: "Navigations" },
@@ -16,8 +27,17 @@ export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "console-error", name: "Console errors" },
   { kind: "request-failed", name: "Failed requests" },
   { kind: "backend-error", name: "Backend errors" },
+  { kind: "rage-click", name: "Rage clicks" },
+  { kind: "dead-click", name: "Dead clicks" },
+  { kind: "error-click", name: "Error clicks" },
   { kind: "custom", name: "Custom events" },
 ];
+
+const SIGNAL_MARKERS: Record<"rage_click" | "dead_click" | "error_click", MarkerKind> = {
+  rage_click: "rage-click",
+  dead_click: "dead-click",
+  error_click: "error-click",
+};
 
 export interface Marker {
   /** Offset from the session's first event, ms. */
@@ -141,6 +161,15 @@ export function buildEntries(timeline: TimelineEntry[], startTime: number): Entr
       case "click":
         out.markers.push({ t, kind: "click", label: label || "Click" });
         break;
+      // Frustration signals the server found (docs/SEARCH.md).
+      case "rage_click":
+      case "dead_click":
+      case "error_click": {
+        const kind = SIGNAL_MARKERS[e.kind];
+        out.markers.push({ t, kind, label: label || MARKER_KINDS.find((k) => k.kind === kind)!.name });
+        out.problems.push(t);
+        break;
+      }
       case "error": {
         const p = d as Partial<ErrorPayload>;
         const message = str(p.message, label) || "Error";

@@ -34,6 +34,9 @@ const COLORS: Record<MarkerKind, string> = {
   "console-error": "#dc6803",
   "request-failed": "#c11574",
   "backend-error": "#b93815",
+  "rage-click": "#e31b54",
+  "dead-click": "#7a5af8",
+  "error-click": "#f04438",
   custom: "#667085",
 };
 

@@ -1,0 +1,22 @@
+package postgres
+
+import (
+	"strconv"
+
+	"github.com/playhead/playhead/search"
+)
+
+// dialect is how PostgreSQL spells a compiled search (search.ToSQL).
+type dialect struct{}
+
+// Param returns $n.
+func (dialect) Param(n int) string { return "$" + strconv.Itoa(n) }
+
+// ILike returns "ILIKE", which pg_trgm's GIN index on session_search.value
+// answers.
+func (dialect) ILike() string { return "ILIKE" }
+
+// Narrow returns "": the trigram index serves ILIKE itself.
+func (dialect) Narrow([]string, func(any) string) string { return "" }
+
+var _ search.Dialect = dialect{}

@@ -1,0 +1,153 @@
+package search_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/playhead/playhead/search"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct{ query, want string }{
+		{"", "<nil>"},
+		{"   ", "<nil>"},
+		{"checkout", `text:"checkout"`},
+		{`"place order"`, `text:"place order"`},
+		{"https://shop.example/cart", `text:"https://shop.example/cart"`},
+		{"url:/checkout", `url:"/checkout"`},
+		{"page:/checkout", `url:"/checkout"`},
+		{"URL:/checkout", `url:"/checkout"`},
+		{"url:shop.example/*/confirm", `url~"shop.example/*/confirm"`},
+		{`url:"a b*"`, `url:"a b*"`},
+		{`click:"Place \"order\""`, `click:"Place \"order\""`},
+		{"user:u-42", `user:"u-42"`},
+		{"browser:firefox os:ios device:mobile", `(and browser:"firefox" os:"ios" device:"mobile")`},
+		{"duration:>2m", "duration>120000"},
+		{"duration:90", "duration=90000"},
+		{"duration:<=1h30m", "duration<=5400000"},
+		{"duration:>=2d", "duration>=172800000"},
+		{"pages:>=3 errors:>0", "(and pages>=3 errors>0)"},
+		{"rage:>0 OR dead:>0 OR errorclick:>0", "(or rage>0 dead>0 errorclick>0)"},
+		{"request.status:>=500 request.method:POST request.failed:TRUE", `(and request.status>=500 request.method:"POST" request.failed:"true")`},
+		{"console.level:error console:timeout", `(and console.level:"error" console:"timeout")`},
+		{"started:>2026-12-01", "started>2026-12-01T00:00:00Z+24h0m0s"},
+		{"started:2026-12-01T09:30:00Z", "started=2026-12-01T09:30:00Z+0s"},
+		{"started:<24h", "started<-24h0m0s"},
+		{"started:>7d", "started>-168h0m0s"},
+		{"-browser:safari", `(not browser:"safari")`},
+		{"-(a OR b) c", `(and (not (or text:"a" text:"b")) text:"c")`},
+		{"a b OR c", `(or (and text:"a" text:"b") text:"c")`},
+		{"a AND (b OR c)", `(and text:"a" (or text:"b" text:"c"))`},
+		{"((a))", `text:"a"`},
+		{"- a", `(and text:"-" text:"a")`},
+		{"a-b", `text:"a-b"`},
+		{"or", `text:"or"`},
+		{"café", `text:"café"`},
+		{"event:signup*", `event~"signup*"`},
+	}
+	for _, tt := range tests {
+		e, err := search.Parse(tt.query)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.query, err)
+			continue
+		}
+		got := "<nil>"
+		if e != nil {
+			got = e.String()
+		}
+		if got != tt.want {
+			t.Errorf("Parse(%q) = %s, want %s", tt.query, got, tt.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		query string
+		pos   int
+		msg   string
+	}{
+		{"urll:x", 1, `unknown key "urll"`},
+		{"a  nope:x", 4, `unknown key "nope"`},
+		{"url:", 1, "url: has no value"},
+		{`url:"abc`, 5, "the quote opened here is not closed"},
+		{`"abc`, 1, "the quote opened here is not closed"},
+		{`""`, 1, "empty phrase"},
+		{"(a", 1, "the ( here is not closed"},
+		{"a)", 2, `")" without a matching (`},
+		{"()", 1, "() holds nothing"},
+		{"a OR", 5, `the query ends after "OR"`},
+		{"OR a", 1, "OR needs a term on each side"},
+		{"a OR OR b", 6, "OR needs a term on each side"},
+		{"-", 0, ""}, // free text "-", no error
+		{"duration:>abc", 11, `"abc" is not a duration`},
+		{"errors:>", 8, "has no value after the comparison"},
+		{"pages:-1", 7, `"-1" is not a whole number`},
+		{"started:yesterday", 9, `"yesterday" is not a date`},
+		{"started:24h", 9, "needs < (within the last 24h) or > (longer ago)"},
+		{"request.failed:maybe", 16, "neither true nor false"},
+		{strings.Repeat("(", 11) + "a" + strings.Repeat(")", 11), 11, "deeper than the limit of 10"},
+		{strings.Repeat("a ", 51), 101, "more than 50 terms"},
+		{strings.Repeat("x", 1001), 1001, "over the limit of 1000"},
+	}
+	for _, tt := range tests {
+		_, err := search.Parse(tt.query)
+		if tt.msg == "" {
+			if err != nil {
+				t.Errorf("Parse(%q): %v", tt.query, err)
+			}
+			continue
+		}
+		var se *search.Error
+		if !errors.As(err, &se) {
+			t.Errorf("Parse(%q) error = %v, want a *search.Error", tt.query, err)
+			continue
+		}
+		if se.Pos != tt.pos || !strings.Contains(se.Msg, tt.msg) {
+			t.Errorf("Parse(%q) error = %v, want position %d and %q", tt.query, err, tt.pos, tt.msg)
+		}
+	}
+}
+
+// FuzzParse checks that every query either parses or gets an error at a
+// position inside it (or just past its end), without a panic and quickly.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"url:/checkout -browser:safari (errors:>0 OR rage:>0)", `click:"Place order"`,
+		"started:<24h duration:>2m", "a OR (b -c)", `"unclosed`, "((((", "request.status:>=500", "user:u-1 page:*/x*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		start := time.Now()
+		e, err := search.Parse(q)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Parse(%q) took %s", q, d)
+		}
+		if err != nil {
+			var se *search.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) error = %v, not a *search.Error", q, err)
+			}
+			n := utf8.RuneCountInString(q)
+			if se.Pos < 1 || se.Pos > n+1 || se.Msg == "" {
+				t.Fatalf("Parse(%q) error = %v: position outside 1..%d", q, err, n+1)
+			}
+			return
+		}
+		if e != nil {
+			sql, args := search.ToSQL(e, sqliteLike{}, 1, time.Now(), nil)
+			if strings.Count(sql, "?") != len(args) {
+				t.Fatalf("ToSQL(%q) = %s with %d args", q, sql, len(args))
+			}
+		}
+	})
+}
+
+// sqliteLike is a dialect with ? placeholders and no full-text index.
+type sqliteLike struct{}
+
+func (sqliteLike) Param(int) string                         { return "?" }
+func (sqliteLike) ILike() string                            { return "LIKE" }
+func (sqliteLike) Narrow([]string, func(any) string) string { return "" }

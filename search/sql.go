@@ -1,0 +1,184 @@
+package search
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Dialect is how an index's SQL spells what a compiled query needs.
+type Dialect interface {
+	// Param returns the placeholder of the n-th argument, counted from 1.
+	Param(n int) string
+	// ILike is the case-insensitive LIKE operator.
+	ILike() string
+	// Narrow returns a condition on c.id, the id of a row of
+	// session_search, that lets a full-text index find the rows whose value
+	// holds every one of runs (each at least MinRun characters), with arg
+	// binding a value; or "" to leave the search to ILike.
+	Narrow(runs []string, arg func(v any) string) string
+}
+
+// MinRun is the shortest run of characters a trigram index can look up.
+const MinRun = 3
+
+// ToSQL compiles e into a condition on the sessions row s of project
+// projectID: every value is bound as an argument (appended to args, whose
+// placeholders d numbers on), never written into the SQL. Relative dates
+// count back from now. A nil e (the empty query) compiles to "1 = 1".
+func ToSQL(e Expr, d Dialect, projectID int64, now time.Time, args []any) (string, []any) {
+	c := &compiler{d: d, project: projectID, now: now, args: args}
+	if e == nil {
+		return "1 = 1", args
+	}
+	return c.expr(e), c.args
+}
+
+type compiler struct {
+	d       Dialect
+	project int64
+	now     time.Time
+	args    []any
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return c.d.Param(len(c.args))
+}
+
+func (c *compiler) expr(e Expr) string {
+	switch e := e.(type) {
+	case *And:
+		return c.list(e.Terms, " AND ")
+	case *Or:
+		return c.list(e.Terms, " OR ")
+	case *Not:
+		return "NOT (" + c.expr(e.X) + ")"
+	case *Term:
+		return c.term(e)
+	}
+	panic(fmt.Sprintf("search: unknown node %T", e))
+}
+
+func (c *compiler) list(xs []Expr, sep string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = "(" + c.expr(x) + ")"
+	}
+	return strings.Join(parts, sep)
+}
+
+func (c *compiler) term(t *Term) string {
+	info := keys[t.Key]
+	switch info.kind {
+	case kindText:
+		fields := TextFields
+		if t.Key != "" {
+			fields = []string{info.field}
+		}
+		like, runs := pattern(t, true)
+		return c.rows(fields, func() string {
+			n := c.d.Narrow(runs, c.arg)
+			cond := "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
+			if n != "" {
+				cond = n + " AND " + cond
+			}
+			return cond
+		})
+	case kindAttribute:
+		like, _ := pattern(t, false)
+		return c.rows([]string{info.field}, func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` })
+	case kindStatus:
+		return c.rows([]string{info.field}, func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + c.arg(t.Num) })
+	case kindBool:
+		return c.rows([]string{info.field}, func() string { return "c.value = " + c.arg(t.Value) })
+	case kindSummary:
+		like, _ := pattern(t, false)
+		return "s." + info.field + " " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
+	case kindUser:
+		return "s.user_hash = " + c.arg(t.Value)
+	case kindCount:
+		col := "s." + info.field
+		if t.Key == "pages" {
+			col = "(SELECT count(*) FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id)"
+		}
+		return col + " " + string(t.Op) + " " + c.arg(t.Num)
+	case kindDuration:
+		return "(s.ended_at - s.started_at) " + string(t.Op) + " " + c.arg(t.Num)
+	case kindDate:
+		return c.date(t)
+	}
+	panic(fmt.Sprintf("search: key %q has no kind", t.Key))
+}
+
+// rows is the condition that the session has a search row of one of fields
+// for which cond (on the row c) holds. cond binds its arguments when
+// called: after the project's, as its text comes after it (SQLite numbers
+// "?" by order).
+func (c *compiler) rows(fields []string, cond func() string) string {
+	quoted := make([]string, len(fields))
+	for i, f := range fields {
+		quoted[i] = "'" + f + "'" // the package's own constants, never user text
+	}
+	sql := "s.id IN (SELECT c.session_id FROM session_search c WHERE c.project_id = " + c.arg(c.project) +
+		" AND c.field IN (" + strings.Join(quoted, ", ") + ") AND "
+	return sql + cond() + ")"
+}
+
+// date compiles started: a day is a span of time, "how long ago" turns the
+// comparison around (started:<24h is a start after now-24h).
+func (c *compiler) date(t *Term) string {
+	const col = "s.started_at"
+	if t.Ago > 0 {
+		at := c.now.Add(-t.Ago).UnixMilli()
+		flip := map[Op]Op{OpLt: OpGt, OpLe: OpGe, OpGt: OpLt, OpGe: OpLe}
+		return col + " " + string(flip[t.Op]) + " " + c.arg(at)
+	}
+	from, to := t.At.UnixMilli(), t.At.Add(t.Span).UnixMilli()
+	switch t.Op {
+	case OpGt:
+		if t.Span == 0 {
+			return col + " > " + c.arg(from)
+		}
+		return col + " >= " + c.arg(to)
+	case OpGe:
+		return col + " >= " + c.arg(from)
+	case OpLt:
+		return col + " < " + c.arg(from)
+	case OpLe:
+		if t.Span == 0 {
+			return col + " <= " + c.arg(from)
+		}
+		return col + " < " + c.arg(to)
+	}
+	if t.Span == 0 {
+		return col + " = " + c.arg(from)
+	}
+	return col + " >= " + c.arg(from) + " AND " + col + " < " + c.arg(to)
+}
+
+// pattern returns t's value as a LIKE pattern with '\' escaping, and its
+// literal runs. A wildcard value matches a whole value, '*' standing for
+// any run of characters; any other value matches a part of one when
+// substring is set, and a whole one otherwise.
+func pattern(t *Term, substring bool) (string, []string) {
+	var parts []string
+	if t.Wildcard {
+		parts = strings.Split(t.Value, "*")
+	} else if substring {
+		parts = []string{"", t.Value, ""}
+	} else {
+		parts = []string{t.Value}
+	}
+	var runs []string
+	esc := make([]string, len(parts))
+	for i, p := range parts {
+		esc[i] = likeEscaper.Replace(p)
+		if len([]rune(p)) >= MinRun {
+			runs = append(runs, p)
+		}
+	}
+	return strings.Join(esc, "%"), runs
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
