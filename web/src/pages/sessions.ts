@@ -41,7 +41,19 @@ export function sessionsView(ctx: Ctx): View {
     { class: "search", role: "search" },
     searchInput,
     h("button", { class: "btn", type: "submit" }, "Search"),
-    h("a", { class: "muted search-help", href: "https://github.com/playhead/playhead/blob/main/docs/SEARCH.md", target: "_blank", rel: "noopener" }, "Syntax"),
+    h(
+      "details",
+      { class: "muted search-help" },
+      h("summary", null, "Syntax"),
+      h(
+        "p",
+        null,
+        "Words match URLs, titles, clicked text, console and error messages, requests and event names. " +
+          "Keys: url: title: click: error: console: console.level: request: request.status: request.method: request.failed: event: " +
+          "user: browser: os: device: duration: pages: clicks: errors: rage: dead: errorclick: started: " +
+          "(numbers take > >= < <= =; started: takes a day or <24h). -key:value negates, OR and parentheses combine, quotes keep spaces, * is a wildcard.",
+      ),
+    ),
   );
   searchForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
