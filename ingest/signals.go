@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
+	jsonv2 "github.com/go-json-experiment/json"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/playhead/playhead"
@@ -65,7 +68,11 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 			clicks = append(clicks, click{ts: e.Timestamp, id: e.NodeID, x: e.X, y: e.Y})
 		}
 	}
-	dom := newDOMIndex(b, len(clicks) > 0)
+	ids := make([]int64, len(clicks))
+	for i, c := range clicks {
+		ids[i] = c.id
+	}
+	dom := newDOMIndex(b, ids)
 	if title := dom.title(); title != "" {
 		addSearch(ib, search.FieldTitle, title)
 	}
@@ -210,11 +217,15 @@ type serialisedNode struct {
 	TextContent string            `json:"textContent"`
 }
 
-// newDOMIndex reads the nodes of the batch's full snapshots and, with
-// mutations set, of the nodes its mutations added. The rest of the batch
-// (most of its bytes) is not decoded.
-func newDOMIndex(b *Batch, mutations bool) domIndex {
+// newDOMIndex reads the nodes of the batch's full snapshots and those of
+// its mutations that the clicks need: the clicked nodes, what was added
+// inside them, and their ancestors. Mutations are most of a batch's bytes,
+// so one is decoded only when its bytes name a node wanted ("id":N or
+// "parentId":N), found by a scan that decodes nothing; the ancestors of
+// what it added are then wanted in turn, a few levels up.
+func newDOMIndex(b *Batch, clickIDs []int64) domIndex {
 	dom := domIndex{}
+	var mutations []int
 	for i := range b.Events {
 		e := &b.Events[i]
 		switch {
@@ -224,32 +235,120 @@ func newDOMIndex(b *Batch, mutations bool) domIndex {
 					Node *serialisedNode `json:"node"`
 				} `json:"data"`
 			}
-			if json.Unmarshal(e.Raw, &s) == nil && s.Data.Node != nil {
+			if jsonv2.Unmarshal(e.Raw, &s) == nil && s.Data.Node != nil {
 				dom.add(s.Data.Node, 0)
 			}
-		case mutations && e.Type == typeIncremental && e.Source == sourceMutation:
-			var m struct {
-				Data struct {
-					Adds []struct {
-						ParentID int64           `json:"parentId"`
-						Node     *serialisedNode `json:"node"`
-					} `json:"adds"`
-				} `json:"data"`
+		case len(clickIDs) > 0 && e.Type == typeIncremental && e.Source == sourceMutation:
+			mutations = append(mutations, i)
+		}
+	}
+	wanted := map[int64]bool{}
+	for _, id := range clickIDs {
+		wanted[id] = true
+	}
+	searched := map[int64]bool{}
+	decoded := 0
+	for round := 0; round < 8 && len(wanted) > 0 && len(mutations) > 0 && decoded < maxMutationsDecoded; round++ {
+		// The clicked nodes' children count (their text), an ancestor's
+		// do not: only the ancestor itself is wanted.
+		patterns := idPatterns(wanted, round == 0)
+		// The latest mutations that name a wanted node, up to the cap,
+		// decoded in their order.
+		var hits []int
+		rest := mutations[:0]
+		for k := len(mutations) - 1; k >= 0; k-- {
+			i := mutations[k]
+			if decoded+len(hits) < maxMutationsDecoded && mentions(b.Events[i].Raw, patterns) {
+				hits = append(hits, i)
+			} else {
+				rest = append(rest, i)
 			}
-			if json.Unmarshal(e.Raw, &m) != nil {
-				continue
-			}
-			for _, a := range m.Data.Adds {
-				if a.Node != nil {
-					dom.add(a.Node, a.ParentID)
-					if p := dom[a.ParentID]; p != nil {
-						p.children = append(p.children, a.Node.ID)
+		}
+		slices.Reverse(rest)
+		mutations = rest
+		for k := len(hits) - 1; k >= 0; k-- {
+			dom.addMutation(b.Events[hits[k]].Raw)
+		}
+		decoded += len(hits)
+		for id := range wanted {
+			searched[id] = true
+		}
+		// Next, the parents the nodes found so far lack.
+		next := map[int64]bool{}
+		for _, id := range clickIDs {
+			for n := dom[id]; n != nil && n.parent != 0; n = dom[n.parent] {
+				if dom[n.parent] == nil {
+					if !searched[n.parent] {
+						next[n.parent] = true
 					}
+					break
 				}
 			}
 		}
+		wanted = next
 	}
 	return dom
+}
+
+// addMutation adds the nodes a mutation event added.
+func (dom domIndex) addMutation(raw []byte) {
+	var m struct {
+		Data struct {
+			Adds []struct {
+				ParentID int64           `json:"parentId"`
+				Node     *serialisedNode `json:"node"`
+			} `json:"adds"`
+		} `json:"data"`
+	}
+	if jsonv2.Unmarshal(raw, &m) != nil {
+		return
+	}
+	for _, a := range m.Data.Adds {
+		if a.Node != nil {
+			dom.add(a.Node, a.ParentID)
+			if p := dom[a.ParentID]; p != nil {
+				p.children = append(p.children, a.Node.ID)
+			}
+		}
+	}
+}
+
+// maxMutationsDecoded bounds the mutations one batch decodes for its
+// clicks: a page that re-renders the clicked list every second names the
+// clicked node in every mutation, and the latest few say what it was.
+const maxMutationsDecoded = 8
+
+// idPatterns returns the byte patterns naming ids in serialised nodes:
+// "id":N and, with parents, "parentId":N.
+func idPatterns(ids map[int64]bool, parents bool) [][]byte {
+	var out [][]byte
+	for id := range ids {
+		n := strconv.FormatInt(id, 10)
+		out = append(out, []byte(`"id":`+n))
+		if parents {
+			out = append(out, []byte(`"parentId":`+n))
+		}
+	}
+	return out
+}
+
+// mentions says whether raw holds one of patterns, not followed by a digit
+// (so "id":12 does not find "id":123). rrweb writes its JSON without
+// spaces.
+func mentions(raw []byte, patterns [][]byte) bool {
+	for _, p := range patterns {
+		for rest := raw; ; {
+			i := bytes.Index(rest, p)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(p):]
+			if len(rest) == 0 || rest[0] < '0' || rest[0] > '9' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (dom domIndex) add(n *serialisedNode, parent int64) {
