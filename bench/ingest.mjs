@@ -4,6 +4,7 @@
 // and once as fast as answered (-interval 0) next to the raw write+fsync
 // handler (-baseline), and parses what it prints.
 import { spawn } from 'node:child_process';
+import * as backends from './lib/backends.mjs';
 import { log } from './lib/util.mjs';
 
 const P99_GOAL_MS = 100;
@@ -13,9 +14,9 @@ const INTERVAL_S = 5;
 const SESSION_LENGTH = '5m';
 
 /** Runs loadgen with args; resolves with its parsed report and raw output. */
-function loadgen(bin, args, onProgress) {
+function loadgen(bin, args, onProgress, env = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn(bin, ['loadgen', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, ['loadgen', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     const feed = (d) => {
@@ -105,5 +106,48 @@ export async function run({ bin, steps, durationS, saturationS, progress }) {
   }
   result.ceilingNotFound = !!best && !result.steps.some((s) => !s.pass && s.sessions > best.sessions);
   result.steps.sort((a, b) => a.sessions - b.sessions);
+  return result;
+}
+
+/**
+ * The cluster backends beside the embedded default: the same steps (one
+ * node, then three) on a throwaway PostgreSQL and versitygw, each from an
+ * empty index and bucket. Reports ack latency, CPU per batch per node and
+ * the bytes the index and the bucket hold per recorded minute at the end of
+ * the step (batches still pending sit in the index; sealing moves them to
+ * the bucket later).
+ */
+export async function runCluster({ bin, steps, durationS, progress }) {
+  const be = await backends.start();
+  if (be.missing) return { error: `not measured: ${be.missing} not installed (scripts/setup-test.sh installs both)` };
+  const result = { steps: [], goalP99Ms: P99_GOAL_MS, intervalS: INTERVAL_S, durationS };
+  try {
+    for (const [n, nodes] of steps) {
+      await be.reset();
+      const before = be.sizes();
+      log(`ingest: PostgreSQL + S3, ${nodes} node${nodes > 1 ? 's' : ''}, ${n} sessions for ${durationS}s…`);
+      const r = await loadgen(
+        bin,
+        ['-spawn', '-nodes', String(nodes), '-index', be.index, '-objects', be.objects, '-sessions', String(n), '-interval', `${INTERVAL_S}s`, '-session-length', SESSION_LENGTH, '-duration', `${durationS}s`],
+        (f, st) => progress?.(f, `PostgreSQL + S3, ${nodes} × ${n}: ${st}`),
+        be.env,
+      );
+      const after = be.sizes();
+      const minutes = (n * durationS) / 60;
+      const st = {
+        ...r.report,
+        nodes,
+        exitCode: r.code,
+        pass: r.code === 0 && passes(r.report),
+        indexBytesPerMinute: Math.round((after.indexBytes - before.indexBytes) / minutes),
+        objectBytesPerMinute: Math.round((after.objectBytes - before.objectBytes) / minutes),
+      };
+      if (r.code !== 0) st.output = (r.out + r.err).slice(-2000);
+      result.steps.push(st);
+      log(`ingest: PostgreSQL + S3, ${nodes} × ${n} sessions: p99 ${st.p99} ms, ${st.throughput} batches/s, ${st.cpuMsPerBatch} ms CPU per batch → ${st.pass ? 'pass' : 'FAIL'}`);
+    }
+  } finally {
+    await be.stop();
+  }
   return result;
 }

@@ -257,6 +257,36 @@ export function render(res) {
       }
       out.push(table(['', ''], lines, true));
       out.push('');
+      const c = g.cluster;
+      if (c) {
+        out.push('### On PostgreSQL and S3');
+        out.push('');
+        if (c.error) out.push(`Not measured: ${c.error}`);
+        else {
+          out.push(
+            `The same load against \`playhead serve -index postgres://… -objects s3://…\` (\`loadgen -spawn -nodes N\`: every session's batches spread over the nodes), on a throwaway PostgreSQL (fsync and synchronous commit on) and versitygw over a directory, all on the same ${g.best?.cores || 2} cores as the load generator: no scaling with nodes can show here, so the CPU per batch is the figure to read. PostgreSQL's and versitygw's own CPU are not counted in it. Stored bytes are what the index and the bucket grew by per recorded minute by the end of the step, batches still pending included (they sit in the index until sealed).`,
+          );
+          out.push('');
+          out.push(
+            table(
+              ['nodes', 'sessions', 'throughput', 'ack p50', 'ack p99', 'server CPU per batch', 'index bytes / rec. min', 'bucket bytes / rec. min', 'audit', ''],
+              c.steps.map((s) => [
+                String(s.nodes),
+                (s.sessions ?? '?').toLocaleString('en-US'),
+                `${s.throughput ?? '–'} batches/s`,
+                ms0(s.p50),
+                ms0(s.p99),
+                s.cpuMsPerBatch != null ? `${s.cpuMsPerBatch} ms` : '–',
+                Number.isFinite(s.indexBytesPerMinute) ? `${(s.indexBytesPerMinute / 1024).toFixed(1)} KB` : '–',
+                Number.isFinite(s.objectBytesPerMinute) ? `${(s.objectBytesPerMinute / 1024).toFixed(1)} KB` : '–',
+                (s.audit || (s.exitCode ? `exit ${s.exitCode}` : '–')).split(':')[0],
+                s.pass ? 'pass' : '**fail**',
+              ]),
+            ),
+          );
+          out.push('');
+        }
+      }
     }
   }
 

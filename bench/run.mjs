@@ -39,8 +39,8 @@ const noWrite = argv.includes('--no-write');
 const reportOnly = argv.includes('--report-only');
 
 const CONFIG = quick
-  ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10 }
-  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30 };
+  ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10, clusterSteps: [[1000, 1], [1000, 3]] }
+  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30, clusterSteps: [[1000, 1], [2500, 1], [5000, 1], [2500, 3], [5000, 3]] };
 const repeatsArg = argv.find((a) => a.startsWith('--repeats='));
 if (repeatsArg) CONFIG.overheadRepeats = Math.max(1, Number(repeatsArg.slice(10)) || CONFIG.overheadRepeats);
 
@@ -287,6 +287,9 @@ async function main() {
       const l = loadSpan();
       try {
         res.ingest = await ingest.run({ bin, steps: CONFIG.ingestSteps, durationS: CONFIG.ingestDurationS, saturationS: CONFIG.saturationS, progress: progressFor('ingest') });
+        endProgress();
+        log('== 5b. ingest on PostgreSQL + S3');
+        res.ingest.cluster = await ingest.runCluster({ bin, steps: CONFIG.clusterSteps, durationS: CONFIG.ingestDurationS, progress: progressFor('ingest cluster') });
       } catch (e) {
         res.ingest = { error: String(e.message || e).split('\n')[0] };
       }
