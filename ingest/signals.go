@@ -105,17 +105,28 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 			ib.DeadClicks++
 			ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindDeadClick, "warn", c, "Dead click", dom.clickText(c.id, c.el)))
 		}
-		for _, e := range errors {
-			if e.Timestamp >= c.ts && e.Timestamp-c.ts <= errorWindowMs {
-				var p struct {
-					Message string `json:"message"`
-				}
-				json.Unmarshal(e.Payload, &p)
-				ib.ErrorClicks++
-				ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindErrorClick, "error", c, "Error click", firstLine(p.Message)))
-				break
+	}
+	// An error click is the last click before an error, within
+	// errorWindowMs: the one that set it off. Clicks before that one are
+	// not, and a click is counted once however many errors follow it.
+	counted := map[int]bool{}
+	for _, e := range errors {
+		last := -1
+		for i, c := range clicks {
+			if c.ts <= e.Timestamp {
+				last = i
 			}
 		}
+		if last < 0 || e.Timestamp-clicks[last].ts > errorWindowMs || counted[last] {
+			continue
+		}
+		counted[last] = true
+		var p struct {
+			Message string `json:"message"`
+		}
+		json.Unmarshal(e.Payload, &p)
+		ib.ErrorClicks++
+		ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindErrorClick, "error", clicks[last], "Error click", firstLine(p.Message)))
 	}
 }
 

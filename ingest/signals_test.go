@@ -96,3 +96,35 @@ func TestParseUserAgent(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorClickIsTheClickBeforeTheError: of several clicks before an
+// error, only the last set it off; a second error after the same click
+// does not count it again.
+func TestErrorClickIsTheClickBeforeTheError(t *testing.T) {
+	const t0 = 1795807228000
+	ev := func(ms int, body string) string {
+		return fmt.Sprintf(`{"timestamp":%d,`, t0+ms) + body[1:]
+	}
+	var events []string
+	for i, ms := range []int{0, 150, 300, 450} {
+		events = append(events, ev(ms, fmt.Sprintf(`{"type":3,"data":{"source":2,"type":2,"id":%d,"x":%d,"y":10}}`, 20+i, 100*i)))
+	}
+	events = append(events,
+		ev(600, `{"type":5,"data":{"tag":"playhead.error","payload":{"message":"TypeError: first"}}}`),
+		ev(700, `{"type":5,"data":{"tag":"playhead.error","payload":{"message":"TypeError: second"}}}`))
+	body := `{"v":1,"sid":"abcdefgh12345678","seq":1,"events":[` + strings.Join(events, ",") + `]}`
+	now := time.UnixMilli(t0).Add(time.Hour)
+	b, err := ParseBatch([]byte(body), DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib := extract(b)
+	if ib.ErrorClicks != 1 {
+		t.Fatalf("error clicks = %d, want 1 (the click at 450 ms)", ib.ErrorClicks)
+	}
+	for _, e := range ib.Timeline {
+		if e.Kind == playhead.KindErrorClick && e.Ts != t0+450 {
+			t.Fatalf("error click at %d, want the last click before the error (%d)", e.Ts, t0+450)
+		}
+	}
+}
