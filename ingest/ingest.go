@@ -50,6 +50,11 @@ type Ingester struct {
 	CommitDelay time.Duration
 
 	preparing atomic.Int64 // batches in Ingest, not yet queued
+	failures  struct {     // storage failures, for a log that does not flood
+		sync.Mutex
+		logged time.Time
+		since  int
+	}
 	startOnce sync.Once
 	queue     chan *commitRequest
 	stop      chan struct{}
@@ -305,7 +310,31 @@ func (in *Ingester) commit(group []*commitRequest) {
 }
 
 func (in *Ingester) unavailable(err error) error {
-	in.Logger.Error("storage failed", "err", err)
+	return in.StorageFailed("storage failed", err)
+}
+
+// StorageFailed logs that storage failed under msg, and returns the error
+// a client gets: unavailable, retry later. While storage is down every
+// batch fails, so the log says it once a second with how many more failed
+// meanwhile, not once a batch.
+func (in *Ingester) StorageFailed(msg string, err error) error {
+	in.failures.Lock()
+	now := time.Now()
+	log := now.Sub(in.failures.logged) >= time.Second
+	repeated := in.failures.since
+	if log {
+		in.failures.logged, in.failures.since = now, 0
+	} else {
+		in.failures.since++
+	}
+	in.failures.Unlock()
+	if log {
+		if repeated > 0 {
+			in.Logger.Error(msg, "err", err, "failed_since_last_logged", repeated)
+		} else {
+			in.Logger.Error(msg, "err", err)
+		}
+	}
 	return playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
 }
 

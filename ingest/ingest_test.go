@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -467,5 +468,27 @@ func TestDecompressJoinsMembersAndHoldsTheLimit(t *testing.T) {
 	corrupt[len(corrupt)-1] ^= 0xff // the size in the trailer
 	if _, err := ingest.Decompress(corrupt, true, ingest.DefaultLimits); playhead.ErrorCode(err) != playhead.EINVALID {
 		t.Fatalf("corrupt trailer: %v", err)
+	}
+}
+
+// TestStorageFailuresLogOnceASecond: while storage is down every batch
+// fails; the log says so once a second, with a count, and every caller
+// still gets an unavailable error.
+func TestStorageFailuresLogOnceASecond(t *testing.T) {
+	var buf bytes.Buffer
+	in := &ingest.Ingester{Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	down := errors.New("connection refused")
+	for range 100 {
+		if err := in.StorageFailed("storage failed", down); playhead.ErrorCode(err) != playhead.EUNAVAILABLE {
+			t.Fatalf("StorageFailed = %v, want EUNAVAILABLE", err)
+		}
+	}
+	if n := strings.Count(buf.String(), "storage failed"); n != 1 {
+		t.Fatalf("%d lines logged for 100 failures within a second, want 1:\n%s", n, buf.String())
+	}
+	time.Sleep(1100 * time.Millisecond)
+	in.StorageFailed("storage failed", down)
+	if !strings.Contains(buf.String(), "failed_since_last_logged=99") {
+		t.Fatalf("the second line does not count the failures in between:\n%s", buf.String())
 	}
 }

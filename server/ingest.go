@@ -74,8 +74,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 		if playhead.ErrorCode(err) == playhead.EUNAUTHORIZED {
 			return res, "", 0, err
 		}
-		s.Logger.Error("look up ingest key", "err", err)
-		return res, "", 0, playhead.Errorf(playhead.EUNAVAILABLE, "storage is unavailable; retry later")
+		return res, "", 0, s.Ingester.StorageFailed("look up ingest key", err)
 	}
 	if ok, wait := s.projectLimits.allow(strconv.FormatInt(project.ID, 10), now); !ok {
 		return res, "", 0, rateLimited("this project", s.RateLimits.PerProject, wait)
