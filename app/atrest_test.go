@@ -92,7 +92,7 @@ func TestErasureLeavesNothingRecoverable(t *testing.T) {
 			t.Fatal("the wrapped data key is not found on disk before erasure; the check below would prove nothing")
 		}
 	}
-	chunkDir := filepath.Join(m.Config.DataDir, "objects", "sessions", fmt.Sprint(m.Project.ID), "erasesession0001")
+	chunkDir := filepath.Join(m.Config.DataDir, "objects", fmt.Sprintf("r%d", m.Project.RetentionDays), "sessions", fmt.Sprint(m.Project.ID), "erasesession0001")
 	if entries, _ := os.ReadDir(chunkDir); len(entries) == 0 {
 		t.Fatal("no sealed chunks before erasure")
 	}

@@ -277,9 +277,13 @@ func startCap(rawLen uint64, compressed int) int {
 }
 
 // ObjectKey returns the object key of the chunk holding a session's batches
-// firstSeq..lastSeq.
-func ObjectKey(projectID int64, sessionID string, firstSeq, lastSeq int) string {
-	return fmt.Sprintf("sessions/%d/%s/%010d-%010d", projectID, sessionID, firstSeq, lastSeq)
+// firstSeq..lastSeq, under the retention period (in days) its project had
+// when it was sealed: "r30/sessions/1/SESSION/0000000000-0000000011". The
+// leading period lets a bucket's lifecycle rules (expire "r30/" after 31
+// days) back up retention; the index keeps each chunk's key, so keys of
+// either form are read alike (chunks sealed before had no period).
+func ObjectKey(retentionDays int, projectID int64, sessionID string, firstSeq, lastSeq int) string {
+	return fmt.Sprintf("r%d/sessions/%d/%s/%010d-%010d", retentionDays, projectID, sessionID, firstSeq, lastSeq)
 }
 
 // PendingAAD binds a pending batch's ciphertext to its place: its project,

@@ -355,8 +355,9 @@ func chunkObjects(t *testing.T, storeURL, dir string) int {
 		t.Fatal(err)
 	}
 	n := 0
-	err = store.(playhead.ObjectLister).List(t.Context(), "sessions/", func(key string) error {
-		if !strings.HasSuffix(key, "/checkpoints") {
+	// Chunks are kept under their retention period: r30/sessions/….
+	err = store.(playhead.ObjectLister).List(t.Context(), "", func(key string) error {
+		if strings.HasPrefix(key, "r") && strings.Contains(key, "/sessions/") && !strings.HasSuffix(key, "/checkpoints") {
 			n++
 		}
 		return nil

@@ -3,6 +3,7 @@ package recording_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +88,35 @@ func TestCompactionOutlivesItsNode(t *testing.T) {
 		}
 	}
 	t.Fatalf("the queued compaction was not done by another node (sealed %d bytes, now %d)", sealed, storedBytes(t, rs))
+}
+
+// TestChunksLiveUnderTheirRetentionPeriod: a chunk's key starts with the
+// retention period its project had when it was sealed, for bucket
+// lifecycle rules; chunks of either period read back alike.
+func TestChunksLiveUnderTheirRetentionPeriod(t *testing.T) {
+	in, rs, db, p := newStore(t)
+	ingestReal(t, in, p, "retentionkeys001", 400)
+	if _, err := rs.Seal(t.Context(), p.ID, "retentionkeys001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetRetention(t.Context(), p.ID, 7); err != nil {
+		t.Fatal(err)
+	}
+	want := ingestReal(t, in, p, "retentionkeys002", 800)
+	later := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger, Now: rs.Now}
+	if _, err := later.Seal(t.Context(), p.ID, "retentionkeys002"); err != nil {
+		t.Fatal(err)
+	}
+	for sid, prefix := range map[string]string{"retentionkeys001": "r30/sessions/", "retentionkeys002": "r7/sessions/"} {
+		refs, err := db.Batches(t.Context(), p.ID, sid)
+		if err != nil || len(refs) == 0 {
+			t.Fatalf("Batches(%s) = %v, %v", sid, refs, err)
+		}
+		for _, r := range refs {
+			if !strings.HasPrefix(r.ObjectKey, prefix) {
+				t.Fatalf("%s: chunk key %q, want it under %q", sid, r.ObjectKey, prefix)
+			}
+		}
+	}
+	sameEvents(t, "read from r7/", readAll(t, later, db, p.ID, "retentionkeys002"), want)
 }

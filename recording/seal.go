@@ -124,7 +124,11 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 		if len(offsets) == 0 {
 			continue
 		}
-		key := chunk.ObjectKey(projectID, sessionID, run[0].Seq, run[len(run)-1].Seq)
+		days, err := rec.retentionDays(ctx, projectID)
+		if err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
+		key := chunk.ObjectKey(days, projectID, sessionID, run[0].Seq, run[len(run)-1].Seq)
 		sealed, err := keyring.Encrypt(dk.Key, chunk.EncodeSealed(events), chunk.SealedAAD(key))
 		if err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)

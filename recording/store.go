@@ -4,6 +4,7 @@
 package recording
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -15,10 +16,12 @@ import (
 	"github.com/playhead/playhead/keyring"
 )
 
-// Index is what a Store needs of the index: sessions and background work.
+// Index is what a Store needs of the index: sessions, background work, and
+// the projects' retention periods.
 type Index interface {
 	playhead.SessionIndex
 	playhead.JobStore
+	Projects(ctx context.Context) ([]*playhead.Project, error)
 }
 
 // Store keeps stored sessions: their chunks in Objects, their metadata in
@@ -36,6 +39,34 @@ type Store struct {
 	Node string
 
 	nodeOnce sync.Once
+
+	retention struct { // the projects' retention periods, read at most once a minute
+		sync.Mutex
+		days map[int64]int
+		read time.Time
+	}
+}
+
+// retentionDays returns a project's retention period, in days.
+func (rec *Store) retentionDays(ctx context.Context, projectID int64) (int, error) {
+	rec.retention.Lock()
+	defer rec.retention.Unlock()
+	days, ok := rec.retention.days[projectID]
+	if ok && time.Since(rec.retention.read) < time.Minute {
+		return days, nil
+	}
+	list, err := rec.Index.Projects(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rec.retention.days, rec.retention.read = make(map[int64]int, len(list)), time.Now()
+	for _, p := range list {
+		rec.retention.days[p.ID] = p.RetentionDays
+	}
+	if days, ok = rec.retention.days[projectID]; !ok {
+		return 0, playhead.Errorf(playhead.ENOTFOUND, "project %d not found", projectID)
+	}
+	return days, nil
 }
 
 func (rec *Store) node() string {
