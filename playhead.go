@@ -531,6 +531,11 @@ type SessionIndex interface {
 	// MarkSealed records that batches now live in the chunk objectKey, at the
 	// given event offsets (seq to offset), and drops their pending data.
 	MarkSealed(ctx context.Context, projectID int64, sessionID, objectKey string, offsets map[int]int) error
+	// MoveChunk points a session's batches that live in the chunk from at
+	// the chunk to instead (the same events, re-encoded under a new key),
+	// and says how many batches it moved: none when the session is gone or
+	// another mover was first.
+	MoveChunk(ctx context.Context, projectID int64, sessionID, from, to string) (int, error)
 }
 
 // Job is a piece of background work kept in the index, so that it outlives

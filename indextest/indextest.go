@@ -480,6 +480,33 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 	})
 
+	t.Run("MoveChunk", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		for seq := range 3 {
+			add(t, db, &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Data: []byte{byte(seq)},
+				Ref: playhead.BatchRef{Seq: seq, FirstTs: int64(seq), LastTs: int64(seq), Events: 2, Bytes: 10}})
+		}
+		if err := db.MarkSealed(ctx, p.ID, "s1", "chunk-a", map[int]int{0: 0, 1: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkSealed(ctx, p.ID, "s1", "chunk-b", map[int]int{2: 0}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.MoveChunk(ctx, p.ID, "s1", "chunk-a", "chunk-a.c"); err != nil || n != 2 {
+			t.Fatalf("MoveChunk = %d, %v; want 2 batches moved", n, err)
+		}
+		refs, _ := db.Batches(ctx, p.ID, "s1")
+		if refs[0].ObjectKey != "chunk-a.c" || refs[1].ObjectKey != "chunk-a.c" || refs[1].EventOffset != 2 || refs[2].ObjectKey != "chunk-b" {
+			t.Fatalf("after MoveChunk: %+v", refs)
+		}
+		for _, c := range []struct{ session, from string }{{"s1", "chunk-a"}, {"gone", "chunk-b"}} {
+			if n, err := db.MoveChunk(ctx, p.ID, c.session, c.from, "x"); err != nil || n != 0 {
+				t.Fatalf("MoveChunk(%s, %s) = %d, %v; want nothing moved", c.session, c.from, n, err)
+			}
+		}
+	})
+
 	t.Run("Accounts", func(t *testing.T) {
 		db := newIndex(t)
 		p := project(t, db)

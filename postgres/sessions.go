@@ -226,6 +226,16 @@ func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.T
 	return runs, nil
 }
 
+// MoveChunk points the batches in chunk from at chunk to.
+func (db *DB) MoveChunk(ctx context.Context, projectID int64, sessionID, from, to string) (int, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE batches SET object_key = $4 WHERE project_id = $1 AND session_id = $2 AND object_key = $3`,
+		projectID, text(sessionID), text(from), text(to))
+	if err != nil {
+		return 0, fmt.Errorf("move chunk: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // MarkSealed records that batches now live in the chunk objectKey and drops
 // their pending data, then ends this node's claim on the session. Batches
 // sealed already are left as they are, so two sealers racing on one

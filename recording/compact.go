@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/playhead/playhead"
@@ -12,11 +13,11 @@ import (
 )
 
 // Sealed chunks are first written with zstd (chunk.EncodeSealed), which is
-// fast. Once a session has gone quiet, its chunks are re-encoded in place to
-// the compact form (chunk.EncodeCompact: brotli, 25-40% smaller, about a
-// hundred times slower to write, fast to read). A chunk keeps its key and its
-// events, so the index and the player see no change; a reader gets the old
-// object or the new one whole, and both decode to the same events.
+// fast. Once a session has gone quiet, its chunks are re-encoded to the
+// compact form (chunk.EncodeCompact: brotli, 25-40% smaller, about a hundred
+// times slower to write, fast to read), each under a new key beside the old
+// one: the batches move to it in the index and the old object is deleted.
+// The events are the same, so the player sees no change.
 
 // CompactStats counts what compaction did.
 type CompactStats struct {
@@ -65,9 +66,19 @@ func (rec *Store) chunkKeys(ctx context.Context, projectID int64, sessionID stri
 	return keys, nil
 }
 
-// compactChunk re-encodes one chunk, unless it is compact already or would
-// not shrink.
+// compactSuffix ends the key of a chunk in the compact form. A compacted
+// chunk gets a key of its own: chunks are never rewritten in place, so a
+// bucket with versioning keeps no stale copies, and caches never serve one.
+const compactSuffix = ".c"
+
+// compactChunk re-encodes one chunk under a new key, unless it is compact
+// already or would not shrink, points the session's batches at it, and
+// deletes the old object. A reader that listed the old key just before
+// reads the batches' new key on its second try (ReadEvents).
 func (rec *Store) compactChunk(ctx context.Context, projectID int64, sessionID, key string) (CompactStats, error) {
+	if strings.HasSuffix(key, compactSuffix) {
+		return CompactStats{}, nil
+	}
 	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
 	if err != nil {
 		return CompactStats{}, err
@@ -91,20 +102,50 @@ func (rec *Store) compactChunk(ctx context.Context, projectID int64, sessionID, 
 	if len(compact) >= len(data) {
 		return CompactStats{}, nil
 	}
-	sealed, err := keyring.Encrypt(dk.Key, compact, chunk.SealedAAD(key))
+	to := key + compactSuffix
+	sealed, err := keyring.Encrypt(dk.Key, compact, chunk.SealedAAD(to))
 	if err != nil {
 		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
 	}
-	if err := rec.Objects.Put(ctx, key, sealed); err != nil {
+	if err := rec.Objects.Put(ctx, to, sealed); err != nil {
 		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
 	}
-	// A session erased meanwhile must not get its chunk back: erasure
-	// deletes the index rows before the chunks, so either it deletes this
-	// object after the Put, or the session is gone by now.
+	moved, err := rec.Index.MoveChunk(ctx, projectID, sessionID, key, to)
+	if err != nil {
+		return CompactStats{}, fmt.Errorf("compact %s: %w", key, err)
+	}
+	if moved == 0 {
+		// Erased meanwhile (erasure deleted the rows that named key, and
+		// knows nothing of to), or moved by another compactor already.
+		refs, err := rec.Index.Batches(ctx, projectID, sessionID)
+		if err == nil && !namesChunk(refs, to) {
+			return CompactStats{}, rec.Objects.Delete(ctx, to)
+		}
+		return CompactStats{}, err
+	}
+	// The old object goes now; if that fails, a job deletes it later.
+	if err := rec.Objects.Delete(ctx, key); err != nil && !errors.Is(err, playhead.ErrObjectNotFound) {
+		job := playhead.Job{Kind: playhead.JobDeleteObject, Key: key, ProjectID: projectID}
+		if err := rec.Index.AddJobs(ctx, []playhead.Job{job}, rec.Now().Add(time.Minute)); err != nil {
+			return CompactStats{}, fmt.Errorf("compact %s: queue the old chunk's deletion: %w", key, err)
+		}
+	}
+	// Erased between the move and now: erasure deleted the new object if
+	// it saw it; delete it again in case it did not.
 	if _, err := rec.Index.Session(ctx, projectID, sessionID); playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		return CompactStats{}, rec.Objects.Delete(ctx, key)
+		return CompactStats{}, rec.Objects.Delete(ctx, to)
 	}
 	return CompactStats{Chunks: 1, Before: int64(len(stored)), After: int64(len(sealed))}, nil
+}
+
+// namesChunk says whether one of refs lives in the chunk key.
+func namesChunk(refs []playhead.BatchRef, key string) bool {
+	for _, r := range refs {
+		if r.ObjectKey == key {
+			return true
+		}
+	}
+	return false
 }
 
 // CompactProject compacts every session of a project, for `playhead seal`.

@@ -120,3 +120,40 @@ func TestChunksLiveUnderTheirRetentionPeriod(t *testing.T) {
 	}
 	sameEvents(t, "read from r7/", readAll(t, later, db, p.ID, "retentionkeys002"), want)
 }
+
+// TestCompactionWritesANewChunk: compaction never rewrites a chunk in
+// place: the compact form gets a key of its own, the batches move to it,
+// the old object goes, and a reader that listed the old key reads on.
+func TestCompactionWritesANewChunk(t *testing.T) {
+	in, rs, db, p := newStore(t)
+	want := ingestReal(t, in, p, "immutablechunk01", 3000)
+	if n, err := rs.Seal(t.Context(), p.ID, "immutablechunk01"); err != nil || n != 1 {
+		t.Fatalf("Seal = %d, %v", n, err)
+	}
+	before, err := db.Batches(t.Context(), p.ID, "immutablechunk01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := before[0].ObjectKey
+	if st, err := rs.Compact(t.Context(), p.ID, "immutablechunk01"); err != nil || st.Chunks != 1 {
+		t.Fatalf("Compact = %+v, %v", st, err)
+	}
+	after, _ := db.Batches(t.Context(), p.ID, "immutablechunk01")
+	for _, r := range after {
+		if r.ObjectKey == old || !strings.HasPrefix(r.ObjectKey, old) {
+			t.Fatalf("batch %d after compaction lives in %q; want a new key beside %q", r.Seq, r.ObjectKey, old)
+		}
+	}
+	if _, err := rs.Objects.Get(t.Context(), old); !errors.Is(err, playhead.ErrObjectNotFound) {
+		t.Fatalf("the sealed chunk is still stored after compaction: %v", err)
+	}
+	got, err := rs.ReadEvents(t.Context(), p.ID, "immutablechunk01", before)
+	if err != nil {
+		t.Fatalf("reading with the refs listed before compaction: %v", err)
+	}
+	sameEvents(t, "stale refs", got, want)
+	sameEvents(t, "fresh refs", readAll(t, rs, db, p.ID, "immutablechunk01"), want)
+	if st, err := rs.Compact(t.Context(), p.ID, "immutablechunk01"); err != nil || st.Chunks != 0 {
+		t.Fatalf("second Compact = %+v, %v; want nothing to do", st, err)
+	}
+}

@@ -2,6 +2,7 @@ package recording
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -155,7 +156,34 @@ const sealLease = time.Minute
 // ReadEvents returns the events of the batches refs (sorted by seq), reading
 // sealed chunks once each and pending batches from the index. A batch sealed
 // between listing and reading is read from its chunk on a second try.
+//
+// A chunk compacted meanwhile has moved to a new key and its old object is
+// gone: the batches' keys are then read again, and the events with them.
 func (rec *Store) ReadEvents(ctx context.Context, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
+	events, err := rec.readEvents(ctx, projectID, sessionID, refs)
+	if !errors.Is(err, playhead.ErrObjectNotFound) {
+		return events, err
+	}
+	fresh, ferr := rec.Index.Batches(ctx, projectID, sessionID)
+	if ferr != nil {
+		return nil, ferr
+	}
+	bySeq := make(map[int]playhead.BatchRef, len(fresh))
+	for _, r := range fresh {
+		bySeq[r.Seq] = r
+	}
+	again := make([]playhead.BatchRef, len(refs))
+	for i, r := range refs {
+		f, ok := bySeq[r.Seq]
+		if !ok {
+			return nil, err
+		}
+		again[i] = f
+	}
+	return rec.readEvents(ctx, projectID, sessionID, again)
+}
+
+func (rec *Store) readEvents(ctx context.Context, projectID int64, sessionID string, refs []playhead.BatchRef) ([][]byte, error) {
 	objects, index, keys := rec.Objects, rec.Index, rec.Keys
 	if len(refs) == 0 {
 		return nil, nil

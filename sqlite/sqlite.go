@@ -270,6 +270,17 @@ func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.T
 	return runs, rows.Err()
 }
 
+// MoveChunk points the batches in chunk from at chunk to.
+func (db *DB) MoveChunk(ctx context.Context, projectID int64, sessionID, from, to string) (int, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE batches SET object_key = ? WHERE project_id = ? AND session_id = ? AND object_key = ?`,
+		to, projectID, sessionID, from)
+	if err != nil {
+		return 0, fmt.Errorf("move chunk: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // MarkSealed records that batches now live in the chunk objectKey and drops
 // their pending data. Batches sealed already are left as they are, so two
 // sealers racing on one session do no harm.
