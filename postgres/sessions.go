@@ -309,7 +309,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		})
 		for _, q := range []string{
 			`DELETE FROM session_keys WHERE project_id = $1 AND session_id = $2`,
-			`DELETE FROM jobs WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM jobs WHERE project_id = $1 AND session_id = $2 AND kind <> 'delete_object'`,
 			`DELETE FROM reports WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM backend_records WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM webhook_deliveries WHERE session_id = $2 AND webhook_id IN (SELECT id FROM webhooks WHERE project_id = $1)`,

@@ -31,7 +31,21 @@ func (rec *Store) Erase(ctx context.Context, projectID int64, sessionID string) 
 }
 
 // deleteObject runs a JobDeleteObject: the object goes, then the job.
+//
+// A job that names a session is a sealer's: queued before it wrote the
+// chunk, finished once the index pointed at it, and run only when the
+// sealer died in between. If the chunk was sealed since, under the same key
+// (another sealer took the same batches), it stays.
 func (rec *Store) deleteObject(ctx context.Context, j playhead.Job) error {
+	if j.SessionID != "" {
+		refs, err := rec.Index.Batches(ctx, j.ProjectID, j.SessionID)
+		if err != nil {
+			return err
+		}
+		if namesChunk(refs, j.Key) {
+			return rec.Index.FinishJob(ctx, j.Kind, j.Key)
+		}
+	}
 	if err := rec.Objects.Delete(ctx, j.Key); err != nil && !errors.Is(err, playhead.ErrObjectNotFound) {
 		j.Attempts++
 		j.LastError = err.Error()

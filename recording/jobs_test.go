@@ -157,3 +157,62 @@ func TestCompactionWritesANewChunk(t *testing.T) {
 		t.Fatalf("second Compact = %+v, %v; want nothing to do", st, err)
 	}
 }
+
+// diesAfterPut stores objects and then fails, as a node would that died
+// right after writing a chunk.
+type diesAfterPut struct{ playhead.ObjectStore }
+
+func (d diesAfterPut) Put(ctx context.Context, key string, data []byte) error {
+	if err := d.ObjectStore.Put(ctx, key, data); err != nil {
+		return err
+	}
+	return errors.New("the node died")
+}
+
+// TestChunkOfADeadSealerIsDeleted: a sealer that dies between writing a
+// chunk and the index pointing at it leaves no object behind for good.
+func TestChunkOfADeadSealerIsDeleted(t *testing.T) {
+	in, rs, db, p := newStore(t)
+	ingestReal(t, in, p, "deadsealer000001", 400)
+	dying := &recording.Store{Objects: diesAfterPut{rs.Objects}, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger, Now: rs.Now}
+	if _, err := dying.Seal(t.Context(), p.ID, "deadsealer000001"); err == nil {
+		t.Fatal("Seal with a dying object store: no error")
+	}
+	if storedBytes(t, rs) == 0 {
+		t.Fatal("the dying sealer wrote nothing; the test proves nothing")
+	}
+	if refs, _ := db.Batches(t.Context(), p.ID, "deadsealer000001"); refs[0].ObjectKey != "" {
+		t.Fatal("the index points at the dead sealer's chunk")
+	}
+	other := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger,
+		Now: func() time.Time { return time.Now().Add(3 * time.Minute) }}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); other.RunJobs(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if storedBytes(t, rs) == 0 {
+			return
+		}
+	}
+	t.Fatalf("%d bytes of the dead sealer's chunk still stored", storedBytes(t, rs))
+}
+
+// TestSealedChunkOutlivesItsOrphanJob: the job that would delete a chunk
+// nobody pointed at leaves it alone once the index does.
+func TestSealedChunkOutlivesItsOrphanJob(t *testing.T) {
+	in, rs, db, p := newStore(t)
+	want := ingestReal(t, in, p, "sealedchunk00001", 400)
+	dying := &recording.Store{Objects: diesAfterPut{rs.Objects}, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger, Now: rs.Now}
+	dying.Seal(t.Context(), p.ID, "sealedchunk00001")
+	// Another sealer seals the same batches, under the same key, before
+	// the dead one's job is due.
+	if n, err := rs.Seal(t.Context(), p.ID, "sealedchunk00001"); err != nil || n != 1 {
+		t.Fatalf("Seal = %d, %v", n, err)
+	}
+	jobs, err := rs.Index.ClaimJobs(t.Context(), playhead.JobDeleteObject, time.Now().Add(time.Hour), time.Minute, 10)
+	if err != nil || len(jobs) != 0 {
+		t.Fatalf("delete jobs left after a good seal = %+v, %v", jobs, err)
+	}
+	sameEvents(t, "sealed", readAll(t, rs, db, p.ID, "sealedchunk00001"), want)
+}

@@ -134,10 +134,21 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 		if err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
+		// Should this node die between writing the chunk and the index
+		// pointing at it, the chunk would be nobody's: its deletion is
+		// queued first, due after the seal lease, and called off once the
+		// index points at it.
+		orphan := playhead.Job{Kind: playhead.JobDeleteObject, Key: key, ProjectID: projectID, SessionID: sessionID}
+		if err := rec.Index.AddJobs(ctx, []playhead.Job{orphan}, rec.Now().Add(2*sealLease)); err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
 		if err := rec.Objects.Put(ctx, key, sealed); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
 		if err := rec.Index.MarkSealed(ctx, projectID, sessionID, key, offsets); err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
+		if err := rec.Index.FinishJob(ctx, orphan.Kind, orphan.Key); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
 		// Erased meanwhile: erasure did not know this chunk, so it goes now.
