@@ -46,8 +46,15 @@ func TestErasureFinishesAfterTheObjectStoreComesBack(t *testing.T) {
 		t.Fatal("the chunks went although deletes failed")
 	}
 	// Another node runs the jobs once the failed attempt's retry is due.
+	jobsEmptyTheStore(t, rs, 2*time.Minute, "the erased session")
+}
+
+// jobsEmptyTheStore runs the jobs on another node whose clock is ahead by
+// ahead, and fails unless the object store is empty within 10 s.
+func jobsEmptyTheStore(t *testing.T, rs *recording.Store, ahead time.Duration, what string) {
+	t.Helper()
 	other := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger,
-		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }}
+		Now: func() time.Time { return time.Now().Add(ahead) }}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); other.RunJobs(ctx, 10*time.Millisecond) }()
@@ -57,7 +64,7 @@ func TestErasureFinishesAfterTheObjectStoreComesBack(t *testing.T) {
 			return
 		}
 	}
-	t.Fatalf("%d bytes of the erased session still stored", storedBytes(t, rs))
+	t.Fatalf("%d bytes of %s still stored", storedBytes(t, rs), what)
 }
 
 // TestCompactionOutlivesItsNode: compaction queued by one node and never run
@@ -184,18 +191,7 @@ func TestChunkOfADeadSealerIsDeleted(t *testing.T) {
 	if refs, _ := db.Batches(t.Context(), p.ID, "deadsealer000001"); refs[0].ObjectKey != "" {
 		t.Fatal("the index points at the dead sealer's chunk")
 	}
-	other := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger,
-		Now: func() time.Time { return time.Now().Add(3 * time.Minute) }}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { defer close(done); other.RunJobs(ctx, 10*time.Millisecond) }()
-	defer func() { cancel(); <-done }()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if storedBytes(t, rs) == 0 {
-			return
-		}
-	}
-	t.Fatalf("%d bytes of the dead sealer's chunk still stored", storedBytes(t, rs))
+	jobsEmptyTheStore(t, rs, 3*time.Minute, "the dead sealer's chunk")
 }
 
 // TestSealedChunkOutlivesItsOrphanJob: the job that would delete a chunk
