@@ -46,7 +46,6 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 	seen := make(map[playhead.BatchID]bool, len(batches))
 	sessions := map[playhead.SessionRef]*playhead.Session{}
 	keys := map[playhead.SessionRef]*playhead.DataKey{}
-	firstError := map[playhead.SessionRef]bool{}
 	var order []playhead.SessionRef
 	for i, b := range batches {
 		id := playhead.BatchID{ProjectID: b.ProjectID, SessionID: b.SessionID, Seq: b.Ref.Seq}
@@ -77,12 +76,9 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 			}
 		}
 		started, ended := b.Ref.FirstTs, b.Ref.LastTs
-		if s != nil {
-			started, ended = min(started, s.StartedAt), max(ended, s.EndedAt)
-		}
 		var bytesBefore int64
 		if s != nil {
-			bytesBefore = s.Bytes
+			started, ended, bytesBefore = min(started, s.StartedAt), max(ended, s.EndedAt), s.Bytes
 		}
 		if lim.MaxDuration > 0 && time.Duration(ended-started)*time.Millisecond > lim.MaxDuration {
 			results[i].Err = playhead.Errorf(playhead.ETOOLARGE, "session %s would last longer than the limit of %s", b.SessionID, lim.MaxDuration)
@@ -99,6 +95,7 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 			sessions[ref] = s
 			order = append(order, ref)
 		}
+		// The running summary counts the group's earlier batches too.
 		hadErrors := s.Errors > 0
 		s.StartedAt, s.EndedAt, s.Bytes = started, ended, bytesBefore+int64(b.Ref.Bytes)
 		if s.UserAgent == "" && b.UserAgent != "" {
@@ -121,10 +118,7 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		s.Events += b.Ref.Events
 		s.Batches++
 		w.Batches = append(w.Batches, b)
-		w.Events = append(w.Events, webhookEvents(b, !hadErrors && !firstError[ref])...)
-		if b.Errors > 0 {
-			firstError[ref] = true
-		}
+		w.Events = append(w.Events, webhookEvents(b, !hadErrors)...)
 	}
 	for _, ref := range order {
 		w.Sessions = append(w.Sessions, sessions[ref])
