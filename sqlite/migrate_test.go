@@ -1,9 +1,7 @@
 package sqlite_test
 
 import (
-	"crypto/sha256"
 	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/internal/testutil"
 	"github.com/playhead/playhead/sqlite"
 )
 
@@ -130,13 +129,5 @@ var released = map[string]string{
 }
 
 func TestReleasedMigrationsUnchanged(t *testing.T) {
-	for name, want := range released {
-		data, err := os.ReadFile(filepath.Join("migrations", name))
-		if err != nil {
-			t.Fatalf("released migration %s: %v", name, err)
-		}
-		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != want {
-			t.Errorf("released migration %s was edited (sha256 %s, want %s): change the schema with a new numbered file", name, got, want)
-		}
-	}
+	testutil.MigrationsUnchanged(t, "migrations", released)
 }

@@ -3,6 +3,8 @@ package testutil
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -46,4 +48,20 @@ func Get(t testing.TB, c *http.Client, u string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// MigrationsUnchanged fails t for each migration file in dir whose SHA-256
+// is not the one released (file name to hex digest): databases exist that
+// ran a released migration, so it is never edited.
+func MigrationsUnchanged(t testing.TB, dir string, released map[string]string) {
+	t.Helper()
+	for name, want := range released {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("released migration %s: %v", name, err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != want {
+			t.Errorf("released migration %s was edited (sha256 %s, want %s): change the schema with a new numbered file", name, got, want)
+		}
+	}
 }
