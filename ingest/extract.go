@@ -37,8 +37,9 @@ const (
 )
 
 // extract computes what the index keeps of a batch: its time range and
-// keyframe, the pages it shows, its timeline entries and counts.
-func extract(b *Batch) *playhead.IndexedBatch {
+// keyframe, the pages it shows, its timeline entries and counts, and, withSearch,
+// search, its searchable text and frustration signals.
+func extract(b *Batch, withSearch bool) *playhead.IndexedBatch {
 	ib := &playhead.IndexedBatch{SessionID: b.SessionID}
 	ref := &ib.Ref
 	ref.Seq = b.Seq
@@ -77,6 +78,10 @@ func extract(b *Batch) *playhead.IndexedBatch {
 		case typePlugin:
 			extractPlugin(ib, e)
 		}
+	}
+	if !withSearch {
+		ib.Search = nil
+		return ib
 	}
 	for _, u := range ib.Pages {
 		addSearch(ib, search.FieldURL, u)

@@ -46,6 +46,7 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 	seen := make(map[playhead.BatchID]bool, len(batches))
 	sessions := map[playhead.SessionRef]*playhead.Session{}
 	keys := map[playhead.SessionRef]*playhead.DataKey{}
+	carries := map[playhead.SessionRef]*carried{}
 	var order []playhead.SessionRef
 	for i, b := range batches {
 		id := playhead.BatchID{ProjectID: b.ProjectID, SessionID: b.SessionID, Seq: b.Ref.Seq}
@@ -93,8 +94,12 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		}
 		if sessions[ref] == nil {
 			sessions[ref] = s
+			carries[ref] = newCarried(ref, st.Carry[ref])
 			order = append(order, ref)
 		}
+		// Frustration signals may span batches: what the session's earlier
+		// batches left undecided is decided with this one.
+		b, found := carries[ref].add(b)
 		// The running summary counts the group's earlier batches too.
 		hadErrors := s.Errors > 0
 		s.StartedAt, s.EndedAt, s.Bytes = started, ended, bytesBefore+int64(b.Ref.Bytes)
@@ -112,9 +117,9 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		s.Errors += b.Errors
 		s.ConsoleErrors += b.ConsoleErrors
 		s.FailedRequests += b.FailedRequests
-		s.RageClicks += b.RageClicks
-		s.DeadClicks += b.DeadClicks
-		s.ErrorClicks += b.ErrorClicks
+		s.RageClicks += b.RageClicks + found.rage
+		s.DeadClicks += b.DeadClicks + found.dead
+		s.ErrorClicks += b.ErrorClicks + found.errorClicks
 		s.Events += b.Ref.Events
 		s.Batches++
 		w.Batches = append(w.Batches, b)
@@ -122,6 +127,9 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 	}
 	for _, ref := range order {
 		w.Sessions = append(w.Sessions, sessions[ref])
+		if c := carries[ref].write(); c != nil {
+			w.Carry = append(w.Carry, c)
+		}
 	}
 	return w, results
 }

@@ -665,6 +665,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_search WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM session_carry WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM sessions WHERE project_id = ? AND id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {

@@ -1,0 +1,41 @@
+-- A session's search values are unique by a 64-bit key ingest computes
+-- from field and value (playhead.SearchText.Key), not by the value itself:
+-- the index no longer keeps every value twice (in the table and in its
+-- unique index), and storing a value looks up a small key. The table is
+-- rebuilt, keeping its ids, which the trigram index refers to; the rows of
+-- older sessions get keys no value hashes to (-id).
+CREATE TABLE session_search_keyed (
+	id          INTEGER PRIMARY KEY,
+	project_id  INTEGER NOT NULL,
+	session_id  TEXT NOT NULL,
+	field       TEXT NOT NULL,
+	value       TEXT NOT NULL,
+	key         INTEGER NOT NULL,
+	UNIQUE (project_id, session_id, key)
+);
+INSERT INTO session_search_keyed (id, project_id, session_id, field, value, key)
+	SELECT id, project_id, session_id, field, value, -id FROM session_search;
+DROP TABLE session_search;
+ALTER TABLE session_search_keyed RENAME TO session_search;
+CREATE TRIGGER session_search_added AFTER INSERT ON session_search
+	WHEN new.field IN ('url', 'title', 'click', 'error', 'console', 'request', 'event')
+BEGIN
+	INSERT INTO session_search_fts (rowid, value) VALUES (new.id, new.value);
+END;
+CREATE TRIGGER session_search_removed AFTER DELETE ON session_search
+	WHEN old.field IN ('url', 'title', 'click', 'error', 'console', 'request', 'event')
+BEGIN
+	INSERT INTO session_search_fts (session_search_fts, rowid, value) VALUES ('delete', old.id, old.value);
+END;
+-- What ingest carries from a session's batches to its next ones
+-- (playhead.SessionCarry): the keys of the search values stored, so
+-- repeats are not sent again; frustration signals still undecided at the
+-- end of a batch; the last snapshot's actionable elements.
+CREATE TABLE session_carry (
+	project_id  INTEGER NOT NULL,
+	session_id  TEXT NOT NULL,
+	search      BLOB,
+	signals     BLOB,
+	nodes       BLOB,
+	PRIMARY KEY (project_id, session_id)
+);
