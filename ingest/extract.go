@@ -218,7 +218,7 @@ func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
 		Payload []string `json:"payload"`
 	}
 	json.Unmarshal(p.Payload, &c)
-	level := truncate(c.Level, 16)
+	level := strings.ToLower(truncate(c.Level, 16))
 	if level == "" {
 		level = "log"
 	}

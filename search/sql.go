@@ -86,6 +86,11 @@ func (c *compiler) term(t *Term) string {
 			return cond
 		})
 	case kindAttribute:
+		if !t.Wildcard {
+			// Ingest stores these values in one case, so an index of them
+			// answers an equality.
+			return c.rows([]string{info.field}, func() string { return "c.value = " + c.arg(attributeValue(info.field, t.Value)) })
+		}
 		like, _ := pattern(t, false)
 		return c.rows([]string{info.field}, func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` })
 	case kindStatus:
@@ -120,9 +125,25 @@ func (c *compiler) rows(fields []string, cond func() string) string {
 	for i, f := range fields {
 		quoted[i] = "'" + f + "'" // the package's own constants, never user text
 	}
+	field := "c.field IN (" + strings.Join(quoted, ", ") + ")"
+	if len(quoted) == 1 {
+		field = "c.field = " + quoted[0] // as an index's condition is written
+	}
 	sql := "s.id IN (SELECT c.session_id FROM session_search c WHERE c.project_id = " + c.arg(c.project) +
-		" AND c.field IN (" + strings.Join(quoted, ", ") + ") AND "
+		" AND " + field + " AND "
 	return sql + cond() + ")"
+}
+
+// attributeValue is v as ingest stores values of field: a request's method
+// in capitals, a console level in small letters.
+func attributeValue(field, v string) string {
+	switch field {
+	case FieldRequestMethod:
+		return strings.ToUpper(v)
+	case FieldConsoleLevel:
+		return strings.ToLower(v)
+	}
+	return v
 }
 
 // date compiles started: a day is a span of time, "how long ago" turns the

@@ -138,10 +138,19 @@ func loadSources() (*sources, error) {
 	return s, nil
 }
 
-// key names a built index: inputs, size, generator and schema.
+// key names a built index: inputs, size, generator and schema (the
+// migrations' text, which may change before a release).
 func (s *sources) key(sessions int) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s/%d/%s/%d", s.digest, sessions, generatorVersion, sqlite.SchemaVersion()))
-	return hex.EncodeToString(h[:8])
+	h := sha256.New()
+	fmt.Fprintf(h, "%s/%d/%s/%d", s.digest, sessions, generatorVersion, sqlite.SchemaVersion())
+	_, self, _, _ := runtime.Caller(0)
+	names, _ := filepath.Glob(filepath.Join(filepath.Dir(self), "..", "..", "sqlite", "migrations", "*.sql"))
+	slices.Sort(names)
+	for _, name := range names {
+		b, _ := os.ReadFile(name)
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // Pools the sessions draw their variety from.

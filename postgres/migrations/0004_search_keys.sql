@@ -19,3 +19,8 @@ CREATE TABLE session_carry (
 	nodes       BYTEA,
 	PRIMARY KEY (project_id, session_id)
 );
+-- The values of the attribute fields (a console level, a request's method,
+-- status, failure), which a search matches whole: a B-tree answers it
+-- without reading every row.
+CREATE INDEX session_search_attributes ON session_search (project_id, field, value, session_id)
+	WHERE field IN ('console.level', 'request.method', 'request.status', 'request.failed');

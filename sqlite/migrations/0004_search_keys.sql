@@ -39,3 +39,11 @@ CREATE TABLE session_carry (
 	nodes       BLOB,
 	PRIMARY KEY (project_id, session_id)
 );
+-- The values of the attribute fields (a console level, a request's method,
+-- status, failure), each field in an index of its own that a search for a
+-- value reads instead of every row; session_id makes each index answer the
+-- search alone.
+CREATE INDEX session_search_console_level ON session_search (project_id, value, session_id) WHERE field = 'console.level';
+CREATE INDEX session_search_request_method ON session_search (project_id, value, session_id) WHERE field = 'request.method';
+CREATE INDEX session_search_request_status ON session_search (project_id, value, session_id) WHERE field = 'request.status';
+CREATE INDEX session_search_request_failed ON session_search (project_id, value, session_id) WHERE field = 'request.failed';
