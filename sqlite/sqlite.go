@@ -359,8 +359,12 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		if now.IsZero() {
 			now = time.Now()
 		}
+		d, err := db.dialectFor(ctx, f.Query)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions: %w", err)
+		}
 		var cond string
-		cond, args = search.ToSQL(f.Query, dialect{}, f.ProjectID, now, args)
+		cond, args = search.ToSQL(f.Query, d, f.ProjectID, now, args)
 		where += " AND (" + cond + ")"
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+

@@ -412,9 +412,10 @@ func queries() []query {
 // every search row, no trigram index.
 type naive struct{}
 
-func (naive) Param(int) string                           { return "?" }
-func (naive) ILike() string                              { return "LIKE" }
-func (naive) Narrow([]string, func(v any) string) string { return "" }
+func (naive) Param(int) string                                     { return "?" }
+func (naive) ILike() string                                        { return "LIKE" }
+func (naive) Narrow([]string, func(v any) string) (string, string) { return "", "" }
+func (naive) PerSession([]string) bool                             { return false }
 
 // results are the figures of a run.
 type results struct {

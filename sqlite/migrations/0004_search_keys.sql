@@ -47,3 +47,9 @@ CREATE INDEX session_search_console_level ON session_search (project_id, value, 
 CREATE INDEX session_search_request_method ON session_search (project_id, value, session_id) WHERE field = 'request.method';
 CREATE INDEX session_search_request_status ON session_search (project_id, value, session_id) WHERE field = 'request.status';
 CREATE INDEX session_search_request_failed ON session_search (project_id, value, session_id) WHERE field = 'request.failed';
+-- The sessions list, newest first, with the summary columns a search
+-- filters on: a search for a rare browser or count reads this index, not
+-- every session's row (which holds its user agent and more).
+DROP INDEX sessions_by_start;
+CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC,
+	ended_at, browser, os, device, clicks, errors, rage_clicks, dead_clicks, error_clicks);
