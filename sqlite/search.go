@@ -20,11 +20,11 @@ func (dialect) Param(int) string { return "?" }
 // ILike returns "LIKE", which SQLite compares without case (ASCII letters).
 func (dialect) ILike() string { return "LIKE" }
 
-// Narrow looks runs up in the FTS5 trigram index as phrases, all of which
-// a row must hold; LIKE then checks the whole pattern on the rows found.
-// FTS5 does not use its index for a LIKE with an ESCAPE clause, which
-// every compiled pattern has, so the phrases do that part. The rows are
-// read from the index's matches by id (CROSS JOIN keeps that order):
+// Narrow looks trigrams of runs up in the FTS5 trigram index, all of
+// which a row must hold; LIKE then checks the whole pattern on the rows
+// found. FTS5 does not use its index for a LIKE with an ESCAPE clause,
+// which every compiled pattern has, so the trigrams do that part. The rows
+// are read from the index's matches by id (CROSS JOIN keeps that order):
 // reading the project's rows and checking each against the matches reads
 // them all.
 func (dialect) Narrow(runs []string, arg func(any) string) (string, string) {
@@ -34,13 +34,33 @@ func (dialect) Narrow(runs []string, arg func(any) string) (string, string) {
 // PerSession says whether runs were found common (see commonRuns).
 func (d dialect) PerSession(runs []string) bool { return d.common[ftsQuery(runs)] }
 
-// ftsQuery is the FTS5 query that finds values holding every one of runs.
+// ftsQuery is the FTS5 query that finds values holding trigrams of each of
+// runs: every third one and the last, enough to leave few rows for LIKE to
+// check. The index keeps no positions (detail=none), which makes it a
+// fraction of the size and its lookups cheaper, so the query is of
+// trigrams, not phrases.
 func ftsQuery(runs []string) string {
-	phrases := make([]string, len(runs))
-	for i, r := range runs {
-		phrases[i] = `"` + strings.ReplaceAll(r, `"`, `""`) + `"`
+	var terms []string
+	seen := map[string]bool{}
+	add := func(t []rune) {
+		s := strings.ToLower(string(t))
+		if !seen[s] {
+			seen[s] = true
+			terms = append(terms, `"`+strings.ReplaceAll(s, `"`, `""`)+`"`)
+		}
 	}
-	return strings.Join(phrases, " AND ")
+	for _, r := range runs {
+		rs := []rune(r)
+		if len(rs) < search.MinRun {
+			continue
+		}
+		last := len(rs) - search.MinRun
+		for i := 0; i < last; i += search.MinRun {
+			add(rs[i : i+search.MinRun])
+		}
+		add(rs[last:])
+	}
+	return strings.Join(terms, " AND ")
 }
 
 // commonMatches is how many matches in the trigram index make a text

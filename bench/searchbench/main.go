@@ -73,6 +73,7 @@ func main() {
 	dir := filepath.Join(*cacheDir, "index-"+key)
 	res := &results{Sessions: *sessions, Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), CacheKey: key, Cached: true}
 	if _, err := os.Stat(filepath.Join(dir, "done")); err != nil {
+		log.Printf("search: building the index of %d sessions in %s", *sessions, dir)
 		res.Cached = false
 		start := time.Now()
 		if err := build(ctx, dir, src, *sessions); err != nil {

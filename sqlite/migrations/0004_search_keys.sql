@@ -2,8 +2,8 @@
 -- from field and value (playhead.SearchText.Key), not by the value itself:
 -- the index no longer keeps every value twice (in the table and in its
 -- unique index), and storing a value looks up a small key. The table is
--- rebuilt, keeping its ids, which the trigram index refers to; the rows of
--- older sessions get keys no value hashes to (-id).
+-- rebuilt; the rows of older sessions get keys no value hashes to (-id).
+DROP TABLE session_search_fts;
 CREATE TABLE session_search_keyed (
 	id          INTEGER PRIMARY KEY,
 	project_id  INTEGER NOT NULL,
@@ -17,6 +17,13 @@ INSERT INTO session_search_keyed (id, project_id, session_id, field, value, key)
 	SELECT id, project_id, session_id, field, value, -id FROM session_search;
 DROP TABLE session_search;
 ALTER TABLE session_search_keyed RENAME TO session_search;
+-- The trigram index keeps no positions (detail=none): a search looks up
+-- trigrams, not phrases, and LIKE checks the rows found, so positions
+-- would only make the index several times larger and its lookups slower.
+CREATE VIRTUAL TABLE session_search_fts USING fts5(value, content='session_search', content_rowid='id', tokenize='trigram', detail='none');
+INSERT INTO session_search_fts (session_search_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO session_search_fts (rowid, value) SELECT id, value FROM session_search
+	WHERE field IN ('url', 'title', 'click', 'error', 'console', 'request', 'event');
 CREATE TRIGGER session_search_added AFTER INSERT ON session_search
 	WHEN new.field IN ('url', 'title', 'click', 'error', 'console', 'request', 'event')
 BEGIN
