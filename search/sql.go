@@ -83,7 +83,10 @@ func (c *compiler) term(t *Term) string {
 		}
 		like, runs := pattern(t, true)
 		cond := func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` }
-		if len(runs) > 0 && c.d.PerSession(runs) {
+		// A text with no run long enough for a trigram index is looked
+		// for session by session too: a short text is usually common, and
+		// finding every row that holds it means reading every row.
+		if len(runs) == 0 || c.d.PerSession(runs) {
 			return c.sessionRows(fields, cond)
 		}
 		return c.narrowRows(fields, runs, cond)
@@ -103,7 +106,9 @@ func (c *compiler) term(t *Term) string {
 		like, _ := pattern(t, false)
 		return "s." + info.field + " " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
 	case kindUser:
-		return "s.user_hash = " + c.arg(t.Value)
+		// The second condition is the one of the index of identified
+		// sessions, which SQLite uses only when the query states it.
+		return "s.user_hash = " + c.arg(t.Value) + " AND s.user_hash != ''"
 	case kindCount:
 		col := "s." + info.field
 		if t.Key == "pages" {

@@ -64,7 +64,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn)
+	// Readers map the file (reads without a system call per page) and
+	// keep a larger page cache: a search reads rows by id all over the
+	// search table, which 2 MiB of default cache does not hold.
+	r, err := sql.Open("sqlite", dsn+"&_pragma=mmap_size(1073741824)&_pragma=cache_size(-32768)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)

@@ -60,3 +60,10 @@ CREATE INDEX session_search_request_failed ON session_search (project_id, value,
 DROP INDEX sessions_by_start;
 CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC,
 	ended_at, browser, os, device, clicks, errors, rage_clicks, dead_clicks, error_clicks);
+-- An identified user's sessions, newest first: a search for a user reads
+-- them in the list's order, not the whole list.
+DROP INDEX sessions_by_user;
+CREATE INDEX sessions_by_user ON sessions (project_id, user_hash, started_at DESC, id DESC) WHERE user_hash != '';
+-- Request statuses are compared as numbers (request.status:>=500).
+DROP INDEX session_search_request_status;
+CREATE INDEX session_search_request_status ON session_search (project_id, CAST(value AS BIGINT), session_id) WHERE field = 'request.status';
