@@ -38,8 +38,11 @@ func AddBatches(ctx context.Context, idx playhead.SessionIndex, batches []*playh
 // encrypted with a data key other than its session's stored one is refused
 // as unavailable (another node stored its session's first batch with its own
 // key; the SDK retries and the key is looked up again); one that would take
-// its session past lim is refused alone. The sessions' new summaries, their
-// first errors and the group's reports become the write.
+// its session past lim is refused alone. The frustration signals of each
+// accepted batch are decided with what its session's earlier batches left
+// (GroupState.Carry), and only search values the session lacks are kept.
+// The sessions' new summaries and carried state, their first errors and the
+// group's reports become the write.
 func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim playhead.SessionLimits, now time.Time) (*playhead.GroupWrite, []playhead.AddResult) {
 	results := make([]playhead.AddResult, len(batches))
 	w := &playhead.GroupWrite{Now: now}
