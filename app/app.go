@@ -299,7 +299,7 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hash admin password: %w", err)
 	}
-	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: string(hash)}); err != nil {
+	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: string(hash), Owner: true}); err != nil {
 		return err
 	}
 	if generated {

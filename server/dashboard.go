@@ -138,12 +138,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		// Spend the same time as a real check, so timing does not reveal which
 		// usernames exist.
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
+		s.audit(r, playhead.AuditSignInFailed, in.Username, 0, map[string]any{"reason": "unknown user"})
 		return wrong
 	}
 	if err != nil {
 		return err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
+		s.audit(r, playhead.AuditSignInFailed, in.Username, 0, map[string]any{"reason": "wrong password"})
 		return wrong
 	}
 	now := s.Now()
@@ -159,6 +161,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
 	})
 	s.Logger.Info("login", "user", u.Username)
+	s.audit(withUser(r, u), playhead.AuditSignIn, u.Username, 0, map[string]any{"method": "password"})
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
