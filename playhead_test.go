@@ -3,8 +3,8 @@ package playhead_test
 import (
 	"fmt"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/playhead/playhead"
 )
