@@ -191,7 +191,7 @@ type AccessStore interface {
 	// Project returns a project by ID, or ENOTFOUND (also for one being
 	// deleted).
 	Project(ctx context.Context, id int64) (*Project, error)
-	// UpdateProject stores p's name and settings.
+	// UpdateProject stores p's name, retention and settings.
 	UpdateProject(ctx context.Context, p *Project) error
 	// SetIngestKey makes key the project's ingest key; the key it replaces
 	// stays valid until previousUntil (no longer when that is not after
@@ -204,8 +204,11 @@ type AccessStore interface {
 	DeletingProjects(ctx context.Context) ([]*Project, error)
 	// DeleteProject removes a project with everything the index holds of
 	// it; it refuses (EINVALID) while sessions of it remain, which must be
-	// erased first (their objects with them).
-	DeleteProject(ctx context.Context, projectID int64) error
+	// erased first (their objects with them). In the same transaction it
+	// queues a JobDeleteObject, due now, for the object of each captured
+	// asset (named by assetKey from its hash), and returns their keys for
+	// the caller to delete at once.
+	DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error)
 
 	// SetOwner makes a user an owner of the installation (an admin of
 	// every project, who manages users and projects) or not.

@@ -120,6 +120,7 @@ func runAccess(t *testing.T, newIndex func(t *testing.T) playhead.Index,
 		p := project(t, db, "shop")
 		rate := 0.25
 		p.Name = "Shop (production)"
+		p.RetentionDays = 90
 		p.Settings = playhead.ProjectSettings{PrivacyPreset: "strict", ClientIP: "none", AssetOrigins: []string{"https://cdn.example"},
 			SampleRate: &rate, RageClicks: 4, RageWindowMs: 800, DeadClickMs: 2500}
 		if err := db.UpdateProject(ctx, p); err != nil {
@@ -129,7 +130,7 @@ func runAccess(t *testing.T, newIndex func(t *testing.T) playhead.Index,
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Name != p.Name || !reflect.DeepEqual(got.Settings, p.Settings) {
+		if got.Name != p.Name || got.RetentionDays != 90 || !reflect.DeepEqual(got.Settings, p.Settings) {
 			t.Errorf("Project = %+v, want name and settings of %+v", got, p)
 		}
 
@@ -174,6 +175,12 @@ func runAccess(t *testing.T, newIndex func(t *testing.T) playhead.Index,
 		if err := db.CreateWebhook(ctx, &playhead.Webhook{ProjectID: gone.ID, URL: "https://hooks.example/x", Secret: "s"}); err != nil {
 			t.Fatal(err)
 		}
+		if err := db.AddAssetURLs(ctx, gone.ID, []string{"https://cdn.example/a.css", "https://cdn.example/b.png"}, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateAsset(ctx, &playhead.AssetRecord{ProjectID: gone.ID, URL: "https://cdn.example/a.css", Status: "captured", Hash: "hash-a", ContentType: "text/css", Size: 3}); err != nil {
+			t.Fatal(err)
+		}
 		session(t, db, gone, "s1", 1000, 2000, "")
 		session(t, db, kept, "s2", 1000, 2000, "")
 		if err := db.MarkProjectDeleting(ctx, gone.ID, now); err != nil {
@@ -195,14 +202,33 @@ func runAccess(t *testing.T, newIndex func(t *testing.T) playhead.Index,
 		if err != nil || len(deleting) != 1 || deleting[0].ID != gone.ID {
 			t.Fatalf("DeletingProjects = %v, %v; want the gone one", deleting, err)
 		}
-		if err := db.DeleteProject(ctx, gone.ID); playhead.ErrorCode(err) != playhead.EINVALID {
+		assetKey := func(hash string) string { return "assets/gone/" + hash }
+		if _, err := db.DeleteProject(ctx, gone.ID, assetKey); playhead.ErrorCode(err) != playhead.EINVALID {
 			t.Errorf("DeleteProject with a session left = %v, want invalid", err)
 		}
 		if _, err := db.DeleteSession(ctx, gone.ID, "s1", nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.DeleteProject(ctx, gone.ID); err != nil {
+		keys, err := db.DeleteProject(ctx, gone.ID, assetKey)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(keys, []string{"assets/gone/hash-a"}) {
+			t.Errorf("DeleteProject returned objects %v, want the captured asset's", keys)
+		}
+		jobs, err := db.ClaimJobs(ctx, playhead.JobDeleteObject, time.Now().Add(time.Minute), time.Minute, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queued := false
+		for _, j := range jobs {
+			queued = queued || j.Key == "assets/gone/hash-a"
+		}
+		if !queued {
+			t.Errorf("jobs = %+v, want the asset object's deletion queued", jobs)
+		}
+		if list, err := db.Assets(ctx, gone.ID, 10); err != nil || len(list) != 0 {
+			t.Errorf("the deleted project's assets = %v, %v", list, err)
 		}
 		if list, _ := db.DeletingProjects(ctx); len(list) != 0 {
 			t.Errorf("DeletingProjects after deletion = %v", list)

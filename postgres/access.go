@@ -38,13 +38,17 @@ func oneRow(tag pgconn.CommandTag, format string, args ...any) error {
 	return nil
 }
 
-// UpdateProject stores p's name and settings.
+// UpdateProject stores p's name, retention and settings.
 func (db *DB) UpdateProject(ctx context.Context, p *playhead.Project) error {
+	if p.RetentionDays < 1 {
+		return playhead.Errorf(playhead.EINVALID, "retention must be at least 1 day, got %d", p.RetentionDays)
+	}
 	settings, err := json.Marshal(p.Settings)
 	if err != nil {
 		return fmt.Errorf("update project: %w", err)
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE projects SET name = $1, settings = $2 WHERE id = $3 AND deleting_at = 0`, text(p.Name), text(string(settings)), p.ID)
+	tag, err := db.pool.Exec(ctx, `UPDATE projects SET name = $1, settings = $2, retention_days = $3 WHERE id = $4 AND deleting_at = 0`,
+		text(p.Name), text(string(settings)), p.RetentionDays, p.ID)
 	if err != nil {
 		return fmt.Errorf("update project: %w", err)
 	}
@@ -85,9 +89,11 @@ func (db *DB) DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
 var projectTables = []string{"webhooks", "reports", "backend_records", "assets", "scrub_counts", "session_search", "memberships", "api_tokens"}
 
 // DeleteProject removes a project with everything the index holds of it,
-// once its sessions are erased.
-func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+// once its sessions are erased, and queues the deletion of its assets'
+// objects.
+func (db *DB) DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error) {
+	var keys []string
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// The row lock keeps new sessions of the project out meanwhile
 		// (their insert checks the foreign key).
 		var n int
@@ -96,6 +102,17 @@ func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
 		}
 		if n > 0 {
 			return playhead.Errorf(playhead.EINVALID, "project %d still has %d sessions: erase them first", projectID, n)
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT hash FROM assets WHERE project_id = $1 AND status = 'captured' AND hash <> ''`, projectID)
+		if err != nil {
+			return fmt.Errorf("delete project: %w", err)
+		}
+		hashes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("delete project: %w", err)
+		}
+		for _, h := range hashes {
+			keys = append(keys, assetKey(h))
 		}
 		for _, t := range projectTables {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE project_id = $1`, projectID); err != nil {
@@ -106,8 +123,19 @@ func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
 		if err != nil {
 			return fmt.Errorf("delete project: %w", err)
 		}
-		return oneRow(tag, "project %d", projectID)
+		if err := oneRow(tag, "project %d", projectID); err != nil {
+			return err
+		}
+		jobs := make([]playhead.Job, len(keys))
+		for i, k := range keys {
+			jobs[i] = playhead.Job{Kind: playhead.JobDeleteObject, Key: k, ProjectID: projectID}
+		}
+		return addJobs(ctx, tx, jobs, time.Now())
 	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
 }
 
 // SetOwner makes a user an owner of the installation, or not.

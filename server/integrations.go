@@ -68,6 +68,7 @@ func (s *Server) handleCreateWebhook(w http.ResponseWriter, r *http.Request) err
 	if err := s.Webhooks.CreateWebhook(r.Context(), wh); err != nil {
 		return err
 	}
+	s.audit(r, playhead.AuditWebhookCreate, wh.URL, p.ID, map[string]any{"id": wh.ID})
 	return writeJSON(w, http.StatusCreated, map[string]any{"webhook": wh, "secret": wh.Secret})
 }
 
@@ -90,6 +91,7 @@ func (s *Server) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) err
 	if err := s.Webhooks.DeleteWebhook(r.Context(), p.ID, id); err != nil {
 		return err
 	}
+	s.audit(r, playhead.AuditWebhookDelete, strconv.FormatInt(id, 10), p.ID)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 

@@ -27,13 +27,17 @@ func (db *DB) Project(ctx context.Context, id int64) (*playhead.Project, error) 
 	return p, nil
 }
 
-// UpdateProject stores p's name and settings.
+// UpdateProject stores p's name, retention and settings.
 func (db *DB) UpdateProject(ctx context.Context, p *playhead.Project) error {
+	if p.RetentionDays < 1 {
+		return playhead.Errorf(playhead.EINVALID, "retention must be at least 1 day, got %d", p.RetentionDays)
+	}
 	settings, err := json.Marshal(p.Settings)
 	if err != nil {
 		return fmt.Errorf("update project: %w", err)
 	}
-	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, settings = ? WHERE id = ? AND deleting_at = 0`, p.Name, string(settings), p.ID)
+	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, settings = ?, retention_days = ? WHERE id = ? AND deleting_at = 0`,
+		p.Name, string(settings), p.RetentionDays, p.ID)
 	if err != nil {
 		return fmt.Errorf("update project: %w", err)
 	}
@@ -86,33 +90,61 @@ func (db *DB) DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
 var projectTables = []string{"webhooks", "reports", "backend_records", "assets", "scrub_counts", "session_search", "memberships", "api_tokens"}
 
 // DeleteProject removes a project with everything the index holds of it,
-// once its sessions are erased.
-func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
+// once its sessions are erased, and queues the deletion of its assets'
+// objects.
+func (db *DB) DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("delete project: %w", err)
+		return nil, fmt.Errorf("delete project: %w", err)
 	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE project_id = ?`, projectID).Scan(&n); err != nil {
-		return fmt.Errorf("delete project: %w", err)
+		return nil, fmt.Errorf("delete project: %w", err)
 	}
 	if n > 0 {
-		return playhead.Errorf(playhead.EINVALID, "project %d still has %d sessions: erase them first", projectID, n)
+		return nil, playhead.Errorf(playhead.EINVALID, "project %d still has %d sessions: erase them first", projectID, n)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT hash FROM assets WHERE project_id = ? AND status = 'captured' AND hash != ''`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("delete project: %w", err)
+	}
+	var keys []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("delete project: %w", err)
+		}
+		keys = append(keys, assetKey(h))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("delete project: %w", err)
 	}
 	for _, t := range projectTables {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE project_id = ?`, projectID); err != nil {
-			return fmt.Errorf("delete project: %s: %w", t, err)
+			return nil, fmt.Errorf("delete project: %s: %w", t, err)
 		}
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = ?`, projectID)
 	if err != nil {
-		return fmt.Errorf("delete project: %w", err)
+		return nil, fmt.Errorf("delete project: %w", err)
 	}
 	if err := oneRow(res, "project %d", projectID); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.Commit()
+	jobs := make([]playhead.Job, len(keys))
+	for i, k := range keys {
+		jobs[i] = playhead.Job{Kind: playhead.JobDeleteObject, Key: k, ProjectID: projectID}
+	}
+	if err := addJobs(ctx, tx, jobs, time.Now()); err != nil {
+		return nil, fmt.Errorf("delete project: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("delete project: %w", err)
+	}
+	return keys, nil
 }
 
 // SetOwner makes a user an owner of the installation, or not.
