@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/playhead/playhead"
@@ -99,6 +100,13 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 	p, id, err := s.webhookParam(r)
 	if err != nil {
 		return err
+	}
+	hooks, err := s.Webhooks.Webhooks(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(hooks, func(h *playhead.Webhook) bool { return h.ID == id }) {
+		return playhead.Errorf(playhead.ENOTFOUND, "webhook %d not found", id)
 	}
 	list, err := s.Webhooks.Deliveries(r.Context(), p.ID, id, 100)
 	if err != nil {
