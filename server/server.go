@@ -158,6 +158,7 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST /api/v1/ingest", public, s.handleIngest},
 		{"OPTIONS /api/v1/ingest", public, preflight},
+		{"GET /api/v1/ingest/config", public, s.handleIngestConfig},
 		{"POST /api/v1/login", public, sameOrigin(s.handleLogin)},
 		{"POST /api/v1/logout", public, sameOrigin(s.handleLogout)},
 		{"GET /api/v1/me", signedIn, s.handleMe},
