@@ -102,6 +102,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
+	mux.Handle("GET /api/v1/sessions/{id}/keyframes", s.api(s.authed(s.handleKeyframes)))
+	mux.Handle("GET /api/v1/sessions/{id}/keyframes/{ts}", s.api(s.authed(s.handleKeyframe)))
 	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
 	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
 	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
