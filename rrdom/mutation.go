@@ -38,7 +38,7 @@ type wireMutation struct {
 	Adds       []wireAdd    `json:"adds"`
 }
 
-func (t *Tree) applyIncremental(data jsontext.Value) error {
+func (t *Tree) applyIncremental(data jsontext.Value, ts float64) error {
 	var h struct {
 		Source *int `json:"source"`
 	}
@@ -59,7 +59,7 @@ func (t *Tree) applyIncremental(data jsontext.Value) error {
 	if *h.Source < 0 || *h.Source > SourceCustomElement {
 		return fmt.Errorf("incremental snapshot: unknown source %d (rrweb's sources are 0 to %d)", *h.Source, SourceCustomElement)
 	}
-	return nil
+	return t.applyState(*h.Source, data, ts)
 }
 
 // errAbort stands for a DOM exception rrweb's replayer does not catch: the
@@ -451,6 +451,7 @@ func (t *Tree) setTextContent(n *Node, value string) {
 	switch n.Type {
 	case Text, Comment, CDATA:
 		n.TextContent = value
+		styleChanged(n.Parent)
 	case Element:
 		// Replaces the light children by one text node the mirror does not
 		// know; the children stay in the map, detached.
@@ -459,6 +460,7 @@ func (t *Tree) setTextContent(n *Node, value string) {
 				c.detach()
 			}
 		}
+		styleChanged(n)
 		if n.isStyleSheetElement() {
 			n.removeAttr("_cssText")
 			if value != "" {

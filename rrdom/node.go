@@ -75,6 +75,7 @@ type Node struct {
 	attrRaw   map[string]jsontext.Value // attribute values that were not JSON strings
 	extra     jsontext.Value            // fields of the serialised node this package does not know
 	meta      uint64                    // fingerprint of the node as it was built (rrweb's mirror meta)
+	st        *nodeState                // what the replayer holds of the node besides the DOM
 }
 
 // Attr returns an attribute's value and whether the element has it.
@@ -172,6 +173,7 @@ func (n *Node) nextSibling() *Node {
 func (n *Node) detach() {
 	if i := n.index(); i >= 0 {
 		n.Parent.Children = slices.Delete(n.Parent.Children, i, i+1)
+		styleChanged(n.Parent)
 	}
 	n.Parent = nil
 }

@@ -158,7 +158,7 @@ func indexTopLevel(s string, c byte) int {
 }
 
 // scanTopLevel calls f for each byte index of s at nesting depth 0 outside
-// strings and comments, until f returns false.
+// strings and comments (an opening bracket included), until f returns false.
 func scanTopLevel(s string, f func(int) bool) {
 	depth := 0
 	for i := 0; i < len(s); i++ {
@@ -183,6 +183,9 @@ func scanTopLevel(s string, f func(int) bool) {
 				continue
 			}
 		case '(', '[', '{':
+			if depth == 0 && !f(i) {
+				return
+			}
 			depth++
 			continue
 		case ')', ']', '}':

@@ -51,11 +51,24 @@ type Tree struct {
 	// pendingDocs are iframe documents whose iframe was not built yet; the
 	// replayer attaches them when an iframe with that id appears.
 	pendingDocs []wireAdd
+
+	// What else the replayer holds: constructed style sheets by styleId
+	// (its styleMirror), the web fonts added to the page, the last Meta
+	// and viewport size, the selection, the mouse and the focus.
+	sheets    map[int64]*styleSheet
+	fonts     []jsontext.Value
+	meta      jsontext.Value
+	viewport  *[2]jsontext.Value
+	selection jsontext.Value
+	mouse     *mousePos
+	focus     *Node
+	// ts is the timestamp of the last event applied.
+	ts float64
 }
 
 // NewTree returns an empty tree, waiting for a full snapshot.
 func NewTree() *Tree {
-	return &Tree{ids: map[int64]*Node{}}
+	return &Tree{ids: map[int64]*Node{}, sheets: map[int64]*styleSheet{}}
 }
 
 // Root returns the document of the last full snapshot, or nil before one.
@@ -87,20 +100,34 @@ func (t *Tree) Apply(event json.RawMessage) error {
 	if e.Type == nil {
 		return errors.New("rrweb event: no type")
 	}
+	var err error
 	switch *e.Type {
-	case EventDomContentLoaded, EventLoad, EventMeta, EventCustom, EventPlugin:
-		return nil
+	case EventDomContentLoaded, EventLoad, EventCustom, EventPlugin:
+	case EventMeta:
+		if e.Data.Kind() != '{' {
+			return fmt.Errorf("meta: data is a JSON %s, not an object", kindName(e.Data.Kind()))
+		}
+		t.meta, t.viewport = e.Data.Clone(), nil
 	case EventFullSnapshot:
-		return t.applyFullSnapshot(e.Data)
+		err = t.applyFullSnapshot(e.Data, e.Timestamp)
 	case EventIncremental:
-		return t.applyIncremental(e.Data)
+		err = t.applyIncremental(e.Data, e.Timestamp)
+	default:
+		return fmt.Errorf("rrweb event: unknown type %d (rrweb's types are 0 to 6)", *e.Type)
 	}
-	return fmt.Errorf("rrweb event: unknown type %d (rrweb's types are 0 to 6)", *e.Type)
+	if err == nil {
+		t.ts = e.Timestamp
+	}
+	return err
 }
 
-func (t *Tree) applyFullSnapshot(data jsontext.Value) error {
+func (t *Tree) applyFullSnapshot(data jsontext.Value, ts float64) error {
 	var d struct {
-		Node *wireNode `json:"node"`
+		Node          *wireNode `json:"node"`
+		InitialOffset *struct {
+			Left jsontext.Value `json:"left"`
+			Top  jsontext.Value `json:"top"`
+		} `json:"initialOffset"`
 	}
 	if err := unmarshal(data, &d); err != nil {
 		return fmt.Errorf("full snapshot: %w", err)
@@ -114,9 +141,24 @@ func (t *Tree) applyFullSnapshot(data jsontext.Value) error {
 	if *d.Node.Type != Document {
 		return fmt.Errorf("full snapshot: the root node is of type %d, not a document (0)", *d.Node.Type)
 	}
-	t.root = nil
 	t.ids = map[int64]*Node{}
+	t.sheets = map[int64]*styleSheet{}
+	t.focus = nil
 	t.root = t.build(d.Node, false)
+	if o := d.InitialOffset; o != nil && len(o.Left) > 0 && len(o.Top) > 0 {
+		t.root.state().scroll = &scrollState{x: o.Left, y: o.Top}
+	}
+	// The replayer's MediaManager starts with the media of a snapshot.
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		if n.isTag("audio") || n.isTag("video") {
+			n.state().media = mediaFromAttributes(n, ts)
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	walk(t.root)
 	return nil
 }
 
@@ -244,6 +286,7 @@ func (n *Node) isStyleSheetElement() bool {
 
 // appendChild appends c to n's light children, or to its shadow root's.
 func (n *Node) appendChild(c *Node, shadow bool) {
+	styleChanged(n)
 	c.IsShadow = shadow
 	c.Parent = n
 	at := len(n.Children)
@@ -258,6 +301,7 @@ func (n *Node) appendChild(c *Node, shadow bool) {
 
 // insertBefore inserts c into ref's child list, before ref.
 func (n *Node) insertBefore(c, ref *Node) {
+	styleChanged(n)
 	c.IsShadow = ref.IsShadow
 	c.Parent = n
 	n.Children = slices.Insert(n.Children, ref.index(), c)
