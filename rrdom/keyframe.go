@@ -346,4 +346,3 @@ func (k *keyframeWriter) states() {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-

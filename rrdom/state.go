@@ -131,15 +131,15 @@ type incremental struct {
 
 // rrweb's MouseInteractions.
 const (
-	mouseUp     = 0
-	mouseDown   = 1
-	click       = 2
-	focus       = 5
-	blur        = 6
-	touchStart  = 7
-	touchEnd    = 9
-	mediaPlay   = 0
-	mediaPause  = 1
+	mouseUp    = 0
+	mouseDown  = 1
+	click      = 2
+	focus      = 5
+	blur       = 6
+	touchStart = 7
+	touchEnd   = 9
+	mediaPlay  = 0
+	mediaPause = 1
 )
 
 // applyState applies an incremental event other than a mutation.
