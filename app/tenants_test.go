@@ -29,7 +29,7 @@ type tenants struct {
 	t       *testing.T
 	m       *app.Main
 	a, b    *playhead.Project
-	clients map[string]*http.Client  // signed-in users by name
+	clients map[string]*http.Client   // signed-in users by name
 	users   map[string]*playhead.User // by name
 	tokens  map[string]string         // secrets by "project/scope"
 	ip      atomic.Int32              // a new client address per ingest
@@ -272,9 +272,12 @@ func (tn *tenants) recipes() map[string]func() request {
 		"GET /api/v1/webhooks/{id}/deliveries": func() request {
 			return request{path: "/api/v1/webhooks/" + readWebhook + "/deliveries", ok: 200}
 		},
-		"GET /api/v1/projects":  func() request { return request{path: "/api/v1/projects", ok: 200} },
-		"POST /api/v1/projects": func() request { n++; return request{path: "/api/v1/projects", body: fmt.Sprintf(`{"name":"new %d"}`, n), ok: 201} },
-		"GET /api/v1/project":   func() request { return request{path: "/api/v1/project", ok: 200} },
+		"GET /api/v1/projects": func() request { return request{path: "/api/v1/projects", ok: 200} },
+		"POST /api/v1/projects": func() request {
+			n++
+			return request{path: "/api/v1/projects", body: fmt.Sprintf(`{"name":"new %d"}`, n), ok: 201}
+		},
+		"GET /api/v1/project": func() request { return request{path: "/api/v1/project", ok: 200} },
 		"PATCH /api/v1/project": func() request {
 			return request{path: "/api/v1/project", body: `{"settings":{"rageClicks":4}}`, ok: 200}
 		},
@@ -301,14 +304,16 @@ func (tn *tenants) recipes() map[string]func() request {
 			}
 			return request{path: "/api/v1/tokens/" + strconv.FormatInt(tok.ID, 10), ok: 200}
 		},
-		"GET /api/v1/audit":            func() request { return request{path: "/api/v1/audit", ok: 200} },
-		"GET /api/v1/audit/all":        func() request { return request{path: "/api/v1/audit/all", ok: 200} },
-		"GET /api/v1/installation":     func() request { return request{path: "/api/v1/installation", ok: 200} },
-		"PATCH /api/v1/installation":   func() request { return request{path: "/api/v1/installation", body: `{"auditRetentionDays":400}`, ok: 200} },
-		"POST /api/v1/ingest":          nil, // public: takes the ingest key itself
-		"OPTIONS /api/v1/ingest":       nil, // public: a CORS preflight
-		"POST /api/v1/login":           nil, // public: takes a password
-		"POST /api/v1/logout":          nil, // public: ends the caller's own login
+		"GET /api/v1/audit":        func() request { return request{path: "/api/v1/audit", ok: 200} },
+		"GET /api/v1/audit/all":    func() request { return request{path: "/api/v1/audit/all", ok: 200} },
+		"GET /api/v1/installation": func() request { return request{path: "/api/v1/installation", ok: 200} },
+		"PATCH /api/v1/installation": func() request {
+			return request{path: "/api/v1/installation", body: `{"auditRetentionDays":400}`, ok: 200}
+		},
+		"POST /api/v1/ingest":    nil, // public: takes the ingest key itself
+		"OPTIONS /api/v1/ingest": nil, // public: a CORS preflight
+		"POST /api/v1/login":     nil, // public: takes a password
+		"POST /api/v1/logout":    nil, // public: ends the caller's own login
 	}
 }
 
