@@ -157,6 +157,17 @@ type BatchRef struct {
 	EventOffset int    `json:"-"`
 }
 
+// KeyframeRef is one keyframe the server built from a session's sealed
+// chunks: the page at moment Ts, after every event with a timestamp up to
+// Ts, from which a player replays the events after Ts.
+type KeyframeRef struct {
+	Ts int64 `json:"ts"`
+	// ObjectKey names the object, beside a chunk, that holds the keyframe
+	// at Position among the keyframes built from that chunk.
+	ObjectKey string `json:"-"`
+	Position  int    `json:"-"`
+}
+
 // Gap is a run of sequence numbers a session is missing: batches the SDK
 // numbered but that never arrived (or not yet).
 type Gap struct {
@@ -536,8 +547,8 @@ type SessionIndex interface {
 	ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error)
 	// DeleteSession removes everything the index holds of a session (its
 	// data key first of all) and, in the same transaction, queues a
-	// JobDeleteObject, due now, for each object in objectKeys and each of
-	// the session's chunks. It returns the jobs' object keys, for the
+	// JobDeleteObject, due now, for each object in objectKeys, each of
+	// the session's chunks and each object its keyframes are in. It returns the jobs' object keys, for the
 	// caller to delete at once.
 	DeleteSession(ctx context.Context, projectID int64, sessionID string, objectKeys []string) ([]string, error)
 	// ExpiredSessions returns sessions that ended before their project's
@@ -554,6 +565,12 @@ type SessionIndex interface {
 	// and says how many batches it moved: none when the session is gone or
 	// another mover was first.
 	MoveChunk(ctx context.Context, projectID int64, sessionID, from, to string) (int, error)
+	// AddKeyframes records keyframes built from a session's chunks; a
+	// keyframe recorded already (same Ts) is left as it is. ENOTFOUND
+	// when the session is gone (erased meanwhile): nothing is recorded.
+	AddKeyframes(ctx context.Context, projectID int64, sessionID string, refs []KeyframeRef) error
+	// Keyframes returns a session's recorded keyframes by Ts.
+	Keyframes(ctx context.Context, projectID int64, sessionID string) ([]KeyframeRef, error)
 }
 
 // Job is a piece of background work kept in the index, so that it outlives
@@ -575,6 +592,9 @@ const (
 	JobCompact = "compact"
 	// JobDeleteObject deletes an object (Key) of an erased session.
 	JobDeleteObject = "delete_object"
+	// JobKeyframes builds the keyframes of a sealed chunk (Key) and of the
+	// session's chunks before it that have none.
+	JobKeyframes = "keyframes"
 )
 
 // JobStore keeps background work and leases. Work is claimed with a lease:

@@ -245,6 +245,15 @@ func (tn *tenants) recipes() map[string]func() request {
 		"DELETE /api/v1/sessions/{id}": func() request {
 			return request{path: "/api/v1/sessions/" + tn.session(tn.a), ok: 200}
 		},
+		"GET /api/v1/sessions/{id}/keyframes": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/keyframes", ok: 200}
+		},
+		// The session is not sealed, so it has no keyframe yet: a caller
+		// let through gets the handler's 400 for a time that is not a
+		// number, which no refusal answers.
+		"GET /api/v1/sessions/{id}/keyframes/{ts}": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/keyframes/first", ok: 400}
+		},
 		"GET /api/v1/sessions/{id}/checkpoints": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/checkpoints", ok: 200}
 		},

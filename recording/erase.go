@@ -3,6 +3,8 @@ package recording
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/playhead/playhead"
@@ -33,10 +35,11 @@ func (rec *Store) Erase(ctx context.Context, projectID int64, sessionID string) 
 
 // deleteObject runs a JobDeleteObject: the object goes, then the job.
 //
-// A job that names a session is a sealer's: queued before it wrote the
-// chunk, finished once the index pointed at it, and run only when the
-// sealer died in between. If the chunk was sealed since, under the same key
-// (another sealer took the same batches), it stays.
+// A job that names a session is a sealer's (or a keyframe builder's):
+// queued before it wrote the chunk (or keyframes), finished once the index
+// pointed at it, and run only when the writer died in between. If the
+// object was written since, under the same key (another sealer took the
+// same batches), it stays.
 func (rec *Store) deleteObject(ctx context.Context, j playhead.Job) error {
 	if j.SessionID != "" {
 		refs, err := rec.Index.Batches(ctx, j.ProjectID, j.SessionID)
@@ -45,6 +48,15 @@ func (rec *Store) deleteObject(ctx context.Context, j playhead.Job) error {
 		}
 		if namesChunk(refs, j.Key) {
 			return rec.Index.FinishJob(ctx, j.Kind, j.Key)
+		}
+		if strings.HasSuffix(j.Key, keyframesSuffix) {
+			kfs, err := rec.Index.Keyframes(ctx, j.ProjectID, j.SessionID)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(kfs, func(k playhead.KeyframeRef) bool { return k.ObjectKey == j.Key }) {
+				return rec.Index.FinishJob(ctx, j.Kind, j.Key)
+			}
 		}
 	}
 	if err := rec.Objects.Delete(ctx, j.Key); err != nil && !errors.Is(err, playhead.ErrObjectNotFound) {

@@ -348,7 +348,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rewriteAssets(r.Context(), p.ID, events, page); err != nil {
 		return err
 	}
-	// Stored events are validated JSON: join them without re-parsing.
+	out := joinEvents(events)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	_, err = w.Write(out)
+	return err
+}
+
+// joinEvents makes a JSON array of events. Stored events are validated
+// JSON: they are joined without re-parsing.
+func joinEvents(events [][]byte) []byte {
 	n := 2
 	for _, e := range events {
 		n += len(e) + 1
@@ -361,11 +370,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, e...)
 	}
-	out = append(out, ']')
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	_, err = w.Write(out)
-	return err
+	return append(out, ']')
 }
 
 func seqParam(r *http.Request, name string, def int) (int, error) {

@@ -166,6 +166,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
 		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
 		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
+		{"GET /api/v1/sessions/{id}/keyframes", viewer, s.handleKeyframes},
+		{"GET /api/v1/sessions/{id}/keyframes/{ts}", viewer, s.handleKeyframe},
 		{"GET /api/v1/sessions/{id}/checkpoints", viewer, s.handleGetCheckpoints},
 		{"PUT /api/v1/sessions/{id}/checkpoints", member(playhead.RoleViewer), s.handlePutCheckpoints},
 		{"POST /api/v1/erase", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleEraseUser},

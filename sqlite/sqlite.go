@@ -682,9 +682,23 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		keys = append(keys, k)
 	}
 	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT object_key FROM keyframes WHERE project_id = ? AND session_id = ?`, projectID, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("delete session: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
 	keys = append(keys, objectKeys...)
 	for _, q := range []string{
 		`DELETE FROM session_keys WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM keyframes WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM jobs WHERE project_id = ? AND session_id = ? AND kind != 'delete_object'`,
 		`DELETE FROM reports WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM backend_records WHERE project_id = ? AND session_id = ?`,
