@@ -1,0 +1,4 @@
+package playhead
+
+// Role is a stand-in until roles land.
+type Role string
