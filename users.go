@@ -67,4 +67,24 @@ type UserStore interface {
 	// DeleteInvite withdraws an open invitation of a project, or returns
 	// ENOTFOUND.
 	DeleteInvite(ctx context.Context, projectID, id int64) error
+
+	// CreateSSOState stores a single sign-on attempt, and deletes those
+	// expired at now.
+	CreateSSOState(ctx context.Context, st *SSOState, now time.Time) error
+	// TakeSSOState returns and deletes the attempt whose state hashes to
+	// stateHash, or returns ENOTFOUND when there is none or it has
+	// expired at now: each is taken once.
+	TakeSSOState(ctx context.Context, stateHash string, now time.Time) (*SSOState, error)
+}
+
+// SSOState is a single sign-on attempt in progress: what Playhead must
+// check when the browser comes back from the OpenID provider.
+type SSOState struct {
+	StateHash string
+	Nonce     string
+	// Verifier is the PKCE code verifier.
+	Verifier string
+	// Next is the dashboard path to go to once signed in.
+	Next      string
+	ExpiresAt time.Time
 }

@@ -213,6 +213,8 @@ func RunUsers(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 		wantCode(t, "a deleted invite", err, playhead.ENOTFOUND)
 	})
 
+	t.Run("SSOStates", func(t *testing.T) { runSSOStates(t, newIndex(t), now) })
+
 	t.Run("InviteUsedOnce", func(t *testing.T) {
 		db := newIndex(t)
 		p := &playhead.Project{Name: "Shop", IngestKey: "phk_once_" + t.Name()}
@@ -250,3 +252,36 @@ func RunUsers(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 
 // inviteRole returns a role to invite with, the i-th one.
 func inviteRole(i int) playhead.Role { return []playhead.Role{"viewer", "developer"}[i] }
+
+// runSSOStates tests single sign-on attempts: taken once, never expired.
+func runSSOStates(t *testing.T, db playhead.Index, now time.Time) {
+	ctx := context.Background()
+	for _, st := range []*playhead.SSOState{
+		{StateHash: "live", Nonce: "n1", Verifier: "v1", Next: "/sessions/abc", ExpiresAt: now.Add(10 * time.Minute)},
+		{StateHash: "old", Nonce: "n2", Verifier: "v2", ExpiresAt: now.Add(time.Minute)},
+	} {
+		if err := db.CreateSSOState(ctx, st, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.TakeSSOState(ctx, "live", now)
+	if err != nil || got.Nonce != "n1" || got.Verifier != "v1" || got.Next != "/sessions/abc" {
+		t.Fatalf("TakeSSOState = %+v, %v", got, err)
+	}
+	if _, err := db.TakeSSOState(ctx, "live", now); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+		t.Fatalf("taking an attempt twice: %v; want ENOTFOUND", err)
+	}
+	if _, err := db.TakeSSOState(ctx, "old", now.Add(time.Minute)); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+		t.Fatalf("taking an expired attempt: %v; want ENOTFOUND", err)
+	}
+	// Storing another purges the expired.
+	if err := db.CreateSSOState(ctx, &playhead.SSOState{StateHash: "a", ExpiresAt: now.Add(time.Hour)}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSSOState(ctx, &playhead.SSOState{StateHash: "b", ExpiresAt: now.Add(3 * time.Hour)}, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TakeSSOState(ctx, "a", now); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+		t.Fatalf("an attempt expired when another was stored is still there: %v", err)
+	}
+}

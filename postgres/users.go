@@ -256,3 +256,31 @@ func (db *DB) DeleteInvite(ctx context.Context, projectID, id int64) error {
 	}
 	return nil
 }
+
+// CreateSSOState stores a sign-on attempt and deletes expired ones.
+func (db *DB) CreateSSOState(ctx context.Context, st *playhead.SSOState, now time.Time) error {
+	return db.inTx(ctx, "store sign-on state", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sso_states WHERE expires_at <= $1`, now.UnixMilli()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sso_states (state_hash, nonce, verifier, next, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			text(st.StateHash), text(st.Nonce), text(st.Verifier), text(st.Next), st.ExpiresAt.UnixMilli())
+		return err
+	})
+}
+
+// TakeSSOState returns and deletes an unexpired sign-on attempt.
+func (db *DB) TakeSSOState(ctx context.Context, stateHash string, now time.Time) (*playhead.SSOState, error) {
+	st := &playhead.SSOState{StateHash: stateHash}
+	var expires int64
+	err := db.pool.QueryRow(ctx, `DELETE FROM sso_states WHERE state_hash = $1 RETURNING nonce, verifier, next, expires_at`, text(stateHash)).
+		Scan(&st.Nonce, &st.Verifier, &st.Next, &expires)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && expires <= now.UnixMilli() {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "this sign-in was used already or took longer than it may; start again")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take sign-on state: %w", err)
+	}
+	st.ExpiresAt = time.UnixMilli(expires)
+	return st, nil
+}

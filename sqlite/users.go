@@ -270,3 +270,31 @@ func (db *DB) DeleteInvite(ctx context.Context, projectID, id int64) error {
 	}
 	return nil
 }
+
+// CreateSSOState stores a sign-on attempt and deletes expired ones.
+func (db *DB) CreateSSOState(ctx context.Context, st *playhead.SSOState, now time.Time) error {
+	return db.inTx(ctx, "store sign-on state", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sso_states WHERE expires_at <= ?`, now.UnixMilli()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sso_states (state_hash, nonce, verifier, next, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			st.StateHash, st.Nonce, st.Verifier, st.Next, st.ExpiresAt.UnixMilli())
+		return err
+	})
+}
+
+// TakeSSOState returns and deletes an unexpired sign-on attempt.
+func (db *DB) TakeSSOState(ctx context.Context, stateHash string, now time.Time) (*playhead.SSOState, error) {
+	st := &playhead.SSOState{StateHash: stateHash}
+	var expires int64
+	err := db.write.QueryRowContext(ctx, `DELETE FROM sso_states WHERE state_hash = ? RETURNING nonce, verifier, next, expires_at`, stateHash).
+		Scan(&st.Nonce, &st.Verifier, &st.Next, &expires)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && expires <= now.UnixMilli() {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "this sign-in was used already or took longer than it may; start again")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take sign-on state: %w", err)
+	}
+	st.ExpiresAt = time.UnixMilli(expires)
+	return st, nil
+}

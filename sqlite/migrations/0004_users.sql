@@ -24,3 +24,13 @@ CREATE TABLE invites (
 	used_by     INTEGER REFERENCES users(id) ON DELETE SET NULL
 );
 CREATE INDEX invites_by_project ON invites (project_id, created_at);
+-- Single sign-on attempts in progress: the state a browser carries to the
+-- OpenID provider and back (only its hash is kept), with the nonce and
+-- PKCE verifier of that attempt. Each is taken once, within minutes.
+CREATE TABLE sso_states (
+	state_hash  TEXT PRIMARY KEY,
+	nonce       TEXT NOT NULL,
+	verifier    TEXT NOT NULL,
+	next        TEXT NOT NULL DEFAULT '',
+	expires_at  INTEGER NOT NULL
+);
