@@ -14,8 +14,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/search"
@@ -132,37 +130,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.allowLogin(r, in.Username); err != nil {
 		return err
 	}
-	wrong := playhead.Errorf(playhead.EUNAUTHORIZED, "wrong username or password")
 	u, err := s.Accounts.UserByName(r.Context(), in.Username)
-	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		// Spend the same time as a real check, so timing does not reveal which
-		// usernames exist.
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
-		return wrong
-	}
-	if err != nil {
+	if err != nil && playhead.ErrorCode(err) != playhead.ENOTFOUND {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
-		return wrong
-	}
-	now := s.Now()
-	if _, err := s.Accounts.PurgeLogins(r.Context(), now); err != nil {
+	if err := s.checkPassword(r, u, in.Password); err != nil {
 		return err
 	}
-	value := newLoginToken(now)
-	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, now.Add(loginIdle)); err != nil {
+	if err := s.signIn(w, r, u, "password"); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: loginCookie, Value: value, Path: "/", Expires: now.Add(loginLifetime),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
-	})
-	s.Logger.Info("login", "user", u.Username)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
-
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(loginCookie); err == nil {

@@ -25,12 +25,15 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/sso"
 )
 
 // Server serves Playhead over HTTP.
 type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
+	// Users keeps accounts' passwords, identities and invitations.
+	Users    playhead.UserStore
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
@@ -50,6 +53,14 @@ type Server struct {
 	SDK, SDKReport []byte
 	// Demo, when set, serves the demo shop under /demo/.
 	Demo http.Handler
+	// SSO, when set, signs people in through an OpenID provider; people
+	// it vouches for who have no account yet become viewers of
+	// SSOProjects.
+	SSO         *sso.Provider
+	SSOProjects []int64
+	// PublicURL is Playhead's URL as people reach it, for invitation
+	// links.
+	PublicURL string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Metrics, when set, are updated, and served at /metrics to requests
@@ -98,6 +109,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/v1/login", s.api(sameOrigin(s.handleLogin)))
 	mux.Handle("POST /api/v1/logout", s.api(sameOrigin(s.handleLogout)))
 	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
+	mux.Handle("GET /api/v1/login/options", s.api(s.handleLoginOptions))
+	mux.Handle("POST /api/v1/me/password", s.api(s.authed(s.handleChangePassword)))
+	mux.Handle("GET /auth/sso/start", s.ssoPage(s.handleSSOStart))
+	mux.Handle("GET /auth/sso/callback", s.ssoPage(s.handleSSOCallback))
 	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
