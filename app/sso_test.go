@@ -227,7 +227,9 @@ func TestSSOConfiguration(t *testing.T) {
 		want string
 	}{
 		{func(c *app.Config) { c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret = "http://127.0.0.1:9", "c", "s" }, "no email domain is allowed"},
-		{func(c *app.Config) { c.OIDCIssuer, c.OIDCClientID, c.OIDCAllowedDomains = "http://127.0.0.1:9", "c", "example.com" }, "PLAYHEAD_OIDC_CLIENT_SECRET"},
+		{func(c *app.Config) {
+			c.OIDCIssuer, c.OIDCClientID, c.OIDCAllowedDomains = "http://127.0.0.1:9", "c", "example.com"
+		}, "PLAYHEAD_OIDC_CLIENT_SECRET"},
 		{func(c *app.Config) { c.OIDCAllowedDomains = "example.com" }, "need -oidc-issuer"},
 		{func(c *app.Config) {
 			c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret, c.OIDCAllowedDomains, c.OIDCProjects = "http://127.0.0.1:9", "c", "s", "example.com", "Nope"

@@ -150,4 +150,3 @@ func clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
