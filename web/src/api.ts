@@ -65,6 +65,10 @@ export const api = {
   login: (username: string, password: string) =>
     call<{ ok: boolean }>("POST", "/api/v1/login", { username, password }),
   logout: () => call<{ ok: boolean }>("POST", "/api/v1/logout"),
+  /** How one may sign in here: a password, and single sign-on when configured. */
+  loginOptions: () => call<{ password: boolean; sso: boolean }>("GET", "/api/v1/login/options"),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call<{ ok: boolean }>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
   /** A page of sessions, newest first; `query` is a search (docs/SEARCH.md). */
   sessions: (limit: number, cursor?: string, query?: string) => {
     const q = new URLSearchParams({ limit: String(limit) });

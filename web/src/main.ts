@@ -7,6 +7,7 @@
 
 import { api, errorMessage, isUnauthorized } from "./api";
 import { clear, h } from "./dom";
+import { accountView } from "./pages/account";
 import { loginView } from "./pages/login";
 import type { PlayerModule } from "./player-entry";
 import { prefetchSession, takePrefetch } from "./player/prefetch";
@@ -121,6 +122,7 @@ async function route(): Promise<void> {
   if (path === "/" || path === "/sessions" || path === "/sessions/") return mount(sessionsView(ctx(me)));
   if (path === "/reports" || path === "/reports/") return mount(reportsView(ctx(me)));
   if (path === "/webhooks" || path === "/webhooks/") return mount(webhooksView(ctx(me)));
+  if (path === "/account" || path === "/account/") return mount(accountView(ctx(me)));
   const id = playerId(path);
   if (id !== null) {
     let mod: PlayerModule;

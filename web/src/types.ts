@@ -3,7 +3,14 @@
 // treat it as untrusted, render it as text only and never trust its types.
 
 export interface Me {
-  user: { username: string };
+  user: {
+    id: number;
+    username: string;
+    email: string;
+    disabled: boolean;
+    /** The OpenID issuer the user signs in with; absent for password users. */
+    sso?: string;
+  };
   project: { id: number; name: string; ingestKey: string };
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
