@@ -122,16 +122,22 @@ func (p *Provider) AuthCodeURL(ctx context.Context, state, nonce, verifier strin
 
 // claims are the ID token's and userinfo's claims Playhead reads.
 // email_verified is a boolean, or the string "true" with some providers.
+// Entra ID sends no email_verified; its xms_edov (an optional claim: the
+// email's domain is verified as the tenant's) stands for it.
 type claims struct {
 	Subject       string          `json:"sub"`
 	Email         string          `json:"email"`
 	EmailVerified json.RawMessage `json:"email_verified"`
+	DomainOwner   json.RawMessage `json:"xms_edov"`
 	Name          string          `json:"name"`
 }
 
 func (c *claims) verified() bool {
-	v := strings.Trim(string(c.EmailVerified), `"`)
-	return v == "true"
+	isTrue := func(v json.RawMessage) bool {
+		s := strings.Trim(string(v), `"`)
+		return s == "true" || s == "1"
+	}
+	return isTrue(c.EmailVerified) || isTrue(c.DomainOwner)
 }
 
 // Identify exchanges the code the provider sent back (with the PKCE
@@ -164,7 +170,7 @@ func (p *Provider) Identify(ctx context.Context, code, verifier, nonce string) (
 	if err := idToken.Claims(&c); err != nil {
 		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "the ID token's claims cannot be read: %v", err)
 	}
-	if c.Email == "" || len(c.EmailVerified) == 0 {
+	if c.Email == "" || len(c.EmailVerified) == 0 && len(c.DomainOwner) == 0 {
 		// Some providers give the email claims at the userinfo endpoint
 		// only. Its answer must be about the same person.
 		info, err := prov.UserInfo(ctx, oauth2.StaticTokenSource(tok))
@@ -181,7 +187,7 @@ func (p *Provider) Identify(ctx context.Context, code, verifier, nonce string) (
 		if c.Name == "" {
 			c.Name = ic.Name
 		}
-		c.Email, c.EmailVerified = ic.Email, ic.EmailVerified
+		c.Email, c.EmailVerified, c.DomainOwner = ic.Email, ic.EmailVerified, ic.DomainOwner
 	}
 	if c.Email == "" {
 		return nil, playhead.Errorf(playhead.EFORBIDDEN, "the single sign-on provider sent no email address; Playhead needs the email scope to know who you are")

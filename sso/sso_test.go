@@ -132,6 +132,24 @@ func TestClaimsFromUserinfo(t *testing.T) {
 	}
 }
 
+// TestEntraDomainOwner: Entra ID sends no email_verified; its xms_edov
+// claim (the address's domain is verified as the tenant's) stands for it.
+func TestEntraDomainOwner(t *testing.T) {
+	for _, tc := range []struct {
+		edov any
+		ok   bool
+	}{{true, true}, {false, false}} {
+		idp, p := setup(t)
+		idp.SignInAs(oidcprovider.User{Subject: "s-entra", Email: "ada@example.com", Claims: map[string]any{"xms_edov": tc.edov}})
+		v := strings.Repeat("e", 43)
+		q := authorize(t, p, "st", "n", v)
+		_, err := p.Identify(context.Background(), q.Get("code"), v, "n")
+		if (err == nil) != tc.ok {
+			t.Errorf("xms_edov %v: error %v; want signed in %v", tc.edov, err, tc.ok)
+		}
+	}
+}
+
 func TestConfigChecked(t *testing.T) {
 	base := sso.Config{Issuer: "https://id.example.com", ClientID: "c", ClientSecret: "s", AllowedDomains: []string{"example.com"}}
 	for _, tc := range []struct {

@@ -28,6 +28,9 @@ type User struct {
 	Email         string
 	EmailVerified bool
 	Name          string
+	// Claims are more claims to send, as a provider may (Entra ID's
+	// xms_edov).
+	Claims map[string]any
 }
 
 // Provider is a running OpenID provider with one confidential client.
@@ -364,6 +367,9 @@ func (s *storage) userinfo(info *oidc.UserInfo, subject string) error {
 	info.Subject = subject
 	info.Email, info.EmailVerified = s.user.Email, oidc.Bool(s.user.EmailVerified)
 	info.Name = s.user.Name
+	for k, v := range s.user.Claims {
+		info.AppendClaims(k, v)
+	}
 	return nil
 }
 
