@@ -8,6 +8,8 @@
 import { api, errorMessage, isUnauthorized } from "./api";
 import { clear, h } from "./dom";
 import { accountView } from "./pages/account";
+import { inviteView } from "./pages/invite";
+import { usersView } from "./pages/users";
 import { loginView } from "./pages/login";
 import type { PlayerModule } from "./player-entry";
 import { prefetchSession, takePrefetch } from "./player/prefetch";
@@ -106,6 +108,11 @@ async function route(): Promise<void> {
     prefetchSession(pid);
     void loadPlayer().catch(() => {});
   }
+  if (location.pathname === "/invite") {
+    // Accepting an invitation needs no login: it makes one.
+    me = null;
+    return mount(inviteView(() => void route()));
+  }
   if (!me) {
     try {
       const got = await api.me();
@@ -123,6 +130,7 @@ async function route(): Promise<void> {
   if (path === "/reports" || path === "/reports/") return mount(reportsView(ctx(me)));
   if (path === "/webhooks" || path === "/webhooks/") return mount(webhooksView(ctx(me)));
   if (path === "/account" || path === "/account/") return mount(accountView(ctx(me)));
+  if (path === "/users" || path === "/users/") return mount(usersView(ctx(me)));
   const id = playerId(path);
   if (id !== null) {
     let mod: PlayerModule;

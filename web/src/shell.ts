@@ -25,7 +25,7 @@ export function appHeader(ctx: Ctx, middle: Child[] = [], right: Child[] = []): 
     h(
       "nav",
       { class: "topnav" },
-      NAV.map(([href, name]) => h("a", { href, "data-link": true, class: active(href) ? "active" : undefined, "aria-current": active(href) ? "page" : undefined }, name)),
+      [...NAV, ...(ctx.me.user.owner ? [["/users", "People"] as [string, string]] : [])].map(([href, name]) => h("a", { href, "data-link": true, class: active(href) ? "active" : undefined, "aria-current": active(href) ? "page" : undefined }, name)),
     ),
     h("div", { class: "topbar-middle" }, middle),
     h("div", { class: "topbar-right" }, right, h("a", { class: "user", href: "/account", "data-link": true, title: "Your account" }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),

@@ -10,10 +10,36 @@ export interface Me {
     disabled: boolean;
     /** The OpenID issuer the user signs in with; absent for password users. */
     sso?: string;
+    owner?: boolean;
   };
   project: { id: number; name: string; ingestKey: string };
+  /** The projects the user may see, with their role in each. */
+  projects?: { project: { id: number; name: string }; role: string }[];
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
+}
+
+/** An account, as owners see it (GET /api/v1/users). */
+export interface Account {
+  id: number;
+  username: string;
+  email: string;
+  disabled: boolean;
+  owner?: boolean;
+  /** The OpenID issuer the account signs in with; absent for password accounts. */
+  sso?: string;
+  passwordChangedAt?: string;
+  createdAt?: string;
+}
+
+/** An open invitation to a project. */
+export interface Invite {
+  id: number;
+  projectId: number;
+  role: string;
+  email: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export interface Session {

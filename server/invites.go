@@ -1,0 +1,226 @@
+//go:build ignore
+
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/password"
+)
+
+// Invitations last inviteDefault unless their sender says otherwise, and
+// at most inviteLongest.
+const (
+	inviteDefault = 7 * 24 * time.Hour
+	inviteLongest = 30 * 24 * time.Hour
+)
+
+// mayInvite returns nil when u may manage invitations to a project: an
+// owner, or an admin of it.
+func (s *Server) mayInvite(r *http.Request, u *playhead.User, projectID int64) error {
+	if u.Owner {
+		return nil
+	}
+	role, err := s.Accounts.MemberRole(r.Context(), projectID, u.ID)
+	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		return playhead.Errorf(playhead.ENOTFOUND, "no project %d", projectID)
+	}
+	if err != nil {
+		return err
+	}
+	if !role.AtLeast(playhead.RoleAdmin) {
+		return playhead.Errorf(playhead.EFORBIDDEN, "inviting people to a project takes its admin role or an owner; you are a %s", role)
+	}
+	return nil
+}
+
+// inviteURL is the link an invitation is accepted at. The token is in the
+// fragment, which browsers never send to a server.
+func (s *Server) inviteURL(token string) string {
+	return strings.TrimRight(s.PublicURL, "/") + "/invite#" + token
+}
+
+func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		ProjectID     int64  `json:"projectId"`
+		Role          string `json:"role"`
+		Email         string `json:"email"`
+		ExpiresInDays int    `json:"expiresInDays"`
+	}
+	if err := decodeJSON(r, 4096, &in); err != nil {
+		return err
+	}
+	u := requestUser(r)
+	if err := s.mayInvite(r, u, in.ProjectID); err != nil {
+		return err
+	}
+	p, err := s.Accounts.Project(r.Context(), in.ProjectID)
+	if err != nil {
+		return err
+	}
+	role, err := playhead.ParseRole(in.Role)
+	if err != nil {
+		return err
+	}
+	in.Email = strings.TrimSpace(in.Email)
+	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@")) {
+		return playhead.Errorf(playhead.EINVALID, "%q is not an email address", in.Email)
+	}
+	life := inviteDefault
+	if in.ExpiresInDays != 0 {
+		life = time.Duration(in.ExpiresInDays) * 24 * time.Hour
+		if in.ExpiresInDays < 1 || life > inviteLongest {
+			return playhead.Errorf(playhead.EINVALID, "an invitation lasts 1 to %d days, not %d", int(inviteLongest.Hours()/24), in.ExpiresInDays)
+		}
+	}
+	now := s.Now()
+	token := randomToken("phi_", 32)
+	inv := &playhead.Invite{TokenHash: hashToken(token), ProjectID: p.ID, Role: role, Email: in.Email, CreatedBy: u.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
+	if err := s.Users.CreateInvite(r.Context(), inv); err != nil {
+		return err
+	}
+	s.audit(r, playhead.AuditInviteCreate, inviteTarget(inv), p.ID, map[string]any{"role": string(role), "expiresAt": inv.ExpiresAt.UTC().Format(time.RFC3339)})
+	return writeJSON(w, http.StatusCreated, map[string]any{"invite": inv, "url": s.inviteURL(token)})
+}
+
+// inviteTarget names an invitation in the audit log.
+func inviteTarget(inv *playhead.Invite) string {
+	if inv.Email != "" {
+		return "invite #" + strconv.FormatInt(inv.ID, 10) + " (" + inv.Email + ")"
+	}
+	return "invite #" + strconv.FormatInt(inv.ID, 10)
+}
+
+func (s *Server) handleInvites(w http.ResponseWriter, r *http.Request) error {
+	projectID, err := strconv.ParseInt(r.URL.Query().Get("projectId"), 10, 64)
+	if err != nil {
+		return playhead.Errorf(playhead.EINVALID, "projectId %q is not a project ID", r.URL.Query().Get("projectId"))
+	}
+	if err := s.mayInvite(r, requestUser(r), projectID); err != nil {
+		return err
+	}
+	list, err := s.Users.Invites(r.Context(), projectID, s.Now())
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []*playhead.Invite{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"invites": list})
+}
+
+func (s *Server) handleDeleteInvite(w http.ResponseWriter, r *http.Request) error {
+	projectID, err1 := strconv.ParseInt(r.URL.Query().Get("projectId"), 10, 64)
+	id, err2 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return playhead.Errorf(playhead.EINVALID, "give the invitation's ID in the path and its project as ?projectId=")
+	}
+	if err := s.mayInvite(r, requestUser(r), projectID); err != nil {
+		return err
+	}
+	if err := s.Users.DeleteInvite(r.Context(), projectID, id); err != nil {
+		return err
+	}
+	s.audit(r, playhead.AuditInviteRevoke, "invite #"+strconv.FormatInt(id, 10), projectID)
+	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// openInvite reads an invitation token from a request body and returns
+// its open invitation and project. Lookups are limited per address like
+// sign-ins, though a token cannot be guessed.
+func (s *Server) openInvite(r *http.Request, token string) (*playhead.Invite, *playhead.Project, error) {
+	now := s.Now()
+	if ok, wait := s.loginIPLimits.allow(clientKey(ClientIP(r, s.TrustedProxies)), now); !ok {
+		return nil, nil, tooManyLogins("from this client address", now, wait)
+	}
+	if !strings.HasPrefix(token, "phi_") || len(token) > 100 {
+		return nil, nil, playhead.Errorf(playhead.ENOTFOUND, "this is not an invitation link; ask for a new one")
+	}
+	inv, err := s.Users.InviteByToken(r.Context(), hashToken(token), now)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.Accounts.Project(r.Context(), inv.ProjectID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, p, nil
+}
+
+// handleInviteLookup tells the invitation page what an invitation is for.
+func (s *Server) handleInviteLookup(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(r, 4096, &in); err != nil {
+		return err
+	}
+	inv, p, err := s.openInvite(r, in.Token)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"project": p.Name, "role": inv.Role, "email": inv.Email, "expiresAt": inv.ExpiresAt})
+}
+
+// handleAcceptInvite creates the invited person's account with the name
+// and password they chose, gives them the invitation's role, uses the
+// invitation up and signs them in.
+func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token    string `json:"token"`
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, 4096, &in); err != nil {
+		return err
+	}
+	inv, _, err := s.openInvite(r, in.Token)
+	if err != nil {
+		return err
+	}
+	in.Username = strings.TrimSpace(in.Username)
+	if err := checkUsername(in.Username); err != nil {
+		return err
+	}
+	if err := password.Check(in.Password, in.Username, inv.Email); err != nil {
+		return err
+	}
+	h, err := password.Hash(in.Password)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	u := &playhead.User{Username: in.Username, Email: inv.Email, PasswordHash: h, CreatedAt: now, PasswordChangedAt: now}
+	inv, err = s.Users.AcceptInvite(r.Context(), hashToken(in.Token), now, u)
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.SetMember(r.Context(), inv.ProjectID, u.ID, inv.Role); err != nil {
+		return err
+	}
+	r = withUser(r, u)
+	s.audit(r, playhead.AuditInviteAccept, inviteTarget(inv), inv.ProjectID, map[string]any{"role": string(inv.Role), "invitedBy": inv.CreatedBy})
+	if err := s.signIn(w, r, u, "invite"); err != nil {
+		return err
+	}
+	s.audit(r, playhead.AuditSignIn, u.Username, 0, map[string]any{"method": "invite"})
+	return writeJSON(w, http.StatusCreated, map[string]any{"user": u})
+}
+
+// checkUsername returns an EINVALID error naming what is wrong with a
+// new account's name.
+func checkUsername(name string) error {
+	switch {
+	case name == "":
+		return playhead.Errorf(playhead.EINVALID, "choose a username")
+	case len(name) > 64:
+		return playhead.Errorf(playhead.EINVALID, "the username is %d bytes long; the maximum is 64", len(name))
+	case strings.ContainsFunc(name, func(c rune) bool { return c < ' ' || c == 0x7f }):
+		return playhead.Errorf(playhead.EINVALID, "the username holds control characters")
+	}
+	return nil
+}
