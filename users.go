@@ -88,3 +88,15 @@ type SSOState struct {
 	Next      string
 	ExpiresAt time.Time
 }
+
+// Audit log actions about accounts, beside those of AccessStore's.
+const (
+	AuditUserCreate     = "user.create"
+	AuditUserDisable    = "user.disable"
+	AuditUserEnable     = "user.enable"
+	AuditPasswordChange = "password.change"
+	AuditPasswordReset  = "password.reset"
+	AuditInviteCreate   = "invite.create"
+	AuditInviteRevoke   = "invite.revoke"
+	AuditInviteAccept   = "invite.accept"
+)

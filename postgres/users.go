@@ -13,27 +13,18 @@ import (
 )
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `u.id, u.username, u.password_hash, u.email, u.disabled, u.oidc_issuer, u.oidc_subject, u.password_changed_at, u.created_at`
+const userColumns = `u.id, u.username, u.password_hash, u.email, u.disabled, u.oidc_issuer, u.oidc_subject, u.password_changed_at, u.created_at, u.owner`
 
 func scanUser(row pgx.Row) (*playhead.User, error) {
 	u := &playhead.User{}
 	var changed, created int64
-	var disabled int32
-	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Email, &disabled, &u.OIDCIssuer, &u.OIDCSubject, &changed, &created); err != nil {
+	var disabled, owner int32
+	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Email, &disabled, &u.OIDCIssuer, &u.OIDCSubject, &changed, &created, &owner); err != nil {
 		return nil, err
 	}
-	u.Disabled = disabled != 0
+	u.Disabled, u.Owner = disabled != 0, owner != 0
 	u.PasswordChangedAt, u.CreatedAt = unixMilliOrZero(changed), unixMilliOrZero(created)
 	return u, nil
-}
-
-// flag is a yes/no column's value: INTEGER 0 or 1, as in SQLite, so the
-// two indexes copy into each other as they are.
-func flag(b bool) int32 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func unixMilliOrZero(ms int64) time.Time {
@@ -157,9 +148,9 @@ func createUser(ctx context.Context, q interface {
 	if taken > 0 {
 		return playhead.Errorf(playhead.EINVALID, "the username %q is taken; choose another", u.Username)
 	}
-	return q.QueryRow(ctx, `INSERT INTO users (username, password_hash, email, disabled, oidc_issuer, oidc_subject, password_changed_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, text(u.Username), u.PasswordHash, text(u.Email), flag(u.Disabled),
-		text(u.OIDCIssuer), text(u.OIDCSubject), milliOrZero(u.PasswordChangedAt), milliOrZero(u.CreatedAt)).Scan(&u.ID)
+	return q.QueryRow(ctx, `INSERT INTO users (username, password_hash, email, disabled, oidc_issuer, oidc_subject, password_changed_at, created_at, owner)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, text(u.Username), u.PasswordHash, text(u.Email), flag(u.Disabled),
+		text(u.OIDCIssuer), text(u.OIDCSubject), milliOrZero(u.PasswordChangedAt), milliOrZero(u.CreatedAt), flag(u.Owner)).Scan(&u.ID)
 }
 
 const inviteColumns = `id, token_hash, project_id, role, email, coalesce(created_by, 0), created_at, expires_at, used_at, coalesce(used_by, 0)`

@@ -1,5 +1,3 @@
-//go:build ignore
-
 package server
 
 import (
@@ -19,34 +17,16 @@ const (
 	inviteLongest = 30 * 24 * time.Hour
 )
 
-// mayInvite returns nil when u may manage invitations to a project: an
-// owner, or an admin of it.
-func (s *Server) mayInvite(r *http.Request, u *playhead.User, projectID int64) error {
-	if u.Owner {
-		return nil
-	}
-	role, err := s.Accounts.MemberRole(r.Context(), projectID, u.ID)
-	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		return playhead.Errorf(playhead.ENOTFOUND, "no project %d", projectID)
-	}
-	if err != nil {
-		return err
-	}
-	if !role.AtLeast(playhead.RoleAdmin) {
-		return playhead.Errorf(playhead.EFORBIDDEN, "inviting people to a project takes its admin role or an owner; you are a %s", role)
-	}
-	return nil
-}
-
 // inviteURL is the link an invitation is accepted at. The token is in the
 // fragment, which browsers never send to a server.
 func (s *Server) inviteURL(token string) string {
 	return strings.TrimRight(s.PublicURL, "/") + "/invite#" + token
 }
 
+// handleCreateInvite makes an invitation to the project with a role, and
+// returns its link: shown this once, since only the token's hash is kept.
 func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		ProjectID     int64  `json:"projectId"`
 		Role          string `json:"role"`
 		Email         string `json:"email"`
 		ExpiresInDays int    `json:"expiresInDays"`
@@ -54,13 +34,10 @@ func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, 4096, &in); err != nil {
 		return err
 	}
-	u := requestUser(r)
-	if err := s.mayInvite(r, u, in.ProjectID); err != nil {
-		return err
-	}
-	p, err := s.Accounts.Project(r.Context(), in.ProjectID)
-	if err != nil {
-		return err
+	p := requestCaller(r).project
+	var createdBy int64
+	if u := requestUser(r); u != nil {
+		createdBy = u.ID
 	}
 	role, err := playhead.ParseRole(in.Role)
 	if err != nil {
@@ -79,7 +56,7 @@ func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) erro
 	}
 	now := s.Now()
 	token := randomToken("phi_", 32)
-	inv := &playhead.Invite{TokenHash: hashToken(token), ProjectID: p.ID, Role: role, Email: in.Email, CreatedBy: u.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
+	inv := &playhead.Invite{TokenHash: hashToken(token), ProjectID: p.ID, Role: role, Email: in.Email, CreatedBy: createdBy, CreatedAt: now, ExpiresAt: now.Add(life)}
 	if err := s.Users.CreateInvite(r.Context(), inv); err != nil {
 		return err
 	}
@@ -95,15 +72,9 @@ func inviteTarget(inv *playhead.Invite) string {
 	return "invite #" + strconv.FormatInt(inv.ID, 10)
 }
 
+// handleInvites lists the project's open invitations.
 func (s *Server) handleInvites(w http.ResponseWriter, r *http.Request) error {
-	projectID, err := strconv.ParseInt(r.URL.Query().Get("projectId"), 10, 64)
-	if err != nil {
-		return playhead.Errorf(playhead.EINVALID, "projectId %q is not a project ID", r.URL.Query().Get("projectId"))
-	}
-	if err := s.mayInvite(r, requestUser(r), projectID); err != nil {
-		return err
-	}
-	list, err := s.Users.Invites(r.Context(), projectID, s.Now())
+	list, err := s.Users.Invites(r.Context(), requestCaller(r).project.ID, s.Now())
 	if err != nil {
 		return err
 	}
@@ -113,15 +84,13 @@ func (s *Server) handleInvites(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"invites": list})
 }
 
+// handleDeleteInvite withdraws one of the project's open invitations.
 func (s *Server) handleDeleteInvite(w http.ResponseWriter, r *http.Request) error {
-	projectID, err1 := strconv.ParseInt(r.URL.Query().Get("projectId"), 10, 64)
-	id, err2 := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err1 != nil || err2 != nil {
-		return playhead.Errorf(playhead.EINVALID, "give the invitation's ID in the path and its project as ?projectId=")
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return playhead.Errorf(playhead.EINVALID, "%q is not an invitation ID", r.PathValue("id"))
 	}
-	if err := s.mayInvite(r, requestUser(r), projectID); err != nil {
-		return err
-	}
+	projectID := requestCaller(r).project.ID
 	if err := s.Users.DeleteInvite(r.Context(), projectID, id); err != nil {
 		return err
 	}
@@ -202,12 +171,10 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request) erro
 	if err := s.Accounts.SetMember(r.Context(), inv.ProjectID, u.ID, inv.Role); err != nil {
 		return err
 	}
-	r = withUser(r, u)
-	s.audit(r, playhead.AuditInviteAccept, inviteTarget(inv), inv.ProjectID, map[string]any{"role": string(inv.Role), "invitedBy": inv.CreatedBy})
-	if err := s.signIn(w, r, u, "invite"); err != nil {
+	s.audit(withUser(r, u), playhead.AuditInviteAccept, inviteTarget(inv), inv.ProjectID, map[string]any{"role": string(inv.Role), "invitedBy": inv.CreatedBy})
+	if err := s.startLogin(w, r, u, "invite"); err != nil {
 		return err
 	}
-	s.audit(r, playhead.AuditSignIn, u.Username, 0, map[string]any{"method": "invite"})
 	return writeJSON(w, http.StatusCreated, map[string]any{"user": u})
 }
 

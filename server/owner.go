@@ -1,5 +1,3 @@
-//go:build ignore
-
 package server
 
 import (
@@ -10,16 +8,6 @@ import (
 	"github.com/playhead/playhead/password"
 )
 
-// ownerOnly lets a request through only from an owner of the installation.
-func ownerOnly(h apiFunc) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if u := requestUser(r); u == nil || !u.Owner {
-			return playhead.Errorf(playhead.EFORBIDDEN, "managing accounts takes an owner of this Playhead")
-		}
-		return h(w, r)
-	}
-}
-
 // pathUser returns the user the path's {id} names.
 func (s *Server) pathUser(r *http.Request) (*playhead.User, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -29,6 +17,7 @@ func (s *Server) pathUser(r *http.Request) (*playhead.User, error) {
 	return s.Users.UserByID(r.Context(), id)
 }
 
+// handleUsers lists every account, for owners.
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Users.Users(r.Context())
 	if err != nil {

@@ -97,10 +97,9 @@ func (s *Server) handleSSOCallback(w http.ResponseWriter, r *http.Request) error
 		s.auditSSOFailure(r, u.Username, err)
 		return err
 	}
-	if err := s.signIn(w, r, u, "sso"); err != nil {
+	if err := s.startLogin(w, r, u, "sso"); err != nil {
 		return err
 	}
-	s.auditSignIn(r, u, "sso")
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, localPath(st.Next), http.StatusSeeOther)
 	return nil
@@ -138,6 +137,29 @@ func (s *Server) ssoUser(r *http.Request, id *sso.Identity) (*playhead.User, err
 		return nil, err
 	}
 	return u, nil
+}
+
+// addSSOMember makes a person single sign-on created a viewer of
+// SSOProjects. A project deleted since Playhead started is passed over.
+func (s *Server) addSSOMember(r *http.Request, u *playhead.User) error {
+	ctx := r.Context()
+	s.audit(withUser(r, u), playhead.AuditUserCreate, u.Username, 0, map[string]any{"method": "sso", "issuer": u.OIDCIssuer})
+	for _, id := range s.SSOProjects {
+		if _, err := s.Accounts.Project(ctx, id); playhead.ErrorCode(err) == playhead.ENOTFOUND {
+			s.Logger.Warn("single sign-on: a project new members join is gone", "project", id)
+			continue
+		}
+		if err := s.Accounts.SetMember(ctx, id, u.ID, playhead.RoleViewer); err != nil {
+			return err
+		}
+		s.audit(withUser(r, u), playhead.AuditMemberSet, u.Username, id, map[string]any{"role": string(playhead.RoleViewer), "by": "single sign-on"})
+	}
+	return nil
+}
+
+// auditSSOFailure records a refused single sign-on.
+func (s *Server) auditSSOFailure(r *http.Request, who string, err error) {
+	s.audit(r, playhead.AuditSignInFailed, who, 0, map[string]any{"method": "sso", "reason": playhead.ErrorMessage(err)})
 }
 
 // clip cuts a provider's text for a message.

@@ -13,9 +13,9 @@ import (
 	"github.com/playhead/playhead/password"
 )
 
-// signIn starts a login for u: a new login token in the index, and its
-// cookie. method ("password", "sso", "invite") is logged.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u *playhead.User, method string) error {
+// startLogin starts a login for u: a new login token in the index, and
+// its cookie. method ("password", "sso", "invite") is logged and audited.
+func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, u *playhead.User, method string) error {
 	now := s.Now()
 	if _, err := s.Accounts.PurgeLogins(r.Context(), now); err != nil {
 		return err
@@ -29,6 +29,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u *playhead.User
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
 	})
 	s.Logger.Info("login", "user", u.Username, "method", method)
+	s.audit(withUser(r, u), playhead.AuditSignIn, u.Username, 0, map[string]any{"method": method})
 	return nil
 }
 
@@ -76,7 +77,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, 4096, &in); err != nil {
 		return err
 	}
-	u := r.Context().Value(userKey{}).(*playhead.User)
+	u := requestUser(r)
 	if u.PasswordHash == "" {
 		return playhead.Errorf(playhead.EINVALID, "%s signs in through single sign-on and has no password here to change", u.Username)
 	}
@@ -101,6 +102,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	s.Logger.Info("password changed", "user", u.Username)
+	s.audit(r, playhead.AuditPasswordChange, u.Username, 0)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 

@@ -12,14 +12,14 @@ import (
 )
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `u.id, u.username, u.password_hash, u.email, u.disabled, u.oidc_issuer, u.oidc_subject, u.password_changed_at, u.created_at`
+const userColumns = `u.id, u.username, u.password_hash, u.email, u.disabled, u.oidc_issuer, u.oidc_subject, u.password_changed_at, u.created_at, u.owner`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanUser(row scanner) (*playhead.User, error) {
 	u := &playhead.User{}
 	var changed, created int64
-	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Email, &u.Disabled, &u.OIDCIssuer, &u.OIDCSubject, &changed, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Email, &u.Disabled, &u.OIDCIssuer, &u.OIDCSubject, &changed, &created, &u.Owner); err != nil {
 		return nil, err
 	}
 	u.PasswordChangedAt, u.CreatedAt = unixMilliOrZero(changed), unixMilliOrZero(created)
@@ -161,9 +161,9 @@ func createUser(ctx context.Context, ex interface {
 	if taken > 0 {
 		return playhead.Errorf(playhead.EINVALID, "the username %q is taken; choose another", u.Username)
 	}
-	res, err := ex.ExecContext(ctx, `INSERT INTO users (username, password_hash, email, disabled, oidc_issuer, oidc_subject, password_changed_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.Username, u.PasswordHash, u.Email, u.Disabled, u.OIDCIssuer, u.OIDCSubject,
-		milliOrZero(u.PasswordChangedAt), milliOrZero(u.CreatedAt))
+	res, err := ex.ExecContext(ctx, `INSERT INTO users (username, password_hash, email, disabled, oidc_issuer, oidc_subject, password_changed_at, created_at, owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.Username, u.PasswordHash, u.Email, u.Disabled, u.OIDCIssuer, u.OIDCSubject,
+		milliOrZero(u.PasswordChangedAt), milliOrZero(u.CreatedAt), u.Owner)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ export function usersView(ctx: Ctx): View {
   const notice = h("div", { class: "wh-secret", hidden: true });
 
   // Inviting: a project, a role, an address; the link is shown once.
-  const projects = ctx.me.projects ?? [{ project: ctx.me.project, role: "admin" }];
+  const projects = ctx.me.projects.filter((p) => p.role === "admin");
   const projectSel = h("select", { name: "project", "aria-label": "Project" }, projects.map((p) => h("option", { value: String(p.project.id) }, p.project.name)));
   const roleSel = h("select", { name: "role", "aria-label": "Role" }, ROLES.map((r) => h("option", { value: r }, r)));
   const email = h("input", { type: "email", name: "email", placeholder: "name@example.com (optional)", "aria-label": "Email" });

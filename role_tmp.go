@@ -1,4 +1,0 @@
-package playhead
-
-// Role is a stand-in until roles land.
-type Role string
