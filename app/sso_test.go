@@ -22,6 +22,7 @@ func startSSO(t *testing.T) (*oidcprovider.Provider, *app.Main) {
 	m := startWith(t, func(c *app.Config) {
 		c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret = idp.Issuer, idp.ClientID, idp.ClientSecret
 		c.OIDCAllowedDomains = "example.com"
+		c.OIDCProjects = "default" // the first project, by name
 	})
 	idp.AllowRedirect(m.URL() + "/auth/sso/callback")
 	return idp, m
@@ -103,9 +104,13 @@ func TestSSOSignIn(t *testing.T) {
 		t.Fatalf("after SSO, /api/v1/me = %s; want ada signed in", me)
 	}
 	u, err := m.DB.UserByIdentity(ctx, idp.Issuer, "sub-ada")
-	if err != nil || u.Email != "ada@example.com" || u.PasswordHash != "" {
+	if err != nil || u.Email != "ada@example.com" || u.PasswordHash != "" || u.Owner {
 		t.Fatalf("the new member: %+v, %v", u, err)
 	}
+	if role, err := m.DB.MemberRole(ctx, m.Project.ID, u.ID); err != nil || role != playhead.RoleViewer {
+		t.Fatalf("the new member's role: %q, %v; want viewer", role, err)
+	}
+	wantAudit(t, m, "user.create ada@example.com ada@example.com", "member.set ada@example.com ada@example.com", "sign_in ada@example.com ada@example.com")
 
 	// A later sign-in finds the same user by issuer and subject, even with
 	// another address at the provider.
@@ -159,6 +164,7 @@ func TestSSORefusals(t *testing.T) {
 			if _, err := m.DB.UserByIdentity(ctx, idp.Issuer, tc.user.Subject); playhead.ErrorCode(err) != playhead.ENOTFOUND {
 				t.Fatalf("a refused sign-in made a user: %v", err)
 			}
+			wantAudit(t, m, "sign_in.failed")
 		})
 	}
 }

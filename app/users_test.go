@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/app"
+	pwhash "github.com/playhead/playhead/password"
 )
 
 // signIn logs username in with pw and returns the client and the status.
@@ -107,4 +110,18 @@ func TestDisabledUserCannotSignIn(t *testing.T) {
 	if _, status, body := signIn(t, m, "admin", "a wrong password"); status != 401 || strings.Contains(body, "disabled") {
 		t.Fatalf("a wrong password for a disabled user: %d %s; want 401 without a word of it", status, body)
 	}
+}
+
+func hashPassword(t *testing.T, pw string) string {
+	t.Helper()
+	h, err := pwhash.Hash(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func hashOf(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
