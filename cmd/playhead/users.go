@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,8 +25,10 @@ Manages dashboard accounts on the index serve uses (-data, -index), while
 the server runs or not: how an operator who is locked out gets back in.
 
   list                        every account: name, email, owner, state, sign-in
-  create -username NAME [-email ADDRESS]
-                              a new account with a password
+  create -username NAME [-email ADDRESS] [-owner | -project NAME_OR_ID -role ROLE]
+                              a new account with a password: an owner (who
+                              manages everything), or a member of a project
+                              with a role (viewer, developer or admin)
   reset -username NAME        a new password; every login of the account ends
   disable -username NAME      the account can no longer sign in; its logins end
   enable -username NAME       the account may sign in again
@@ -42,7 +45,8 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 		return errors.New("users: say list, create, reset, disable or enable")
 	}
 	cmd := args[0]
-	var username, email string
+	var username, email, project, role string
+	var owner bool
 	m, err := openData("users "+cmd, args[1:], func(fs *flag.FlagSet) {
 		fs.Usage = func() { fmt.Fprint(os.Stderr, usersUsage); fs.PrintDefaults() }
 		if cmd != "list" {
@@ -50,6 +54,9 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 		}
 		if cmd == "create" {
 			fs.StringVar(&email, "email", "", "the account's email address")
+			fs.BoolVar(&owner, "owner", false, "make the account an owner of this Playhead")
+			fs.StringVar(&project, "project", "", "the project (name or ID) the account joins")
+			fs.StringVar(&role, "role", "viewer", "its role there: viewer, developer or admin")
 		}
 	})
 	if err != nil {
@@ -64,6 +71,21 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 	case "list":
 		return listUsers(ctx, m, out)
 	case "create":
+		var p *playhead.Project
+		r, err := playhead.ParseRole(role)
+		if err != nil {
+			return err
+		}
+		switch {
+		case owner && project != "":
+			return errors.New("users create: an owner is an admin of every project; give -owner or -project, not both")
+		case !owner && project == "":
+			return errors.New("users create: give -owner, or -project and -role: an account in no project can see nothing")
+		case project != "":
+			if p, err = findProject(ctx, m, project); err != nil {
+				return err
+			}
+		}
 		pw, generated, err := newPassword(getenv, username, email)
 		if err != nil {
 			return err
@@ -73,11 +95,20 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 			return err
 		}
 		now := time.Now()
-		u := &playhead.User{Username: username, Email: email, PasswordHash: h, CreatedAt: now}
+		u := &playhead.User{Username: username, Email: email, PasswordHash: h, CreatedAt: now, Owner: owner}
 		if err := m.DB.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "created %s (ID %d)\n", u.Username, u.ID)
+		audit(ctx, m, playhead.AuditUserCreate, u.Username, 0, map[string]any{"owner": owner})
+		if p != nil {
+			if err := m.DB.SetMember(ctx, p.ID, u.ID, r); err != nil {
+				return err
+			}
+			audit(ctx, m, playhead.AuditMemberSet, u.Username, p.ID, map[string]any{"role": string(r)})
+			fmt.Fprintf(out, "created %s (ID %d), %s of %s\n", u.Username, u.ID, r, p.Name)
+		} else {
+			fmt.Fprintf(out, "created %s (ID %d), an owner\n", u.Username, u.ID)
+		}
 		printPassword(out, pw, generated)
 	case "reset":
 		u, err := m.DB.UserByName(ctx, username)
@@ -98,6 +129,7 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 		if err := m.DB.SetPassword(ctx, u.ID, h, time.Now(), ""); err != nil {
 			return err
 		}
+		audit(ctx, m, playhead.AuditPasswordReset, u.Username, 0, nil)
 		fmt.Fprintf(out, "reset the password of %s; every login of the account has ended\n", u.Username)
 		printPassword(out, pw, generated)
 	case "disable", "enable":
@@ -108,6 +140,11 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 		if err := m.DB.SetDisabled(ctx, u.ID, cmd == "disable"); err != nil {
 			return err
 		}
+		action := playhead.AuditUserEnable
+		if cmd == "disable" {
+			action = playhead.AuditUserDisable
+		}
+		audit(ctx, m, action, u.Username, 0, nil)
 		if cmd == "disable" {
 			fmt.Fprintf(out, "disabled %s; every login of the account has ended\n", u.Username)
 		} else {
@@ -126,7 +163,7 @@ func listUsers(ctx context.Context, m *app.Main, out io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL\tSTATE\tSIGNS IN WITH\tPASSWORD CHANGED")
+	fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL\tOWNER\tSTATE\tSIGNS IN WITH\tPASSWORD CHANGED")
 	for _, u := range list {
 		state, how, changed := "active", "password", "-"
 		if u.Disabled {
@@ -138,7 +175,11 @@ func listUsers(ctx context.Context, m *app.Main, out io.Writer) error {
 		if !u.PasswordChangedAt.IsZero() {
 			changed = u.PasswordChangedAt.UTC().Format("2006-01-02 15:04 UTC")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Username, orDash(u.Email), state, how, changed)
+		isOwner := "-"
+		if u.Owner {
+			isOwner = "owner"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Username, orDash(u.Email), isOwner, state, how, changed)
 	}
 	return tw.Flush()
 }
@@ -167,5 +208,28 @@ func newPassword(getenv func(string) string, names ...string) (pw string, genera
 func printPassword(out io.Writer, pw string, generated bool) {
 	if generated {
 		fmt.Fprintf(out, "password: %s\n(shown only this once)\n", pw)
+	}
+}
+
+// findProject returns the project named (without case) or numbered v.
+func findProject(ctx context.Context, m *app.Main, v string) (*playhead.Project, error) {
+	list, err := m.DB.Projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range list {
+		if strings.EqualFold(p.Name, v) || strconv.FormatInt(p.ID, 10) == v {
+			return p, nil
+		}
+	}
+	return nil, playhead.Errorf(playhead.ENOTFOUND, "no project is named %q or has that ID", v)
+}
+
+// audit records what the command did in the audit log, as done from the
+// command line (by whoever can read the index).
+func audit(ctx context.Context, m *app.Main, action, target string, projectID int64, detail map[string]any) {
+	e := playhead.AuditEntry{At: time.Now(), ActorName: "command line", Action: action, Target: target, ProjectID: projectID, Detail: detail}
+	if err := m.DB.AddAudit(ctx, e); err != nil {
+		fmt.Fprintln(os.Stderr, "playhead: the audit log was not written:", err)
 	}
 }

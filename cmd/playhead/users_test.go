@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,23 +60,38 @@ func testUsersCommand(t *testing.T, flags []string, open func(t *testing.T) play
 		return out.String(), err
 	}
 	env["PLAYHEAD_NEW_PASSWORD"] = "password1"
-	if _, err := users("create", "-username", "ops", "-email", "ops@example.com"); err == nil || !strings.Contains(err.Error(), "10,000 most common") {
+	if _, err := users("create", "-username", "ops", "-email", "ops@example.com", "-owner"); err == nil || !strings.Contains(err.Error(), "10,000 most common") {
 		t.Fatalf("create with a common password: %v; want it refused", err)
 	}
 	env["PLAYHEAD_NEW_PASSWORD"] = "a long operator passphrase"
-	out, err := users("create", "-username", "ops", "-email", "ops@example.com")
-	if err != nil || !strings.Contains(out, "created ops") || strings.Contains(out, "password:") {
+	if _, err := users("create", "-username", "ops"); err == nil || !strings.Contains(err.Error(), "give -owner, or -project") {
+		t.Fatalf("create in no project: %v", err)
+	}
+	if _, err := users("create", "-username", "ops", "-project", "nope"); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+		t.Fatalf("create in an unknown project: %v", err)
+	}
+	out, err := users("create", "-username", "ops", "-email", "ops@example.com", "-owner")
+	if err != nil || !strings.Contains(out, "created ops") || !strings.Contains(out, "an owner") || strings.Contains(out, "password:") {
 		t.Fatalf("create = %q, %v", out, err)
 	}
-	if _, err := users("create", "-username", "OPS"); err == nil || !strings.Contains(err.Error(), "taken") {
+	if _, err := users("create", "-username", "OPS", "-owner"); err == nil || !strings.Contains(err.Error(), "taken") {
 		t.Fatalf("create of a taken name: %v", err)
+	}
+	out, err = users("create", "-username", "dev", "-project", "default", "-role", "developer")
+	if err != nil || !strings.Contains(out, "developer of Default") {
+		t.Fatalf("create a developer = %q, %v", out, err)
 	}
 
 	db := open(t)
 	defer db.Close()
 	u, err := db.UserByName(ctx, "ops")
-	if err != nil || u.Email != "ops@example.com" {
+	if err != nil || u.Email != "ops@example.com" || !u.Owner {
 		t.Fatalf("the created user: %+v, %v", u, err)
+	}
+	dev, _ := db.UserByName(ctx, "dev")
+	projects, _ := db.Projects(ctx)
+	if role, err := db.MemberRole(ctx, projects[0].ID, dev.ID); err != nil || role != playhead.RoleDeveloper {
+		t.Fatalf("dev's role: %q, %v", role, err)
 	}
 	if ok, _ := password.Verify(u.PasswordHash, "a long operator passphrase"); !ok {
 		t.Fatal("the created user's password does not verify")
@@ -112,8 +128,8 @@ func testUsersCommand(t *testing.T, flags []string, open func(t *testing.T) play
 		t.Fatalf("a disabled user's login works: %v", err)
 	}
 	out, err = users("list")
-	if err != nil || !regexp.MustCompile(`(?m)^\d+\s+ops\s+ops@example.com\s+disabled\s+password\s+20`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^\d+\s+admin\s+-\s+active`).MatchString(out) {
+	if err != nil || !regexp.MustCompile(`(?m)^\d+\s+ops\s+ops@example.com\s+owner\s+disabled\s+password\s+20`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\d+\s+dev\s+-\s+-\s+active`).MatchString(out) {
 		t.Fatalf("list =\n%s", out)
 	}
 	if _, err := users("enable", "-username", "ops"); err != nil {
@@ -127,5 +143,15 @@ func testUsersCommand(t *testing.T, flags []string, open func(t *testing.T) play
 	}
 	if _, err := users("reset"); err == nil || !strings.Contains(err.Error(), "give -username") {
 		t.Fatalf("reset without a name: %v", err)
+	}
+	entries, err := db.AuditEntries(ctx, playhead.AuditFilter{Actor: "command line"})
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action+" "+e.Target)
+	}
+	for _, w := range []string{"user.create ops", "member.set dev", "password.reset ops", "user.disable ops", "user.enable ops"} {
+		if !slices.Contains(actions, w) {
+			t.Errorf("the audit log lacks %q: %v (%v)", w, actions, err)
+		}
 	}
 }
