@@ -75,10 +75,10 @@ export const api = {
   users: () => call<{ users: Account[] }>("GET", "/api/v1/users"),
   resetPassword: (id: number) => call<{ ok: boolean; password?: string }>("POST", `/api/v1/users/${id}/password`, {}),
   setDisabled: (id: number, disabled: boolean) => call<unknown>("POST", `/api/v1/users/${id}/${disabled ? "disable" : "enable"}`, {}),
-  invites: (projectId: number) => call<{ invites: Invite[] }>("GET", `/api/v1/invites?project=${projectId}`),
-  createInvite: (projectId: number, role: string, email: string) =>
-    call<{ invite: Invite; url: string }>("POST", `/api/v1/invites?project=${projectId}`, { role, email }),
-  deleteInvite: (projectId: number, id: number) => call<unknown>("DELETE", `/api/v1/invites/${id}?project=${projectId}`),
+  /** The current project's open invitations (admin). */
+  invites: () => call<{ invites: Invite[] }>("GET", "/api/v1/invites"),
+  createInvite: (role: string, email: string) => call<{ invite: Invite; url: string }>("POST", "/api/v1/invites", { role, email }),
+  deleteInvite: (id: number) => call<unknown>("DELETE", `/api/v1/invites/${id}`),
   changePassword: (currentPassword: string, newPassword: string) =>
     call<{ ok: boolean }>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
   /** A page of sessions, newest first; `query` is a search (docs/SEARCH.md). */
