@@ -16,6 +16,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -44,13 +45,24 @@ const (
 	MaxLength = 1024
 )
 
+// slots bound the argon2id computations at once, each of which holds its
+// memory cost (19 MiB): sign-ins from many addresses together queue here
+// rather than add up to gigabytes.
+var slots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
+func idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	slots <- struct{}{}
+	defer func() { <-slots }()
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
+}
+
 // Hash returns an argon2id hash of password in the PHC string format.
 func Hash(password string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -86,7 +98,7 @@ func Verify(hash, password string) (ok, rehash bool) {
 	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 128 {
 		return false, false
 	}
-	got := argon2.IDKey([]byte(password), salt, uint32(time), uint32(memory), threads, uint32(len(want)))
+	got := idKey([]byte(password), salt, uint32(time), uint32(memory), threads, uint32(len(want)))
 	ok = subtle.ConstantTimeCompare(got, want) == 1
 	return ok, ok && (memory != argonMemory || time != argonTime || int(threads) != argonThreads || len(want) != argonKeyLen)
 }

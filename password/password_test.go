@@ -1,7 +1,9 @@
 package password_test
 
 import (
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -86,5 +88,45 @@ func TestCheck(t *testing.T) {
 		case err != nil && playhead.ErrorCode(err) != playhead.EINVALID:
 			t.Errorf("Check(%q) code = %s; want %s", tc.password, playhead.ErrorCode(err), playhead.EINVALID)
 		}
+	}
+}
+
+// BenchmarkVerify measures one sign-in's password check: the CPU a guess
+// costs the server, and the attacker.
+func BenchmarkVerify(b *testing.B) {
+	h, _ := password.Hash("correct horse battery")
+	for b.Loop() {
+		password.Verify(h, "correct horse battery")
+	}
+}
+
+func BenchmarkVerifyBcrypt(b *testing.B) {
+	h, _ := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.DefaultCost)
+	for b.Loop() {
+		password.Verify(string(h), "correct horse battery")
+	}
+}
+
+// TestHashingMemoryBounded: many checks at once hold at most a few
+// argon2id buffers, not one each.
+func TestHashingMemoryBounded(t *testing.T) {
+	h, _ := password.Hash("correct horse battery")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			password.Verify(h, "correct horse battery")
+		}()
+	}
+	wg.Wait()
+	runtime.ReadMemStats(&after)
+	// 40 at once unbounded would need 40 × 19 MiB = 760 MiB of heap.
+	limit := uint64(4*runtime.GOMAXPROCS(0)+4) * 19 << 20
+	if peak := after.HeapSys - before.HeapSys + before.HeapInuse; peak > limit {
+		t.Fatalf("40 concurrent checks grew the heap to %d MiB; want at most %d MiB", peak>>20, limit>>20)
 	}
 }
