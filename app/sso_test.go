@@ -206,6 +206,26 @@ func TestSSOStateUsedOnce(t *testing.T) {
 	wantSSOError(t, victim.visit(t, attacker.callback), "did not begin in this browser")
 }
 
+// TestSSOStartLimited: each sign-on attempt is stored, so they are limited
+// per client address like password sign-ins.
+func TestSSOStartLimited(t *testing.T) {
+	_, m := startSSO(t)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var last *http.Response
+	for range 11 {
+		resp, err := noFollow.Get(m.URL() + "/auth/sso/start")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		last = resp
+	}
+	loc, _ := url.Parse(last.Header.Get("Location"))
+	if loc.Path != "/login" || !strings.Contains(loc.Query().Get("sso_error"), "too many login attempts") {
+		t.Fatalf("the 11th attempt went to %s; want the login page saying there were too many", loc)
+	}
+}
+
 func TestSSODisabledUserRefused(t *testing.T) {
 	idp, m := startSSO(t)
 	ctx := context.Background()

@@ -42,6 +42,11 @@ func (s *Server) handleSSOStart(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "single sign-on is not configured on this Playhead")
 	}
 	now := s.Now()
+	// Each attempt is a row in the index: limited per address like
+	// sign-ins by password.
+	if ok, wait := s.loginIPLimits.allow(clientKey(ClientIP(r, s.TrustedProxies)), now); !ok {
+		return tooManyLogins("from this client address", now, wait)
+	}
 	state, nonce, verifier := randomToken("", 32), randomToken("", 32), oauth2.GenerateVerifier()
 	err := s.Users.CreateSSOState(r.Context(), &playhead.SSOState{StateHash: hashToken(state), Nonce: nonce, Verifier: verifier,
 		Next: localPath(r.URL.Query().Get("next")), ExpiresAt: now.Add(ssoAttempt)}, now)
