@@ -45,6 +45,14 @@ func TestInviteByLinkInTheBrowser(t *testing.T) {
 		t.Fatalf("a viewer's navigation shows %q", nav)
 	}
 
+	// The owner disables vera on the People page: her next request finds
+	// her signed out.
+	do(t, owner, "open People", chromedp.Navigate(m.URL()+"/users"), chromedp.WaitVisible(chromedp.CSS(`table.users tbody tr`)))
+	eval[bool](t, owner, `window.confirm = () => true; [...document.querySelectorAll("table.users tbody tr")].find((tr) => tr.cells[0].textContent === "vera").querySelectorAll("button")[1].click(), true`)
+	waitAcrossPages(t, owner, `[...document.querySelectorAll("table.users tbody tr")].some((tr) => tr.cells[0].textContent === "vera" && tr.cells[3].textContent === "disabled")`)
+	do(t, vera, "reload", chromedp.Navigate(m.URL()+"/"))
+	waitAcrossPages(t, vera, `document.querySelector(".login-card h1")?.textContent === "Sign in"`)
+
 	again := newBrowser(t)
 	do(t, again, "open the used link", chromedp.Navigate(link))
 	waitAcrossPages(t, again, `!document.querySelector(".form-error").hidden`)
