@@ -47,16 +47,16 @@ func ingestReal(t *testing.T, in *ingest.Ingester, p *playhead.Project, sid stri
 }
 
 // storedBytes counts the bytes of every stored object.
-func storedBytes(t *testing.T, rs *recording.Store) int64 {
+func storedBytes(t testing.TB, rs *recording.Store) int64 {
 	return objectBytes(t, rs, func(string) bool { return true })
 }
 
 // chunkBytes counts the bytes of the stored chunks (not their keyframes).
-func chunkBytes(t *testing.T, rs *recording.Store) int64 {
+func chunkBytes(t testing.TB, rs *recording.Store) int64 {
 	return objectBytes(t, rs, func(name string) bool { return !strings.HasSuffix(name, ".kf") })
 }
 
-func objectBytes(t *testing.T, rs *recording.Store, counts func(name string) bool) int64 {
+func objectBytes(t testing.TB, rs *recording.Store, counts func(name string) bool) int64 {
 	t.Helper()
 	var n int64
 	root := rs.Objects.(*file.Store).Root

@@ -3,7 +3,6 @@ package recording
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -57,26 +56,14 @@ func newKeyframeCutter(tree *rrdom.Tree) *keyframeCutter {
 	return &keyframeCutter{tree: tree}
 }
 
-// eventHeader is what the cutter reads of an event besides applying it.
-type eventHeader struct {
-	Type      int     `json:"type"`
-	Timestamp float64 `json:"timestamp"`
-	Data      struct {
-		Source *int `json:"source"`
-	} `json:"data"`
-}
-
 // changesPage says whether an event can change what a keyframe holds:
 // mouse moves and console messages change little worth a keyframe.
-func (h *eventHeader) changesPage() bool {
+func changesPage(h rrdom.Header) bool {
 	switch h.Type {
 	case rrdom.EventFullSnapshot, rrdom.EventMeta:
 		return true
 	case rrdom.EventIncremental:
-		if h.Data.Source == nil {
-			return false
-		}
-		switch *h.Data.Source {
+		switch h.Source {
 		case rrdom.SourceMouseMove, rrdom.SourceTouchMove, rrdom.SourceDrag, rrdom.SourceLog, rrdom.SourceCanvasMutation:
 			return false
 		}
@@ -85,19 +72,13 @@ func (h *eventHeader) changesPage() bool {
 	return false
 }
 
-// cut applies events (sorted by timestamp) and returns the keyframes cut
-// among them. A keyframe is cut only between events of different
-// timestamps: it holds every event up to its moment, none after.
-func (c *keyframeCutter) cut(events [][]byte) ([]keyframe, error) {
+// cut applies events (sorted by timestamp, their headers read) and returns
+// the keyframes cut among them. A keyframe is cut only between events of
+// different timestamps: it holds every event up to its moment, none after.
+func (c *keyframeCutter) cut(events [][]byte, headers []rrdom.Header) []keyframe {
 	var out []keyframe
-	headers := make([]eventHeader, len(events))
 	for i, e := range events {
-		if err := json.Unmarshal(e, &headers[i]); err != nil {
-			return nil, fmt.Errorf("event %d: %w", i, err)
-		}
-	}
-	for i, e := range events {
-		h := &headers[i]
+		h := headers[i]
 		if err := c.tree.Apply(e); err != nil {
 			c.applyFails++ // the player skips it as well
 			continue
@@ -110,7 +91,7 @@ func (c *keyframeCutter) cut(events [][]byte) ([]keyframe, error) {
 		}
 		c.events++
 		c.bytes += len(e)
-		c.changed = c.changed || h.changesPage()
+		c.changed = c.changed || changesPage(h)
 		if i+1 < len(events) && int64(headers[i+1].Timestamp) <= ts {
 			continue
 		}
@@ -124,7 +105,7 @@ func (c *keyframeCutter) cut(events [][]byte) ([]keyframe, error) {
 		}
 		out = append(out, k)
 	}
-	return out, nil
+	return out
 }
 
 // keyframe builds a keyframe of the page as it is, at ts.
@@ -236,27 +217,30 @@ func (rec *Store) buildChunkKeyframes(ctx context.Context, projectID int64, sess
 		return 0, fmt.Errorf("keyframes of %s: %w", c.key, err)
 	}
 	// rrweb's replayer plays events by timestamp, keeping the order of
-	// equal ones: so does the cutter.
-	ts := make([]int64, len(events))
-	order := make([]int, len(events))
-	for i, e := range events {
-		var h struct {
-			Timestamp float64 `json:"timestamp"`
+	// equal ones: so does the cutter. An event it cannot read it skips,
+	// as the player does.
+	ts := make([]int64, 0, len(events))
+	headers := make([]rrdom.Header, 0, len(events))
+	kept := events[:0:0]
+	for _, e := range events {
+		h, err := rrdom.ReadHeader(e)
+		if err != nil {
+			cutter.applyFails++
+			continue
 		}
-		if err := json.Unmarshal(e, &h); err != nil {
-			return 0, fmt.Errorf("keyframes of %s: event %d: %w", c.key, i, err)
-		}
-		ts[i], order[i] = int64(h.Timestamp), i
+		ts, headers, kept = append(ts, int64(h.Timestamp)), append(headers, h), append(kept, e)
+	}
+	order := make([]int, len(kept))
+	for i := range order {
+		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ts[a], ts[b]) })
-	sorted := make([][]byte, len(events))
+	sorted := make([][]byte, len(kept))
+	sortedHeaders := make([]rrdom.Header, len(kept))
 	for i, j := range order {
-		sorted[i] = events[j]
+		sorted[i], sortedHeaders[i] = kept[j], headers[j]
 	}
-	kfs, err := cutter.cut(sorted)
-	if err != nil {
-		return 0, fmt.Errorf("keyframes of %s: %w", c.key, err)
-	}
+	kfs := cutter.cut(sorted, sortedHeaders)
 	if !store {
 		return 0, nil
 	}
@@ -306,9 +290,12 @@ func (rec *Store) loadEndState(ctx context.Context, projectID int64, sessionID, 
 			return fmt.Errorf("end state event %d: %w", i, err)
 		}
 	}
-	var h eventHeader
-	if len(events) == 0 || json.Unmarshal(events[0], &h) != nil {
-		return errors.New("end state without a timestamp")
+	if len(events) == 0 {
+		return errors.New("end state without events")
+	}
+	h, err := rrdom.ReadHeader(events[0])
+	if err != nil {
+		return fmt.Errorf("end state: %w", err)
 	}
 	c.last, c.lastSize = int64(h.Timestamp), len(end)
 	return nil

@@ -213,7 +213,7 @@ type ingester struct {
 	p  *playhead.Project
 }
 
-func (g ingester) ingest(t *testing.T, body []byte) {
+func (g ingester) ingest(t testing.TB, body []byte) {
 	t.Helper()
 	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
 	if err != nil {
