@@ -80,7 +80,22 @@ type Project struct {
 	CreatedAt time.Time `json:"-"`
 	// RetentionDays is how long the project's sessions are kept after they
 	// end; older ones are deleted completely.
-	RetentionDays int `json:"retentionDays"`
+	RetentionDays int             `json:"retentionDays"`
+	Settings      ProjectSettings `json:"settings"`
+	// PreviousIngestKey is the key the current one replaced, still
+	// accepted until PreviousKeyUntil (a rotation's grace period).
+	PreviousIngestKey string    `json:"-"`
+	PreviousKeyUntil  time.Time `json:"-"`
+}
+
+// AcceptsKey reports whether key, with which the project was looked up, is
+// still valid at now: the current key, or the previous one in its grace
+// period.
+func (p *Project) AcceptsKey(key string, now time.Time) bool {
+	if key == "" {
+		return false
+	}
+	return key == p.IngestKey || (key == p.PreviousIngestKey && now.Before(p.PreviousKeyUntil))
 }
 
 // User is an account that may log in to the dashboard.
@@ -88,6 +103,9 @@ type User struct {
 	ID           int64  `json:"-"`
 	Username     string `json:"username"`
 	PasswordHash string `json:"-"`
+	// Owner says the user owns the installation: an admin of every
+	// project, who also manages users and projects.
+	Owner bool `json:"owner"`
 }
 
 // Session is the indexed summary of one recorded browser session.
@@ -619,10 +637,15 @@ type Index interface {
 	Close() error
 }
 
-// AccountStore keeps projects, dashboard users and their logins.
+// AccountStore keeps projects, dashboard users and their logins, and who
+// may do what (AccessStore).
 type AccountStore interface {
+	AccessStore
+
 	CreateProject(ctx context.Context, p *Project) error
 	Projects(ctx context.Context) ([]*Project, error)
+	// ProjectByKey returns the project whose current or previous ingest
+	// key is ingestKey (check Project.AcceptsKey), or EUNAUTHORIZED.
 	ProjectByKey(ctx context.Context, ingestKey string) (*Project, error)
 
 	CreateUser(ctx context.Context, u *User) error
