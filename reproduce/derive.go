@@ -92,7 +92,7 @@ type deriver struct {
 	focused, clicked int64
 	clickedTs        int64
 	scrollY          int
-	docID      int64
+	docID            int64
 }
 
 // pageAt is the page shown from Ts on.
