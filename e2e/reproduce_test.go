@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -159,10 +160,13 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 	if passed {
 		t.Fatalf("the exported test passed against the broken demo:\n%s", out)
 	}
-	for _, want := range []string{"TypeError: " + thrown, "POST /demo/api/checkout answered 500", "Received: 500", "1 failed"} {
+	for _, want := range []string{"TypeError: " + thrown, "POST /demo/api/checkout answered 500", "Checkout failed: payment provider unavailable", "1 failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("playwright's output lacks %q:\n%s", want, out)
 		}
+	}
+	if !regexp.MustCompile(`Received:\s+500\b`).MatchString(out) {
+		t.Errorf("playwright's output does not show the status 500 it received:\n%s", out)
 	}
 
 	// Against the fixed shop, it passes.
