@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/reproduce"
 )
 
 // playwrightDir is the npm package that runs exported tests (@playwright/test
@@ -123,7 +125,7 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 
 	api := login(t, m)
 	const thrown = "Cannot read properties of undefined (reading 'price')"
-	sessionSteps(t, api, base, id, []string{
+	st := sessionSteps(t, api, base, id, []string{
 		"Open /demo/",
 		"Click the button 'Add House Espresso to cart'",
 		"Click the link 'Checkout items in cart'",
@@ -138,6 +140,32 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 		"Click the button 'Break something'",
 		fmt.Sprintf("Uncaught TypeError: %s at app.js:%d", thrown, giftCardLine(t)),
 	})
+
+	// The player's Steps panel lists them; a step's Jump moves the play head to it.
+	cookie := loginCookie(t, api, base)
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: cookie.Name, Value: cookie.Value, URL: base}); err != nil {
+		t.Fatal(err)
+	}
+	errorAt := st.Steps[len(st.Steps)-1].Ts
+	do(t, ctx, "open the player's Steps panel",
+		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?steps=%d", base, id, errorAt)),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-panel=steps] .step-row`)),
+	)
+	rows := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-panel=steps] .step-row .e-msg')].map((e) => e.textContent)`)
+	if len(rows) != len(st.Steps) || rows[len(rows)-1] != st.Steps[len(st.Steps)-1].Text {
+		t.Errorf("the Steps panel shows %q, want the %d steps", rows, len(st.Steps))
+	}
+	var order reproduce.Step
+	for _, s := range st.Steps {
+		if s.Text == "Click the button 'Place order'" {
+			order = s
+		}
+	}
+	do(t, ctx, "jump to the order", chromedp.Click(chromedp.CSS(`[data-panel=steps] .step-row:nth-child(9) .jump`)), chromedp.Sleep(500*time.Millisecond))
+	if at, want := eval[float64](t, ctx, `window.__playhead.currentTime()`), float64(order.Ts-st.Start); at < want-50 || at > want+50 {
+		t.Errorf("after the Place order step's Jump the play head is at %.0f ms, want %.0f", at, want)
+	}
 
 	resp, err := api.Get(base + "/api/v1/sessions/" + id + "/export?format=playwright")
 	if err != nil {
