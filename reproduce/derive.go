@@ -47,9 +47,9 @@ const (
 
 // event is one rrweb event, decoded as far as steps need.
 type event struct {
-	Type      int             `json:"type"`
-	Timestamp int64           `json:"timestamp"`
-	Data      json.RawMessage `json:"data"`
+	Type      int       `json:"type"`
+	Timestamp int64     `json:"timestamp"`
+	Data      eventData `json:"data"`
 	raw       []byte
 }
 
@@ -133,13 +133,10 @@ func Derive(sessionID string, events [][]byte) (*Steps, error) {
 }
 
 func (d *deriver) event(e *event) {
-	var data eventData
-	if json.Unmarshal(e.Data, &data) != nil {
-		return
-	}
+	data := &e.Data
 	switch e.Type {
 	case rrdom.EventMeta:
-		d.meta(e.Timestamp, &data)
+		d.meta(e.Timestamp, data)
 	case rrdom.EventFullSnapshot:
 		d.tree = rrdom.NewTree()
 		if d.tree.Apply(e.raw) == nil {
@@ -150,7 +147,8 @@ func (d *deriver) event(e *event) {
 		if data.Source == nil {
 			return
 		}
-		if d.tree.Apply(e.raw) == nil && *data.Source == rrdom.SourceMutation {
+		// only mutations change what steps name (the tree ignores the rest)
+		if *data.Source == rrdom.SourceMutation && d.tree.Apply(e.raw) == nil {
 			d.lastChange = e.Timestamp
 		}
 		switch *data.Source {
@@ -325,7 +323,12 @@ func (d *deriver) input(ts int64, id int64, text string, checked bool) {
 	}
 	tag := strings.ToLower(n.TagName)
 	typ := strings.ToLower(n.Attributes["type"])
-	t := d.target(n)
+	var t *Target
+	if i := d.lastAction; i >= 0 && i == len(d.st.Steps)-1 && d.st.Steps[i].node == n.ID && d.st.Steps[i].Target != nil {
+		t = d.st.Steps[i].Target // typing on in the same field: named as before
+	} else {
+		t = d.target(n)
+	}
 	switch {
 	case tag == "input" && (typ == "checkbox" || typ == "radio"):
 		if typ == "radio" && !checked {

@@ -51,7 +51,12 @@ func interactive(e *rrdom.Node) bool {
 	case "button", "link", "checkbox", "radio", "tab", "menuitem", "menuitemcheckbox", "menuitemradio", "option", "switch", "combobox", "textbox", "slider", "treeitem", "gridcell":
 		return true
 	}
-	// focusable by keyboard: an app's own control
+	// marked for tests, or focusable by keyboard: an app's own control
+	for _, a := range testAttributes {
+		if e.Attributes[a] != "" {
+			return true
+		}
+	}
 	t, ok := e.Attributes["tabindex"]
 	return ok && atoi(t) >= 0
 }
@@ -161,7 +166,7 @@ var roleWords = map[string]string{
 // for the cases pages use (accname 1.2, simplified): aria-labelledby,
 // aria-label, a form field's <label>, alt, the text of a control named by
 // its content, title, placeholder.
-func accessibleName(e *rrdom.Node) string {
+func accessibleName(e *rrdom.Node, lb labelIndex) string {
 	if ids := strings.Fields(e.Attributes["aria-labelledby"]); len(ids) > 0 {
 		r := root(e)
 		var parts []string
@@ -191,7 +196,7 @@ func accessibleName(e *rrdom.Node) string {
 		}
 	}
 	if t == "input" || t == "select" || t == "textarea" {
-		if l := labelText(e); l != "" {
+		if l := lb.text(e); l != "" {
 			return l
 		}
 	}
@@ -214,16 +219,30 @@ func accessibleName(e *rrdom.Node) string {
 	return normalize(e.Attributes["placeholder"])
 }
 
-// labelText returns the text of a field's <label for> or wrapping <label>.
-func labelText(e *rrdom.Node) string {
+// labelIndex maps element ids to the <label for> elements naming them, so
+// that naming many fields walks the page once.
+type labelIndex map[string][]*rrdom.Node
+
+func labelsOf(r *rrdom.Node) labelIndex {
+	lb := labelIndex{}
+	walk(r, func(c *rrdom.Node) bool {
+		if isElement(c) && tag(c) == "label" {
+			if f := c.Attributes["for"]; f != "" {
+				lb[f] = append(lb[f], c)
+			}
+		}
+		return true
+	})
+	return lb
+}
+
+// text returns the text of a field's <label for> or wrapping <label>.
+func (lb labelIndex) text(e *rrdom.Node) string {
 	var parts []string
 	if id := e.Attributes["id"]; id != "" {
-		walk(root(e), func(c *rrdom.Node) bool {
-			if isElement(c) && tag(c) == "label" && c.Attributes["for"] == id {
-				parts = append(parts, nameFromContent(c))
-			}
-			return true
-		})
+		for _, l := range lb[id] {
+			parts = append(parts, nameFromContent(l))
+		}
 	}
 	for p := e.Parent; isElement(p); p = p.Parent {
 		if tag(p) == "label" && p.Attributes["for"] == "" {
@@ -370,22 +389,23 @@ func byID(r *rrdom.Node, id string) *rrdom.Node {
 // target names an element for a step.
 func (d *deriver) target(e *rrdom.Node) *Target {
 	t := &Target{CSS: cssPath(e)}
-	r, name := role(e), accessibleName(e)
+	lb := labelsOf(root(e))
+	r, name := role(e), accessibleName(e, lb)
 	if name != "" && !unreadable(name) {
 		if r != "" {
-			switch count(e, func(c *rrdom.Node) bool { return role(c) == r && containsFold(accessibleName(c), name) }) {
+			switch count(e, func(c *rrdom.Node) bool { return role(c) == r && containsFold(accessibleName(c, lb), name) }) {
 			case 1:
 				t.Role, t.Name = r, name
 			default:
-				if count(e, func(c *rrdom.Node) bool { return role(c) == r && accessibleName(c) == name }) == 1 {
+				if count(e, func(c *rrdom.Node) bool { return role(c) == r && accessibleName(c, lb) == name }) == 1 {
 					t.Role, t.Name, t.Exact = r, name, true
 				}
 			}
 		}
 	}
 	if t.Role == "" && formField(e) {
-		if l := labelText(e); l != "" && !unreadable(l) &&
-			count(e, func(c *rrdom.Node) bool { return formField(c) && containsFold(labelText(c), l) }) == 1 {
+		if l := lb.text(e); l != "" && !unreadable(l) &&
+			count(e, func(c *rrdom.Node) bool { return formField(c) && containsFold(lb.text(c), l) }) == 1 {
 			t.Label = l
 		}
 	}
