@@ -41,6 +41,10 @@ func (s *Server) sessionSteps(r *http.Request) (*reproduce.Steps, error) {
 	if len(refs) == 0 {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
 	}
+	// the steps tell what the replay shows: seeing them is viewing it
+	if err := s.auditView(r, p.ID, id); err != nil {
+		return nil, err
+	}
 	events, err := s.Recordings.ReadEvents(r.Context(), p.ID, id, refs)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", id, err)
@@ -81,8 +85,16 @@ func (s *Server) handleSteps(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, st)
 }
 
-// handleExport answers a session in the format ?format= names.
+// handleExport answers a session in the format ?format= names. A session
+// that is not there is not found whatever the format.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := s.sessionParam(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Index.Session(r.Context(), p.ID, id); err != nil {
+		return err
+	}
 	switch format := r.URL.Query().Get("format"); format {
 	case "playwright":
 		return s.exportSteps(w, r, "text/plain; charset=utf-8", ".spec.ts", func(st *reproduce.Steps, replay string) []byte {

@@ -8,6 +8,7 @@ import { api, errorMessage } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h } from "../dom";
 import { clock } from "../format";
+import { sessionHref } from "../project";
 import type { Step, Steps } from "../types";
 import { EntryList } from "./entrylist";
 import type { Panel } from "./panels";
@@ -37,7 +38,7 @@ export function stepsPanel(id: string, startTime: number, seek: (t: number) => v
   );
   const windowNote = h("p", { class: "steps-window muted", hidden: around === null });
   if (around !== null) {
-    const all = h("a", { href: `/sessions/${encodeURIComponent(id)}`, "data-link": true }, "all steps");
+    const all = h("a", { href: sessionHref(id), "data-link": true }, "all steps");
     windowNote.append(`The two minutes before ${clock(Math.max(0, around - startTime))}; `, all, ".");
   }
   let list: EntryList<StepEntry> | null = null;
