@@ -61,7 +61,9 @@ func (r *recording) click(dt int64, id any) {
 	r.add(dt, 3, map[string]any{"source": 2, "type": 2, "id": id, "x": 10, "y": 10})
 }
 
-func (r *recording) focus(dt int64, id any) { r.add(dt, 3, map[string]any{"source": 2, "type": 5, "id": id}) }
+func (r *recording) focus(dt int64, id any) {
+	r.add(dt, 3, map[string]any{"source": 2, "type": 5, "id": id})
+}
 
 func (r *recording) input(dt int64, id any, text string, checked bool) {
 	r.add(dt, 3, map[string]any{"source": 5, "id": id, "text": text, "isChecked": checked})
@@ -148,7 +150,7 @@ func TestElementsAreNamedAsPeopleFindThem(t *testing.T) {
 		{Text: "Read more"},
 		{TestID: "card-3"},
 		{CSS: "#app > button:nth-of-type(4)"}, // masked text names nothing; a generated id is no anchor
-		{Role: "button", Name: "Delete"},     // its hidden twin does not count
+		{Role: "button", Name: "Delete"},      // its hidden twin does not count
 	}
 	for i, w := range want {
 		g := st.Steps[i+1].Target
