@@ -55,10 +55,12 @@ type Steps struct {
 	Viewport *Viewport `json:"viewport,omitempty"`
 	// From and To bound the window the steps cover (Unix ms); Start is the
 	// session's first event, which step times are shown against.
-	Start int64  `json:"start"`
-	From  int64  `json:"from"`
-	To    int64  `json:"to"`
-	Steps []Step `json:"steps"`
+	Start int64 `json:"start"`
+	From  int64 `json:"from"`
+	To    int64 `json:"to"`
+	// Around is the moment the window leads to (0: the whole session).
+	Around int64  `json:"around,omitempty"`
+	Steps  []Step `json:"steps"`
 	// Responses are the responses the recording kept the bodies of.
 	Responses []Response `json:"-"`
 

@@ -34,7 +34,7 @@ func (st *Steps) Problem(n int) (int64, error) {
 func (st *Steps) Window(at int64) *Steps {
 	from, to := max(at-Lookback, st.Start), at+settle
 	w := *st
-	w.From, w.To = from, min(to, st.To)
+	w.From, w.To, w.Around = from, min(to, st.To), at
 	w.Steps = []Step{}
 	var page string
 	for _, p := range st.pages {
