@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/app"
@@ -152,6 +153,13 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-panel=steps] .step-row`)),
 	)
+	if dir := os.Getenv("PLAYHEAD_SCREENSHOTS"); dir != "" {
+		// a look at the panel, for people changing it
+		time.Sleep(500 * time.Millisecond)
+		if shot, err := chromedp.Call(ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng}); err == nil {
+			os.WriteFile(filepath.Join(dir, "steps-panel.png"), shot.Data, 0o644)
+		}
+	}
 	rows := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-panel=steps] .step-row .e-msg')].map((e) => e.textContent)`)
 	if len(rows) != len(st.Steps) || rows[len(rows)-1] != st.Steps[len(st.Steps)-1].Text {
 		t.Errorf("the Steps panel shows %q, want the %d steps", rows, len(st.Steps))
