@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./assets/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./search/
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyframes$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./rrdom/
+	$(GO) test -run '^$$' -fuzz '^FuzzDerive$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./reproduce/
 
 build:
 	cd sdk/browser && npm run build

@@ -108,7 +108,7 @@ func (m *Main) Run(ctx context.Context) error {
 		KeepClientIP:   m.Config.ClientIP != "none",
 		SSOProjects:    ssoProjects,
 	}
-	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
+	demoOn := m.Config.Demo == "true" || m.Config.Demo == "fixed" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
 	if err := m.Server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}

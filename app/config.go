@@ -28,7 +28,7 @@ type Config struct {
 	// Index is where the index lives: "sqlite" (the default: index.db in
 	// the data directory) or a postgres:// URL.
 	Index string
-	Demo  string // "auto" (on when listening on loopback), "true" or "false"
+	Demo  string // "auto" (on when listening on loopback), "true", "false" or "fixed" (on, with its bugs fixed)
 	// AdminPassword, from PLAYHEAD_ADMIN_PASSWORD only (never a flag), is
 	// the password of the admin account created on first start.
 	AdminPassword string
@@ -103,7 +103,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", "./playhead-data", "directory for the index, recordings and keys (PLAYHEAD_DATA)")
 	fs.StringVar(&c.Index, "index", "sqlite", "the index: sqlite (in the data directory) or postgres://user@host/db; a password is best given as PGPASSWORD (PLAYHEAD_INDEX)")
 	fs.StringVar(&c.Objects, "objects", "file", "where recordings are kept: file (DATA/objects), file:///path, or s3://bucket/prefix?endpoint=host:port&region=…&tls=false&path_style=true with credentials from the AWS environment (PLAYHEAD_OBJECTS)")
-	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
+	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, auto = on when listening on loopback, or fixed = on with its bugs fixed (PLAYHEAD_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
 	fs.Float64Var(&c.RateProject, "rate-project", 5000, "ingest batches a second one project may send; 0 for no limit (PLAYHEAD_RATE_PROJECT)")
 	fs.Float64Var(&c.RateIP, "rate-ip", 100, "ingest batches a second one client address may send; 0 for no limit (PLAYHEAD_RATE_IP)")
@@ -162,12 +162,12 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 		return fmt.Errorf("-client-ip: %q is not anonymized or none", c.ClientIP)
 	}
 	switch c.Demo {
-	case "auto", "true", "false":
+	case "auto", "true", "false", "fixed":
 	default:
 		if b, e := strconv.ParseBool(c.Demo); e == nil {
 			c.Demo = strconv.FormatBool(b)
 		} else {
-			return fmt.Errorf("-demo: %q is not true, false or auto", c.Demo)
+			return fmt.Errorf("-demo: %q is not true, false, auto or fixed", c.Demo)
 		}
 	}
 	return nil

@@ -242,6 +242,12 @@ func (tn *tenants) recipes() map[string]func() request {
 		"GET /api/v1/sessions/{id}/events": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/events", ok: 200}
 		},
+		"GET /api/v1/sessions/{id}/steps": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/steps", ok: 200}
+		},
+		"GET /api/v1/sessions/{id}/export": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/export?format=playwright", ok: 200}
+		},
 		"DELETE /api/v1/sessions/{id}": func() request {
 			return request{path: "/api/v1/sessions/" + tn.session(tn.a), ok: 200}
 		},
@@ -459,6 +465,8 @@ func testTenantIsolation(t *testing.T, index string) {
 		}{
 			{"GET", "/api/v1/sessions/" + sid, ""},
 			{"GET", "/api/v1/sessions/" + sid + "/events", ""},
+			{"GET", "/api/v1/sessions/" + sid + "/steps", ""},
+			{"GET", "/api/v1/sessions/" + sid + "/export", ""},
 			{"GET", "/api/v1/sessions/" + sid + "/checkpoints", ""},
 			{"DELETE", "/api/v1/sessions/" + sid, ""},
 			{"GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", wh.ID), ""},

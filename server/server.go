@@ -189,6 +189,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/sessions", viewer, s.handleSessions},
 		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
 		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
+		{"GET /api/v1/sessions/{id}/steps", viewer, s.handleSteps},
+		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
 		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
 		{"GET /api/v1/sessions/{id}/keyframes", viewer, s.handleKeyframes},
 		{"GET /api/v1/sessions/{id}/keyframes/{ts}", viewer, s.handleKeyframe},

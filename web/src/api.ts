@@ -1,7 +1,7 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
 import { withProject } from "./project";
-import type { Account, ApiToken, AuditEntry, Invite, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import type { Account, ApiToken, AuditEntry, Invite, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SessionDetail, SessionPage, Steps, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -97,6 +97,23 @@ export const api = {
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
   deleteWebhook: (id: string) => call<unknown>("DELETE", `/api/v1/webhooks/${encodeURIComponent(id)}`),
   deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>("GET", `/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`),
+  /** A session's reproduction steps; `window` is `{around}` or `{error}` for the window before a moment. */
+  steps: (id: string, window?: Record<string, string>) =>
+    call<Steps>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/steps${window ? "?" + new URLSearchParams(window) : ""}`),
+  /** The address of a session's export in `format` (playwright, markdown), for its steps' window. */
+  exportUrl: (id: string, format: string, window?: Record<string, string>) =>
+    withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?${new URLSearchParams({ format, ...window })}`),
+  /** A session's export in a text format. */
+  exportText: async (id: string, format: string, window?: Record<string, string>) => {
+    let res: Response;
+    try {
+      res = await fetch(api.exportUrl(id, format, window), { credentials: "same-origin" });
+    } catch (err) {
+      throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+    }
+    if (!res.ok) throw await responseError(res);
+    return res.text();
+  },
   eventsUrl: (id: string, from?: number, to?: number) => {
     const q = new URLSearchParams();
     if (from !== undefined) q.set("from", String(from));

@@ -274,3 +274,35 @@ export interface StoredCheckpoints {
   /** Each: a deflated snapshot of the replayed page at `at`, before event `idx` of batch `seq`. */
   checkpoints: { at: number; seq: number; idx: number; z: string }[];
 }
+
+/** How a step names its element (docs/REPRODUCE.md). */
+export interface StepTarget {
+  role?: string;
+  name?: string;
+  exact?: boolean;
+  label?: string;
+  text?: string;
+  testId?: string;
+  css: string;
+  description: string;
+}
+
+/** One reproduction step. */
+export interface Step {
+  ts: number;
+  kind: string;
+  text: string;
+  target?: StepTarget;
+  url?: string;
+  waitMs?: number;
+}
+
+/** GET /api/v1/sessions/{id}/steps. */
+export interface Steps {
+  sessionId: string;
+  baseUrl: string;
+  start: number;
+  from: number;
+  to: number;
+  steps: Step[];
+}
