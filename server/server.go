@@ -104,6 +104,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
 	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
+	mux.Handle("GET /api/v1/sessions/{id}/keyframes", s.api(s.authed(s.handleKeyframes)))
 	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
 	mux.Handle("GET /api/v1/assets/{hash}", s.api(s.authed(s.handleAsset)))
 	mux.Handle("GET /api/v1/assets", s.api(s.authed(s.handleAssets)))

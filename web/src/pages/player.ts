@@ -17,11 +17,12 @@ import { MARKER_KINDS, buildEntries, type Entries, type Marker, type MarkerKind 
 import { Help } from "../player/help";
 import { icon } from "../player/icons";
 import { Indexer, type Activity } from "../player/indexer";
+import { ServerKeyframes } from "../player/keyframes";
 import { Inspector } from "../player/inspector";
 import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
-import type { Prefetched } from "../player/prefetch";
+import { serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
 import { EventStore } from "../player/store";
 
@@ -35,7 +36,7 @@ export interface PlayheadHook {
   /** Moves the play head to `ms` and pauses there; resolves once the replay shows that moment. */
   seek(ms: number): Promise<void>;
   /** For the benchmark: what the player holds. */
-  stats(): { status: string; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
+  stats(): { status: string; keyframes: number; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
 }
 
 declare global {
@@ -447,6 +448,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   // ---- loading ------------------------------------------------------------------
   async function start(): Promise<void> {
     let detail: SessionDetail;
+    const listingKeyframes = pre?.keyframes ?? serverKeyframes(id);
     try {
       detail = await (pre?.detail ?? api.session(id));
     } catch (err) {
@@ -475,6 +477,12 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (seeded) store.seed(0, 0, seeded);
     const checkpoints = new Checkpoints();
     const fonts = new FontLog();
+    const keyframeTimes = await listingKeyframes;
+    if (destroyed) return;
+    // With server keyframes every moment is near one, for the first viewer as
+    // for the next: the player makes no checkpoints of its own.
+    const keyframes = keyframeTimes.length ? new ServerKeyframes(id, keyframeTimes, abort.signal) : null;
+    for (const ts of keyframeTimes) checkpoints.addServer(ts, store.posAt(ts));
     // the web fonts the page added, whichever segment is shown first (see FontLog)
     for (const e of timeline) {
       const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
@@ -487,12 +495,14 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     // seek anywhere is fast before this player has indexed anything.
     const posOfSeq = new Map(store.batches.map((b, pos) => [b.seq, pos] as [number, number]));
     let loadedCheckpoints = 0;
-    const loadingCheckpoints = api
-      .checkpoints(id)
-      .then((stored) => {
-        if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
-      })
-      .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
+    const loadingCheckpoints = keyframes
+      ? Promise.resolve()
+      : api
+          .checkpoints(id)
+          .then((stored) => {
+            if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
+          })
+          .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
     if (!store.size) {
       setPanel(infoPanel(s, id, null, eventsHref, (t) => void seek(t, true)));
       stage.message("This session has no recorded events yet.", "error");
@@ -587,6 +597,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       root: stage.root,
       store,
       checkpoints,
+      keyframes,
       fonts,
       speed: prefs.speed,
       skipInactive: prefs.skipInactive,
@@ -620,11 +631,14 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (destroyed) return;
     const { sc, indexStatus, legendCount } = showPanels();
 
-    // 3. index the session in the background: checkpoints for fast seeks, activity for the timeline
-    try {
-      await loadSerializer();
-    } catch (err) {
-      console.warn("playhead: no checkpoints:", errorMessage(err));
+    // 3. index the session in the background: activity for the timeline, and
+    // checkpoints for fast seeks when the server built no keyframes
+    if (!keyframes) {
+      try {
+        await loadSerializer();
+      } catch (err) {
+        console.warn("playhead: no checkpoints:", errorMessage(err));
+      }
     }
     if (destroyed) return;
     const host = h("div", { class: "indexer-host", "aria-hidden": "true" });
@@ -638,8 +652,9 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
         const done = ix.done || pct >= 100;
         statusText.textContent = done ? "" : `Indexing ${pct}%`;
-        statusText.title = "Making checkpoints so that seeking anywhere is fast";
-        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${count(checkpoints.syntheticCount)} checkpoints · ${count(store.eventCount)} events in memory`;
+        statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
+        const made = keyframes ? `${count(keyframes.times.length)} server keyframes` : `${count(checkpoints.syntheticCount)} checkpoints`;
+        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${made} · ${count(store.eventCount)} events in memory`;
         if (ix.complete && !loadedCheckpoints && !savingCheckpoints && checkpoints.syntheticCount > 0) {
           // the first to index this session: store the checkpoints for the next viewers
           savingCheckpoints = true;
@@ -662,7 +677,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       },
       evict: () => eng.evict(),
       busy: () => eng.status === "playing" || eng.status === "loading",
-    }, fonts);
+    }, fonts, !keyframes);
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);
     cleanups.push(() => ix.stop());
     ix.start();
@@ -676,6 +691,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       seek: (ms: number) => seek(ms, true),
       stats: () => ({
         status: eng.status,
+        keyframes: keyframeTimes.length,
         checkpoints: checkpoints.syntheticCount,
         checkpointBytes: checkpoints.bytes,
         indexed: ix.done,

@@ -1,14 +1,16 @@
 // Starts the requests the player needs first while the app is still checking
-// the login (GET /api/v1/me): the session's manifest and, when the player will
-// open at the start, the first batch (normally the first keyframe). Saves two
-// round trips before the first frame.
+// the login (GET /api/v1/me): the session's manifest, its server keyframes
+// and, when the player will open at the start, the first batch (normally the
+// first keyframe). Saves two round trips before the first frame.
 
-import { api } from "../api";
+import { ApiError, api, errorMessage } from "../api";
 import type { SessionDetail } from "../types";
 
 export interface Prefetched {
   id: string;
   detail: Promise<SessionDetail>;
+  /** The server keyframes' moments (none when they cannot be had). */
+  keyframes: Promise<number[]>;
   /** `?from=0&to=0`, parsed, or null when it failed. */
   first: Promise<unknown[] | null> | null;
 }
@@ -33,7 +35,15 @@ export function prefetchSession(id: string): void {
       .then((v: unknown) => (Array.isArray(v) ? v : null))
       .catch(() => null);
   }
-  pending = { id, detail, first };
+  pending = { id, detail, keyframes: serverKeyframes(id), first };
+}
+
+/** The moments of the session's server keyframes; none when the server lists none (or cannot). */
+export function serverKeyframes(id: string): Promise<number[]> {
+  return api.keyframes(id).catch((err: unknown) => {
+    if (!(err instanceof ApiError) || err.status !== 404) console.warn("playhead: server keyframes not listed:", errorMessage(err));
+    return [];
+  });
 }
 
 /** The prefetched requests for `id`, once; null when there are none. */
