@@ -46,6 +46,9 @@ declare global {
 }
 
 const SPEEDS = [1, 2, 4, 8];
+/** How often, and how long after opening, to ask about assets still being captured. */
+const ASSET_WATCH_EVERY_MS = 1500;
+const ASSET_WATCH_MS = 10 * 60_000;
 const SEEK_STEP = 5000;
 const SEEK_STEP_BIG = 30_000;
 const PREFS = "playhead.player";
@@ -474,7 +477,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
 
     const store = new EventStore(id, Array.isArray(detail.batches) ? detail.batches : [], { signal: abort.signal });
     const seeded = pre?.first ? await pre.first : null;
-    if (seeded) store.seed(0, 0, seeded);
+    if (seeded) store.seed(0, 0, seeded.events, seeded.pendingAssets);
     const checkpoints = new Checkpoints();
     const fonts = new FontLog();
     const keyframeTimes = await listingKeyframes;
@@ -631,6 +634,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (destroyed) return;
     const { sc, indexStatus, legendCount } = showPanels();
 
+
     // 3. index the session in the background: activity for the timeline, and
     // checkpoints for fast seeks when the server built no keyframes
     if (!keyframes) {
@@ -647,7 +651,10 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     let bandsShown = 0;
     let savingCheckpoints = false;
     let checkpointsSaved = false;
-    const ix = new Indexer(store, checkpoints, host, {
+    // Checkpoints made while assets were still being captured point at the
+    // placeholder: kept for this viewing only, never stored for the next viewers.
+    let staleAssets = false;
+    const newIndexer = (): Indexer => new Indexer(store, checkpoints, host, {
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
         const done = ix.done || pct >= 100;
@@ -655,7 +662,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
         const made = keyframes ? `${count(keyframes.times.length)} server keyframes` : `${count(checkpoints.syntheticCount)} checkpoints`;
         indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${made} · ${count(store.eventCount)} events in memory`;
-        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && checkpoints.syntheticCount > 0) {
+        staleAssets ||= store.pendingAssets > 0;
+        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && !staleAssets && checkpoints.syntheticCount > 0) {
           // the first to index this session: store the checkpoints for the next viewers
           savingCheckpoints = true;
           const body = checkpoints.toStored((pos) => store.batches[pos]!.seq, store.batches.length);
@@ -678,9 +686,60 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       evict: () => eng.evict(),
       busy: () => eng.status === "playing" || eng.status === "loading",
     }, fonts, !keyframes);
+    let ix = newIndexer();
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);
     cleanups.push(() => ix.stop());
     ix.start();
+
+    // Assets the server is still capturing (a replay opened right after the
+    // visit) are shown as the placeholder: ask now and then how many are
+    // left, and show the moment again, with what was captured, once fewer
+    // are (no reload).
+    let assetsShown = Math.max(store.pendingAssets, keyframes?.pendingAssets ?? 0);
+    const assetsUntil = Date.now() + ASSET_WATCH_MS;
+    let assetTimer = 0;
+    const watchAssets = async (): Promise<void> => {
+      assetTimer = 0;
+      const range = eng.segmentBatches();
+      if (destroyed || !range) return;
+      let left: number;
+      try {
+        left = await store.probePendingAssets(range[0], range[1]);
+      } catch {
+        left = assetsShown; // asked again later
+      }
+      if (destroyed) return;
+      if (left < assetsShown) {
+        store.reset();
+        keyframes?.reset();
+        try {
+          // the timeline's fonts too (the ones a segment from a recorded keyframe is given)
+          const again = await api.session(id);
+          for (const e of Array.isArray(again.timeline) ? again.timeline : []) {
+            const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
+            if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
+          }
+        } catch {
+          // the fonts known already
+        }
+        if (destroyed) return;
+        if (!keyframes) {
+          // the checkpoints made so far show the placeholder: make them again
+          staleAssets = true;
+          ix.stop();
+          host.replaceChildren();
+          checkpoints.dropSynthetic();
+          ix = newIndexer();
+          ix.start();
+        }
+        await eng.seek(now(), isPlaying()).catch(fail);
+        left = Math.max(left, store.pendingAssets, keyframes?.pendingAssets ?? 0);
+      }
+      assetsShown = left;
+      if (left > 0 && Date.now() < assetsUntil && !destroyed) assetTimer = window.setTimeout(() => void watchAssets(), ASSET_WATCH_EVERY_MS);
+    };
+    if (assetsShown > 0) assetTimer = window.setTimeout(() => void watchAssets(), ASSET_WATCH_EVERY_MS);
+    cleanups.push(() => window.clearTimeout(assetTimer));
 
     window.__playhead = {
       get replayer() {

@@ -107,9 +107,14 @@ export class FontLog {
     return `${e.timestamp}:${JSON.stringify([d.family, d.descriptors ?? null, !!d.buffer])}`;
   }
 
+  /** Adds a font; a copy of one known already (its source now captured, say) takes its place. */
   add(e: eventWithTime): void {
     const key = FontLog.key(e);
-    if (this.seen.has(key)) return;
+    if (this.seen.has(key)) {
+      const i = this.list.findIndex((f) => FontLog.key(f) === key);
+      if (i >= 0) this.list[i] = e;
+      return;
+    }
     this.seen.add(key);
     let i = this.list.length;
     while (i > 0 && this.list[i - 1]!.timestamp > e.timestamp) i--;
@@ -155,6 +160,13 @@ export class Checkpoints {
   /** A keyframe the server built at `at` (its events are fetched when a seek uses it). */
   addServer(at: number, pos: number): void {
     this.insert({ at, kind: "server", pos, idx: -1, bytes: 0 });
+  }
+
+  /** Forgets every synthetic checkpoint (made from events that have changed since). */
+  dropSynthetic(): void {
+    this.list = this.list.filter((c) => c.kind !== "synthetic");
+    this.syntheticBytes = 0;
+    this.parsed.clear();
   }
 
   /** Forgets a checkpoint that cannot be used (a server keyframe that cannot be had). */

@@ -132,6 +132,11 @@ export class Engine {
     return this.o.store;
   }
 
+  /** The manifest positions of the first and last batch the current segment holds. */
+  segmentBatches(): [number, number] | null {
+    return this.seg ? [this.seg.firstPos, this.seg.endPos] : null;
+  }
+
   /** The play head as a Unix ms timestamp. */
   nowTs(): number {
     const r = this.replayer;

@@ -7,7 +7,7 @@
 
 import type { eventWithTime } from "@rrweb/types";
 import { ApiError, api, errorMessage, responseError } from "../api";
-import { sanitize } from "./store";
+import { pendingAssets, sanitize } from "./store";
 
 /** Keyframes kept parsed: the ones around the play head. */
 const KEEP = 4;
@@ -15,6 +15,8 @@ const KEEP = 4;
 export class ServerKeyframes {
   private readonly loaded = new Map<number, eventWithTime[]>();
   private readonly pending = new Map<number, Promise<eventWithTime[]>>();
+  /** The most assets a keyframe said were still being captured. */
+  pendingAssets = 0;
 
   constructor(
     private readonly sessionId: string,
@@ -32,6 +34,12 @@ export class ServerKeyframes {
       this.loaded.set(ts, evs);
     }
     return evs;
+  }
+
+  /** Forgets the keyframes fetched (see EventStore.reset). */
+  reset(): void {
+    this.loaded.clear();
+    this.pendingAssets = 0;
   }
 
   /** Fetches the keyframe at `ts` (once, however often it is asked for). */
@@ -57,6 +65,7 @@ export class ServerKeyframes {
       throw new ApiError(0, "network", "Cannot reach the server while loading a keyframe: " + errorMessage(err));
     }
     if (!res.ok) throw await responseError(res);
+    this.pendingAssets = Math.max(this.pendingAssets, pendingAssets(res));
     const evs = keyframeEvents(await res.json(), ts);
     this.loaded.set(ts, evs);
     while (this.loaded.size > KEEP) this.loaded.delete(this.loaded.keys().next().value!);

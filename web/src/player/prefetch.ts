@@ -4,6 +4,7 @@
 // first keyframe). Saves two round trips before the first frame.
 
 import { ApiError, api, errorMessage } from "../api";
+import { pendingAssets } from "./store";
 import type { SessionDetail } from "../types";
 
 export interface Prefetched {
@@ -11,8 +12,8 @@ export interface Prefetched {
   detail: Promise<SessionDetail>;
   /** The server keyframes' moments (none when they cannot be had). */
   keyframes: Promise<number[]>;
-  /** `?from=0&to=0`, parsed, or null when it failed. */
-  first: Promise<unknown[] | null> | null;
+  /** `?from=0&to=0`, parsed (with the answer's count of assets still being captured), or null when it failed. */
+  first: Promise<{ events: unknown[]; pendingAssets: number } | null> | null;
 }
 
 let pending: Prefetched | null = null;
@@ -28,11 +29,14 @@ function opensLater(): boolean {
 export function prefetchSession(id: string): void {
   const detail = api.session(id);
   detail.catch(() => {}); // the player reports errors when it asks for it
-  let first: Promise<unknown[] | null> | null = null;
+  let first: Prefetched["first"] = null;
   if (!opensLater()) {
     first = fetch(api.eventsUrl(id, 0, 0), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((r) => (r.ok ? r.json() : null))
-      .then((v: unknown) => (Array.isArray(v) ? v : null))
+      .then(async (r) => {
+        if (!r.ok) return null;
+        const v: unknown = await r.json();
+        return Array.isArray(v) ? { events: v, pendingAssets: pendingAssets(r) } : null;
+      })
       .catch(() => null);
   }
   pending = { id, detail, keyframes: serverKeyframes(id), first };
