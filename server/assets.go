@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/playhead/playhead"
@@ -105,13 +106,13 @@ func (s *Server) assetMapper(ctx context.Context, projectID int64, urls []string
 	if err != nil {
 		return nil, err
 	}
-	return capturedMapper(captured, s.OwnOrigin), nil
+	return capturedMapper(captured, projectID, s.OwnOrigin), nil
 }
 
-func capturedMapper(captured map[string]string, ownOrigin string) func(string) string {
+func capturedMapper(captured map[string]string, projectID int64, ownOrigin string) func(string) string {
 	return func(abs string) string {
 		if h, ok := captured[abs]; ok {
-			return assetPath + h
+			return assetPath + h + "?project=" + strconv.FormatInt(projectID, 10)
 		}
 		if ownOrigin != "" && strings.HasPrefix(abs, ownOrigin+"/") {
 			return abs
@@ -174,7 +175,7 @@ func (s *Server) rewriteEventAssets(ctx context.Context, projectID int64, events
 		}
 		pending = len(waiting)
 	}
-	mapURL := capturedMapper(captured, s.OwnOrigin)
+	mapURL := capturedMapper(captured, projectID, s.OwnOrigin)
 	for i, e := range events {
 		events[i] = assets.Rewrite(e, pages[i], mapURL)
 	}
