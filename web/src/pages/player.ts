@@ -664,9 +664,6 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     let bandsShown = 0;
     let savingCheckpoints = false;
     let checkpointsSaved = false;
-    // Checkpoints made while assets were still being captured point at the
-    // placeholder: kept for this viewing only, never stored for the next viewers.
-    let staleAssets = false;
     const newIndexer = (): Indexer => new Indexer(store, checkpoints, host, {
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
@@ -675,8 +672,10 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
         const made = keyframes ? `${count(keyframes.times.length)} server keyframes` : `${count(checkpoints.syntheticCount)} checkpoints`;
         indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${made} · ${count(store.eventCount)} events in memory`;
-        staleAssets ||= store.pendingAssets > 0;
-        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && !staleAssets && checkpoints.syntheticCount > 0) {
+        // Checkpoints made from events that still point at the placeholder for
+        // an asset being captured are for this viewing only, never stored for
+        // the next viewers (see the assets watch below).
+        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && store.pendingAssets === 0 && checkpoints.syntheticCount > 0) {
           // the first to index this session: store the checkpoints for the next viewers
           savingCheckpoints = true;
           const body = checkpoints.toStored((pos) => store.batches[pos]!.seq, store.batches.length);
@@ -738,7 +737,6 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         if (destroyed) return;
         if (!keyframes) {
           // the checkpoints made so far show the placeholder: make them again
-          staleAssets = true;
           ix.stop();
           host.replaceChildren();
           checkpoints.dropSynthetic();
