@@ -297,6 +297,9 @@ type AssetStore interface {
 	UpdateAsset(ctx context.Context, a *AssetRecord) error
 	// CapturedAssets maps those of urls that were captured to their hash.
 	CapturedAssets(ctx context.Context, projectID int64, urls []string) (map[string]string, error)
+	// PendingAssets returns those of urls that are still to be captured
+	// (neither captured, refused nor failed for good).
+	PendingAssets(ctx context.Context, projectID int64, urls []string) (map[string]bool, error)
 	// AssetByHash returns a captured asset, or ENOTFOUND.
 	AssetByHash(ctx context.Context, projectID int64, hash string) (*AssetRecord, error)
 	// Assets lists a project's asset URLs and what became of them.

@@ -329,8 +329,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			page = pageAt(timeline, want[0].FirstTs)
 		}
 	}
-	if err := s.rewriteAssets(r.Context(), p.ID, events, page); err != nil {
+	pending, err := s.rewriteEventAssets(r.Context(), p.ID, events, page)
+	if err != nil {
 		return err
+	}
+	if pending > 0 {
+		w.Header().Set(pendingAssetsHeader, strconv.Itoa(pending))
 	}
 	out := joinEvents(events)
 	w.Header().Set("Content-Type", "application/json")

@@ -92,6 +92,10 @@ export const api = {
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
   putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),
+  /** The moments (Unix ms) the server built keyframes at, sorted; none for a session it has built none for. */
+  keyframes: (id: string) =>
+    call<{ keyframes?: unknown } | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/keyframes`).then((r) => keyframeTimes(r?.keyframes)),
+  keyframeUrl: (id: string, ts: number) => withProject(`/api/v1/sessions/${encodeURIComponent(id)}/keyframes/${encodeURIComponent(String(ts))}`),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
@@ -149,4 +153,15 @@ export function auditUrl(filter: URLSearchParams, all: boolean): string {
   const qs = filter.toString();
   const path = (all ? "/api/v1/audit/all" : "/api/v1/audit") + (qs ? "?" + qs : "");
   return all ? path : withProject(path);
+}
+
+/** The keyframe moments of a `GET …/keyframes` answer, well-formed ones only, sorted. */
+function keyframeTimes(list: unknown): number[] {
+  if (!Array.isArray(list)) return [];
+  const out: number[] = [];
+  for (const k of list) {
+    const ts = (k as { ts?: unknown } | null)?.ts;
+    if (typeof ts === "number" && Number.isFinite(ts)) out.push(ts);
+  }
+  return out.sort((a, b) => a - b);
 }
