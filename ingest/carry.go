@@ -12,14 +12,43 @@ import (
 	"github.com/playhead/playhead/search"
 )
 
-// Frustration signals, as docs/SEARCH.md defines them.
+// Frustration signals, as docs/SEARCH.md defines them, by default (a
+// project's settings may change the first three).
 const (
 	rageClicks    = 3    // clicks …
 	rageWindowMs  = 1000 // … within this long …
-	rageRadiusPx  = 30   // … and this close to the first make a rage click
 	deadWindowMs  = 2500 // an actionable click nothing answers within this long is dead
+	rageRadiusPx  = 30   // … and this close to the first make a rage click
 	errorWindowMs = 1000 // a JS error this soon after a click makes it an error click
 )
+
+// thresholds say when clicks are frustration signals.
+type thresholds struct {
+	rageClicks   int
+	rageWindowMs int64
+	deadWindowMs int64
+}
+
+// thresholdsOf returns a project's thresholds: its settings', or the
+// defaults where it has none.
+func thresholdsOf(s playhead.ProjectSettings) thresholds {
+	th := thresholds{rageClicks: rageClicks, rageWindowMs: rageWindowMs, deadWindowMs: deadWindowMs}
+	if s.RageClicks > 0 {
+		th.rageClicks = s.RageClicks
+	}
+	if s.RageWindowMs > 0 {
+		th.rageWindowMs = int64(s.RageWindowMs)
+	}
+	if s.DeadClickMs > 0 {
+		th.deadWindowMs = int64(s.DeadClickMs)
+	}
+	return th
+}
+
+// thresholdsOfBatch returns the thresholds a batch was read with.
+func thresholdsOfBatch(sig *playhead.BatchSignals) thresholds {
+	return thresholdsOf(playhead.ProjectSettings{RageClicks: sig.RageClicks, RageWindowMs: sig.RageWindowMs, DeadClickMs: sig.DeadWindowMs})
+}
 
 // maxCarriedSearchKeys bounds the search keys remembered of a session
 // (8 bytes each). A session with more distinct values sends the others
@@ -182,8 +211,9 @@ func (c *carried) add(b *playhead.IndexedBatch) (*playhead.IndexedBatch, signalC
 			c.nodesRaw, c.nodes, c.nodesRead, c.nodesChanged = sig.Nodes, nil, false, true
 		}
 		lastTs := b.Ref.LastTs
-		n.dead = c.dead(&nb, sig.Answers, clicks, actionable, answered, lastTs)
-		n.rage = c.rage(&nb, clicks, lastTs)
+		th := thresholdsOfBatch(sig)
+		n.dead = c.dead(&nb, sig.Answers, clicks, actionable, answered, lastTs, th)
+		n.rage = c.rage(&nb, clicks, lastTs, th)
 		n.errorClicks = c.errorClicks(&nb, clicks, sig.Errors, lastTs)
 	} else if sig.Nodes != nil {
 		c.nodesRaw, c.nodes, c.nodesRead, c.nodesChanged = sig.Nodes, nil, false, true
@@ -204,14 +234,14 @@ func (c *carried) hasSignals() bool {
 // dead counts the dead clicks b decides: the session's pending clicks
 // nothing in b answered once their window ends, and b's own unanswered
 // actionable clicks whose window ends within b (the others wait).
-func (c *carried) dead(b *playhead.IndexedBatch, answers []int64, clicks []carriedClick, actionable, answered []bool, lastTs int64) int {
+func (c *carried) dead(b *playhead.IndexedBatch, answers []int64, clicks []carriedClick, actionable, answered []bool, lastTs int64, th thresholds) int {
 	n := 0
 	var pending []carriedClick
 	for _, p := range c.signals.Pending {
 		k, _ := slices.BinarySearch(answers, p.Ts)
 		switch {
-		case k < len(answers) && answers[k]-p.Ts <= deadWindowMs:
-		case p.Ts+deadWindowMs <= lastTs:
+		case k < len(answers) && answers[k]-p.Ts <= th.deadWindowMs:
+		case p.Ts+th.deadWindowMs <= lastTs:
 			n++
 			b.Timeline = append(b.Timeline, signalEntry(playhead.KindDeadClick, "warn", p, "Dead click", p.Text))
 		default:
@@ -222,7 +252,7 @@ func (c *carried) dead(b *playhead.IndexedBatch, answers []int64, clicks []carri
 		if !actionable[i] || answered[i] {
 			continue
 		}
-		if k.Ts+deadWindowMs <= lastTs {
+		if k.Ts+th.deadWindowMs <= lastTs {
 			n++
 			b.Timeline = append(b.Timeline, signalEntry(playhead.KindDeadClick, "warn", k, "Dead click", k.Text))
 		} else {
@@ -233,11 +263,11 @@ func (c *carried) dead(b *playhead.IndexedBatch, answers []int64, clicks []carri
 	return n
 }
 
-// rage counts a rage click for every run of rageClicks or more clicks
-// within rageWindowMs of the run's first click and rageRadiusPx of where
-// it was; a run may start with clicks of earlier batches. Clicks no run
-// took whose window is still open wait for the next batch.
-func (c *carried) rage(b *playhead.IndexedBatch, batch []carriedClick, lastTs int64) int {
+// rage counts a rage click for every run of th.rageClicks or more clicks
+// within th.rageWindowMs of the run's first click and rageRadiusPx of
+// where it was; a run may start with clicks of earlier batches. Clicks no
+// run took whose window is still open wait for the next batch.
+func (c *carried) rage(b *playhead.IndexedBatch, batch []carriedClick, lastTs int64, th thresholds) int {
 	s := &c.signals
 	clicks := slices.Clone(s.Recent)
 	for _, k := range batch {
@@ -251,13 +281,13 @@ func (c *carried) rage(b *playhead.IndexedBatch, batch []carriedClick, lastTs in
 	for i := 0; i < len(clicks); {
 		first := clicks[i]
 		hits, j := 1, i+1
-		for ; j < len(clicks) && clicks[j].Ts-first.Ts <= rageWindowMs; j++ {
+		for ; j < len(clicks) && clicks[j].Ts-first.Ts <= th.rageWindowMs; j++ {
 			if math.Hypot(clicks[j].X-first.X, clicks[j].Y-first.Y) <= rageRadiusPx {
 				hits++
 			}
 		}
-		if hits < rageClicks {
-			if first.Ts+rageWindowMs > lastTs {
+		if hits < th.rageClicks {
+			if first.Ts+th.rageWindowMs > lastTs {
 				recent = append(recent, first)
 			}
 			i++
@@ -265,7 +295,7 @@ func (c *carried) rage(b *playhead.IndexedBatch, batch []carriedClick, lastTs in
 		}
 		n++
 		b.Timeline = append(b.Timeline, signalEntry(playhead.KindRageClick, "warn", first, "Rage click", fmt.Sprintf("%d clicks", hits)))
-		s.RunEnd = first.Ts + rageWindowMs
+		s.RunEnd = first.Ts + th.rageWindowMs
 		i = j
 	}
 	s.Recent = recent

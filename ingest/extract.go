@@ -37,9 +37,10 @@ const (
 )
 
 // extract computes what the index keeps of a batch: its time range and
-// keyframe, the pages it shows, its timeline entries and counts, and, withSearch,
-// search, its searchable text and frustration signals.
-func extract(b *Batch, withSearch bool) *playhead.IndexedBatch {
+// keyframe, the pages it shows, its timeline entries and counts, and, with
+// search, its searchable text and what it says of frustration signals (by
+// th).
+func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 	ib := &playhead.IndexedBatch{SessionID: b.SessionID}
 	ref := &ib.Ref
 	ref.Seq = b.Seq
@@ -86,7 +87,7 @@ func extract(b *Batch, withSearch bool) *playhead.IndexedBatch {
 	for _, u := range ib.Pages {
 		addSearch(ib, search.FieldURL, u)
 	}
-	signals(b, ib)
+	signals(b, ib, th)
 	dedupeSearch(ib)
 	return ib
 }

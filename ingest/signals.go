@@ -52,7 +52,7 @@ type click struct {
 // snapshot and mutations added; a click on a node the batch does not know
 // is looked up later among the actionable elements of the session's last
 // full snapshot.
-func signals(b *Batch, ib *playhead.IndexedBatch) {
+func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 	var clicks []click
 	for i := range b.Events {
 		e := &b.Events[i]
@@ -68,7 +68,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 	if title := dom.title(); title != "" {
 		addSearch(ib, search.FieldTitle, title)
 	}
-	sig := &playhead.BatchSignals{}
+	sig := &playhead.BatchSignals{RageClicks: th.rageClicks, RageWindowMs: int(th.rageWindowMs), DeadWindowMs: int(th.deadWindowMs)}
 	if snapshot {
 		sig.Nodes = dom.actionableNodes()
 	}
@@ -100,7 +100,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 	slices.Sort(answers)
 	answers = slices.Compact(answers)
 	for _, at := range answers {
-		if at > ib.Ref.FirstTs+deadWindowMs || len(sig.Answers) == maxCarriedAnswers {
+		if at > ib.Ref.FirstTs+th.deadWindowMs || len(sig.Answers) == maxCarriedAnswers {
 			break
 		}
 		sig.Answers = append(sig.Answers, at)
@@ -115,7 +115,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 		}
 		// Answered within the window: the first answer at or after the click.
 		k, _ := slices.BinarySearch(answers, c.ts)
-		answered := k < len(answers) && answers[k]-c.ts <= deadWindowMs
+		answered := k < len(answers) && answers[k]-c.ts <= th.deadWindowMs
 		sig.Clicks = append(sig.Clicks, playhead.SignalClick{Ts: c.ts, ID: c.id, X: c.x, Y: c.y,
 			Actionable: el != nil, Text: text, Lookup: lookup, Answered: answered})
 	}

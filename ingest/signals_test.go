@@ -50,11 +50,17 @@ func TestSignalsAndSearchText(t *testing.T) {
 	if _, err := Scrub(b, now); err != nil {
 		t.Fatal(err)
 	}
-	ib := extract(b, true)
+	ib := extract(b, thresholdsOf(playhead.ProjectSettings{}), true)
 	st := newStoredSession(t)
 	s := st.store(ib)
 	if s.RageClicks != 1 || s.DeadClicks != 1 || s.ErrorClicks != 1 {
 		t.Errorf("rage, dead, error clicks = %d, %d, %d; want 1, 1, 1", s.RageClicks, s.DeadClicks, s.ErrorClicks)
+	}
+	// A project's own thresholds decide what counts: more clicks for a
+	// rage click, longer to wait before a click is dead.
+	strict := newStoredSession(t).store(extract(b, thresholdsOf(playhead.ProjectSettings{RageClicks: 10, DeadClickMs: 60_000}), true))
+	if strict.RageClicks != 0 || strict.DeadClicks != 0 || strict.ErrorClicks != 1 {
+		t.Errorf("with stricter thresholds: rage, dead, error clicks = %d, %d, %d; want 0, 0, 1", strict.RageClicks, strict.DeadClicks, strict.ErrorClicks)
 	}
 	signals := st.signals(t0)
 	want := []string{"1000 error_click Error click: TypeError: boom", "5000 dead_click Dead click: Help", "6000 rage_click Rage click: 3 clicks"}
@@ -114,7 +120,7 @@ func TestErrorClickIsTheClickBeforeTheError(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := newStoredSession(t)
-	if s := st.store(extract(b, true)); s.ErrorClicks != 1 {
+	if s := st.store(extract(b, thresholdsOf(playhead.ProjectSettings{}), true)); s.ErrorClicks != 1 {
 		t.Fatalf("error clicks = %d, want 1 (the click at 450 ms)", s.ErrorClicks)
 	}
 	for _, e := range st.timeline {
@@ -210,7 +216,7 @@ func splitBatches(t *testing.T, t0 int64, batches ...[]string) []*playhead.Index
 		if _, err := Scrub(b, now); err != nil {
 			t.Fatal(err)
 		}
-		ib := extract(b, true)
+		ib := extract(b, thresholdsOf(playhead.ProjectSettings{}), true)
 		ib.ProjectID = 1
 		out = append(out, ib)
 	}

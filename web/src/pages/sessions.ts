@@ -4,6 +4,7 @@
 import { ApiError, api, errorMessage, isUnauthorized } from "../api";
 import { h, clear } from "../dom";
 import { absolute, count, duration, relative, shortUserAgent, urlPath } from "../format";
+import { sessionHref } from "../project";
 import { appHeader, installBox } from "../shell";
 import type { Session } from "../types";
 import type { Ctx, View } from "../view";
@@ -105,7 +106,7 @@ export function sessionsView(ctx: Ctx): View {
   const countEl = el.querySelector<HTMLElement>("#session-count")!;
 
   function row(s: Session): HTMLTableRowElement {
-    const href = `/sessions/${encodeURIComponent(s.id)}`;
+    const href = sessionHref(s.id);
     const pages = Array.isArray(s.pages) ? s.pages : [];
     const first = s.firstUrl || pages[0] || "";
     const errBadge = s.errors > 0 ? h("span", { class: "badge badge-error", title: `${s.errors} uncaught error(s)` }, count(s.errors)) : h("span", { class: "muted" }, "0");
