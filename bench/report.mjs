@@ -332,6 +332,34 @@ export function render(res) {
       out.push('');
       out.push(`${b.searchRows.toLocaleString('en-US')} search rows, ${(b.searchRows / q.sessions).toFixed(1)} per session.`);
       out.push('');
+      const pg = g.postgres;
+      if (pg) {
+        out.push('### On PostgreSQL');
+        out.push('');
+        if (pg.error) out.push(`Not measured: ${pg.error}`);
+        else {
+          out.push(
+            `The same sessions (${pg.sessions.toLocaleString('en-US')}, built in ${Math.round(pg.buildSeconds)} s through the same ingest path) in a throwaway PostgreSQL on the same cores (fsync and synchronous commit on; \`VACUUM ANALYZE\` after the build), searched through \`pg_trgm\`'s GIN index; the naive scan runs the same conditions with index scans turned off. Search rows and their indexes: ${kb(pg.bytes.search)}, ${Math.round(pg.bytes.searchPerSession).toLocaleString('en-US')} B per session (pg_total_relation_size).`,
+          );
+          out.push('');
+          out.push(
+            table(
+              ['query', '', 'p50', 'p95', 'naive scan p50', 'sessions matching', `p95 ≤ ${pg.targetMs} ms`],
+              pg.queries.map((x) => [
+                x.name,
+                x.query ? `\`${x.query.replace(/\|/g, '\\|')}\`` : '(none)',
+                ms0(x.p50Ms),
+                ms0(x.p95Ms),
+                ms0(x.naiveP50Ms),
+                x.matches.toLocaleString('en-US'),
+                (x.met ? 'met' : '**missed**') + (x.mismatch ? ` (**${x.mismatch}**)` : ''),
+              ]),
+              true,
+            ),
+          );
+        }
+        out.push('');
+      }
       const i = g.ingest;
       out.push(
         `**Ingest with search indexing on and off**, \`go test -run '^$' -bench 'Ingest$/ingest-parallel/commit-delay=2ms/search=(on|off)' ./ingest/\` (the real 60-minute recording's batches from 32 senders, committed in groups to SQLite; \`search=off\` leaves out the searchable text and the frustration signals), ${i.rounds.on.length} rounds of ${i.benchtime} each, on and off back to back in alternating order: throughput with indexing **${r2(i.throughputRatio.median)}** of without (per-round ratios ${i.throughputRatio.min.toFixed(2)}–${i.throughputRatio.max.toFixed(2)}; medians ${Math.round(i.on.batchesPerS).toLocaleString('en-US')} and ${Math.round(i.off.batchesPerS).toLocaleString('en-US')} batches/s); by CPU time per batch (the process's, index included) **${r2(i.cpuRatio.median)}** (${i.cpuRatio.min.toFixed(2)}–${i.cpuRatio.max.toFixed(2)}; ${Math.round(i.on.cpuUsPerBatch)} and ${Math.round(i.off.cpuUsPerBatch)} µs).`,

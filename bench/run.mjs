@@ -41,8 +41,8 @@ const noWrite = argv.includes('--no-write');
 const reportOnly = argv.includes('--report-only');
 
 const CONFIG = quick
-  ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10, clusterSteps: [[1000, 1], [1000, 3]], searchSessions: 20000, searchRounds: 3, searchBenchtime: '2s' }
-  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30, clusterSteps: [[1000, 1], [2500, 1], [5000, 1], [2500, 3], [5000, 3]], searchSessions: 100000, searchRounds: 7, searchBenchtime: '3s' };
+  ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10, clusterSteps: [[1000, 1], [1000, 3]], searchSessions: 20000, searchPgSessions: 5000, searchRounds: 3, searchBenchtime: '2s' }
+  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30, clusterSteps: [[1000, 1], [2500, 1], [5000, 1], [2500, 3], [5000, 3]], searchSessions: 100000, searchPgSessions: 100000, searchRounds: 7, searchBenchtime: '3s' };
 const repeatsArg = argv.find((a) => a.startsWith('--repeats='));
 if (repeatsArg) CONFIG.overheadRepeats = Math.max(1, Number(repeatsArg.slice(10)) || CONFIG.overheadRepeats);
 
@@ -366,7 +366,7 @@ async function main() {
       log('== 6. search');
       const l = loadSpan();
       try {
-        res.search = await searchArea.run({ sessions: CONFIG.searchSessions, rounds: CONFIG.searchRounds, benchtime: CONFIG.searchBenchtime, progress: progressFor('search') });
+        res.search = await searchArea.run({ sessions: CONFIG.searchSessions, pgSessions: CONFIG.searchPgSessions, rounds: CONFIG.searchRounds, benchtime: CONFIG.searchBenchtime, progress: progressFor('search') });
       } catch (e) {
         log(`search: failed: ${e.stack || e}`);
         res.search = { error: String(e.message || e).split('\n')[0] };

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { REPO, log, quantile, pairedRatio } from './lib/util.mjs';
+import * as backends from './lib/backends.mjs';
 
 /** Runs cmd with args in the repository, streaming its stderr lines to onLine; resolves with stdout. */
 function run(cmd, args, onLine = () => {}) {
@@ -42,7 +43,7 @@ export function parseIngest(text) {
   return rounds;
 }
 
-export async function run_({ rounds = 5, benchtime = '3s', sessions = 100000, progress = () => {} } = {}) {
+export async function run_({ rounds = 5, benchtime = '3s', sessions = 100000, pgSessions = 0, progress = () => {} } = {}) {
   const tmp = mkdtempSync(join(os.tmpdir(), 'playhead-search-'));
   try {
     const out = {};
@@ -56,6 +57,27 @@ export async function run_({ rounds = 5, benchtime = '3s', sessions = 100000, pr
     });
     process.stdout.write(text);
     out.queries = JSON.parse(readFileSync(json, 'utf8'));
+
+    // 1b. the same on a throwaway PostgreSQL (built every run: no cache)
+    if (pgSessions > 0) {
+      const be = await backends.start();
+      if (be.missing) out.postgres = { error: `not measured: ${be.missing} not installed` };
+      else {
+        try {
+          const pj = join(tmp, 'search-pg.json');
+          log(`search: building an index of ${pgSessions.toLocaleString('en-US')} sessions in PostgreSQL, then timing queries…`);
+          process.stdout.write(await run('go', ['run', './bench/searchbench', `-sessions=${pgSessions}`, `-postgres=${be.index}`, '-runs=10', `-json=${pj}`], (l) => {
+            const m = /built (\d+) of (\d+)/.exec(l);
+            if (m) progress(0.5, `PostgreSQL: ${m[1]} of ${m[2]} sessions`);
+          }));
+          out.postgres = JSON.parse(readFileSync(pj, 'utf8'));
+        } catch (e) {
+          out.postgres = { error: String(e.message || e).split('\n')[0] };
+        } finally {
+          await be.stop();
+        }
+      }
+    }
 
     // 2. the ingest ratio, alternating rounds
     const bin = join(tmp, 'ingest.test');

@@ -36,9 +36,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/playhead/playhead"
+
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
+	"github.com/playhead/playhead/postgres"
 	"github.com/playhead/playhead/search"
 	"github.com/playhead/playhead/sqlite"
 	"github.com/playhead/playhead/testdata"
@@ -61,6 +64,7 @@ func main() {
 	runs := flag.Int("runs", 25, "timed runs of each query (after one warm-up)")
 	naiveRuns := flag.Int("naive-runs", 3, "timed runs of each query's naive scan")
 	jsonOut := flag.String("json", "", "write the figures as JSON to this file")
+	pgDSN := flag.String("postgres", "", "build the index in this (empty, throwaway) PostgreSQL database instead, uncached")
 	flag.Parse()
 	log.SetFlags(0)
 	ctx := context.Background()
@@ -69,19 +73,34 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key := src.key(*sessions)
-	dir := filepath.Join(*cacheDir, "index-"+key)
-	res := &results{Sessions: *sessions, Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), CacheKey: key, Cached: true}
-	if _, err := os.Stat(filepath.Join(dir, "done")); err != nil {
-		log.Printf("search: building the index of %d sessions in %s", *sessions, dir)
-		res.Cached = false
+	res := &results{Index: "sqlite", Sessions: *sessions, Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), Cached: true}
+	var e *engine
+	if *pgDSN != "" {
+		res.Index, res.Cached = "postgres", false
+		log.Printf("search: building the index of %d sessions in PostgreSQL", *sessions)
 		start := time.Now()
-		if err := build(ctx, dir, src, *sessions); err != nil {
+		if e, err = buildPostgres(ctx, *pgDSN, src, *sessions); err != nil {
 			log.Fatal(err)
 		}
 		res.BuildSeconds = time.Since(start).Seconds()
+	} else {
+		res.CacheKey = src.key(*sessions)
+		dir := filepath.Join(*cacheDir, "index-"+res.CacheKey)
+		if _, err := os.Stat(filepath.Join(dir, "done")); err != nil {
+			log.Printf("search: building the index of %d sessions in %s", *sessions, dir)
+			res.Cached = false
+			start := time.Now()
+			if err := buildSQLite(ctx, dir, src, *sessions); err != nil {
+				log.Fatal(err)
+			}
+			res.BuildSeconds = time.Since(start).Seconds()
+		}
+		if e, err = openSQLite(ctx, dir, *sessions); err != nil {
+			log.Fatal(err)
+		}
 	}
-	if err := measure(ctx, dir, res, *runs, *naiveRuns); err != nil {
+	defer e.close()
+	if err := measure(ctx, e, res, *runs, *naiveRuns); err != nil {
 		log.Fatal(err)
 	}
 	res.print(os.Stdout)
@@ -286,9 +305,16 @@ func custom(ts int64, tag string, payload map[string]any) string {
 	return string(b)
 }
 
-// build ingests the sessions into a new index in dir, through the ingest
-// path a server uses: parse, scrub, extract, encrypt, group commit.
-func build(ctx context.Context, dir string, src *sources, sessions int) error {
+// store is what building an index needs of one.
+type store interface {
+	playhead.SessionIndex
+	playhead.SessionKeyStore
+	CreateProject(ctx context.Context, p *playhead.Project) error
+}
+
+// buildSQLite builds the index in dir (cached: written to a temporary
+// directory, renamed when complete).
+func buildSQLite(ctx context.Context, dir string, src *sources, sessions int) error {
 	tmp := dir + ".tmp"
 	os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
@@ -302,9 +328,27 @@ func build(ctx context.Context, dir string, src *sources, sessions int) error {
 	if err != nil {
 		return err
 	}
+	if _, err := ingestSessions(ctx, db, ring, src, sessions); err != nil {
+		db.Close()
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "done"), nil, 0o644); err != nil {
+		return err
+	}
+	os.RemoveAll(dir)
+	return os.Rename(tmp, dir)
+}
+
+// ingestSessions ingests the sessions into db through the ingest path a
+// server uses: parse, scrub, extract, encrypt, group commit. It returns
+// the project they belong to.
+func ingestSessions(ctx context.Context, db store, ring *keyring.Keyring, src *sources, sessions int) (*playhead.Project, error) {
 	p := &playhead.Project{Name: "Bench", IngestKey: "phk_searchbench"}
 	if err := db.CreateProject(ctx, p); err != nil {
-		return err
+		return nil, err
 	}
 	in := &ingest.Ingester{Index: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now },
 		Keys: &keyring.DataKeys{Keyring: ring, Index: db}}
@@ -341,17 +385,9 @@ func build(ctx context.Context, dir string, src *sources, sessions int) error {
 	wg.Wait()
 	in.Close()
 	if err, _ := failed.Load().(error); err != nil {
-		db.Close()
-		return err
+		return nil, err
 	}
-	if err := db.Close(); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "done"), nil, 0o644); err != nil {
-		return err
-	}
-	os.RemoveAll(dir)
-	return os.Rename(tmp, dir)
+	return p, nil
 }
 
 // query is one timed query.
@@ -412,15 +448,164 @@ func queries() []query {
 
 // naive is the dialect of the naive scan: every text condition a LIKE over
 // every search row, no trigram index.
-type naive struct{}
+type naive struct {
+	param func(int) string
+	ilike string
+}
 
-func (naive) Param(int) string                                     { return "?" }
-func (naive) ILike() string                                        { return "LIKE" }
+func (d naive) Param(n int) string                                 { return d.param(n) }
+func (d naive) ILike() string                                      { return d.ilike }
 func (naive) Narrow([]string, func(v any) string) (string, string) { return "", "" }
 func (naive) PerSession([]string) bool                             { return false }
 
+// engine is an index under measurement: its sessions list (what the API
+// runs), and a naive scan of the same data.
+type engine struct {
+	idx     playhead.SessionIndex
+	project int64
+	ring    *keyring.Keyring
+	// naive runs the list's query with cond (a naive compile) and returns
+	// the sessions' IDs; explain returns its plan with the index.
+	naive   search.Dialect
+	scan    func(ctx context.Context, where string, args []any) ([]string, error)
+	count   func(ctx context.Context, cond string, args []any) (int, error)
+	explain func(ctx context.Context, where string, args []any) string
+	sizes   func(ctx context.Context, sessions int) (indexBytes, error)
+	close   func()
+}
+
+func openSQLite(ctx context.Context, dir string, sessions int) (*engine, error) {
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
+	if err != nil {
+		return nil, err
+	}
+	ring, _, err := keyring.Open(filepath.Join(dir, "keyring.json"), nil)
+	if err != nil {
+		return nil, err
+	}
+	p, err := db.ProjectByKey(ctx, "phk_searchbench")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "index.db")+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	list := func(where string) string {
+		return `SELECT s.id FROM sessions s NOT INDEXED WHERE ` + where + ` ORDER BY s.started_at DESC, s.id DESC LIMIT 50`
+	}
+	return &engine{idx: db, project: p.ID, ring: ring, naive: naive{func(int) string { return "?" }, "LIKE"},
+		scan: func(ctx context.Context, where string, args []any) ([]string, error) {
+			return column(ctx, raw, list(where), args...)
+		},
+		count: func(ctx context.Context, cond string, args []any) (int, error) {
+			n, err := column(ctx, raw, `SELECT count(*) FROM sessions s WHERE `+cond, args...)
+			if err != nil || len(n) != 1 {
+				return 0, err
+			}
+			return strconv.Atoi(n[0])
+		},
+		explain: func(ctx context.Context, where string, args []any) string {
+			plan, _ := column(ctx, raw, `EXPLAIN QUERY PLAN SELECT s.id FROM sessions s WHERE `+where+` ORDER BY s.started_at DESC, s.id DESC LIMIT 50`, args...)
+			return strings.Join(plan, " | ")
+		},
+		sizes: func(ctx context.Context, sessions int) (indexBytes, error) {
+			return sizes(ctx, raw, filepath.Join(dir, "index.db"), sessions)
+		},
+		close: func() { raw.Close(); db.Close() },
+	}, nil
+}
+
+// buildPostgres ingests the sessions into the PostgreSQL database at dsn.
+// The naive scan there runs with index scans turned off.
+func buildPostgres(ctx context.Context, dsn string, src *sources, sessions int) (*engine, error) {
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "searchbench-keys-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ring, _, err := keyring.Open(filepath.Join(dir, "keyring.json"), nil)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ingestSessions(ctx, db, ring, src, sessions)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return nil, err
+	}
+	strings1 := func(rows pgx.Rows, err error) ([]string, error) {
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+			var v any
+			if err := r.Scan(&v); err != nil {
+				return "", err
+			}
+			return fmt.Sprint(v), nil
+		})
+	}
+	naiveScan := func(ctx context.Context, q string, args []any) ([]string, error) {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer tx.Rollback(ctx)
+		for _, set := range []string{"enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"} {
+			if _, err := tx.Exec(ctx, "SET LOCAL "+set+" = off"); err != nil {
+				return nil, err
+			}
+		}
+		return strings1(tx.Query(ctx, q, args...))
+	}
+	return &engine{idx: db, project: p.ID, ring: ring, naive: naive{func(n int) string { return "$" + strconv.Itoa(n) }, "ILIKE"},
+		scan: func(ctx context.Context, where string, args []any) ([]string, error) {
+			return naiveScan(ctx, `SELECT s.id FROM sessions s WHERE `+where+` ORDER BY s.started_at DESC, s.id DESC LIMIT 50`, args)
+		},
+		count: func(ctx context.Context, cond string, args []any) (int, error) {
+			var n int
+			err := conn.QueryRow(ctx, `SELECT count(*) FROM sessions s WHERE `+cond, args...).Scan(&n)
+			return n, err
+		},
+		explain: func(ctx context.Context, where string, args []any) string {
+			plan, _ := strings1(conn.Query(ctx, `EXPLAIN SELECT s.id FROM sessions s WHERE `+where+` ORDER BY s.started_at DESC, s.id DESC LIMIT 50`, args...))
+			return strings.Join(plan, " | ")
+		},
+		sizes: func(ctx context.Context, sessions int) (indexBytes, error) {
+			out := indexBytes{ByTable: map[string]int64{}, Measurement: "PostgreSQL pg_total_relation_size (tables with their indexes and TOAST)"}
+			for _, t := range []string{"session_search", "session_carry", "sessions", "session_pages"} {
+				var n int64
+				if err := conn.QueryRow(ctx, `SELECT pg_total_relation_size($1::regclass)`, t).Scan(&n); err != nil {
+					return out, err
+				}
+				out.ByTable[t] = n
+			}
+			conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&out.File)
+			conn.QueryRow(ctx, `SELECT count(*) FROM session_search`).Scan(&out.SearchRows)
+			out.Search = out.ByTable["session_search"] + out.ByTable["session_carry"]
+			out.Summaries = out.ByTable["sessions"] + out.ByTable["session_pages"]
+			out.PerSession = float64(out.File) / float64(sessions)
+			out.SearchPer = float64(out.Search) / float64(sessions)
+			out.SummaryPer = float64(out.Summaries) / float64(sessions)
+			return out, nil
+		},
+		close: func() { conn.Close(context.Background()); db.Close() },
+	}, nil
+}
+
 // results are the figures of a run.
 type results struct {
+	Index        string      `json:"index"` // sqlite or postgres
 	Sessions     int         `json:"sessions"`
 	Machine      string      `json:"machine"`
 	CacheKey     string      `json:"cacheKey"`
@@ -455,39 +640,22 @@ type queryTime struct {
 	Mismatch string  `json:"mismatch,omitempty"`
 }
 
-func measure(ctx context.Context, dir string, res *results, runs, naiveRuns int) error {
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ring, _, err := keyring.Open(filepath.Join(dir, "keyring.json"), nil)
-	if err != nil {
-		return err
-	}
-	p, err := db.ProjectByKey(ctx, "phk_searchbench")
-	if err != nil {
-		return err
-	}
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "index.db")+"?mode=ro")
-	if err != nil {
-		return err
-	}
-	defer raw.Close()
-	if res.Bytes, err = sizes(ctx, raw, filepath.Join(dir, "index.db"), res.Sessions); err != nil {
+func measure(ctx context.Context, e *engine, res *results, runs, naiveRuns int) error {
+	var err error
+	if res.Bytes, err = e.sizes(ctx, res.Sessions); err != nil {
 		return err
 	}
 	res.TargetMs = float64(targetP95.Milliseconds())
 	for _, q := range queries() {
-		e, err := search.Parse(q.Query)
+		x, err := search.Parse(q.Query)
 		if err != nil {
 			return fmt.Errorf("query %q: %w", q.Query, err)
 		}
-		search.MapUsers(e, func(id string) string { return ring.UserHash(p.ID, id) })
-		f := playhead.SessionFilter{ProjectID: p.ID, Query: e, Limit: 50, Now: now}
+		search.MapUsers(x, func(id string) string { return e.ring.UserHash(e.project, id) })
+		f := playhead.SessionFilter{ProjectID: e.project, Query: x, Limit: 50, Now: now}
 		// The cursor of the page timed.
 		for range q.Page {
-			_, next, err := db.Sessions(ctx, f)
+			_, next, err := e.idx.Sessions(ctx, f)
 			if err != nil {
 				return err
 			}
@@ -497,7 +665,7 @@ func measure(ctx context.Context, dir string, res *results, runs, naiveRuns int)
 		var list []*playhead.Session
 		for k := range runs + 1 {
 			t0 := time.Now()
-			list, _, err = db.Sessions(ctx, f)
+			list, _, err = e.idx.Sessions(ctx, f)
 			if err != nil {
 				return fmt.Errorf("query %q: %w", q.Query, err)
 			}
@@ -509,18 +677,21 @@ func measure(ctx context.Context, dir string, res *results, runs, naiveRuns int)
 		qt.Met = pct(times, 95) <= targetP95
 		// The naive scan of the same page: the same conditions over every
 		// row, which also checks the answer.
-		cond, args := search.ToSQL(e, naive{}, p.ID, now, []any{p.ID})
-		where := "s.project_id = ? AND (" + cond + ")"
+		cond, args := search.ToSQL(x, e.naive, e.project, now, []any{e.project})
+		where := "s.project_id = " + e.naive.Param(1) + " AND (" + cond + ")"
+		countArgs := slices.Clone(args)
 		if f.Before != "" {
 			ts, id, _ := strings.Cut(f.Before, ":")
-			where += " AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))"
-			args = append(args, ts, ts, id)
+			n, _ := strconv.ParseInt(ts, 10, 64)
+			k := len(args)
+			where += fmt.Sprintf(" AND (s.started_at < %s OR (s.started_at = %s AND s.id < %s))", e.naive.Param(k+1), e.naive.Param(k+2), e.naive.Param(k+3))
+			args = append(args, n, n, id)
 		}
 		var naiveTimes []time.Duration
 		var ids []string
 		for range naiveRuns {
 			t0 := time.Now()
-			ids, err = column(ctx, raw, `SELECT s.id FROM sessions s NOT INDEXED WHERE `+where+` ORDER BY s.started_at DESC, s.id DESC LIMIT 50`, args...)
+			ids, err = e.scan(ctx, where, args)
 			if err != nil {
 				return fmt.Errorf("naive scan of %q: %w", q.Query, err)
 			}
@@ -534,16 +705,14 @@ func measure(ctx context.Context, dir string, res *results, runs, naiveRuns int)
 		if !slices.Equal(got, ids) {
 			qt.Mismatch = fmt.Sprintf("index found %d sessions, the naive scan %d", len(got), len(ids))
 		}
-		all, _ := column(ctx, raw, `SELECT count(*) FROM sessions s WHERE s.project_id = ? AND (`+cond+`)`, append([]any{p.ID}, args[1:len(args)-3*min(q.Page, 1)]...)...)
-		if len(all) == 1 {
-			qt.Matches, _ = strconv.Atoi(all[0])
+		if qt.Matches, err = e.count(ctx, "s.project_id = "+e.naive.Param(1)+" AND ("+cond+")", countArgs); err != nil {
+			return fmt.Errorf("count %q: %w", q.Query, err)
 		}
 		if !qt.Met {
-			plan, _ := column(ctx, raw, `EXPLAIN QUERY PLAN SELECT s.id FROM sessions s WHERE `+where+` ORDER BY s.started_at DESC, s.id DESC LIMIT 50`, args...)
-			qt.Plan = strings.Join(plan, " | ")
+			qt.Plan = e.explain(ctx, where, args)
 		}
 		res.Queries = append(res.Queries, qt)
-		log.Printf("search: %-28s p50 %7.1f ms  p95 %7.1f ms  naive %8.1f ms", q.Name, qt.P50, qt.P95, qt.NaiveP50)
+		log.Printf("search: %-34s p50 %7.1f ms  p95 %7.1f ms  naive %8.1f ms", q.Name, qt.P50, qt.P95, qt.NaiveP50)
 	}
 	return nil
 }
