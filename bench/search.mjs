@@ -53,7 +53,7 @@ export async function run_({ rounds = 5, benchtime = '3s', sessions = 100000, pg
     const text = await run('go', ['run', './bench/searchbench', `-sessions=${sessions}`, `-json=${json}`], (l) => {
       const m = /built (\d+) of (\d+)/.exec(l);
       if (m) progress(Number(m[1]) / Number(m[2]) / 2, `building the index: ${m[1]} of ${m[2]} sessions`);
-      else if (l.startsWith('search: ')) progress(0.5, l.slice(8, 40));
+      else if (l.startsWith('search: ') && !l.startsWith('search: building')) progress(0.5, l.slice(8, 40));
     });
     process.stdout.write(text);
     out.queries = JSON.parse(readFileSync(json, 'utf8'));
