@@ -350,7 +350,7 @@ export function render(res) {
                 x.query ? `\`${x.query.replace(/\|/g, '\\|')}\`` : '(none)',
                 ms0(x.p50Ms),
                 ms0(x.p95Ms),
-                ms0(x.naiveP50Ms),
+                x.naiveTimedOut ? `> ${ms0(x.naiveP50Ms)} (stopped)` : ms0(x.naiveP50Ms),
                 x.matches.toLocaleString('en-US'),
                 (x.met ? 'met' : '**missed**') + (x.mismatch ? ` (**${x.mismatch}**)` : ''),
               ]),
