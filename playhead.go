@@ -100,12 +100,29 @@ func (p *Project) AcceptsKey(key string, now time.Time) bool {
 
 // User is an account that may log in to the dashboard.
 type User struct {
-	ID           int64  `json:"-"`
-	Username     string `json:"username"`
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	// PasswordHash is "" for a user who signs in through OpenID Connect
+	// only: no password matches it.
 	PasswordHash string `json:"-"`
 	// Owner says the user owns the installation: an admin of every
 	// project, who also manages users and projects.
 	Owner bool `json:"owner"`
+	// Email is the user's address, from their invitation or their OpenID
+	// provider ("" when none is known).
+	Email string `json:"email"`
+	// Disabled users cannot sign in, and their logins have ended.
+	Disabled bool `json:"disabled"`
+	// OIDCIssuer and OIDCSubject name the user at the OpenID provider they
+	// sign in with ("" for users with a password).
+	OIDCIssuer  string `json:"sso,omitempty"`
+	OIDCSubject string `json:"-"`
+	// PasswordChangedAt is when the password was last set (zero when it
+	// has not changed since it was first set, or before this was kept).
+	PasswordChangedAt time.Time `json:"passwordChangedAt,omitzero"`
+	// CreatedAt is when the account was made (zero for accounts older
+	// than the record of it).
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // Session is the indexed summary of one recorded browser session.
@@ -628,6 +645,7 @@ type JobStore interface {
 type Index interface {
 	SessionIndex
 	AccountStore
+	UserStore
 	SessionKeyStore
 	WebhookStore
 	AssetStore

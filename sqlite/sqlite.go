@@ -512,28 +512,22 @@ func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, 
 	return p, nil
 }
 
-// CreateUser stores u and sets its ID.
+// CreateUser stores u and sets its ID; a username taken already
+// (compared without case) is EINVALID.
 func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
-	res, err := db.write.ExecContext(ctx, `INSERT INTO users (username, password_hash, owner) VALUES (?, ?, ?)`, u.Username, u.PasswordHash, u.Owner)
-	if err != nil {
+	if err := createUser(ctx, db.write, u); err != nil {
+		var pe *playhead.Error
+		if errors.As(err, &pe) {
+			return err
+		}
 		return fmt.Errorf("create user: %w", err)
 	}
-	u.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // UserByName returns the user called username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.read.QueryRowContext(ctx, `SELECT id, username, password_hash, owner FROM users WHERE username = ?`, username).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Owner)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up user: %w", err)
-	}
-	return u, nil
+	return db.oneUser(ctx, fmt.Sprintf("%q", username), `u.username = ?`, username)
 }
 
 // CountUsers returns how many users exist.
@@ -555,12 +549,11 @@ func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, e
 	return nil
 }
 
-// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+// LoginUser returns the user of an unexpired login, or ENOTFOUND. A
+// disabled user's logins have ended.
 func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.owner FROM logins l
-		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ?`, tokenHash, now.UnixMilli()).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Owner)
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ? AND u.disabled = 0`, tokenHash, now.UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
 	}

@@ -1,6 +1,7 @@
 // The session player: the replay, its timeline and controls, and the side panels.
 // URL: /sessions/{id}?t=<ms from the session's first event> or ?at=<Unix ms>
 //      /sessions/{id}?error=<ts or index> | ?request=<ts> | ?console=<ts>
+//      /sessions/{id}?steps=<Unix ms>: the Steps panel, with the steps before that moment
 
 import type { Replayer } from "@rrweb/replay";
 import type { eventWithTime } from "@rrweb/types";
@@ -25,6 +26,7 @@ import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type
 import { Scrubber, type Band } from "../player/scrubber";
 import { serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
+import { stepsPanel } from "../player/steps";
 import { EventStore } from "../player/store";
 
 /** A read-only hook for automated browser tests and the benchmark. */
@@ -172,6 +174,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
 
   // ---- tabs -----------------------------------------------------------------
   const TABS: [string, string][] = [
+    ["steps", "Steps"],
     ["console", "Console"],
     ["network", "Network"],
     ["errors", "Errors"],
@@ -559,6 +562,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         link: (kind: LinkKind, ts: number) => pageUrl({ [kind]: String(ts) }),
       };
       const indexStatus = h("span", null, "Preparing fast seeking…");
+      const stepsAround = param("steps");
+      setPanel(stepsPanel(id, startTime, (t) => void seek(t, true), stepsAround));
       setPanel(consolePanel(ents.console, pctx));
       setPanel(networkPanel(ents.network, total, urlHost(first), pctx));
       setPanel(errorsPanel(ents.errors, pctx));
@@ -575,7 +580,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         const tab = linked.kind === "error" ? "errors" : linked.kind === "request" ? "network" : "console";
         showTab(tab);
         panels.get(tab)?.select?.(linked.key);
-      } else if (ents.errors.length && !ents.console.length) showTab("errors");
+      } else if (stepsAround !== null) showTab("steps");
+      else if (ents.errors.length && !ents.console.length) showTab("errors");
 
       const counts = new Map<MarkerKind, number>();
       for (const m of ents.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
