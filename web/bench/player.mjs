@@ -162,7 +162,7 @@ async function ingest({ base, cookie, key }, sid, copies = 1) {
   // The server builds keyframes when it seals the session (2 s after its last
   // batch here): the first viewer is measured with them, when it builds them.
   let keyframes = 0;
-  const until = Date.now() + 90_000;
+  const until = Date.now() + 45_000;
   while (Date.now() < until) {
     const r = await fetch(`${base}/api/v1/sessions/${sid}/keyframes`, { headers: { cookie } });
     keyframes = r.ok ? ((await r.json()).keyframes || []).length : 0;
