@@ -28,7 +28,9 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULTS = {
-  checkoutEveryNms: 5 * 60 * 1000,
+  // One keyframe per page load: the server builds the others from the
+  // recorded mutations, so the page never re-serialises its whole DOM.
+  checkoutEveryNms: 0,
   flushIntervalMs: 5000,
   sessionTimeoutMs: 30 * 60 * 1000,
   maxQueueBytes: 2 * 1024 * 1024,
