@@ -102,6 +102,9 @@ func TestInviteByLink(t *testing.T) {
 	if status, out := accept(nil, "vera", "password1"); status != 400 || !strings.Contains(errText(out), "10,000 most common") {
 		t.Fatalf("accept with a common password: %d %v", status, out)
 	}
+	if status, out := accept(nil, `vera\u0000`, "vera's long passphrase"); status != 400 || !strings.Contains(errText(out), "control characters") {
+		t.Fatalf("accept with a control character in the name: %d %v", status, out)
+	}
 	if status, out := accept(nil, "ADMIN", "vera's long passphrase"); status != 400 || !strings.Contains(errText(out), "taken") {
 		t.Fatalf("accept with a taken name: %d %v", status, out)
 	}
