@@ -147,6 +147,11 @@ func TestInviteByLink(t *testing.T) {
 	if status, out := post(t, owner, m.URL()+"/api/v1/invites?project="+project, `{"role":"boss"}`); status != 400 || !strings.Contains(errText(out), "not one of viewer") {
 		t.Fatalf("an invitation with an unknown role: %d %v", status, out)
 	}
+	wantAudit(t, m, "invite.revoke admin invite #"+id)
+}
+
+func TestExpiredInviteRefused(t *testing.T) {
+	m := start(t)
 	expired := &playhead.Invite{TokenHash: hashOf("phi_expired"), ProjectID: m.Project.ID, Role: playhead.RoleViewer,
 		CreatedAt: time.Now().Add(-48 * time.Hour), ExpiresAt: time.Now().Add(-time.Hour)}
 	if err := m.DB.CreateInvite(context.Background(), expired); err != nil {
@@ -155,7 +160,6 @@ func TestInviteByLink(t *testing.T) {
 	if status, out := post(t, nil, m.URL()+"/api/v1/invites/accept", `{"token":"phi_expired","username":"late","password":"a late passphrase"}`); status != 404 || !strings.Contains(errText(out), "expired") {
 		t.Fatalf("accepting an expired invitation: %d %v", status, out)
 	}
-	wantAudit(t, m, "invite.revoke admin invite #"+id)
 }
 
 func TestOwnerManagesAccounts(t *testing.T) {
