@@ -64,7 +64,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn)
+	// Readers map the file (reads without a system call per page) and
+	// keep a larger page cache: a search reads rows by id all over the
+	// search table, which 2 MiB of default cache does not hold.
+	r, err := sql.Open("sqlite", dsn+"&_pragma=mmap_size(1073741824)&_pragma=cache_size(-32768)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -359,8 +362,12 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		if now.IsZero() {
 			now = time.Now()
 		}
+		d, err := db.dialectFor(ctx, f.Query)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions: %w", err)
+		}
 		var cond string
-		cond, args = search.ToSQL(f.Query, dialect{}, f.ProjectID, now, args)
+		cond, args = search.ToSQL(f.Query, d, f.ProjectID, now, args)
 		where += " AND (" + cond + ")"
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
@@ -700,6 +707,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_search WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM session_carry WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM sessions WHERE project_id = ? AND id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {
