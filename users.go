@@ -100,6 +100,8 @@ const (
 	AuditInviteCreate   = "invite.create"
 	AuditInviteRevoke   = "invite.revoke"
 	AuditInviteAccept   = "invite.accept"
+	AuditOwnerGrant     = "owner.grant"
+	AuditOwnerRemove    = "owner.remove"
 )
 
 // CheckUsername returns an EINVALID error naming what is wrong with a new
