@@ -401,9 +401,17 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	siteHits = nil
 	mu.Unlock()
 
-	// 3. Open the player at the last step (a cold start from the last
+	// 3. Later, once the session is sealed (the server builds its keyframes
+	// then), open the player at the last step (a cold start from the last
 	// keyframe, after both FontFace fonts were added), at scale 1, and
 	// compare, seeking back and forth.
+	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sessionID); err != nil {
+		t.Fatal(err)
+	}
+	var serverKeyframes struct{ Keyframes []struct{ Ts int64 } }
+	getJSON(t, api, m.URL()+"/api/v1/sessions/"+sessionID+"/keyframes", &serverKeyframes)
+	t.Logf("%d server keyframes", len(serverKeyframes.Keyframes))
+	seekFrom := map[string]int{} // checkpoint kind → seeks that started there
 	order := []int{4, 0, 2, 1, 3, 4} // last, first, middle, second, fourth, last
 	do(t, ctx, "open the player",
 		chromedp.EmulateViewport(1280, 900),
@@ -481,6 +489,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			t.Logf("%s: 2 s later, %.3f%% of pixels differ", label, 100*comparePixels(mo.img, laterImg, mo.regions, mo.mask).ratio)
 		}
 		typed := eval[string](t, ctx, `document.querySelector('iframe').contentDocument.getElementById('name').value`)
+		seekFrom[eval[string](t, ctx, `(window.__playhead.stats().seekFrom || {}).kind || ''`)]++
 		results = append(results, seekResult{label, i, res, typed})
 	}
 
@@ -565,6 +574,19 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			if res.ratio <= maxDiffRatio {
 				t.Errorf("the replay of step %d passes as step %d (%.3f%% differ): the comparison cannot tell moments apart", i, i+1, 100*res.ratio)
 			}
+		}
+	})
+
+	t.Run("opened later, seeks through server keyframes", func(t *testing.T) {
+		t.Logf("seeks started from: %v", seekFrom)
+		if len(serverKeyframes.Keyframes) == 0 {
+			if os.Getenv("CI") != "" {
+				t.Fatal("the server built no keyframes for the sealed session")
+			}
+			t.Skip("the server built no keyframes for the sealed session (keyframe building is not in this build)")
+		}
+		if seekFrom["server"] == 0 {
+			t.Errorf("no seek started from a server keyframe: %v", seekFrom)
 		}
 	})
 
