@@ -25,12 +25,15 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/sso"
 )
 
 // Server serves Playhead over HTTP.
 type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
+	// Users keeps accounts' passwords, identities and invitations.
+	Users    playhead.UserStore
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
@@ -50,6 +53,14 @@ type Server struct {
 	SDK, SDKReport []byte
 	// Demo, when set, serves the demo shop under /demo/.
 	Demo http.Handler
+	// SSO, when set, signs people in through an OpenID provider; people
+	// it vouches for who have no account yet become viewers of
+	// SSOProjects.
+	SSO         *sso.Provider
+	SSOProjects []int64
+	// PublicURL is Playhead's URL as people reach it, for invitation
+	// links.
+	PublicURL string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Metrics, when set, are updated, and served at /metrics to requests
@@ -98,6 +109,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
 	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
+	mux.Handle("GET /auth/sso/start", s.ssoPage(s.handleSSOStart))
+	mux.Handle("GET /auth/sso/callback", s.ssoPage(s.handleSSOCallback))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
 	}))
@@ -127,7 +140,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
-		"GET /settings", "GET /tokens", "GET /members", "GET /audit"} {
+		"GET /settings", "GET /tokens", "GET /members", "GET /audit", "GET /account", "GET /users", "GET /invite"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
 	if s.Demo != nil {
@@ -158,9 +171,22 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST /api/v1/ingest", public, s.handleIngest},
 		{"OPTIONS /api/v1/ingest", public, preflight},
+		{"GET /api/v1/ingest/config", public, s.handleIngestConfig},
 		{"POST /api/v1/login", public, sameOrigin(s.handleLogin)},
 		{"POST /api/v1/logout", public, sameOrigin(s.handleLogout)},
 		{"GET /api/v1/me", signedIn, s.handleMe},
+		{"GET /api/v1/login/options", public, s.handleLoginOptions},
+		{"POST /api/v1/me/password", signedIn, s.handleChangePassword},
+		{"GET /api/v1/users", ownerOnly, s.handleUsers},
+		{"POST /api/v1/users/{id}/password", ownerOnly, s.handleResetPassword},
+		{"POST /api/v1/users/{id}/disable", ownerOnly, s.handleSetDisabled(true)},
+		{"POST /api/v1/users/{id}/enable", ownerOnly, s.handleSetDisabled(false)},
+		{"PUT /api/v1/users/{id}/owner", ownerOnly, s.handleSetOwner},
+		{"GET /api/v1/invites", member(playhead.RoleAdmin), s.handleInvites},
+		{"POST /api/v1/invites", member(playhead.RoleAdmin), s.handleCreateInvite},
+		{"DELETE /api/v1/invites/{id}", member(playhead.RoleAdmin), s.handleDeleteInvite},
+		{"POST /api/v1/invites/lookup", public, sameOrigin(s.handleInviteLookup)},
+		{"POST /api/v1/invites/accept", public, sameOrigin(s.handleAcceptInvite)},
 		{"GET /api/v1/sessions", viewer, s.handleSessions},
 		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
 		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},

@@ -1,7 +1,7 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
 import { withProject } from "./project";
-import type { ApiToken, AuditEntry, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SessionDetail, SessionPage, Steps, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import type { Account, ApiToken, AuditEntry, Invite, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SessionDetail, SessionPage, Steps, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -66,6 +66,22 @@ export const api = {
   login: (username: string, password: string) =>
     call<{ ok: boolean }>("POST", "/api/v1/login", { username, password }),
   logout: () => call<{ ok: boolean }>("POST", "/api/v1/logout"),
+  /** How one may sign in here: a password, and single sign-on when configured. */
+  loginOptions: () => call<{ password: boolean; sso: boolean }>("GET", "/api/v1/login/options"),
+  inviteLookup: (token: string) =>
+    call<{ project: string; role: string; email: string; expiresAt: string }>("POST", "/api/v1/invites/lookup", { token }),
+  acceptInvite: (token: string, username: string, password: string) =>
+    call<unknown>("POST", "/api/v1/invites/accept", { token, username, password }),
+  users: () => call<{ users: Account[] }>("GET", "/api/v1/users"),
+  resetPassword: (id: number) => call<{ ok: boolean; password?: string }>("POST", `/api/v1/users/${id}/password`, {}),
+  setOwner: (id: number, owner: boolean) => call<unknown>("PUT", `/api/v1/users/${id}/owner`, { owner }),
+  setDisabled: (id: number, disabled: boolean) => call<unknown>("POST", `/api/v1/users/${id}/${disabled ? "disable" : "enable"}`, {}),
+  /** The current project's open invitations (admin). */
+  invites: () => call<{ invites: Invite[] }>("GET", "/api/v1/invites"),
+  createInvite: (role: string, email: string) => call<{ invite: Invite; url: string }>("POST", "/api/v1/invites", { role, email }),
+  deleteInvite: (id: number) => call<unknown>("DELETE", `/api/v1/invites/${id}`),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call<{ ok: boolean }>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
   /** A page of sessions, newest first; `query` is a search (docs/SEARCH.md). */
   sessions: (limit: number, cursor?: string, query?: string) => {
     const q = new URLSearchParams({ limit: String(limit) });
@@ -77,6 +93,10 @@ export const api = {
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
   putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),
+  /** The moments (Unix ms) the server built keyframes at, sorted; none for a session it has built none for. */
+  keyframes: (id: string) =>
+    call<{ keyframes?: unknown } | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/keyframes`).then((r) => keyframeTimes(r?.keyframes)),
+  keyframeUrl: (id: string, ts: number) => withProject(`/api/v1/sessions/${encodeURIComponent(id)}/keyframes/${encodeURIComponent(String(ts))}`),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
@@ -134,4 +154,15 @@ export function auditUrl(filter: URLSearchParams, all: boolean): string {
   const qs = filter.toString();
   const path = (all ? "/api/v1/audit/all" : "/api/v1/audit") + (qs ? "?" + qs : "");
   return all ? path : withProject(path);
+}
+
+/** The keyframe moments of a `GET …/keyframes` answer, well-formed ones only, sorted. */
+function keyframeTimes(list: unknown): number[] {
+  if (!Array.isArray(list)) return [];
+  const out: number[] = [];
+  for (const k of list) {
+    const ts = (k as { ts?: unknown } | null)?.ts;
+    if (typeof ts === "number" && Number.isFinite(ts)) out.push(ts);
+  }
+  return out.sort((a, b) => a - b);
 }

@@ -19,11 +19,12 @@ import { MARKER_KINDS, buildEntries, type Entries, type Marker, type MarkerKind 
 import { Help } from "../player/help";
 import { icon } from "../player/icons";
 import { Indexer, type Activity } from "../player/indexer";
+import { ServerKeyframes } from "../player/keyframes";
 import { Inspector } from "../player/inspector";
 import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
-import type { Prefetched } from "../player/prefetch";
+import { serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
 import { stepsPanel } from "../player/steps";
 import { EventStore } from "../player/store";
@@ -38,7 +39,7 @@ export interface PlayheadHook {
   /** Moves the play head to `ms` and pauses there; resolves once the replay shows that moment. */
   seek(ms: number): Promise<void>;
   /** For the benchmark: what the player holds. */
-  stats(): { status: string; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
+  stats(): { status: string; keyframes: number; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
 }
 
 declare global {
@@ -48,6 +49,9 @@ declare global {
 }
 
 const SPEEDS = [1, 2, 4, 8];
+/** How often, and how long after opening, to ask about assets still being captured. */
+const ASSET_WATCH_EVERY_MS = 1500;
+const ASSET_WATCH_MS = 10 * 60_000;
 const SEEK_STEP = 5000;
 const SEEK_STEP_BIG = 30_000;
 const PREFS = "playhead.player";
@@ -463,6 +467,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   // ---- loading ------------------------------------------------------------------
   async function start(): Promise<void> {
     let detail: SessionDetail;
+    const listingKeyframes = pre?.keyframes ?? serverKeyframes(id);
     try {
       detail = await (pre?.detail ?? api.session(id));
     } catch (err) {
@@ -488,9 +493,15 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
 
     const store = new EventStore(id, Array.isArray(detail.batches) ? detail.batches : [], { signal: abort.signal });
     const seeded = pre?.first ? await pre.first : null;
-    if (seeded) store.seed(0, 0, seeded);
+    if (seeded) store.seed(0, 0, seeded.events, seeded.pendingAssets);
     const checkpoints = new Checkpoints();
     const fonts = new FontLog();
+    const keyframeTimes = await listingKeyframes;
+    if (destroyed) return;
+    // With server keyframes every moment is near one, for the first viewer as
+    // for the next: the player makes no checkpoints of its own.
+    const keyframes = keyframeTimes.length ? new ServerKeyframes(id, keyframeTimes, abort.signal) : null;
+    for (const ts of keyframeTimes) checkpoints.addServer(ts, store.posAt(ts));
     // the web fonts the page added, whichever segment is shown first (see FontLog)
     for (const e of timeline) {
       const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
@@ -503,12 +514,14 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     // seek anywhere is fast before this player has indexed anything.
     const posOfSeq = new Map(store.batches.map((b, pos) => [b.seq, pos] as [number, number]));
     let loadedCheckpoints = 0;
-    const loadingCheckpoints = api
-      .checkpoints(id)
-      .then((stored) => {
-        if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
-      })
-      .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
+    const loadingCheckpoints = keyframes
+      ? Promise.resolve()
+      : api
+          .checkpoints(id)
+          .then((stored) => {
+            if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
+          })
+          .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
     if (!store.size) {
       setPanel(infoPanel(s, id, null, eventsHref, (t) => void seek(t, true)));
       stage.message("This session has no recorded events yet.", "error");
@@ -606,6 +619,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       root: stage.root,
       store,
       checkpoints,
+      keyframes,
       fonts,
       speed: prefs.speed,
       skipInactive: prefs.skipInactive,
@@ -639,11 +653,15 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (destroyed) return;
     const { sc, indexStatus, legendCount } = showPanels();
 
-    // 3. index the session in the background: checkpoints for fast seeks, activity for the timeline
-    try {
-      await loadSerializer();
-    } catch (err) {
-      console.warn("playhead: no checkpoints:", errorMessage(err));
+
+    // 3. index the session in the background: activity for the timeline, and
+    // checkpoints for fast seeks when the server built no keyframes
+    if (!keyframes) {
+      try {
+        await loadSerializer();
+      } catch (err) {
+        console.warn("playhead: no checkpoints:", errorMessage(err));
+      }
     }
     if (destroyed) return;
     const host = h("div", { class: "indexer-host", "aria-hidden": "true" });
@@ -652,14 +670,18 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     let bandsShown = 0;
     let savingCheckpoints = false;
     let checkpointsSaved = false;
-    const ix = new Indexer(store, checkpoints, host, {
+    const newIndexer = (): Indexer => new Indexer(store, checkpoints, host, {
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
         const done = ix.done || pct >= 100;
         statusText.textContent = done ? "" : `Indexing ${pct}%`;
-        statusText.title = "Making checkpoints so that seeking anywhere is fast";
-        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${count(checkpoints.syntheticCount)} checkpoints · ${count(store.eventCount)} events in memory`;
-        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && checkpoints.syntheticCount > 0) {
+        statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
+        const made = keyframes ? `${count(keyframes.times.length)} server keyframes` : `${count(checkpoints.syntheticCount)} checkpoints`;
+        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${made} · ${count(store.eventCount)} events in memory`;
+        // Checkpoints made from events that still point at the placeholder for
+        // an asset being captured are for this viewing only, never stored for
+        // the next viewers (see the assets watch below).
+        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && store.pendingAssets === 0 && checkpoints.syntheticCount > 0) {
           // the first to index this session: store the checkpoints for the next viewers
           savingCheckpoints = true;
           const body = checkpoints.toStored((pos) => store.batches[pos]!.seq, store.batches.length);
@@ -681,10 +703,60 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       },
       evict: () => eng.evict(),
       busy: () => eng.status === "playing" || eng.status === "loading",
-    }, fonts);
+    }, fonts, !keyframes);
+    let ix = newIndexer();
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);
     cleanups.push(() => ix.stop());
     ix.start();
+
+    // Assets the server is still capturing (a replay opened right after the
+    // visit) are shown as the placeholder: ask now and then how many are
+    // left, and show the moment again, with what was captured, once fewer
+    // are (no reload).
+    let assetsShown = Math.max(store.pendingAssets, keyframes?.pendingAssets ?? 0);
+    const assetsUntil = Date.now() + ASSET_WATCH_MS;
+    let assetTimer = 0;
+    const watchAssets = async (): Promise<void> => {
+      assetTimer = 0;
+      const range = eng.segmentBatches();
+      if (destroyed || !range) return;
+      let left: number;
+      try {
+        left = await store.probePendingAssets(range[0], range[1]);
+      } catch {
+        left = assetsShown; // asked again later
+      }
+      if (destroyed) return;
+      if (left < assetsShown) {
+        store.reset();
+        keyframes?.reset();
+        try {
+          // the timeline's fonts too (the ones a segment from a recorded keyframe is given)
+          const again = await api.session(id);
+          for (const e of Array.isArray(again.timeline) ? again.timeline : []) {
+            const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
+            if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
+          }
+        } catch {
+          // the fonts known already
+        }
+        if (destroyed) return;
+        if (!keyframes) {
+          // the checkpoints made so far show the placeholder: make them again
+          ix.stop();
+          host.replaceChildren();
+          checkpoints.dropSynthetic();
+          ix = newIndexer();
+          ix.start();
+        }
+        await eng.seek(now(), isPlaying()).catch(fail);
+        left = Math.max(left, store.pendingAssets, keyframes?.pendingAssets ?? 0);
+      }
+      assetsShown = left;
+      if (left > 0 && Date.now() < assetsUntil && !destroyed) assetTimer = window.setTimeout(() => void watchAssets(), ASSET_WATCH_EVERY_MS);
+    };
+    if (assetsShown > 0) assetTimer = window.setTimeout(() => void watchAssets(), ASSET_WATCH_EVERY_MS);
+    cleanups.push(() => window.clearTimeout(assetTimer));
 
     window.__playhead = {
       get replayer() {
@@ -695,6 +767,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       seek: (ms: number) => seek(ms, true),
       stats: () => ({
         status: eng.status,
+        keyframes: keyframeTimes.length,
         checkpoints: checkpoints.syntheticCount,
         checkpointBytes: checkpoints.bytes,
         indexed: ix.done,
