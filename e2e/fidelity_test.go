@@ -159,7 +159,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 		siteHits = append(siteHits, r.URL.Path)
 		base, key, fonts := playheadURL, ingestKey, fontHostURL
 		mu.Unlock()
-		serveFixture(w, r, base, key, fonts)
+		serveFixtureWithFontHost(w, r, base, key, fonts)
 	}))
 	defer site.Close()
 	fontHost := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -624,16 +624,25 @@ func TestFidelityFixtureMatchesSources(t *testing.T) {
 	}
 }
 
-// serveFixture serves e2e/fixtures: the page (with the Playhead server's
-// address, the project key and the font CDN's address filled in), the
-// iframe's page, the stylesheet, the bundle and the fonts, without CORS
-// headers.
-func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key, fontHost string) {
+// serveFixture serves e2e/fixtures with the font CDN's stylesheet on the
+// fixture's own origin (see serveFixtureWithFontHost).
+func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key string) {
+	serveFixtureWithFontHost(w, r, playheadURL, key, "")
+}
+
+// serveFixtureWithFontHost serves e2e/fixtures: the page (with the Playhead
+// server's address, the project key and the font CDN's address filled in),
+// the iframe's page, the stylesheets, the bundle and the fonts, without CORS
+// headers. With no font CDN, its stylesheet is served here too.
+func serveFixtureWithFontHost(w http.ResponseWriter, r *http.Request, playheadURL, key, fontHost string) {
 	files := map[string]struct{ path, typ string }{
 		"/":           {"fixtures/src/index.html", "text/html; charset=utf-8"},
 		"/frame.html": {"fixtures/src/frame.html", "text/html; charset=utf-8"},
 		"/site.css":   {"fixtures/src/site.css", "text/css; charset=utf-8"},
 		"/app.js":     {"fixtures/dist/app.js", "text/javascript; charset=utf-8"},
+	}
+	if fontHost == "" {
+		files["/cdn.css"] = struct{ path, typ string }{"fixtures/src/cdn.css", "text/css; charset=utf-8"}
 	}
 	f, ok := files[r.URL.Path]
 	if name, isFont := strings.CutPrefix(r.URL.Path, "/fonts/"); isFont && strings.HasSuffix(name, ".woff2") && !strings.Contains(name, "/") {
