@@ -120,6 +120,14 @@ type Session struct {
 	RageClicks  int `json:"rageClicks"`
 	DeadClicks  int `json:"deadClicks"`
 	ErrorClicks int `json:"errorClicks"`
+	// Release is the version of the app the session ran, as the SDK's
+	// release option named it ("" when none): its source maps are that
+	// release's.
+	Release string `json:"release,omitempty"`
+	// ImportedAt is when an imported session was imported (zero for a
+	// recorded one); retention counts from then when it is later than
+	// the session's end.
+	ImportedAt int64 `json:"importedAt,omitempty"`
 }
 
 // BatchRef is one stored batch as the player's manifest lists it.
@@ -218,6 +226,12 @@ type IndexedBatch struct {
 	// Search is the batch's searchable text, from its events as stored
 	// (scrubbed), each distinct value once.
 	Search []SearchText
+	// Release is the app's release the batch says the page ran ("" when
+	// none).
+	Release string
+	// ImportedAt is set on the batches of an imported session: when it
+	// was imported.
+	ImportedAt int64
 }
 
 // SearchText is one value a session can be found by: a URL it visited, the
@@ -592,6 +606,8 @@ type Index interface {
 	AssetStore
 	BackendStore
 	JobStore
+	SourceMapStore
+	ShareStore
 	// SetRetention sets how many days a project's sessions are kept.
 	SetRetention(ctx context.Context, projectID int64, days int) error
 	// Ping checks that the index answers and takes writes.
