@@ -114,6 +114,14 @@ func (s *Server) assetMapper(ctx context.Context, projectID int64, urls []string
 // Relative references resolve against the recorded page's URL: start, the
 // page at the first event, until a Meta event among them names another.
 func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]byte, start *url.URL) error {
+	return rewriteAssetsWith(ctx, events, start, func(ctx context.Context, urls []string) (func(string) string, error) {
+		return s.assetMapper(ctx, projectID, urls)
+	})
+}
+
+// rewriteAssetsWith rewrites the asset URLs of events with the function
+// mapper makes for the URLs they reference.
+func rewriteAssetsWith(ctx context.Context, events [][]byte, start *url.URL, mapper func(ctx context.Context, urls []string) (func(string) string, error)) error {
 	pages := make([]*url.URL, len(events))
 	page := start
 	for i, e := range events {
@@ -135,7 +143,7 @@ func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]
 	if len(urls) == 0 {
 		return nil
 	}
-	mapURL, err := s.assetMapper(ctx, projectID, urls)
+	mapURL, err := mapper(ctx, urls)
 	if err != nil {
 		return err
 	}

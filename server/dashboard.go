@@ -321,20 +321,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rewriteAssets(r.Context(), p.ID, events, page); err != nil {
 		return err
 	}
-	// Stored events are validated JSON: join them without re-parsing.
-	n := 2
-	for _, e := range events {
-		n += len(e) + 1
-	}
-	out := make([]byte, 0, n)
-	out = append(out, '[')
-	for i, e := range events {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, e...)
-	}
-	out = append(out, ']')
+	out := joinEvents(events)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	_, err = w.Write(out)

@@ -101,6 +101,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
+	mux.Handle("GET /api/v1/sessions/{id}/export", s.api(s.authed(s.handleExport)))
+	mux.Handle("POST /api/v1/sessions/import", s.api(s.authed(s.handleImport)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
 	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))

@@ -1,0 +1,153 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/app"
+)
+
+// do sends a request with a client and returns the status and body.
+func do(t *testing.T, c *http.Client, method, u, contentType string, body []byte) (int, []byte, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data, resp.Header
+}
+
+// recordedSession ingests a small session whose page text holds markup and
+// an e-mail address, and returns its ID.
+func recordedSession(t *testing.T, m *app.Main, sid string, now int64) {
+	t.Helper()
+	body := fmt.Appendf(nil, `{"v":1,"sid":%q,"seq":0,"release":"shop@1.0.0","events":[`+
+		`{"type":4,"timestamp":%d,"data":{"href":"http://shop.example/cart","width":1024,"height":700}},`+
+		`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"html","attributes":{},"id":2,"childNodes":[`+
+		`{"type":2,"tagName":"body","attributes":{},"id":3,"childNodes":[{"type":3,"textContent":"</script><script>alert(1)</script> mail grace@navy.example","id":4}]}]}]},"initialOffset":{"left":0,"top":0}}},`+
+		`{"type":3,"timestamp":%d,"data":{"source":2,"type":2,"id":3,"x":5,"y":5}},`+
+		`{"type":5,"timestamp":%d,"data":{"tag":"playhead.error","payload":{"kind":"error","message":"boom"}}}]}`, sid, now, now+1, now+500, now+900)
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: body, wantStatus: 200}.run(t, m, nil)
+}
+
+func TestExportAndImport(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	now := time.Now().UnixMilli()
+	const sid = "exportsession0001"
+	recordedSession(t, m, sid, now)
+
+	// rrweb: the stored events, scrubbed, as a JSON array.
+	status, rrweb, h := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=rrweb", "", nil)
+	if status != 200 || !strings.Contains(h.Get("Content-Disposition"), "playhead-"+sid+".json") {
+		t.Fatalf("rrweb export: %d %s", status, rrweb)
+	}
+	var events []map[string]any
+	if err := json.Unmarshal(rrweb, &events); err != nil || len(events) != 4 {
+		t.Fatalf("rrweb export is not the 4 events: %v, %.200s", err, rrweb)
+	}
+	if bytes.Contains(rrweb, []byte("grace@navy.example")) {
+		t.Error("the export holds the e-mail address the server masks")
+	}
+
+	// html: one file, the events inside a JSON script element that no
+	// recorded text can end, the replayer's script allowed by its hash.
+	status, page, h := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=html", "", nil)
+	if status != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Fatalf("html export: %d %.300s", status, page)
+	}
+	if n := bytes.Count(bytes.ToLower(page), []byte("</script")); n != 3 {
+		t.Errorf("the page ends %d script elements, want 3 (events, meta, replayer): recorded text broke out", n)
+	}
+	if bytes.Contains(page, []byte("alert(1)</script>")) || !bytes.Contains(page, []byte(`\u003c/script\u003e\u003cscript\u003ealert(1)`)) {
+		t.Error("recorded markup is not escaped in the page")
+	}
+	csp := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]+)">`).FindSubmatch(page)
+	if csp == nil || !strings.Contains(string(csp[1]), "default-src 'none'") || !strings.Contains(string(csp[1]), "script-src 'sha256-") ||
+		strings.Contains(string(csp[1]), "unsafe-eval") || !strings.Contains(h.Get("Content-Security-Policy"), "connect-src 'none'") {
+		t.Errorf("page CSP = %q, header %q", csp, h.Get("Content-Security-Policy"))
+	}
+	if bytes.Contains(page, []byte("grace@navy.example")) {
+		t.Error("the page holds the e-mail address the server masks")
+	}
+	if status, body, _ := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=pdf", "", nil); status != 400 || !bytes.Contains(body, []byte(`format: \"pdf\" is not an export format`)) {
+		t.Errorf("unknown format: %d %s", status, body)
+	}
+	if status, _, _ := do(t, http.DefaultClient, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=rrweb", "", nil); status != 401 {
+		t.Errorf("export without login: %d", status)
+	}
+
+	// Import the export: a new session with the same events.
+	status, body, _ := do(t, c, "POST", m.URL()+"/api/v1/sessions/import", "application/json", gz(rrweb))
+	if status != 201 {
+		t.Fatalf("import: %d %s", status, body)
+	}
+	var imported struct {
+		Import struct {
+			SessionID string
+			Format    string
+			Events    int
+		}
+	}
+	json.Unmarshal(body, &imported)
+	if imported.Import.Events != 4 || imported.Import.Format != "rrweb" || imported.Import.SessionID == sid {
+		t.Fatalf("import = %s", body)
+	}
+	var detail struct{ Session playhead.Session }
+	_, body, _ = do(t, c, "GET", m.URL()+"/api/v1/sessions/"+imported.Import.SessionID, "", nil)
+	json.Unmarshal(body, &detail)
+	if detail.Session.Events != 4 || detail.Session.StartedAt != now || detail.Session.Errors != 1 || detail.Session.ImportedAt == 0 {
+		t.Errorf("imported session = %+v", detail.Session)
+	}
+	_, again, _ := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+imported.Import.SessionID+"/export?format=rrweb", "", nil)
+	if !bytes.Equal(again, rrweb) {
+		t.Errorf("export of the import differs:\n%s\n%s", again, rrweb)
+	}
+
+	// Files that are not recordings: 400 naming the problem, nothing stored.
+	sessions := func() int {
+		_, body, _ := do(t, c, "GET", m.URL()+"/api/v1/sessions?limit=500", "", nil)
+		var l struct{ Sessions []json.RawMessage }
+		json.Unmarshal(body, &l)
+		return len(l.Sessions)
+	}
+	before := sessions()
+	for _, sc := range []struct {
+		name, contentType string
+		body              []byte
+		status            int
+		want              string
+	}{
+		{"not JSON", "application/json", []byte("PK\x03\x04zipfile"), 400, "not JSON"},
+		{"wrong shape", "application/json", []byte(`{"hello":"world"}`), 400, "not a recording Playhead can import"},
+		{"no full snapshot", "application/json", []byte(`[{"type":4,"timestamp":1795807228300,"data":{"href":"x"}}]`), 400, "no full snapshot"},
+		{"out of order", "application/json", fmt.Appendf(nil, `[{"type":2,"timestamp":%d,"data":{}},{"type":3,"timestamp":%d,"data":{}}]`, now, now-60_000), 400, "before an earlier event's"},
+		{"gzip bomb", "application/gzip", gz(make([]byte, 200<<20)), 400, "larger than the limit of 134217728 bytes"},
+		{"form post", "application/x-www-form-urlencoded", rrweb, 415, "Content-Type must be application/json"},
+	} {
+		status, body, _ := do(t, c, "POST", m.URL()+"/api/v1/sessions/import", sc.contentType, sc.body)
+		if status != sc.status || !bytes.Contains(body, []byte(sc.want)) {
+			t.Errorf("%s: %d %s, want %d naming %q", sc.name, status, body, sc.status, sc.want)
+		}
+	}
+	if after := sessions(); after != before {
+		t.Errorf("refused imports stored sessions: %d, then %d", before, after)
+	}
+}
