@@ -76,6 +76,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,
+		Shares:         db,
+		SourceMaps:     db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Recordings:     m.Recordings,
@@ -114,6 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if publicURL == "" {
 		publicURL = m.URL()
 	}
+	m.Server.PublicURL = strings.TrimRight(publicURL, "/")
 	var origins []string
 	for _, o := range strings.Split(m.Config.AssetOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {

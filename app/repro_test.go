@@ -151,3 +151,82 @@ func TestExportAndImport(t *testing.T) {
 		t.Errorf("refused imports stored sessions: %d, then %d", before, after)
 	}
 }
+
+func TestShareLinks(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	now := time.Now().UnixMilli()
+	const sid = "sharedsession0001"
+	recordedSession(t, m, sid, now)
+	shares := m.URL() + "/api/v1/sessions/" + sid + "/shares"
+
+	status, body, _ := do(t, c, "POST", shares, "application/json", fmt.Appendf(nil, `{"expiresInHours":2,"startAt":%d}`, now+500))
+	if status != 201 {
+		t.Fatalf("create share: %d %s", status, body)
+	}
+	var created struct {
+		Share playhead.ShareLink
+		URL   string
+	}
+	json.Unmarshal(body, &created)
+	if !strings.HasPrefix(created.URL, m.URL()+"/share/phs_") || created.Share.StartAt != now+500 || created.Share.CreatedBy != "admin" {
+		t.Fatalf("created = %s", body)
+	}
+	for _, bad := range []struct{ body, want string }{
+		{`{"expiresInHours":1000}`, "expiresInHours: 1000 is not from 1 to 720"},
+		{fmt.Sprintf(`{"startAt":%d}`, now-100_000), "startAt"},
+	} {
+		if status, body, _ := do(t, c, "POST", shares, "application/json", []byte(bad.body)); status != 400 || !bytes.Contains(body, []byte(bad.want)) {
+			t.Errorf("create share %s: %d %s", bad.body, status, body)
+		}
+	}
+	if status, _, _ := do(t, http.DefaultClient, "POST", shares, "application/json", []byte(`{}`)); status != 401 {
+		t.Errorf("create share without login: %d", status)
+	}
+
+	// Anyone with the link sees the replay page, which may make no request.
+	anon := &http.Client{}
+	status, page, h := do(t, anon, "GET", created.URL, "", nil)
+	if status != 200 || !bytes.Contains(page, []byte(`id="playhead-events"`)) || !bytes.Contains(page, []byte(fmt.Sprintf(`"startAt":%d`, now+500))) {
+		t.Fatalf("shared page: %d %.300s", status, page)
+	}
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'none'") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("shared page CSP = %q", csp)
+	}
+	// The link opens nothing else: not the API, not other sessions.
+	token := created.URL[strings.LastIndex(created.URL, "/")+1:]
+	for _, u := range []string{"/api/v1/sessions", "/api/v1/sessions/" + sid + "/events", "/api/v1/sessions/" + sid + "/export?format=rrweb"} {
+		req, _ := http.NewRequest("GET", m.URL()+u, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.AddCookie(&http.Cookie{Name: "playhead_login", Value: token})
+		resp, err := anon.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("GET %s with the share token: %d, want 401", u, resp.StatusCode)
+		}
+	}
+	// Its use is counted.
+	_, body, _ = do(t, c, "GET", shares, "", nil)
+	var list struct{ Shares []playhead.ShareLink }
+	json.Unmarshal(body, &list)
+	if len(list.Shares) != 1 || list.Shares[0].Uses != 1 || list.Shares[0].LastUsedAt == nil {
+		t.Errorf("shares = %s, want one used once", body)
+	}
+
+	// Revoked, it shows nothing.
+	if status, body, _ := do(t, c, "DELETE", fmt.Sprintf("%s/%d", shares, created.Share.ID), "", nil); status != 200 {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+	if status, page, _ := do(t, anon, "GET", created.URL, "", nil); status != 404 || bytes.Contains(page, []byte("playhead-events")) || !bytes.Contains(page, []byte("expired or been revoked")) {
+		t.Errorf("revoked link: %d %.200s", status, page)
+	}
+	if status, _, _ := do(t, anon, "GET", m.URL()+"/share/phs_"+strings.Repeat("A", 43), "", nil); status != 404 {
+		t.Errorf("unknown token: %d", status)
+	}
+	if status, _, _ := do(t, c, "DELETE", shares+"/999", "", nil); status != 404 {
+		t.Errorf("revoking an unknown link: %d", status)
+	}
+}

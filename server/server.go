@@ -37,7 +37,13 @@ type Server struct {
 	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
 	// URLs on it are served by Playhead itself and left as they are.
 	OwnOrigin string
-	Objects   playhead.ObjectStore
+	// PublicURL is Playhead's base URL as the team reaches it, for the
+	// links the API hands out (share links).
+	PublicURL string
+	// Shares keeps share links; SourceMaps keeps releases' source maps.
+	Shares     playhead.ShareStore
+	SourceMaps playhead.SourceMapStore
+	Objects    playhead.ObjectStore
 	Ingester  *ingest.Ingester
 	// Recordings reads, erases and keeps the checkpoints of stored sessions.
 	Recordings *recording.Store
@@ -103,6 +109,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
 	mux.Handle("GET /api/v1/sessions/{id}/export", s.api(s.authed(s.handleExport)))
 	mux.Handle("POST /api/v1/sessions/import", s.api(s.authed(s.handleImport)))
+	mux.Handle("GET /api/v1/sessions/{id}/shares", s.api(s.authed(s.handleShares)))
+	mux.Handle("POST /api/v1/sessions/{id}/shares", s.api(s.authed(s.handleCreateShare)))
+	mux.Handle("DELETE /api/v1/sessions/{id}/shares/{share}", s.api(s.authed(s.handleRevokeShare)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
 	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
@@ -139,6 +148,7 @@ func (s *Server) Handler() http.Handler {
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	s.ingestSlots = make(chan struct{}, workers)
+	mux.Handle("GET /share/{token}", s.shareErrors(s.handleSharePage))
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
