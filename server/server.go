@@ -44,7 +44,7 @@ type Server struct {
 	Shares     playhead.ShareStore
 	SourceMaps playhead.SourceMapStore
 	Objects    playhead.ObjectStore
-	Ingester  *ingest.Ingester
+	Ingester   *ingest.Ingester
 	// Recordings reads, erases and keeps the checkpoints of stored sessions.
 	Recordings *recording.Store
 	Limits     ingest.Limits
