@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -228,5 +230,126 @@ func TestShareLinks(t *testing.T) {
 	}
 	if status, _, _ := do(t, c, "DELETE", shares+"/999", "", nil); status != 404 {
 		t.Errorf("revoking an unknown link: %d", status)
+	}
+}
+
+func TestSourceMapsSymbolicateErrors(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	now := time.Now().UnixMilli()
+	smap, err := os.ReadFile("../sourcemaps/testdata/shop.min.js.map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := m.URL() + "/api/v1/sourcemaps?release=shop@2.0.0&name=static/shop.min.js"
+	if status, body, _ := do(t, c, "POST", upload, "application/json", smap); status != 201 || !bytes.Contains(body, []byte(`"name":"static/shop.min.js"`)) {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	for _, bad := range []struct {
+		u, body string
+		status  int
+		want    string
+	}{
+		{"/api/v1/sourcemaps?name=a.js", "{}", 400, "release: missing"},
+		{"/api/v1/sourcemaps?release=v1", "{}", 400, "name:"},
+		{"/api/v1/sourcemaps?release=v1&name=a.js", `{"version":3,"mappings":`, 400, "a.js: not a source map"},
+		{"/api/v1/sourcemaps?release=a%20b&name=a.js", "{}", 400, "printable ASCII"},
+	} {
+		if status, body, _ := do(t, c, "POST", m.URL()+bad.u, "application/json", []byte(bad.body)); status != bad.status || !bytes.Contains(body, []byte(bad.want)) {
+			t.Errorf("POST %s: %d %s, want %d naming %q", bad.u, status, body, bad.status, bad.want)
+		}
+	}
+	if status, _, _ := do(t, http.DefaultClient, "POST", upload, "application/json", smap); status != 401 {
+		t.Errorf("upload without login: %d", status)
+	}
+	// Stored encrypted: the source it holds is nowhere in the data folder.
+	filepath.WalkDir(m.Config.DataDir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if data, _ := os.ReadFile(path); bytes.Contains(data, []byte("order.items.reduce")) {
+				t.Errorf("%s holds the source map's content in the clear", path)
+			}
+		}
+		return nil
+	})
+
+	stack := "TypeError: Cannot read properties of undefined (reading 'items')\\n    at t (https://shop.example/static/shop.min.js:1:30)\\n    at d (https://shop.example/static/shop.min.js:1:84)"
+	session := func(sid, release string) {
+		body := fmt.Appendf(nil, `{"v":1,"sid":%q,"seq":0,"release":%q,"events":[`+
+			`{"type":4,"timestamp":%d,"data":{"href":"https://shop.example/","width":800,"height":600}},`+
+			`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"childNodes":[],"id":1},"initialOffset":{"left":0,"top":0}}},`+
+			`{"type":5,"timestamp":%d,"data":{"tag":"playhead.error","payload":{"kind":"error","message":"TypeError: Cannot read properties of undefined (reading 'items')","stack":"%s"}}},`+
+			`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"failed\""],"trace":["d (https://shop.example/static/shop.min.js:1:84)"]}}}]}`,
+			sid, release, now, now+1, now+2, stack, now+3)
+		scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: body, wantStatus: 200}.run(t, m, nil)
+	}
+	session("mappedsession0001", "shop@2.0.0")
+	session("unmappedsession01", "shop@1.9.0")
+	type entry struct {
+		Kind   string
+		Detail struct {
+			Stack  string
+			Frames []struct {
+				File     string
+				Line     int
+				Original *struct {
+					File, Function string
+					Line, Column   int
+					Context        []struct {
+						Line int
+						Text string
+					}
+				}
+			}
+		}
+	}
+	timeline := func(sid string) []entry {
+		_, body, _ := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+sid, "", nil)
+		var d struct {
+			Session  playhead.Session
+			Timeline []entry
+		}
+		json.Unmarshal(body, &d)
+		return d.Timeline
+	}
+	var sawError, sawConsole bool
+	for _, e := range timeline("mappedsession0001") {
+		switch e.Kind {
+		case "error":
+			sawError = true
+			f := e.Detail.Frames
+			if len(f) != 2 || f[0].Original == nil || f[0].Original.File != "shop.ts" || f[0].Original.Line != 9 || f[0].Original.Column != 16 ||
+				len(f[0].Original.Context) == 0 || f[1].Original == nil || f[1].Original.Line != 13 {
+				t.Errorf("error frames = %+v", f)
+			}
+			if e.Detail.Stack == "" {
+				t.Error("the recorded stack is gone")
+			}
+		case "console":
+			sawConsole = true
+			if f := e.Detail.Frames; len(f) != 1 || f[0].Original == nil || f[0].Original.Line != 13 {
+				t.Errorf("console frames = %+v", f)
+			}
+		}
+	}
+	if !sawError || !sawConsole {
+		t.Error("timeline lacks the error or the console entry")
+	}
+	for _, e := range timeline("unmappedsession01") {
+		if len(e.Detail.Frames) != 0 {
+			t.Errorf("a release without maps got frames: %+v", e)
+		}
+	}
+
+	// Listing and deleting a release's maps.
+	if status, body, _ := do(t, c, "GET", m.URL()+"/api/v1/sourcemaps?release=shop@2.0.0", "", nil); status != 200 || !bytes.Contains(body, []byte(`"static/shop.min.js"`)) {
+		t.Errorf("list: %d %s", status, body)
+	}
+	if status, body, _ := do(t, c, "DELETE", m.URL()+"/api/v1/sourcemaps?release=shop@2.0.0", "", nil); status != 200 || !bytes.Contains(body, []byte(`"deleted":1`)) {
+		t.Errorf("delete: %d %s", status, body)
+	}
+	for _, e := range timeline("mappedsession0001") {
+		if len(e.Detail.Frames) != 0 {
+			t.Errorf("frames after the maps were deleted: %+v", e)
+		}
 	}
 }

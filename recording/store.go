@@ -21,6 +21,7 @@ import (
 type Index interface {
 	playhead.SessionIndex
 	playhead.JobStore
+	playhead.SourceMapStore
 	Projects(ctx context.Context) ([]*playhead.Project, error)
 }
 

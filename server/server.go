@@ -87,6 +87,7 @@ type Server struct {
 	loginIPLimits, loginUserLimits *limiters
 	ingestSlots                    chan struct{}
 	keys                           keyCache
+	parsed                         parsedMaps
 	touches                        loginTouches
 
 	http *http.Server
@@ -112,6 +113,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}/shares", s.api(s.authed(s.handleShares)))
 	mux.Handle("POST /api/v1/sessions/{id}/shares", s.api(s.authed(s.handleCreateShare)))
 	mux.Handle("DELETE /api/v1/sessions/{id}/shares/{share}", s.api(s.authed(s.handleRevokeShare)))
+	mux.Handle("POST /api/v1/sourcemaps", s.api(s.authed(s.handleUploadSourceMap)))
+	mux.Handle("GET /api/v1/sourcemaps", s.api(s.authed(s.handleSourceMaps)))
+	mux.Handle("DELETE /api/v1/sourcemaps", s.api(s.authed(s.handleDeleteSourceMaps)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
 	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
