@@ -221,8 +221,10 @@ func (p *parser) batch() (*Batch, error) {
 			if b.Release, err = p.str("release"); err != nil {
 				return nil, err
 			}
-			if err := ValidRelease(b.Release); err != nil {
-				return nil, err
+			// A release the server cannot take is dropped, not the
+			// recording: the SDK sends whatever the app configured.
+			if ValidRelease(b.Release) != nil {
+				b.Release = ""
 			}
 		case "events":
 			// Fields may come in any order (a JSON encoder that sorts keys
