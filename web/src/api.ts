@@ -1,6 +1,6 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
-import type { Me, Report, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import type { ImportResult, Me, Report, SessionDetail, SessionPage, ShareLink, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -81,6 +81,28 @@ export const api = {
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
   deleteWebhook: (id: string) => call<unknown>("DELETE", `/api/v1/webhooks/${encodeURIComponent(id)}`),
   deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>("GET", `/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`),
+  shares: (id: string) => call<{ shares: ShareLink[] }>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/shares`),
+  share: (id: string, expiresInHours: number, startAt?: number) =>
+    call<{ share: ShareLink; url: string }>("POST", `/api/v1/sessions/${encodeURIComponent(id)}/shares`, { expiresInHours, startAt }),
+  revokeShare: (id: string, share: number) => call<unknown>("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}/shares/${share}`),
+  exportUrl: (id: string, format: "rrweb" | "html") => `/api/v1/sessions/${encodeURIComponent(id)}/export?format=${format}`,
+  /** Stores a recording file (rrweb, Sentry segments, PostHog export; gzip or not) as a new session. */
+  importSession: async (file: Blob): Promise<ImportResult> => {
+    const gz = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+    let res: Response;
+    try {
+      res = await fetch("/api/v1/sessions/import", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Content-Type": gz[0] === 0x1f && gz[1] === 0x8b ? "application/gzip" : "application/json" },
+        body: file,
+      });
+    } catch (err) {
+      throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+    }
+    if (!res.ok) throw await responseError(res);
+    return ((await res.json()) as { import: ImportResult }).import;
+  },
   eventsUrl: (id: string, from?: number, to?: number) => {
     const q = new URLSearchParams();
     if (from !== undefined) q.set("from", String(from));

@@ -21,6 +21,7 @@ import { Inspector } from "../player/inspector";
 import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
+import { exportMenu, shareMenu } from "../player/share";
 import type { Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
 import { EventStore } from "../player/store";
@@ -158,7 +159,11 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const el = h(
     "div",
     { class: "page player-page" },
-    appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [copyLink]),
+    appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [
+      copyLink,
+      exportMenu(id),
+      shareMenu(id, () => startTs + now(), () => now()),
+    ]),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, controls), side),
     help.el,
   );
@@ -210,6 +215,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   // ---- playback state -------------------------------------------------------
   let engine: Engine | null = null;
   let total = 0;
+  /** The session's first event (Unix ms), once loaded. */
+  let startTs = 0;
   let raf = 0;
   let scrubber: Scrubber | null = null;
   let entries: Entries | null = null;
@@ -499,6 +506,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       return;
     }
     const startTime = store.startTs;
+    startTs = startTime;
     total = store.endTs - startTime;
     timeTotal.textContent = clock(total);
 
