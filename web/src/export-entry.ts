@@ -45,6 +45,8 @@ function start(): void {
   }
   const first = events[0]!.timestamp;
   const duration = events[events.length - 1]!.timestamp - first;
+  const head = h("header", { class: "px-head" }, h("strong", null, meta.title ?? "Replay"), h("span", { class: "px-note" }, "Recorded with Playhead; masked values stay masked."));
+  root.append(head, stage); // rrweb's iframe must be made in the document
   const replayer = new Replayer(events, {
     root: frame,
     showWarning: false,
@@ -63,11 +65,7 @@ function start(): void {
     ...[1, 2, 4, 8].map((s) => h("option", { value: String(s) }, `${s}×`)),
   );
   const skip = h("input", { type: "checkbox", checked: true });
-  root.append(
-    h("header", { class: "px-head" }, h("strong", null, meta.title ?? "Replay"), h("span", { class: "px-note" }, "Recorded with Playhead; masked values stay masked.")),
-    stage,
-    h("div", { class: "px-controls" }, play, range, time, speed, h("label", { class: "px-skip" }, skip, " Skip inactivity")),
-  );
+  root.append(h("div", { class: "px-controls" }, play, range, time, speed, h("label", { class: "px-skip" }, skip, " Skip inactivity")));
 
   let playing = false;
   let tick = 0;
@@ -94,8 +92,10 @@ function start(): void {
   };
   const seek = (offset: number): void => {
     const at = Math.max(0, Math.min(duration, offset));
-    if (playing) replayer.play(at);
-    else replayer.pause(at);
+    // rrweb applies the events before the offset: the last one needs a step past it.
+    const to = at >= duration ? duration + 1 : at;
+    if (playing) replayer.play(to);
+    else replayer.pause(to);
     show(at);
   };
   replayer.on("finish", () => {
