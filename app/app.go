@@ -125,7 +125,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Ingester.AssetOrigins = origins
 	m.Capturer = &assets.Capturer{Store: db, Objects: objects, Logger: m.Logger, Now: time.Now,
-		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
+		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate}),
+		Origins: func(ctx context.Context, projectID int64) ([]string, error) {
+			p, err := db.Project(ctx, projectID)
+			if err != nil {
+				return nil, err
+			}
+			return p.Settings.AssetOrigins, nil
+		}}
 	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: webhook.NewClient(m.Config.WebhooksAllowPrivate),
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	sealPolicy, sealEvery := m.Config.sealPolicy()
@@ -147,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer loops.Done()
-		m.Recordings.RunRetention(bg, retention)
+		m.Recordings.RunRetention(bg, retention, m.PurgeAudit)
 	}()
 	go func() {
 		defer loops.Done()
@@ -302,7 +309,7 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hash admin password: %w", err)
 	}
-	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: string(hash)}); err != nil {
+	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: string(hash), Owner: true}); err != nil {
 		return err
 	}
 	if generated {
@@ -363,4 +370,18 @@ func (m *Main) RotateMasterKey(ctx context.Context, key []byte, out io.Writer) e
 	}
 	fmt.Fprintf(out, "\r  %d data keys re-wrapped; old master keys removed from %s\n", total, m.Config.keyringPath())
 	return nil
+}
+
+// PurgeAudit deletes the audit entries older than the audit log's
+// retention period (an installation setting), as the retention pass does.
+func (m *Main) PurgeAudit(ctx context.Context) error {
+	days, err := server.AuditRetentionDays(ctx, m.DB)
+	if err != nil {
+		return err
+	}
+	n, err := m.DB.PurgeAudit(ctx, time.Now().Add(-time.Duration(days)*24*time.Hour))
+	if n > 0 {
+		m.Logger.Info("audit retention: deleted old entries", "count", n, "days", days)
+	}
+	return err
 }

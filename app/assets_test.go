@@ -73,7 +73,7 @@ func TestAssetCapture(t *testing.T) {
 			t.Errorf("served events still point at %s", gone)
 		}
 	}
-	assetRefs := regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}`).FindAllString(events, -1)
+	assetRefs := regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}\?project=\d+`).FindAllString(events, -1)
 	if len(assetRefs) != 3 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) {
 		t.Fatalf("served events: %d captured references, placeholder %v:\n%s", len(assetRefs), strings.Contains(events, "placeholder"), events)
 	}
@@ -92,7 +92,7 @@ func TestAssetCapture(t *testing.T) {
 			css = string(b)
 		}
 	}
-	if !regexp.MustCompile(`url\(["']?/api/v1/assets/[0-9a-f]{64}["']?\)`).MatchString(css) || strings.Contains(css, "fonts/brand.woff2") {
+	if !regexp.MustCompile(`url\(["']?/api/v1/assets/[0-9a-f]{64}\?project=\d+["']?\)`).MatchString(css) || strings.Contains(css, "fonts/brand.woff2") {
 		t.Errorf("served stylesheet does not point at the captured font: %s", css)
 	}
 	scenario{method: "GET", path: assetRefs[0], wantStatus: 401}.run(t, m, nil)
@@ -148,14 +148,14 @@ func TestAssetCaptureResolvesRelativeURLs(t *testing.T) {
 	if err := m.Capturer.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	asset := regexp.MustCompile(`"/api/v1/assets/[0-9a-f]{64}"`)
+	asset := regexp.MustCompile(`"/api/v1/assets/[0-9a-f]{64}\?project=\d+"`)
 	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/"+sid+"/events")
 	for _, relative := range []string{`"/img/logo.png"`, "url(bg.png)", "/media/x.webm", `"../img/logo.png"`} {
 		if strings.Contains(events, relative) {
 			t.Errorf("served events still hold the relative reference %s", relative)
 		}
 	}
-	if n := len(asset.FindAllString(events, -1)); n != 2 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) || !regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\)`).MatchString(events) {
+	if n := len(asset.FindAllString(events, -1)); n != 2 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) || !regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\?project=\d+\)`).MatchString(events) {
 		t.Errorf("served events: %d captured src references, want 2, the background captured and the video a placeholder:\n%s", n, events)
 	}
 	// a range without the Meta event: the page comes from the timeline
@@ -208,7 +208,7 @@ func TestFontFaceCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	captured := regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\)`)
+	captured := regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\?project=\d+\)`)
 	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/fontsession00001/events")
 	if !captured.MatchString(events) || strings.Contains(events, site.URL+"/fonts") {
 		t.Errorf("served events do not point at the captured font:\n%s", events)

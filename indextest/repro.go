@@ -2,6 +2,7 @@ package indextest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -215,6 +216,44 @@ func RunRepro(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 		}
 		if _, err := db.ShareLinkByToken(ctx, "hash-b"); playhead.ErrorCode(err) != playhead.ENOTFOUND {
 			t.Errorf("after erasure, the link: err = %v, want ENOTFOUND", err)
+		}
+	})
+
+	t.Run("ProjectDeletionTakesSourceMapsAndLinks", func(t *testing.T) {
+		db := newIndex(t)
+		p, kept := project(t, db, "gone"), project(t, db, "kept")
+		for _, pid := range []int64{p.ID, kept.ID} {
+			if _, err := db.StoreKey(ctx, &playhead.DataKey{ProjectID: pid, SessionID: playhead.ReleaseKeyID("v1"), MasterKeyID: "m1", Wrapped: []byte("k")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.PutSourceMap(ctx, &playhead.SourceMap{ProjectID: pid, Release: "v1", Name: "app.js", ObjectKey: fmt.Sprintf("sm/%d", pid), Size: 1, UploadedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateShareLink(ctx, &playhead.ShareLink{ProjectID: pid, SessionID: "s", TokenHash: fmt.Sprintf("h%d", pid), CreatedBy: "a", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.MarkProjectDeleting(ctx, p.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := db.DeleteProject(ctx, p.ID, func(h string) string { return h })
+		if err != nil || !slices.Contains(keys, fmt.Sprintf("sm/%d", p.ID)) {
+			t.Fatalf("DeleteProject = %v, %v; want the source map's object", keys, err)
+		}
+		if maps, _ := db.SourceMaps(ctx, p.ID, "v1"); len(maps) != 0 {
+			t.Errorf("the deleted project's source maps = %v", maps)
+		}
+		if _, err := db.SessionKey(ctx, p.ID, playhead.ReleaseKeyID("v1")); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+			t.Errorf("the deleted project's release key: %v", err)
+		}
+		if _, err := db.ShareLinkByToken(ctx, fmt.Sprintf("h%d", p.ID)); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+			t.Errorf("the deleted project's share link: %v", err)
+		}
+		if maps, _ := db.SourceMaps(ctx, kept.ID, "v1"); len(maps) != 1 {
+			t.Errorf("the other project's source maps = %v", maps)
+		}
+		if _, err := db.ShareLinkByToken(ctx, fmt.Sprintf("h%d", kept.ID)); err != nil {
+			t.Errorf("the other project's share link: %v", err)
 		}
 	})
 }

@@ -633,4 +633,6 @@ func RunStores(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 			t.Fatal(err)
 		}
 	})
+
+	runAccess(t, newIndex, project, session)
 }

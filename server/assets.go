@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/playhead/playhead"
@@ -101,7 +102,7 @@ func (s *Server) assetMapper(ctx context.Context, projectID int64, urls []string
 	}
 	return func(abs string) string {
 		if h, ok := captured[abs]; ok {
-			return assetPath + h
+			return assetPath + h + "?project=" + strconv.FormatInt(projectID, 10)
 		}
 		if s.OwnOrigin != "" && strings.HasPrefix(abs, s.OwnOrigin+"/") {
 			return abs

@@ -28,6 +28,12 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	return s.export(w, r, p, id, r.URL.Query().Get("format"))
 }
 
+// auditExport records an export before it is sent: one that cannot be
+// recorded is not made.
+func (s *Server) auditExport(r *http.Request, projectID int64, id, format string) error {
+	return s.audit(r, playhead.AuditSessionsExport, id, projectID, map[string]any{"format": format})
+}
+
 // export writes session id in one of the export formats: the session's
 // rrweb events as stored (scrubbed and masked), or a replay in one HTML
 // file.
@@ -59,24 +65,6 @@ func (s *Server) sessionEvents(ctx context.Context, p *playhead.Project, id stri
 	return sess, events, nil
 }
 
-// joinEvents writes events as one JSON array; they are stored validated,
-// so they are joined without parsing.
-func joinEvents(events [][]byte) []byte {
-	n := 2
-	for _, e := range events {
-		n += len(e) + 1
-	}
-	out := make([]byte, 0, n)
-	out = append(out, '[')
-	for i, e := range events {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, e...)
-	}
-	return append(out, ']')
-}
-
 func attachment(w http.ResponseWriter, name string) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 }
@@ -87,6 +75,9 @@ func attachment(w http.ResponseWriter, name string) {
 func (s *Server) exportRRWeb(w http.ResponseWriter, r *http.Request, p *playhead.Project, id string) error {
 	_, events, err := s.sessionEvents(r.Context(), p, id)
 	if err != nil {
+		return err
+	}
+	if err := s.auditExport(r, p.ID, id, "rrweb"); err != nil {
 		return err
 	}
 	out := joinEvents(events)
@@ -101,6 +92,9 @@ func (s *Server) exportRRWeb(w http.ResponseWriter, r *http.Request, p *playhead
 func (s *Server) exportHTML(w http.ResponseWriter, r *http.Request, p *playhead.Project, id string) error {
 	page, csp, err := s.replayPage(r.Context(), p, id, 0)
 	if err != nil {
+		return err
+	}
+	if err := s.auditExport(r, p.ID, id, "html"); err != nil {
 		return err
 	}
 	h := w.Header()

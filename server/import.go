@@ -50,8 +50,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return importError(err)
 	}
-	u := r.Context().Value(userKey{}).(*playhead.User)
-	s.Logger.Info("imported session", "session", res.SessionID, "format", res.Format, "events", res.Events, "by", u.Username)
+	s.audit(r, playhead.AuditSessionImport, res.SessionID, p.ID, map[string]any{"format": res.Format, "events": res.Events})
 	return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "import": res})
 }
 

@@ -86,9 +86,11 @@ type Server struct {
 	projectLimits, ipLimits        *limiters
 	loginIPLimits, loginUserLimits *limiters
 	ingestSlots                    chan struct{}
-	keys                           keyCache
+	keys                           cache[*playhead.Project]
+	otlpTokens                     cache[otlpCaller]
+	loginTouches, tokenTouches     touches
+	views                          touches
 	parsed                         parsedMaps
-	touches                        loginTouches
 
 	http *http.Server
 	ln   net.Listener
@@ -98,35 +100,11 @@ type Server struct {
 // Handler returns the server's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /api/v1/ingest", s.api(s.handleIngest))
-	mux.HandleFunc("OPTIONS /api/v1/ingest", s.handleIngestPreflight)
+	for _, rt := range s.apiRoutes() {
+		mux.Handle(rt.pattern, s.api(s.authorize(rt.need, rt.h)))
+	}
 	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
 	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
-	mux.Handle("POST /api/v1/login", s.api(sameOrigin(s.handleLogin)))
-	mux.Handle("POST /api/v1/logout", s.api(sameOrigin(s.handleLogout)))
-	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
-	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
-	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
-	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
-	mux.Handle("GET /api/v1/sessions/{id}/export", s.api(s.authed(s.handleExport)))
-	mux.Handle("POST /api/v1/sessions/import", s.api(s.authed(s.handleImport)))
-	mux.Handle("GET /api/v1/sessions/{id}/shares", s.api(s.authed(s.handleShares)))
-	mux.Handle("POST /api/v1/sessions/{id}/shares", s.api(s.authed(s.handleCreateShare)))
-	mux.Handle("DELETE /api/v1/sessions/{id}/shares/{share}", s.api(s.authed(s.handleRevokeShare)))
-	mux.Handle("POST /api/v1/sourcemaps", s.api(s.authed(s.handleUploadSourceMap)))
-	mux.Handle("GET /api/v1/sourcemaps", s.api(s.authed(s.handleSourceMaps)))
-	mux.Handle("DELETE /api/v1/sourcemaps", s.api(s.authed(s.handleDeleteSourceMaps)))
-	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
-	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
-	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
-	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
-	mux.Handle("GET /api/v1/assets/{hash}", s.api(s.authed(s.handleAsset)))
-	mux.Handle("GET /api/v1/assets", s.api(s.authed(s.handleAssets)))
-	mux.Handle("GET /api/v1/reports", s.api(s.authed(s.handleReports)))
-	mux.Handle("GET /api/v1/webhooks", s.api(s.authed(s.handleWebhooks)))
-	mux.Handle("POST /api/v1/webhooks", s.api(s.authed(s.handleCreateWebhook)))
-	mux.Handle("DELETE /api/v1/webhooks/{id}", s.api(s.authed(s.handleDeleteWebhook)))
-	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", s.api(s.authed(s.handleDeliveries)))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
 	}))
@@ -136,7 +114,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.Handle("GET /readyz", s.api(s.handleReady))
 	if s.Pprof {
-		mux.Handle("/debug/pprof/", s.api(s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		mux.Handle("/debug/pprof/", s.api(s.authorize(ownerOnly, func(w http.ResponseWriter, r *http.Request) error {
 			http.DefaultServeMux.ServeHTTP(w, r) // net/http/pprof registers there
 			return nil
 		})))
@@ -156,7 +134,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
-	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks"} {
+	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
+		"GET /settings", "GET /tokens", "GET /members", "GET /audit"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
 	if s.Demo != nil {
@@ -175,6 +154,62 @@ func (s *Server) Handler() http.Handler {
 		}
 		gz.ServeHTTP(w, r)
 	})))
+}
+
+// apiRoutes is the route table of the API: every route under /api/ with
+// the least a caller needs (see authorize). A project route's project is
+// its ?project= parameter (the caller's first project, or an API token's
+// own, when it has none).
+func (s *Server) apiRoutes() []route {
+	preflight := func(w http.ResponseWriter, r *http.Request) error { s.handleIngestPreflight(w, r); return nil }
+	viewer := member(playhead.RoleViewer, playhead.ScopeRead)
+	return []route{
+		{"POST /api/v1/ingest", public, s.handleIngest},
+		{"OPTIONS /api/v1/ingest", public, preflight},
+		{"POST /api/v1/login", public, sameOrigin(s.handleLogin)},
+		{"POST /api/v1/logout", public, sameOrigin(s.handleLogout)},
+		{"GET /api/v1/me", signedIn, s.handleMe},
+		{"GET /api/v1/sessions", viewer, s.handleSessions},
+		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
+		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
+		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
+		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
+		{"POST /api/v1/sessions/import", member(playhead.RoleDeveloper), s.handleImport},
+		{"GET /api/v1/sessions/{id}/shares", member(playhead.RoleDeveloper), s.handleShares},
+		{"POST /api/v1/sessions/{id}/shares", member(playhead.RoleDeveloper), s.handleCreateShare},
+		{"DELETE /api/v1/sessions/{id}/shares/{share}", member(playhead.RoleDeveloper), s.handleRevokeShare},
+		{"POST /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleUploadSourceMap},
+		{"GET /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleSourceMaps},
+		{"DELETE /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleDeleteSourceMaps},
+		{"GET /api/v1/sessions/{id}/keyframes", viewer, s.handleKeyframes},
+		{"GET /api/v1/sessions/{id}/keyframes/{ts}", viewer, s.handleKeyframe},
+		{"GET /api/v1/sessions/{id}/checkpoints", viewer, s.handleGetCheckpoints},
+		{"PUT /api/v1/sessions/{id}/checkpoints", member(playhead.RoleViewer), s.handlePutCheckpoints},
+		{"POST /api/v1/erase", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleEraseUser},
+		{"GET /api/v1/assets/{hash}", viewer, s.handleAsset},
+		{"GET /api/v1/assets", viewer, s.handleAssets},
+		{"GET /api/v1/reports", viewer, s.handleReports},
+		{"GET /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleWebhooks},
+		{"POST /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleCreateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", member(playhead.RoleDeveloper), s.handleDeleteWebhook},
+		{"GET /api/v1/webhooks/{id}/deliveries", member(playhead.RoleDeveloper), s.handleDeliveries},
+		{"GET /api/v1/projects", signedIn, s.handleProjects},
+		{"POST /api/v1/projects", ownerOnly, s.handleCreateProject},
+		{"GET /api/v1/project", viewer, s.handleProject},
+		{"PATCH /api/v1/project", member(playhead.RoleDeveloper), s.handleUpdateProject},
+		{"DELETE /api/v1/project", member(playhead.RoleAdmin), s.handleDeleteProject},
+		{"POST /api/v1/project/ingest-key", member(playhead.RoleDeveloper), s.handleRotateIngestKey},
+		{"GET /api/v1/members", member(playhead.RoleAdmin), s.handleMembers},
+		{"PUT /api/v1/members/{user}", member(playhead.RoleAdmin), s.handleSetMember},
+		{"DELETE /api/v1/members/{user}", member(playhead.RoleAdmin), s.handleRemoveMember},
+		{"GET /api/v1/tokens", member(playhead.RoleDeveloper), s.handleTokens},
+		{"POST /api/v1/tokens", member(playhead.RoleDeveloper), s.handleCreateToken},
+		{"DELETE /api/v1/tokens/{id}", member(playhead.RoleDeveloper), s.handleDeleteToken},
+		{"GET /api/v1/audit", member(playhead.RoleAdmin), s.handleAudit},
+		{"GET /api/v1/audit/all", ownerOnly, s.handleAuditAll},
+		{"GET /api/v1/installation", ownerOnly, s.handleInstallation},
+		{"PATCH /api/v1/installation", ownerOnly, s.handleUpdateInstallation},
+	}
 }
 
 // filesOnly answers 404 for a directory, which a file server would list.

@@ -69,14 +69,13 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	token := shareTokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	u := r.Context().Value(userKey{}).(*playhead.User)
 	now := s.Now()
 	link := &playhead.ShareLink{ProjectID: p.ID, SessionID: id, TokenHash: hashToken(token), StartAt: in.StartAt,
-		CreatedBy: u.Username, CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.ExpiresInHours) * time.Hour)}
+		CreatedBy: actorName(r), CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.ExpiresInHours) * time.Hour)}
 	if err := s.Shares.CreateShareLink(r.Context(), link); err != nil {
 		return err
 	}
-	s.Logger.Info("share link created", "session", id, "link", link.ID, "expires", link.ExpiresAt.UTC(), "by", u.Username)
+	s.audit(r, playhead.AuditShareLink, id, p.ID, map[string]any{"link": link.ID, "expiresAt": link.ExpiresAt.UTC(), "startAt": link.StartAt})
 	return writeJSON(w, http.StatusCreated, map[string]any{"share": link, "url": s.PublicURL + "/share/" + token})
 }
 
@@ -103,9 +102,19 @@ func (s *Server) handleRevokeShare(w http.ResponseWriter, r *http.Request) error
 	if err := s.Shares.RevokeShareLink(r.Context(), p.ID, shareID, s.Now()); err != nil {
 		return err
 	}
-	u := r.Context().Value(userKey{}).(*playhead.User)
-	s.Logger.Info("share link revoked", "session", id, "link", shareID, "by", u.Username)
+	s.audit(r, playhead.AuditShareRevoke, id, p.ID, map[string]any{"link": shareID})
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// actorName names who makes a request: a user's name, or an API token's.
+func actorName(r *http.Request) string {
+	if u := requestUser(r); u != nil {
+		return u.Username
+	}
+	if t := requestToken(r); t != nil {
+		return "token:" + t.Name
+	}
+	return ""
 }
 
 // shareErrors serves a shared page's errors as a short HTML page: the
@@ -164,7 +173,10 @@ func (s *Server) handleSharePage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Shares.UseShareLink(r.Context(), link.ID, now); err != nil {
 		return err
 	}
-	s.Logger.Info("shared replay viewed", "session", link.SessionID, "link", link.ID)
+	// Like a replay view, a shared one is shown only once it is recorded.
+	if err := s.audit(r, playhead.AuditShareView, link.SessionID, link.ProjectID, map[string]any{"link": link.ID}); err != nil {
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", csp+"; frame-ancestors 'none'")

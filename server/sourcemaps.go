@@ -62,7 +62,7 @@ func (s *Server) handleUploadSourceMap(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	s.Logger.Info("source map uploaded", "release", release, "name", name, "bytes", len(data))
+	s.audit(r, playhead.AuditSourceMaps, release, p.ID, map[string]any{"name": name, "bytes": len(data)})
 	return writeJSON(w, http.StatusCreated, map[string]any{"sourceMap": m})
 }
 
@@ -95,7 +95,7 @@ func (s *Server) handleDeleteSourceMaps(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	s.Logger.Info("source maps deleted", "release", release, "maps", n)
+	s.audit(r, playhead.AuditSourceMapsDrop, release, p.ID, map[string]any{"maps": n})
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "deleted": n})
 }
 

@@ -206,9 +206,10 @@ func (d *Deliverer) post(ctx context.Context, del *playhead.Delivery, body []byt
 }
 
 func (d *Deliverer) payload(ctx context.Context, del *playhead.Delivery) Payload {
-	u := strings.TrimRight(d.PublicURL, "/") + "/sessions/" + del.SessionID
+	// The link names the project: a viewer of several opens the right one.
+	u := strings.TrimRight(d.PublicURL, "/") + "/sessions/" + del.SessionID + "?project=" + strconv.FormatInt(del.Webhook.ProjectID, 10)
 	if s, err := d.Index.Session(ctx, del.Webhook.ProjectID, del.SessionID); err == nil {
-		u += "?t=" + strconv.FormatInt(max(0, del.Ts-s.StartedAt), 10)
+		u += "&t=" + strconv.FormatInt(max(0, del.Ts-s.StartedAt), 10)
 	}
 	return Payload{Event: del.Event, SessionID: del.SessionID, ReplayURL: u, At: time.UnixMilli(del.Ts).UTC(),
 		Message: del.Message, Page: del.PageURL, Delivery: del.ID}

@@ -1,6 +1,25 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
-import type { ImportResult, Me, Report, SessionDetail, SessionPage, ShareLink, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import { withProject } from "./project";
+import type {
+  ApiToken,
+  AuditEntry,
+  ImportResult,
+  Me,
+  Member,
+  Project,
+  ProjectDetail,
+  ProjectRole,
+  ProjectSettings,
+  Report,
+  Role,
+  SessionDetail,
+  SessionPage,
+  ShareLink,
+  StoredCheckpoints,
+  Webhook,
+  WebhookDelivery,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -50,7 +69,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   let res: Response;
   try {
-    res = await fetch(path, init);
+    res = await fetch(withProject(path), init);
   } catch (err) {
     throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
   }
@@ -85,13 +104,13 @@ export const api = {
   share: (id: string, expiresInHours: number, startAt?: number) =>
     call<{ share: ShareLink; url: string }>("POST", `/api/v1/sessions/${encodeURIComponent(id)}/shares`, { expiresInHours, startAt }),
   revokeShare: (id: string, share: number) => call<unknown>("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}/shares/${share}`),
-  exportUrl: (id: string, format: "rrweb" | "html") => `/api/v1/sessions/${encodeURIComponent(id)}/export?format=${format}`,
+  exportUrl: (id: string, format: "rrweb" | "html") => withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?format=${format}`),
   /** Stores a recording file (rrweb, Sentry segments, PostHog export; gzip or not) as a new session. */
   importSession: async (file: Blob): Promise<ImportResult> => {
     const gz = new Uint8Array(await file.slice(0, 2).arrayBuffer());
     let res: Response;
     try {
-      res = await fetch("/api/v1/sessions/import", {
+      res = await fetch(withProject("/api/v1/sessions/import"), {
         method: "POST",
         credentials: "same-origin",
         headers: { Accept: "application/json", "Content-Type": gz[0] === 0x1f && gz[1] === 0x8b ? "application/gzip" : "application/json" },
@@ -108,6 +127,34 @@ export const api = {
     if (from !== undefined) q.set("from", String(from));
     if (to !== undefined) q.set("to", String(to));
     const qs = q.toString();
-    return `/api/v1/sessions/${encodeURIComponent(id)}/events${qs ? "?" + qs : ""}`;
+    return withProject(`/api/v1/sessions/${encodeURIComponent(id)}/events${qs ? "?" + qs : ""}`);
   },
+  /** Erases one session (admin). */
+  eraseSession: (id: string) => call<{ erased: number }>("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`),
+  /** Erases every session of an identified user (admin). */
+  eraseUser: (userId: string) => call<{ erased: number }>("POST", "/api/v1/erase", { userId }),
+  projects: () => call<{ projects: ProjectRole[] }>("GET", "/api/v1/projects"),
+  createProject: (name: string) => call<{ project: Project }>("POST", "/api/v1/projects", { name }),
+  project: () => call<ProjectDetail>("GET", "/api/v1/project"),
+  updateProject: (change: { name?: string; retentionDays?: number; settings?: ProjectSettings }) => call<ProjectDetail>("PATCH", "/api/v1/project", change),
+  deleteProject: (confirm: string) => call<unknown>("DELETE", "/api/v1/project", { confirm }),
+  /** A new ingest key; the old one stays valid for graceHours (0 revokes it at once). */
+  rotateKey: (graceHours: number) => call<ProjectDetail>("POST", "/api/v1/project/ingest-key", { graceHours }),
+  members: () => call<{ members: Member[] }>("GET", "/api/v1/members"),
+  setMember: (username: string, role: Role) => call<unknown>("PUT", `/api/v1/members/${encodeURIComponent(username)}`, { role }),
+  removeMember: (username: string) => call<unknown>("DELETE", `/api/v1/members/${encodeURIComponent(username)}`),
+  tokens: () => call<{ tokens: ApiToken[] }>("GET", "/api/v1/tokens"),
+  createToken: (name: string, scopes: string[]) => call<{ token: ApiToken; secret: string }>("POST", "/api/v1/tokens", { name, scopes }),
+  revokeToken: (id: number) => call<unknown>("DELETE", `/api/v1/tokens/${id}`),
+  /** The audit log: the project's, or with all the whole installation's (owners). */
+  audit: (filter: URLSearchParams, all: boolean) => call<{ entries: AuditEntry[]; next?: string }>("GET", auditUrl(filter, all)),
+  installation: () => call<{ auditRetentionDays: number }>("GET", "/api/v1/installation"),
+  updateInstallation: (auditRetentionDays: number) => call<{ auditRetentionDays: number }>("PATCH", "/api/v1/installation", { auditRetentionDays }),
 };
+
+/** The audit log's URL for a filter; with format=csv or json it is a download. */
+export function auditUrl(filter: URLSearchParams, all: boolean): string {
+  const qs = filter.toString();
+  const path = (all ? "/api/v1/audit/all" : "/api/v1/audit") + (qs ? "?" + qs : "");
+  return all ? path : withProject(path);
+}

@@ -2,11 +2,77 @@
 // Everything that comes from a session is data recorded in someone's browser:
 // treat it as untrusted, render it as text only and never trust its types.
 
+export type Role = "viewer" | "developer" | "admin";
+
+/** A project's own settings (docs/SECURITY.md, "Projects"); absent fields are the defaults. */
+export interface ProjectSettings {
+  privacyPreset?: "strict" | "default" | "relaxed" | "";
+  clientIp?: "anonymized" | "none" | "";
+  assetOrigins?: string[];
+  sampleRate?: number | null;
+  errorSampleRate?: number | null;
+  rageClicks?: number;
+  rageWindowMs?: number;
+  deadClickMs?: number;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  ingestKey: string;
+  retentionDays: number;
+  settings: ProjectSettings;
+}
+
+export interface ProjectRole {
+  project: Project;
+  role: Role;
+}
+
 export interface Me {
-  user: { username: string };
-  project: { id: number; name: string; ingestKey: string };
+  user: { username: string; owner: boolean };
+  /** Every project the user may see, with their role there. */
+  projects: ProjectRole[];
+  /** The project shown (absent when the user is a member of none). */
+  project: Project;
+  role: Role;
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
+}
+
+export interface ProjectDetail {
+  project: Project;
+  /** The key a rotation replaced, while it is still accepted. */
+  previousKey?: { key: string; validUntil: string };
+}
+
+export interface Member {
+  userId: number;
+  username: string;
+  role: Role;
+  owner: boolean;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  scopes: string[];
+  hint: string;
+  createdAt: string;
+  lastUsedAt: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  actorUserId?: number;
+  actorToken?: string;
+  action: string;
+  projectId?: number;
+  target?: string;
+  ip?: string;
+  detail?: Record<string, unknown>;
 }
 
 export interface Session {

@@ -8,6 +8,7 @@ import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
 import { clock, count, duration, relative, shortUserAgent, urlHost, urlPath } from "../format";
+import { atLeast } from "../project";
 import { appHeader } from "../shell";
 import type { Gap, SessionDetail, TimelineEntry } from "../types";
 import type { Ctx, View } from "../view";
@@ -117,6 +118,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   prepareReplayer(stage.root); // its iframe, while the first requests are on their way
 
   const title = h("span", { class: "player-title" }, h("code", null, id));
+  // Only admins may erase; the server refuses anyone else regardless.
+  const eraseBtn = atLeast(ctx.me.role, "admin") ? h("button", { class: "btn btn-danger", type: "button", title: "Erase this session for good" }, "Erase") : null;
   const copyLink = h("button", { class: "btn", type: "button", disabled: true, title: "Copy a link that opens the replay at the current moment" }, icon("link"), "Copy link at this moment");
 
   const playBtn = h("button", { class: "btn-icon play", type: "button", disabled: true, title: "Play (Space)", "aria-label": "Play" }, icon("play", 18));
@@ -162,7 +165,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [
       copyLink,
       exportMenu(id),
-      shareMenu(id, () => startTs + now(), () => now()),
+      atLeast(ctx.me.role, "developer") ? shareMenu(id, () => startTs + now(), () => now()) : null,
+      eraseBtn,
     ]),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, controls), side),
     help.el,
@@ -402,6 +406,16 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     prefs.skipInactive = skipBox.checked;
     savePrefs(prefs);
     engine?.setSkipInactive(prefs.skipInactive);
+  });
+  eraseBtn?.addEventListener("click", async () => {
+    if (!confirm("Erase this session? Its recording, timeline and backend records are deleted for good.")) return;
+    try {
+      await api.eraseSession(id);
+      ctx.navigate("/");
+    } catch (err) {
+      if (isUnauthorized(err)) return ctx.unauthorized();
+      alert("Could not erase the session: " + errorMessage(err));
+    }
   });
   copyLink.addEventListener("click", async () => {
     const t = now();

@@ -4,6 +4,7 @@
 import { ApiError, api, errorMessage, isUnauthorized } from "../api";
 import { h, clear } from "../dom";
 import { absolute, count, duration, relative, shortUserAgent, urlPath } from "../format";
+import { atLeast, sessionHref } from "../project";
 import { appHeader, installBox } from "../shell";
 import type { Session } from "../types";
 import type { Ctx, View } from "../view";
@@ -41,7 +42,7 @@ export function sessionsView(ctx: Ctx): View {
     importStatus.textContent = `Importing ${file.name}…`;
     try {
       const r = await api.importSession(file);
-      ctx.navigate(`/sessions/${encodeURIComponent(r.sessionId)}`);
+      ctx.navigate(sessionHref(r.sessionId));
     } catch (err) {
       if (isUnauthorized(err)) return ctx.unauthorized();
       importStatus.textContent = `${file.name} was not imported: ${errorMessage(err)}`;
@@ -124,13 +125,13 @@ export function sessionsView(ctx: Ctx): View {
   const el = h(
     "div",
     { class: "page" },
-    appHeader(ctx, [], [installToggle, importBtn, importFile, refresh]),
+    appHeader(ctx, [], [installToggle, atLeast(ctx.me.role, "developer") ? [importBtn, importFile] : null, refresh]),
     h("main", { class: "content" }, install, importStatus, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), searchForm, searchError, table, empty, noMatch, status, h("div", { class: "more" }, more)),
   );
   const countEl = el.querySelector<HTMLElement>("#session-count")!;
 
   function row(s: Session): HTMLTableRowElement {
-    const href = `/sessions/${encodeURIComponent(s.id)}`;
+    const href = sessionHref(s.id);
     const pages = Array.isArray(s.pages) ? s.pages : [];
     const first = s.firstUrl || pages[0] || "";
     const errBadge = s.errors > 0 ? h("span", { class: "badge badge-error", title: `${s.errors} uncaught error(s)` }, count(s.errors)) : h("span", { class: "muted" }, "0");
