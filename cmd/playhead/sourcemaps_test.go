@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/server"
 )
 
 func TestSourcemapsUpload(t *testing.T) {
@@ -38,6 +40,29 @@ func TestSourcemapsUpload(t *testing.T) {
 	maps, err := m.DB.SourceMaps(t.Context(), m.Project.ID, "shop@3.0.0")
 	if err != nil || len(maps) != 1 || maps[0].Name != "static/js/shop.min.js" {
 		t.Errorf("stored maps = %+v, %v", maps, err)
+	}
+
+	// With an API token of scope sourcemaps, as a CI pipeline uploads;
+	// one of another scope may not.
+	tok, secret := server.NewAPIToken(m.Project.ID, "ci", []string{playhead.ScopeSourceMaps})
+	if err := m.DB.CreateAPIToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	ci := &sourceMapUpload{Release: "shop@3.0.1", URL: m.URL(), Dir: dir, Token: secret}
+	if err := ci.run(t.Context(), &out); err != nil {
+		t.Fatalf("upload with a token: %v\n%s", err, out.String())
+	}
+	if maps, _ := m.DB.SourceMaps(t.Context(), m.Project.ID, "shop@3.0.1"); len(maps) != 1 || maps[0].Name != "js/shop.min.js" {
+		t.Errorf("maps uploaded with a token = %+v", maps)
+	}
+	tok, secret = server.NewAPIToken(m.Project.ID, "reader", []string{playhead.ScopeRead})
+	if err := m.DB.CreateAPIToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	ci.Token = secret
+	out.Reset()
+	if err := ci.run(t.Context(), &out); err == nil || !strings.Contains(out.String(), "(403)") {
+		t.Errorf("upload with a sessions:read token: %v\n%s", err, out.String())
 	}
 
 	// A wrong password, a bad map: errors that say what went wrong.
