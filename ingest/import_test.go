@@ -288,3 +288,35 @@ func FuzzParseImport(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkImportReal60 imports the real 60-minute recording (28.7k
+// events, 10.5 MB of JSON) as one file: parsing, then storing it through
+// the batches' path.
+func BenchmarkImportReal60(b *testing.B) {
+	events, err := testdata.Real60()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var file bytes.Buffer
+	file.WriteByte('[')
+	for i, e := range events {
+		if i > 0 {
+			file.WriteByte(',')
+		}
+		file.Write(e.Raw)
+	}
+	file.WriteByte(']')
+	in, _, p := newIngester(b)
+	lim := ingest.DefaultImportLimits
+	b.SetBytes(int64(file.Len()))
+	b.ResetTimer()
+	for b.Loop() {
+		rec, err := ingest.ParseImport(file.Bytes(), lim, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := in.Import(b.Context(), p, rec, ingest.Origin{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
