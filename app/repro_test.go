@@ -89,7 +89,7 @@ func TestExportAndImport(t *testing.T) {
 	if bytes.Contains(page, []byte("grace@navy.example")) {
 		t.Error("the page holds the e-mail address the server masks")
 	}
-	if status, body, _ := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=pdf", "", nil); status != 400 || !bytes.Contains(body, []byte(`format: \"pdf\" is not an export format`)) {
+	if status, body, _ := do(t, c, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=pdf", "", nil); status != 400 || !bytes.Contains(body, []byte(`format: \"pdf\" is not one of playwright, markdown, rrweb, html`)) {
 		t.Errorf("unknown format: %d %s", status, body)
 	}
 	if status, _, _ := do(t, http.DefaultClient, "GET", m.URL()+"/api/v1/sessions/"+sid+"/export?format=rrweb", "", nil); status != 401 {

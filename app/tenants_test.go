@@ -243,6 +243,12 @@ func (tn *tenants) recipes() map[string]func() request {
 		"GET /api/v1/sessions/{id}/events": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/events", ok: 200}
 		},
+		"GET /api/v1/sessions/{id}/steps": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/steps", ok: 200}
+		},
+		"GET /api/v1/sessions/{id}/export": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/export?format=playwright", ok: 200}
+		},
 		"DELETE /api/v1/sessions/{id}": func() request {
 			return request{path: "/api/v1/sessions/" + tn.session(tn.a), ok: 200}
 		},
@@ -260,9 +266,6 @@ func (tn *tenants) recipes() map[string]func() request {
 		},
 		"PUT /api/v1/sessions/{id}/checkpoints": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/checkpoints", body: `{"v":1,"batches":1,"checkpoints":[{"at":1,"seq":0,"idx":0,"z":"AA=="}]}`, ok: 204}
-		},
-		"GET /api/v1/sessions/{id}/export": func() request {
-			return request{path: "/api/v1/sessions/" + readSession + "/export?format=rrweb", ok: 200}
 		},
 		"POST /api/v1/sessions/import": func() request {
 			now := time.Now().UnixMilli()
@@ -338,10 +341,38 @@ func (tn *tenants) recipes() map[string]func() request {
 		"PATCH /api/v1/installation": func() request {
 			return request{path: "/api/v1/installation", body: `{"auditRetentionDays":400}`, ok: 200}
 		},
-		"POST /api/v1/ingest":    nil, // public: takes the ingest key itself
-		"OPTIONS /api/v1/ingest": nil, // public: a CORS preflight
-		"POST /api/v1/login":     nil, // public: takes a password
-		"POST /api/v1/logout":    nil, // public: ends the caller's own login
+		// Each signed-in caller changes their own password once.
+		"POST /api/v1/me/password": func() request {
+			return request{path: "/api/v1/me/password", body: `{"currentPassword":"` + password + `","newPassword":"another test password"}`, ok: 200}
+		},
+		"GET /api/v1/users": func() request { return request{path: "/api/v1/users", ok: 200} },
+		"POST /api/v1/users/{id}/password": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/password", body: `{}`, ok: 200}
+		},
+		"POST /api/v1/users/{id}/disable": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/disable", body: `{}`, ok: 200}
+		},
+		"POST /api/v1/users/{id}/enable": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/enable", body: `{}`, ok: 200}
+		},
+		"GET /api/v1/invites":  func() request { return request{path: "/api/v1/invites", ok: 200} },
+		"POST /api/v1/invites": func() request { return request{path: "/api/v1/invites", body: `{"role":"viewer"}`, ok: 201} },
+		"DELETE /api/v1/invites/{id}": func() request {
+			n++
+			inv := &playhead.Invite{TokenHash: fmt.Sprint("tenant-invite-", n), ProjectID: tn.a.ID, Role: playhead.RoleViewer, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+			if err := tn.m.DB.CreateInvite(ctx, inv); err != nil {
+				tn.t.Fatal(err)
+			}
+			return request{path: "/api/v1/invites/" + strconv.FormatInt(inv.ID, 10), ok: 200}
+		},
+		"GET /api/v1/login/options":   nil, // public: how one may sign in
+		"POST /api/v1/invites/lookup": nil, // public: takes an invitation's token
+		"POST /api/v1/invites/accept": nil, // public: takes an invitation's token
+		"POST /api/v1/ingest":         nil, // public: takes the ingest key itself
+		"OPTIONS /api/v1/ingest":      nil, // public: a CORS preflight
+		"GET /api/v1/ingest/config":   nil, // public: takes the ingest key itself
+		"POST /api/v1/login":          nil, // public: takes a password
+		"POST /api/v1/logout":         nil, // public: ends the caller's own login
 	}
 }
 
@@ -459,6 +490,8 @@ func testTenantIsolation(t *testing.T, index string) {
 		}{
 			{"GET", "/api/v1/sessions/" + sid, ""},
 			{"GET", "/api/v1/sessions/" + sid + "/events", ""},
+			{"GET", "/api/v1/sessions/" + sid + "/steps", ""},
+			{"GET", "/api/v1/sessions/" + sid + "/export", ""},
 			{"GET", "/api/v1/sessions/" + sid + "/checkpoints", ""},
 			{"DELETE", "/api/v1/sessions/" + sid, ""},
 			{"GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", wh.ID), ""},

@@ -214,6 +214,56 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 	})
 
+	// Frustration signals whose clicks and aftermath lie in batches stored
+	// by different groups: the state ingest carries between them goes
+	// through the index.
+	t.Run("SignalsSpanGroups", func(t *testing.T) {
+		sp := &playhead.Project{Name: "Signals", IngestKey: "phk_search_signals_" + t.Name()}
+		if err := db.CreateProject(ctx, sp); err != nil {
+			t.Fatal(err)
+		}
+		t0 := now.Add(-time.Hour).UnixMilli()
+		batch := func(seq int, first, last int64, sig *playhead.BatchSignals) *playhead.IndexedBatch {
+			return &playhead.IndexedBatch{ProjectID: sp.ID, SessionID: "split", Signals: sig,
+				Ref: playhead.BatchRef{Seq: seq, FirstTs: t0 + first, LastTs: t0 + last, Events: 2, Bytes: 20}}
+		}
+		click := func(ms int64, id int64) playhead.SignalClick {
+			return playhead.SignalClick{Ts: t0 + ms, ID: id, X: 10, Y: 10, Lookup: id}
+		}
+		// The first batch's snapshot holds a link (node 21, "Help"), in
+		// ingest's encoding of a snapshot's actionable elements.
+		add(batch(0, 0, 100, &playhead.BatchSignals{Nodes: []byte(`{"t":["Help"],"n":[20,0,21,0]}`)}))
+		// Two clicks, then two more in the next group: one rage click.
+		add(batch(1, 1000, 1300, &playhead.BatchSignals{Clicks: []playhead.SignalClick{click(1000, 5), click(1200, 5)}}))
+		add(batch(2, 1400, 1500, &playhead.BatchSignals{Clicks: []playhead.SignalClick{click(1400, 5), click(1500, 5)}}))
+		// A click on the link, and nothing answers it before the next
+		// group's batch ends: a dead click, named by the link's text.
+		add(batch(3, 5000, 5100, &playhead.BatchSignals{Clicks: []playhead.SignalClick{click(5000, 21)}}))
+		add(batch(4, 6000, 9000, nil))
+		s, err := db.Session(ctx, sp.ID, "split")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.RageClicks != 1 || s.DeadClicks != 1 {
+			t.Errorf("rage, dead clicks = %d, %d; want 1, 1", s.RageClicks, s.DeadClicks)
+		}
+		tl, err := db.Timeline(ctx, sp.ID, "split")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var labels []string
+		for _, e := range tl {
+			labels = append(labels, e.Label)
+		}
+		if want := []string{"Rage click: 4 clicks", "Dead click: Help"}; !slices.Equal(labels, want) {
+			t.Errorf("timeline = %q, want %q", labels, want)
+		}
+		q, _ := search.Parse("click:help")
+		if list, _, err := db.Sessions(ctx, playhead.SessionFilter{ProjectID: sp.ID, Query: q, Now: now}); err != nil || !slices.Equal(ids(list), []string{"split"}) {
+			t.Errorf("search click:help = %v, %v; want the session", ids(list), err)
+		}
+	})
+
 	t.Run("ErasedSessionIsNotFound", func(t *testing.T) {
 		if _, err := db.DeleteSession(ctx, p.ID, "s01", nil); err != nil {
 			t.Fatal(err)

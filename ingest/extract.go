@@ -37,9 +37,10 @@ const (
 )
 
 // extract computes what the index keeps of a batch: its time range and
-// keyframe, the pages it shows, its timeline entries and counts, and its
-// frustration signals by th.
-func extract(b *Batch, th thresholds) *playhead.IndexedBatch {
+// keyframe, the pages it shows, its timeline entries and counts, and, with
+// search, its searchable text and what it says of frustration signals (by
+// th).
+func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 	ib := &playhead.IndexedBatch{SessionID: b.SessionID}
 	ref := &ib.Ref
 	ref.Seq = b.Seq
@@ -78,6 +79,10 @@ func extract(b *Batch, th thresholds) *playhead.IndexedBatch {
 		case typePlugin:
 			extractPlugin(ib, e)
 		}
+	}
+	if !withSearch {
+		ib.Search = nil
+		return ib
 	}
 	for _, u := range ib.Pages {
 		addSearch(ib, search.FieldURL, u)
@@ -214,7 +219,7 @@ func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
 		Payload []string `json:"payload"`
 	}
 	json.Unmarshal(p.Payload, &c)
-	level := truncate(c.Level, 16)
+	level := strings.ToLower(truncate(c.Level, 16))
 	if level == "" {
 		level = "log"
 	}

@@ -50,6 +50,10 @@ type Ingester struct {
 	// negative, no waiting.
 	CommitDelay time.Duration
 
+	// noSearch leaves out the search index (searchable text, frustration
+	// signals): only the ingest benchmark's baseline sets it.
+	noSearch bool
+
 	preparing atomic.Int64 // batches in Ingest, not yet queued
 	failures  struct {     // storage failures, for a log that does not flood
 		sync.Mutex
@@ -163,7 +167,7 @@ func (in *Ingester) prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	if err != nil {
 		return nil, err
 	}
-	ib := extract(b, thresholdsOf(p.Settings))
+	ib := extract(b, thresholdsOf(p.Settings), !in.noSearch)
 	ib.Scrubbed = scrubbed
 	ib.AssetURLs = assetURLs(b, slices.Concat(in.AssetOrigins, p.Settings.AssetOrigins))
 	ib.ProjectID = p.ID

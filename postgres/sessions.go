@@ -320,6 +320,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 			`DELETE FROM session_pages WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM session_search WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM share_links WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM session_carry WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM sessions WHERE project_id = $1 AND id = $2`,
 		} {
 			b.Queue(q, projectID, sid)

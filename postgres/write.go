@@ -79,6 +79,7 @@ func readGroup(ctx context.Context, tx pgx.Tx, ids []playhead.BatchID) (*playhea
 		Stored:   map[playhead.BatchID]bool{},
 		Sessions: map[playhead.SessionRef]*playhead.Session{},
 		Keys:     map[playhead.SessionRef]*playhead.DataKey{},
+		Carry:    map[playhead.SessionRef]*playhead.SessionCarry{},
 	}
 	if len(ids) == 0 {
 		return state, nil
@@ -135,6 +136,18 @@ func readGroup(ctx context.Context, tx pgx.Tx, ids []playhead.BatchID) (*playhea
 					return err
 				}
 				state.Keys[playhead.SessionRef{ProjectID: k.ProjectID, SessionID: k.SessionID}] = k
+			}
+			return rows.Err()
+		})
+	b.Queue(`SELECT t.project_id, t.session_id, t.search, t.signals, t.nodes FROM unnest($1::bigint[], $2::text[]) AS k(p, s)
+		JOIN session_carry t ON t.project_id = k.p AND t.session_id = k.s`, sp, ss).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				c := &playhead.SessionCarry{}
+				if err := rows.Scan(&c.ProjectID, &c.SessionID, &c.Search, &c.Signals, &c.Nodes); err != nil {
+					return err
+				}
+				state.Carry[playhead.SessionRef{ProjectID: c.ProjectID, SessionID: c.SessionID}] = c
 			}
 			return rows.Err()
 		})
@@ -213,6 +226,20 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 			c.browser, c.os, c.device, c.rage, c.dead, c.errorClicks, c.release, c.imported)
 	}
 
+	if len(w.Carry) > 0 {
+		var p []int64
+		var s []string
+		var search, signals, nodes [][]byte
+		for _, c := range w.Carry {
+			p, s = append(p, c.ProjectID), append(s, text(c.SessionID))
+			search, signals, nodes = append(search, c.Search), append(signals, c.Signals), append(nodes, c.Nodes)
+		}
+		b.Queue(`INSERT INTO session_carry (project_id, session_id, search, signals, nodes)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[], $5::bytea[])
+			ON CONFLICT (project_id, session_id) DO UPDATE SET search = coalesce(excluded.search, session_carry.search),
+				signals = coalesce(excluded.signals, session_carry.signals), nodes = coalesce(excluded.nodes, session_carry.nodes)`,
+			p, s, search, signals, nodes)
+	}
 	if len(w.Batches) > 0 {
 		queueBatches(b, w.Batches, now)
 	}
@@ -258,12 +285,12 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 	seenAsset := map[assetKey]bool{}
 	var assets []assetKey
 	type searchKey struct {
-		s playhead.SessionRef
-		t playhead.SearchText
+		s   playhead.SessionRef
+		key int64
 	}
 	seenSearch := map[searchKey]bool{}
 	var sc struct {
-		p               []int64
+		p, key          []int64
 		s, field, value []string
 	}
 
@@ -307,9 +334,10 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 		}
 		for _, t := range x.Search {
 			t = playhead.SearchText{Field: text(t.Field), Value: text(t.Value)}
-			if k := (searchKey{playhead.SessionRef{ProjectID: x.ProjectID, SessionID: sid}, t}); !seenSearch[k] {
+			if k := (searchKey{playhead.SessionRef{ProjectID: x.ProjectID, SessionID: sid}, t.Key()}); !seenSearch[k] {
 				seenSearch[k] = true
 				sc.p, sc.s, sc.field, sc.value = append(sc.p, x.ProjectID), append(sc.s, sid), append(sc.field, t.Field), append(sc.value, t.Value)
+				sc.key = append(sc.key, k.key)
 			}
 		}
 		for _, u := range x.AssetURLs {
@@ -350,9 +378,9 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 			p, s, u, ts)
 	}
 	if len(sc.p) > 0 {
-		b.Queue(`INSERT INTO session_search (project_id, session_id, field, value)
-			SELECT p, s, f, v FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(p, s, f, v, n) ORDER BY n
-			ON CONFLICT (project_id, session_id, field, md5(value)) DO NOTHING`, sc.p, sc.s, sc.field, sc.value)
+		b.Queue(`INSERT INTO session_search (project_id, session_id, field, value, key)
+			SELECT p, s, f, v, k FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(p, s, f, v, k, n) ORDER BY n
+			ON CONFLICT (project_id, session_id, key) DO NOTHING`, sc.p, sc.s, sc.field, sc.value, sc.key)
 	}
 	if len(kinds) > 0 {
 		var p, n []int64

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -34,15 +35,43 @@ func KeyframesKey(chunkKey string) string {
 
 func keyframesAAD(key string) []byte { return []byte("playhead keyframes " + key) }
 
-// Keyframes returns the keyframes of a session, by time.
+// Keyframes returns the keyframes of a session a player can start from,
+// by time. A keyframe holds every event of the session up to its moment:
+// one that a later batch has an event at or before (a batch that came late,
+// or an event of the same millisecond as a chunk's last) is left out.
 func (rec *Store) Keyframes(ctx context.Context, projectID int64, sessionID string) ([]playhead.KeyframeRef, error) {
-	return rec.Index.Keyframes(ctx, projectID, sessionID)
+	list, err := rec.Index.Keyframes(ctx, projectID, sessionID)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	refs, err := rec.Index.Batches(ctx, projectID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	lastSeq := map[string]int{} // keyframes object → last batch of its chunk
+	for _, r := range refs {
+		if r.ObjectKey != "" {
+			lastSeq[KeyframesKey(r.ObjectKey)] = r.Seq
+		}
+	}
+	return slices.DeleteFunc(list, func(k playhead.KeyframeRef) bool {
+		last, ok := lastSeq[k.ObjectKey]
+		if !ok {
+			return true // its chunk is gone
+		}
+		for _, r := range refs {
+			if r.Seq > last && r.FirstTs <= k.Ts {
+				return true
+			}
+		}
+		return false
+	}), nil
 }
 
 // Keyframe returns the events of the session's keyframe at ts, or an
 // ENOTFOUND error when the session has none at ts.
 func (rec *Store) Keyframe(ctx context.Context, projectID int64, sessionID string, ts int64) ([][]byte, error) {
-	list, err := rec.Index.Keyframes(ctx, projectID, sessionID)
+	list, err := rec.Keyframes(ctx, projectID, sessionID)
 	if err != nil {
 		return nil, err
 	}

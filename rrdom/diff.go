@@ -56,11 +56,11 @@ func metaOf(t *Tree) string {
 	for _, m := range list {
 		switch m.name {
 		case "href":
-			href = string(m.raw)
+			href = string(m.json())
 		case "width":
-			w = string(m.raw)
+			w = string(m.json())
 		case "height":
-			h = string(m.raw)
+			h = string(m.json())
 		}
 	}
 	if t.viewport != nil {
@@ -70,10 +70,11 @@ func metaOf(t *Tree) string {
 }
 
 func mouseOf(t *Tree) string {
-	if t.mouse == nil || t.ids[t.mouse.id] == nil {
+	m := t.mousePosition()
+	if m == nil || t.ids[m.id] == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s,%s@%d", t.mouse.x, t.mouse.y, t.mouse.id)
+	return fmt.Sprintf("%s,%s@%d", m.x, m.y, m.id)
 }
 
 func focusOf(t *Tree) int64 {

@@ -56,7 +56,7 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 	if t.selection != nil {
 		k.event(EventIncremental, t.selection)
 	}
-	if m := t.mouse; m != nil && t.ids[m.id] != nil {
+	if m := t.mousePosition(); m != nil && t.ids[m.id] != nil {
 		k.incremental(SourceMouseMove, `"positions":[{"x":%s,"y":%s,"id":%d,"timeOffset":0}]`, m.x, m.y, m.id)
 	}
 	if f := t.focus; f != nil && f.ID != 0 && t.attached(f) {
@@ -105,7 +105,7 @@ func (k *keyframeWriter) meta() error {
 	_ = enc.WriteToken(jsontext.BeginObject)
 	written := map[string]bool{}
 	for _, m := range members {
-		v := m.raw
+		v := m.json()
 		if vp := k.t.viewport; vp != nil && (m.name == "width" || m.name == "height") {
 			if m.name == "width" {
 				v = vp[0]

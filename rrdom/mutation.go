@@ -27,8 +27,8 @@ type wireText struct {
 }
 
 type wireAttrs struct {
-	ID         int64          `json:"id"`
-	Attributes jsontext.Value `json:"attributes"`
+	ID         int64    `json:"id"`
+	Attributes attrList `json:"attributes"`
 }
 
 type wireMutation struct {
@@ -38,28 +38,25 @@ type wireMutation struct {
 	Adds       []wireAdd    `json:"adds"`
 }
 
-func (t *Tree) applyIncremental(data jsontext.Value, ts float64) error {
-	var h struct {
-		Source *int `json:"source"`
-	}
-	if err := unmarshal(data, &h); err != nil {
-		return fmt.Errorf("incremental snapshot: %w", err)
-	}
-	if h.Source == nil {
-		return errors.New("incremental snapshot: no source")
-	}
-	switch *h.Source {
+func (t *Tree) applyIncremental(source int, data jsontext.Value, ts float64) error {
+	switch source {
 	case SourceMutation:
 		var m wireMutation
 		if err := unmarshal(data, &m); err != nil {
 			return fmt.Errorf("mutation: %w", err)
 		}
 		return t.applyMutation(&m)
+	case SourceMouseMove, SourceTouchMove, SourceDrag:
+		// Only the last position counts: read it when it is asked for.
+		t.mouse, t.mouseData = nil, append(t.mouseData[:0], data...)
+		return nil
+	case SourceLog, SourceCanvasMutation, SourceCustomElement:
+		return nil // Playhead's player replays neither canvas nor custom elements
 	}
-	if *h.Source < 0 || *h.Source > SourceCustomElement {
-		return fmt.Errorf("incremental snapshot: unknown source %d (rrweb's sources are 0 to %d)", *h.Source, SourceCustomElement)
+	if source < 0 || source > SourceCustomElement {
+		return fmt.Errorf("incremental snapshot: unknown source %d (rrweb's sources are 0 to %d)", source, SourceCustomElement)
 	}
-	return t.applyState(*h.Source, data, ts)
+	return t.applyState(source, data, ts)
 }
 
 // errAbort stands for a DOM exception rrweb's replayer does not catch: the
@@ -74,11 +71,7 @@ func (t *Tree) applyMutation(m *wireMutation) error {
 	}
 	attrs := make([][]attr, len(m.Attributes))
 	for i, a := range m.Attributes {
-		list, err := readAttrs(a.Attributes)
-		if err != nil {
-			return fmt.Errorf("mutation: attributes of node %d: %w", a.ID, err)
-		}
-		attrs[i] = list
+		attrs[i] = a.Attributes
 	}
 	if t.root == nil {
 		return nil // before the first full snapshot the replayer has no page
@@ -351,8 +344,7 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 // buildAdded builds an added node without its children, or returns the
 // mapped node the add describes unchanged (which the add then moves).
 func (t *Tree) buildAdded(w *wireNode) *Node {
-	attrs, _ := readAttrs(w.Attributes)
-	if old := t.ids[*w.ID]; old != nil && old.meta == fingerprint(w, attrs) {
+	if old := t.ids[*w.ID]; old != nil && old.meta == fingerprint(w) {
 		return old
 	}
 	if *w.Type == Document {
@@ -481,7 +473,7 @@ func (t *Tree) setTextContent(n *Node, value string) {
 func (t *Tree) setAttributes(n *Node, list []attr) {
 	for _, a := range list {
 		switch {
-		case a.raw.Kind() == 'n':
+		case a.raw.Kind() == 'n' && !a.isString():
 			n.removeAttr(a.name)
 		case a.isString():
 			v := a.stringValue()

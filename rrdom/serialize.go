@@ -3,6 +3,7 @@ package rrdom
 import (
 	"bytes"
 	"errors"
+	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -32,23 +33,15 @@ func SerializeNode(n *Node) ([]byte, error) {
 }
 
 type serializer struct {
-	buf  bytes.Buffer
-	enc  *jsontext.Encoder
+	b    []byte
 	next int64 // the next id for a node the mirror does not know
 	fold bool  // write edited style sheets into their elements' text
 }
 
 func (s *serializer) serialize(n *Node) ([]byte, error) {
-	s.buf.Reset()
-	if s.enc == nil {
-		s.enc = jsontext.NewEncoder(&s.buf, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
-	} else {
-		s.enc.Reset(&s.buf, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
-	}
-	if err := s.node(n, ""); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(bytes.TrimSuffix(s.buf.Bytes(), []byte{'\n'})), nil
+	s.b = s.b[:0]
+	s.node(n, "")
+	return bytes.Clone(s.b), nil
 }
 
 // folds reports whether an element's edited sheet can be written into the
@@ -68,100 +61,79 @@ func (s *serializer) folds(n *Node) bool {
 	return false
 }
 
-func (s *serializer) str(name, v string) error {
-	if err := s.enc.WriteToken(jsontext.String(name)); err != nil {
-		return err
+// name writes a member's name (and the comma before it, unless first).
+func (s *serializer) name(name string) {
+	if c := s.b[len(s.b)-1]; c != '{' && c != '[' {
+		s.b = append(s.b, ',')
 	}
-	return s.enc.WriteToken(jsontext.String(v))
+	s.b = append(s.b, '"')
+	s.b = append(s.b, name...)
+	s.b = append(s.b, '"', ':')
 }
 
-func (s *serializer) flag(name string, v bool) error {
-	if !v {
-		return nil
-	}
-	if err := s.enc.WriteToken(jsontext.String(name)); err != nil {
-		return err
-	}
-	return s.enc.WriteToken(jsontext.True)
+func (s *serializer) quote(v string) {
+	s.b, _ = jsontext.AppendQuote(s.b, v) // invalid UTF-8 is replaced, as JSON.stringify would
 }
 
-func (s *serializer) int(name string, v int64) error {
-	if err := s.enc.WriteToken(jsontext.String(name)); err != nil {
-		return err
+func (s *serializer) str(name, v string) {
+	s.name(name)
+	s.quote(v)
+}
+
+func (s *serializer) flag(name string, v bool) {
+	if v {
+		s.name(name)
+		s.b = append(s.b, "true"...)
 	}
-	return s.enc.WriteToken(jsontext.Int(v))
+}
+
+func (s *serializer) int(name string, v int64) {
+	s.name(name)
+	s.b = strconv.AppendInt(s.b, v, 10)
 }
 
 // node writes n; text, when not empty, stands for a text node's content
 // (the folded text of its style sheet), and "\x00" for an emptied one.
-func (s *serializer) node(n *Node, text string) error {
-	e := s.enc
-	if err := e.WriteToken(jsontext.BeginObject); err != nil {
-		return err
-	}
-	if err := s.int("type", int64(n.Type)); err != nil {
-		return err
-	}
+func (s *serializer) node(n *Node, text string) {
+	s.b = append(s.b, '{')
+	s.int("type", int64(n.Type))
 	switch n.Type {
 	case Document:
-		if err := s.children(n); err != nil {
-			return err
-		}
+		s.children(n)
 		if n.CompatMode != "" {
-			if err := s.str("compatMode", n.CompatMode); err != nil {
-				return err
-			}
+			s.str("compatMode", n.CompatMode)
 		}
 	case DocumentType:
-		for _, f := range [][2]string{{"name", n.Name}, {"publicId", n.PublicID}, {"systemId", n.SystemID}} {
-			if err := s.str(f[0], f[1]); err != nil {
-				return err
-			}
-		}
+		s.str("name", n.Name)
+		s.str("publicId", n.PublicID)
+		s.str("systemId", n.SystemID)
 	case Element:
-		if err := s.str("tagName", n.TagName); err != nil {
-			return err
-		}
-		if err := e.WriteToken(jsontext.String("attributes")); err != nil {
-			return err
-		}
-		if err := e.WriteToken(jsontext.BeginObject); err != nil {
-			return err
-		}
+		s.str("tagName", n.TagName)
+		s.name("attributes")
+		s.b = append(s.b, '{')
 		folded := s.folds(n)
 		_, cssText := n.Attributes["_cssText"]
 		for _, name := range n.attrNames() {
-			if err := e.WriteToken(jsontext.String(name)); err != nil {
-				return err
+			if s.b[len(s.b)-1] != '{' {
+				s.b = append(s.b, ',')
 			}
-			if folded && cssText && name == "_cssText" {
-				if err := e.WriteToken(jsontext.String(n.st.sheet.text())); err != nil {
-					return err
-				}
-				continue
+			s.quote(name)
+			s.b = append(s.b, ':')
+			switch raw, ok := n.attrRaw[name]; {
+			case folded && cssText && name == "_cssText":
+				s.quote(n.st.sheet.text())
+			case ok:
+				s.b = append(s.b, raw...)
+			default:
+				s.quote(n.Attributes[name])
 			}
-			if err := e.WriteValue(n.attrJSON(name)); err != nil {
-				return err
-			}
 		}
-		if err := e.WriteToken(jsontext.EndObject); err != nil {
-			return err
-		}
-		if err := s.children(n); err != nil {
-			return err
-		}
-		if err := s.flag("isSVG", n.IsSVG); err != nil {
-			return err
-		}
-		if err := s.flag("needBlock", n.NeedBlock); err != nil {
-			return err
-		}
-		if err := s.flag("isCustom", n.IsCustom); err != nil {
-			return err
-		}
-		if err := s.flag("isShadowHost", n.IsShadowHost); err != nil {
-			return err
-		}
+		s.b = append(s.b, '}')
+		s.children(n)
+		s.flag("isSVG", n.IsSVG)
+		s.flag("needBlock", n.NeedBlock)
+		s.flag("isCustom", n.IsCustom)
+		s.flag("isShadowHost", n.IsShadowHost)
 	default:
 		content := n.TextContent
 		switch text {
@@ -171,44 +143,28 @@ func (s *serializer) node(n *Node, text string) error {
 		default:
 			content = text
 		}
-		if err := s.str("textContent", content); err != nil {
-			return err
-		}
-		if err := s.flag("isStyle", n.IsStyle); err != nil {
-			return err
-		}
+		s.str("textContent", content)
+		s.flag("isStyle", n.IsStyle)
 	}
-	if err := s.flag("isShadow", n.IsShadow); err != nil {
-		return err
-	}
+	s.flag("isShadow", n.IsShadow)
 	if n.RootID != 0 {
-		if err := s.int("rootId", n.RootID); err != nil {
-			return err
-		}
+		s.int("rootId", n.RootID)
 	}
 	if len(n.extra) > 0 {
-		if err := s.extra(n.extra); err != nil {
-			return err
-		}
+		s.extra(n.extra)
 	}
 	id := n.ID
 	if id == 0 {
 		id = s.next
 		s.next--
 	}
-	if err := s.int("id", id); err != nil {
-		return err
-	}
-	return e.WriteToken(jsontext.EndObject)
+	s.int("id", id)
+	s.b = append(s.b, '}')
 }
 
-func (s *serializer) children(n *Node) error {
-	if err := s.enc.WriteToken(jsontext.String("childNodes")); err != nil {
-		return err
-	}
-	if err := s.enc.WriteToken(jsontext.BeginArray); err != nil {
-		return err
-	}
+func (s *serializer) children(n *Node) {
+	s.name("childNodes")
+	s.b = append(s.b, '[')
 	// An edited sheet folds into its element's first text child (the
 	// others are emptied), unless _cssText holds it.
 	fold := ""
@@ -218,6 +174,7 @@ func (s *serializer) children(n *Node) error {
 			fold = "\x00"
 		}
 	}
+	first := true
 	for _, c := range n.Children {
 		if c.Type == Document && n.Type == Element {
 			continue // an iframe's document travels on its own
@@ -226,26 +183,25 @@ func (s *serializer) children(n *Node) error {
 		if fold != "" && c.Type == Text && !c.IsShadow {
 			text, fold = fold, "\x00"
 		}
-		if err := s.node(c, text); err != nil {
-			return err
+		if !first {
+			s.b = append(s.b, ',')
 		}
+		first = false
+		s.node(c, text)
 	}
-	return s.enc.WriteToken(jsontext.EndArray)
+	s.b = append(s.b, ']')
 }
 
 // extra writes back the members of a node this package does not know.
-func (s *serializer) extra(obj jsontext.Value) error {
+func (s *serializer) extra(obj jsontext.Value) {
 	list, err := readAttrs(obj)
 	if err != nil {
-		return nil // not an object: nothing to keep
+		return // not an object: nothing to keep
 	}
 	for _, a := range list {
-		if err := s.enc.WriteToken(jsontext.String(a.name)); err != nil {
-			return err
-		}
-		if err := s.enc.WriteValue(a.raw); err != nil {
-			return err
-		}
+		s.b = append(s.b, ',')
+		s.quote(a.name)
+		s.b = append(s.b, ':')
+		s.b = append(s.b, a.json()...)
 	}
-	return nil
 }

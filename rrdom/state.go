@@ -82,12 +82,6 @@ func (m *mediaState) timeAt(ts float64) float64 {
 type incremental struct {
 	Source *int   `json:"source"`
 	ID     *int64 `json:"id"`
-	// Mouse and touch moves.
-	Positions []struct {
-		X  jsontext.Value `json:"x"`
-		Y  jsontext.Value `json:"y"`
-		ID int64          `json:"id"`
-	} `json:"positions"`
 	// Mouse interactions, scroll, media, viewport.
 	Type   *int           `json:"type"`
 	X      jsontext.Value `json:"x"`
@@ -104,9 +98,14 @@ type incremental struct {
 	Muted        *bool    `json:"muted"`
 	Loop         *bool    `json:"loop"`
 	// Style sheet rules and declarations.
-	StyleID     *int64         `json:"styleId"`
-	Adds        jsontext.Value `json:"adds"`
-	Removes     jsontext.Value `json:"removes"`
+	StyleID *int64 `json:"styleId"`
+	Adds    []struct {
+		Rule  string         `json:"rule"`
+		Index jsontext.Value `json:"index"`
+	} `json:"adds"`
+	Removes []struct {
+		Index jsontext.Value `json:"index"`
+	} `json:"removes"`
 	Replace     *string        `json:"replace"`
 	ReplaceSync *string        `json:"replaceSync"`
 	Index       jsontext.Value `json:"index"`
@@ -145,7 +144,15 @@ const (
 // applyState applies an incremental event other than a mutation.
 func (t *Tree) applyState(source int, data jsontext.Value, ts float64) error {
 	var d incremental
-	if err := unmarshal(data, &d); err != nil {
+	var err error
+	switch source {
+	case SourceMouseInteraction, SourceScroll, SourceInput:
+		// The most frequent events, and small: read without reflection.
+		err = d.readSmall(data)
+	default:
+		err = unmarshal(data, &d)
+	}
+	if err != nil {
 		return fmt.Errorf("incremental snapshot of source %d: %w", source, err)
 	}
 	node := func() *Node {
@@ -155,11 +162,6 @@ func (t *Tree) applyState(source int, data jsontext.Value, ts float64) error {
 		return t.ids[*d.ID]
 	}
 	switch source {
-	case SourceMouseMove, SourceTouchMove, SourceDrag:
-		if n := len(d.Positions); n > 0 {
-			p := d.Positions[n-1]
-			t.mouse = &mousePos{x: p.X, y: p.Y, id: p.ID}
-		}
 	case SourceMouseInteraction:
 		n := node()
 		if n == nil || d.Type == nil {
@@ -174,7 +176,7 @@ func (t *Tree) applyState(source int, data jsontext.Value, ts float64) error {
 			if len(y) == 0 {
 				y = jsontext.Value("0")
 			}
-			t.mouse = &mousePos{x: x, y: y, id: n.ID}
+			t.mouse, t.mouseData = &mousePos{x: x, y: y, id: n.ID}, nil
 		case focus:
 			t.focus = n
 		case blur:
@@ -249,9 +251,68 @@ func (t *Tree) applyState(source int, data jsontext.Value, ts float64) error {
 	return nil
 }
 
+// readSmall reads the fields of a mouse interaction, scroll or input.
+func (d *incremental) readSmall(data []byte) error {
+	return eachMember(data, 0, func(name, v []byte) error {
+		if !jsontext.Value(v).IsValid(decodeOpts) {
+			return fmt.Errorf("%s: not a JSON value: %.40s", name, v)
+		}
+		num := func() (int64, error) {
+			var f float64
+			if err := unmarshal(v, &f); err != nil {
+				return 0, fmt.Errorf("%s: %w", name, err)
+			}
+			return int64(f), nil
+		}
+		switch string(name) {
+		case "id":
+			n, err := num()
+			d.ID = &n
+			return err
+		case "type":
+			n, err := num()
+			i := int(n)
+			d.Type = &i
+			return err
+		case "x":
+			d.X = jsontext.Value(v)
+		case "y":
+			d.Y = jsontext.Value(v)
+		case "text":
+			d.Text = jsontext.Value(v)
+		case "isChecked":
+			d.IsChecked = jsontext.Value(v)
+		}
+		return nil
+	})
+}
+
 type mousePos struct {
 	x, y jsontext.Value
 	id   int64
+}
+
+// mousePosition returns where the mouse last was: the last position of the
+// last move, or of the last click.
+func (t *Tree) mousePosition() *mousePos {
+	if t.mouseData == nil {
+		return t.mouse
+	}
+	var d struct {
+		Positions []struct {
+			X  jsontext.Value `json:"x"`
+			Y  jsontext.Value `json:"y"`
+			ID int64          `json:"id"`
+		} `json:"positions"`
+	}
+	if unmarshal(t.mouseData, &d) != nil || len(d.Positions) == 0 {
+		return nil
+	}
+	p := d.Positions[len(d.Positions)-1]
+	if len(p.X) == 0 || len(p.Y) == 0 {
+		return nil
+	}
+	return &mousePos{x: p.X, y: p.Y, id: p.ID}
 }
 
 func (n *Node) state() *nodeState {
@@ -300,15 +361,7 @@ func (t *Tree) applySheetEdit(source int, d *incremental, raw jsontext.Value) {
 		}
 		return
 	}
-	type add struct {
-		Rule  string         `json:"rule"`
-		Index jsontext.Value `json:"index"`
-	}
-	var adds []add
-	if len(d.Adds) > 0 && unmarshal(d.Adds, &adds) != nil {
-		adds = nil
-	}
-	for _, a := range adds {
+	for _, a := range d.Adds {
 		path, nested := indexPath(a.Index)
 		if nested {
 			list := s.nestedList(path[:len(path)-1])
@@ -323,13 +376,7 @@ func (t *Tree) applySheetEdit(source int, d *incremental, raw jsontext.Value) {
 		}
 		s.rules, _ = insertRule(s.rules, a.Rule, i)
 	}
-	var removes []struct {
-		Index jsontext.Value `json:"index"`
-	}
-	if len(d.Removes) > 0 && unmarshal(d.Removes, &removes) != nil {
-		removes = nil
-	}
-	for _, r := range removes {
+	for _, r := range d.Removes {
 		path, nested := indexPath(r.Index)
 		if nested {
 			list := s.nestedList(path[:len(path)-1])

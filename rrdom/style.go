@@ -95,11 +95,13 @@ func applyStyleObject(n *Node, raw jsontext.Value) {
 		if !strings.HasPrefix(prop, "--") {
 			prop = strings.ToLower(prop)
 		}
+		if a.isString() {
+			ds = setProperty(ds, prop, a.stringValue(), "")
+			continue
+		}
 		switch a.raw.Kind() {
 		case 'f':
 			ds = removeDeclaration(ds, prop)
-		case '"':
-			ds = setProperty(ds, prop, a.stringValue(), "")
 		case '[':
 			var pair []any
 			if unmarshal(a.raw, &pair) != nil || len(pair) == 0 {

@@ -61,6 +61,7 @@ type Tree struct {
 	viewport  *[2]jsontext.Value
 	selection jsontext.Value
 	mouse     *mousePos
+	mouseData []byte // the data of the last mouse move, when it came last
 	focus     *Node
 	// ts is the timestamp of the last event applied.
 	ts float64
@@ -81,42 +82,31 @@ func (t *Tree) Node(id int64) *Node { return t.ids[id] }
 // Len returns how many nodes the id map holds.
 func (t *Tree) Len() int { return len(t.ids) }
 
-// wireEvent is the envelope of every rrweb event.
-type wireEvent struct {
-	Type      *int           `json:"type"`
-	Data      jsontext.Value `json:"data"`
-	Timestamp float64        `json:"timestamp"`
-}
-
 // Apply applies one rrweb event (its JSON) to the tree. Events that do not
-// change the page (mouse moves, console logs, custom events) are accepted and
-// change nothing. An event that is not valid rrweb JSON, or of a type rrweb
-// does not define, is an error and leaves the tree as it was before it.
+// change the page (console messages, custom events) are accepted and change
+// nothing. An event that is not valid rrweb JSON, or of a type rrweb does
+// not define, is an error and leaves the tree as it was before it.
 func (t *Tree) Apply(event json.RawMessage) error {
-	var e wireEvent
-	if err := unmarshal(event, &e); err != nil {
-		return fmt.Errorf("rrweb event: %w", err)
+	h, err := ReadHeader(event)
+	if err != nil {
+		return err
 	}
-	if e.Type == nil {
-		return errors.New("rrweb event: no type")
-	}
-	var err error
-	switch *e.Type {
+	switch h.Type {
 	case EventDomContentLoaded, EventLoad, EventCustom, EventPlugin:
 	case EventMeta:
-		if e.Data.Kind() != '{' {
-			return fmt.Errorf("meta: data is a JSON %s, not an object", kindName(e.Data.Kind()))
+		if len(h.data) == 0 || h.data[0] != '{' {
+			return errors.New("meta: data is not an object")
 		}
-		t.meta, t.viewport = e.Data.Clone(), nil
+		t.meta, t.viewport = jsontext.Value(h.data).Clone(), nil
 	case EventFullSnapshot:
-		err = t.applyFullSnapshot(e.Data, e.Timestamp)
+		err = t.applyFullSnapshot(h.data, h.Timestamp)
 	case EventIncremental:
-		err = t.applyIncremental(e.Data, e.Timestamp)
+		err = t.applyIncremental(h.Source, h.data, h.Timestamp)
 	default:
-		return fmt.Errorf("rrweb event: unknown type %d (rrweb's types are 0 to 6)", *e.Type)
+		return fmt.Errorf("rrweb event: unknown type %d (rrweb's types are 0 to 6)", h.Type)
 	}
 	if err == nil {
-		t.ts = e.Timestamp
+		t.ts = h.Timestamp
 	}
 	return err
 }
@@ -173,13 +163,8 @@ func validate(w *wireNode, withChildren bool) error {
 	if w.ID == nil {
 		return errors.New("node without an id")
 	}
-	if *w.Type == Element {
-		if w.TagName == "" {
-			return fmt.Errorf("element %d without a tag name", *w.ID)
-		}
-		if _, err := readAttrs(w.Attributes); err != nil {
-			return fmt.Errorf("element %d: %w", *w.ID, err)
-		}
+	if *w.Type == Element && w.TagName == "" {
+		return fmt.Errorf("element %d without a tag name", *w.ID)
 	}
 	if withChildren {
 		for i := range w.ChildNodes {
@@ -194,14 +179,14 @@ func validate(w *wireNode, withChildren bool) error {
 // build makes a node from its serialised form (validated) and maps it, as
 // rrweb-snapshot's buildNodeWithSN does; with children unless skipChild.
 func (t *Tree) build(w *wireNode, skipChild bool) *Node {
-	attrs, _ := readAttrs(w.Attributes)
+	attrs := w.Attributes
 	n := &Node{
 		ID: *w.ID, Type: *w.Type,
 		CompatMode: w.CompatMode, Name: w.Name, PublicID: w.PublicID, SystemID: w.SystemID,
 		TagName: w.TagName, IsSVG: w.IsSVG, NeedBlock: w.NeedBlock, IsCustom: w.IsCustom,
 		IsShadowHost: w.IsShadowHost, IsShadow: w.IsShadow, IsStyle: w.IsStyle, RootID: w.RootID,
 		extra: w.Extra,
-		meta:  fingerprint(w, attrs),
+		meta:  fingerprint(w),
 	}
 	if w.TextContent != nil {
 		n.TextContent = *w.TextContent

@@ -368,7 +368,7 @@ func TestApplyErrors(t *testing.T) {
 		{`{"type":3,"data":{"source":77}}`, "unknown source 77"},
 		{`{"type":3,"data":{"source":0,"adds":[{"parentId":1,"node":{"id":5}}]}}`, "without a type"},
 		{`{"type":3,"data":{"source":0,"adds":"x"}}`, "mutation"},
-		{`{"type":3,"data":{"source":0,"attributes":[{"id":6,"attributes":"x"}]}}`, "attributes of node 6"},
+		{`{"type":3,"data":{"source":0,"attributes":[{"id":6,"attributes":"x"}]}}`, "attributes are a JSON string, not an object"},
 	}
 	for _, tt := range tests {
 		tree := rrdom.NewTree()

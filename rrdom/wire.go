@@ -1,10 +1,10 @@
 package rrdom
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"io"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -20,7 +20,7 @@ type wireNode struct {
 	PublicID     string         `json:"publicId,omitempty"`
 	SystemID     string         `json:"systemId,omitempty"`
 	TagName      string         `json:"tagName,omitempty"`
-	Attributes   jsontext.Value `json:"attributes,omitempty"`
+	Attributes   attrList       `json:"attributes,omitempty"`
 	IsSVG        bool           `json:"isSVG,omitempty"`
 	NeedBlock    bool           `json:"needBlock,omitempty"`
 	IsCustom     bool           `json:"isCustom,omitempty"`
@@ -38,48 +38,85 @@ var decodeOpts = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.Allo
 
 func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v, decodeOpts) }
 
-// attr is one attribute of a serialised element, in its JSON order.
+// attr is one member of a JSON object (an element's attribute), in its
+// JSON order: a string value decoded, any other kept as JSON.
 type attr struct {
 	name string
-	raw  jsontext.Value // the JSON value
+	str  string
+	raw  jsontext.Value // nil when the value is a string
 }
 
-func (a attr) isString() bool { return a.raw.Kind() == '"' }
+func (a attr) isString() bool      { return a.raw == nil }
+func (a attr) stringValue() string { return a.str }
 
-// stringValue returns a string value's text.
-func (a attr) stringValue() string {
-	var s string
-	_ = unmarshal(a.raw, &s) // a.raw is a JSON string token: it decodes
-	return s
+// json returns the value as JSON.
+func (a attr) json() jsontext.Value {
+	if a.raw != nil {
+		return a.raw
+	}
+	v, _ := jsontext.AppendQuote(nil, a.str)
+	return v
+}
+
+// attrList is a JSON object's members in order. It reads itself from the
+// decoder of the value around it, so an event is read in one pass.
+type attrList []attr
+
+// UnmarshalJSONFrom reads a JSON object (or null).
+func (l *attrList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch k := dec.PeekKind(); k {
+	case 'n':
+		_, err := dec.ReadToken()
+		*l = nil
+		return err
+	case '{':
+	default:
+		if _, err := dec.ReadValue(); err != nil {
+			return err
+		}
+		return fmt.Errorf("attributes are a JSON %s, not an object", kindName(k))
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	out := (*l)[:0]
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		name := tok.String()
+		if dec.PeekKind() == '"' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			out = append(out, attr{name: name, str: tok.String()})
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		out = append(out, attr{name: name, raw: v.Clone()})
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	*l = out
+	return nil
 }
 
 // readAttrs reads a JSON object's members in order.
 func readAttrs(v jsontext.Value) ([]attr, error) {
-	if len(v) == 0 || v.Kind() == 'n' {
+	if len(v) == 0 {
 		return nil, nil
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(v), decodeOpts)
-	tok, err := dec.ReadToken()
-	if err != nil {
+	var l attrList
+	if err := unmarshal(v, &l); err != nil {
 		return nil, err
 	}
-	if tok.Kind() != '{' {
-		return nil, fmt.Errorf("attributes are a JSON %s, not an object", kindName(tok.Kind()))
-	}
-	var out []attr
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return nil, err
-		}
-		name := tok.String()
-		val, err := dec.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, attr{name: name, raw: jsontext.Value(append([]byte(nil), val...))})
-	}
-	return out, nil
+	return l, nil
 }
 
 func kindName(k jsontext.Kind) string {
@@ -103,61 +140,70 @@ func kindName(k jsontext.Kind) string {
 // fingerprint stands for rrweb's isNodeMetaEqual: an add naming a node already
 // in the mirror reuses (moves) that node when its description is the same as
 // the one the node was built from.
-func fingerprint(w *wireNode, attrs []attr) uint64 {
-	h := fnv.New64a()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(*w.Type))
-	h.Write(b[:])
-	sep := []byte{0}
-	switch *w.Type {
-	case Document:
-		h.Write([]byte(w.CompatMode))
-	case DocumentType:
-		for _, s := range []string{w.Name, w.PublicID, w.SystemID} {
-			h.Write([]byte(s))
-			h.Write(sep)
-		}
-	case Text, Comment, CDATA:
-		if w.TextContent != nil {
-			h.Write([]byte(*w.TextContent))
-		}
-	case Element:
-		h.Write([]byte(w.TagName))
-		h.Write(sep)
-		for _, a := range attrs {
-			h.Write([]byte(a.name))
-			h.Write(sep)
-			v := a.raw.Clone()
-			_ = v.Canonicalize() // the same value however it was escaped
-			h.Write(v)
-			h.Write(sep)
-		}
-		flags := []byte{0, 0}
-		if w.IsSVG {
-			flags[0] = 1
-		}
-		if w.NeedBlock {
-			flags[1] = 1
-		}
-		h.Write(flags)
+func fingerprint(w *wireNode) uint64 {
+	var text string
+	if w.TextContent != nil {
+		text = *w.TextContent
 	}
-	return h.Sum64()
+	return hashNode(*w.Type, w.CompatMode, w.Name, w.PublicID, w.SystemID, text, w.TagName, w.Attributes, w.IsSVG, w.NeedBlock)
 }
 
 // nodeFingerprint is fingerprint for a node of the tree, as a keyframe would
 // describe it.
 func nodeFingerprint(n *Node) uint64 {
-	w := wireNode{Type: &n.Type, CompatMode: n.CompatMode, Name: n.Name, PublicID: n.PublicID,
-		SystemID: n.SystemID, TagName: n.TagName, IsSVG: n.IsSVG, NeedBlock: n.NeedBlock}
-	text := n.TextContent
-	w.TextContent = &text
 	var attrs []attr
-	if n.Type == Element {
-		for _, name := range n.attrNames() {
-			attrs = append(attrs, attr{name: name, raw: n.attrJSON(name)})
+	for _, name := range n.attrNames() {
+		if raw, ok := n.attrRaw[name]; ok {
+			attrs = append(attrs, attr{name: name, raw: raw})
+		} else {
+			attrs = append(attrs, attr{name: name, str: n.Attributes[name]})
 		}
 	}
-	return fingerprint(&w, attrs)
+	return hashNode(n.Type, n.CompatMode, n.Name, n.PublicID, n.SystemID, n.TextContent, n.TagName, attrs, n.IsSVG, n.NeedBlock)
+}
+
+func hashNode(typ NodeType, compat, name, public, system, text, tag string, attrs []attr, svg, block bool) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(typ))
+	h.Write(b[:])
+	sep := []byte{0}
+	switch typ {
+	case Document:
+		io.WriteString(h, compat)
+	case DocumentType:
+		for _, s := range []string{name, public, system} {
+			io.WriteString(h, s)
+			h.Write(sep)
+		}
+	case Text, Comment, CDATA:
+		io.WriteString(h, text)
+	case Element:
+		io.WriteString(h, tag)
+		h.Write(sep)
+		for _, a := range attrs {
+			io.WriteString(h, a.name)
+			h.Write(sep)
+			if a.raw == nil {
+				h.Write([]byte{'s'})
+				io.WriteString(h, a.str)
+			} else {
+				v := a.raw.Clone()
+				_ = v.Canonicalize() // the same value however it was written
+				h.Write(v)
+			}
+			h.Write(sep)
+		}
+		flags := []byte{0, 0}
+		if svg {
+			flags[0] = 1
+		}
+		if block {
+			flags[1] = 1
+		}
+		h.Write(flags)
+	}
+	return h.Sum64()
 }
 
 // attrJSON returns an attribute's value as JSON.

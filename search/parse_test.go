@@ -148,6 +148,7 @@ func FuzzParse(f *testing.F) {
 // sqliteLike is a dialect with ? placeholders and no full-text index.
 type sqliteLike struct{}
 
-func (sqliteLike) Param(int) string                         { return "?" }
-func (sqliteLike) ILike() string                            { return "LIKE" }
-func (sqliteLike) Narrow([]string, func(any) string) string { return "" }
+func (sqliteLike) Param(int) string                                   { return "?" }
+func (sqliteLike) ILike() string                                      { return "LIKE" }
+func (sqliteLike) Narrow([]string, func(any) string) (string, string) { return "", "" }
+func (sqliteLike) PerSession([]string) bool                           { return false }

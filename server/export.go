@@ -19,15 +19,6 @@ import (
 	"github.com/playhead/playhead/assets"
 )
 
-// handleExport writes a session in the format ?format= names.
-func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.sessionParam(r)
-	if err != nil {
-		return err
-	}
-	return s.export(w, r, p, id, r.URL.Query().Get("format"))
-}
-
 // auditExport records an export before it is sent: one that cannot be
 // recorded is not made.
 func (s *Server) auditExport(r *http.Request, projectID int64, id, format string) error {
@@ -121,52 +112,50 @@ var placeholderDataURL = "data:image/svg+xml;base64," + base64.StdEncoding.Encod
 // data: URLs while the budget lasts (a stylesheet's own references
 // included), and everything else into the placeholder: a replay page
 // reaches nothing outside itself.
-func (s *Server) inlineAssets(projectID int64, budget *int) func(ctx context.Context, urls []string) (func(string) string, error) {
-	return func(ctx context.Context, urls []string) (func(string) string, error) {
-		captured, err := s.Assets.CapturedAssets(ctx, projectID, urls)
-		if err != nil {
-			return nil, err
+func (s *Server) inlineAssets(ctx context.Context, projectID int64, urls []string, budget *int) (func(string) string, error) {
+	captured, err := s.Assets.CapturedAssets(ctx, projectID, urls)
+	if err != nil {
+		return nil, err
+	}
+	inlined := map[string]string{}
+	var inline func(abs string, depth int) string
+	inline = func(abs string, depth int) string {
+		hash, ok := captured[abs]
+		if !ok {
+			return placeholderDataURL
 		}
-		inlined := map[string]string{}
-		var inline func(abs string, depth int) string
-		inline = func(abs string, depth int) string {
-			hash, ok := captured[abs]
-			if !ok {
-				return placeholderDataURL
-			}
-			if d, ok := inlined[abs]; ok {
-				return d
-			}
-			inlined[abs] = placeholderDataURL
-			a, err := s.Assets.AssetByHash(ctx, projectID, hash)
-			if err != nil || a.Size > MaxInlineAsset || a.Size > *budget {
-				return placeholderDataURL
-			}
-			data, err := s.Objects.Get(ctx, assets.ObjectKey(projectID, hash))
-			if err != nil {
-				return placeholderDataURL
-			}
-			if strings.HasPrefix(a.ContentType, "text/css") && depth == 0 {
-				if base, err := url.Parse(a.URL); err == nil {
-					refs := assets.CSSURLs(string(data), base)
-					if more, err := s.Assets.CapturedAssets(ctx, projectID, refs); err == nil {
-						for k, v := range more {
-							captured[k] = v
-						}
-					}
-					data = []byte(assets.RewriteCSS(string(data), base, func(u string) string { return inline(u, depth+1) }))
-				}
-			}
-			if len(data) > *budget {
-				return placeholderDataURL
-			}
-			*budget -= len(data)
-			d := "data:" + a.ContentType + ";base64," + base64.StdEncoding.EncodeToString(data)
-			inlined[abs] = d
+		if d, ok := inlined[abs]; ok {
 			return d
 		}
-		return func(abs string) string { return inline(abs, 0) }, nil
+		inlined[abs] = placeholderDataURL
+		a, err := s.Assets.AssetByHash(ctx, projectID, hash)
+		if err != nil || a.Size > MaxInlineAsset || a.Size > *budget {
+			return placeholderDataURL
+		}
+		data, err := s.Objects.Get(ctx, assets.ObjectKey(projectID, hash))
+		if err != nil {
+			return placeholderDataURL
+		}
+		if strings.HasPrefix(a.ContentType, "text/css") && depth == 0 {
+			if base, err := url.Parse(a.URL); err == nil {
+				refs := assets.CSSURLs(string(data), base)
+				if more, err := s.Assets.CapturedAssets(ctx, projectID, refs); err == nil {
+					for k, v := range more {
+						captured[k] = v
+					}
+				}
+				data = []byte(assets.RewriteCSS(string(data), base, func(u string) string { return inline(u, depth+1) }))
+			}
+		}
+		if len(data) > *budget {
+			return placeholderDataURL
+		}
+		*budget -= len(data)
+		d := "data:" + a.ContentType + ";base64," + base64.StdEncoding.EncodeToString(data)
+		inlined[abs] = d
+		return d
 	}
+	return func(abs string) string { return inline(abs, 0) }, nil
 }
 
 // replayPage builds the self-contained replay of a session: one HTML file
@@ -190,8 +179,14 @@ func (s *Server) replayPage(ctx context.Context, p *playhead.Project, id string,
 		}
 	}
 	budget := MaxInlineAssetBytes
-	if err := rewriteAssetsWith(ctx, events, start, s.inlineAssets(p.ID, &budget)); err != nil {
-		return nil, "", err
+	if pages, urls := eventAssets(events, start); len(urls) > 0 {
+		mapURL, err := s.inlineAssets(ctx, p.ID, urls, &budget)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, e := range events {
+			events[i] = assets.Rewrite(e, pages[i], mapURL)
+		}
 	}
 	script, err := fs.ReadFile(s.Web, "assets/export.js")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/playhead/playhead"
@@ -76,7 +77,7 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.audit(r, playhead.AuditShareLink, id, p.ID, map[string]any{"link": link.ID, "expiresAt": link.ExpiresAt.UTC(), "startAt": link.StartAt})
-	return writeJSON(w, http.StatusCreated, map[string]any{"share": link, "url": s.PublicURL + "/share/" + token})
+	return writeJSON(w, http.StatusCreated, map[string]any{"share": link, "url": strings.TrimRight(s.PublicURL, "/") + "/share/" + token})
 }
 
 func (s *Server) handleRevokeShare(w http.ResponseWriter, r *http.Request) error {

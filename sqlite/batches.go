@@ -51,6 +51,7 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 		Stored:   map[playhead.BatchID]bool{},
 		Sessions: map[playhead.SessionRef]*playhead.Session{},
 		Keys:     map[playhead.SessionRef]*playhead.DataKey{},
+		Carry:    map[playhead.SessionRef]*playhead.SessionCarry{},
 	}
 	seen := make(map[playhead.BatchID]bool, len(ids))
 	batches := make([]playhead.BatchID, 0, len(ids))
@@ -112,6 +113,19 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 		})
 	if err != nil {
 		return nil, fmt.Errorf("look up data keys: %w", err)
+	}
+	err = selectRows(ctx, tx, `SELECT t.project_id, t.session_id, t.search, t.signals, t.nodes FROM (VALUES `, 2, len(sessions),
+		`) AS k JOIN session_carry t ON t.project_id = k.column1 AND t.session_id = k.column2`, sessionKeys,
+		func(rows *sql.Rows) error {
+			c := &playhead.SessionCarry{}
+			if err := rows.Scan(&c.ProjectID, &c.SessionID, &c.Search, &c.Signals, &c.Nodes); err != nil {
+				return err
+			}
+			st.Carry[playhead.SessionRef{ProjectID: c.ProjectID, SessionID: c.SessionID}] = c
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("look up carried state: %w", err)
 	}
 	return st, nil
 }
@@ -177,6 +191,15 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 	}
 	if err := writeSearch(ctx, tx, w.Batches); err != nil {
 		return err
+	}
+	err = insertRows(ctx, tx, `INSERT INTO session_carry (project_id, session_id, search, signals, nodes) VALUES `, 5, len(w.Carry),
+		func(i int, args []any) []any {
+			c := w.Carry[i]
+			return append(args, c.ProjectID, c.SessionID, c.Search, c.Signals, c.Nodes)
+		}, ` ON CONFLICT DO UPDATE SET search = coalesce(excluded.search, search),
+			signals = coalesce(excluded.signals, signals), nodes = coalesce(excluded.nodes, nodes)`)
+	if err != nil {
+		return fmt.Errorf("store carried state: %w", err)
 	}
 	if err := writeScrubCounts(ctx, tx, w.Batches); err != nil {
 		return err
@@ -249,31 +272,37 @@ func writeTimeline(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatc
 }
 
 // writeSearch adds the batches' searchable values their sessions do not
-// have yet; triggers put those of the text fields in the trigram index.
+// have yet (one row per key); triggers put those of the text fields in the
+// trigram index.
 func writeSearch(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch) error {
 	type row struct {
-		b *playhead.IndexedBatch
-		t playhead.SearchText
+		b   *playhead.IndexedBatch
+		t   playhead.SearchText
+		key int64
 	}
-	type key struct {
-		s playhead.SessionRef
-		t playhead.SearchText
+	type rowKey struct {
+		s   playhead.SessionRef
+		key int64
 	}
-	seen := map[key]bool{}
-	var rows []row
+	n := 0
+	for _, b := range batches {
+		n += len(b.Search)
+	}
+	seen := make(map[rowKey]bool, n)
+	rows := make([]row, 0, n)
 	for _, b := range batches {
 		for _, t := range b.Search {
-			k := key{playhead.SessionRef{ProjectID: b.ProjectID, SessionID: b.SessionID}, t}
+			k := rowKey{playhead.SessionRef{ProjectID: b.ProjectID, SessionID: b.SessionID}, t.Key()}
 			if !seen[k] {
 				seen[k] = true
-				rows = append(rows, row{b, t})
+				rows = append(rows, row{b, t, k.key})
 			}
 		}
 	}
-	err := insertRows(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value) VALUES `, 4, len(rows),
+	err := insertRows(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value, key) VALUES `, 5, len(rows),
 		func(i int, args []any) []any {
 			r := rows[i]
-			return append(args, r.b.ProjectID, r.b.SessionID, r.t.Field, r.t.Value)
+			return append(args, r.b.ProjectID, r.b.SessionID, r.t.Field, r.t.Value, r.key)
 		}, ` ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("index search text: %w", err)

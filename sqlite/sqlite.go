@@ -64,7 +64,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn)
+	// Readers map the file (reads without a system call per page) and
+	// keep a larger page cache: a search reads rows by id all over the
+	// search table, which 2 MiB of default cache does not hold.
+	r, err := sql.Open("sqlite", dsn+"&_pragma=mmap_size(1073741824)&_pragma=cache_size(-32768)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -361,8 +364,12 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		if now.IsZero() {
 			now = time.Now()
 		}
+		d, err := db.dialectFor(ctx, f.Query)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions: %w", err)
+		}
 		var cond string
-		cond, args = search.ToSQL(f.Query, dialect{}, f.ProjectID, now, args)
+		cond, args = search.ToSQL(f.Query, d, f.ProjectID, now, args)
 		where += " AND (" + cond + ")"
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
@@ -514,28 +521,22 @@ func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, 
 	return p, nil
 }
 
-// CreateUser stores u and sets its ID.
+// CreateUser stores u and sets its ID; a username taken already
+// (compared without case) is EINVALID.
 func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
-	res, err := db.write.ExecContext(ctx, `INSERT INTO users (username, password_hash, owner) VALUES (?, ?, ?)`, u.Username, u.PasswordHash, u.Owner)
-	if err != nil {
+	if err := createUser(ctx, db.write, u); err != nil {
+		var pe *playhead.Error
+		if errors.As(err, &pe) {
+			return err
+		}
 		return fmt.Errorf("create user: %w", err)
 	}
-	u.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // UserByName returns the user called username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.read.QueryRowContext(ctx, `SELECT id, username, password_hash, owner FROM users WHERE username = ?`, username).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Owner)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up user: %w", err)
-	}
-	return u, nil
+	return db.oneUser(ctx, fmt.Sprintf("%q", username), `u.username = ?`, username)
 }
 
 // CountUsers returns how many users exist.
@@ -557,12 +558,11 @@ func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, e
 	return nil
 }
 
-// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+// LoginUser returns the user of an unexpired login, or ENOTFOUND. A
+// disabled user's logins have ended.
 func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.owner FROM logins l
-		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ?`, tokenHash, now.UnixMilli()).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Owner)
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ? AND u.disabled = 0`, tokenHash, now.UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
 	}
@@ -710,6 +710,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_search WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM share_links WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM session_carry WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM sessions WHERE project_id = ? AND id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {
