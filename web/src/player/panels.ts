@@ -640,6 +640,8 @@ export function infoPanel(session: Session, sessionId: string, entries: Entries 
       row("User agent", h("span", { class: "ua selectable" }, session.userAgent || "–")),
       row("Activity", `${count(session.clicks)} clicks · ${count(session.errors)} errors · ${count(session.consoleErrors)} console errors · ${count(session.failedRequests)} failed requests`),
       row("Recording", `${count(session.events)} events · ${bytes(session.bytes)} · ${count(session.batches)} batches`),
+      session.release ? row("Release", h("code", { class: "selectable" }, session.release)) : null,
+      session.importedAt ? row("Imported", absolute(session.importedAt)) : null,
       status ? row("Replay", status) : null,
       row("Raw data", h("a", { href: eventsHref, download: `${sessionId}.json` }, "Download events (JSON)")),
     ),
