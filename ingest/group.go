@@ -116,6 +116,12 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		if b.UserHash != "" {
 			s.UserHash = b.UserHash
 		}
+		if b.Release != "" {
+			s.Release = b.Release
+		}
+		if b.ImportedAt != 0 {
+			s.ImportedAt = b.ImportedAt
+		}
 		s.Clicks += b.Clicks
 		s.Errors += b.Errors
 		s.ConsoleErrors += b.ConsoleErrors

@@ -276,6 +276,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		timeline[i].Detail = font[0]
 	}
+	if err := s.symbolicate(r.Context(), p.ID, sess.Release, timeline); err != nil {
+		return err
+	}
 	gaps := playhead.Gaps(refs)
 	if gaps == nil {
 		gaps = []playhead.Gap{}

@@ -115,7 +115,7 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
   /** Cuts the buffered events into a batch of the current session and queues it. */
   const cut = (): void => {
     if (buffer.length === 0) return;
-    const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take());
+    const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take(), options.release);
     if (carried.length) batch.gaps = carried;
     carried = [];
     queue.push(batch);
