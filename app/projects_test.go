@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/app"
@@ -193,4 +197,82 @@ func TestAuditRetention(t *testing.T) {
 			t.Errorf("%s %s changes the audit log", r.Method, r.Path)
 		}
 	}
+}
+
+// TestAPITokens: a token acts in its project with its scopes, as
+// "Authorization: Bearer"; revoking it takes effect at the next request;
+// its secret is stored hashed and shown once; a developer cannot mint a
+// token that erases or acts as an admin.
+func TestAPITokens(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	secret, id := createToken(t, m, c, "ci", playhead.ScopeRead)
+	bearer := func(method, path string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest(method, m.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s %s with the token: %d, want %d", method, path, resp.StatusCode, want)
+		}
+	}
+	bearer("GET", "/api/v1/sessions", 200)
+	bearer("GET", "/api/v1/me", 403)
+	bearer("DELETE", "/api/v1/sessions/abcdefgh12345678", 403)
+	listed := apiCall(t, m, c, "GET", "/api/v1/tokens", "", 200)
+	if s := fmt.Sprint(listed); strings.Contains(s, secret) || !strings.Contains(s, secret[:10]) {
+		t.Errorf("the token list shows the secret, or not its hint: %s", s)
+	}
+	tokens, _ := m.DB.APITokens(t.Context(), m.Project.ID)
+	i := slices.IndexFunc(tokens, func(tok *playhead.APIToken) bool { return tok.Name == "ci" })
+	if i < 0 || tokens[i].Hash == secret || strings.Contains(tokens[i].Hash, secret[4:20]) || tokens[i].LastUsedAt.IsZero() {
+		t.Errorf("stored tokens = %+v, want ci's hashed, with its last use", tokens)
+	}
+	apiCall(t, m, c, "DELETE", "/api/v1/tokens/"+id, "", 200)
+	bearer("GET", "/api/v1/sessions", 401)
+
+	// A developer may mint read and OTLP tokens, not erase or admin ones.
+	dev := &playhead.User{Username: "dev", PasswordHash: mustHash(t)}
+	if err := m.DB.CreateUser(t.Context(), dev); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DB.SetMember(t.Context(), m.Project.ID, dev.ID, playhead.RoleDeveloper); err != nil {
+		t.Fatal(err)
+	}
+	d := signedIn(t, m, "dev")
+	apiCall(t, m, d, "POST", "/api/v1/tokens", `{"name":"otel","scopes":["otlp"]}`, 201)
+	apiCall(t, m, d, "POST", "/api/v1/tokens", `{"name":"cleanup","scopes":["erase"]}`, 403)
+	apiCall(t, m, d, "POST", "/api/v1/tokens", `{"name":"root","scopes":["sessions:read","admin"]}`, 403)
+	apiCall(t, m, d, "POST", "/api/v1/tokens", `{"name":"odd","scopes":["root"]}`, 400)
+}
+
+// mustHash returns the password hash of password.
+func mustHash(t *testing.T) string {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(hash)
+}
+
+// signedIn returns a client signed in as username (whose password is the
+// tests' password).
+func signedIn(t *testing.T, m *app.Main, username string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(m.URL()+"/api/v1/login", "application/json", strings.NewReader(`{"username":"`+username+`","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("sign in as %s: %d", username, resp.StatusCode)
+	}
+	return c
 }

@@ -12,9 +12,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/app"
 )
 
@@ -43,38 +40,48 @@ func apiStatus(t *testing.T, ctx context.Context, method, path, body string) int
 	return evalAwait[int](t, ctx, js)
 }
 
-// TestViewerWatchesAReplayAndTheOwnerSeesIt: a viewer of the project signs
-// in, finds the session, watches its replay; the dashboard offers them no
-// settings, members, tokens, audit log or erasure, and the server refuses
-// those if asked anyway. The owner then finds the viewing (who, which
-// session, from where) in the audit log page, and exports it.
-//
-// The viewer's account is made with the account store and given the role
-// with SetMember; invitations by link, which make it through the
-// dashboard, are tested with invitations themselves.
+// TestViewerWatchesAReplayAndTheOwnerSeesIt: the owner invites a viewer by
+// link from the Members page; the viewer accepts it, signs in, finds the
+// session and watches its replay; the dashboard offers them no settings,
+// members, tokens, audit log or erasure, and the server refuses those if
+// asked anyway. The owner then finds the viewing (who, which session, from
+// where) in the audit log page, filters it and exports it.
 func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
-	ctx := newBrowser(t)
 	m := startPlayhead(t)
-	const viewerPassword = "a viewer's long password"
-	hash, _ := bcrypt.GenerateFromPassword([]byte(viewerPassword), bcrypt.MinCost)
-	vera := &playhead.User{Username: "vera", PasswordHash: string(hash)}
-	if err := m.DB.CreateUser(t.Context(), vera); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.DB.SetMember(t.Context(), m.Project.ID, vera.ID, playhead.RoleViewer); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UnixMilli() - 60_000
 	const sid = "viewedsession001"
 	postBatch(t, m, sid, 0, keyframe(now), boxText(now+1000, "second"))
 
-	// The viewer signs in and watches the replay.
+	// The owner invites a viewer.
+	owner := newBrowser(t)
+	signInUI(t, owner, m, "admin", adminPassword)
+	do(t, owner, "create an invitation",
+		chromedp.Navigate(m.URL()+"/members"),
+		chromedp.WaitVisible(`.invite-form button`),
+		chromedp.SetValue(`.invite-form select[name=invite-role]`, "viewer"),
+		chromedp.Click(`.invite-form button`),
+		chromedp.WaitVisible(`.invite-link`),
+	)
+	link := eval[string](t, owner, `document.querySelector(".invite-link").textContent`)
+
+	// The viewer accepts it, and later signs in with the password chosen.
+	ctx := newBrowser(t)
 	errs := watchConsole(t, ctx)
 	defer func() {
 		if t.Failed() {
 			t.Logf("console: %q; at %s", errs.take(), eval[string](t, ctx, `location.href + ' ' + document.body.innerText.slice(0, 300)`))
 		}
 	}()
+	const viewerPassword = "a viewer's long passphrase"
+	do(t, ctx, "accept the invitation",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`input[name=password]`),
+		chromedp.SetValue(`input[name=username]`, "vera"),
+		chromedp.SetValue(`input[name=password]`, viewerPassword),
+		chromedp.SetValue(`input[name=confirm-password]`, viewerPassword),
+		chromedp.Click(`button[type=submit]`),
+	)
+	waitAcrossPages(t, ctx, `document.querySelector(".topbar .user")?.textContent === "vera"`)
 	signInUI(t, ctx, m, "vera", viewerPassword)
 	do(t, ctx, "the sessions list", chromedp.WaitVisible(`tr[data-id]`))
 	nav := eval[string](t, ctx, `document.querySelector('.topnav').textContent`)
@@ -123,7 +130,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 	}
 
 	// The owner sees the viewing in the audit log.
-	signInUI(t, ctx, m, "admin", adminPassword)
+	ctx = owner
 	do(t, ctx, "open the audit log",
 		chromedp.Navigate(m.URL()+"/audit"),
 		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('table.audit tbody tr')].some(r => r.textContent.includes('replay.view'))`, chromedp.WithPollingTimeout(10*time.Second)),
