@@ -344,9 +344,6 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 // buildAdded builds an added node without its children, or returns the
 // mapped node the add describes unchanged (which the add then moves).
 func (t *Tree) buildAdded(w *wireNode) *Node {
-	if old := t.ids[*w.ID]; old != nil && old.meta == fingerprint(w) {
-		return old
-	}
 	if *w.Type == Document {
 		// The replayer maps the id to its own document; nothing is inserted.
 		return nil
@@ -410,6 +407,9 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	if *a.Node.Type != Document {
 		t.build(&a.Node, false) // built into the iframe's document, never inserted
 		return
+	}
+	if old := t.ids[*a.Node.ID]; old != nil && old.meta == fingerprint(&a.Node) {
+		return // the document rrweb has under that id already: it stays as it is
 	}
 	for _, c := range append([]*Node(nil), iframe.Children...) {
 		if c.Type == Document {
