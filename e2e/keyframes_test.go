@@ -7,22 +7,24 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"os"
-	"path/filepath"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/app"
 	"github.com/playhead/playhead/internal/testutil"
 	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/testdata"
 )
 
-// TestServerKeyframesReplayLikeTheStart sends recordings to Playhead (the
-// replay corpus, the fidelity fixture's recording when the corpus holds it,
-// and ten minutes of the real recording), seals them and builds their
+// TestServerKeyframesReplayLikeTheStart sends recordings to Playhead (a
+// visit of the fidelity fixture, the replay corpus and ten minutes of the
+// real recording), seals them and builds their
 // keyframes, then, in Chromium, for keyframes of each: replays with rrweb
 // the keyframe and the events after it, and the session from its start, up
 // to the keyframe's moment and up to a later one, and compares the two
@@ -39,14 +41,8 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 	api := login(t, m)
 
 	sessions := map[string]string{} // session → what it replays
-	for _, name := range []string{"styles", "widgets", "frames", "fidelity"} {
-		if _, err := os.Stat(filepath.Join("testdata", "corpus", name+".json.gz")); err != nil {
-			if name == "fidelity" {
-				t.Logf("no recording of the fidelity fixture in testdata/corpus (go test ./e2e -run TestReplayLooksLikeTheLivePage -record-corpus)")
-				continue
-			}
-			t.Fatal(err)
-		}
+	sessions[recordFidelityFixture(t, ctx, m, api)] = "the fidelity fixture (styled-components, Emotion, shadow DOM, an iframe, web fonts)"
+	for _, name := range []string{"styles", "widgets", "frames"} {
 		sid := "keyframes-" + name
 		for seq, batch := range corpusBatches(loadCorpus(t, name)) {
 			raws := make([]string, len(batch))
@@ -89,7 +85,11 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 	)
 	out := screenshotDir(t)
 	for sid, what := range sessions {
-		t.Run(strings.TrimPrefix(sid, "keyframes-"), func(t *testing.T) {
+		name := strings.TrimPrefix(sid, "keyframes-")
+		if !strings.HasPrefix(sid, "keyframes-") {
+			name = "fidelity"
+		}
+		t.Run(name, func(t *testing.T) {
 			var list struct {
 				Keyframes []struct {
 					Ts int64 `json:"ts"`
@@ -143,7 +143,7 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 					}
 					a, b := replayShots(t, ctx)
 					if diff := differingPixels(a, b); diff > 0.001 {
-						name := fmt.Sprintf("keyframe-%s-%d-%d", strings.TrimPrefix(sid, "keyframes-"), ts, at-ts)
+						name := fmt.Sprintf("keyframe-%s-%d-%d", name, ts, at-ts)
 						writeArtifactPNG(t, out, name+"-from-start.png", a)
 						writeArtifactPNG(t, out, name+"-from-keyframe.png", b)
 						t.Errorf("%s, keyframe %d (at +%d ms): %.2f%% of the pixels differ from the replay from the start (see %s)", what, ts, at-ts, diff*100, out)
@@ -155,6 +155,49 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recordFidelityFixture records a visit of the fidelity fixture (see
+// TestReplayLooksLikeTheLivePage) with Playhead's SDK: its styled-components
+// and Emotion rules inserted through the CSSOM, constructed and adopted
+// sheets, a shadow-DOM component, an iframe, web fonts, form input, scroll
+// and a modal dialog, over some seconds. It returns the session's id once
+// Playhead holds all of it.
+func recordFidelityFixture(t *testing.T, ctx context.Context, m *app.Main, api *http.Client) string {
+	t.Helper()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveFixture(w, r, m.URL(), m.Project.IngestKey)
+	}))
+	t.Cleanup(site.Close)
+	click := func(id string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS("#" + id)) }
+	js := func(expr string) chromedp.Action[chromedp.Void] { return chromedp.Evaluate[chromedp.Void](expr) }
+	pause := chromedp.Sleep(1200 * time.Millisecond)
+	do(t, ctx, "record the fidelity fixture",
+		chromedp.EmulateViewport(shotW, shotH),
+		chromedp.Navigate(site.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#open-dialog`)),
+		chromedp.Poll[chromedp.Void](`!!window.Playhead && !!Playhead.getSessionId()`, chromedp.WithPollingTimeout(20*time.Second)),
+		pause, click("theme"), click("inc"), click("card-toggle"),
+		pause, click("add"), click("add"), click("remove"), js(`document.getElementById('scroller').scrollTop = 230`),
+		pause, click("name"), chromedp.SendKeys(chromedp.CSS("#name"), "hello replay"), click("poke"), click("restyle"),
+		pause, click("inc"), click("theme"), js(`window.scrollTo(0, 240)`),
+		pause, click("open-dialog"), pause,
+	)
+	sid := eval[string](t, ctx, `Playhead.getSessionId()`)
+	last := eval[int64](t, ctx, `Date.now()`) - 1300
+	do(t, ctx, "leave (the SDK flushes)", chromedp.Navigate("about:blank"))
+	var detail struct {
+		Session playhead.Session
+		Batches []playhead.BatchRef
+	}
+	for deadline := time.Now().Add(20 * time.Second); detail.Session.EndedAt < last || !batchesContiguous(detail.Batches); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fixture's session is not complete after 20 s: %+v", detail.Batches)
+		}
+		time.Sleep(200 * time.Millisecond)
+		getJSON(t, api, m.URL()+"/api/v1/sessions/"+sid, &detail)
+	}
+	return sid
 }
 
 // replayShots screenshots the two replays made last, the one from the
