@@ -329,6 +329,7 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 		parent.appendChild(target, shadow)
 	}
 
+	t.applyDialog(target, nil) // the replayer's afterAppend
 	if target.isIframe() {
 		for i, d := range t.pendingDocs {
 			if d.ParentID == target.ID {
@@ -419,6 +420,7 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	}
 	doc := t.build(&a.Node, false)
 	iframe.appendChild(doc, false)
+	t.applyDialogs(doc)
 	// Iframes inside it whose documents came first.
 	var walk func(n *Node)
 	walk = func(n *Node) {
@@ -475,6 +477,10 @@ func (t *Tree) setAttributes(n *Node, list []attr) {
 		switch {
 		case a.raw.Kind() == 'n' && !a.isString():
 			n.removeAttr(a.name)
+			if a.name == "open" && n.isDialog() && t.attached(n) {
+				// removeDialogFromTopLevel: the dialog stays modal.
+				n.removeAttr("rr_open_mode")
+			}
 		case a.isString():
 			v := a.stringValue()
 			if a.name == "_cssText" && n.isStyleSheetElement() {
@@ -493,6 +499,9 @@ func (t *Tree) setAttributes(n *Node, list []attr) {
 				continue
 			}
 			n.setAttr(a.name, v)
+			if a.name == "rr_open_mode" {
+				t.applyDialog(n, list)
+			}
 		case a.name == "style" && a.raw.Kind() == '{':
 			applyStyleObject(n, a.raw)
 		}

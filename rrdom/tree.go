@@ -149,6 +149,7 @@ func (t *Tree) applyFullSnapshot(data jsontext.Value, ts float64) error {
 		}
 	}
 	walk(t.root)
+	t.applyDialogs(t.root)
 	return nil
 }
 
