@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,6 +18,8 @@ const (
 	tagNavigation = "playhead.navigation"
 	tagIdentify   = "playhead.identify"
 	tagReport     = "playhead.report"
+	tagMetadata   = "playhead.metadata"
+	tagReferrer   = "playhead.referrer"
 	pluginConsole = "rrweb/console@1"
 )
 
@@ -198,8 +201,28 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 		addSearch(ib, search.FieldRequestStatus, strconv.Itoa(max(p.Status, 0)))
 		addSearch(ib, search.FieldRequestFailed, strconv.FormatBool(failed))
 		ib.Timeline = append(ib.Timeline, entry)
+	case tagReferrer:
+		// Where the page load came from: a search key, not a moment.
+		var p struct {
+			URL string `json:"url"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		addSearch(ib, search.FieldReferrer, p.URL)
+	case tagMetadata:
+		var p struct {
+			Key   string `json:"key"`
+			Value any    `json:"value"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		if v, ok := scalarText(p.Value); ok && p.Key != "" {
+			addSearch(ib, search.FieldMeta, truncate(p.Key, maxPropName)+"="+v)
+		}
+		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
+		})
 	default:
 		addSearch(ib, search.FieldEvent, c.Tag)
+		addEventProps(ib, c.Payload)
 		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
 		})
@@ -270,4 +293,50 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// Limits of the properties of custom events that are made searchable
+// (event.prop.KEY): the first maxEventProps top-level properties whose
+// values are strings, numbers or booleans, names cut to maxPropName bytes.
+const (
+	maxEventProps = 20
+	maxPropName   = 64
+)
+
+// addEventProps adds a custom event's top-level scalar properties to the
+// batch's search rows as KEY=value.
+func addEventProps(ib *playhead.IndexedBatch, payload json.RawMessage) {
+	var props map[string]any
+	if json.Unmarshal(payload, &props) != nil || len(props) == 0 {
+		return
+	}
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	n := 0
+	for _, k := range names {
+		v, ok := scalarText(props[k])
+		if !ok || k == "" {
+			continue
+		}
+		if n++; n > maxEventProps {
+			return
+		}
+		addSearch(ib, search.FieldEventProp, truncate(k, maxPropName)+"="+v)
+	}
+}
+
+// scalarText returns a string, number or boolean of decoded JSON as text.
+func scalarText(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, v != ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(v), true
+	}
+	return "", false
 }
