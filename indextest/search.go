@@ -34,6 +34,7 @@ type searchSession struct {
 	// text is "field=value" lines.
 	text                                    []string
 	errors, rage, dead, errorClicks, clicks int
+	active                                  time.Duration
 }
 
 // RunSearch runs the shared table of searches against an index: about a
@@ -48,7 +49,7 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 			pages: []string{"https://shop.test/", "https://shop.test/checkout"},
 			text: []string{"click=Place order", "error=TypeError: cannot read properties of undefined",
 				"request=POST https://api.shop.test/order", "request.method=POST", "request.status=503", "request.failed=true"},
-			errors: 1, rage: 1, clicks: 5},
+			errors: 1, rage: 1, clicks: 5, active: 2 * time.Minute},
 		{id: "s02", started: now.Add(-22 * time.Hour), dur: 30 * time.Second, ua: uaSafariIPhone,
 			pages: []string{"https://shop.test/"},
 			text: []string{"click=Add to cart", "console=cart updated", "console.level=log", "meta=plan=pro",
@@ -57,7 +58,7 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 			pages: []string{"https://shop.test/", "https://shop.test/products/42", "https://shop.test/cart"},
 			text: []string{"request=GET https://api.shop.test/products", "request.method=GET", "request.status=200",
 				"request.failed=false", "event=signup", "event.prop=tier=gold", "meta=plan=free"},
-			errors: 2, errorClicks: 1},
+			errors: 2, errorClicks: 1, active: 40 * time.Second},
 		{id: "s04", started: day(1, 0, 0), dur: time.Minute, ua: uaFirefoxWindows,
 			pages: []string{"https://blog.test/post/100%-off"},
 			text:  []string{"console=warning: deprecated API", "console.level=warn"}},
@@ -196,6 +197,9 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 		{"has:report", []string{"s07"}},
 		{"-has:report browser:safari", []string{"s02", "s11"}},
 		{"backend.error:true", []string{"s10"}},
+		{"active:>30s", []string{"s01", "s03"}},
+		{"active:>1m", []string{"s01"}},
+		{"active:0 duration:>2m", []string{"s09"}},
 		{"backend.error:false errors:>0", []string{"s01", "s03", "s11"}},
 	}
 	for _, tt := range tests {
@@ -326,7 +330,8 @@ func (s searchSession) batches(projectID int64) []*playhead.IndexedBatch {
 	}
 	second := &playhead.IndexedBatch{ProjectID: projectID, SessionID: s.id, UserAgent: s.ua,
 		Ref:    playhead.BatchRef{Seq: 1, FirstTs: start + 1, LastTs: end, Events: 3, Bytes: 30},
-		Clicks: s.clicks, Errors: s.errors, RageClicks: s.rage, DeadClicks: s.dead, ErrorClicks: s.errorClicks}
+		Clicks: s.clicks, Errors: s.errors, RageClicks: s.rage, DeadClicks: s.dead, ErrorClicks: s.errorClicks,
+		ActiveMs: s.active.Milliseconds()}
 	for _, line := range s.text {
 		field, value, ok := strings.Cut(line, "=")
 		if !ok {

@@ -50,6 +50,7 @@ func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 	ref.Events = len(b.Events)
 	ref.FirstTs, ref.LastTs = b.Events[0].Timestamp, b.Events[0].Timestamp
 	var metaTs *int64
+	var active []int64 // the times of the user's interactions
 	for i := range b.Events {
 		e := &b.Events[i]
 		ref.FirstTs = min(ref.FirstTs, e.Timestamp)
@@ -69,6 +70,9 @@ func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 				ref.KeyframeTs = metaTs
 			}
 		case typeIncremental:
+			if userSources[e.Source] {
+				active = append(active, e.Timestamp)
+			}
 			if e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
 				ib.Clicks++
 				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
@@ -83,6 +87,7 @@ func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 			extractPlugin(ib, e)
 		}
 	}
+	ib.ActiveMs = activeMs(active, ref.LastTs)
 	if !withSearch {
 		ib.Search = nil
 		return ib
@@ -339,4 +344,31 @@ func scalarText(v any) (string, bool) {
 		return strconv.FormatBool(v), true
 	}
 	return "", false
+}
+
+// activeSpanMs is how long one interaction counts as the user being active
+// when nothing follows it sooner: the time a person takes to read and
+// think between two actions, not a pause to do something else.
+const activeSpanMs = 5000
+
+// userSources are the rrweb incremental sources a person's action makes:
+// mouse moves and interactions, scrolls, inputs, touch moves, media
+// controls, drags and text selection.
+var userSources = map[int]bool{1: true, sourceMouseInteraction: true, sourceScroll: true, sourceInput: true, 6: true, 7: true, 12: true, 14: true}
+
+// activeMs is how long the user was active in a batch whose interactions
+// happened at times ts (in any order) and whose last event is at last:
+// each counts until the next one, for at most activeSpanMs, and never past
+// the batch's end.
+func activeMs(ts []int64, last int64) int64 {
+	slices.Sort(ts)
+	var sum int64
+	for i, t := range ts {
+		end := last
+		if i+1 < len(ts) {
+			end = ts[i+1]
+		}
+		sum += max(0, min(end-t, activeSpanMs))
+	}
+	return sum
 }

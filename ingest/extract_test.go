@@ -126,3 +126,37 @@ func TestExtractPropertiesAndReferrer(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveTime: each interaction counts until the next one, for at most
+// 5 s, and never past the batch's last event; the session sums its
+// batches.
+func TestActiveTime(t *testing.T) {
+	in, db, p := newIngester(t)
+	const t0 = 1795807228300
+	ev := func(ms int, data string) string {
+		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":%s}`, t0+ms, data)
+	}
+	body := batch(strings.Join([]string{
+		`{"type":4,"timestamp":1795807228300,"data":{"href":"http://shop.test/","width":800,"height":600}}`,
+		ev(0, `{"source":1,"positions":[{"x":1,"y":1,"id":1,"timeOffset":0}]}`),
+		ev(1000, `{"source":2,"type":2,"id":5,"x":10,"y":20}`), // click: 2 s to the scroll
+		ev(3000, `{"source":3,"id":1,"x":0,"y":100}`),          // scroll: 5 s of the 17 s to the input
+		ev(20000, `{"source":5,"id":7,"text":"*****","isChecked":false}`),
+		ev(21000, `{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[]}`), // a mutation is not the user
+		ev(22000, `{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[]}`), // the batch's end: 2 s after the input
+	}, ","))
+	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.Session(t.Context(), p.ID, "abcdefgh12345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(1000 + 2000 + 5000 + 2000); s.ActiveMs != want {
+		t.Errorf("active = %d ms, want %d", s.ActiveMs, want)
+	}
+}

@@ -51,6 +51,7 @@ func TestParse(t *testing.T) {
 		{"META.Plan_Tier-2:gold*", `meta.Plan_Tier-2~"gold*"`},
 		{`event.prop.amount:"12.50"`, `event.prop.amount:"12.50"`},
 		{"referrer:news.example", `referrer:"news.example"`},
+		{"active:>30s", "active>30000"},
 		{"has:Report -backend.error:true", `(and has:"report" (not backend.error:"true"))`},
 		{"12:30", `text:"12:30"`},
 		{"meta.a/b:x", `text:"meta.a/b:x"`},

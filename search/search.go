@@ -111,7 +111,7 @@ const (
 	kindSummary                  // a field of the session's summary, whole (browser, os)
 	kindUser                     // the identified user, matched by keyed hash
 	kindCount                    // a count of the summary
-	kindDuration                 // the session's length
+	kindDuration                 // the session's length (or, for active:, the time the user was active)
 	kindDate                     // when the session started
 	kindStatus                   // a request's HTTP status
 	kindBool                     // true or false: a request failed
@@ -170,6 +170,7 @@ var keys = map[string]keyInfo{
 	"os":             {kindSummary, "os"},
 	"device":         {kindSummary, "device"},
 	"duration":       {kindDuration, ""},
+	"active":         {kindDuration, "active_ms"},
 	"pages":          {kindCount, ""},
 	"clicks":         {kindCount, "clicks"},
 	"errors":         {kindCount, "errors"},
@@ -197,7 +198,7 @@ var canonical = map[string]string{"page": "url"}
 func KeyNames() []string {
 	return []string{"url", "page", "title", "click", "error", "console", "console.level", "request", "request.method",
 		"request.status", "request.failed", "event", "user", "browser", "os", "device", "duration", "pages", "clicks",
-		"errors", "rage", "dead", "errorclick", "started", "referrer", "meta.KEY", "event.prop.KEY", "has", "backend.error"}
+		"errors", "rage", "dead", "errorclick", "started", "active", "referrer", "meta.KEY", "event.prop.KEY", "has", "backend.error"}
 }
 
 // MapUsers replaces the value of every user: term of e with hash(value):

@@ -137,6 +137,9 @@ func (c *compiler) term(t *Term) string {
 		}
 		return col + " " + string(t.Op) + " " + c.arg(t.Num)
 	case kindDuration:
+		if info.field != "" {
+			return "s." + info.field + " " + string(t.Op) + " " + c.arg(t.Num)
+		}
 		return "(s.ended_at - s.started_at) " + string(t.Op) + " " + c.arg(t.Num)
 	case kindDate:
 		return c.date(t)

@@ -14,3 +14,5 @@ BEGIN
 	INSERT INTO session_search_fts (session_search_fts, rowid, value) VALUES ('delete', old.id, old.value);
 END;
 CREATE INDEX reports_by_session ON reports (project_id, session_id);
+-- active: counts how long the user was active (playhead.Session.ActiveMs).
+ALTER TABLE sessions ADD COLUMN active_ms BIGINT NOT NULL DEFAULT 0;
