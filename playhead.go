@@ -155,6 +155,18 @@ type Session struct {
 	RageClicks  int `json:"rageClicks"`
 	DeadClicks  int `json:"deadClicks"`
 	ErrorClicks int `json:"errorClicks"`
+	// ActiveMs is how long the user was active: each interaction (a
+	// click, scroll, input, touch or mouse move) counts until the next one,
+	// for at most 5 s.
+	ActiveMs int64 `json:"activeMs"`
+	// Release is the version of the app the session ran, as the SDK's
+	// release option named it ("" when none): its source maps are that
+	// release's.
+	Release string `json:"release,omitempty"`
+	// ImportedAt is when an imported session was imported (zero for a
+	// recorded one); retention counts from then when it is later than
+	// the session's end.
+	ImportedAt int64 `json:"importedAt,omitempty"`
 }
 
 // BatchRef is one stored batch as the player's manifest lists it.
@@ -261,9 +273,18 @@ type IndexedBatch struct {
 	RageClicks  int
 	DeadClicks  int
 	ErrorClicks int
+	// ActiveMs is how long the user was active in the batch (see
+	// Session.ActiveMs).
+	ActiveMs int64
 	// Search is the batch's searchable text, from its events as stored
 	// (scrubbed), each distinct value once.
 	Search []SearchText
+	// Release is the app's release the batch says the page ran ("" when
+	// none).
+	Release string
+	// ImportedAt is set on the batches of an imported session: when it
+	// was imported.
+	ImportedAt int64
 	// Signals is what the batch says of its clicks, for the frustration
 	// signals ingest finds when it stores the batch with the state the
 	// session's earlier batches left (SessionCarry); nil when the batch was
@@ -737,6 +758,8 @@ type Index interface {
 	AssetStore
 	BackendStore
 	JobStore
+	SourceMapStore
+	ShareStore
 	// SetRetention sets how many days a project's sessions are kept.
 	SetRetention(ctx context.Context, projectID int64, days int) error
 	// Ping checks that the index answers and takes writes.

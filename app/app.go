@@ -89,6 +89,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,
+		Shares:         db,
+		SourceMaps:     db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Recordings:     m.Recordings,

@@ -116,6 +116,12 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		if b.UserHash != "" {
 			s.UserHash = b.UserHash
 		}
+		if b.Release != "" {
+			s.Release = b.Release
+		}
+		if b.ImportedAt != 0 {
+			s.ImportedAt = b.ImportedAt
+		}
 		s.Clicks += b.Clicks
 		s.Errors += b.Errors
 		s.ConsoleErrors += b.ConsoleErrors
@@ -123,6 +129,7 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		s.RageClicks += b.RageClicks + found.rage
 		s.DeadClicks += b.DeadClicks + found.dead
 		s.ErrorClicks += b.ErrorClicks + found.errorClicks
+		s.ActiveMs += b.ActiveMs
 		s.Events += b.Ref.Events
 		s.Batches++
 		w.Batches = append(w.Batches, b)

@@ -51,7 +51,7 @@ import (
 
 // generatorVersion changes whenever the sessions built change, so a cached
 // index of other sessions is not reused.
-const generatorVersion = "1"
+const generatorVersion = "2"
 
 // targetP95 is the search target on the embedded default.
 const targetP95 = 50 * time.Millisecond
@@ -196,6 +196,8 @@ var (
 	apiPaths      = []string{"/api/order", "/api/cart", "/api/products/%d", "/api/session", "/api/search?q=%d", "/api/payment"}
 	methods       = []string{"GET", "GET", "GET", "POST", "POST", "PUT", "DELETE"}
 	statuses      = []int{200, 200, 200, 200, 201, 304, 400, 401, 404, 500, 503, 0}
+	plans         = []string{"free", "team", "business", "enterprise"}
+	referrers     = []string{"https://www.google.com/", "https://news.ycombinator.com/item?id=1", "https://t.co/abc", "https://duckduckgo.com/"}
 	customEvents  = []string{"signup", "checkout_started", "purchase", "add_to_cart", "coupon_applied", "search_performed"}
 	userAgents    = []string{
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -267,7 +269,14 @@ func (s *sources) makeSession(i int) session {
 			consoleLevels[r.IntN(len(consoleLevels))], pick(consoleMessages), at(1700)))
 	}
 	if r.IntN(100) < 25 {
-		extra = append(extra, custom(at(1900), customEvents[r.IntN(len(customEvents))], map[string]any{}))
+		extra = append(extra, custom(at(1900), customEvents[r.IntN(len(customEvents))],
+			map[string]any{"plan": plans[r.IntN(len(plans))], "items": r.IntN(9) + 1}))
+	}
+	if r.IntN(100) < 30 {
+		extra = append(extra, custom(at(60), "playhead.metadata", map[string]any{"key": "plan", "value": plans[r.IntN(len(plans))]}))
+	}
+	if r.IntN(100) < 15 {
+		extra = append(extra, custom(at(40), "playhead.referrer", map[string]any{"url": referrers[r.IntN(len(referrers))]}))
 	}
 	if r.IntN(100) < 4 {
 		for k := range 3 + r.IntN(3) {
@@ -435,6 +444,12 @@ func queries() []query {
 		{"rage", "rage:>0", 0},
 		{"dead", "dead:>0", 0},
 		{"errorclick", "errorclick:>0", 0},
+		{"active", "active:>20s", 0},
+		{"referrer", "referrer:news.ycombinator", 0},
+		{"meta", "meta.plan:enterprise", 0},
+		{"event.prop", "event.prop.plan:business", 0},
+		{"has", "has:report", 0},
+		{"backend.error", "backend.error:true", 0},
 		{"started, date", "started:>2026-11-25", 0},
 		{"started, ago", "started:<24h", 0},
 		{"negation", "-browser:chrome errors:>0", 0},

@@ -24,6 +24,7 @@ import { Inspector } from "../player/inspector";
 import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
+import { exportMenu, shareMenu } from "../player/share";
 import { serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
 import { stepsPanel } from "../player/steps";
@@ -167,7 +168,12 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const el = h(
     "div",
     { class: "page player-page" },
-    appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [copyLink, eraseBtn]),
+    appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [
+      copyLink,
+      exportMenu(id),
+      atLeast(ctx.me.role, "developer") ? shareMenu(id, () => startTs + now(), () => now()) : null,
+      eraseBtn,
+    ]),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, controls), side),
     help.el,
   );
@@ -220,6 +226,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   // ---- playback state -------------------------------------------------------
   let engine: Engine | null = null;
   let total = 0;
+  /** The session's first event (Unix ms), once loaded. */
+  let startTs = 0;
   let raf = 0;
   let scrubber: Scrubber | null = null;
   let entries: Entries | null = null;
@@ -528,6 +536,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       return;
     }
     const startTime = store.startTs;
+    startTs = startTime;
     total = store.endTs - startTime;
     timeTotal.textContent = clock(total);
 
