@@ -155,6 +155,10 @@ type Session struct {
 	RageClicks  int `json:"rageClicks"`
 	DeadClicks  int `json:"deadClicks"`
 	ErrorClicks int `json:"errorClicks"`
+	// ActiveMs is how long the user was active: each interaction (a
+	// click, scroll, input, touch or mouse move) counts until the next one,
+	// for at most 5 s.
+	ActiveMs int64 `json:"activeMs"`
 	// Release is the version of the app the session ran, as the SDK's
 	// release option named it ("" when none): its source maps are that
 	// release's.
@@ -269,6 +273,9 @@ type IndexedBatch struct {
 	RageClicks  int
 	DeadClicks  int
 	ErrorClicks int
+	// ActiveMs is how long the user was active in the batch (see
+	// Session.ActiveMs).
+	ActiveMs int64
 	// Search is the batch's searchable text, from its events as stored
 	// (scrubbed), each distinct value once.
 	Search []SearchText

@@ -355,6 +355,9 @@ func (tn *tenants) recipes() map[string]func() request {
 		"POST /api/v1/users/{id}/enable": func() request {
 			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/enable", body: `{}`, ok: 200}
 		},
+		"PUT /api/v1/users/{id}/owner": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/owner", body: `{"owner":false}`, ok: 200}
+		},
 		"GET /api/v1/invites":  func() request { return request{path: "/api/v1/invites", ok: 200} },
 		"POST /api/v1/invites": func() request { return request{path: "/api/v1/invites", body: `{"role":"viewer"}`, ok: 201} },
 		"DELETE /api/v1/invites/{id}": func() request {

@@ -2,6 +2,7 @@
 import { METHODS } from './storage.mjs';
 import { RECORDERS, RECORDER_NAMES, WORKLOADS } from './overhead.mjs';
 
+const mb = (b) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MB` : '–');
 const kb = (b) => (Number.isFinite(b) ? `${(b / 1024).toFixed(1)} KB` : '–');
 const ms0 = (x) => (Number.isFinite(x) ? `${x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1)} ms` : '–');
 const r2 = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
@@ -324,9 +325,9 @@ export function render(res) {
       const b = q.bytes;
       out.push(
         table(['index bytes (SQLite dbstat)', 'total', 'per session'], [
-          ['search rows, their keys, the trigram index, carried ingest state', kb(b.search), `${Math.round(b.searchPerSession).toLocaleString('en-US')} B`],
-          ['session summaries and pages', kb(b.summaries), `${Math.round(b.summaryPerSession).toLocaleString('en-US')} B`],
-          ['whole index file (batches still pending included: nothing was sealed)', kb(b.file), `${Math.round(b.filePerSession).toLocaleString('en-US')} B`],
+          ['search rows, their keys, the trigram index, carried ingest state', mb(b.search), `${Math.round(b.searchPerSession).toLocaleString('en-US')} B`],
+          ['session summaries and pages', mb(b.summaries), `${Math.round(b.summaryPerSession).toLocaleString('en-US')} B`],
+          ['whole index file (batches still pending included: nothing was sealed)', mb(b.file), `${Math.round(b.filePerSession).toLocaleString('en-US')} B`],
         ], true),
       );
       out.push('');
@@ -339,7 +340,7 @@ export function render(res) {
         if (pg.error) out.push(`Not measured: ${pg.error}`);
         else {
           out.push(
-            `The same sessions (${pg.sessions.toLocaleString('en-US')}, built in ${Math.round(pg.buildSeconds)} s through the same ingest path) in a throwaway PostgreSQL on the same cores (fsync and synchronous commit on; \`VACUUM ANALYZE\` after the build), searched through \`pg_trgm\`'s GIN index; the naive scan runs the same conditions with index scans turned off. Search rows and their indexes: ${kb(pg.bytes.search)}, ${Math.round(pg.bytes.searchPerSession).toLocaleString('en-US')} B per session (pg_total_relation_size).`,
+            `The same sessions (${pg.sessions.toLocaleString('en-US')}, built in ${Math.round(pg.buildSeconds)} s through the same ingest path) in a throwaway PostgreSQL on the same cores (fsync and synchronous commit on; \`VACUUM ANALYZE\` after the build), searched through \`pg_trgm\`'s GIN index; the naive scan runs the same conditions with index scans turned off. Search rows and their indexes: ${mb(pg.bytes.search)}, ${Math.round(pg.bytes.searchPerSession).toLocaleString('en-US')} B per session (pg_total_relation_size).`,
           );
           out.push('');
           out.push(
@@ -350,7 +351,7 @@ export function render(res) {
                 x.query ? `\`${x.query.replace(/\|/g, '\\|')}\`` : '(none)',
                 ms0(x.p50Ms),
                 ms0(x.p95Ms),
-                ms0(x.naiveP50Ms),
+                x.naiveTimedOut ? `> ${ms0(x.naiveP50Ms)} (stopped)` : ms0(x.naiveP50Ms),
                 x.matches.toLocaleString('en-US'),
                 (x.met ? 'met' : '**missed**') + (x.mismatch ? ` (**${x.mismatch}**)` : ''),
               ]),

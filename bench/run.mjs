@@ -282,8 +282,13 @@ function summarize(res) {
       area: 'Search indexing cost',
       goal: 'ingest throughput with search indexing ≥ 0.9× without it',
       figure: `${g.throughputRatio.median.toFixed(2)}× throughput (rounds ${g.throughputRatio.min.toFixed(2)}–${g.throughputRatio.max.toFixed(2)}); ${g.cpuRatio.median.toFixed(2)}× by CPU per batch (${g.cpuRatio.min.toFixed(2)}–${g.cpuRatio.max.toFixed(2)})`,
-      status: g.throughputRatio.median >= 0.9 ? 'met' : '**missed**',
-      why: g.throughputRatio.median >= 0.9 ? '' : `CPU per batch: ${g.on.cpuUsPerBatch.toFixed(0)} µs with indexing, ${g.off.cpuUsPerBatch.toFixed(0)} µs without.`,
+      // Throughput on a shared machine swings from round to round; the CPU
+      // per batch is steadier, and on a CPU-bound server it is the limit.
+      status: g.throughputRatio.median >= 0.9 && g.cpuRatio.median >= 0.9 ? 'met' : '**missed**',
+      why:
+        g.throughputRatio.median >= 0.9 && g.cpuRatio.median >= 0.9
+          ? ''
+          : `CPU per batch: ${g.on.cpuUsPerBatch.toFixed(0)} µs with indexing, ${g.off.cpuUsPerBatch.toFixed(0)} µs without; a server bound by CPU would ingest ${g.cpuRatio.median.toFixed(2)}× as much. What indexing adds is reading the clicked elements (decoding a full snapshot once per page, and the mutations that name a clicked node), the search values, and their rows in the trigram index; the throughput rounds on this shared machine spread too widely to tell a few percent apart.`,
     });
   }
   return out;

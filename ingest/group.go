@@ -129,6 +129,7 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		s.RageClicks += b.RageClicks + found.rage
 		s.DeadClicks += b.DeadClicks + found.dead
 		s.ErrorClicks += b.ErrorClicks + found.errorClicks
+		s.ActiveMs += b.ActiveMs
 		s.Events += b.Ref.Events
 		s.Batches++
 		w.Batches = append(w.Batches, b)

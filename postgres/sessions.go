@@ -17,7 +17,7 @@ import (
 // summaryColumns are a session's summary row, as scanSummary reads it.
 const summaryColumns = `s.project_id, s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.user_hash,
 	s.clicks, s.errors, s.console_errors, s.failed_requests, s.events, s.bytes, s.batches,
-	s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks, s.app_release, s.imported_at`
+	s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks, s.app_release, s.imported_at, s.active_ms`
 
 // sessionColumns are the summary row and the session's pages, in the order
 // first seen (URL order among pages of one time, bytewise as in SQLite).
@@ -28,7 +28,7 @@ func scanSummary(row pgx.Row, pages ...any) (*playhead.Session, error) {
 	s := &playhead.Session{}
 	dest := append([]any{&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
 		&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches,
-		&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &s.Release, &s.ImportedAt}, pages...)
+		&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &s.Release, &s.ImportedAt, &s.ActiveMs}, pages...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}

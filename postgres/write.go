@@ -192,7 +192,7 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 			p, started, ended, bytes                                []int64
 			id, ua, ip, user, browser, os, device                   []string
 			clicks, errors, consoleErrors, failed, events, nbatches []int64
-			rage, dead, errorClicks, imported                       []int64
+			rage, dead, errorClicks, imported, active               []int64
 			release                                                 []string
 		}
 		for _, r := range order {
@@ -204,14 +204,14 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 			c.failed, c.events, c.nbatches = append(c.failed, int64(s.FailedRequests)), append(c.events, int64(s.Events)), append(c.nbatches, int64(s.Batches))
 			c.browser, c.os, c.device = append(c.browser, text(s.Browser)), append(c.os, text(s.OS)), append(c.device, text(s.Device))
 			c.rage, c.dead, c.errorClicks = append(c.rage, int64(s.RageClicks)), append(c.dead, int64(s.DeadClicks)), append(c.errorClicks, int64(s.ErrorClicks))
-			c.release, c.imported = append(c.release, text(s.Release)), append(c.imported, s.ImportedAt)
+			c.release, c.imported, c.active = append(c.release, text(s.Release)), append(c.imported, s.ImportedAt), append(c.active, s.ActiveMs)
 		}
 		b.Queue(`INSERT INTO sessions (project_id, id, started_at, ended_at, user_agent, client_ip, user_hash,
 				clicks, errors, console_errors, failed_requests, events, bytes, batches,
-				browser, os, device, rage_clicks, dead_clicks, error_clicks, app_release, imported_at)
+				browser, os, device, rage_clicks, dead_clicks, error_clicks, app_release, imported_at, active_ms)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
 				$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
-				$15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[])
+				$15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[], $23::bigint[])
 			ON CONFLICT (project_id, id) DO UPDATE SET
 				started_at = excluded.started_at, ended_at = excluded.ended_at,
 				user_agent = excluded.user_agent, client_ip = excluded.client_ip, user_hash = excluded.user_hash,
@@ -220,10 +220,10 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 				bytes = excluded.bytes, batches = excluded.batches,
 				browser = excluded.browser, os = excluded.os, device = excluded.device,
 				rage_clicks = excluded.rage_clicks, dead_clicks = excluded.dead_clicks, error_clicks = excluded.error_clicks,
-				app_release = excluded.app_release, imported_at = excluded.imported_at`,
+				app_release = excluded.app_release, imported_at = excluded.imported_at, active_ms = excluded.active_ms`,
 			c.p, c.id, c.started, c.ended, c.ua, c.ip, c.user,
 			c.clicks, c.errors, c.consoleErrors, c.failed, c.events, c.bytes, c.nbatches,
-			c.browser, c.os, c.device, c.rage, c.dead, c.errorClicks, c.release, c.imported)
+			c.browser, c.os, c.device, c.rage, c.dead, c.errorClicks, c.release, c.imported, c.active)
 	}
 
 	if len(w.Carry) > 0 {

@@ -40,6 +40,9 @@ type Store struct {
 	// Node names this process as the holder of leases; a random name when
 	// empty.
 	Node string
+	// KeyframePolicy says how often keyframes are cut; the zero value
+	// takes the defaults (KeyframeInterval, KeyframeEvents).
+	KeyframePolicy KeyframePolicy
 
 	nodeOnce sync.Once
 

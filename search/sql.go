@@ -102,6 +102,27 @@ func (c *compiler) term(t *Term) string {
 		return c.narrowRows([]string{info.field}, nil, func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + c.arg(t.Num) })
 	case kindBool:
 		return c.narrowRows([]string{info.field}, nil, func() string { return "c.value = " + c.arg(t.Value) })
+	case kindProp:
+		// Rows hold KEY=value; the name is matched whole, the value as
+		// text is (a substring, or whole with wildcards).
+		like, runs := propPattern(t)
+		name := t.Prop + "="
+		cond := func() string {
+			return "c.value " + c.d.ILike() + " " + c.arg(likeEscaper.Replace(name)+like) + ` ESCAPE '\'`
+		}
+		if c.d.PerSession(runs) {
+			return c.sessionRows([]string{info.field}, cond)
+		}
+		return c.narrowRows([]string{info.field}, runs, cond)
+	case kindHas:
+		// has:report, the only value the parser lets through.
+		return "EXISTS (SELECT 1 FROM reports r WHERE r.project_id = s.project_id AND r.session_id = s.id)"
+	case kindBackendError:
+		cond := "EXISTS (SELECT 1 FROM backend_records b WHERE b.project_id = s.project_id AND b.session_id = s.id AND b.level IN ('error', 'fatal'))"
+		if t.Value == "false" {
+			return "NOT " + cond
+		}
+		return cond
 	case kindSummary:
 		like, _ := pattern(t, false)
 		return "s." + info.field + " " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
@@ -116,6 +137,9 @@ func (c *compiler) term(t *Term) string {
 		}
 		return col + " " + string(t.Op) + " " + c.arg(t.Num)
 	case kindDuration:
+		if info.field != "" {
+			return "s." + info.field + " " + string(t.Op) + " " + c.arg(t.Num)
+		}
 		return "(s.ended_at - s.started_at) " + string(t.Op) + " " + c.arg(t.Num)
 	case kindDate:
 		return c.date(t)
@@ -181,8 +205,13 @@ func TextRuns(e Expr) [][]string {
 		case *Not:
 			walk(e.X)
 		case *Term:
-			if keys[e.Key].kind == kindText {
+			switch keys[e.Key].kind {
+			case kindText:
 				if _, runs := pattern(e, true); len(runs) > 0 {
+					out = append(out, runs)
+				}
+			case kindProp:
+				if _, runs := propPattern(e); len(runs) > 0 {
 					out = append(out, runs)
 				}
 			}
@@ -258,6 +287,16 @@ func pattern(t *Term, substring bool) (string, []string) {
 		}
 	}
 	return strings.Join(esc, "%"), runs
+}
+
+// propPattern is pattern for a property's value, with the literal runs
+// of the whole row (KEY=value) a full-text index may look up.
+func propPattern(t *Term) (string, []string) {
+	like, runs := pattern(t, !t.Wildcard)
+	if name := t.Prop + "="; len([]rune(name)) >= MinRun {
+		runs = append(runs, name)
+	}
+	return like, runs
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -186,6 +186,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /api/v1/users/{id}/password", ownerOnly, s.handleResetPassword},
 		{"POST /api/v1/users/{id}/disable", ownerOnly, s.handleSetDisabled(true)},
 		{"POST /api/v1/users/{id}/enable", ownerOnly, s.handleSetDisabled(false)},
+		{"PUT /api/v1/users/{id}/owner", ownerOnly, s.handleSetOwner},
 		{"GET /api/v1/invites", member(playhead.RoleAdmin), s.handleInvites},
 		{"POST /api/v1/invites", member(playhead.RoleAdmin), s.handleCreateInvite},
 		{"DELETE /api/v1/invites/{id}", member(playhead.RoleAdmin), s.handleDeleteInvite},

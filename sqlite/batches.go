@@ -86,13 +86,13 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 	sessionKeys := func(i int, args []any) []any { return append(args, sessions[i].ProjectID, sessions[i].SessionID) }
 	err = selectRows(ctx, tx, `SELECT t.project_id, t.id, t.started_at, t.ended_at, t.user_agent, t.client_ip, t.user_hash,
 		t.clicks, t.errors, t.console_errors, t.failed_requests, t.events, t.bytes, t.batches,
-		t.browser, t.os, t.device, t.rage_clicks, t.dead_clicks, t.error_clicks, t.app_release, t.imported_at FROM (VALUES `, 2, len(sessions),
+		t.browser, t.os, t.device, t.rage_clicks, t.dead_clicks, t.error_clicks, t.app_release, t.imported_at, t.active_ms FROM (VALUES `, 2, len(sessions),
 		`) AS k JOIN sessions t ON t.project_id = k.column1 AND t.id = k.column2`, sessionKeys,
 		func(rows *sql.Rows) error {
 			s := &playhead.Session{}
 			if err := rows.Scan(&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
 				&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches,
-				&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &s.Release, &s.ImportedAt); err != nil {
+				&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &s.Release, &s.ImportedAt, &s.ActiveMs); err != nil {
 				return err
 			}
 			st.Sessions[playhead.SessionRef{ProjectID: s.ProjectID, SessionID: s.ID}] = s
@@ -153,12 +153,12 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 	}
 	err = insertRows(ctx, tx, `INSERT INTO sessions
 		(project_id, id, started_at, ended_at, user_agent, client_ip, user_hash, clicks, errors, console_errors, failed_requests, events, bytes, batches,
-		browser, os, device, rage_clicks, dead_clicks, error_clicks, app_release, imported_at) VALUES `, 22, len(w.Sessions),
+		browser, os, device, rage_clicks, dead_clicks, error_clicks, app_release, imported_at, active_ms) VALUES `, 23, len(w.Sessions),
 		func(i int, args []any) []any {
 			s := w.Sessions[i]
 			return append(args, s.ProjectID, s.ID, s.StartedAt, s.EndedAt, s.UserAgent, s.ClientIP, s.UserHash,
 				s.Clicks, s.Errors, s.ConsoleErrors, s.FailedRequests, s.Events, s.Bytes, s.Batches,
-				s.Browser, s.OS, s.Device, s.RageClicks, s.DeadClicks, s.ErrorClicks, s.Release, s.ImportedAt)
+				s.Browser, s.OS, s.Device, s.RageClicks, s.DeadClicks, s.ErrorClicks, s.Release, s.ImportedAt, s.ActiveMs)
 		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
 			started_at = excluded.started_at,
 			ended_at = excluded.ended_at,
@@ -179,7 +179,8 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 			dead_clicks = excluded.dead_clicks,
 			error_clicks = excluded.error_clicks,
 			app_release = excluded.app_release,
-			imported_at = excluded.imported_at`)
+			imported_at = excluded.imported_at,
+			active_ms = excluded.active_ms`)
 	if err != nil {
 		return fmt.Errorf("update sessions: %w", err)
 	}

@@ -309,7 +309,7 @@ func (db *DB) MarkSealed(ctx context.Context, projectID int64, sessionID, object
 
 const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.clicks, s.errors, s.console_errors,
 	s.failed_requests, s.events, s.bytes, s.batches, s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks,
-	s.app_release, s.imported_at,
+	s.app_release, s.imported_at, s.active_ms,
 	(SELECT coalesce(json_group_array(url), '[]') FROM
 		(SELECT url FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id ORDER BY first_ts, url))`
 
@@ -318,7 +318,7 @@ func scanSession(projectID int64, row interface{ Scan(...any) error }) (*playhea
 	var pages string
 	if err := row.Scan(&s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.Clicks, &s.Errors, &s.ConsoleErrors,
 		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks,
-		&s.Release, &s.ImportedAt, &pages); err != nil {
+		&s.Release, &s.ImportedAt, &s.ActiveMs, &pages); err != nil {
 		return nil, err
 	}
 	s.DurationMs = s.EndedAt - s.StartedAt

@@ -95,6 +95,7 @@ export const api = {
     call<unknown>("POST", "/api/v1/invites/accept", { token, username, password }),
   users: () => call<{ users: Account[] }>("GET", "/api/v1/users"),
   resetPassword: (id: number) => call<{ ok: boolean; password?: string }>("POST", `/api/v1/users/${id}/password`, {}),
+  setOwner: (id: number, owner: boolean) => call<unknown>("PUT", `/api/v1/users/${id}/owner`, { owner }),
   setDisabled: (id: number, disabled: boolean) => call<unknown>("POST", `/api/v1/users/${id}/${disabled ? "disable" : "enable"}`, {}),
   /** The current project's open invitations (admin). */
   invites: () => call<{ invites: Invite[] }>("GET", "/api/v1/invites"),

@@ -1,0 +1,265 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testutil"
+	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/testdata"
+)
+
+// TestServerKeyframesReplayLikeTheStart sends recordings to Playhead (a
+// visit of the fidelity fixture, the replay corpus and ten minutes of the
+// real recording), seals them and builds their
+// keyframes, then, in Chromium, for keyframes of each: replays with rrweb
+// the keyframe and the events after it, and the session from its start, up
+// to the keyframe's moment and up to a later one, and compares the two
+// documents (probeDOM: elements, attributes, text, form state, every style
+// sheet's rules, adopted sheets, scroll, selection, frames and shadow roots)
+// and their screenshots.
+func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	// Short sessions: a keyframe every second, so each has several.
+	m.Recordings.KeyframePolicy = recording.KeyframePolicy{Interval: time.Second, Events: 200}
+	errs := watchConsole(t, ctx)
+	setLoginCookie(t, ctx, m)
+	api := login(t, m)
+
+	sessions := map[string]string{} // session → what it replays
+	sessions[recordFidelityFixture(t, ctx, m, api)] = "the fidelity fixture (styled-components, Emotion, shadow DOM, an iframe, web fonts)"
+	for _, name := range []string{"styles", "widgets", "frames"} {
+		sid := "keyframes-" + name
+		for seq, batch := range corpusBatches(loadCorpus(t, name)) {
+			raws := make([]string, len(batch))
+			for i, e := range batch {
+				raws[i] = string(e.raw)
+			}
+			postBatch(t, m, sid, seq, raws...)
+		}
+		sessions[sid] = name
+	}
+	real60, err := testdata.Real60()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, body := range testdata.Batches(real60[:5000], "keyframes-real60", 5000) {
+		var b struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal(body, &b); err != nil {
+			t.Fatal(err)
+		}
+		raws := make([]string, len(b.Events))
+		for j, e := range b.Events {
+			raws[j] = string(e)
+		}
+		postBatch(t, m, "keyframes-real60", i, raws...)
+	}
+	sessions["keyframes-real60"] = "ten minutes of the real recording"
+	if _, err := m.Recordings.SealIdle(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	do(t, ctx, "open the dashboard, whose player bundles rrweb's replayer",
+		chromedp.Navigate(m.URL()+"/sessions/keyframes-styles?t=0"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`window.__probe = `+probeDOM),
+	)
+	out := screenshotDir(t)
+	for sid, what := range sessions {
+		name := strings.TrimPrefix(sid, "keyframes-")
+		if !strings.HasPrefix(sid, "keyframes-") {
+			name = "fidelity"
+		}
+		t.Run(name, func(t *testing.T) {
+			var list struct {
+				Keyframes []struct {
+					Ts int64 `json:"ts"`
+				} `json:"keyframes"`
+			}
+			_, body := testutil.Get(t, api, m.URL()+"/api/v1/sessions/"+sid+"/keyframes")
+			if err := json.Unmarshal([]byte(body), &list); err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			if len(list.Keyframes) < 3 {
+				t.Fatalf("%s: %d keyframes, want 3 or more: %s", what, len(list.Keyframes), body)
+			}
+			// The first, one in the middle, the one before the end: each up to
+			// its moment, and up to the next keyframe's.
+			picks := []int{0, len(list.Keyframes) / 2, len(list.Keyframes) - 2}
+			for _, i := range picks {
+				ts, later := list.Keyframes[i].Ts, list.Keyframes[i+1].Ts
+				for _, at := range []int64{ts, (ts + later) / 2} {
+					type shown struct {
+						FromStart, FromKeyframe []string
+					}
+					got := evalAwait[shown](t, ctx, fmt.Sprintf(`(async (sid, ts, at) => {
+						const all = await (await fetch('/api/v1/sessions/' + sid + '/events')).json();
+						const kf = await (await fetch('/api/v1/sessions/' + sid + '/keyframes/' + ts)).json();
+						const fromKeyframe = kf.concat(all.filter((e) => e.timestamp > ts));
+						const replay = async (events, id) => {
+							const host = document.createElement('div');
+							host.id = id;
+							host.style.cssText = 'position:fixed;left:0;top:0;z-index:100000;background:white';
+							document.body.appendChild(host);
+							const Replayer = window.__playhead.replayer.constructor;
+							const r = new Replayer(events, {root: host, showWarning: false, showDebug: false, mouseTail: false,
+								UNSAFE_replayCanvas: false, triggerFocus: false, useVirtualDom: false});
+							r.pause(at - events[0].timestamp + 1);
+							await new Promise((res) => setTimeout(res, 700));
+							return r;
+						};
+						const a = await replay(all, 'from-start');
+						const fromStart = window.__probe(a.iframe.contentDocument);
+						window.__replays = [a];
+						document.getElementById('from-start').style.visibility = 'hidden';
+						const b = await replay(fromKeyframe, 'from-keyframe');
+						window.__replays.push(b);
+						return {fromStart, fromKeyframe: window.__probe(b.iframe.contentDocument)};
+					})(%q, %d, %d)`, sid, ts, at))
+					if len(got.FromStart) < 10 {
+						t.Fatalf("at %d: the replay from the start shows almost nothing: %q", at, got.FromStart)
+					}
+					// The selection's text is left out, its ends kept: rrweb
+					// keeps a modal dialog closed by removing its open attribute
+					// in the top layer, so the page replayed from the start is
+					// inert (its selection has no text) while a keyframe has
+					// that dialog closed, as it looks.
+					selectionEnds(got.FromStart)
+					selectionEnds(got.FromKeyframe)
+					if d := probeDiff(got.FromStart, got.FromKeyframe); d != "" {
+						t.Errorf("%s, keyframe %d (at +%d ms): replayed from it, the page differs from the replay from the start:\n%s", what, ts, at-ts, d)
+					}
+					a, b := replayShots(t, ctx)
+					if diff := differingPixels(a, b); diff > 0.001 {
+						name := fmt.Sprintf("keyframe-%s-%d-%d", name, ts, at-ts)
+						writeArtifactPNG(t, out, name+"-from-start.png", a)
+						writeArtifactPNG(t, out, name+"-from-keyframe.png", b)
+						t.Errorf("%s, keyframe %d (at +%d ms): %.2f%% of the pixels differ from the replay from the start (see %s)", what, ts, at-ts, diff*100, out)
+					}
+				}
+			}
+			if e := errs.take(); len(e) > 0 {
+				t.Logf("console (rrweb's own warnings about media it cannot load are expected): %q", e)
+			}
+		})
+	}
+}
+
+// recordFidelityFixture records a visit of the fidelity fixture (see
+// TestReplayLooksLikeTheLivePage) with Playhead's SDK: its styled-components
+// and Emotion rules inserted through the CSSOM, constructed and adopted
+// sheets, a shadow-DOM component, an iframe, web fonts, form input, scroll
+// and a modal dialog, over some seconds. It returns the session's id once
+// Playhead holds all of it.
+func recordFidelityFixture(t *testing.T, ctx context.Context, m *app.Main, api *http.Client) string {
+	t.Helper()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveFixture(w, r, m.URL(), m.Project.IngestKey)
+	}))
+	t.Cleanup(site.Close)
+	click := func(id string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS("#" + id)) }
+	js := func(expr string) chromedp.Action[chromedp.Void] { return chromedp.Evaluate[chromedp.Void](expr) }
+	pause := chromedp.Sleep(1200 * time.Millisecond)
+	do(t, ctx, "record the fidelity fixture",
+		chromedp.EmulateViewport(shotW, shotH),
+		chromedp.Navigate(site.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#open-dialog`)),
+		chromedp.Poll[chromedp.Void](`!!window.Playhead && !!Playhead.getSessionId()`, chromedp.WithPollingTimeout(20*time.Second)),
+		pause, click("theme"), click("inc"), click("card-toggle"),
+		pause, click("add"), click("add"), click("remove"), js(`document.getElementById('scroller').scrollTop = 230`),
+		pause, click("name"), chromedp.SendKeys(chromedp.CSS("#name"), "hello replay"), click("poke"), click("restyle"),
+		pause, click("inc"), click("theme"), js(`window.scrollTo(0, 240)`),
+		pause, click("open-dialog"), pause,
+	)
+	sid := eval[string](t, ctx, `Playhead.getSessionId()`)
+	last := eval[int64](t, ctx, `Date.now()`) - 1300
+	do(t, ctx, "leave (the SDK flushes)", chromedp.Navigate("about:blank"))
+	var detail struct {
+		Session playhead.Session
+		Batches []playhead.BatchRef
+	}
+	for deadline := time.Now().Add(20 * time.Second); detail.Session.EndedAt < last || !batchesContiguous(detail.Batches); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fixture's session is not complete after 20 s: %+v", detail.Batches)
+		}
+		time.Sleep(200 * time.Millisecond)
+		getJSON(t, api, m.URL()+"/api/v1/sessions/"+sid, &detail)
+	}
+	return sid
+}
+
+// selectionEnds keeps, of the probe lines of selections, their ends only.
+func selectionEnds(probe []string) {
+	for i, l := range probe {
+		if rest, ok := strings.CutPrefix(strings.TrimLeft(l, " |"), "selection "); ok {
+			if j := strings.LastIndexByte(rest, ' '); j >= 0 {
+				probe[i] = l[:len(l)-len(rest)] + rest[j+1:]
+			}
+		}
+	}
+}
+
+// replayShots screenshots the two replays made last, the one from the
+// start, then the one from the keyframe, each shown alone, and removes them.
+func replayShots(t *testing.T, ctx context.Context) (image.Image, image.Image) {
+	t.Helper()
+	shot := func(show, hide string) image.Image {
+		do(t, ctx, "show "+show,
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).style.visibility = 'visible';
+				document.getElementById(%q).style.visibility = 'hidden'`, show, hide)),
+			chromedp.Sleep(100*time.Millisecond),
+		)
+		buf, err := chromedp.Run(ctx, chromedp.Screenshot("#"+show))
+		if err != nil {
+			t.Fatalf("screenshot of %s: %v", show, err)
+		}
+		img, err := png.Decode(bytes.NewReader(buf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	a, b := shot("from-start", "from-keyframe"), shot("from-keyframe", "from-start")
+	do(t, ctx, "remove the replays", chromedp.Evaluate[chromedp.Void](`for (const r of window.__replays) r.destroy();
+		document.getElementById('from-start').remove(); document.getElementById('from-keyframe').remove();`))
+	return a, b
+}
+
+// differingPixels returns the share of pixels that differ between two
+// images (all of them when their sizes differ).
+func differingPixels(a, b image.Image) float64 {
+	if a.Bounds() != b.Bounds() {
+		return 1
+	}
+	r := a.Bounds()
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			if channelDiff(ar, br) > 0x800 || channelDiff(ag, bg) > 0x800 || channelDiff(ab, bb) > 0x800 {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(r.Dx()*r.Dy())
+}
