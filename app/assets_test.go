@@ -264,3 +264,74 @@ func startCapturing(t *testing.T, origin string) (*app.Main, *http.Client) {
 	t.Cleanup(func() { m.Close(context.Background()) })
 	return m, loggedIn(t, m)
 }
+
+// TestEventsAnnouncePendingAssets: while the server is still capturing what
+// a recording references, the events it serves point at the placeholder and
+// say how many assets are on their way (X-Playhead-Pending-Assets), so that
+// a player opened right after the visit asks again and shows each one once
+// it is captured; once they are, the header is gone.
+func TestEventsAnnouncePendingAssets(t *testing.T) {
+	release := make(chan struct{})
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		switch r.URL.Path {
+		case "/logo.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("\x89PNG fake logo"))
+		case "/fonts/brand.woff2":
+			w.Header().Set("Content-Type", "font/woff2")
+			w.Write([]byte("wOF2 fake font"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	m, c := startCapturing(t, site.URL)
+	now := time.Now().UnixMilli()
+	body := fmt.Sprintf(`{"v":1,"sid":"pendingassets001","seq":0,"events":[
+		{"type":4,"timestamp":%[1]d,"data":{"href":"%[2]s/","width":800,"height":600}},
+		{"type":2,"timestamp":%[1]d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
+			{"type":2,"id":3,"tagName":"style","attributes":{"_cssText":"@font-face { font-family: Brand; src: url(\"%[2]s/fonts/brand.woff2\"); }"},"childNodes":[]},
+			{"type":2,"id":4,"tagName":"img","attributes":{"src":"%[2]s/logo.png"},"childNodes":[]}]}]},"initialOffset":{"left":0,"top":0}}}]}`,
+		now, site.URL)
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(body), wantStatus: 200}.run(t, m, nil)
+
+	get := func() (string, string) {
+		t.Helper()
+		resp, err := c.Get(m.URL() + "/api/v1/sessions/pendingassets001/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("events: %d %s", resp.StatusCode, b)
+		}
+		return resp.Header.Get("X-Playhead-Pending-Assets"), string(b)
+	}
+	// The site does not answer yet: both assets are still to be captured.
+	if pending, events := get(); pending != "2" || strings.Count(events, "/api/v1/assets/placeholder") != 2 {
+		t.Fatalf("before capture: X-Playhead-Pending-Assets %q, want 2; events %s", pending, events)
+	}
+	close(release)
+	for range 2 {
+		if err := m.Capturer.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, events := get()
+	if pending != "" || strings.Contains(events, "placeholder") || len(regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}`).FindAllString(events, -1)) != 2 {
+		t.Errorf("after capture: X-Playhead-Pending-Assets %q, want none; events %s", pending, events)
+	}
+}

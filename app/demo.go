@@ -28,6 +28,7 @@ import (
 // and a function that flushes and stops the exporters.
 func (m *Main) demoHandler() (http.Handler, func(context.Context) error) {
 	ctx := context.Background()
+	fixed := m.Config.Demo == "fixed"
 	endpoint := strings.TrimPrefix(strings.TrimPrefix(m.URL(), "http://"), "https://")
 	secret, err := m.demoToken(ctx)
 	if err != nil {
@@ -46,7 +47,7 @@ func (m *Main) demoHandler() (http.Handler, func(context.Context) error) {
 	logs, err2 := otlploghttp.New(ctx, logOpts...)
 	if err := errors.Join(err, err1, err2); err != nil {
 		m.Logger.Warn("demo backend reports nothing", "err", err)
-		return demo.Handler(tag, demo.Backend{}), func(context.Context) error { return nil }
+		return demo.Handler(tag, demo.Backend{Fixed: fixed}), func(context.Context) error { return nil }
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(phgo.NewSpanProcessor()),
 		sdktrace.WithBatcher(spans, sdktrace.WithBatchTimeout(500*time.Millisecond)))
@@ -54,7 +55,7 @@ func (m *Main) demoHandler() (http.Handler, func(context.Context) error) {
 		sdklog.WithProcessor(sdklog.NewBatchProcessor(logs, sdklog.WithExportInterval(500*time.Millisecond))))
 	logger := slog.New(phgo.NewSlogHandler(otelslog.NewHandler("demo-shop", otelslog.WithLoggerProvider(lp))))
 	stop := func(ctx context.Context) error { return errors.Join(tp.Shutdown(ctx), lp.Shutdown(ctx)) }
-	return demo.Handler(tag, demo.Backend{Tracer: tp, Logger: logger}), stop
+	return demo.Handler(tag, demo.Backend{Tracer: tp, Logger: logger, Fixed: fixed}), stop
 }
 
 // demoTokenName names the API token the demo shop's backend sends its

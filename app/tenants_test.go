@@ -62,6 +62,7 @@ var callers = []callerKind{
 	{name: "token erase", scope: playhead.ScopeErase},
 	{name: "token otlp", scope: playhead.ScopeOTLP},
 	{name: "token admin", scope: playhead.ScopeAdmin},
+	{name: "token sourcemaps", scope: playhead.ScopeSourceMaps},
 	{name: "another project's token", otherToken: true},
 	{name: "the ingest key", ingestKey: true},
 }
@@ -242,6 +243,12 @@ func (tn *tenants) recipes() map[string]func() request {
 		"GET /api/v1/sessions/{id}/events": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/events", ok: 200}
 		},
+		"GET /api/v1/sessions/{id}/steps": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/steps", ok: 200}
+		},
+		"GET /api/v1/sessions/{id}/export": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/export?format=playwright", ok: 200}
+		},
 		"DELETE /api/v1/sessions/{id}": func() request {
 			return request{path: "/api/v1/sessions/" + tn.session(tn.a), ok: 200}
 		},
@@ -260,6 +267,30 @@ func (tn *tenants) recipes() map[string]func() request {
 		"PUT /api/v1/sessions/{id}/checkpoints": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/checkpoints", body: `{"v":1,"batches":1,"checkpoints":[{"at":1,"seq":0,"idx":0,"z":"AA=="}]}`, ok: 204}
 		},
+		"POST /api/v1/sessions/import": func() request {
+			now := time.Now().UnixMilli()
+			return request{path: "/api/v1/sessions/import", body: fmt.Sprintf(`[{"type":4,"timestamp":%d,"data":{"href":"https://shop.example/"}},`+
+				`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"childNodes":[],"id":1},"initialOffset":{"left":0,"top":0}}}]`, now, now+1), ok: 201}
+		},
+		"GET /api/v1/sessions/{id}/shares": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/shares", ok: 200}
+		},
+		"POST /api/v1/sessions/{id}/shares": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/shares", body: `{"expiresInHours":1}`, ok: 201}
+		},
+		"DELETE /api/v1/sessions/{id}/shares/{share}": func() request {
+			l := &playhead.ShareLink{ProjectID: tn.a.ID, SessionID: readSession, TokenHash: fmt.Sprintf("hash-%d", time.Now().UnixNano()),
+				CreatedBy: "admin", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+			if err := tn.m.DB.CreateShareLink(ctx, l); err != nil {
+				tn.t.Fatal(err)
+			}
+			return request{path: fmt.Sprintf("/api/v1/sessions/%s/shares/%d", readSession, l.ID), ok: 200}
+		},
+		"POST /api/v1/sourcemaps": func() request {
+			return request{path: "/api/v1/sourcemaps?release=v1&name=app.js", body: `{"version":3,"sources":["app.ts"],"names":[],"mappings":"AAAA"}`, ok: 201}
+		},
+		"GET /api/v1/sourcemaps":    func() request { return request{path: "/api/v1/sourcemaps?release=v1", ok: 200} },
+		"DELETE /api/v1/sourcemaps": func() request { return request{path: "/api/v1/sourcemaps?release=v0", ok: 200} },
 		"POST /api/v1/erase":        func() request { return request{path: "/api/v1/erase", body: `{"userId":"someone"}`, ok: 200} },
 		"GET /api/v1/assets/{hash}": func() request { return request{path: "/api/v1/assets/placeholder", ok: 200} },
 		"GET /api/v1/assets":        func() request { return request{path: "/api/v1/assets", ok: 200} },
@@ -310,10 +341,41 @@ func (tn *tenants) recipes() map[string]func() request {
 		"PATCH /api/v1/installation": func() request {
 			return request{path: "/api/v1/installation", body: `{"auditRetentionDays":400}`, ok: 200}
 		},
-		"POST /api/v1/ingest":    nil, // public: takes the ingest key itself
-		"OPTIONS /api/v1/ingest": nil, // public: a CORS preflight
-		"POST /api/v1/login":     nil, // public: takes a password
-		"POST /api/v1/logout":    nil, // public: ends the caller's own login
+		// Each signed-in caller changes their own password once.
+		"POST /api/v1/me/password": func() request {
+			return request{path: "/api/v1/me/password", body: `{"currentPassword":"` + password + `","newPassword":"another test password"}`, ok: 200}
+		},
+		"GET /api/v1/users": func() request { return request{path: "/api/v1/users", ok: 200} },
+		"POST /api/v1/users/{id}/password": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/password", body: `{}`, ok: 200}
+		},
+		"POST /api/v1/users/{id}/disable": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/disable", body: `{}`, ok: 200}
+		},
+		"POST /api/v1/users/{id}/enable": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/enable", body: `{}`, ok: 200}
+		},
+		"PUT /api/v1/users/{id}/owner": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/owner", body: `{"owner":false}`, ok: 200}
+		},
+		"GET /api/v1/invites":  func() request { return request{path: "/api/v1/invites", ok: 200} },
+		"POST /api/v1/invites": func() request { return request{path: "/api/v1/invites", body: `{"role":"viewer"}`, ok: 201} },
+		"DELETE /api/v1/invites/{id}": func() request {
+			n++
+			inv := &playhead.Invite{TokenHash: fmt.Sprint("tenant-invite-", n), ProjectID: tn.a.ID, Role: playhead.RoleViewer, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+			if err := tn.m.DB.CreateInvite(ctx, inv); err != nil {
+				tn.t.Fatal(err)
+			}
+			return request{path: "/api/v1/invites/" + strconv.FormatInt(inv.ID, 10), ok: 200}
+		},
+		"GET /api/v1/login/options":   nil, // public: how one may sign in
+		"POST /api/v1/invites/lookup": nil, // public: takes an invitation's token
+		"POST /api/v1/invites/accept": nil, // public: takes an invitation's token
+		"POST /api/v1/ingest":         nil, // public: takes the ingest key itself
+		"OPTIONS /api/v1/ingest":      nil, // public: a CORS preflight
+		"GET /api/v1/ingest/config":   nil, // public: takes the ingest key itself
+		"POST /api/v1/login":          nil, // public: takes a password
+		"POST /api/v1/logout":         nil, // public: ends the caller's own login
 	}
 }
 
@@ -431,6 +493,8 @@ func testTenantIsolation(t *testing.T, index string) {
 		}{
 			{"GET", "/api/v1/sessions/" + sid, ""},
 			{"GET", "/api/v1/sessions/" + sid + "/events", ""},
+			{"GET", "/api/v1/sessions/" + sid + "/steps", ""},
+			{"GET", "/api/v1/sessions/" + sid + "/export", ""},
 			{"GET", "/api/v1/sessions/" + sid + "/checkpoints", ""},
 			{"DELETE", "/api/v1/sessions/" + sid, ""},
 			{"GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", wh.ID), ""},

@@ -13,6 +13,7 @@
 //   storage   bytes per recorded minute, sessions recorded here    (storage.mjs)
 //   player    first frame, seek, memory (web/bench/player.mjs)     (player.mjs)
 //   ingest    sessions per core at p99 ≤ 100 ms (playhead loadgen) (ingest.mjs)
+//   search    query latency over 100,000 sessions, ingest cost     (search.mjs)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -23,12 +24,13 @@ import * as overhead from './overhead.mjs';
 import * as storage from './storage.mjs';
 import * as player from './player.mjs';
 import * as ingest from './ingest.mjs';
+import * as searchArea from './search.mjs';
 import { render } from './report.mjs';
 
-const AREAS = ['size', 'overhead', 'storage', 'player', 'ingest'];
+const AREAS = ['size', 'overhead', 'storage', 'player', 'ingest', 'search'];
 const argv = process.argv.slice(2);
 if (argv.includes('-h') || argv.includes('--help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--only=size,overhead,storage,player,ingest] [--repeats=N (overhead)] [--no-write] [--report-only]');
+  console.log('usage: node bench/run.mjs [--quick] [--only=size,overhead,storage,player,ingest,search] [--repeats=N (overhead)] [--no-write] [--report-only]');
   process.exit(0);
 }
 const quick = argv.includes('--quick');
@@ -39,8 +41,8 @@ const noWrite = argv.includes('--no-write');
 const reportOnly = argv.includes('--report-only');
 
 const CONFIG = quick
-  ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10, clusterSteps: [[1000, 1], [1000, 3]] }
-  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30, clusterSteps: [[1000, 1], [2500, 1], [5000, 1], [2500, 3], [5000, 3]] };
+  ? { overheadRepeats: 2, storageSeconds: 45, ingestSteps: [1000, 2500], ingestDurationS: 15, saturationS: 10, clusterSteps: [[1000, 1], [1000, 3]], searchSessions: 20000, searchPgSessions: 5000, searchRounds: 3, searchBenchtime: '2s' }
+  : { overheadRepeats: 3, storageSeconds: 150, ingestSteps: [1000, 2500, 5000, 7500, 10000, 12500], ingestDurationS: 60, saturationS: 30, clusterSteps: [[1000, 1], [2500, 1], [5000, 1], [2500, 3], [5000, 3]], searchSessions: 100000, searchPgSessions: 100000, searchRounds: 7, searchBenchtime: '3s' };
 const repeatsArg = argv.find((a) => a.startsWith('--repeats='));
 if (repeatsArg) CONFIG.overheadRepeats = Math.max(1, Number(repeatsArg.slice(10)) || CONFIG.overheadRepeats);
 
@@ -125,7 +127,7 @@ function summarize(res) {
   }
   if (res.overhead) {
     const t = res.overhead.table;
-    const over = t.filter((w) => !(w.playheadVsRrweb.median <= 1.05));
+    const over = t.filter((w) => !(w.playheadVsRrweb.median <= 1.0));
     const vsSentry = t.filter((w) => !(w.playheadVsSentry.median < 1));
     const worst = t.reduce((a, w) => (w.playheadVsRrweb.median > a.playheadVsRrweb.median ? w : a), t[0]);
     const explain = over.map((w) => {
@@ -140,17 +142,46 @@ function summarize(res) {
             : own > 1.05
               ? `Playhead's code: ${own.toFixed(2)}× rrweb run with the same masking options`
               : `rrweb's masking path with Playhead's options: ${maskOpts.toFixed(2)}× bare rrweb`;
-      const noisy = w.playheadVsRrweb.min <= 1.05 ? '; its spread reaches 1.05, so partly noise' : '';
+      const noisy = w.playheadVsRrweb.min <= 1.0 ? '; its spread reaches 1.0, so partly noise' : '';
       return `${w.name} ${w.playheadVsRrweb.median.toFixed(2)}× (${where}${noisy})`;
     });
     out.push({
       area: 'Overhead vs bare rrweb',
-      goal: '≤ 1.05× bare `@rrweb/record`, on every workload',
+      goal: '≤ 1.0× bare `@rrweb/record`, on every workload, sending included',
       figure: `worst ${worst.playheadVsRrweb.median.toFixed(2)}× (${worst.name}); ${t.length - over.length} of ${t.length} workloads within`,
       status: over.length ? '**missed**' : 'met',
       why: over.length
         ? `Over: ${explain.join('; ')}. From CPU profiles of Playhead's own code in these workloads: the text-input burst is Playhead's sending (each event serialised with JSON.stringify, its bytes counted, batches handed to the compression worker and sent), which bare \`@rrweb/record\` in this benchmark does not do at all (it keeps events in an array); without sending it measures about 1.09×. On the large page load and the mutation workloads the rest is the masking decision per element (\`nearest\` in sdk/browser/src/lib/privacy/dom.ts), the attribute scrub of added nodes and the per-batch byte count. Counting bytes per event as it is buffered (not per batch body) and serialising once would cut the sending part; the SDK's size budget (28,672 bytes gzip, 6 left) must be paid for by further cuts of unused rrweb code first. Differences of a few percent are below this machine's noise: the same build run against itself differs by up to ±30% on one workload.`
         : '',
+    });
+    const pk = res.overhead.periodicKeyframes;
+    if (pk) {
+      const ms = (x) => `${Math.round(x).toLocaleString('en-US')} ms`;
+      out.push({
+        area: 'Periodic keyframes',
+        goal: 'no periodic full snapshot in the page (one per page load), measured on the 100,000-node page',
+        figure: `longest task ${ms(pk.now.longestTask.median)} now (${pk.now.longTasks.median} tasks over 50 ms in ${pk.windowMs / 1000} s); with a periodic keyframe ${ms(pk.before.longestTask.median)}`,
+        status: pk.now.longTasks.median === 0 ? 'met' : '**missed**',
+        why: `The SDK used to re-serialise the whole page every 5 minutes (rrweb's \`checkoutEveryNms\`), in one task; here it was shown every ${pk.everyMs / 1000} s so that the window sees it. The server builds the keyframes a player seeks from, so the page takes one at load only.`,
+      });
+    }
+    const load = t.find((w) => w.id === 'load');
+    if (load) {
+      const longest = load.recorders.playhead.longestTask.median;
+      out.push({
+        area: 'Large page snapshot (stretch)',
+        goal: 'snapshot a 100,000-node page without any task over 500 ms',
+        figure: `longest task ${Math.round(longest)} ms (bare rrweb ${Math.round(load.recorders.rrweb.longestTask.median)} ms)`,
+        status: longest <= 500 ? 'met' : '**missed**',
+        why: longest <= 500 ? '' : "rrweb serialises the page in one synchronous call; the page's own load is in the same task.",
+      });
+    }
+    out.push({
+      area: "Long tasks from Playhead's code",
+      goal: "no main-thread task over 50 ms caused by Playhead's own code",
+      figure: 'not measured',
+      status: '**not measured**',
+      why: "The long tasks the overhead area observes hold the workload, rrweb and Playhead together; telling Playhead's share apart needs a CPU profile per task, which this benchmark does not take.",
     });
     const stopped = t.filter((w) => w.recorders.sentry.stoppedRecording).map((w) => w.name);
     out.push({
@@ -170,9 +201,9 @@ function summarize(res) {
     const worst = s.rows.reduce((a, r) => (r.sizes.playhead / r.sizes.zstd19long > a.sizes.playhead / a.sizes.zstd19long ? r : a), s.rows[0]);
     out.push({
       area: 'Storage',
-      goal: 'within 10% of zstd -19 --long over the whole session, storing seekable chunks',
+      goal: '≤ 1.10× the zstd -19 --long ceiling on every workload, storing seekable chunks',
       figure: `${kb(s.total.perMinute.playhead)} per recorded minute, ${ratio.toFixed(2)}× the ceiling (worst: ${worst.page} ${(worst.sizes.playhead / worst.sizes.zstd19long).toFixed(2)}×)`,
-      status: ratio <= 1.1 ? 'met' : '**missed**',
+      status: ratio <= 1.1 && worst.sizes.playhead / worst.sizes.zstd19long <= 1.1 ? 'met' : '**missed**',
       why:
         ratio <= 1.1
           ? ''
@@ -181,24 +212,36 @@ function summarize(res) {
   }
   if (res.player) {
     const p = res.player;
-    if (!p.measured) out.push({ area: 'Player', goal: 'first frame ≤ 300 ms, seek ≤ 150 ms, ≥ 10× faster than rrweb-player', figure: 'not measured', status: '**not measured**', why: p.reason });
+    const ms = (x) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString('en-US')} ms` : '?');
+    const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(1)}×` : '?');
+    const note = ' Wall-clock times in a browser on a shared 2-core machine: read them with the load average.';
+    if (!p.measured || !p.figures.coldSeekP95) out.push({ area: 'Player', goal: 'open ≤ 150 ms and ≥ 3× faster than rrweb-player; cold seek p95 ≤ 100 ms; warm seek p95 ≤ 50 ms', figure: 'not measured', status: '**not measured**', why: p.reason || 'figures from an earlier version of the benchmark' });
     else {
       const f = p.figures;
+      const keyframes = f.input?.serverKeyframes ? '' : ' The server built no keyframes in this run (none are built yet), so the first viewer seeks from the session\'s one recorded keyframe and the player\'s own checkpoints.';
       const ff = f.firstFrame;
-      const s95 = f.seekP95;
-      const s50 = f.seekP50;
-      const ok = ff && s95 && ff.playhead <= 300 && s95.playhead <= 150 && ff.rrweb / ff.playhead >= 10 && s95.rrweb / s95.playhead >= 10;
-      const misses = [];
-      if (ff && ff.playhead > 300) misses.push(`first frame ${Math.round(ff.playhead)} ms > 300 ms`);
-      if (s50 && s50.playhead > 150) misses.push(`seek p50 ${Math.round(s50.playhead)} ms > 150 ms`);
-      if (s95 && s95.playhead > 150) misses.push(`seek p95 ${Math.round(s95.playhead)} ms > 150 ms`);
-      for (const [k, v] of [['first frame', ff], ['seek p50', s50], ['seek p95', s95]]) if (v && v.rrweb / v.playhead < 10) misses.push(`${k} only ${(v.rrweb / v.playhead).toFixed(1)}× faster than rrweb-player-style`);
       out.push({
-        area: 'Player',
-        goal: 'first frame ≤ 300 ms, seek ≤ 150 ms, ≥ 10× faster than rrweb-player',
-        figure: `first frame ${ff ? Math.round(ff.playhead) : '?'} ms, seek p50 ${s50 ? Math.round(s50.playhead) : '?'} ms / p95 ${s95 ? Math.round(s95.playhead) : '?'} ms`,
-        status: ok ? 'met' : '**missed**',
-        why: misses.length ? `${misses.join('; ')}. Wall-clock times on a loaded 2-core machine (see the load average); the ratios are the fairer figure.` : '',
+        area: 'Player: open (real60)',
+        goal: 'navigation start to first replayed frame ≤ 150 ms, and ≥ 3× faster than rrweb-player',
+        figure: `${ms(ff.playhead)}; rrweb-player ${ms(ff.rrweb)} (${x(ff.rrweb, ff.playhead)}), bare Replayer ${ms(ff.replayer)} (${x(ff.replayer, ff.playhead)})`,
+        status: ff.playhead <= 150 && ff.rrweb / ff.playhead >= 3 ? 'met' : '**missed**',
+        why: ff.playhead <= 150 && ff.rrweb / ff.playhead >= 3 ? '' : note,
+      });
+      const c = f.coldSeekP95;
+      out.push({
+        area: 'Player: cold seek, first viewer',
+        goal: 'p95 ≤ 100 ms right after opening',
+        figure: `p95 ${ms(c.playhead)} (p50 ${ms(f.coldSeekP50.playhead)}); rrweb-player p95 ${ms(c.rrweb)} (${x(c.rrweb, c.playhead)}), bare Replayer ${ms(c.replayer)} (${x(c.replayer, c.playhead)})`,
+        status: c.playhead <= 100 ? 'met' : '**missed**',
+        why: c.playhead <= 100 ? '' : note + keyframes,
+      });
+      const w = f.seekP95;
+      out.push({
+        area: 'Player: warm seek',
+        goal: 'p95 ≤ 50 ms',
+        figure: `p95 ${ms(w.playhead)} (p50 ${ms(f.seekP50.playhead)}); rrweb-player p95 ${ms(w.rrweb)} (${x(w.rrweb, w.playhead)}), bare Replayer ${ms(w.replayer)} (${x(w.replayer, w.playhead)})`,
+        status: w.playhead <= 50 ? 'met' : '**missed**',
+        why: w.playhead <= 50 ? '' : note,
       });
     }
   }
@@ -206,11 +249,11 @@ function summarize(res) {
     const g = res.ingest;
     out.push({
       area: 'Ingest',
-      goal: '5,000 sessions per core at ack p99 ≤ 100 ms (load generator on the same cores), and throughput ≥ 0.5× the raw write limit',
+      goal: '≥ 10,000 sessions per core at ack p99 ≤ 100 ms (load generator on the same cores), and throughput ≥ 0.5× the raw write limit',
       figure: g.best
         ? `${Math.round(g.sessionsPerCore).toLocaleString('en-US')} sessions per core (${g.maxSessions.toLocaleString('en-US')} on ${g.best.cores} cores${g.ceilingNotFound ? ', the largest step tried' : ''}); saturated ${g.saturation.rawRatio ?? '?'}× the raw write+fsync limit`
         : 'no step passed',
-      status: g.best && g.sessionsPerCore >= 5000 && (g.saturation.rawRatio ?? 0) >= 0.5 ? 'met' : '**missed**',
+      status: g.best && g.sessionsPerCore >= 10000 && (g.saturation.rawRatio ?? 0) >= 0.5 ? 'met' : '**missed**',
       why: g.best
         ? `At one batch per session every 5 s the raw write+fsync-per-batch handler would saturate at ${Math.round(g.rawSessions || 0).toLocaleString('en-US')} sessions; Playhead held p99 ≤ 100 ms up to ${g.maxSessions.toLocaleString('en-US')} (${(g.vsRawSessions || 0).toFixed(2)}× that) with its load generator on the same cores.${g.ceilingNotFound ? ' The ramp stopped at its largest step, so the real limit is higher.' : ''}${g.sessionsPerCore < 5000 ? ` Past it the two cores are saturated (server and load generator), and the p99 is time spent waiting for a core: the server spends about 0.7 ms of CPU per batch, in a profile at 10,000 sessions the SQLite write path 30% (pure-Go SQLite), scrubbing 15%, JSON validation 14%, gunzip 9%, S2 for the pending batch 5%, GC 4%. Halving the SQLite part (batch data out of the index, in a group-committed segment file) is the largest step left.` : ''}`
         : (() => {
@@ -218,6 +261,34 @@ function summarize(res) {
             const sat = g.saturation || {};
             return `Even the smallest step, ${lo.sessions} sessions, had ack p99 ${lo.p99} ms while p50 was ${lo.p50} ms: the tail misses, not the typical batch. The load average around this area was ${g.load ? `${g.load.before.toFixed(1)} → ${g.load.after.toFixed(1)}` : '?'} on 2 cores, so the server often waited for a core; run it on a quiet machine before reading this as the server's limit.${sat.rawRatio ? ` As fast as answered, Playhead acknowledged ${sat.throughput} batches/s, ${sat.rawRatio}× the raw write+fsync-per-batch handler (group commit pays off).` : ''}`;
           })(),
+    });
+  }
+  if (res.search && !res.search.error) {
+    const q = res.search.queries;
+    const missed = q.queries.filter((x) => !x.met);
+    const worst = q.queries.reduce((a, x) => (x.p95Ms > a.p95Ms ? x : a), q.queries[0]);
+    const wrong = q.queries.filter((x) => x.mismatch);
+    out.push({
+      area: 'Search latency',
+      goal: `p95 ≤ ${q.targetMs} ms for every query shape over ${q.sessions.toLocaleString('en-US')} sessions (embedded SQLite)`,
+      figure: `${q.queries.length - missed.length} of ${q.queries.length} queries within; worst p95 ${worst.p95Ms.toFixed(1)} ms (${worst.name}); ${Math.round(q.bytes.searchPerSession).toLocaleString('en-US')} search-index bytes per session`,
+      status: missed.length || wrong.length ? '**missed**' : 'met',
+      why:
+        (missed.length ? `Over: ${missed.map((x) => `${x.name} (\`${x.query}\`) ${x.p95Ms.toFixed(1)} ms`).join('; ')}. ` : '') +
+        (wrong.length ? `Answers differing from the naive scan: ${wrong.map((x) => `${x.name}: ${x.mismatch}`).join('; ')}.` : ''),
+    });
+    const g = res.search.ingest;
+    out.push({
+      area: 'Search indexing cost',
+      goal: 'ingest throughput with search indexing ≥ 0.9× without it',
+      figure: `${g.throughputRatio.median.toFixed(2)}× throughput (rounds ${g.throughputRatio.min.toFixed(2)}–${g.throughputRatio.max.toFixed(2)}); ${g.cpuRatio.median.toFixed(2)}× by CPU per batch (${g.cpuRatio.min.toFixed(2)}–${g.cpuRatio.max.toFixed(2)})`,
+      // Throughput on a shared machine swings from round to round; the CPU
+      // per batch is steadier, and on a CPU-bound server it is the limit.
+      status: g.throughputRatio.median >= 0.9 && g.cpuRatio.median >= 0.9 ? 'met' : '**missed**',
+      why:
+        g.throughputRatio.median >= 0.9 && g.cpuRatio.median >= 0.9
+          ? ''
+          : `CPU per batch: ${g.on.cpuUsPerBatch.toFixed(0)} µs with indexing, ${g.off.cpuUsPerBatch.toFixed(0)} µs without; a server bound by CPU would ingest ${g.cpuRatio.median.toFixed(2)}× as much. What indexing adds is reading the clicked elements (decoding a full snapshot once per page, and the mutations that name a clicked node), the search values, and their rows in the trigram index; the throughput rounds on this shared machine spread too widely to tell a few percent apart.`,
     });
   }
   return out;
@@ -296,6 +367,18 @@ async function main() {
       endProgress();
       res.ingest.load = l();
     }
+    if (only.includes('search')) {
+      log('== 6. search');
+      const l = loadSpan();
+      try {
+        res.search = await searchArea.run({ sessions: CONFIG.searchSessions, pgSessions: CONFIG.searchPgSessions, rounds: CONFIG.searchRounds, benchtime: CONFIG.searchBenchtime, progress: progressFor('search') });
+      } catch (e) {
+        log(`search: failed: ${e.stack || e}`);
+        res.search = { error: String(e.message || e).split('\n')[0] };
+      }
+      endProgress();
+      res.search.load = l();
+    }
   } finally {
     if (rec && rec.srv) await rec.srv.stop().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
@@ -321,7 +404,18 @@ async function main() {
     writeFileSync(join(REPO, 'docs', 'BENCHMARKS.md'), render(merged));
     log(`wrote bench/results.json and docs/BENCHMARKS.md in ${(res.seconds / 60).toFixed(1)} min`);
   }
-  for (const s of res.summary) log(`${s.area}: ${s.figure} — ${s.status.replace(/\*/g, '')}`);
+  printTargets(res);
+}
+
+/** Prints each target with met / missed and its figure, with the machine and its load, on stdout. */
+function printTargets(res) {
+  const m = res.machine;
+  const loads = AREAS.filter((a) => res[a] && res[a].load).map((a) => {
+    const l = typeof res[a].load === 'function' ? res[a].load() : res[a].load;
+    return `${a} ${l.before.toFixed(1)} → ${l.after.toFixed(1)}`;
+  });
+  console.log(`Targets (${m.cpu}, ${m.cores} cores, ${m.memGB} GB; load average before → after: ${loads.join(', ') || '?'}; the machine is shared: other work runs on it)`);
+  for (const s of res.summary) console.log(`  ${s.status.replace(/\*/g, '').padEnd(12)} ${s.area}: ${s.goal}\n  ${' '.repeat(12)} ${s.figure}`);
 }
 
 /** Re-renders docs/BENCHMARKS.md from bench/results.json, measuring nothing. */
@@ -331,6 +425,7 @@ function rerender() {
   writeFileSync(join(BENCH, 'results.json'), JSON.stringify(res, null, 1) + '\n');
   writeFileSync(join(REPO, 'docs', 'BENCHMARKS.md'), render(res));
   log('rewrote docs/BENCHMARKS.md from bench/results.json');
+  printTargets(res);
 }
 
 (reportOnly ? Promise.resolve().then(rerender) : main()).catch((e) => {

@@ -83,14 +83,10 @@ func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, 
 	return p, nil
 }
 
-// CreateUser stores u and sets its ID.
+// CreateUser stores u and sets its ID; a username taken already
+// (compared without case) is EINVALID.
 func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
-	err := db.pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, owner) VALUES ($1, $2, $3) RETURNING id`,
-		text(u.Username), u.PasswordHash, flag(u.Owner)).Scan(&u.ID)
-	if err != nil {
-		return fmt.Errorf("create user: %w", err)
-	}
-	return nil
+	return db.inTx(ctx, "create user", func(tx pgx.Tx) error { return createUser(ctx, tx, u) })
 }
 
 // flag is a boolean as the schema stores it (an integer, as in SQLite, so
@@ -104,16 +100,7 @@ func flag(b bool) int {
 
 // UserByName returns the user called username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.pool.QueryRow(ctx, `SELECT id, username, password_hash, owner <> 0 FROM users WHERE username = $1`, text(username)).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Owner)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up user: %w", err)
-	}
-	return u, nil
+	return db.oneUser(ctx, fmt.Sprintf("%q", username), `u.username = $1`, text(username))
 }
 
 // CountUsers returns how many users exist.
@@ -135,12 +122,11 @@ func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, e
 	return nil
 }
 
-// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+// LoginUser returns the user of an unexpired login, or ENOTFOUND. A
+// disabled user's logins have ended.
 func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.pool.QueryRow(ctx, `SELECT u.id, u.username, u.password_hash, u.owner <> 0 FROM logins l
-		JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2`, text(tokenHash), now.UnixMilli()).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Owner)
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2 AND u.disabled = 0`, text(tokenHash), now.UnixMilli()))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
 	}

@@ -58,6 +58,7 @@ func TestIndex(t *testing.T) {
 
 func TestStores(t *testing.T) {
 	indextest.RunStores(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
+	indextest.RunRepro(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
 }
 
 func TestSearch(t *testing.T) {
@@ -546,4 +547,8 @@ func TestTextPostgreSQLRefusesIsStoredReplaced(t *testing.T) {
 	if _, err := db.Session(t.Context(), p.ID, "no\xff"); playhead.ErrorCode(err) != playhead.ENOTFOUND {
 		t.Errorf("looking up an ID PostgreSQL cannot hold: err = %v, want ENOTFOUND", err)
 	}
+}
+
+func TestUsers(t *testing.T) {
+	indextest.RunUsers(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
 }

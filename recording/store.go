@@ -21,6 +21,7 @@ import (
 type Index interface {
 	playhead.SessionIndex
 	playhead.JobStore
+	playhead.SourceMapStore
 	Projects(ctx context.Context) ([]*playhead.Project, error)
 	DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
 	DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error)

@@ -14,8 +14,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/search"
@@ -136,42 +134,31 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.allowLogin(r, in.Username); err != nil {
 		return err
 	}
-	wrong := playhead.Errorf(playhead.EUNAUTHORIZED, "wrong username or password")
 	u, err := s.Accounts.UserByName(r.Context(), in.Username)
-	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		// Spend the same time as a real check, so timing does not reveal which
-		// usernames exist.
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
-		s.audit(r, playhead.AuditSignInFailed, in.Username, 0, map[string]any{"reason": "unknown user"})
-		return wrong
-	}
-	if err != nil {
+	if err != nil && playhead.ErrorCode(err) != playhead.ENOTFOUND {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
-		s.audit(r, playhead.AuditSignInFailed, in.Username, 0, map[string]any{"reason": "wrong password"})
-		return wrong
-	}
-	now := s.Now()
-	if _, err := s.Accounts.PurgeLogins(r.Context(), now); err != nil {
+	if err := s.checkPassword(r, u, in.Password); err != nil {
+		reason := "wrong password"
+		switch {
+		case u == nil:
+			reason = "unknown user"
+		case playhead.ErrorCode(err) == playhead.EFORBIDDEN:
+			reason = "disabled"
+		}
+		s.audit(r, playhead.AuditSignInFailed, in.Username, 0, map[string]any{"reason": reason, "method": "password"})
 		return err
 	}
-	value := newLoginToken(now)
-	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, now.Add(loginIdle)); err != nil {
+	if err := s.startLogin(w, r, u, "password"); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: loginCookie, Value: value, Path: "/", Expires: now.Add(loginLifetime),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
-	})
-	s.Logger.Info("login", "user", u.Username)
-	s.audit(withUser(r, u), playhead.AuditSignIn, u.Username, 0, map[string]any{"method": "password"})
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
-
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if u, err := s.loginOf(r); err == nil {
+		s.audit(withUser(r, u), playhead.AuditSignOut, u.Username, 0)
+	}
 	if c, err := r.Cookie(loginCookie); err == nil {
 		if err := s.Accounts.DeleteLogin(r.Context(), hashToken(c.Value)); err != nil {
 			return err
@@ -289,6 +276,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		timeline[i].Detail = font[0]
 	}
+	if err := s.symbolicate(r.Context(), p.ID, sess.Release, timeline); err != nil {
+		return err
+	}
 	gaps := playhead.Gaps(refs)
 	if gaps == nil {
 		gaps = []playhead.Gap{}
@@ -345,8 +335,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			page = pageAt(timeline, want[0].FirstTs)
 		}
 	}
-	if err := s.rewriteAssets(r.Context(), p.ID, events, page); err != nil {
+	pending, err := s.rewriteEventAssets(r.Context(), p.ID, events, page)
+	if err != nil {
 		return err
+	}
+	if pending > 0 {
+		w.Header().Set(pendingAssetsHeader, strconv.Itoa(pending))
 	}
 	out := joinEvents(events)
 	w.Header().Set("Content-Type", "application/json")

@@ -234,3 +234,27 @@ func (s *Server) projectByKey(ctx context.Context, key string, now time.Time) (*
 	}
 	return p, nil
 }
+
+// handleIngestConfig answers what the SDK should record with for a
+// project (its privacy preset and sample rates, set in the dashboard), to
+// any page that has the project's ingest key: the SDK keeps it and applies
+// it from the next page load on. A page may be stricter than its project,
+// never less strict.
+func (s *Server) handleIngestConfig(w http.ResponseWriter, r *http.Request) error {
+	setIngestCORS(w)
+	now := s.Now()
+	if ok, wait := s.ipLimits.allow(clientKey(ClientIP(r, s.TrustedProxies)), now); !ok {
+		return rateLimited("this client address", s.RateLimits.PerIP, wait)
+	}
+	key := r.URL.Query().Get("k")
+	if key == "" {
+		return playhead.Errorf(playhead.EUNAUTHORIZED, "missing ingest key: pass it as ?k=KEY")
+	}
+	p, err := s.projectByKey(r.Context(), key, now)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	st := p.Settings
+	return writeJSON(w, http.StatusOK, map[string]any{"privacy": st.PrivacyPreset, "sampleRate": st.SampleRate, "errorSampleRate": st.ErrorSampleRate})
+}

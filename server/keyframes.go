@@ -64,8 +64,12 @@ func (s *Server) handleKeyframe(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Assets are rewritten as the events' are, when served: one captured
 	// since the keyframe was built shows at once.
-	if err := s.rewriteAssets(r.Context(), p.ID, events, nil); err != nil {
+	pending, err := s.rewriteEventAssets(r.Context(), p.ID, events, nil)
+	if err != nil {
 		return err
+	}
+	if pending > 0 {
+		w.Header().Set(pendingAssetsHeader, strconv.Itoa(pending))
 	}
 	out := joinEvents(events)
 	w.Header().Set("Content-Type", "application/json")

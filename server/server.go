@@ -25,20 +25,26 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/sso"
 )
 
 // Server serves Playhead over HTTP.
 type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
+	// Users keeps accounts' passwords, identities and invitations.
+	Users    playhead.UserStore
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
 	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
 	// URLs on it are served by Playhead itself and left as they are.
 	OwnOrigin string
-	Objects   playhead.ObjectStore
-	Ingester  *ingest.Ingester
+	// Shares keeps share links; SourceMaps keeps releases' source maps.
+	Shares     playhead.ShareStore
+	SourceMaps playhead.SourceMapStore
+	Objects    playhead.ObjectStore
+	Ingester   *ingest.Ingester
 	// Recordings reads, erases and keeps the checkpoints of stored sessions.
 	Recordings *recording.Store
 	Limits     ingest.Limits
@@ -50,6 +56,14 @@ type Server struct {
 	SDK, SDKReport []byte
 	// Demo, when set, serves the demo shop under /demo/.
 	Demo http.Handler
+	// SSO, when set, signs people in through an OpenID provider; people
+	// it vouches for who have no account yet become viewers of
+	// SSOProjects.
+	SSO         *sso.Provider
+	SSOProjects []int64
+	// PublicURL is Playhead's URL as people reach it, for the links the
+	// API hands out (invitations, share links).
+	PublicURL string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Metrics, when set, are updated, and served at /metrics to requests
@@ -84,6 +98,7 @@ type Server struct {
 	otlpTokens                     cache[otlpCaller]
 	loginTouches, tokenTouches     touches
 	views                          touches
+	parsed                         parsedMaps
 
 	http *http.Server
 	ln   net.Listener
@@ -98,6 +113,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
 	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
+	mux.Handle("GET /auth/sso/start", s.ssoPage(s.handleSSOStart))
+	mux.Handle("GET /auth/sso/callback", s.ssoPage(s.handleSSOCallback))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
 	}))
@@ -123,11 +140,12 @@ func (s *Server) Handler() http.Handler {
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	s.ingestSlots = make(chan struct{}, workers)
+	mux.Handle("GET /share/{token}", s.shareErrors(s.handleSharePage))
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
-		"GET /settings", "GET /tokens", "GET /members", "GET /audit"} {
+		"GET /settings", "GET /tokens", "GET /members", "GET /audit", "GET /account", "GET /users", "GET /invite"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
 	if s.Demo != nil {
@@ -158,13 +176,35 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST /api/v1/ingest", public, s.handleIngest},
 		{"OPTIONS /api/v1/ingest", public, preflight},
+		{"GET /api/v1/ingest/config", public, s.handleIngestConfig},
 		{"POST /api/v1/login", public, sameOrigin(s.handleLogin)},
 		{"POST /api/v1/logout", public, sameOrigin(s.handleLogout)},
 		{"GET /api/v1/me", signedIn, s.handleMe},
+		{"GET /api/v1/login/options", public, s.handleLoginOptions},
+		{"POST /api/v1/me/password", signedIn, s.handleChangePassword},
+		{"GET /api/v1/users", ownerOnly, s.handleUsers},
+		{"POST /api/v1/users/{id}/password", ownerOnly, s.handleResetPassword},
+		{"POST /api/v1/users/{id}/disable", ownerOnly, s.handleSetDisabled(true)},
+		{"POST /api/v1/users/{id}/enable", ownerOnly, s.handleSetDisabled(false)},
+		{"PUT /api/v1/users/{id}/owner", ownerOnly, s.handleSetOwner},
+		{"GET /api/v1/invites", member(playhead.RoleAdmin), s.handleInvites},
+		{"POST /api/v1/invites", member(playhead.RoleAdmin), s.handleCreateInvite},
+		{"DELETE /api/v1/invites/{id}", member(playhead.RoleAdmin), s.handleDeleteInvite},
+		{"POST /api/v1/invites/lookup", public, sameOrigin(s.handleInviteLookup)},
+		{"POST /api/v1/invites/accept", public, sameOrigin(s.handleAcceptInvite)},
 		{"GET /api/v1/sessions", viewer, s.handleSessions},
 		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
 		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
+		{"GET /api/v1/sessions/{id}/steps", viewer, s.handleSteps},
+		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
 		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
+		{"POST /api/v1/sessions/import", member(playhead.RoleDeveloper), s.handleImport},
+		{"GET /api/v1/sessions/{id}/shares", member(playhead.RoleDeveloper), s.handleShares},
+		{"POST /api/v1/sessions/{id}/shares", member(playhead.RoleDeveloper), s.handleCreateShare},
+		{"DELETE /api/v1/sessions/{id}/shares/{share}", member(playhead.RoleDeveloper), s.handleRevokeShare},
+		{"POST /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleUploadSourceMap},
+		{"GET /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleSourceMaps},
+		{"DELETE /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleDeleteSourceMaps},
 		{"GET /api/v1/sessions/{id}/keyframes", viewer, s.handleKeyframes},
 		{"GET /api/v1/sessions/{id}/keyframes/{ts}", viewer, s.handleKeyframe},
 		{"GET /api/v1/sessions/{id}/checkpoints", viewer, s.handleGetCheckpoints},

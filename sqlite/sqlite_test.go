@@ -12,6 +12,8 @@ import (
 func TestIndex(t *testing.T) {
 	indextest.Run(t, newIndex)
 	indextest.RunStores(t, newIndex)
+	indextest.RunRepro(t, newIndex)
+	indextest.RunUsers(t, newIndex)
 }
 
 func newIndex(t *testing.T) playhead.Index {
@@ -47,3 +49,11 @@ func TestReopenKeepsData(t *testing.T) {
 var playheadProject = playhead.Project{Name: "Default", IngestKey: "phk_reopen"}
 
 func TestSearch(t *testing.T) { indextest.RunSearch(t, newIndex) }
+
+// TestSearchCommonText runs the shared searches with every searched text
+// taken for common, so checked session by session rather than found
+// through the trigram index: both must find the same sessions.
+func TestSearchCommonText(t *testing.T) {
+	defer sqlite.SetCommonMatches(1)()
+	indextest.RunSearch(t, newIndex)
+}

@@ -39,6 +39,9 @@ Usage:
   playhead erase [flags]    delete a session, or a user's sessions, completely
   playhead seal [flags]     seal idle sessions now and compact their chunks
   playhead migrate-storage  move an install to PostgreSQL and S3, and verify the copy
+  playhead users            list, create, reset, disable and enable dashboard accounts
+  playhead sourcemaps upload -release R DIR
+                            upload a release's source maps, for readable stack traces
 `
 
 func run(args []string) error {
@@ -59,6 +62,10 @@ func run(args []string) error {
 		return runSeal(args[1:])
 	case "migrate-storage":
 		return runMigrateStorage(args[1:])
+	case "users":
+		return runUsers(args[1:], os.Stdout, os.Getenv)
+	case "sourcemaps":
+		return runSourcemaps(args[1:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

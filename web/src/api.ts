@@ -1,7 +1,28 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
 import { withProject } from "./project";
-import type { ApiToken, AuditEntry, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import type {
+  Account,
+  ApiToken,
+  AuditEntry,
+  ImportResult,
+  Invite,
+  Me,
+  Member,
+  Project,
+  ProjectDetail,
+  ProjectRole,
+  ProjectSettings,
+  Report,
+  Role,
+  SessionDetail,
+  SessionPage,
+  ShareLink,
+  Steps,
+  StoredCheckpoints,
+  Webhook,
+  WebhookDelivery,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -66,6 +87,22 @@ export const api = {
   login: (username: string, password: string) =>
     call<{ ok: boolean }>("POST", "/api/v1/login", { username, password }),
   logout: () => call<{ ok: boolean }>("POST", "/api/v1/logout"),
+  /** How one may sign in here: a password, and single sign-on when configured. */
+  loginOptions: () => call<{ password: boolean; sso: boolean }>("GET", "/api/v1/login/options"),
+  inviteLookup: (token: string) =>
+    call<{ project: string; role: string; email: string; expiresAt: string }>("POST", "/api/v1/invites/lookup", { token }),
+  acceptInvite: (token: string, username: string, password: string) =>
+    call<unknown>("POST", "/api/v1/invites/accept", { token, username, password }),
+  users: () => call<{ users: Account[] }>("GET", "/api/v1/users"),
+  resetPassword: (id: number) => call<{ ok: boolean; password?: string }>("POST", `/api/v1/users/${id}/password`, {}),
+  setOwner: (id: number, owner: boolean) => call<unknown>("PUT", `/api/v1/users/${id}/owner`, { owner }),
+  setDisabled: (id: number, disabled: boolean) => call<unknown>("POST", `/api/v1/users/${id}/${disabled ? "disable" : "enable"}`, {}),
+  /** The current project's open invitations (admin). */
+  invites: () => call<{ invites: Invite[] }>("GET", "/api/v1/invites"),
+  createInvite: (role: string, email: string) => call<{ invite: Invite; url: string }>("POST", "/api/v1/invites", { role, email }),
+  deleteInvite: (id: number) => call<unknown>("DELETE", `/api/v1/invites/${id}`),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call<{ ok: boolean }>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
   /** A page of sessions, newest first; `query` is a search (docs/SEARCH.md). */
   sessions: (limit: number, cursor?: string, query?: string) => {
     const q = new URLSearchParams({ limit: String(limit) });
@@ -77,11 +114,53 @@ export const api = {
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
   putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),
+  /** The moments (Unix ms) the server built keyframes at, sorted; none for a session it has built none for. */
+  keyframes: (id: string) =>
+    call<{ keyframes?: unknown } | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/keyframes`).then((r) => keyframeTimes(r?.keyframes)),
+  keyframeUrl: (id: string, ts: number) => withProject(`/api/v1/sessions/${encodeURIComponent(id)}/keyframes/${encodeURIComponent(String(ts))}`),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
   deleteWebhook: (id: string) => call<unknown>("DELETE", `/api/v1/webhooks/${encodeURIComponent(id)}`),
   deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>("GET", `/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`),
+  /** A session's reproduction steps; `window` is `{around}` or `{error}` for the window before a moment. */
+  steps: (id: string, window?: Record<string, string>) =>
+    call<Steps>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/steps${window ? "?" + new URLSearchParams(window) : ""}`),
+  /** The address of a session's export in `format` (playwright, markdown, rrweb, html); `window` for the steps' formats. */
+  exportUrl: (id: string, format: string, window?: Record<string, string>) =>
+    withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?${new URLSearchParams({ format, ...window })}`),
+  /** A session's export in a text format. */
+  exportText: async (id: string, format: string, window?: Record<string, string>) => {
+    let res: Response;
+    try {
+      res = await fetch(api.exportUrl(id, format, window), { credentials: "same-origin" });
+    } catch (err) {
+      throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+    }
+    if (!res.ok) throw await responseError(res);
+    return res.text();
+  },
+  shares: (id: string) => call<{ shares: ShareLink[] }>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/shares`),
+  share: (id: string, expiresInHours: number, startAt?: number) =>
+    call<{ share: ShareLink; url: string }>("POST", `/api/v1/sessions/${encodeURIComponent(id)}/shares`, { expiresInHours, startAt }),
+  revokeShare: (id: string, share: number) => call<unknown>("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}/shares/${share}`),
+  /** Stores a recording file (rrweb, Sentry segments, PostHog export; gzip or not) as a new session. */
+  importSession: async (file: Blob): Promise<ImportResult> => {
+    const gz = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+    let res: Response;
+    try {
+      res = await fetch(withProject("/api/v1/sessions/import"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Content-Type": gz[0] === 0x1f && gz[1] === 0x8b ? "application/gzip" : "application/json" },
+        body: file,
+      });
+    } catch (err) {
+      throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+    }
+    if (!res.ok) throw await responseError(res);
+    return ((await res.json()) as { import: ImportResult }).import;
+  },
   eventsUrl: (id: string, from?: number, to?: number) => {
     const q = new URLSearchParams();
     if (from !== undefined) q.set("from", String(from));
@@ -117,4 +196,15 @@ export function auditUrl(filter: URLSearchParams, all: boolean): string {
   const qs = filter.toString();
   const path = (all ? "/api/v1/audit/all" : "/api/v1/audit") + (qs ? "?" + qs : "");
   return all ? path : withProject(path);
+}
+
+/** The keyframe moments of a `GET …/keyframes` answer, well-formed ones only, sorted. */
+function keyframeTimes(list: unknown): number[] {
+  if (!Array.isArray(list)) return [];
+  const out: number[] = [];
+  for (const k of list) {
+    const ts = (k as { ts?: unknown } | null)?.ts;
+    if (typeof ts === "number" && Number.isFinite(ts)) out.push(ts);
+  }
+  return out.sort((a, b) => a - b);
 }

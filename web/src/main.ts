@@ -17,6 +17,9 @@ import { settingsView } from "./pages/settings";
 import { tokensView } from "./pages/tokens";
 import { atLeast, currentProject, forgetProject, setProject } from "./project";
 import { clear, h } from "./dom";
+import { accountView } from "./pages/account";
+import { inviteView } from "./pages/invite";
+import { usersView } from "./pages/users";
 import { loginView } from "./pages/login";
 import type { PlayerModule } from "./player-entry";
 import { prefetchSession, takePrefetch } from "./player/prefetch";
@@ -132,6 +135,11 @@ async function route(): Promise<void> {
     prefetchSession(pid);
     void loadPlayer().catch(() => {});
   }
+  if (location.pathname === "/invite") {
+    // Accepting an invitation needs no login: it makes one.
+    me = null;
+    return mount(inviteView(() => void route()));
+  }
   const wanted = currentProject();
   if (me && me.project && wanted !== null && wanted !== me.project.id) me = null; // another project: ask again
   if (!me) {
@@ -164,6 +172,8 @@ async function route(): Promise<void> {
   if (path === "/tokens" || path === "/tokens/") return only("developer", () => tokensView(c));
   if (path === "/members" || path === "/members/") return only("admin", () => membersView(c));
   if (path === "/audit" || path === "/audit/") return only("admin", () => auditView(c));
+  if (path === "/account" || path === "/account/") return mount(accountView(c));
+  if (path === "/users" || path === "/users/") return me.user.owner ? mount(usersView(c)) : mount(messageView("Not allowed", "Managing accounts takes an owner of this Playhead."));
   const id = playerId(path);
   if (id !== null) {
     let mod: PlayerModule;

@@ -58,12 +58,12 @@ export function appHeader(ctx: Ctx, middle: Child[] = [], right: Child[] = []): 
     h(
       "nav",
       { class: "topnav" },
-      NAV.filter(([, , min]) => atLeast(ctx.me.role, min)).map(([href, name]) =>
+      [...NAV.filter(([, , min]) => atLeast(ctx.me.role, min)), ...(ctx.me.user.owner ? [["/users", "People"]] : [])].map(([href, name]) =>
         h("a", { href, "data-link": true, class: active(href) ? "active" : undefined, "aria-current": active(href) ? "page" : undefined }, name),
       ),
     ),
     h("div", { class: "topbar-middle" }, middle),
-    h("div", { class: "topbar-right" }, right, h("span", { class: "user", title: `Signed in; ${ctx.me.role} in ${ctx.me.project.name}` }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),
+    h("div", { class: "topbar-right" }, right, h("a", { class: "user", href: "/account", "data-link": true, title: `Your account; ${ctx.me.role} in ${ctx.me.project.name}` }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),
   );
 }
 
@@ -85,6 +85,6 @@ export function installBox(me: Me, intro?: Child): HTMLElement {
     h("div", { class: "install-row" }, h("span", { class: "install-label" }, "Ingest key"), h("code", { class: "install-key" }, me.project.ingestKey), copyKey),
     h("div", { class: "install-label" }, "Add this tag to every page you want to record, before the closing </head> tag:"),
     h("div", { class: "snippet" }, h("pre", null, h("code", null, snippet)), copySnippet),
-    h("p", { class: "muted small" }, "The key is write-only: it lets a page send recordings and can read nothing."),
+    h("p", { class: "muted small" }, "The key is write-only: it lets a page send recordings and read how the project records, nothing recorded."),
   );
 }

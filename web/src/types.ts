@@ -30,7 +30,15 @@ export interface ProjectRole {
 }
 
 export interface Me {
-  user: { username: string; owner: boolean };
+  user: {
+    id: number;
+    username: string;
+    owner: boolean;
+    email: string;
+    disabled: boolean;
+    /** The OpenID issuer the user signs in with; absent for password users. */
+    sso?: string;
+  };
   /** Every project the user may see, with their role there. */
   projects: ProjectRole[];
   /** The project shown (absent when the user is a member of none). */
@@ -38,6 +46,29 @@ export interface Me {
   role: Role;
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
+}
+
+/** An account, as owners see it (GET /api/v1/users). */
+export interface Account {
+  id: number;
+  username: string;
+  email: string;
+  disabled: boolean;
+  owner?: boolean;
+  /** The OpenID issuer the account signs in with; absent for password accounts. */
+  sso?: string;
+  passwordChangedAt?: string;
+  createdAt?: string;
+}
+
+/** An open invitation to a project. */
+export interface Invite {
+  id: number;
+  projectId: number;
+  role: string;
+  email: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export interface ProjectDetail {
@@ -98,6 +129,33 @@ export interface Session {
   rageClicks: number;
   deadClicks: number;
   errorClicks: number;
+  /** The app's release the session ran (the SDK's release option). */
+  release?: string;
+  /** When an imported session was imported (Unix ms). */
+  importedAt?: number;
+}
+
+/** A link that lets someone without an account watch one replay. */
+export interface ShareLink {
+  id: number;
+  sessionId: string;
+  startAt?: number;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  uses: number;
+  lastUsedAt?: string;
+}
+
+/** What an import stored. */
+export interface ImportResult {
+  sessionId: string;
+  format: string;
+  events: number;
+  batches: number;
+  skippedWindows?: number;
+  skippedEvents?: number;
 }
 
 export interface SessionPage {
@@ -242,4 +300,36 @@ export interface StoredCheckpoints {
   batches: number;
   /** Each: a deflated snapshot of the replayed page at `at`, before event `idx` of batch `seq`. */
   checkpoints: { at: number; seq: number; idx: number; z: string }[];
+}
+
+/** How a step names its element (docs/REPRODUCE.md). */
+export interface StepTarget {
+  role?: string;
+  name?: string;
+  exact?: boolean;
+  label?: string;
+  text?: string;
+  testId?: string;
+  css: string;
+  description: string;
+}
+
+/** One reproduction step. */
+export interface Step {
+  ts: number;
+  kind: string;
+  text: string;
+  target?: StepTarget;
+  url?: string;
+  waitMs?: number;
+}
+
+/** GET /api/v1/sessions/{id}/steps. */
+export interface Steps {
+  sessionId: string;
+  baseUrl: string;
+  start: number;
+  from: number;
+  to: number;
+  steps: Step[];
 }

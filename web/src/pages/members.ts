@@ -5,6 +5,7 @@
 import { api, errorMessage, isUnauthorized } from "../api";
 import { clear, h } from "../dom";
 import { appHeader } from "../shell";
+import { invitationsBox } from "./invitations";
 import type { Member, Role } from "../types";
 import type { Ctx, View } from "../view";
 
@@ -40,8 +41,7 @@ export function membersView(ctx: Ctx): View {
       h("h2", null, "Add someone who has an account"),
       form,
       msg,
-      // Invitations by link, for people without an account, fill this box.
-      h("section", { id: "invitations", class: "invitations" }),
+      invitationsBox(ctx),
       table,
       status,
     ),

@@ -32,7 +32,8 @@ export function reportsView(ctx: Ctx): View {
 
   function row(r: Report): HTMLTableRowElement {
     const ts = typeof r.ts === "number" && Number.isFinite(r.ts) ? r.ts : 0;
-    const href = sessionHref(String(r.sessionId), ts);
+    // the player at the report, with the steps that led to it
+    const href = sessionHref(String(r.sessionId), ts) + (ts ? `&steps=${ts}` : "");
     const text = typeof r.text === "string" ? r.text : "";
     const page = typeof r.page === "string" ? r.page : "";
     const errors = typeof r.errors === "number" ? r.errors : 0;

@@ -33,7 +33,7 @@ export interface PlayheadOptions {
   requireConsent?: boolean;
   /** Record nothing when the browser sends Global Privacy Control or Do Not Track. */
   respectDoNotTrack?: boolean;
-  /** Take a keyframe (full snapshot) this often, in ms; 0 turns it off. Default 5 minutes. */
+  /** Take a keyframe (full snapshot) this often, in ms, besides the one at page load; 0 (the default) takes none: the server builds keyframes. */
   checkoutEveryNms?: number;
   /** Send buffered events this often, in ms. Default 5000. */
   flushIntervalMs?: number;
@@ -54,6 +54,14 @@ export interface PlayheadOptions {
    * every Sentry event then gets the session ID and a replay URL.
    */
   sentry?: SentryLike;
+  /**
+   * The version of your app the page runs (`'shop@4.1.0'`, a commit hash),
+   * as you upload its source maps under (`playhead sourcemaps upload
+   * -release R DIR`): errors then show original files, lines and source.
+   * Up to 200 printable ASCII characters without spaces; the server
+   * ignores any other.
+   */
+  release?: string;
   /** Share of sessions recorded in full, 0 to 1. Default 1. */
   sampleRate?: number;
   /**
