@@ -408,6 +408,9 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sessionID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	var serverKeyframes struct{ Keyframes []struct{ Ts int64 } }
 	getJSON(t, api, m.URL()+"/api/v1/sessions/"+sessionID+"/keyframes", &serverKeyframes)
 	t.Logf("%d server keyframes", len(serverKeyframes.Keyframes))

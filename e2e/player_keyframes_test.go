@@ -42,6 +42,9 @@ func TestPlayerSeeksFromServerKeyframes(t *testing.T) {
 	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sid); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	var list struct {
 		Keyframes []struct {
 			Ts int64 `json:"ts"`
