@@ -415,7 +415,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	var serverKeyframes struct{ Keyframes []struct{ Ts int64 } }
 	getJSON(t, api, m.URL()+"/api/v1/sessions/"+sessionID+"/keyframes", &serverKeyframes)
 	t.Logf("%d server keyframes", len(serverKeyframes.Keyframes))
-	seekFrom := map[string]int{} // checkpoint kind → seeks that started there
+	seekFrom := map[string]int{}     // checkpoint kind → seeks that started there
 	order := []int{4, 0, 2, 1, 3, 4} // last, first, middle, second, fourth, last
 	do(t, ctx, "open the player",
 		chromedp.EmulateViewport(1280, 900),
