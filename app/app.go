@@ -76,6 +76,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,
+		Searches:       db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Recordings:     m.Recordings,

@@ -27,6 +27,10 @@ const (
 	sourceFont             = 10
 )
 
+// clickLabel starts the label of a click whose element's text is known,
+// which follows it ("Click: Place order"); other clicks are "Click".
+const clickLabel = "Click: "
+
 const (
 	maxLabel  = 200
 	maxDetail = 32 << 10

@@ -151,3 +151,21 @@ type sqliteLike struct{}
 func (sqliteLike) Param(int) string                         { return "?" }
 func (sqliteLike) ILike() string                            { return "LIKE" }
 func (sqliteLike) Narrow([]string, func(any) string) string { return "" }
+
+// TestKeysDescribeEveryKey: the search box's suggestions describe keys
+// the parser knows, with examples it takes.
+func TestKeysDescribeEveryKey(t *testing.T) {
+	for _, k := range search.Keys {
+		if k.Description == "" {
+			t.Errorf("key %q has no description", k.Key)
+		}
+		if _, err := search.Parse(k.Key + ":x"); err != nil && strings.Contains(err.Error(), "unknown key") {
+			t.Errorf("key %q of Keys does not parse: %v", k.Key, err)
+		}
+		for _, ex := range k.Examples {
+			if _, err := search.Parse(k.Key + ":" + ex); err != nil {
+				t.Errorf("example %s:%s does not parse: %v", k.Key, ex, err)
+			}
+		}
+	}
+}

@@ -172,9 +172,11 @@ var canonical = map[string]string{"page": "url"}
 
 // KeyNames lists the keys a query may use, for messages and docs.
 func KeyNames() []string {
-	return []string{"url", "page", "title", "click", "error", "console", "console.level", "request", "request.method",
-		"request.status", "request.failed", "event", "user", "browser", "os", "device", "duration", "pages", "clicks",
-		"errors", "rage", "dead", "errorclick", "started"}
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Key
+	}
+	return names
 }
 
 // MapUsers replaces the value of every user: term of e with hash(value):

@@ -34,6 +34,8 @@ type Server struct {
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
+	// Searches keeps saved searches and suggests values for the search box.
+	Searches playhead.SearchStore
 	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
 	// URLs on it are served by Playhead itself and left as they are.
 	OwnOrigin string
@@ -102,6 +104,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
 	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
+	mux.Handle("GET /api/v1/sessions/{id}/matches", s.api(s.authed(s.handleMatches)))
+	mux.Handle("GET /api/v1/search/suggest", s.api(s.authed(s.handleSuggest)))
+	mux.Handle("GET /api/v1/searches", s.api(s.authed(s.handleSavedSearches)))
+	mux.Handle("POST /api/v1/searches", s.api(s.authed(s.handleCreateSavedSearch)))
+	mux.Handle("GET /api/v1/searches/{id}", s.api(s.authed(s.handleSavedSearch)))
+	mux.Handle("PATCH /api/v1/searches/{id}", s.api(s.authed(s.handleRenameSavedSearch)))
+	mux.Handle("DELETE /api/v1/searches/{id}", s.api(s.authed(s.handleDeleteSavedSearch)))
 	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
 	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
 	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))

@@ -47,3 +47,5 @@ func TestReopenKeepsData(t *testing.T) {
 var playheadProject = playhead.Project{Name: "Default", IngestKey: "phk_reopen"}
 
 func TestSearch(t *testing.T) { indextest.RunSearch(t, newIndex) }
+
+func TestSearchTools(t *testing.T) { indextest.RunSearchTools(t, newIndex) }
