@@ -1,6 +1,6 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
-import type { Me, Report, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import type { MatchList, Me, Report, SavedSearch, SearchKey, SearchValue, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -38,12 +38,13 @@ export async function responseError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: "same-origin",
     headers: { Accept: "application/json" },
   };
+  if (signal) init.signal = signal;
   if (body !== undefined) {
     init.headers = { Accept: "application/json", "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
@@ -52,6 +53,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     res = await fetch(path, init);
   } catch (err) {
+    if (signal?.aborted) throw err;
     throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
   }
   if (!res.ok) throw await responseError(res);
@@ -72,6 +74,16 @@ export const api = {
     if (query) q.set("q", query);
     return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
   },
+  /** The moments of a session a search matches. */
+  matches: (id: string, query: string, signal?: AbortSignal) =>
+    call<MatchList>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/matches?${new URLSearchParams({ q: query })}`, undefined, signal),
+  /** Keys starting with `prefix` (no key), or values of `key` holding `prefix`. */
+  suggest: (key: string, prefix: string, signal?: AbortSignal) =>
+    call<{ keys?: SearchKey[]; key?: SearchKey; values?: SearchValue[] }>("GET", `/api/v1/search/suggest?${new URLSearchParams({ key, prefix })}`, undefined, signal),
+  savedSearches: () => call<{ searches: SavedSearch[] }>("GET", "/api/v1/searches"),
+  saveSearch: (name: string, query: string) => call<{ search: SavedSearch }>("POST", "/api/v1/searches", { name, query }),
+  renameSearch: (id: number, name: string) => call<{ search: SavedSearch }>("PATCH", `/api/v1/searches/${id}`, { name }),
+  deleteSearch: (id: number) => call<unknown>("DELETE", `/api/v1/searches/${id}`),
   session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
