@@ -84,6 +84,12 @@ export class SearchSuggestions {
   private timer = 0;
   private abort: AbortController | null = null;
   private seq = 0;
+  /**
+   * Set from the Enter that took a suggestion until its key is released:
+   * a form submission in between is that same key press (a browser that
+   * sends the key's character apart from its keydown submits on it).
+   */
+  tookSuggestion = false;
 
   constructor(private readonly input: HTMLInputElement) {
     this.list = h("ul", { class: "suggestions", role: "listbox", id: "search-suggestions", "aria-label": "Suggestions", hidden: true });
@@ -96,6 +102,7 @@ export class SearchSuggestions {
     input.addEventListener("click", () => this.schedule());
     input.addEventListener("blur", () => this.close());
     input.addEventListener("keydown", (ev) => this.onKey(ev));
+    input.addEventListener("keyup", () => (this.tookSuggestion = false));
     // a click on an option must not take the focus from the input first
     this.list.addEventListener("mousedown", (ev) => ev.preventDefault());
   }
@@ -213,6 +220,7 @@ export class SearchSuggestions {
       this.highlight(next);
     } else if ((ev.key === "Enter" || ev.key === "Tab") && this.open && this.active >= 0) {
       ev.preventDefault();
+      this.tookSuggestion = ev.key === "Enter";
       this.accept(this.active);
     } else if (ev.key === "Escape" && this.open) {
       ev.preventDefault();

@@ -61,6 +61,7 @@ export function sessionsView(ctx: Ctx): View {
   );
   searchForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    if (suggestions.tookSuggestion) return;
     suggestions.close();
     const q = searchInput.value.trim();
     // a saved search stays named in the URL while its query is the one searched
