@@ -27,9 +27,12 @@ const (
 	sourceFont             = 10
 )
 
-// clickLabel starts the label of a click whose element's text is known,
-// which follows it ("Click: Place order"); other clicks are "Click".
-const clickLabel = "Click: "
+// A click's timeline entry is labelled clickLabel, or clickTextLabel and
+// the clicked element's text when the batch shows it ("Click: Place order").
+const (
+	clickLabel     = "Click"
+	clickTextLabel = "Click: "
+)
 
 const (
 	maxLabel  = 200
@@ -71,7 +74,7 @@ func extract(b *Batch) *playhead.IndexedBatch {
 			if e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
 				ib.Clicks++
 				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
-				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: "Click", Detail: detail})
+				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: clickLabel, Detail: detail})
 			}
 			if e.Source == sourceFont {
 				extractFont(ib, e)

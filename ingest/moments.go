@@ -30,7 +30,7 @@ func MomentValues(e *playhead.TimelineEntry) []search.FieldValue {
 		return []search.FieldValue{v(search.FieldURL, d.URL)}
 	case playhead.KindClick:
 		out := []search.FieldValue{{Field: search.MomentClick}}
-		if text, ok := strings.CutPrefix(e.Label, clickLabel); ok {
+		if text, ok := strings.CutPrefix(e.Label, clickTextLabel); ok {
 			out = append(out, v(search.FieldClick, text))
 		}
 		return out
@@ -83,6 +83,17 @@ func MomentValues(e *playhead.TimelineEntry) []search.FieldValue {
 		return []search.FieldValue{{Field: search.MomentErrorClick}}
 	}
 	return nil
+}
+
+// nameClick puts the text of the element clicked at ts into the click's
+// timeline entry ("Click: Place order"), the moment a click: search finds.
+func nameClick(ib *playhead.IndexedBatch, ts int64, text string) {
+	for i := range ib.Timeline {
+		if e := &ib.Timeline[i]; e.Kind == playhead.KindClick && e.Ts == ts && e.Label == clickLabel {
+			e.Label = truncate(clickTextLabel+text, maxLabel)
+			return
+		}
+	}
 }
 
 // momentKinds are the timeline kinds whose entries carry each field.

@@ -47,8 +47,6 @@ type click struct {
 	// el is the clicked element, or its nearest actionable ancestor, when
 	// the batch's snapshot or mutations added it.
 	el *domNode
-	// entry is the index of the click's entry in the batch's timeline, or -1.
-	entry int
 }
 
 // signals finds the batch's frustration signals and the text of its
@@ -63,22 +61,11 @@ type click struct {
 // events share a batch. The SDK sends a batch every few seconds, so these
 // undercount rather than overcount.
 func signals(b *Batch, ib *playhead.IndexedBatch) {
-	// extract added a timeline entry for each click, in the events' order.
-	var entries []int
-	for i, e := range ib.Timeline {
-		if e.Kind == playhead.KindClick {
-			entries = append(entries, i)
-		}
-	}
 	var clicks []click
 	for i := range b.Events {
 		e := &b.Events[i]
 		if e.Type == typeIncremental && e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
-			entry := -1
-			if len(clicks) < len(entries) {
-				entry = entries[len(clicks)]
-			}
-			clicks = append(clicks, click{ts: e.Timestamp, id: e.NodeID, x: e.X, y: e.Y, entry: entry})
+			clicks = append(clicks, click{ts: e.Timestamp, id: e.NodeID, x: e.X, y: e.Y})
 		}
 	}
 	ids := make([]int64, len(clicks))
@@ -98,10 +85,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 		c.el = dom.actionable(c.id)
 		if text := dom.clickText(c.id, c.el); text != "" {
 			addSearch(ib, search.FieldClick, text)
-			if c.entry >= 0 {
-				// The moment a click: search finds (docs/SEARCH.md).
-				ib.Timeline[c.entry].Label = truncate(clickLabel+text, maxLabel)
-			}
+			nameClick(ib, c.ts, text)
 		}
 	}
 	rage(ib, clicks)
