@@ -141,6 +141,10 @@ func FuzzParse(f *testing.F) {
 			if strings.Count(sql, "?") != len(args) {
 				t.Fatalf("ToSQL(%q) = %s with %d args", q, sql, len(args))
 			}
+			// Whatever it parsed to, matching a moment against it is safe.
+			if m := search.MomentsOf(e); m != nil {
+				m.Match([]search.FieldValue{{Field: search.FieldClick, Value: q}, {Field: search.FieldRequestStatus, Value: "500"}, {Field: search.MomentRage}})
+			}
 		}
 	})
 }
