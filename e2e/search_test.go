@@ -33,7 +33,8 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 		do(t, tab, "open the shop for "+what, chromedp.Navigate(base+"/demo/"), chromedp.WaitVisible(chromedp.CSS(`.add-to-cart`)), chromedp.Sleep(300*time.Millisecond))
 		do(t, tab, what, steps...)
 		sid := eval[string](t, tab, `Playhead.getSessionId()`)
-		do(t, tab, "leave", chromedp.Navigate("about:blank")) // flushes what the SDK holds
+		// Everything sent before the tab closes.
+		do(t, tab, "flush", chromedp.Evaluate[chromedp.Void](`Playhead.flush()`, chromedp.EvalAwaitPromise), chromedp.Navigate("about:blank"))
 		return sid
 	}
 	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
