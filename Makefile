@@ -26,8 +26,8 @@ setup:
 check-format:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# Short runs of the fuzz targets on the network path; FUZZTIME=5m (or
-# 1000000x) for longer.
+# Short runs of the fuzz targets on the network path, and of the keyframe
+# differential (rrdom); FUZZTIME=5m (or 1000000x) for longer.
 # New inputs are minimised in at most 200 runs, so a short run spends its
 # time fuzzing (the default minimises for up to a minute).
 fuzz:
@@ -37,6 +37,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./otlp/
 	$(GO) test -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./assets/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./search/
+	$(GO) test -run '^$$' -fuzz '^FuzzKeyframes$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./rrdom/
+	$(GO) test -run '^$$' -fuzz '^FuzzDerive$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./reproduce/
 
 build:
 	cd sdk/browser && npm run build

@@ -80,14 +80,49 @@ type Project struct {
 	CreatedAt time.Time `json:"-"`
 	// RetentionDays is how long the project's sessions are kept after they
 	// end; older ones are deleted completely.
-	RetentionDays int `json:"retentionDays"`
+	RetentionDays int             `json:"retentionDays"`
+	Settings      ProjectSettings `json:"settings"`
+	// PreviousIngestKey is the key the current one replaced, still
+	// accepted until PreviousKeyUntil (a rotation's grace period).
+	PreviousIngestKey string    `json:"-"`
+	PreviousKeyUntil  time.Time `json:"-"`
+}
+
+// AcceptsKey reports whether key, with which the project was looked up, is
+// still valid at now: the current key, or the previous one in its grace
+// period.
+func (p *Project) AcceptsKey(key string, now time.Time) bool {
+	if key == "" {
+		return false
+	}
+	return key == p.IngestKey || (key == p.PreviousIngestKey && now.Before(p.PreviousKeyUntil))
 }
 
 // User is an account that may log in to the dashboard.
 type User struct {
-	ID           int64  `json:"-"`
-	Username     string `json:"username"`
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	// PasswordHash is "" for a user who signs in through OpenID Connect
+	// only: no password matches it.
 	PasswordHash string `json:"-"`
+	// Owner says the user owns the installation: an admin of every
+	// project, who also manages users and projects.
+	Owner bool `json:"owner"`
+	// Email is the user's address, from their invitation or their OpenID
+	// provider ("" when none is known).
+	Email string `json:"email"`
+	// Disabled users cannot sign in, and their logins have ended.
+	Disabled bool `json:"disabled"`
+	// OIDCIssuer and OIDCSubject name the user at the OpenID provider they
+	// sign in with ("" for users with a password).
+	OIDCIssuer  string `json:"sso,omitempty"`
+	OIDCSubject string `json:"-"`
+	// PasswordChangedAt is when the password was last set (zero when it
+	// has not changed since it was first set, or before this was kept).
+	PasswordChangedAt time.Time `json:"passwordChangedAt,omitzero"`
+	// CreatedAt is when the account was made (zero for accounts older
+	// than the record of it).
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // Session is the indexed summary of one recorded browser session.
@@ -137,6 +172,17 @@ type BatchRef struct {
 	// in the index.
 	ObjectKey   string `json:"-"`
 	EventOffset int    `json:"-"`
+}
+
+// KeyframeRef is one keyframe the server built from a session's sealed
+// chunks: the page at moment Ts, after every event with a timestamp up to
+// Ts, from which a player replays the events after Ts.
+type KeyframeRef struct {
+	Ts int64 `json:"ts"`
+	// ObjectKey names the object, beside a chunk, that holds the keyframe
+	// at Position among the keyframes built from that chunk.
+	ObjectKey string `json:"-"`
+	Position  int    `json:"-"`
 }
 
 // Gap is a run of sequence numbers a session is missing: batches the SDK
@@ -251,6 +297,9 @@ type AssetStore interface {
 	UpdateAsset(ctx context.Context, a *AssetRecord) error
 	// CapturedAssets maps those of urls that were captured to their hash.
 	CapturedAssets(ctx context.Context, projectID int64, urls []string) (map[string]string, error)
+	// PendingAssets returns those of urls that are still to be captured
+	// (neither captured, refused nor failed for good).
+	PendingAssets(ctx context.Context, projectID int64, urls []string) (map[string]bool, error)
 	// AssetByHash returns a captured asset, or ENOTFOUND.
 	AssetByHash(ctx context.Context, projectID int64, hash string) (*AssetRecord, error)
 	// Assets lists a project's asset URLs and what became of them.
@@ -521,8 +570,8 @@ type SessionIndex interface {
 	ScrubCounts(ctx context.Context, projectID int64) (map[string]int, error)
 	// DeleteSession removes everything the index holds of a session (its
 	// data key first of all) and, in the same transaction, queues a
-	// JobDeleteObject, due now, for each object in objectKeys and each of
-	// the session's chunks. It returns the jobs' object keys, for the
+	// JobDeleteObject, due now, for each object in objectKeys, each of
+	// the session's chunks and each object its keyframes are in. It returns the jobs' object keys, for the
 	// caller to delete at once.
 	DeleteSession(ctx context.Context, projectID int64, sessionID string, objectKeys []string) ([]string, error)
 	// ExpiredSessions returns sessions that ended before their project's
@@ -539,6 +588,12 @@ type SessionIndex interface {
 	// and says how many batches it moved: none when the session is gone or
 	// another mover was first.
 	MoveChunk(ctx context.Context, projectID int64, sessionID, from, to string) (int, error)
+	// AddKeyframes records keyframes built from a session's chunks; a
+	// keyframe recorded already (same Ts) is left as it is. ENOTFOUND
+	// when the session is gone (erased meanwhile): nothing is recorded.
+	AddKeyframes(ctx context.Context, projectID int64, sessionID string, refs []KeyframeRef) error
+	// Keyframes returns a session's recorded keyframes by Ts.
+	Keyframes(ctx context.Context, projectID int64, sessionID string) ([]KeyframeRef, error)
 }
 
 // Job is a piece of background work kept in the index, so that it outlives
@@ -560,6 +615,9 @@ const (
 	JobCompact = "compact"
 	// JobDeleteObject deletes an object (Key) of an erased session.
 	JobDeleteObject = "delete_object"
+	// JobKeyframes builds the keyframes of a sealed chunk (Key) and of the
+	// session's chunks before it that have none.
+	JobKeyframes = "keyframes"
 )
 
 // JobStore keeps background work and leases. Work is claimed with a lease:
@@ -646,6 +704,7 @@ type Index interface {
 	SessionIndex
 	SearchStore
 	AccountStore
+	UserStore
 	SessionKeyStore
 	WebhookStore
 	AssetStore
@@ -658,10 +717,15 @@ type Index interface {
 	Close() error
 }
 
-// AccountStore keeps projects, dashboard users and their logins.
+// AccountStore keeps projects, dashboard users and their logins, and who
+// may do what (AccessStore).
 type AccountStore interface {
+	AccessStore
+
 	CreateProject(ctx context.Context, p *Project) error
 	Projects(ctx context.Context) ([]*Project, error)
+	// ProjectByKey returns the project whose current or previous ingest
+	// key is ingestKey (check Project.AcceptsKey), or EUNAUTHORIZED.
 	ProjectByKey(ctx context.Context, ingestKey string) (*Project, error)
 
 	CreateUser(ctx context.Context, u *User) error

@@ -17,13 +17,12 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/assets"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/keyring"
 	"github.com/playhead/playhead/objects"
+	pwpolicy "github.com/playhead/playhead/password"
 	"github.com/playhead/playhead/recording"
 	sdk "github.com/playhead/playhead/sdk/browser"
 	"github.com/playhead/playhead/server"
@@ -67,12 +66,26 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Single sign-on's settings are checked before anything listens; its
+	// callback URL is known once something does.
+	if _, err := m.Config.ssoProvider(""); err != nil {
+		return err
+	}
+	projects, err := db.Projects(ctx)
+	if err != nil {
+		return err
+	}
+	ssoProjects, err := m.Config.ssoProjects(projects)
+	if err != nil {
+		return err
+	}
 	metrics := server.NewMetrics(m.Ingester.QueueDepth)
 	m.Ingester.Observe = metrics.ObserveCommit
 	m.Ingester.Start()
 	m.Server = &server.Server{
 		Index:          db,
 		Accounts:       db,
+		Users:          db,
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,
@@ -94,14 +107,23 @@ func (m *Main) Run(ctx context.Context) error {
 		Pprof:          m.Config.Pprof,
 		IngestWorkers:  m.Config.IngestWorkers,
 		KeepClientIP:   m.Config.ClientIP != "none",
+		SSOProjects:    ssoProjects,
 	}
-	demoOn := m.Config.Demo == "true" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
+	demoOn := m.Config.Demo == "true" || m.Config.Demo == "fixed" || m.Config.Demo == "auto" && isLoopback(m.Config.Addr)
 	if err := m.Server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	if demoOn {
 		// The demo's backend exports to this server's address, known now.
 		m.Server.Demo, m.stopDemo = m.demoHandler()
+	}
+	publicURL := m.Config.PublicURL
+	if publicURL == "" {
+		publicURL = m.URL()
+	}
+	m.Server.PublicURL = publicURL
+	if m.Server.SSO, err = m.Config.ssoProvider(publicURL); err != nil {
+		return err
 	}
 	m.Server.Serve(m.Config.TLSCert, m.Config.TLSKey)
 	bg, cancel := context.WithCancel(context.Background())
@@ -111,10 +133,6 @@ func (m *Main) Run(ctx context.Context) error {
 		retention = time.Hour
 	}
 	m.Server.OwnOrigin = m.URL()
-	publicURL := m.Config.PublicURL
-	if publicURL == "" {
-		publicURL = m.URL()
-	}
 	var origins []string
 	for _, o := range strings.Split(m.Config.AssetOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -123,7 +141,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Ingester.AssetOrigins = origins
 	m.Capturer = &assets.Capturer{Store: db, Objects: objects, Logger: m.Logger, Now: time.Now,
-		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate})}
+		Fetcher: assets.NewFetcher(assets.Policy{AllowedOrigins: origins, AllowPrivate: m.Config.AssetsAllowPrivate}),
+		Origins: func(ctx context.Context, projectID int64) ([]string, error) {
+			p, err := db.Project(ctx, projectID)
+			if err != nil {
+				return nil, err
+			}
+			return p.Settings.AssetOrigins, nil
+		}}
 	m.Deliverer = &webhook.Deliverer{Store: db, Index: db, Client: webhook.NewClient(m.Config.WebhooksAllowPrivate),
 		Logger: m.Logger, Now: time.Now, PublicURL: publicURL}
 	sealPolicy, sealEvery := m.Config.sealPolicy()
@@ -145,7 +170,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer loops.Done()
-		m.Recordings.RunRetention(bg, retention)
+		m.Recordings.RunRetention(bg, retention, m.PurgeAudit)
 	}()
 	go func() {
 		defer loops.Done()
@@ -296,11 +321,14 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if password == "" {
 		password, generated = randomToken(16), true
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err := pwpolicy.Check(password, "admin"); err != nil && !generated {
+		m.Logger.Warn("PLAYHEAD_ADMIN_PASSWORD is weak: change it in the dashboard", "problem", playhead.ErrorMessage(err))
+	}
+	hash, err := pwpolicy.Hash(password)
 	if err != nil {
 		return fmt.Errorf("hash admin password: %w", err)
 	}
-	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: string(hash)}); err != nil {
+	if err := m.DB.CreateUser(ctx, &playhead.User{Username: "admin", PasswordHash: hash, CreatedAt: time.Now(), Owner: true}); err != nil {
 		return err
 	}
 	if generated {
@@ -361,4 +389,18 @@ func (m *Main) RotateMasterKey(ctx context.Context, key []byte, out io.Writer) e
 	}
 	fmt.Fprintf(out, "\r  %d data keys re-wrapped; old master keys removed from %s\n", total, m.Config.keyringPath())
 	return nil
+}
+
+// PurgeAudit deletes the audit entries older than the audit log's
+// retention period (an installation setting), as the retention pass does.
+func (m *Main) PurgeAudit(ctx context.Context) error {
+	days, err := server.AuditRetentionDays(ctx, m.DB)
+	if err != nil {
+		return err
+	}
+	n, err := m.DB.PurgeAudit(ctx, time.Now().Add(-time.Duration(days)*24*time.Hour))
+	if n > 0 {
+		m.Logger.Info("audit retention: deleted old entries", "count", n, "days", days)
+	}
+	return err
 }

@@ -73,7 +73,7 @@ func TestAssetCapture(t *testing.T) {
 			t.Errorf("served events still point at %s", gone)
 		}
 	}
-	assetRefs := regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}`).FindAllString(events, -1)
+	assetRefs := regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}\?project=\d+`).FindAllString(events, -1)
 	if len(assetRefs) != 3 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) {
 		t.Fatalf("served events: %d captured references, placeholder %v:\n%s", len(assetRefs), strings.Contains(events, "placeholder"), events)
 	}
@@ -92,7 +92,7 @@ func TestAssetCapture(t *testing.T) {
 			css = string(b)
 		}
 	}
-	if !regexp.MustCompile(`url\(["']?/api/v1/assets/[0-9a-f]{64}["']?\)`).MatchString(css) || strings.Contains(css, "fonts/brand.woff2") {
+	if !regexp.MustCompile(`url\(["']?/api/v1/assets/[0-9a-f]{64}\?project=\d+["']?\)`).MatchString(css) || strings.Contains(css, "fonts/brand.woff2") {
 		t.Errorf("served stylesheet does not point at the captured font: %s", css)
 	}
 	scenario{method: "GET", path: assetRefs[0], wantStatus: 401}.run(t, m, nil)
@@ -148,14 +148,14 @@ func TestAssetCaptureResolvesRelativeURLs(t *testing.T) {
 	if err := m.Capturer.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	asset := regexp.MustCompile(`"/api/v1/assets/[0-9a-f]{64}"`)
+	asset := regexp.MustCompile(`"/api/v1/assets/[0-9a-f]{64}\?project=\d+"`)
 	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/"+sid+"/events")
 	for _, relative := range []string{`"/img/logo.png"`, "url(bg.png)", "/media/x.webm", `"../img/logo.png"`} {
 		if strings.Contains(events, relative) {
 			t.Errorf("served events still hold the relative reference %s", relative)
 		}
 	}
-	if n := len(asset.FindAllString(events, -1)); n != 2 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) || !regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\)`).MatchString(events) {
+	if n := len(asset.FindAllString(events, -1)); n != 2 || !strings.Contains(events, `"src":"/api/v1/assets/placeholder"`) || !regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\?project=\d+\)`).MatchString(events) {
 		t.Errorf("served events: %d captured src references, want 2, the background captured and the video a placeholder:\n%s", n, events)
 	}
 	// a range without the Meta event: the page comes from the timeline
@@ -208,7 +208,7 @@ func TestFontFaceCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	captured := regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\)`)
+	captured := regexp.MustCompile(`url\(/api/v1/assets/[0-9a-f]{64}\?project=\d+\)`)
 	_, events := testutil.Get(t, c, m.URL()+"/api/v1/sessions/fontsession00001/events")
 	if !captured.MatchString(events) || strings.Contains(events, site.URL+"/fonts") {
 		t.Errorf("served events do not point at the captured font:\n%s", events)
@@ -263,4 +263,75 @@ func startCapturing(t *testing.T, origin string) (*app.Main, *http.Client) {
 	}
 	t.Cleanup(func() { m.Close(context.Background()) })
 	return m, loggedIn(t, m)
+}
+
+// TestEventsAnnouncePendingAssets: while the server is still capturing what
+// a recording references, the events it serves point at the placeholder and
+// say how many assets are on their way (X-Playhead-Pending-Assets), so that
+// a player opened right after the visit asks again and shows each one once
+// it is captured; once they are, the header is gone.
+func TestEventsAnnouncePendingAssets(t *testing.T) {
+	release := make(chan struct{})
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		switch r.URL.Path {
+		case "/logo.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("\x89PNG fake logo"))
+		case "/fonts/brand.woff2":
+			w.Header().Set("Content-Type", "font/woff2")
+			w.Write([]byte("wOF2 fake font"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	m, c := startCapturing(t, site.URL)
+	now := time.Now().UnixMilli()
+	body := fmt.Sprintf(`{"v":1,"sid":"pendingassets001","seq":0,"events":[
+		{"type":4,"timestamp":%[1]d,"data":{"href":"%[2]s/","width":800,"height":600}},
+		{"type":2,"timestamp":%[1]d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
+			{"type":2,"id":3,"tagName":"style","attributes":{"_cssText":"@font-face { font-family: Brand; src: url(\"%[2]s/fonts/brand.woff2\"); }"},"childNodes":[]},
+			{"type":2,"id":4,"tagName":"img","attributes":{"src":"%[2]s/logo.png"},"childNodes":[]}]}]},"initialOffset":{"left":0,"top":0}}}]}`,
+		now, site.URL)
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(body), wantStatus: 200}.run(t, m, nil)
+
+	get := func() (string, string) {
+		t.Helper()
+		resp, err := c.Get(m.URL() + "/api/v1/sessions/pendingassets001/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("events: %d %s", resp.StatusCode, b)
+		}
+		return resp.Header.Get("X-Playhead-Pending-Assets"), string(b)
+	}
+	// The site does not answer yet: both assets are still to be captured.
+	if pending, events := get(); pending != "2" || strings.Count(events, "/api/v1/assets/placeholder") != 2 {
+		t.Fatalf("before capture: X-Playhead-Pending-Assets %q, want 2; events %s", pending, events)
+	}
+	close(release)
+	for range 2 {
+		if err := m.Capturer.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, events := get()
+	if pending != "" || strings.Contains(events, "placeholder") || len(regexp.MustCompile(`/api/v1/assets/[0-9a-f]{64}`).FindAllString(events, -1)) != 2 {
+		t.Errorf("after capture: X-Playhead-Pending-Assets %q, want none; events %s", pending, events)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/playhead/playhead/postgres"
 	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sqlite"
+	"github.com/playhead/playhead/sso"
 )
 
 // Config is the server's configuration. Every field has a flag, and a
@@ -26,7 +28,7 @@ type Config struct {
 	// Index is where the index lives: "sqlite" (the default: index.db in
 	// the data directory) or a postgres:// URL.
 	Index string
-	Demo  string // "auto" (on when listening on loopback), "true" or "false"
+	Demo  string // "auto" (on when listening on loopback), "true", "false" or "fixed" (on, with its bugs fixed)
 	// AdminPassword, from PLAYHEAD_ADMIN_PASSWORD only (never a flag), is
 	// the password of the admin account created on first start.
 	AdminPassword string
@@ -84,6 +86,15 @@ type Config struct {
 	// IngestWorkers bounds the batches decoded, scrubbed and encrypted at
 	// once; zero means four per CPU.
 	IngestWorkers int
+	// OIDCIssuer and OIDCClientID turn on single sign-on through that
+	// OpenID provider; OIDCClientSecret comes from
+	// PLAYHEAD_OIDC_CLIENT_SECRET only (never a flag). OIDCAllowedDomains
+	// (comma-separated) are the email domains that may sign in, and
+	// OIDCProjects (comma-separated names or IDs; default the first
+	// project) those that people signing in for the first time join as
+	// viewers.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret string
+	OIDCAllowedDomains, OIDCProjects           string
 }
 
 // RegisterFlags defines the serve flags on fs.
@@ -92,7 +103,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", "./playhead-data", "directory for the index, recordings and keys (PLAYHEAD_DATA)")
 	fs.StringVar(&c.Index, "index", "sqlite", "the index: sqlite (in the data directory) or postgres://user@host/db; a password is best given as PGPASSWORD (PLAYHEAD_INDEX)")
 	fs.StringVar(&c.Objects, "objects", "file", "where recordings are kept: file (DATA/objects), file:///path, or s3://bucket/prefix?endpoint=host:port&region=…&tls=false&path_style=true with credentials from the AWS environment (PLAYHEAD_OBJECTS)")
-	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, or auto = on when listening on loopback (PLAYHEAD_DEMO)")
+	fs.StringVar(&c.Demo, "demo", "auto", "serve the demo shop at /demo/: true, false, auto = on when listening on loopback, or fixed = on with its bugs fixed (PLAYHEAD_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (PLAYHEAD_LOG_LEVEL)")
 	fs.Float64Var(&c.RateProject, "rate-project", 5000, "ingest batches a second one project may send; 0 for no limit (PLAYHEAD_RATE_PROJECT)")
 	fs.Float64Var(&c.RateIP, "rate-ip", 100, "ingest batches a second one client address may send; 0 for no limit (PLAYHEAD_RATE_IP)")
@@ -111,6 +122,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SealMaxAge, "seal-max-age", recording.DefaultSealPolicy.MaxAge, "seal a session's pending batches once the oldest is this old; shorter keeps less in the index, longer makes fewer, larger chunks (PLAYHEAD_SEAL_MAX_AGE)")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ to logged-in users (PLAYHEAD_PPROF)")
 	fs.IntVar(&c.IngestWorkers, "ingest-workers", 0, "batches decoded, scrubbed and encrypted at once; others wait their turn (0: four per CPU) (PLAYHEAD_INGEST_WORKERS)")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "", "single sign-on: the OpenID provider's issuer URL; the client secret is read from PLAYHEAD_OIDC_CLIENT_SECRET (PLAYHEAD_OIDC_ISSUER)")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", "", "single sign-on: Playhead's client ID at the provider (PLAYHEAD_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.OIDCAllowedDomains, "oidc-allowed-domains", "", "single sign-on: comma-separated email domains whose people may sign in, required with -oidc-issuer (PLAYHEAD_OIDC_ALLOWED_DOMAINS)")
+	fs.StringVar(&c.OIDCProjects, "oidc-projects", "", "single sign-on: comma-separated project names or IDs that people signing in for the first time join as viewers; default the first project (PLAYHEAD_OIDC_PROJECTS)")
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
 }
 
@@ -139,6 +154,7 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	c.MasterKey = getenv("PLAYHEAD_MASTER_KEY")
 	c.AdminPassword = getenv("PLAYHEAD_ADMIN_PASSWORD")
 	c.MetricsToken = getenv("PLAYHEAD_METRICS_TOKEN")
+	c.OIDCClientSecret = getenv("PLAYHEAD_OIDC_CLIENT_SECRET")
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("-tls-cert and -tls-key go together")
 	}
@@ -146,12 +162,12 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 		return fmt.Errorf("-client-ip: %q is not anonymized or none", c.ClientIP)
 	}
 	switch c.Demo {
-	case "auto", "true", "false":
+	case "auto", "true", "false", "fixed":
 	default:
 		if b, e := strconv.ParseBool(c.Demo); e == nil {
 			c.Demo = strconv.FormatBool(b)
 		} else {
-			return fmt.Errorf("-demo: %q is not true, false or auto", c.Demo)
+			return fmt.Errorf("-demo: %q is not true, false, auto or fixed", c.Demo)
 		}
 	}
 	return nil
@@ -234,4 +250,50 @@ func redactURL(u string) string {
 		return "(an unparsable URL)"
 	}
 	return p.Redacted()
+}
+
+// ssoProvider returns the single sign-on provider the configuration
+// names, or nil when -oidc-issuer is not set. Its callback is under
+// publicURL.
+func (c *Config) ssoProvider(publicURL string) (*sso.Provider, error) {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCAllowedDomains != "" || c.OIDCProjects != "" {
+			return nil, fmt.Errorf("-oidc-client-id, -oidc-allowed-domains and -oidc-projects need -oidc-issuer")
+		}
+		return nil, nil
+	}
+	var domains []string
+	for _, d := range strings.Split(c.OIDCAllowedDomains, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			domains = append(domains, d)
+		}
+	}
+	p, err := sso.New(sso.Config{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
+		RedirectURL: strings.TrimRight(publicURL, "/") + "/auth/sso/callback", AllowedDomains: domains})
+	if err != nil {
+		return nil, fmt.Errorf("single sign-on (-oidc-issuer): %w", err)
+	}
+	return p, nil
+}
+
+// ssoProjects returns the IDs of the projects -oidc-projects names (by
+// name or ID), or the first project's when it names none.
+func (c *Config) ssoProjects(projects []*playhead.Project) ([]int64, error) {
+	var ids []int64
+	for _, f := range strings.Split(c.OIDCProjects, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		i := slices.IndexFunc(projects, func(p *playhead.Project) bool {
+			return strings.EqualFold(p.Name, f) || strconv.FormatInt(p.ID, 10) == f
+		})
+		if i < 0 {
+			return nil, fmt.Errorf("-oidc-projects: no project is named %q or has that ID", f)
+		}
+		ids = append(ids, projects[i].ID)
+	}
+	if len(ids) == 0 && len(projects) > 0 {
+		ids = append(ids, projects[0].ID)
+	}
+	return ids, nil
 }

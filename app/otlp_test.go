@@ -1,7 +1,11 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,21 +19,25 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/playhead/playhead/app"
 )
 
 // TestOTLPFromTheOpenTelemetrySDK exports a span and a log record with the
 // real OpenTelemetry Go SDK to Playhead over OTLP/HTTP: both are attached to
 // the session named by session.id, scrubbed; a record without session.id is
-// dropped; a wrong key is refused.
+// dropped; the public ingest key, a token without scope otlp and a revoked
+// token are refused.
 func TestOTLPFromTheOpenTelemetrySDK(t *testing.T) {
 	m := start(t)
 	c := loggedIn(t, m)
 	ctx := context.Background()
+	secret, id := createToken(t, m, c, "checkout-api", "otlp")
 	endpoint := strings.TrimPrefix(m.URL(), "http://")
 	res := resource.NewSchemaless(attribute.String("service.name", "checkout-api"))
 
 	exporter, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure(),
-		otlptracehttp.WithHeaders(map[string]string{"X-Playhead-Key": m.Project.IngestKey}))
+		otlptracehttp.WithHeaders(map[string]string{"Authorization": "Bearer " + secret}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +54,7 @@ func TestOTLPFromTheOpenTelemetrySDK(t *testing.T) {
 	}
 
 	logExporter, err := otlploghttp.New(ctx, otlploghttp.WithEndpoint(endpoint), otlploghttp.WithInsecure(),
-		otlploghttp.WithHeaders(map[string]string{"Authorization": "Bearer " + m.Project.IngestKey}))
+		otlploghttp.WithHeaders(map[string]string{"Authorization": "Bearer " + secret}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +78,49 @@ func TestOTLPFromTheOpenTelemetrySDK(t *testing.T) {
 			"payment provider unavailable for card *******************", `"traceId":"`},
 		wantNot: []string{"ada@example.com", "4111 1111", "GET /health"}}.run(t, m, c)
 
-	bad, _ := otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure(),
-		otlptracehttp.WithHeaders(map[string]string{"X-Playhead-Key": "phk_wrong"}), otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
-	recorder := tracetest.NewSpanRecorder()
-	_, s2 := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder)).Tracer("t").
-		Start(ctx, "x", trace.WithAttributes(attribute.String("session.id", "otlpsession00001")))
-	s2.End()
-	if err := bad.ExportSpans(ctx, recorder.Ended()); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("export with a wrong key: err = %v, want a 401", err)
+	readOnly, _ := createToken(t, m, c, "reader", "sessions:read")
+	scenario{method: "DELETE", path: "/api/v1/tokens/" + id, login: true, wantStatus: 200}.run(t, m, c)
+	for _, tc := range []struct{ name, header, want string }{
+		{"the ingest key", "Bearer " + m.Project.IngestKey, "401"},
+		{"the ingest key as X-Playhead-Key", "", "401"},
+		{"a token without scope otlp", "Bearer " + readOnly, "403"},
+		{"a revoked token", "Bearer " + secret, "401"},
+		{"a wrong token", "Bearer pht_wrong", "401"},
+	} {
+		headers := map[string]string{"Authorization": tc.header}
+		if tc.header == "" {
+			headers = map[string]string{"X-Playhead-Key": m.Project.IngestKey}
+		}
+		bad, _ := otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure(),
+			otlptracehttp.WithHeaders(headers), otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
+		recorder := tracetest.NewSpanRecorder()
+		_, s2 := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder)).Tracer("t").
+			Start(ctx, "x", trace.WithAttributes(attribute.String("session.id", "otlpsession00001")))
+		s2.End()
+		if err := bad.ExportSpans(ctx, recorder.Ended()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("export with %s: err = %v, want a %s", tc.name, err, tc.want)
+		}
 	}
+}
+
+// createToken creates an API token of the default project through the API
+// and returns its secret and ID.
+func createToken(t *testing.T, m *app.Main, c *http.Client, name string, scopes ...string) (secret, id string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"name": name, "scopes": scopes})
+	resp, err := c.Post(m.URL()+"/api/v1/tokens", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Secret string `json:"secret"`
+		Token  struct {
+			ID int64 `json:"id"`
+		} `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 201 || out.Secret == "" {
+		t.Fatalf("create token %s: %d, %v", name, resp.StatusCode, err)
+	}
+	return out.Secret, strconv.FormatInt(out.Token.ID, 10)
 }

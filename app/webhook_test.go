@@ -89,10 +89,13 @@ func TestWebhooksAndReports(t *testing.T) {
 		byEvent[p.Event] = p
 	}
 	first, report := byEvent["session.first_error"], byEvent["report.created"]
-	if first.Message != "TypeError: price is undefined" || !strings.HasSuffix(first.ReplayURL, "/sessions/hooksession00001?t=1500") || first.Page != "https://shop.example/cart" {
+	if first.Message != "TypeError: price is undefined" || !strings.HasSuffix(first.ReplayURL, "/sessions/hooksession00001?project=1&t=1500") || first.Page != "https://shop.example/cart" {
 		t.Errorf("first error payload = %+v", first)
 	}
-	if !strings.HasSuffix(report.ReplayURL, "?t=4000") || strings.Contains(report.Message, "4111") || !strings.Contains(report.Message, "cart total is wrong") {
+	if first.StepsURL != first.ReplayURL+fmt.Sprintf("&steps=%d", first.At.UnixMilli()) {
+		t.Errorf("stepsUrl = %q, want the replay's with the steps before %d", first.StepsURL, first.At.UnixMilli())
+	}
+	if !strings.HasSuffix(report.ReplayURL, "?project=1&t=4000") || strings.Contains(report.Message, "4111") || !strings.Contains(report.Message, "cart total is wrong") {
 		t.Errorf("report payload = %+v", report)
 	}
 	scenario{method: "GET", path: fmt.Sprintf("/api/v1/webhooks/%d/deliveries", created.Webhook.ID), login: true, wantStatus: 200,

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/playhead/playhead"
@@ -22,9 +24,40 @@ func ObjectKey(projectID int64, hash string) string {
 type Capturer struct {
 	Store   playhead.AssetStore
 	Objects playhead.ObjectStore
+	// Fetcher fetches under the installation's policy. When Origins is
+	// set, a project's assets are fetched under the same policy with the
+	// origins Origins names for it allowed too.
 	Fetcher *Fetcher
+	Origins func(ctx context.Context, projectID int64) ([]string, error)
 	Logger  *slog.Logger
 	Now     func() time.Time
+
+	mu       sync.Mutex
+	projects map[int64]*Fetcher // by project, for Origins
+}
+
+// fetcher returns the Fetcher for a project's assets.
+func (c *Capturer) fetcher(ctx context.Context, projectID int64) (*Fetcher, error) {
+	if c.Origins == nil {
+		return c.Fetcher, nil
+	}
+	extra, err := c.Origins(ctx, projectID)
+	if err != nil || len(extra) == 0 {
+		return c.Fetcher, err
+	}
+	origins := slices.Concat(c.Fetcher.Policy.AllowedOrigins, extra)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.projects[projectID]; ok && slices.Equal(f.Policy.AllowedOrigins, origins) {
+		return f, nil
+	}
+	p := c.Fetcher.Policy
+	p.AllowedOrigins = origins
+	if c.projects == nil {
+		c.projects = map[int64]*Fetcher{}
+	}
+	c.projects[projectID] = NewFetcher(p)
+	return c.projects[projectID], nil
 }
 
 const maxAttempts = 5
@@ -62,7 +95,11 @@ func (c *Capturer) RunOnce(ctx context.Context) error {
 
 func (c *Capturer) capture(ctx context.Context, a *playhead.AssetRecord) {
 	a.Attempts++
-	got, err := c.Fetcher.Fetch(ctx, a.URL)
+	f, err := c.fetcher(ctx, a.ProjectID)
+	var got *Asset
+	if err == nil {
+		got, err = f.Fetch(ctx, a.URL)
+	}
 	if err == nil {
 		err = c.Objects.Put(ctx, ObjectKey(a.ProjectID, got.Hash), got.Data)
 	}

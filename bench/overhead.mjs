@@ -81,6 +81,13 @@ function recorderTags(rec) {
       return `<script src="/rec/sentry.js"></script>`;
     case 'rrwebmask':
       return `<script src="/rec/rrwebmask.js"></script>`;
+    case 'playhead-checkout':
+      // the SDK as it was: a periodic keyframe (every 5 minutes then; every KEYFRAME_EVERY_MS here, to see one)
+      return (
+        `<script src="/sdk.js"></script>` +
+        `<script>Playhead.init({ endpoint: location.origin, projectKey: 'phk_bench', checkoutEveryNms: ${KEYFRAME_EVERY_MS} });` +
+        `window.__rec = { ready: () => !!Playhead.getSessionId(), flush: () => Playhead.flush(), recording: () => !!Playhead.getSessionId() };</script>`
+      );
     case 'playhead':
       return (
         `<script src="/sdk.js" data-project-key="phk_bench"></script>` +
@@ -101,12 +108,27 @@ function pageHtml(workload, rec) {
   }
   if (workload === 'input')
     body += `<form id="form"><input name="a"><input name="b"><input type="email" name="c"><textarea name="d"></textarea></form>`;
-  if (workload === 'load') {
+  if (workload === 'load' || workload === 'idle') {
     // 20,000 rows × (div, span, text, b, text) = 100,000 nodes
     const rows = [];
     for (let i = 0; i < 20000; i++) rows.push(`<div class="r"><span>Item ${i}</span><b>${i * 3}</b></div>`);
     body += `<div id="big">${rows.join('')}</div>`;
-    body += `<script>
+    if (workload === 'idle')
+      // after load: a small change every 250 ms for KEYFRAME_WINDOW_MS (rrweb checks whether a periodic keyframe is due at each event)
+      body += `<script>
+      addEventListener('load', () => setTimeout(async () => {
+        await window.__bench.settle(300);
+        window.__idleStart = performance.now();
+        const b = document.querySelector('#big b');
+        for (let i = 0; performance.now() - window.__idleStart < ${KEYFRAME_WINDOW_MS}; i++) {
+          b.textContent = String(i);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        await window.__bench.settle(300);
+        window.__idleDone = true;
+      }, 0));
+    </script>`;
+    else body += `<script>
       addEventListener('load', () => {
         const ch = new MessageChannel();
         ch.port1.onmessage = () => {
@@ -226,6 +248,35 @@ export async function measure(browser, base, workload, rec) {
   }
 }
 
+/** The periodic keyframe of the SDK as it was, made visible in a short window. */
+const KEYFRAME_EVERY_MS = 4000;
+const KEYFRAME_WINDOW_MS = 10_000;
+
+/**
+ * The main-thread cost of periodic keyframes on the 100,000-node page, after
+ * its load: the longest task and the main-thread time of KEYFRAME_WINDOW_MS of
+ * small changes, with Playhead as it records today (one keyframe per page
+ * load) and as it did before (a keyframe every 5 minutes; every
+ * KEYFRAME_EVERY_MS here).
+ */
+export async function periodicKeyframe(browser, base, rec) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  try {
+    await page.goto(`${base}/page?w=idle&rec=${rec}`, { waitUntil: 'load', timeout: 120_000 });
+    await page.waitForFunction(() => window.__idleStart && window.__rec.ready(), null, { timeout: 120_000, polling: 100 });
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    const a = await taskMs(cdp);
+    await page.waitForFunction(() => window.__idleDone, null, { timeout: 120_000, polling: 250 });
+    const main = (await taskMs(cdp)) - a;
+    const lt = await page.evaluate(() => window.__bench.longTasks.filter((e) => e.start >= window.__idleStart));
+    return { main, longestTask: lt.reduce((n, e) => Math.max(n, e.duration), 0), longTasks: lt.length };
+  } finally {
+    await ctx.close();
+  }
+}
+
 export async function run({ repeats, progress }) {
   const srv = await startPageServer();
   const browser = await launchChromium();
@@ -236,9 +287,17 @@ export async function run({ repeats, progress }) {
     for (const r of ALL) res[w.id][r] = [];
   }
   const errors = new Set();
+  let periodic = null;
   try {
     // warm-up: one discarded measurement per recorder (first-use costs of the browser)
     for (const r of ALL) await measure(browser, srv.base, 'attrs', r).catch(() => {});
+    // periodic keyframes on the large page: before (every few seconds, to see them) and now (none)
+    periodic = { everyMs: KEYFRAME_EVERY_MS, windowMs: KEYFRAME_WINDOW_MS, before: [], now: [] };
+    for (let rep = 0; rep < Math.min(2, repeats); rep++) {
+      periodic.before.push(await periodicKeyframe(browser, srv.base, 'playhead-checkout'));
+      periodic.now.push(await periodicKeyframe(browser, srv.base, 'playhead'));
+      progress?.(0, 1, `periodic keyframe: longest task ${Math.round(periodic.before.at(-1).longestTask)} ms before, ${Math.round(periodic.now.at(-1).longestTask)} ms now`);
+    }
     let done = 0;
     // the diagnostic recorder runs in the first two repeats only (it explains, it is not compared)
     const inRep = (rep) => (rep < 2 ? ALL : RECORDERS);
@@ -300,5 +359,12 @@ export async function run({ repeats, progress }) {
     row.overheadPlayheadVsRrweb = pairedRatio(over('playhead'), over('rrweb'));
     return row;
   });
-  return { repeats, chromiumVersion, table, errors: [...errors], ingestRequests: srv.counts };
+  const med = (list, k) => summary(list.map((m) => m[k]));
+  const periodicKeyframes = periodic && {
+    everyMs: periodic.everyMs,
+    windowMs: periodic.windowMs,
+    before: { longestTask: med(periodic.before, 'longestTask'), main: med(periodic.before, 'main'), longTasks: med(periodic.before, 'longTasks') },
+    now: { longestTask: med(periodic.now, 'longestTask'), main: med(periodic.now, 'main'), longTasks: med(periodic.now, 'longTasks') },
+  };
+  return { repeats, chromiumVersion, table, periodicKeyframes, errors: [...errors], ingestRequests: srv.counts };
 }

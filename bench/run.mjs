@@ -125,7 +125,7 @@ function summarize(res) {
   }
   if (res.overhead) {
     const t = res.overhead.table;
-    const over = t.filter((w) => !(w.playheadVsRrweb.median <= 1.05));
+    const over = t.filter((w) => !(w.playheadVsRrweb.median <= 1.0));
     const vsSentry = t.filter((w) => !(w.playheadVsSentry.median < 1));
     const worst = t.reduce((a, w) => (w.playheadVsRrweb.median > a.playheadVsRrweb.median ? w : a), t[0]);
     const explain = over.map((w) => {
@@ -140,17 +140,46 @@ function summarize(res) {
             : own > 1.05
               ? `Playhead's code: ${own.toFixed(2)}× rrweb run with the same masking options`
               : `rrweb's masking path with Playhead's options: ${maskOpts.toFixed(2)}× bare rrweb`;
-      const noisy = w.playheadVsRrweb.min <= 1.05 ? '; its spread reaches 1.05, so partly noise' : '';
+      const noisy = w.playheadVsRrweb.min <= 1.0 ? '; its spread reaches 1.0, so partly noise' : '';
       return `${w.name} ${w.playheadVsRrweb.median.toFixed(2)}× (${where}${noisy})`;
     });
     out.push({
       area: 'Overhead vs bare rrweb',
-      goal: '≤ 1.05× bare `@rrweb/record`, on every workload',
+      goal: '≤ 1.0× bare `@rrweb/record`, on every workload, sending included',
       figure: `worst ${worst.playheadVsRrweb.median.toFixed(2)}× (${worst.name}); ${t.length - over.length} of ${t.length} workloads within`,
       status: over.length ? '**missed**' : 'met',
       why: over.length
         ? `Over: ${explain.join('; ')}. From CPU profiles of Playhead's own code in these workloads: the text-input burst is Playhead's sending (each event serialised with JSON.stringify, its bytes counted, batches handed to the compression worker and sent), which bare \`@rrweb/record\` in this benchmark does not do at all (it keeps events in an array); without sending it measures about 1.09×. On the large page load and the mutation workloads the rest is the masking decision per element (\`nearest\` in sdk/browser/src/lib/privacy/dom.ts), the attribute scrub of added nodes and the per-batch byte count. Counting bytes per event as it is buffered (not per batch body) and serialising once would cut the sending part; the SDK's size budget (28,672 bytes gzip, 6 left) must be paid for by further cuts of unused rrweb code first. Differences of a few percent are below this machine's noise: the same build run against itself differs by up to ±30% on one workload.`
         : '',
+    });
+    const pk = res.overhead.periodicKeyframes;
+    if (pk) {
+      const ms = (x) => `${Math.round(x).toLocaleString('en-US')} ms`;
+      out.push({
+        area: 'Periodic keyframes',
+        goal: 'no periodic full snapshot in the page (one per page load), measured on the 100,000-node page',
+        figure: `longest task ${ms(pk.now.longestTask.median)} now (${pk.now.longTasks.median} tasks over 50 ms in ${pk.windowMs / 1000} s); with a periodic keyframe ${ms(pk.before.longestTask.median)}`,
+        status: pk.now.longTasks.median === 0 ? 'met' : '**missed**',
+        why: `The SDK used to re-serialise the whole page every 5 minutes (rrweb's \`checkoutEveryNms\`), in one task; here it was shown every ${pk.everyMs / 1000} s so that the window sees it. The server builds the keyframes a player seeks from, so the page takes one at load only.`,
+      });
+    }
+    const load = t.find((w) => w.id === 'load');
+    if (load) {
+      const longest = load.recorders.playhead.longestTask.median;
+      out.push({
+        area: 'Large page snapshot (stretch)',
+        goal: 'snapshot a 100,000-node page without any task over 500 ms',
+        figure: `longest task ${Math.round(longest)} ms (bare rrweb ${Math.round(load.recorders.rrweb.longestTask.median)} ms)`,
+        status: longest <= 500 ? 'met' : '**missed**',
+        why: longest <= 500 ? '' : "rrweb serialises the page in one synchronous call; the page's own load is in the same task.",
+      });
+    }
+    out.push({
+      area: "Long tasks from Playhead's code",
+      goal: "no main-thread task over 50 ms caused by Playhead's own code",
+      figure: 'not measured',
+      status: '**not measured**',
+      why: "The long tasks the overhead area observes hold the workload, rrweb and Playhead together; telling Playhead's share apart needs a CPU profile per task, which this benchmark does not take.",
     });
     const stopped = t.filter((w) => w.recorders.sentry.stoppedRecording).map((w) => w.name);
     out.push({
@@ -170,9 +199,9 @@ function summarize(res) {
     const worst = s.rows.reduce((a, r) => (r.sizes.playhead / r.sizes.zstd19long > a.sizes.playhead / a.sizes.zstd19long ? r : a), s.rows[0]);
     out.push({
       area: 'Storage',
-      goal: 'within 10% of zstd -19 --long over the whole session, storing seekable chunks',
+      goal: '≤ 1.10× the zstd -19 --long ceiling on every workload, storing seekable chunks',
       figure: `${kb(s.total.perMinute.playhead)} per recorded minute, ${ratio.toFixed(2)}× the ceiling (worst: ${worst.page} ${(worst.sizes.playhead / worst.sizes.zstd19long).toFixed(2)}×)`,
-      status: ratio <= 1.1 ? 'met' : '**missed**',
+      status: ratio <= 1.1 && worst.sizes.playhead / worst.sizes.zstd19long <= 1.1 ? 'met' : '**missed**',
       why:
         ratio <= 1.1
           ? ''
@@ -181,24 +210,36 @@ function summarize(res) {
   }
   if (res.player) {
     const p = res.player;
-    if (!p.measured) out.push({ area: 'Player', goal: 'first frame ≤ 300 ms, seek ≤ 150 ms, ≥ 10× faster than rrweb-player', figure: 'not measured', status: '**not measured**', why: p.reason });
+    const ms = (x) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString('en-US')} ms` : '?');
+    const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(1)}×` : '?');
+    const note = ' Wall-clock times in a browser on a shared 2-core machine: read them with the load average.';
+    if (!p.measured || !p.figures.coldSeekP95) out.push({ area: 'Player', goal: 'open ≤ 150 ms and ≥ 3× faster than rrweb-player; cold seek p95 ≤ 100 ms; warm seek p95 ≤ 50 ms', figure: 'not measured', status: '**not measured**', why: p.reason || 'figures from an earlier version of the benchmark' });
     else {
       const f = p.figures;
+      const keyframes = f.input?.serverKeyframes ? '' : ' The server built no keyframes in this run (none are built yet), so the first viewer seeks from the session\'s one recorded keyframe and the player\'s own checkpoints.';
       const ff = f.firstFrame;
-      const s95 = f.seekP95;
-      const s50 = f.seekP50;
-      const ok = ff && s95 && ff.playhead <= 300 && s95.playhead <= 150 && ff.rrweb / ff.playhead >= 10 && s95.rrweb / s95.playhead >= 10;
-      const misses = [];
-      if (ff && ff.playhead > 300) misses.push(`first frame ${Math.round(ff.playhead)} ms > 300 ms`);
-      if (s50 && s50.playhead > 150) misses.push(`seek p50 ${Math.round(s50.playhead)} ms > 150 ms`);
-      if (s95 && s95.playhead > 150) misses.push(`seek p95 ${Math.round(s95.playhead)} ms > 150 ms`);
-      for (const [k, v] of [['first frame', ff], ['seek p50', s50], ['seek p95', s95]]) if (v && v.rrweb / v.playhead < 10) misses.push(`${k} only ${(v.rrweb / v.playhead).toFixed(1)}× faster than rrweb-player-style`);
       out.push({
-        area: 'Player',
-        goal: 'first frame ≤ 300 ms, seek ≤ 150 ms, ≥ 10× faster than rrweb-player',
-        figure: `first frame ${ff ? Math.round(ff.playhead) : '?'} ms, seek p50 ${s50 ? Math.round(s50.playhead) : '?'} ms / p95 ${s95 ? Math.round(s95.playhead) : '?'} ms`,
-        status: ok ? 'met' : '**missed**',
-        why: misses.length ? `${misses.join('; ')}. Wall-clock times on a loaded 2-core machine (see the load average); the ratios are the fairer figure.` : '',
+        area: 'Player: open (real60)',
+        goal: 'navigation start to first replayed frame ≤ 150 ms, and ≥ 3× faster than rrweb-player',
+        figure: `${ms(ff.playhead)}; rrweb-player ${ms(ff.rrweb)} (${x(ff.rrweb, ff.playhead)}), bare Replayer ${ms(ff.replayer)} (${x(ff.replayer, ff.playhead)})`,
+        status: ff.playhead <= 150 && ff.rrweb / ff.playhead >= 3 ? 'met' : '**missed**',
+        why: ff.playhead <= 150 && ff.rrweb / ff.playhead >= 3 ? '' : note,
+      });
+      const c = f.coldSeekP95;
+      out.push({
+        area: 'Player: cold seek, first viewer',
+        goal: 'p95 ≤ 100 ms right after opening',
+        figure: `p95 ${ms(c.playhead)} (p50 ${ms(f.coldSeekP50.playhead)}); rrweb-player p95 ${ms(c.rrweb)} (${x(c.rrweb, c.playhead)}), bare Replayer ${ms(c.replayer)} (${x(c.replayer, c.playhead)})`,
+        status: c.playhead <= 100 ? 'met' : '**missed**',
+        why: c.playhead <= 100 ? '' : note + keyframes,
+      });
+      const w = f.seekP95;
+      out.push({
+        area: 'Player: warm seek',
+        goal: 'p95 ≤ 50 ms',
+        figure: `p95 ${ms(w.playhead)} (p50 ${ms(f.seekP50.playhead)}); rrweb-player p95 ${ms(w.rrweb)} (${x(w.rrweb, w.playhead)}), bare Replayer ${ms(w.replayer)} (${x(w.replayer, w.playhead)})`,
+        status: w.playhead <= 50 ? 'met' : '**missed**',
+        why: w.playhead <= 50 ? '' : note,
       });
     }
   }
@@ -206,11 +247,11 @@ function summarize(res) {
     const g = res.ingest;
     out.push({
       area: 'Ingest',
-      goal: '5,000 sessions per core at ack p99 ≤ 100 ms (load generator on the same cores), and throughput ≥ 0.5× the raw write limit',
+      goal: '≥ 10,000 sessions per core at ack p99 ≤ 100 ms (load generator on the same cores), and throughput ≥ 0.5× the raw write limit',
       figure: g.best
         ? `${Math.round(g.sessionsPerCore).toLocaleString('en-US')} sessions per core (${g.maxSessions.toLocaleString('en-US')} on ${g.best.cores} cores${g.ceilingNotFound ? ', the largest step tried' : ''}); saturated ${g.saturation.rawRatio ?? '?'}× the raw write+fsync limit`
         : 'no step passed',
-      status: g.best && g.sessionsPerCore >= 5000 && (g.saturation.rawRatio ?? 0) >= 0.5 ? 'met' : '**missed**',
+      status: g.best && g.sessionsPerCore >= 10000 && (g.saturation.rawRatio ?? 0) >= 0.5 ? 'met' : '**missed**',
       why: g.best
         ? `At one batch per session every 5 s the raw write+fsync-per-batch handler would saturate at ${Math.round(g.rawSessions || 0).toLocaleString('en-US')} sessions; Playhead held p99 ≤ 100 ms up to ${g.maxSessions.toLocaleString('en-US')} (${(g.vsRawSessions || 0).toFixed(2)}× that) with its load generator on the same cores.${g.ceilingNotFound ? ' The ramp stopped at its largest step, so the real limit is higher.' : ''}${g.sessionsPerCore < 5000 ? ` Past it the two cores are saturated (server and load generator), and the p99 is time spent waiting for a core: the server spends about 0.7 ms of CPU per batch, in a profile at 10,000 sessions the SQLite write path 30% (pure-Go SQLite), scrubbing 15%, JSON validation 14%, gunzip 9%, S2 for the pending batch 5%, GC 4%. Halving the SQLite part (batch data out of the index, in a group-committed segment file) is the largest step left.` : ''}`
         : (() => {
@@ -321,7 +362,18 @@ async function main() {
     writeFileSync(join(REPO, 'docs', 'BENCHMARKS.md'), render(merged));
     log(`wrote bench/results.json and docs/BENCHMARKS.md in ${(res.seconds / 60).toFixed(1)} min`);
   }
-  for (const s of res.summary) log(`${s.area}: ${s.figure} — ${s.status.replace(/\*/g, '')}`);
+  printTargets(res);
+}
+
+/** Prints each target with met / missed and its figure, with the machine and its load, on stdout. */
+function printTargets(res) {
+  const m = res.machine;
+  const loads = AREAS.filter((a) => res[a] && res[a].load).map((a) => {
+    const l = typeof res[a].load === 'function' ? res[a].load() : res[a].load;
+    return `${a} ${l.before.toFixed(1)} → ${l.after.toFixed(1)}`;
+  });
+  console.log(`Targets (${m.cpu}, ${m.cores} cores, ${m.memGB} GB; load average before → after: ${loads.join(', ') || '?'}; the machine is shared: other work runs on it)`);
+  for (const s of res.summary) console.log(`  ${s.status.replace(/\*/g, '').padEnd(12)} ${s.area}: ${s.goal}\n  ${' '.repeat(12)} ${s.figure}`);
 }
 
 /** Re-renders docs/BENCHMARKS.md from bench/results.json, measuring nothing. */
@@ -331,6 +383,7 @@ function rerender() {
   writeFileSync(join(BENCH, 'results.json'), JSON.stringify(res, null, 1) + '\n');
   writeFileSync(join(REPO, 'docs', 'BENCHMARKS.md'), render(res));
   log('rewrote docs/BENCHMARKS.md from bench/results.json');
+  printTargets(res);
 }
 
 (reportOnly ? Promise.resolve().then(rerender) : main()).catch((e) => {

@@ -83,6 +83,8 @@ type pageData struct {
 	// Page is the route shown before app.js runs: "shop" or "checkout".
 	Page  string
 	Title string
+	// Fixed marks the page of the fixed shop, for app.js.
+	Fixed bool
 }
 
 // asset is one embedded static file, ready to serve.
@@ -100,14 +102,20 @@ type handler struct {
 	api          http.Handler
 	tracer       trace.Tracer
 	logger       *slog.Logger
+	fixed        bool
 }
 
-// Backend is how the shop's backend reports what it does: to Playhead
-// itself, as any Go backend would, through OpenTelemetry. A zero Backend
-// reports nothing.
+// Backend is how the shop's backend behaves and reports what it does: to
+// Playhead itself, as any Go backend would, through OpenTelemetry. A zero
+// Backend reports nothing and keeps the shop's bugs.
 type Backend struct {
 	Tracer trace.TracerProvider
 	Logger *slog.Logger
+	// Fixed serves the shop with its two bugs fixed: the payment provider
+	// accepts orders, and "Break something" finds no gift card without
+	// throwing. A reproduction exported from a session of the broken shop
+	// passes against it.
+	Fixed bool
 }
 
 // Handler serves the demo shop under /demo/ (it receives full request paths
@@ -126,11 +134,12 @@ func Handler(sdkTag string, backend Backend) http.Handler {
 		backend.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &handler{
-		shopPage:     renderPage(sdkTag, "shop", "Shop"),
-		checkoutPage: renderPage(sdkTag, "checkout", "Checkout"),
+		shopPage:     renderPage(sdkTag, "shop", "Shop", backend.Fixed),
+		checkoutPage: renderPage(sdkTag, "checkout", "Checkout", backend.Fixed),
 		assets:       make(map[string]asset),
 		tracer:       backend.Tracer.Tracer("playhead/demo"),
 		logger:       backend.Logger,
+		fixed:        backend.Fixed,
 	}
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -173,9 +182,9 @@ func Handler(sdkTag string, backend Backend) http.Handler {
 
 // renderPage renders the HTML shell once; it depends only on sdkTag and the
 // route.
-func renderPage(sdkTag, page, title string) []byte {
+func renderPage(sdkTag, page, title string, fixed bool) []byte {
 	var buf bytes.Buffer
-	err := pageTemplate.Execute(&buf, pageData{SDKTag: template.HTML(sdkTag), Page: page, Title: title})
+	err := pageTemplate.Execute(&buf, pageData{SDKTag: template.HTML(sdkTag), Page: page, Title: title, Fixed: fixed})
 	if err != nil {
 		panic("demo: rendering the page: " + err.Error())
 	}
@@ -241,6 +250,7 @@ func (h *handler) listProducts(w http.ResponseWriter, r *http.Request) {
 
 // checkout answers POST /demo/api/checkout. The payment provider is always
 // down: the demo wants a failed request in every recording that reaches it.
+// In the fixed shop it accepts every order.
 func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -251,7 +261,13 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 	// body does not leave the connection unusable, and ignore the rest.
 	io.Copy(io.Discard, io.LimitReader(r.Body, maxCheckoutBody))
 	ctx, span := h.tracer.Start(r.Context(), "payments.authorize")
-	time.Sleep(20 * time.Millisecond) // the provider takes a moment to say no
+	time.Sleep(20 * time.Millisecond) // the provider takes a moment to answer
+	if h.fixed {
+		span.End()
+		h.logger.InfoContext(ctx, "order placed", "provider", "acme-pay")
+		writeJSON(w, http.StatusOK, []byte(`{"order":"PH-1042"}`))
+		return
+	}
 	span.SetStatus(codes.Error, "payment provider unavailable")
 	span.End()
 	h.logger.ErrorContext(ctx, "checkout failed: payment provider unavailable", "provider", "acme-pay", "status", http.StatusBadGateway)

@@ -148,3 +148,25 @@ func TestStaticRevalidation(t *testing.T) {
 		t.Errorf("status = %d, want 304", rec.Code)
 	}
 }
+
+// The fixed shop accepts orders and marks its pages for app.js; the broken
+// one fails them and leaves its pages unmarked.
+func TestFixedShop(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		h := demo.Handler(sdkTag, demo.Backend{Fixed: fixed})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/demo/api/checkout", strings.NewReader(`{"items":[]}`)))
+		wantStatus := map[bool]int{false: 500, true: 200}[fixed]
+		if rec.Code != wantStatus {
+			t.Errorf("fixed=%v: checkout status = %d, want %d", fixed, rec.Code, wantStatus)
+		}
+		if fixed && !strings.Contains(rec.Body.String(), `"order"`) {
+			t.Errorf("fixed checkout body = %s, want an order", rec.Body)
+		}
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/demo/checkout", nil))
+		if got := strings.Contains(rec.Body.String(), `<body data-page="checkout" data-fixed>`); got != fixed {
+			t.Errorf("fixed=%v: page marked fixed = %v", fixed, got)
+		}
+	}
+}

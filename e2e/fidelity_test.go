@@ -82,9 +82,14 @@ const featureRegions = `(() => {
   const dialog = document.getElementById('dialog');
   return {
     'styled-components header and theme': box(document.querySelector('header')),
-    '@font-face web font': box(document.querySelector('header h1')),
+    '@font-face web font, same origin without CORS headers': box(document.querySelector('header h1')),
+    '@font-face web font, another origin with CORS headers': box(document.getElementById('font-cdn')),
     'FontFace API web font, relative URL': box(document.getElementById('font-relative')),
     'FontFace API web font, absolute URL, added at step 2': box(document.getElementById('font-late')),
+    'FontFace API web font, url() with format()': box(document.getElementById('font-format')),
+    'FontFace API web font, several sources': box(document.getElementById('font-several')),
+    'FontFace API web font, local() first': box(document.getElementById('font-local')),
+    'FontFace API web font, bytes from an ArrayBuffer': box(document.getElementById('font-bytes')),
     'adopted stylesheet (document)': box(document.querySelector('.adopted-banner')),
     'Emotion counter': card('#count'),
     'styled-components list': card('#add'),
@@ -127,23 +132,54 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	ctx := newBrowser(t)
 	out := screenshotDir(t)
 
-	// The recorded site: the fixture, on its own origin.
+	// The recorded site: the fixture, on its own origin, and a font CDN on
+	// another. Playhead's requests for their assets wait until released: the
+	// player is first opened while they are still being captured.
 	var mu sync.Mutex
 	var siteHits []string
-	var playheadURL, ingestKey string
+	var playheadURL, ingestKey, fontHostURL string
+	captureReleased := make(chan struct{})
+	releaseCapture := sync.OnceFunc(func() { close(captureReleased) })
+	defer releaseCapture()
+	holdCapture := func(r *http.Request) bool {
+		if strings.Contains(r.UserAgent(), "Playhead") {
+			select {
+			case <-captureReleased:
+			case <-r.Context().Done():
+				return false
+			}
+		}
+		return true
+	}
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !holdCapture(r) {
+			return
+		}
 		mu.Lock()
 		siteHits = append(siteHits, r.URL.Path)
-		base, key := playheadURL, ingestKey
+		base, key, fonts := playheadURL, ingestKey, fontHostURL
 		mu.Unlock()
-		serveFixture(w, r, base, key)
+		serveFixture(w, r, base, key, fonts)
 	}))
 	defer site.Close()
+	fontHost := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !holdCapture(r) {
+			return
+		}
+		mu.Lock()
+		siteHits = append(siteHits, "font host "+r.URL.Path)
+		mu.Unlock()
+		serveFontHost(w, r)
+	}))
+	defer fontHost.Close()
+	mu.Lock()
+	fontHostURL = fontHost.URL
+	mu.Unlock()
 
-	// Playhead captures the site's assets (the font of its stylesheet) for replay.
+	// Playhead captures the site's assets (the fonts of its stylesheets) for replay.
 	m := &app.Main{
 		Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: "false", AdminPassword: adminPassword, LogLevel: "warn",
-			AssetOrigins: site.URL, AssetsAllowPrivate: true},
+			AssetOrigins: site.URL + "," + fontHost.URL, AssetsAllowPrivate: true},
 		Stderr: io.Discard,
 	}
 	if testing.Verbose() {
@@ -166,7 +202,8 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			const loaded = new Set([...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replace(/"/g, '')));
 			const frame = document.getElementById('frame');
 			const doc = frame && frame.contentDocument;
-			return loaded.has('Press Start 2P') && loaded.has('Pacifico Script') && document.fonts.status === 'loaded' &&
+			return ['Press Start 2P', 'Pacifico Script', 'CDN Face', 'Format Face', 'Several Sources', 'Local First', 'Bytes Face'].every((f) => loaded.has(f)) &&
+				document.fonts.status === 'loaded' &&
 				!!doc && doc.readyState === 'complete' && !!doc.getElementById('msg') && !!window.Playhead && !!Playhead.getSessionId();
 		})()`, chromedp.WithPollingTimeout(20*time.Second)),
 	)
@@ -258,6 +295,77 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	if keyframes < 3 {
 		t.Errorf("%d keyframes in the session, want 3 or more (one every %d ms): the seeks would not start from different ones", keyframes, checkoutMs)
 	}
+
+	// 3a. Open the player at once, while Playhead is still capturing the
+	// site's fonts: at step 2 (every font but the one below the fold shown),
+	// then at the last step (that one shown). It shows each font as soon as
+	// it is captured, without a reload, and its console stays empty.
+	cookie := loginCookie(t, api, m.URL())
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: cookie.Name, Value: cookie.Value, URL: m.URL()}); err != nil {
+		t.Fatal(err)
+	}
+	errs := watchConsole(t, ctx)
+	if resp, err := api.Head(m.URL() + "/api/v1/sessions/" + sessionID + "/events"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.Header.Get("X-Playhead-Pending-Assets") == "" {
+		t.Errorf("before capture, the events do not say that assets are still being captured")
+	}
+	atOnceSteps := []*liveMoment{live[2], live[len(live)-1]}
+	do(t, ctx, "open the player at once",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=%d", m.URL(), sessionID, atOnceSteps[0].ts-startTs)),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
+		js(pinStage+`; window.__openedOnce = true`),
+	)
+	_, atOnce := stableScreenshot(t, ctx, "replay opened at once")
+	first := comparePixels(atOnceSteps[0].img, atOnce, atOnceSteps[0].regions, atOnceSteps[0].mask)
+	t.Logf("opened at once, before capture: %.3f%% of pixels differ; by feature: %s", 100*first.ratio, first.regionSummary())
+	if first.within() {
+		t.Errorf("opened before the fonts were captured, the replay already matches the live page: this part of the test cannot fail")
+	}
+	releaseCapture()
+	for range 3 { // the stylesheets' fonts are found once the stylesheets are captured
+		if err := m.Capturer.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var updated []pixelComparison
+	for n, mo := range atOnceSteps {
+		if n > 0 {
+			do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, mo.ts-startTs), chromedp.EvalAwaitPromise))
+		}
+		var res pixelComparison
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			do(t, ctx, "load the replay's fonts", js(loadReplayFonts))
+			shot, img := stableScreenshot(t, ctx, "replay opened at once, after capture")
+			res = comparePixels(mo.img, img, mo.regions, mo.mask)
+			if res.within() || time.Now().After(deadline) {
+				writeArtifact(t, out, fmt.Sprintf("at-once-%d-replay.png", n), shot)
+				writeArtifactPNG(t, out, fmt.Sprintf("at-once-%d-diff.png", n), res.diff)
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		t.Logf("opened at once, after capture, step %q: %.3f%% of pixels differ; by feature: %s", mo.name, 100*res.ratio, res.regionSummary())
+		updated = append(updated, res)
+	}
+	t.Run("opened at once, assets shown once captured", func(t *testing.T) {
+		for n, res := range updated {
+			if !res.within() {
+				t.Errorf("step %q, 20 s after capture: %.3f%% of the replay's pixels differ from the live page's (%s)", atOnceSteps[n].name, 100*res.ratio, res.regionSummary())
+			}
+		}
+		if !eval[bool](t, ctx, `window.__openedOnce === true`) {
+			t.Errorf("the player page was reloaded")
+		}
+	})
+	t.Run("opened at once, no console error", func(t *testing.T) {
+		do(t, ctx, "settle", chromedp.Sleep(300*time.Millisecond))
+		if e := errs.take(); len(e) > 0 {
+			t.Errorf("the player logged errors: %q", e)
+		}
+	})
+
 	for range 2 {
 		if err := m.Capturer.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
@@ -273,7 +381,6 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			Kind   string `json:"kind"`
 			Label  string `json:"label"`
 			Detail struct {
-				Type int `json:"type"`
 				Data struct {
 					Source     int    `json:"source"`
 					Family     string `json:"family"`
@@ -298,21 +405,11 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	// keyframe, after both FontFace fonts were added), at scale 1, and
 	// compare, seeking back and forth.
 	order := []int{4, 0, 2, 1, 3, 4} // last, first, middle, second, fourth, last
-	cookie := loginCookie(t, api, m.URL())
-	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: cookie.Name, Value: cookie.Value, URL: m.URL()}); err != nil {
-		t.Fatal(err)
-	}
 	do(t, ctx, "open the player",
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=%d", m.URL(), sessionID, live[order[0]].ts-startTs)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
-		js(`(() => {
-			const s = document.createElement('style');
-			s.textContent = '.stage-root { position: fixed !important; left: 0 !important; top: 0 !important; transform: none !important; z-index: 2147483647 !important; }' +
-				'.stage-root .replayer-wrapper { box-shadow: none !important; }' +
-				'.replayer-mouse, .replayer-mouse-tail { display: none !important; }';
-			document.head.appendChild(s);
-		})()`),
+		js(pinStage),
 	)
 	type seekResult struct {
 		label string
@@ -430,7 +527,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	// only by luck of timing (the player's indexer finding it after the
 	// moment was shown, and showing it again) fails all the same.
 	t.Run("FontFace fonts listed for every segment", func(t *testing.T) {
-		for _, family := range []string{"Pacifico Script", "Pacifico Late"} {
+		for _, family := range []string{"Pacifico Script", "Pacifico Late", "Format Face", "Several Sources", "Local First"} {
 			src, ok := fonts[family]
 			switch {
 			case !ok:
@@ -438,6 +535,9 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			case !strings.Contains(src, "/api/v1/assets/") || strings.Contains(src, site.URL) || strings.Contains(src, "placeholder"):
 				t.Errorf("font %q: source %q, want the captured font on Playhead's origin (url(/api/v1/assets/HASH))", family, src)
 			}
+		}
+		if _, ok := fonts["Bytes Face"]; !ok {
+			t.Errorf("the session's timeline lists no font %q (bytes from an ArrayBuffer)", "Bytes Face")
 		}
 		if lateFonts != 0 {
 			t.Errorf("the player learned of %d font(s) only after showing a moment that needed them", lateFonts)
@@ -465,6 +565,12 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			if res.ratio <= maxDiffRatio {
 				t.Errorf("the replay of step %d passes as step %d (%.3f%% differ): the comparison cannot tell moments apart", i, i+1, 100*res.ratio)
 			}
+		}
+	})
+
+	t.Run("opened later, no console error", func(t *testing.T) {
+		if e := errs.take(); len(e) > 0 {
+			t.Errorf("the player logged errors: %q", e)
 		}
 	})
 
@@ -497,9 +603,10 @@ func TestFidelityFixtureMatchesSources(t *testing.T) {
 }
 
 // serveFixture serves e2e/fixtures: the page (with the Playhead server's
-// address and the project key filled in), the iframe's page, the
-// stylesheet, the bundle and the fonts.
-func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key string) {
+// address, the project key and the font CDN's address filled in), the
+// iframe's page, the stylesheet, the bundle and the fonts, without CORS
+// headers.
+func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key, fontHost string) {
 	files := map[string]struct{ path, typ string }{
 		"/":           {"fixtures/src/index.html", "text/html; charset=utf-8"},
 		"/frame.html": {"fixtures/src/frame.html", "text/html; charset=utf-8"},
@@ -520,12 +627,53 @@ func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key strin
 		return
 	}
 	if r.URL.Path == "/" {
-		data = []byte(strings.NewReplacer("{{PLAYHEAD}}", playheadURL, "{{KEY}}", key, "{{CHECKOUT_MS}}", fmt.Sprint(checkoutMs)).Replace(string(data)))
+		data = []byte(strings.NewReplacer("{{PLAYHEAD}}", playheadURL, "{{KEY}}", key, "{{CHECKOUT_MS}}", fmt.Sprint(checkoutMs), "{{FONTHOST}}", fontHost).Replace(string(data)))
 	}
 	w.Header().Set("Content-Type", f.typ)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(data)
 }
+
+// serveFontHost serves the font CDN of the fixture: a stylesheet and its
+// font, with CORS headers, as font CDNs send them.
+func serveFontHost(w http.ResponseWriter, r *http.Request) {
+	var path, typ string
+	switch r.URL.Path {
+	case "/cdn.css":
+		path, typ = "fixtures/src/cdn.css", "text/css; charset=utf-8"
+	case "/fonts/pacifico-latin-400-normal.woff2":
+		path, typ = "fixtures/dist/fonts/pacifico-latin-400-normal.woff2", "font/woff2"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Content-Type", typ)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(data)
+}
+
+// pinStage draws the player's replay at scale 1 in the top-left corner of
+// its viewport, without rrweb's mouse, for screenshots.
+const pinStage = `(() => {
+	const s = document.createElement('style');
+	s.textContent = '.stage-root { position: fixed !important; left: 0 !important; top: 0 !important; transform: none !important; z-index: 2147483647 !important; }' +
+		'.stage-root .replayer-wrapper { box-shadow: none !important; }' +
+		'.replayer-mouse, .replayer-mouse-tail { display: none !important; }';
+	document.head.appendChild(s);
+})()`
+
+// loadReplayFonts loads every web font of the replay now: a replayed
+// FontFace loads when layout first needs it, which may be after a check.
+const loadReplayFonts = `(() => {
+	const doc = document.querySelector('iframe').contentDocument;
+	if (doc) doc.fonts.forEach((face) => { if (face.status === 'unloaded') face.load().catch(() => {}); });
+})()`
 
 // batchesContiguous reports whether the batches are seq 0, 1, 2, … with none missing.
 func batchesContiguous(batches []playhead.BatchRef) bool {

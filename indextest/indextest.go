@@ -438,6 +438,48 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 	})
 
+	t.Run("KeyframesAreListedByTimeAndErasedWithTheSession", func(t *testing.T) {
+		db := newIndex(t)
+		p := project(t, db)
+		add(t, db, &playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s1", Data: []byte{1}, Ref: playhead.BatchRef{Seq: 0, FirstTs: 1, LastTs: 9, Events: 1}})
+		if list, err := db.Keyframes(ctx, p.ID, "s1"); err != nil || list == nil || len(list) != 0 {
+			t.Fatalf("Keyframes before any = %#v, %v; want an empty list", list, err)
+		}
+		refs := []playhead.KeyframeRef{{Ts: 9, ObjectKey: "chunk-0.kf", Position: 1}, {Ts: 5, ObjectKey: "chunk-0.kf", Position: 0}}
+		if err := db.AddKeyframes(ctx, p.ID, "s1", refs); err != nil {
+			t.Fatal(err)
+		}
+		// Again, as a second builder would: left as they are.
+		if err := db.AddKeyframes(ctx, p.ID, "s1", []playhead.KeyframeRef{{Ts: 5, ObjectKey: "other.kf", Position: 7}, {Ts: 12, ObjectKey: "chunk-1.kf"}}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := db.Keyframes(ctx, p.ID, "s1")
+		want := []playhead.KeyframeRef{{Ts: 5, ObjectKey: "chunk-0.kf"}, {Ts: 9, ObjectKey: "chunk-0.kf", Position: 1}, {Ts: 12, ObjectKey: "chunk-1.kf"}}
+		if err != nil || !slices.Equal(list, want) {
+			t.Fatalf("Keyframes = %+v, %v; want %+v", list, err, want)
+		}
+		if other, _ := db.Keyframes(ctx, p.ID, "s2"); len(other) != 0 {
+			t.Fatalf("another session's keyframes: %+v", other)
+		}
+		if err := db.AddKeyframes(ctx, p.ID, "gone", refs); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+			t.Fatalf("AddKeyframes of an unknown session: %v, want ENOTFOUND", err)
+		}
+		keys, err := db.DeleteSession(ctx, p.ID, "s1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, []string{"chunk-0.kf", "chunk-1.kf"}) {
+			t.Fatalf("DeleteSession = %q, want the keyframes' objects", keys)
+		}
+		if list, _ := db.Keyframes(ctx, p.ID, "s1"); len(list) != 0 {
+			t.Fatalf("keyframes outlive their session: %+v", list)
+		}
+		if err := db.AddKeyframes(ctx, p.ID, "s1", refs); playhead.ErrorCode(err) != playhead.ENOTFOUND {
+			t.Fatalf("AddKeyframes after erasure: %v, want ENOTFOUND", err)
+		}
+	})
+
 	t.Run("PendingAndSealed", func(t *testing.T) {
 		db := newIndex(t)
 		p := project(t, db)

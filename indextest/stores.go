@@ -425,6 +425,14 @@ func RunStores(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 		if got, err := db.CapturedAssets(ctx, p.ID, nil); err != nil || len(got) != 0 {
 			t.Errorf("CapturedAssets(nil) = %v, %v", got, err)
 		}
+		// b.png and the font are still to be captured; a.css is captured, x was never seen.
+		pending, err := db.PendingAssets(ctx, p.ID, []string{"https://shop.example/a.css", "https://shop.example/b.png", "https://shop.example/font.woff2", "https://elsewhere.example/x"})
+		if err != nil || len(pending) != 2 || !pending["https://shop.example/b.png"] || !pending["https://shop.example/font.woff2"] {
+			t.Errorf("PendingAssets = %v, %v; want b.png and font.woff2", pending, err)
+		}
+		if got, err := db.PendingAssets(ctx, q.ID, []string{"https://shop.example/b.png"}); err != nil || len(got) != 0 {
+			t.Errorf("another project's PendingAssets = %v, %v; want none", got, err)
+		}
 	})
 
 	t.Run("BackendRecords", func(t *testing.T) {
@@ -633,4 +641,6 @@ func RunStores(t *testing.T, newIndex func(t *testing.T) playhead.Index) {
 			t.Fatal(err)
 		}
 	})
+
+	runAccess(t, newIndex, project, session)
 }

@@ -44,8 +44,9 @@ const (
 )
 
 // extract computes what the index keeps of a batch: its time range and
-// keyframe, the pages it shows, its timeline entries and counts.
-func extract(b *Batch) *playhead.IndexedBatch {
+// keyframe, the pages it shows, its timeline entries and counts, and its
+// frustration signals by th.
+func extract(b *Batch, th thresholds) *playhead.IndexedBatch {
 	ib := &playhead.IndexedBatch{SessionID: b.SessionID}
 	ref := &ib.Ref
 	ref.Seq = b.Seq
@@ -88,7 +89,7 @@ func extract(b *Batch) *playhead.IndexedBatch {
 	for _, u := range ib.Pages {
 		addSearch(ib, search.FieldURL, u)
 	}
-	signals(b, ib)
+	signals(b, ib, th)
 	dedupeSearch(ib)
 	return ib
 }

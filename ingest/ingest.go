@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,9 +158,9 @@ func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	if err != nil {
 		return nil, err
 	}
-	ib := extract(b)
+	ib := extract(b, thresholdsOf(p.Settings))
 	ib.Scrubbed = scrubbed
-	ib.AssetURLs = assetURLs(b, in.AssetOrigins)
+	ib.AssetURLs = assetURLs(b, slices.Concat(in.AssetOrigins, p.Settings.AssetOrigins))
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(from.UserAgent, 512)
 	ib.ClientIP = from.ClientIP

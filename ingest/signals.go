@@ -15,12 +15,13 @@ import (
 	"github.com/playhead/playhead/search"
 )
 
-// Frustration signals, as the issue that asked for them defines them.
+// Frustration signals, by default (a project's settings may change the
+// first three).
 const (
 	rageClicks    = 3    // clicks …
 	rageWindowMs  = 1000 // … within this long …
-	rageRadiusPx  = 30   // … and this close to the first make a rage click
 	deadWindowMs  = 2500 // an actionable click nothing answers within this long is dead
+	rageRadiusPx  = 30   // … and this close to the first make a rage click
 	errorWindowMs = 1000 // a JS error this soon after a click makes it an error click
 	maxClickText  = 100
 	maxSearchText = 500
@@ -38,6 +39,29 @@ const (
 	nodeElement = 2
 	nodeText    = 3
 )
+
+// thresholds say when clicks are frustration signals.
+type thresholds struct {
+	rageClicks   int
+	rageWindowMs int64
+	deadWindowMs int64
+}
+
+// thresholdsOf returns a project's thresholds: its settings', or the
+// defaults where it has none.
+func thresholdsOf(s playhead.ProjectSettings) thresholds {
+	th := thresholds{rageClicks: rageClicks, rageWindowMs: rageWindowMs, deadWindowMs: deadWindowMs}
+	if s.RageClicks > 0 {
+		th.rageClicks = s.RageClicks
+	}
+	if s.RageWindowMs > 0 {
+		th.rageWindowMs = int64(s.RageWindowMs)
+	}
+	if s.DeadClickMs > 0 {
+		th.deadWindowMs = int64(s.DeadClickMs)
+	}
+	return th
+}
 
 // click is one click of a batch.
 type click struct {
@@ -60,7 +84,7 @@ type click struct {
 // for 2.5 s after it, and rage and error clicks are found only when their
 // events share a batch. The SDK sends a batch every few seconds, so these
 // undercount rather than overcount.
-func signals(b *Batch, ib *playhead.IndexedBatch) {
+func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 	var clicks []click
 	for i := range b.Events {
 		e := &b.Events[i]
@@ -88,7 +112,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 			nameClick(ib, c.ts, text)
 		}
 	}
-	rage(ib, clicks)
+	rage(ib, clicks, th)
 	var lastTs int64
 	var answers, errors []*Event
 	for i := range b.Events {
@@ -102,7 +126,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 		}
 	}
 	for _, c := range clicks {
-		if c.el != nil && c.ts+deadWindowMs <= lastTs && !answered(c.ts, answers) {
+		if c.el != nil && c.ts+th.deadWindowMs <= lastTs && !answered(c.ts, answers, th.deadWindowMs) {
 			ib.DeadClicks++
 			ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindDeadClick, "warn", c, "Dead click", dom.clickText(c.id, c.el)))
 		}
@@ -131,18 +155,19 @@ func signals(b *Batch, ib *playhead.IndexedBatch) {
 	}
 }
 
-// rage adds a rage click for every run of rageClicks or more clicks within
-// rageWindowMs of the run's first click and rageRadiusPx of where it was.
-func rage(ib *playhead.IndexedBatch, clicks []click) {
+// rage adds a rage click for every run of th.rageClicks or more clicks
+// within th.rageWindowMs of the run's first click and rageRadiusPx of
+// where it was.
+func rage(ib *playhead.IndexedBatch, clicks []click, th thresholds) {
 	for i := 0; i < len(clicks); {
 		first := clicks[i]
 		n, j := 1, i+1
-		for ; j < len(clicks) && clicks[j].ts-first.ts <= rageWindowMs; j++ {
+		for ; j < len(clicks) && clicks[j].ts-first.ts <= th.rageWindowMs; j++ {
 			if math.Hypot(clicks[j].x-first.x, clicks[j].y-first.y) <= rageRadiusPx {
 				n++
 			}
 		}
-		if n < rageClicks {
+		if n < th.rageClicks {
 			i++
 			continue
 		}
@@ -167,9 +192,9 @@ func answersClick(e *Event) bool {
 	return false
 }
 
-// answered says whether one of answers came within deadWindowMs after ts;
-// a request counts from when it started.
-func answered(ts int64, answers []*Event) bool {
+// answered says whether one of answers came within window after ts; a
+// request counts from when it started.
+func answered(ts int64, answers []*Event, window int64) bool {
 	for _, e := range answers {
 		at := e.Timestamp
 		if e.Type == typeCustom && e.Tag == tagNetwork {
@@ -181,7 +206,7 @@ func answered(ts int64, answers []*Event) bool {
 				at = p.Start
 			}
 		}
-		if at >= ts && at-ts <= deadWindowMs {
+		if at >= ts && at-ts <= window {
 			return true
 		}
 	}

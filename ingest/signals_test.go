@@ -51,9 +51,15 @@ func TestSignalsAndSearchText(t *testing.T) {
 	if _, err := Scrub(b, now); err != nil {
 		t.Fatal(err)
 	}
-	ib := extract(b)
+	ib := extract(b, thresholdsOf(playhead.ProjectSettings{}))
 	if ib.RageClicks != 1 || ib.DeadClicks != 1 || ib.ErrorClicks != 1 {
 		t.Errorf("rage, dead, error clicks = %d, %d, %d; want 1, 1, 1", ib.RageClicks, ib.DeadClicks, ib.ErrorClicks)
+	}
+	// A project's own thresholds decide what counts: more clicks for a
+	// rage click, longer to wait before a click is dead.
+	strict := extract(b, thresholdsOf(playhead.ProjectSettings{RageClicks: 10, DeadClickMs: 60_000}))
+	if strict.RageClicks != 0 || strict.DeadClicks != 0 || strict.ErrorClicks != 1 {
+		t.Errorf("with stricter thresholds: rage, dead, error clicks = %d, %d, %d; want 0, 0, 1", strict.RageClicks, strict.DeadClicks, strict.ErrorClicks)
 	}
 	var signals []string
 	for _, e := range ib.Timeline {
@@ -157,7 +163,7 @@ func TestErrorClickIsTheClickBeforeTheError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ib := extract(b)
+	ib := extract(b, thresholdsOf(playhead.ProjectSettings{}))
 	if ib.ErrorClicks != 1 {
 		t.Fatalf("error clicks = %d, want 1 (the click at 450 ms)", ib.ErrorClicks)
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -19,40 +20,60 @@ func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
 	if p.RetentionDays <= 0 {
 		p.RetentionDays = 30
 	}
-	err := db.pool.QueryRow(ctx, `INSERT INTO projects (name, ingest_key, created_at, retention_days) VALUES ($1, $2, $3, $4) RETURNING id`,
-		text(p.Name), text(p.IngestKey), p.CreatedAt.UnixMilli(), p.RetentionDays).Scan(&p.ID)
+	settings, err := json.Marshal(p.Settings)
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	err = db.pool.QueryRow(ctx, `INSERT INTO projects (name, ingest_key, created_at, retention_days, settings) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		text(p.Name), text(p.IngestKey), p.CreatedAt.UnixMilli(), p.RetentionDays, string(settings)).Scan(&p.ID)
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
 	return nil
 }
 
-func scanProject(row pgx.Row) (*playhead.Project, error) {
+// projectColumns are the columns scanProject reads, of a table p.
+const projectColumns = `p.id, p.name, p.ingest_key, p.created_at, p.retention_days, p.settings, p.previous_ingest_key, p.previous_key_until`
+
+func scanProject(row pgx.Row, extra ...any) (*playhead.Project, error) {
 	p := &playhead.Project{}
-	var created int64
-	if err := row.Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays); err != nil {
+	var created, previousUntil int64
+	var settings string
+	if err := row.Scan(append([]any{&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays, &settings, &p.PreviousIngestKey, &previousUntil}, extra...)...); err != nil {
 		return nil, err
 	}
 	p.CreatedAt = time.UnixMilli(created)
+	if previousUntil > 0 {
+		p.PreviousKeyUntil = time.UnixMilli(previousUntil)
+	}
+	if err := json.Unmarshal([]byte(settings), &p.Settings); err != nil {
+		return nil, fmt.Errorf("settings of project %d: %w", p.ID, err)
+	}
 	return p, nil
 }
 
-// Projects returns every project, oldest first.
-func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects ORDER BY id`)
+func (db *DB) queryProjects(ctx context.Context, query string, args ...any) ([]*playhead.Project, error) {
+	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
+		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playhead.Project, error) { return scanProject(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*playhead.Project, error) { return scanProject(row) })
+}
+
+// Projects returns every project, oldest first, but those being deleted.
+func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
+	list, err := db.queryProjects(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.deleting_at = 0 ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
 	return list, nil
 }
 
-// ProjectByKey returns the project whose ingest key is key, or EUNAUTHORIZED.
+// ProjectByKey returns the project whose current or previous ingest key
+// is key, or EUNAUTHORIZED.
 func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, error) {
-	p, err := scanProject(db.pool.QueryRow(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects WHERE ingest_key = $1`, text(key)))
+	p, err := scanProject(db.pool.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p
+		WHERE (p.ingest_key = $1 OR (p.previous_ingest_key = $1 AND $1 <> '')) AND p.deleting_at = 0`, text(key)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "unknown ingest key")
 	}
@@ -62,28 +83,24 @@ func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, 
 	return p, nil
 }
 
-// CreateUser stores u and sets its ID.
+// CreateUser stores u and sets its ID; a username taken already
+// (compared without case) is EINVALID.
 func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
-	err := db.pool.QueryRow(ctx, `INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id`,
-		text(u.Username), u.PasswordHash).Scan(&u.ID)
-	if err != nil {
-		return fmt.Errorf("create user: %w", err)
+	return db.inTx(ctx, "create user", func(tx pgx.Tx) error { return createUser(ctx, tx, u) })
+}
+
+// flag is a boolean as the schema stores it (an integer, as in SQLite, so
+// that rows copy between the two as they are).
+func flag(b bool) int {
+	if b {
+		return 1
 	}
-	return nil
+	return 0
 }
 
 // UserByName returns the user called username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.pool.QueryRow(ctx, `SELECT id, username, password_hash FROM users WHERE username = $1`, text(username)).
-		Scan(&u.ID, &u.Username, &u.PasswordHash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up user: %w", err)
-	}
-	return u, nil
+	return db.oneUser(ctx, fmt.Sprintf("%q", username), `u.username = $1`, text(username))
 }
 
 // CountUsers returns how many users exist.
@@ -105,12 +122,11 @@ func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, e
 	return nil
 }
 
-// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+// LoginUser returns the user of an unexpired login, or ENOTFOUND. A
+// disabled user's logins have ended.
 func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.pool.QueryRow(ctx, `SELECT u.id, u.username, u.password_hash FROM logins l
-		JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2`, text(tokenHash), now.UnixMilli()).
-		Scan(&u.ID, &u.Username, &u.PasswordHash)
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2 AND u.disabled = 0`, text(tokenHash), now.UnixMilli()))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
 	}

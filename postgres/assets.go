@@ -83,6 +83,24 @@ func (db *DB) UpdateAsset(ctx context.Context, a *playhead.AssetRecord) error {
 
 // CapturedAssets maps those of urls that were captured to their hash.
 func (db *DB) CapturedAssets(ctx context.Context, projectID int64, urls []string) (map[string]string, error) {
+	return db.assetsIn(ctx, projectID, "captured", urls)
+}
+
+// PendingAssets returns those of urls that are still to be captured.
+func (db *DB) PendingAssets(ctx context.Context, projectID int64, urls []string) (map[string]bool, error) {
+	found, err := db.assetsIn(ctx, projectID, "pending", urls)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(found))
+	for u := range found {
+		out[u] = true
+	}
+	return out, nil
+}
+
+// assetsIn maps those of urls whose asset has the status to its hash.
+func (db *DB) assetsIn(ctx context.Context, projectID int64, status string, urls []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(urls) == 0 {
 		return out, nil
@@ -95,8 +113,8 @@ func (db *DB) CapturedAssets(ctx context.Context, projectID int64, urls []string
 		list[i] = text(u)
 		byStored[list[i]] = u
 	}
-	rows, err := db.pool.Query(ctx, `SELECT url, hash FROM assets WHERE project_id = $1 AND status = 'captured' AND url = ANY($2::text[])`,
-		projectID, list)
+	rows, err := db.pool.Query(ctx, `SELECT url, hash FROM assets WHERE project_id = $1 AND status = $2 AND url = ANY($3::text[])`,
+		projectID, status, list)
 	if err != nil {
 		return nil, fmt.Errorf("look up assets: %w", err)
 	}

@@ -551,3 +551,7 @@ func TestTextPostgreSQLRefusesIsStoredReplaced(t *testing.T) {
 		t.Errorf("looking up an ID PostgreSQL cannot hold: err = %v, want ENOTFOUND", err)
 	}
 }
+
+func TestUsers(t *testing.T) {
+	indextest.RunUsers(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
+}

@@ -301,7 +301,8 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		lockSessions(b, []playhead.SessionRef{{ProjectID: projectID, SessionID: sid}})
-		b.Queue(`SELECT DISTINCT object_key FROM batches WHERE project_id = $1 AND session_id = $2 AND object_key <> '' ORDER BY object_key`,
+		b.Queue(`SELECT object_key FROM batches WHERE project_id = $1 AND session_id = $2 AND object_key <> ''
+			UNION SELECT object_key FROM keyframes WHERE project_id = $1 AND session_id = $2 ORDER BY object_key`,
 			projectID, sid).Query(func(rows pgx.Rows) error {
 			var err error
 			keys, err = pgx.CollectRows(rows, pgx.RowTo[string])
@@ -309,6 +310,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		})
 		for _, q := range []string{
 			`DELETE FROM session_keys WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM keyframes WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM jobs WHERE project_id = $1 AND session_id = $2 AND kind <> 'delete_object'`,
 			`DELETE FROM reports WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM backend_records WHERE project_id = $1 AND session_id = $2`,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/internal/testservers"
 	"github.com/playhead/playhead/internal/testutil"
 )
@@ -46,6 +47,7 @@ func TestUpgradeFromV1(t *testing.T) {
 		`INSERT INTO batches (project_id, session_id, seq, first_ts, last_ts, events, bytes, received_at, data) VALUES
 			(1, 'sess-v1', 0, 1000, 4000, 12, 5, 1790000000000, '\x70656e6430'), (1, 'sess-v1', 1, 4000, 9000, 7, 5, 1790000000000, '\x70656e6431')`,
 		`INSERT INTO session_keys (project_id, session_id, master_key_id, wrapped) VALUES (1, 'sess-v1', 'mk', '\x77')`,
+		`INSERT INTO users (id, username, password_hash) VALUES (1, 'admin', 'x')`,
 	} {
 		if _, err := conn.Exec(t.Context(), q); err != nil {
 			t.Fatalf("make a version 1 database: %v", err)
@@ -65,6 +67,14 @@ func TestUpgradeFromV1(t *testing.T) {
 	pending, err := db.PendingData(t.Context(), p.ID, "sess-v1", []int{0, 1})
 	if err != nil || string(pending[1]) != "pend1" {
 		t.Fatalf("pending data after upgrade = %v, %v", pending, err)
+	}
+	// The users of an installation from before teams ran all of it: they
+	// become its owners, admins of every project.
+	if u, err := db.UserByName(t.Context(), "admin"); err != nil || !u.Owner {
+		t.Errorf("user after upgrade = %+v, %v; want an owner", u, err)
+	}
+	if role, err := db.MemberRole(t.Context(), p.ID, 1); err != nil || role != playhead.RoleAdmin {
+		t.Errorf("role of the old user = %q, %v; want admin", role, err)
 	}
 	// What migration 2 added works on the old rows.
 	keys, err := db.DeleteSession(t.Context(), p.ID, "sess-v1", []string{"checkpoints"})

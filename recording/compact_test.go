@@ -46,12 +46,22 @@ func ingestReal(t *testing.T, in *ingest.Ingester, p *playhead.Project, sid stri
 	return want
 }
 
-func storedBytes(t *testing.T, rs *recording.Store) int64 {
+// storedBytes counts the bytes of every stored object.
+func storedBytes(t testing.TB, rs *recording.Store) int64 {
+	return objectBytes(t, rs, func(string) bool { return true })
+}
+
+// chunkBytes counts the bytes of the stored chunks (not their keyframes).
+func chunkBytes(t testing.TB, rs *recording.Store) int64 {
+	return objectBytes(t, rs, func(name string) bool { return !strings.HasSuffix(name, ".kf") })
+}
+
+func objectBytes(t testing.TB, rs *recording.Store, counts func(name string) bool) int64 {
 	t.Helper()
 	var n int64
 	root := rs.Objects.(*file.Store).Root
 	filepath.Walk(root, func(_ string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() && !strings.HasPrefix(fi.Name(), ".tmp-") {
+		if err == nil && !fi.IsDir() && !strings.HasPrefix(fi.Name(), ".tmp-") && counts(fi.Name()) {
 			n += fi.Size()
 		}
 		return nil
@@ -91,14 +101,14 @@ func TestSealIdleThenCompact(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("SealIdle = %d, %v; want 1 chunk", n, err)
 	}
-	sealed := storedBytes(t, rs)
+	sealed := chunkBytes(t, rs)
 	sameEvents(t, "sealed", readAll(t, rs, db, p.ID, "compactsession1"), want)
 
 	st, err := rs.CompactProject(t.Context(), p.ID)
 	if err != nil || st.Chunks != 1 {
 		t.Fatalf("CompactProject = %+v, %v; want 1 chunk", st, err)
 	}
-	compact := storedBytes(t, rs)
+	compact := chunkBytes(t, rs)
 	if st.Before != sealed || st.After != compact || compact > sealed*85/100 {
 		t.Fatalf("compaction: %+v; stored %d bytes before, %d after: want at least 15%% smaller", st, sealed, compact)
 	}
@@ -147,17 +157,17 @@ func TestSealerCompactsQuietSessions(t *testing.T) {
 		}
 		if refs[len(refs)-1].ObjectKey != "" {
 			if sealedAt == 0 {
-				sealedAt = storedBytes(t, rs)
+				sealedAt = chunkBytes(t, rs)
 			}
 			// compacted: the chunk shrank under the same key
-			if n := storedBytes(t, rs); n < sealedAt*85/100 {
+			if n := chunkBytes(t, rs); n < sealedAt*85/100 {
 				sameEvents(t, "compacted in the background", readAll(t, rs, db, p.ID, "compactsession3"), want)
 				return
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("the sealer did not compact the session within 30 s (sealed %d bytes, now %d)", sealedAt, storedBytes(t, rs))
+	t.Fatalf("the sealer did not compact the session within 30 s (sealed %d bytes, now %d)", sealedAt, chunkBytes(t, rs))
 }
 
 var now = time.UnixMilli(1795807228200).Add(time.Hour) // an hour after real60 starts

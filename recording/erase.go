@@ -3,9 +3,12 @@ package recording
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/assets"
 )
 
 // Erase deletes a session completely: its data key first (after which no
@@ -32,10 +35,11 @@ func (rec *Store) Erase(ctx context.Context, projectID int64, sessionID string) 
 
 // deleteObject runs a JobDeleteObject: the object goes, then the job.
 //
-// A job that names a session is a sealer's: queued before it wrote the
-// chunk, finished once the index pointed at it, and run only when the
-// sealer died in between. If the chunk was sealed since, under the same key
-// (another sealer took the same batches), it stays.
+// A job that names a session is a sealer's (or a keyframe builder's):
+// queued before it wrote the chunk (or keyframes), finished once the index
+// pointed at it, and run only when the writer died in between. If the
+// object was written since, under the same key (another sealer took the
+// same batches), it stays.
 func (rec *Store) deleteObject(ctx context.Context, j playhead.Job) error {
 	if j.SessionID != "" {
 		refs, err := rec.Index.Batches(ctx, j.ProjectID, j.SessionID)
@@ -44,6 +48,15 @@ func (rec *Store) deleteObject(ctx context.Context, j playhead.Job) error {
 		}
 		if namesChunk(refs, j.Key) {
 			return rec.Index.FinishJob(ctx, j.Kind, j.Key)
+		}
+		if strings.HasSuffix(j.Key, keyframesSuffix) {
+			kfs, err := rec.Index.Keyframes(ctx, j.ProjectID, j.SessionID)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(kfs, func(k playhead.KeyframeRef) bool { return k.ObjectKey == j.Key }) {
+				return rec.Index.FinishJob(ctx, j.Kind, j.Key)
+			}
 		}
 	}
 	if err := rec.Objects.Delete(ctx, j.Key); err != nil && !errors.Is(err, playhead.ErrObjectNotFound) {
@@ -104,9 +117,59 @@ func (rec *Store) ApplyRetention(ctx context.Context) (int, error) {
 	}
 }
 
-// RunRetention applies retention every interval until ctx ends. One node
-// at a time applies it: the one holding the retention lease.
-func (rec *Store) RunRetention(ctx context.Context, interval time.Duration) {
+// DeleteProjects deletes the projects marked for deletion with all their
+// data: their sessions are erased as Erase erases one (data keys first),
+// then the index forgets the project and its captured assets are deleted.
+// It returns how many projects it deleted.
+func (rec *Store) DeleteProjects(ctx context.Context) (int, error) {
+	list, err := rec.Index.DeletingProjects(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range list {
+		erased := 0
+		for {
+			sessions, _, err := rec.Index.Sessions(ctx, playhead.SessionFilter{ProjectID: p.ID, Limit: 100})
+			if err != nil {
+				return n, err
+			}
+			if len(sessions) == 0 {
+				break
+			}
+			for _, s := range sessions {
+				if err := rec.Erase(ctx, p.ID, s.ID); err != nil {
+					return n, err
+				}
+				erased++
+			}
+		}
+		keys, err := rec.Index.DeleteProject(ctx, p.ID, func(hash string) string { return assets.ObjectKey(p.ID, hash) })
+		if playhead.ErrorCode(err) == playhead.EINVALID {
+			// A batch arrived meanwhile (another node's cache still knew
+			// the key): its session goes on the next pass.
+			rec.Logger.Info("delete project: sessions arrived meanwhile; next pass", "project", p.ID, "err", err)
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		for _, key := range keys {
+			if err := rec.deleteObject(ctx, playhead.Job{Kind: playhead.JobDeleteObject, Key: key, ProjectID: p.ID}); err != nil {
+				rec.Logger.Warn("deleted project: asset not deleted yet (retried)", "project", p.ID, "key", key, "err", err)
+			}
+		}
+		rec.Logger.Info("deleted project", "project", p.ID, "name", p.Name, "sessions", erased, "assets", len(keys))
+		n++
+	}
+	return n, nil
+}
+
+// RunRetention applies retention and deletes projects marked for deletion
+// every interval until ctx ends, and runs each of also (other data's
+// retention) after them. One node at a time does it: the one holding the
+// retention lease.
+func (rec *Store) RunRetention(ctx context.Context, interval time.Duration, also ...func(context.Context) error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -118,6 +181,14 @@ func (rec *Store) RunRetention(ctx context.Context, interval time.Duration) {
 				rec.Logger.Error("retention", "err", err)
 			} else if n > 0 {
 				rec.Logger.Info("retention: deleted expired sessions", "count", n)
+			}
+			if _, err := rec.DeleteProjects(ctx); err != nil {
+				rec.Logger.Error("delete projects", "err", err)
+			}
+			for _, f := range also {
+				if err := f(ctx); err != nil {
+					rec.Logger.Error("retention", "err", err)
+				}
 			}
 		}
 		select {

@@ -78,7 +78,7 @@ func TestCompactionOutlivesItsNode(t *testing.T) {
 	if err := rs.QueueCompaction(t.Context(), p.ID, "compactjobsess01"); err != nil {
 		t.Fatal(err)
 	}
-	sealed := storedBytes(t, rs)
+	sealed := chunkBytes(t, rs)
 	// The node that queued it stops here; another one's sealer picks it up.
 	other := &recording.Store{Objects: rs.Objects, Index: rs.Index, Keys: rs.Keys, Logger: rs.Logger, Now: rs.Now}
 	ctx, cancel := context.WithCancel(t.Context())
@@ -89,12 +89,12 @@ func TestCompactionOutlivesItsNode(t *testing.T) {
 	}()
 	defer func() { cancel(); <-done }()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if storedBytes(t, rs) < sealed*85/100 {
+		if chunkBytes(t, rs) < sealed*85/100 {
 			sameEvents(t, "compacted by another node", readAll(t, rs, db, p.ID, "compactjobsess01"), want)
 			return
 		}
 	}
-	t.Fatalf("the queued compaction was not done by another node (sealed %d bytes, now %d)", sealed, storedBytes(t, rs))
+	t.Fatalf("the queued compaction was not done by another node (sealed %d bytes, now %d)", sealed, chunkBytes(t, rs))
 }
 
 // TestChunksLiveUnderTheirRetentionPeriod: a chunk's key starts with the

@@ -18,9 +18,11 @@ import (
 var DefaultSealPolicy = playhead.SealPolicy{Idle: 2 * time.Minute, MaxAge: 10 * time.Minute, MaxBytes: 1 << 20}
 
 // RunSealer seals due sessions every interval until ctx ends. Errors are
-// logged and retried at the next tick. The chunks of sessions sealed for
-// being idle are queued for compaction (see Compact), which runs between
-// ticks with at most a quarter of a core: sealing comes first.
+// logged and retried at the next tick. Each sealed chunk's keyframes are
+// queued (see BuildKeyframes) and built between ticks, in up to half of
+// each interval; the chunks of sessions sealed for being idle are queued
+// for compaction (see Compact), which runs after them with at most a
+// quarter of a core: sealing comes first.
 func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, interval time.Duration, sealed func(reason string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -55,6 +57,7 @@ func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, int
 				}
 			}
 		}
+		rec.keyframesDue(ctx, tick.Add(interval/2))
 		rested = rec.compactDue(ctx, tick.Add(interval*3/4), rested)
 	}
 }
@@ -149,6 +152,9 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
 		if err := rec.Index.FinishJob(ctx, orphan.Kind, orphan.Key); err != nil {
+			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
+		}
+		if err := rec.QueueKeyframes(ctx, projectID, sessionID, key); err != nil {
 			return chunks, fmt.Errorf("seal %s: %w", sessionID, err)
 		}
 		// Erased meanwhile: erasure did not know this chunk, so it goes now.

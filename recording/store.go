@@ -16,12 +16,14 @@ import (
 	"github.com/playhead/playhead/keyring"
 )
 
-// Index is what a Store needs of the index: sessions, background work, and
-// the projects' retention periods.
+// Index is what a Store needs of the index: sessions, background work,
+// the projects' retention periods, and the projects being deleted.
 type Index interface {
 	playhead.SessionIndex
 	playhead.JobStore
 	Projects(ctx context.Context) ([]*playhead.Project, error)
+	DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
+	DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error)
 }
 
 // Store keeps stored sessions: their chunks in Objects, their metadata in

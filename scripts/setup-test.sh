@@ -4,7 +4,9 @@
 # PostgreSQL index's and the S3 object store's tests start throwaway servers
 # of their own, on loopback) and the npm packages of the SDK, the dashboard
 # and the replay fidelity fixture (bundle checks, type checks, the SDK's
-# browser test). Running Playhead itself needs none of this, only Go.
+# browser test), and @playwright/test for the exported reproductions (which
+# run in Debian's Chromium: Playwright downloads no browser). Running
+# Playhead itself needs none of this, only Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-for dir in sdk/browser web e2e/fixtures; do
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+for dir in sdk/browser web e2e/fixtures e2e/playwright; do
 	stamp="$dir/node_modules/.package-lock.json"
 	if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
 		echo "==> npm ci in $dir"

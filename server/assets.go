@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/playhead/playhead"
@@ -70,8 +71,14 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	h.Set("Content-Type", a.ContentType)
-	// Content-addressed: the bytes under a hash never change.
-	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	if strings.HasPrefix(a.ContentType, "text/css") {
+		// Its references point at the placeholder until what they name is
+		// captured: asked again each time.
+		h.Set("Cache-Control", "private, no-cache")
+	} else {
+		// Content-addressed: the bytes under a hash never change.
+		h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	}
 	_, err = w.Write(data)
 	return err
 }
@@ -99,21 +106,37 @@ func (s *Server) assetMapper(ctx context.Context, projectID int64, urls []string
 	if err != nil {
 		return nil, err
 	}
+	return capturedMapper(captured, projectID, s.OwnOrigin), nil
+}
+
+func capturedMapper(captured map[string]string, projectID int64, ownOrigin string) func(string) string {
 	return func(abs string) string {
 		if h, ok := captured[abs]; ok {
-			return assetPath + h
+			return assetPath + h + "?project=" + strconv.FormatInt(projectID, 10)
 		}
-		if s.OwnOrigin != "" && strings.HasPrefix(abs, s.OwnOrigin+"/") {
+		if ownOrigin != "" && strings.HasPrefix(abs, ownOrigin+"/") {
 			return abs
 		}
 		return placeholderPath
-	}, nil
+	}
 }
+
+// pendingAssetsHeader tells a player how many of the assets the events it
+// got reference are still being captured (served as the placeholder for
+// now): it asks again later and shows them once they are captured.
+const pendingAssetsHeader = "X-Playhead-Pending-Assets"
 
 // rewriteAssets points the asset URLs of events at Playhead's origin.
 // Relative references resolve against the recorded page's URL: start, the
 // page at the first event, until a Meta event among them names another.
 func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]byte, start *url.URL) error {
+	_, err := s.rewriteEventAssets(ctx, projectID, events, start)
+	return err
+}
+
+// rewriteEventAssets is rewriteAssets that also counts the referenced
+// assets still to be captured.
+func (s *Server) rewriteEventAssets(ctx context.Context, projectID int64, events [][]byte, start *url.URL) (pending int, err error) {
 	pages := make([]*url.URL, len(events))
 	page := start
 	for i, e := range events {
@@ -133,16 +156,30 @@ func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]
 		}
 	}
 	if len(urls) == 0 {
-		return nil
+		return 0, nil
 	}
-	mapURL, err := s.assetMapper(ctx, projectID, urls)
+	captured, err := s.Assets.CapturedAssets(ctx, projectID, urls)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	if len(captured) < len(urls) {
+		var rest []string
+		for _, u := range urls {
+			if _, ok := captured[u]; !ok {
+				rest = append(rest, u)
+			}
+		}
+		waiting, err := s.Assets.PendingAssets(ctx, projectID, rest)
+		if err != nil {
+			return 0, err
+		}
+		pending = len(waiting)
+	}
+	mapURL := capturedMapper(captured, projectID, s.OwnOrigin)
 	for i, e := range events {
 		events[i] = assets.Rewrite(e, pages[i], mapURL)
 	}
-	return nil
+	return pending, nil
 }
 
 // metaHref returns the page URL of a Meta event. Other events are told

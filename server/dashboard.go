@@ -14,8 +14,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/search"
@@ -67,32 +65,36 @@ func script(body []byte) http.HandlerFunc {
 type userKey struct{}
 
 // authed lets a request through only with a valid login cookie, and a
-// state-changing one only from Playhead's own pages (see sameOrigin).
-func (s *Server) authed(h apiFunc) apiFunc {
-	return sameOrigin(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := r.Cookie(loginCookie)
-		if err != nil || c.Value == "" {
-			return playhead.Errorf(playhead.EUNAUTHORIZED, "log in first")
+// state-changing one only from Playhead's own pages (see sameOrigin): the
+// need of a route any signed-in user may call (see authorize).
+func (s *Server) authed(h apiFunc) apiFunc { return s.authorize(signedIn, h) }
+
+// loginOf returns the user of the request's login cookie, moving the
+// login's idle deadline on.
+func (s *Server) loginOf(r *http.Request) (*playhead.User, error) {
+	c, err := r.Cookie(loginCookie)
+	if err != nil || c.Value == "" {
+		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "log in first")
+	}
+	now := s.Now()
+	expired := playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
+	if issued, ok := loginIssued(c.Value); !ok || now.Sub(issued) >= loginLifetime {
+		return nil, expired
+	}
+	hash := hashToken(c.Value)
+	u, err := s.Accounts.LoginUser(r.Context(), hash, now)
+	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		return nil, expired
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.loginTouches.due(hash, now) {
+		if err := s.Accounts.ExtendLogin(r.Context(), hash, now.Add(loginIdle)); err != nil {
+			return nil, err
 		}
-		now := s.Now()
-		expired := playhead.Errorf(playhead.EUNAUTHORIZED, "the login has expired; log in again")
-		if issued, ok := loginIssued(c.Value); !ok || now.Sub(issued) >= loginLifetime {
-			return expired
-		}
-		hash := hashToken(c.Value)
-		u, err := s.Accounts.LoginUser(r.Context(), hash, now)
-		if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-			return expired
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.touchLogin(r.Context(), hash, now); err != nil {
-			return err
-		}
-		w.Header().Set("Cache-Control", "private, no-cache")
-		return h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
-	})
+	}
+	return u, nil
 }
 
 func hashToken(token string) string {
@@ -132,37 +134,26 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.allowLogin(r, in.Username); err != nil {
 		return err
 	}
-	wrong := playhead.Errorf(playhead.EUNAUTHORIZED, "wrong username or password")
 	u, err := s.Accounts.UserByName(r.Context(), in.Username)
-	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
-		// Spend the same time as a real check, so timing does not reveal which
-		// usernames exist.
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
-		return wrong
-	}
-	if err != nil {
+	if err != nil && playhead.ErrorCode(err) != playhead.ENOTFOUND {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
-		return wrong
-	}
-	now := s.Now()
-	if _, err := s.Accounts.PurgeLogins(r.Context(), now); err != nil {
+	if err := s.checkPassword(r, u, in.Password); err != nil {
+		reason := "wrong password"
+		switch {
+		case u == nil:
+			reason = "unknown user"
+		case playhead.ErrorCode(err) == playhead.EFORBIDDEN:
+			reason = "disabled"
+		}
+		s.audit(r, playhead.AuditSignInFailed, in.Username, 0, map[string]any{"reason": reason, "method": "password"})
 		return err
 	}
-	value := newLoginToken(now)
-	if err := s.Accounts.CreateLogin(r.Context(), hashToken(value), u.ID, now.Add(loginIdle)); err != nil {
+	if err := s.startLogin(w, r, u, "password"); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: loginCookie, Value: value, Path: "/", Expires: now.Add(loginLifetime),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaHTTPS(r),
-	})
-	s.Logger.Info("login", "user", u.Username)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
-
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(loginCookie); err == nil {
@@ -174,30 +165,44 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
-// project returns the project the dashboard shows. Playhead has one project
-// per installation until accounts and roles arrive.
+// project returns the project of the request, as authorize found it for
+// a project route.
 func (s *Server) project(ctx context.Context) (*playhead.Project, error) {
-	list, err := s.Accounts.Projects(ctx)
-	if err != nil {
-		return nil, err
+	if c, _ := ctx.Value(callerKey{}).(*caller); c != nil && c.project != nil {
+		return c.project, nil
 	}
-	if len(list) == 0 {
-		return nil, playhead.Errorf(playhead.ENOTFOUND, "no project exists")
-	}
-	return list[0], nil
+	return nil, playhead.Errorf(playhead.EINTERNAL, "the route does not declare a project role")
 }
 
+// handleMe says who the user is, the projects they may see with their
+// role in each, and the project of ?project= (or their first) with what
+// the server masked in it.
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.project(r.Context())
+	u := requestUser(r)
+	projects, err := s.Accounts.UserProjects(r.Context(), u.ID)
 	if err != nil {
 		return err
 	}
-	u := r.Context().Value(userKey{}).(*playhead.User)
-	scrubbed, err := s.Index.ScrubCounts(r.Context(), p.ID)
-	if err != nil {
-		return err
+	out := map[string]any{"user": u, "projects": projects}
+	want := r.URL.Query().Get(projectParam)
+	var current *playhead.ProjectRole
+	for i, pr := range projects {
+		if want == "" || want == strconv.FormatInt(pr.Project.ID, 10) {
+			current = &projects[i]
+			break
+		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"user": u, "project": p, "scrubbed": scrubbed})
+	if current == nil && want != "" {
+		return playhead.Errorf(playhead.ENOTFOUND, "project %s not found", want)
+	}
+	if current != nil {
+		scrubbed, err := s.Index.ScrubCounts(r.Context(), current.Project.ID)
+		if err != nil {
+			return err
+		}
+		out["project"], out["role"], out["scrubbed"] = current.Project, current.Role, scrubbed
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
@@ -253,6 +258,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditView(r, p.ID, id); err != nil {
+		return err
+	}
 	refs, err := s.Index.Batches(r.Context(), p.ID, id)
 	if err != nil {
 		return err
@@ -304,6 +312,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if len(refs) == 0 {
 		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
 	}
+	if err := s.auditView(r, p.ID, id); err != nil {
+		return err
+	}
 	var want []playhead.BatchRef
 	for _, ref := range refs {
 		if ref.Seq >= from && ref.Seq <= to {
@@ -326,10 +337,23 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			page = pageAt(timeline, want[0].FirstTs)
 		}
 	}
-	if err := s.rewriteAssets(r.Context(), p.ID, events, page); err != nil {
+	pending, err := s.rewriteEventAssets(r.Context(), p.ID, events, page)
+	if err != nil {
 		return err
 	}
-	// Stored events are validated JSON: join them without re-parsing.
+	if pending > 0 {
+		w.Header().Set(pendingAssetsHeader, strconv.Itoa(pending))
+	}
+	out := joinEvents(events)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	_, err = w.Write(out)
+	return err
+}
+
+// joinEvents makes a JSON array of events. Stored events are validated
+// JSON: they are joined without re-parsing.
+func joinEvents(events [][]byte) []byte {
 	n := 2
 	for _, e := range events {
 		n += len(e) + 1
@@ -342,11 +366,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, e...)
 	}
-	out = append(out, ']')
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	_, err = w.Write(out)
-	return err
+	return append(out, ']')
 }
 
 func seqParam(r *http.Request, name string, def int) (int, error) {
@@ -372,8 +392,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) err
 	if err := s.Recordings.Erase(r.Context(), p.ID, id); err != nil {
 		return err
 	}
-	u := r.Context().Value(userKey{}).(*playhead.User)
-	s.Logger.Info("erased session", "session", id, "by", u.Username)
+	s.audit(r, playhead.AuditSessionErase, id, p.ID)
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "erased": 1})
 }
 
@@ -395,8 +414,9 @@ func (s *Server) handleEraseUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u := r.Context().Value(userKey{}).(*playhead.User)
-	s.Logger.Info("erased the sessions of a user", "sessions", n, "by", u.Username)
+	// The log names the user by keyed hash, as the index does: an erased
+	// user's ID is not kept anywhere.
+	s.audit(r, playhead.AuditUserErase, "user:"+s.Ingester.Keys.Keyring.UserHash(p.ID, in.UserID), p.ID, map[string]any{"sessions": n})
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "erased": n})
 }
 

@@ -69,7 +69,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	if ok, wait := s.ipLimits.allow(clientKey(ClientIP(r, s.TrustedProxies)), now); !ok {
 		return res, "", 0, rateLimited("this client address", s.RateLimits.PerIP, wait)
 	}
-	project, err := s.keys.lookup(r.Context(), key, now, s.Accounts.ProjectByKey)
+	project, err := s.projectByKey(r.Context(), key, now)
 	if err != nil {
 		if playhead.ErrorCode(err) == playhead.EUNAUTHORIZED {
 			return res, "", 0, err
@@ -111,7 +111,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 		return res, "", 0, err
 	}
 	from := ingest.Origin{UserAgent: r.UserAgent()}
-	if s.KeepClientIP {
+	if s.keepClientIP(project) {
 		if ip := ClientIP(r, s.TrustedProxies); ip.IsValid() {
 			from.ClientIP = privacy.AnonymizeIP(ip).String()
 		}
@@ -165,37 +165,96 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// keyCache remembers which project an ingest key belongs to for a minute, so
-// the hot path does not read the index for every batch. Unknown keys are not
-// cached: a new project's key works at once.
-type keyCache struct {
-	mu      sync.Mutex
-	entries map[string]keyEntry
+// keepClientIP says whether a project's sessions keep their client's
+// address (anonymised): as its settings say, or else as the installation's.
+func (s *Server) keepClientIP(p *playhead.Project) bool {
+	switch p.Settings.ClientIP {
+	case "anonymized":
+		return true
+	case "none":
+		return false
+	}
+	return s.KeepClientIP
 }
 
-type keyEntry struct {
-	project *playhead.Project
+// cache remembers what a secret (an ingest key, an OTLP token) stands for
+// for a minute, so the hot path does not read the index for every batch.
+// Unknown secrets are not cached: a new project's key works at once. A
+// change (a key rotated, a token revoked) clears this node's cache at once
+// (forget); other nodes see it within the minute.
+type cache[V any] struct {
+	mu      sync.Mutex
+	entries map[string]cacheEntry[V]
+}
+
+type cacheEntry[V any] struct {
+	v       V
 	expires time.Time
 }
 
 const keyCacheTTL = time.Minute
 
-func (c *keyCache) lookup(ctx context.Context, key string, now time.Time, load func(context.Context, string) (*playhead.Project, error)) (*playhead.Project, error) {
+func (c *cache[V]) lookup(ctx context.Context, key string, now time.Time, load func(context.Context, string) (V, error)) (V, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
-		return e.project, nil
+		return e.v, nil
 	}
-	p, err := load(ctx, key)
+	v, err := load(ctx, key)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) > 10_000 {
-		c.entries = map[string]keyEntry{}
+		c.entries = map[string]cacheEntry[V]{}
 	}
-	c.entries[key] = keyEntry{project: p, expires: now.Add(keyCacheTTL)}
+	c.entries[key] = cacheEntry[V]{v: v, expires: now.Add(keyCacheTTL)}
+	return v, nil
+}
+
+// forget empties the cache.
+func (c *cache[V]) forget() {
+	c.mu.Lock()
+	c.entries = nil
+	c.mu.Unlock()
+}
+
+// projectByKey returns the project an ingest key belongs to, if the key is
+// still valid at now.
+func (s *Server) projectByKey(ctx context.Context, key string, now time.Time) (*playhead.Project, error) {
+	p, err := s.keys.lookup(ctx, key, now, s.Accounts.ProjectByKey)
+	if err != nil {
+		return nil, err
+	}
+	if !p.AcceptsKey(key, now) {
+		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "this ingest key was replaced and its grace period ended at %s: use the project's current key",
+			p.PreviousKeyUntil.UTC().Format(time.RFC3339))
+	}
 	return p, nil
+}
+
+// handleIngestConfig answers what the SDK should record with for a
+// project (its privacy preset and sample rates, set in the dashboard), to
+// any page that has the project's ingest key: the SDK keeps it and applies
+// it from the next page load on. A page may be stricter than its project,
+// never less strict.
+func (s *Server) handleIngestConfig(w http.ResponseWriter, r *http.Request) error {
+	setIngestCORS(w)
+	now := s.Now()
+	if ok, wait := s.ipLimits.allow(clientKey(ClientIP(r, s.TrustedProxies)), now); !ok {
+		return rateLimited("this client address", s.RateLimits.PerIP, wait)
+	}
+	key := r.URL.Query().Get("k")
+	if key == "" {
+		return playhead.Errorf(playhead.EUNAUTHORIZED, "missing ingest key: pass it as ?k=KEY")
+	}
+	p, err := s.projectByKey(r.Context(), key, now)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	st := p.Settings
+	return writeJSON(w, http.StatusOK, map[string]any{"privacy": st.PrivacyPreset, "sampleRate": st.SampleRate, "errorSampleRate": st.ErrorSampleRate})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/playhead/playhead"
@@ -68,6 +69,7 @@ func (s *Server) handleCreateWebhook(w http.ResponseWriter, r *http.Request) err
 	if err := s.Webhooks.CreateWebhook(r.Context(), wh); err != nil {
 		return err
 	}
+	s.audit(r, playhead.AuditWebhookCreate, wh.URL, p.ID, map[string]any{"id": wh.ID})
 	return writeJSON(w, http.StatusCreated, map[string]any{"webhook": wh, "secret": wh.Secret})
 }
 
@@ -90,6 +92,7 @@ func (s *Server) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) err
 	if err := s.Webhooks.DeleteWebhook(r.Context(), p.ID, id); err != nil {
 		return err
 	}
+	s.audit(r, playhead.AuditWebhookDelete, strconv.FormatInt(id, 10), p.ID)
 	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
@@ -97,6 +100,13 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 	p, id, err := s.webhookParam(r)
 	if err != nil {
 		return err
+	}
+	hooks, err := s.Webhooks.Webhooks(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(hooks, func(h *playhead.Webhook) bool { return h.ID == id }) {
+		return playhead.Errorf(playhead.ENOTFOUND, "webhook %d not found", id)
 	}
 	list, err := s.Webhooks.Deliveries(r.Context(), p.ID, id, 100)
 	if err != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/playhead/playhead"
@@ -43,28 +41,6 @@ func loginIssued(value string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(n, 0), true
-}
-
-// loginTouches remembers when each login's idle deadline was last moved.
-type loginTouches struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-}
-
-// touchLogin moves the idle deadline of a login that is being used.
-func (s *Server) touchLogin(ctx context.Context, tokenHash string, now time.Time) error {
-	t := &s.touches
-	t.mu.Lock()
-	if now.Sub(t.last[tokenHash]) < loginTouchEvery {
-		t.mu.Unlock()
-		return nil
-	}
-	if t.last == nil || len(t.last) > 10_000 {
-		t.last = map[string]time.Time{}
-	}
-	t.last[tokenHash] = now
-	t.mu.Unlock()
-	return s.Accounts.ExtendLogin(ctx, tokenHash, now.Add(loginIdle))
 }
 
 // viaHTTPS reports whether the browser reached Playhead over HTTPS:

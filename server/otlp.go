@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,39 @@ import (
 	"github.com/playhead/playhead/otlp"
 	"github.com/playhead/playhead/privacy"
 )
+
+// otlpCaller is what an OTLP token stands for.
+type otlpCaller struct {
+	token   *playhead.APIToken
+	project *playhead.Project
+}
+
+// otlpCallerOf returns the token of an OTLP request and its project. Only
+// a secret API token of scope otlp may send backend records: the ingest
+// key is in every recorded page's source, and with it anyone could put
+// records into anyone's session.
+func (s *Server) otlpCallerOf(ctx context.Context, secret string) (otlpCaller, error) {
+	if strings.HasPrefix(secret, "phk_") {
+		return otlpCaller{}, playhead.Errorf(playhead.EUNAUTHORIZED,
+			"OTLP takes a secret API token of scope %s, not the public ingest key: create one under the project's API tokens", playhead.ScopeOTLP)
+	}
+	t, err := s.tokenOf(ctx, secret)
+	if err != nil {
+		return otlpCaller{}, err
+	}
+	if !slices.Contains(t.Scopes, playhead.ScopeOTLP) {
+		return otlpCaller{}, playhead.Errorf(playhead.EFORBIDDEN, "this API token (scopes %s) may not send OTLP: it needs scope %s",
+			strings.Join(t.Scopes, ", "), playhead.ScopeOTLP)
+	}
+	p, err := s.Accounts.Project(ctx, t.ProjectID)
+	if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+		return otlpCaller{}, playhead.Errorf(playhead.EUNAUTHORIZED, "the API token's project is deleted")
+	}
+	if err != nil {
+		return otlpCaller{}, err
+	}
+	return otlpCaller{token: t, project: p}, nil
+}
 
 // maxOTLPDecoded bounds an OTLP request body after gunzip, as the
 // OTLP/HTTP specification recommends (20 MiB).
@@ -43,20 +77,22 @@ func (s *Server) handleOTLP(signal string) http.HandlerFunc {
 			w.WriteHeader(status)
 			w.Write(body)
 		}
-		key := r.Header.Get("X-Playhead-Key")
-		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && key == "" {
-			key = strings.TrimSpace(v)
-		}
-		if key == "" {
-			fail(playhead.Errorf(playhead.EUNAUTHORIZED, "missing project key: send X-Playhead-Key or Authorization: Bearer KEY"))
+		now := s.Now()
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		secret = strings.TrimSpace(secret)
+		if !ok || secret == "" {
+			fail(playhead.Errorf(playhead.EUNAUTHORIZED, "missing API token: send Authorization: Bearer TOKEN with a project's API token of scope %s", playhead.ScopeOTLP))
 			return
 		}
-		now := s.Now()
-		project, err := s.keys.lookup(r.Context(), key, now, s.Accounts.ProjectByKey)
+		oc, err := s.otlpTokens.lookup(r.Context(), secret, now, s.otlpCallerOf)
 		if err != nil {
+			if code := playhead.ErrorCode(err); code != playhead.EUNAUTHORIZED && code != playhead.EFORBIDDEN {
+				err = s.Ingester.StorageFailed("look up OTLP token", err)
+			}
 			fail(err)
 			return
 		}
+		project := oc.project
 		if ok, wait := s.projectLimits.allow(strconv.FormatInt(project.ID, 10), now); !ok {
 			fail(rateLimited("this project", s.RateLimits.PerProject, wait))
 			return

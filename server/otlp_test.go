@@ -29,12 +29,16 @@ func TestOTLPTakesIngestSlots(t *testing.T) {
 	if err := db.CreateProject(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}
+	secret := "pht_otlp_slots_secret"
+	if err := db.CreateAPIToken(t.Context(), &playhead.APIToken{ProjectID: p.ID, Name: "backend", Scopes: []string{playhead.ScopeOTLP}, Hash: hashToken(secret), Hint: "pht_otlp"}); err != nil {
+		t.Fatal(err)
+	}
 	s := &Server{Accounts: db, Backend: db, Limits: ingest.DefaultLimits, Now: time.Now,
 		Logger: slog.New(slog.DiscardHandler), IngestWait: 20 * time.Millisecond, ingestSlots: make(chan struct{}, 1)}
 	export := func() *httptest.ResponseRecorder {
 		r := httptest.NewRequest("POST", "/v1/traces", strings.NewReader(`{"resourceSpans":[]}`))
 		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("X-Playhead-Key", p.IngestKey)
+		r.Header.Set("Authorization", "Bearer "+secret)
 		w := httptest.NewRecorder()
 		s.handleOTLP("traces").ServeHTTP(w, r)
 		return w

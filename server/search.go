@@ -166,30 +166,15 @@ func boolRank(b bool) int {
 	return 1
 }
 
-// Limits of a saved search.
-const (
-	maxSavedSearchName = 100
-	maxSavedSearches   = 500
-)
+// maxSavedSearches bounds a project's saved searches (their names are
+// bounded like other names, by maxNameLen).
+const maxSavedSearches = 500
 
 // savedSearchInput is the body of a request that creates or renames a
 // saved search.
 type savedSearchInput struct {
 	Name  string `json:"name"`
 	Query string `json:"query"`
-}
-
-func validName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return "", playhead.Errorf(playhead.EINVALID, "name: missing")
-	case n > maxSavedSearchName:
-		return "", playhead.Errorf(playhead.EINVALID, "name: %d characters, over the limit of %d", n, maxSavedSearchName)
-	case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
-		return "", playhead.Errorf(playhead.EINVALID, "name: holds a control character")
-	}
-	return name, nil
 }
 
 func (s *Server) handleSavedSearches(w http.ResponseWriter, r *http.Request) error {
@@ -209,7 +194,7 @@ func (s *Server) handleCreateSavedSearch(w http.ResponseWriter, r *http.Request)
 	if err := decodeJSON(r, 8192, &in); err != nil {
 		return err
 	}
-	name, err := validName(in.Name)
+	name, err := validName("name", in.Name)
 	if err != nil {
 		return err
 	}
@@ -270,7 +255,7 @@ func (s *Server) handleRenameSavedSearch(w http.ResponseWriter, r *http.Request)
 	if err := decodeJSON(r, 8192, &in); err != nil {
 		return err
 	}
-	name, err := validName(in.Name)
+	name, err := validName("name", in.Name)
 	if err != nil {
 		return err
 	}

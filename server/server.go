@@ -25,12 +25,15 @@ import (
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
 	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/sso"
 )
 
 // Server serves Playhead over HTTP.
 type Server struct {
 	Index    playhead.SessionIndex
 	Accounts playhead.AccountStore
+	// Users keeps accounts' passwords, identities and invitations.
+	Users    playhead.UserStore
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
@@ -52,6 +55,14 @@ type Server struct {
 	SDK, SDKReport []byte
 	// Demo, when set, serves the demo shop under /demo/.
 	Demo http.Handler
+	// SSO, when set, signs people in through an OpenID provider; people
+	// it vouches for who have no account yet become viewers of
+	// SSOProjects.
+	SSO         *sso.Provider
+	SSOProjects []int64
+	// PublicURL is Playhead's URL as people reach it, for invitation
+	// links.
+	PublicURL string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Metrics, when set, are updated, and served at /metrics to requests
@@ -82,8 +93,10 @@ type Server struct {
 	projectLimits, ipLimits        *limiters
 	loginIPLimits, loginUserLimits *limiters
 	ingestSlots                    chan struct{}
-	keys                           keyCache
-	touches                        loginTouches
+	keys                           cache[*playhead.Project]
+	otlpTokens                     cache[otlpCaller]
+	loginTouches, tokenTouches     touches
+	views                          touches
 
 	http *http.Server
 	ln   net.Listener
@@ -93,34 +106,13 @@ type Server struct {
 // Handler returns the server's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /api/v1/ingest", s.api(s.handleIngest))
-	mux.HandleFunc("OPTIONS /api/v1/ingest", s.handleIngestPreflight)
+	for _, rt := range s.apiRoutes() {
+		mux.Handle(rt.pattern, s.api(s.authorize(rt.need, rt.h)))
+	}
 	mux.HandleFunc("POST /v1/traces", s.handleOTLP("traces"))
 	mux.HandleFunc("POST /v1/logs", s.handleOTLP("logs"))
-	mux.Handle("POST /api/v1/login", s.api(sameOrigin(s.handleLogin)))
-	mux.Handle("POST /api/v1/logout", s.api(sameOrigin(s.handleLogout)))
-	mux.Handle("GET /api/v1/me", s.api(s.authed(s.handleMe)))
-	mux.Handle("GET /api/v1/sessions", s.api(s.authed(s.handleSessions)))
-	mux.Handle("GET /api/v1/sessions/{id}", s.api(s.authed(s.handleSession)))
-	mux.Handle("GET /api/v1/sessions/{id}/events", s.api(s.authed(s.handleEvents)))
-	mux.Handle("DELETE /api/v1/sessions/{id}", s.api(s.authed(s.handleDeleteSession)))
-	mux.Handle("GET /api/v1/sessions/{id}/matches", s.api(s.authed(s.handleMatches)))
-	mux.Handle("GET /api/v1/search/suggest", s.api(s.authed(s.handleSuggest)))
-	mux.Handle("GET /api/v1/searches", s.api(s.authed(s.handleSavedSearches)))
-	mux.Handle("POST /api/v1/searches", s.api(s.authed(s.handleCreateSavedSearch)))
-	mux.Handle("GET /api/v1/searches/{id}", s.api(s.authed(s.handleSavedSearch)))
-	mux.Handle("PATCH /api/v1/searches/{id}", s.api(s.authed(s.handleRenameSavedSearch)))
-	mux.Handle("DELETE /api/v1/searches/{id}", s.api(s.authed(s.handleDeleteSavedSearch)))
-	mux.Handle("GET /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handleGetCheckpoints)))
-	mux.Handle("PUT /api/v1/sessions/{id}/checkpoints", s.api(s.authed(s.handlePutCheckpoints)))
-	mux.Handle("POST /api/v1/erase", s.api(s.authed(s.handleEraseUser)))
-	mux.Handle("GET /api/v1/assets/{hash}", s.api(s.authed(s.handleAsset)))
-	mux.Handle("GET /api/v1/assets", s.api(s.authed(s.handleAssets)))
-	mux.Handle("GET /api/v1/reports", s.api(s.authed(s.handleReports)))
-	mux.Handle("GET /api/v1/webhooks", s.api(s.authed(s.handleWebhooks)))
-	mux.Handle("POST /api/v1/webhooks", s.api(s.authed(s.handleCreateWebhook)))
-	mux.Handle("DELETE /api/v1/webhooks/{id}", s.api(s.authed(s.handleDeleteWebhook)))
-	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", s.api(s.authed(s.handleDeliveries)))
+	mux.Handle("GET /auth/sso/start", s.ssoPage(s.handleSSOStart))
+	mux.Handle("GET /auth/sso/callback", s.ssoPage(s.handleSSOCallback))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return playhead.Errorf(playhead.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path)
 	}))
@@ -130,7 +122,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.Handle("GET /readyz", s.api(s.handleReady))
 	if s.Pprof {
-		mux.Handle("/debug/pprof/", s.api(s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		mux.Handle("/debug/pprof/", s.api(s.authorize(ownerOnly, func(w http.ResponseWriter, r *http.Request) error {
 			http.DefaultServeMux.ServeHTTP(w, r) // net/http/pprof registers there
 			return nil
 		})))
@@ -149,7 +141,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
-	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks"} {
+	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
+		"GET /settings", "GET /tokens", "GET /members", "GET /audit", "GET /account", "GET /users", "GET /invite"} {
 		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
 	}
 	if s.Demo != nil {
@@ -168,6 +161,75 @@ func (s *Server) Handler() http.Handler {
 		}
 		gz.ServeHTTP(w, r)
 	})))
+}
+
+// apiRoutes is the route table of the API: every route under /api/ with
+// the least a caller needs (see authorize). A project route's project is
+// its ?project= parameter (the caller's first project, or an API token's
+// own, when it has none).
+func (s *Server) apiRoutes() []route {
+	preflight := func(w http.ResponseWriter, r *http.Request) error { s.handleIngestPreflight(w, r); return nil }
+	viewer := member(playhead.RoleViewer, playhead.ScopeRead)
+	return []route{
+		{"POST /api/v1/ingest", public, s.handleIngest},
+		{"OPTIONS /api/v1/ingest", public, preflight},
+		{"GET /api/v1/ingest/config", public, s.handleIngestConfig},
+		{"POST /api/v1/login", public, sameOrigin(s.handleLogin)},
+		{"POST /api/v1/logout", public, sameOrigin(s.handleLogout)},
+		{"GET /api/v1/me", signedIn, s.handleMe},
+		{"GET /api/v1/login/options", public, s.handleLoginOptions},
+		{"POST /api/v1/me/password", signedIn, s.handleChangePassword},
+		{"GET /api/v1/users", ownerOnly, s.handleUsers},
+		{"POST /api/v1/users/{id}/password", ownerOnly, s.handleResetPassword},
+		{"POST /api/v1/users/{id}/disable", ownerOnly, s.handleSetDisabled(true)},
+		{"POST /api/v1/users/{id}/enable", ownerOnly, s.handleSetDisabled(false)},
+		{"GET /api/v1/invites", member(playhead.RoleAdmin), s.handleInvites},
+		{"POST /api/v1/invites", member(playhead.RoleAdmin), s.handleCreateInvite},
+		{"DELETE /api/v1/invites/{id}", member(playhead.RoleAdmin), s.handleDeleteInvite},
+		{"POST /api/v1/invites/lookup", public, sameOrigin(s.handleInviteLookup)},
+		{"POST /api/v1/invites/accept", public, sameOrigin(s.handleAcceptInvite)},
+		{"GET /api/v1/sessions", viewer, s.handleSessions},
+		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
+		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
+		{"GET /api/v1/sessions/{id}/steps", viewer, s.handleSteps},
+		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
+		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
+		{"GET /api/v1/sessions/{id}/keyframes", viewer, s.handleKeyframes},
+		{"GET /api/v1/sessions/{id}/keyframes/{ts}", viewer, s.handleKeyframe},
+		{"GET /api/v1/sessions/{id}/checkpoints", viewer, s.handleGetCheckpoints},
+		{"PUT /api/v1/sessions/{id}/checkpoints", member(playhead.RoleViewer), s.handlePutCheckpoints},
+		{"POST /api/v1/erase", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleEraseUser},
+		{"GET /api/v1/assets/{hash}", viewer, s.handleAsset},
+		{"GET /api/v1/assets", viewer, s.handleAssets},
+		{"GET /api/v1/reports", viewer, s.handleReports},
+		{"GET /api/v1/sessions/{id}/matches", viewer, s.handleMatches},
+		{"GET /api/v1/search/suggest", viewer, s.handleSuggest},
+		{"GET /api/v1/searches", viewer, s.handleSavedSearches},
+		{"GET /api/v1/searches/{id}", viewer, s.handleSavedSearch},
+		{"POST /api/v1/searches", member(playhead.RoleDeveloper), s.handleCreateSavedSearch},
+		{"PATCH /api/v1/searches/{id}", member(playhead.RoleDeveloper), s.handleRenameSavedSearch},
+		{"DELETE /api/v1/searches/{id}", member(playhead.RoleDeveloper), s.handleDeleteSavedSearch},
+		{"GET /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleWebhooks},
+		{"POST /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleCreateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", member(playhead.RoleDeveloper), s.handleDeleteWebhook},
+		{"GET /api/v1/webhooks/{id}/deliveries", member(playhead.RoleDeveloper), s.handleDeliveries},
+		{"GET /api/v1/projects", signedIn, s.handleProjects},
+		{"POST /api/v1/projects", ownerOnly, s.handleCreateProject},
+		{"GET /api/v1/project", viewer, s.handleProject},
+		{"PATCH /api/v1/project", member(playhead.RoleDeveloper), s.handleUpdateProject},
+		{"DELETE /api/v1/project", member(playhead.RoleAdmin), s.handleDeleteProject},
+		{"POST /api/v1/project/ingest-key", member(playhead.RoleDeveloper), s.handleRotateIngestKey},
+		{"GET /api/v1/members", member(playhead.RoleAdmin), s.handleMembers},
+		{"PUT /api/v1/members/{user}", member(playhead.RoleAdmin), s.handleSetMember},
+		{"DELETE /api/v1/members/{user}", member(playhead.RoleAdmin), s.handleRemoveMember},
+		{"GET /api/v1/tokens", member(playhead.RoleDeveloper), s.handleTokens},
+		{"POST /api/v1/tokens", member(playhead.RoleDeveloper), s.handleCreateToken},
+		{"DELETE /api/v1/tokens/{id}", member(playhead.RoleDeveloper), s.handleDeleteToken},
+		{"GET /api/v1/audit", member(playhead.RoleAdmin), s.handleAudit},
+		{"GET /api/v1/audit/all", ownerOnly, s.handleAuditAll},
+		{"GET /api/v1/installation", ownerOnly, s.handleInstallation},
+		{"PATCH /api/v1/installation", ownerOnly, s.handleUpdateInstallation},
+	}
 }
 
 // filesOnly answers 404 for a directory, which a file server would list.

@@ -76,11 +76,29 @@ func (db *DB) UpdateAsset(ctx context.Context, a *playhead.AssetRecord) error {
 
 // CapturedAssets maps those of urls that were captured to their hash.
 func (db *DB) CapturedAssets(ctx context.Context, projectID int64, urls []string) (map[string]string, error) {
+	return db.assetsIn(ctx, projectID, "captured", urls)
+}
+
+// PendingAssets returns those of urls that are still to be captured.
+func (db *DB) PendingAssets(ctx context.Context, projectID int64, urls []string) (map[string]bool, error) {
+	found, err := db.assetsIn(ctx, projectID, "pending", urls)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(found))
+	for u := range found {
+		out[u] = true
+	}
+	return out, nil
+}
+
+// assetsIn maps those of urls whose asset has the status to its hash.
+func (db *DB) assetsIn(ctx context.Context, projectID int64, status string, urls []string) (map[string]string, error) {
 	out := map[string]string{}
 	for start := 0; start < len(urls); start += maxRowsPerStatement {
 		end := min(len(urls), start+maxRowsPerStatement)
-		q := `SELECT url, hash FROM assets WHERE project_id = ? AND status = 'captured' AND url IN (?` + strings.Repeat(",?", end-start-1) + `)`
-		args := []any{projectID}
+		q := `SELECT url, hash FROM assets WHERE project_id = ? AND status = ? AND url IN (?` + strings.Repeat(",?", end-start-1) + `)`
+		args := []any{projectID, status}
 		for _, u := range urls[start:end] {
 			args = append(args, u)
 		}

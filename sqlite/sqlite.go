@@ -439,8 +439,12 @@ func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
 	if p.RetentionDays <= 0 {
 		p.RetentionDays = 30
 	}
-	res, err := db.write.ExecContext(ctx, `INSERT INTO projects (name, ingest_key, created_at, retention_days) VALUES (?, ?, ?, ?)`,
-		p.Name, p.IngestKey, p.CreatedAt.UnixMilli(), p.RetentionDays)
+	settings, err := json.Marshal(p.Settings)
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO projects (name, ingest_key, created_at, retention_days, settings) VALUES (?, ?, ?, ?, ?)`,
+		p.Name, p.IngestKey, p.CreatedAt.UnixMilli(), p.RetentionDays, string(settings))
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
@@ -448,64 +452,82 @@ func (db *DB) CreateProject(ctx context.Context, p *playhead.Project) error {
 	return err
 }
 
-// Projects returns every project, oldest first.
-func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects ORDER BY id`)
+// projectColumns are the columns scanProject reads, of a table p.
+const projectColumns = `p.id, p.name, p.ingest_key, p.created_at, p.retention_days, p.settings, p.previous_ingest_key, p.previous_key_until`
+
+func scanProject(row interface{ Scan(...any) error }) (*playhead.Project, error) {
+	p := &playhead.Project{}
+	var created, previousUntil int64
+	var settings string
+	if err := row.Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays, &settings, &p.PreviousIngestKey, &previousUntil); err != nil {
+		return nil, err
+	}
+	p.CreatedAt = time.UnixMilli(created)
+	if previousUntil > 0 {
+		p.PreviousKeyUntil = time.UnixMilli(previousUntil)
+	}
+	if err := json.Unmarshal([]byte(settings), &p.Settings); err != nil {
+		return nil, fmt.Errorf("settings of project %d: %w", p.ID, err)
+	}
+	return p, nil
+}
+
+func (db *DB) queryProjects(ctx context.Context, query string, args ...any) ([]*playhead.Project, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var list []*playhead.Project
 	for rows.Next() {
-		p := &playhead.Project{}
-		var created int64
-		if err := rows.Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays); err != nil {
-			return nil, fmt.Errorf("list projects: %w", err)
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, err
 		}
-		p.CreatedAt = time.UnixMilli(created)
 		list = append(list, p)
 	}
 	return list, rows.Err()
 }
 
-// ProjectByKey returns the project whose ingest key is key, or EUNAUTHORIZED.
+// Projects returns every project, oldest first, but those being deleted.
+func (db *DB) Projects(ctx context.Context) ([]*playhead.Project, error) {
+	list, err := db.queryProjects(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.deleting_at = 0 ORDER BY p.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	return list, nil
+}
+
+// ProjectByKey returns the project whose current or previous ingest key
+// is key, or EUNAUTHORIZED.
 func (db *DB) ProjectByKey(ctx context.Context, key string) (*playhead.Project, error) {
-	p := &playhead.Project{}
-	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, ingest_key, created_at, retention_days FROM projects WHERE ingest_key = ?`, key).
-		Scan(&p.ID, &p.Name, &p.IngestKey, &created, &p.RetentionDays)
+	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects p
+		WHERE (p.ingest_key = ?1 OR (p.previous_ingest_key = ?1 AND ?1 != '')) AND p.deleting_at = 0`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.EUNAUTHORIZED, "unknown ingest key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up ingest key: %w", err)
 	}
-	p.CreatedAt = time.UnixMilli(created)
 	return p, nil
 }
 
-// CreateUser stores u and sets its ID.
+// CreateUser stores u and sets its ID; a username taken already
+// (compared without case) is EINVALID.
 func (db *DB) CreateUser(ctx context.Context, u *playhead.User) error {
-	res, err := db.write.ExecContext(ctx, `INSERT INTO users (username, password_hash) VALUES (?, ?)`, u.Username, u.PasswordHash)
-	if err != nil {
+	if err := createUser(ctx, db.write, u); err != nil {
+		var pe *playhead.Error
+		if errors.As(err, &pe) {
+			return err
+		}
 		return fmt.Errorf("create user: %w", err)
 	}
-	u.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // UserByName returns the user called username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.read.QueryRowContext(ctx, `SELECT id, username, password_hash FROM users WHERE username = ?`, username).
-		Scan(&u.ID, &u.Username, &u.PasswordHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, playhead.Errorf(playhead.ENOTFOUND, "no user %q", username)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up user: %w", err)
-	}
-	return u, nil
+	return db.oneUser(ctx, fmt.Sprintf("%q", username), `u.username = ?`, username)
 }
 
 // CountUsers returns how many users exist.
@@ -527,12 +549,11 @@ func (db *DB) CreateLogin(ctx context.Context, tokenHash string, userID int64, e
 	return nil
 }
 
-// LoginUser returns the user of an unexpired login, or ENOTFOUND.
+// LoginUser returns the user of an unexpired login, or ENOTFOUND. A
+// disabled user's logins have ended.
 func (db *DB) LoginUser(ctx context.Context, tokenHash string, now time.Time) (*playhead.User, error) {
-	u := &playhead.User{}
-	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash FROM logins l
-		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ?`, tokenHash, now.UnixMilli()).
-		Scan(&u.ID, &u.Username, &u.PasswordHash)
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM logins l
+		JOIN users u ON u.id = l.user_id WHERE l.token_hash = ? AND l.expires_at > ? AND u.disabled = 0`, tokenHash, now.UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, playhead.Errorf(playhead.ENOTFOUND, "no such login")
 	}
@@ -654,9 +675,23 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		keys = append(keys, k)
 	}
 	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT object_key FROM keyframes WHERE project_id = ? AND session_id = ?`, projectID, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("delete session: %w", err)
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("delete session: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
 	keys = append(keys, objectKeys...)
 	for _, q := range []string{
 		`DELETE FROM session_keys WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM keyframes WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM jobs WHERE project_id = ? AND session_id = ? AND kind != 'delete_object'`,
 		`DELETE FROM reports WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM backend_records WHERE project_id = ? AND session_id = ?`,

@@ -12,6 +12,7 @@ import (
 func TestIndex(t *testing.T) {
 	indextest.Run(t, newIndex)
 	indextest.RunStores(t, newIndex)
+	indextest.RunUsers(t, newIndex)
 }
 
 func newIndex(t *testing.T) playhead.Index {

@@ -68,8 +68,11 @@ func Verify(secret, header string, body []byte, now time.Time, tolerance time.Du
 type Payload struct {
 	Event     string `json:"event"`
 	SessionID string `json:"sessionId"`
-	// ReplayURL opens the player at the moment of the event.
+	// ReplayURL opens the player at the moment of the event; StepsURL
+	// opens it with the steps that led to the event (the Steps panel, on
+	// the window before it), for a ticket's "steps to reproduce".
 	ReplayURL string    `json:"replayUrl"`
+	StepsURL  string    `json:"stepsUrl"`
 	At        time.Time `json:"at"`
 	Message   string    `json:"message"`
 	Page      string    `json:"page,omitempty"`
@@ -206,10 +209,11 @@ func (d *Deliverer) post(ctx context.Context, del *playhead.Delivery, body []byt
 }
 
 func (d *Deliverer) payload(ctx context.Context, del *playhead.Delivery) Payload {
-	u := strings.TrimRight(d.PublicURL, "/") + "/sessions/" + del.SessionID
+	// The link names the project: a viewer of several opens the right one.
+	u := strings.TrimRight(d.PublicURL, "/") + "/sessions/" + del.SessionID + "?project=" + strconv.FormatInt(del.Webhook.ProjectID, 10)
 	if s, err := d.Index.Session(ctx, del.Webhook.ProjectID, del.SessionID); err == nil {
-		u += "?t=" + strconv.FormatInt(max(0, del.Ts-s.StartedAt), 10)
+		u += "&t=" + strconv.FormatInt(max(0, del.Ts-s.StartedAt), 10)
 	}
-	return Payload{Event: del.Event, SessionID: del.SessionID, ReplayURL: u, At: time.UnixMilli(del.Ts).UTC(),
+	return Payload{Event: del.Event, SessionID: del.SessionID, ReplayURL: u, StepsURL: u + "&steps=" + strconv.FormatInt(del.Ts, 10), At: time.UnixMilli(del.Ts).UTC(),
 		Message: del.Message, Page: del.PageURL, Delivery: del.ID}
 }

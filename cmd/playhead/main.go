@@ -39,6 +39,7 @@ Usage:
   playhead erase [flags]    delete a session, or a user's sessions, completely
   playhead seal [flags]     seal idle sessions now and compact their chunks
   playhead migrate-storage  move an install to PostgreSQL and S3, and verify the copy
+  playhead users            list, create, reset, disable and enable dashboard accounts
 `
 
 func run(args []string) error {
@@ -59,6 +60,8 @@ func run(args []string) error {
 		return runSeal(args[1:])
 	case "migrate-storage":
 		return runMigrateStorage(args[1:])
+	case "users":
+		return runUsers(args[1:], os.Stdout, os.Getenv)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

@@ -11,8 +11,9 @@ import (
 const sealUsage = `Usage: playhead seal [-data DIR] [-objects URL] [-idle DURATION] [-compact=false]
 
 Seals now the pending batches of every session that has sent nothing for
--idle (default 0: every session), then re-encodes every sealed chunk to the
-compact form the server gives chunks of quiet sessions in the background.
+-idle (default 0: every session), builds the keyframes of the chunks sealed
+(the server's players seek from them), then re-encodes every sealed chunk to
+the compact form the server gives chunks of quiet sessions in the background.
 Recordings read the same before and after. It may run beside the server.
 `
 
@@ -31,6 +32,11 @@ func runSeal(args []string) error {
 	ctx := context.Background()
 	n, err := m.Recordings.SealIdle(ctx, idle)
 	fmt.Printf("sealed %d chunks\n", n)
+	if err != nil {
+		return err
+	}
+	k, err := m.Recordings.BuildQueuedKeyframes(ctx)
+	fmt.Printf("built %d keyframes\n", k)
 	if err != nil || !compact {
 		return err
 	}

@@ -7,6 +7,8 @@
   const ROUTES = { "/demo/": "shop", "/demo/checkout": "checkout" };
   const TITLES = { shop: "Shop", checkout: "Checkout" };
   const CART_KEY = "playhead-demo-cart";
+  // The fixed shop (playhead serve -demo=fixed) has both bugs fixed.
+  const FIXED = document.body.hasAttribute("data-fixed");
 
   const $ = (id) => document.getElementById(id);
   const currency = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
@@ -223,7 +225,9 @@
         // Not JSON; the status says enough.
       }
       if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
-      errorBox.textContent = "Order placed. (This should not happen: the demo's payment provider is always down.)";
+      errorBox.textContent = FIXED
+        ? `Order ${body.order} placed. Thank you!`
+        : "Order placed. (This should not happen: the demo's payment provider is always down.)";
       errorBox.hidden = false;
     } catch (err) {
       errorBox.textContent = `We could not place your order: ${err.message}. Nothing was charged.`;
@@ -240,9 +244,13 @@
   // Deliberately broken: the gift card is not in the catalogue, find()
   // returns undefined, and reading its price throws an uncaught TypeError
   // ("Cannot read properties of undefined (reading 'price')" in Chromium)
-  // for Playhead to record.
+  // for Playhead to record. The fixed shop checks first.
   $("throw-error").addEventListener("click", () => {
     const giftCard = catalog.find((p) => p.id === "gift-card");
+    if (FIXED && !giftCard) {
+      console.info("There is no gift card to apply.");
+      return;
+    }
     const discount = giftCard.price;
     console.log(`Gift card applied: −${money(discount)}`);
   });

@@ -535,7 +535,9 @@ console.log(`${'dist/index.mjs'.padEnd(25)} minified ${kb(Buffer.byteLength(esm.
 sizes('dist/playhead-report.js', reportIife.text);
 
 /** gzip budgets: the recording bundle every page loads, and the widget loaded on demand. */
-const BUDGETS = { 'playhead.iife.js': 28 * 1024, 'playhead-report.js': 6 * 1024 };
+// The recording bundle's went from 28 to 28.5 KiB for the project settings
+// (privacy preset, sample rates) the SDK takes from the server (~150 B).
+const BUDGETS = { 'playhead.iife.js': 28.5 * 1024, 'playhead-report.js': 6 * 1024 };
 let over = false;
 for (const [name, budget] of Object.entries(BUDGETS)) {
   const gz = gzip(outputs[name]);

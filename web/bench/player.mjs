@@ -1,10 +1,12 @@
-// Player benchmark: Playhead's keyframe-bounded player against rrweb-player-style
-// playback (every event loaded into one Replayer, then pause(t)), on the real
+// Player benchmark: Playhead's keyframe-bounded player against the real
+// rrweb-player package (the npm package, its Svelte UI included) and against a
+// bare rrweb Replayer holding every event (then pause(t)), on the real
 // 60-minute recording (testdata/real60-events.json.gz: 28.7k events, one full
 // snapshot at its start), in headless Chromium.
 //
 //   npm run bench:player                 builds and starts the Go server on a temp dir, loads
 //                                        real60 through the ingest API, measures, prints a table
+//   npm run bench:player -- --json       the same figures as one JSON object on stdout (bench/run.mjs reads it)
 //   npm run bench:player -- --seeks 50   more seek targets (default 30)
 //   npm run bench:player -- --server-bin /path/to/playhead   use a built server instead of `go build`
 //   CHROMIUM=/path/to/chromium           another browser binary (default /usr/bin/chromium)
@@ -15,9 +17,10 @@
 //
 // It measures, in the same browser run:
 //   - first frame: from navigation start to the replay showing the session's first moment
-//   - seek latency: wall time of 30 seeks to random targets (seeded: the same targets for both);
-//     for Playhead after the background indexing has made its checkpoints, and also "cold",
-//     right after opening
+//     (every fetch included)
+//   - seek latency: wall time of 30 seeks to random targets (seeded: the same targets for all);
+//     for Playhead "warm" (after its background indexing) and "cold" for the session's first
+//     viewer, right after opening
 //   - JS heap after 20 seeks (after a forced garbage collection)
 //   - that both show the same DOM at every target (a correctness check, not a timing)
 // This is a benchmark, not a test: it fails only when something cannot run.
@@ -41,6 +44,7 @@ const opt = (name, def) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
 };
 const SEEKS = Number(opt("--seeks", "30"));
+const JSON_OUT = args.includes("--json");
 const HEAP_AFTER = 20;
 const COLD_SEEKS = 10;
 const OPENS = 5; // first frame: the median of this many opens
@@ -160,24 +164,37 @@ async function ingest({ base, cookie, key }, sid, copies = 1) {
 
 // ---- the baseline: all events in one Replayer ----------------------------------------
 
-const BASELINE_SRC = `
+// Two baselines, the same page around them: "replayer", a bare rrweb Replayer
+// given every event (what rrweb-player does inside), and "rrweb-player", the
+// real rrweb-player package (its Svelte UI and controller included).
+const BASELINE_SRC = (kind) => `
 import { Replayer } from "@rrweb/replay";
+${kind === "rrweb-player" ? 'import RrwebPlayer from "rrweb-player";' : ""}
 const sid = new URLSearchParams(location.search).get("sid");
 (async () => {
   const res = await fetch("/api/v1/sessions/" + sid + "/events", { credentials: "same-origin" });
   const text = await res.text();
   const events = JSON.parse(text);
   const root = document.getElementById("stage");
-  const r = new Replayer(events, { root, showWarning: false, UNSAFE_replayCanvas: false, triggerFocus: false,
-    mouseTail: { duration: 600, lineCap: "round", lineWidth: 3, strokeStyle: "rgba(79, 70, 229, 0.55)" } });
-  // rrweb-player shows the first full snapshot as soon as the replayer has built it
+  const opts = { showWarning: false, UNSAFE_replayCanvas: false, triggerFocus: false,
+    mouseTail: { duration: 600, lineCap: "round", lineWidth: 3, strokeStyle: "rgba(79, 70, 229, 0.55)" } };
+  let r, seekTo;
+  ${
+    kind === "rrweb-player"
+      ? `const player = new RrwebPlayer({ target: root, props: { events, width: 1280, height: 800, autoPlay: false, showController: true, ...opts } });
+  r = player.getReplayer();
+  seekTo = (ms) => player.goto(ms, false);`
+      : `r = new Replayer(events, { root, ...opts });
+  seekTo = (ms) => r.pause(ms);`
+  }
+  // the first full snapshot is shown as soon as the replayer has built it
   await new Promise((ok) => r.on("fullsnapshot-rebuilded", ok));
-  r.pause(0);
+  seekTo(0);
   performance.mark("baseline:first-frame");
   window.__baseline = {
     replayer: r,
     bytes: text.length,
-    seek(ms) { const a = performance.now(); r.pause(ms); return performance.now() - a; },
+    seek(ms) { const a = performance.now(); seekTo(ms); return performance.now() - a; },
     // a replayer that has done nothing else, on events nothing else has touched
     // (rrweb writes into the events it replays): the reference for the moment
     fresh(ms, signature) {
@@ -192,9 +209,9 @@ const sid = new URLSearchParams(location.search).get("sid");
 })().catch((e) => { window.__baselineError = String(e && e.stack || e); });
 `;
 
-async function baselineBundle() {
+async function baselineBundle(kind) {
   const out = await esbuild.build({
-    stdin: { contents: BASELINE_SRC, resolveDir: web, loader: "js" },
+    stdin: { contents: BASELINE_SRC(kind), resolveDir: web, loader: "js" },
     bundle: true,
     write: false,
     format: "iife",
@@ -263,12 +280,13 @@ async function main() {
     });
     return page;
   };
-  const bundle = await baselineBundle();
+  const bundles = { replayer: await baselineBundle("replayer"), "rrweb-player": await baselineBundle("rrweb-player") };
+  const playerCss = readFileSync(join(web, "node_modules", "rrweb-player", "dist", "style.css"));
   const csp = DASHBOARD_CSP;
 
-  // -- Playhead, cold: open and seek at once (checkpoints not made yet);
-  // with noStored, as the first viewer of the session, whose player finds
-  // no checkpoints stored on the server
+  // -- Playhead, cold: open and seek at once; with noStored, as the first
+  // viewer of the session, whose player finds no checkpoints stored on the
+  // server (server keyframes, when the server built them, serve every viewer)
   const coldSeeks = async (noStored) => {
     const cold = await newPage();
     if (noStored)
@@ -289,11 +307,14 @@ async function main() {
       }
       return out;
     }, coldTargets);
+    const stats = await cold.evaluate(() => window.__playhead.stats());
     await cold.context().close();
-    return times;
+    return { times, stats };
   };
-  log("Playhead: cold seeks…");
-  const coldTimes = await coldSeeks(true);
+  log("Playhead: cold seeks of the first viewer…");
+  const cold = await coldSeeks(true);
+  const coldTimes = cold.times;
+  const serverKeyframes = cold.stats.keyframes || 0;
 
   // -- Playhead, first frame: the median of a few opens (one is at the mercy of the machine)
   log("Playhead: first frame…");
@@ -305,7 +326,7 @@ async function main() {
     await p.waitForFunction(() => performance.getEntriesByName("playhead:first-frame").length > 0, null, { timeout: 60_000 });
     const ff = await p.evaluate(() => performance.getEntriesByName("playhead:first-frame")[0].startTime);
     phFirsts.push(ff);
-    phFirstBytes = await p.evaluate((f) => performance.getEntriesByType("resource").filter((r) => r.name.includes("/events") && r.responseEnd <= f).reduce((n, r) => n + (r.decodedBodySize || 0), 0), ff);
+    phFirstBytes = await p.evaluate((f) => performance.getEntriesByType("resource").filter((r) => /\/events|\/keyframes/.test(r.name) && r.responseEnd <= f).reduce((n, r) => n + (r.decodedBodySize || 0), 0), ff);
     await p.context().close();
   }
   const phFirst = pct(phFirsts, 50);
@@ -318,9 +339,12 @@ async function main() {
   const indexStart = Date.now();
   await ph.waitForFunction(() => window.__playhead.stats().indexed, null, { timeout: 300_000, polling: 250 });
   const indexMs = Date.now() - indexStart + 0;
-  await ph.waitForFunction(() => window.__playhead.stats().checkpointsSaved, null, { timeout: 60_000, polling: 250 });
-  log("Playhead: cold seeks of the next viewer (checkpoints stored by this one)…");
-  const nextTimes = await coldSeeks(false);
+  let nextTimes = null;
+  if (!serverKeyframes) {
+    await ph.waitForFunction(() => window.__playhead.stats().checkpointsSaved, null, { timeout: 60_000, polling: 250 });
+    log("Playhead: cold seeks of the next viewer (checkpoints stored by this one)…");
+    nextTimes = (await coldSeeks(false)).times;
+  }
   const phStats = await ph.evaluate(() => window.__playhead.stats());
   const phSeeks = [];
   let phHeap = null;
@@ -337,44 +361,49 @@ async function main() {
     if (i + 1 === HEAP_AFTER) phHeap = await heapMB(ph);
   }
 
-  // -- baseline
-  log("rrweb-player-style baseline: first frame, seeks…");
-  const openBaseline = async (sid) => {
+  // -- the baselines
+  const openBaseline = async (kind, sid) => {
     const page = await newPage();
     await page.route("**/__bench/**", (route) => {
       const u = new URL(route.request().url());
-      if (u.pathname.endsWith(".js")) return route.fulfill({ body: bundle, contentType: "text/javascript" });
+      if (u.pathname.endsWith(".js")) return route.fulfill({ body: bundles[kind], contentType: "text/javascript" });
+      if (u.pathname.endsWith(".css")) return route.fulfill({ body: playerCss, contentType: "text/css" });
       return route.fulfill({
         contentType: "text/html",
         headers: { "content-security-policy": csp },
-        body: `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/assets/app.css"><script src="/__bench/baseline.js" defer></script></head><body><div id="stage" style="position:relative;width:1280px;height:800px;overflow:hidden"></div><div id="fresh" style="position:relative;width:1280px;height:800px;overflow:hidden"></div></body></html>`,
+        body: `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/assets/app.css">${kind === "rrweb-player" ? '<link rel="stylesheet" href="/__bench/rrweb-player.css">' : ""}<script src="/__bench/baseline.js" defer></script></head><body><div id="stage" style="position:relative;width:1280px;height:${kind === "rrweb-player" ? 880 : 800}px;overflow:hidden"></div><div id="fresh" style="position:relative;width:1280px;height:800px;overflow:hidden"></div></body></html>`,
       });
     });
     await page.goto(`${srv.base}/__bench/baseline?sid=${sid}`);
     await page.waitForFunction(() => window.__baseline || window.__baselineError, null, { timeout: 180_000 });
     const err = await page.evaluate(() => window.__baselineError);
-    if (err) throw new Error(`baseline: ${err}`);
+    if (err) throw new Error(`${kind}: ${err}`);
     return page;
   };
-  const blFirsts = [];
-  for (let i = 1; i < OPENS; i++) {
-    const p = await openBaseline(SID);
-    blFirsts.push(await p.evaluate(() => performance.getEntriesByName("baseline:first-frame")[0].startTime));
-    await p.context().close();
+  const baselines = {};
+  for (const kind of ["rrweb-player", "replayer"]) {
+    log(`${kind}: first frame, seeks…`);
+    const firsts = [];
+    for (let i = 1; i < OPENS; i++) {
+      const p = await openBaseline(kind, SID);
+      firsts.push(await p.evaluate(() => performance.getEntriesByName("baseline:first-frame")[0].startTime));
+      await p.context().close();
+    }
+    const page = await openBaseline(kind, SID);
+    firsts.push(await page.evaluate(() => performance.getEntriesByName("baseline:first-frame")[0].startTime));
+    const bytes = await page.evaluate(() => window.__baseline.bytes);
+    const seeks = [];
+    let heap = null;
+    for (let i = 0; i < targets.length; i++) {
+      seeks.push(await page.evaluate((t) => window.__baseline.seek(t), targets[i]));
+      if (i + 1 === HEAP_AFTER) heap = await heapMB(page);
+    }
+    baselines[kind] = { page, firsts, first: pct(firsts, 50), bytes, seeks, heap };
   }
-  const bl = await openBaseline(SID);
-  blFirsts.push(await bl.evaluate(() => performance.getEntriesByName("baseline:first-frame")[0].startTime));
-  const blFirst = pct(blFirsts, 50);
-  const blBytes = await bl.evaluate(() => window.__baseline.bytes);
-  const blSeeks = [];
-  let blHeap = null;
-  for (let i = 0; i < targets.length; i++) {
-    blSeeks.push(await bl.evaluate((t) => window.__baseline.seek(t), targets[i]));
-    if (i + 1 === HEAP_AFTER) blHeap = await heapMB(bl);
-  }
+  const bl = baselines["rrweb-player"].page;
 
   // -- the right DOM at every target? The reference is a fresh replayer paused
-  // there; both players have seeked all over the session before.
+  // there; the players have seeked all over the session before.
   log("comparing the replayed DOMs with fresh replays…");
   let phSame = 0;
   let blSame = 0;
@@ -391,7 +420,7 @@ async function main() {
   }
 
   await ph.context().close();
-  await bl.context().close();
+  for (const b of Object.values(baselines)) await b.page.context().close();
 
   // -- memory on a two-hour session (the recording twice)
   log("two-hour session: ingesting, then 20 seeks in each player…");
@@ -407,47 +436,100 @@ async function main() {
   const ph2Heap = await heapMB(ph2);
   const ph2Stats = await ph2.evaluate(() => window.__playhead.stats());
   await ph2.context().close();
-  const bl2 = await openBaseline(SID2);
+  const bl2 = await openBaseline("rrweb-player", SID2);
   await bl2.evaluate((ts) => {
     for (const t of ts) window.__baseline.seek(t);
   }, targets2);
   const bl2Heap = await heapMB(bl2);
   await bl2.context().close();
 
-  // ---- the table
   const chromeVersion = browser.version();
+  const rp = baselines["rrweb-player"];
+  const rr = baselines.replayer;
+  const seekStats = (xs) => ({ p50: pct(xs, 50), p95: pct(xs, 95), max: Math.max(...xs), samples: xs.map((x) => Math.round(x)) });
+  const result = {
+    input: {
+      recording: "real60",
+      events: rec.events,
+      minutes: rec.durationMs / 60000,
+      batches: rec.batches,
+      serverKeyframes,
+      browser: chromeVersion,
+      viewport: "1280x800",
+    },
+    playhead: {
+      firstFrame: { median: phFirst, samples: phFirsts.map((x) => Math.round(x)) },
+      firstFrameBytes: phFirstBytes,
+      coldSeek: seekStats(coldTimes),
+      nextViewerSeek: nextTimes && seekStats(nextTimes),
+      warmSeek: seekStats(phSeeks),
+      heapMB: phHeap.mb,
+      heapTwoHourMB: ph2Heap.mb,
+      indexSeconds: indexMs / 1000,
+      checkpoints: phStats.checkpoints,
+      checkpointBytes: phStats.checkpointBytes,
+      storeEvents: phStats.storeEvents,
+      twoHour: { events: rec2.events, storeEvents: ph2Stats.storeEvents, checkpoints: ph2Stats.checkpoints, checkpointBytes: ph2Stats.checkpointBytes },
+      identical: { same: phSame, of: targets.length, differ: phDiffer },
+    },
+    rrwebPlayer: {
+      firstFrame: { median: rp.first, samples: rp.firsts.map((x) => Math.round(x)) },
+      bytes: rp.bytes,
+      seek: seekStats(rp.seeks),
+      heapMB: rp.heap.mb,
+      heapTwoHourMB: bl2Heap.mb,
+      identical: { same: blSame, of: targets.length },
+    },
+    replayer: {
+      firstFrame: { median: rr.first, samples: rr.firsts.map((x) => Math.round(x)) },
+      bytes: rr.bytes,
+      seek: seekStats(rr.seeks),
+      heapMB: rr.heap.mb,
+    },
+  };
+  if (JSON_OUT) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+
+  // ---- the table
   const f = (ms) => `${Math.round(ms).toLocaleString("en-US")} ms`;
   const mb = (x) => `${x.toFixed(1)} MB`;
   const kb = (b) => (b > 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MB` : `${Math.round(b / 1024)} KB`);
   const ratio = (base, ours) => (ours > 0 ? `${(base / ours).toFixed(1)}×` : "–");
+  const cs = result.playhead.coldSeek;
+  const ws = result.playhead.warmSeek;
+  const row = (name, ours, a, b, fmt) => [name, fmt(ours), fmt(a), ratio(a, ours), fmt(b), ratio(b, ours)];
   const rows = [
-    [`first frame after opening (median of ${OPENS})`, f(phFirst), f(blFirst), ratio(blFirst, phFirst)],
-    [`seek p50 (${targets.length} random targets)`, f(pct(phSeeks, 50)), f(pct(blSeeks, 50)), ratio(pct(blSeeks, 50), pct(phSeeks, 50))],
-    [`seek p95`, f(pct(phSeeks, 95)), f(pct(blSeeks, 95)), ratio(pct(blSeeks, 95), pct(phSeeks, 95))],
-    [`seek max`, f(Math.max(...phSeeks)), f(Math.max(...blSeeks)), ratio(Math.max(...blSeeks), Math.max(...phSeeks))],
-    [`JS heap after ${HEAP_AFTER} seeks`, mb(phHeap.mb), mb(blHeap.mb), ratio(blHeap.mb, phHeap.mb)],
-    [`JS heap after ${HEAP_AFTER} seeks, two-hour session`, mb(ph2Heap.mb), mb(bl2Heap.mb), ratio(bl2Heap.mb, ph2Heap.mb)],
-    ["events JSON downloaded before the first frame", kb(phFirstBytes), kb(blBytes), ratio(blBytes, phFirstBytes)],
+    row(`first frame after opening (median of ${OPENS})`, phFirst, rp.first, rr.first, f),
+    row(`cold seek p50, first viewer (${COLD_SEEKS} right after opening)`, cs.p50, pct(rp.seeks, 50), pct(rr.seeks, 50), f),
+    row(`cold seek p95, first viewer`, cs.p95, pct(rp.seeks, 95), pct(rr.seeks, 95), f),
+    row(`warm seek p50 (${targets.length} random targets)`, ws.p50, pct(rp.seeks, 50), pct(rr.seeks, 50), f),
+    row(`warm seek p95`, ws.p95, pct(rp.seeks, 95), pct(rr.seeks, 95), f),
+    row(`warm seek max`, ws.max, Math.max(...rp.seeks), Math.max(...rr.seeks), f),
+    row(`JS heap after ${HEAP_AFTER} seeks`, phHeap.mb, rp.heap.mb, rr.heap.mb, mb),
+    [`JS heap after ${HEAP_AFTER} seeks, two-hour session`, mb(ph2Heap.mb), mb(bl2Heap.mb), ratio(bl2Heap.mb, ph2Heap.mb), "", ""],
+    row("events JSON downloaded before the first frame", phFirstBytes, rp.bytes, rr.bytes, kb),
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length), 10);
-  const w = [w0, 12, 20, 8];
+  const w = [w0, 10, 13, 7, 13, 7];
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   const out = [];
-  out.push(`Player benchmark: real60 (${rec.events.toLocaleString("en-US")} events, ${(rec.durationMs / 60000).toFixed(1)} min, one full snapshot; ${rec.batches} batches of 5 s), ${chromeVersion}, headless, 1280×800`);
+  out.push(`Player benchmark: real60 (${rec.events.toLocaleString("en-US")} events, ${(rec.durationMs / 60000).toFixed(1)} min, one full snapshot; ${rec.batches} batches of 5 s; ${serverKeyframes} server keyframes), ${chromeVersion}, headless, 1280×800`);
   out.push("");
-  out.push(line(["", "Playhead", "rrweb-player-style", "ratio"]));
-  out.push(line(["-".repeat(w0), "-".repeat(12), "-".repeat(20), "-".repeat(8)]));
+  out.push(line(["", "Playhead", "rrweb-player", "ratio", "bare Replayer", "ratio"]));
+  out.push(line(w.map((n) => "-".repeat(n))));
   for (const r of rows) out.push(line(r));
   out.push("");
-  out.push(`First frames (ms): Playhead ${phFirsts.map((x) => Math.round(x)).join(" ")}; rrweb-player-style ${blFirsts.map((x) => Math.round(x)).join(" ")}`);
-  out.push(`Playhead seeks, sorted (ms): ${[...phSeeks].sort((a, b) => a - b).map((x) => Math.round(x)).join(" ")}`);
-  out.push(`rrweb-player-style seeks, sorted (ms): ${[...blSeeks].sort((a, b) => a - b).map((x) => Math.round(x)).join(" ")}`);
-  out.push(`Playhead, cold (${COLD_SEEKS} seeks right after opening, before its checkpoints exist): p50 ${f(pct(coldTimes, 50))}, p95 ${f(pct(coldTimes, 95))}, max ${f(Math.max(...coldTimes))}`);
-  out.push(`Playhead, the next viewer (the same ${COLD_SEEKS} seeks right after opening, with the checkpoints the first viewer's player stored): p50 ${f(pct(nextTimes, 50))}, p95 ${f(pct(nextTimes, 95))}, max ${f(Math.max(...nextTimes))}`);
+  out.push(`First frames (ms): Playhead ${result.playhead.firstFrame.samples.join(" ")}; rrweb-player ${result.rrwebPlayer.firstFrame.samples.join(" ")}; bare Replayer ${result.replayer.firstFrame.samples.join(" ")}`);
+  out.push(`Playhead cold seeks, first viewer, sorted (ms): ${[...cs.samples].sort((a, b) => a - b).join(" ")}`);
+  out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}`);
+  out.push(`rrweb-player seeks, sorted (ms): ${[...result.rrwebPlayer.seek.samples].sort((a, b) => a - b).join(" ")}`);
+  if (nextTimes) out.push(`Playhead, the next viewer (the same ${COLD_SEEKS} seeks right after opening, with the checkpoints the first viewer's player stored): p50 ${f(pct(nextTimes, 50))}, p95 ${f(pct(nextTimes, 95))}, max ${f(Math.max(...nextTimes))}`);
   out.push(`Two-hour session (the recording twice, ${rec2.events.toLocaleString("en-US")} events): Playhead holds ${ph2Stats.storeEvents.toLocaleString("en-US")} events and ${ph2Stats.checkpoints} checkpoints (${kb(ph2Stats.checkpointBytes)}, outside the JS heap)`);
   out.push(`Playhead background indexing: ${(indexMs / 1000).toFixed(1)} s after the first frame, ${phStats.checkpoints} checkpoints, ${kb(phStats.checkpointBytes)} of them; ${phStats.storeEvents.toLocaleString("en-US")} events held`);
-  out.push(`Replayed DOM identical to a fresh replay of the moment: Playhead ${phSame}/${targets.length}${phDiffer.length ? ` (differs at ${phDiffer.join(", ")} ms)` : ""}, rrweb-player-style ${blSame}/${targets.length} (its forward seeks re-apply events: rrweb issue 1449)`);
-  out.push(`Baseline = every event fetched and parsed, one Replayer, first frame when it has rebuilt the first full snapshot, seek = pause(t).`);
+  out.push(`Replayed DOM identical to a fresh replay of the moment: Playhead ${phSame}/${targets.length}${phDiffer.length ? ` (differs at ${phDiffer.join(", ")} ms)` : ""}, rrweb-player ${blSame}/${targets.length} (its forward seeks re-apply events: rrweb issue 1449)`);
+  out.push(`rrweb-player = the rrweb-player package given every event fetched and parsed; bare Replayer = one @rrweb/replay Replayer the same way; first frame when the replayer has rebuilt the first full snapshot; seek = goto(t) / pause(t).`);
   out.push(`Heap = V8's used heap after a forced GC (DOM and ArrayBuffers not included); the Playhead page also holds the dashboard and its panels.`);
   console.log(out.join("\n"));
 }

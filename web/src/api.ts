@@ -1,6 +1,7 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
-import type { MatchList, Me, Report, SavedSearch, SearchKey, SearchValue, SessionDetail, SessionPage, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import { withProject } from "./project";
+import type { Account, ApiToken, AuditEntry, Invite, MatchList, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SavedSearch, SearchKey, SearchValue, SessionDetail, SessionPage, Steps, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -51,7 +52,7 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
   }
   let res: Response;
   try {
-    res = await fetch(path, init);
+    res = await fetch(withProject(path), init);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
@@ -67,6 +68,21 @@ export const api = {
   login: (username: string, password: string) =>
     call<{ ok: boolean }>("POST", "/api/v1/login", { username, password }),
   logout: () => call<{ ok: boolean }>("POST", "/api/v1/logout"),
+  /** How one may sign in here: a password, and single sign-on when configured. */
+  loginOptions: () => call<{ password: boolean; sso: boolean }>("GET", "/api/v1/login/options"),
+  inviteLookup: (token: string) =>
+    call<{ project: string; role: string; email: string; expiresAt: string }>("POST", "/api/v1/invites/lookup", { token }),
+  acceptInvite: (token: string, username: string, password: string) =>
+    call<unknown>("POST", "/api/v1/invites/accept", { token, username, password }),
+  users: () => call<{ users: Account[] }>("GET", "/api/v1/users"),
+  resetPassword: (id: number) => call<{ ok: boolean; password?: string }>("POST", `/api/v1/users/${id}/password`, {}),
+  setDisabled: (id: number, disabled: boolean) => call<unknown>("POST", `/api/v1/users/${id}/${disabled ? "disable" : "enable"}`, {}),
+  /** The current project's open invitations (admin). */
+  invites: () => call<{ invites: Invite[] }>("GET", "/api/v1/invites"),
+  createInvite: (role: string, email: string) => call<{ invite: Invite; url: string }>("POST", "/api/v1/invites", { role, email }),
+  deleteInvite: (id: number) => call<unknown>("DELETE", `/api/v1/invites/${id}`),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call<{ ok: boolean }>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
   /** A page of sessions, newest first; `query` is a search (docs/SEARCH.md). */
   sessions: (limit: number, cursor?: string, query?: string) => {
     const q = new URLSearchParams({ limit: String(limit) });
@@ -88,16 +104,76 @@ export const api = {
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
   putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),
+  /** The moments (Unix ms) the server built keyframes at, sorted; none for a session it has built none for. */
+  keyframes: (id: string) =>
+    call<{ keyframes?: unknown } | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/keyframes`).then((r) => keyframeTimes(r?.keyframes)),
+  keyframeUrl: (id: string, ts: number) => withProject(`/api/v1/sessions/${encodeURIComponent(id)}/keyframes/${encodeURIComponent(String(ts))}`),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
   deleteWebhook: (id: string) => call<unknown>("DELETE", `/api/v1/webhooks/${encodeURIComponent(id)}`),
   deliveries: (id: string) => call<{ deliveries: WebhookDelivery[] }>("GET", `/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`),
+  /** A session's reproduction steps; `window` is `{around}` or `{error}` for the window before a moment. */
+  steps: (id: string, window?: Record<string, string>) =>
+    call<Steps>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/steps${window ? "?" + new URLSearchParams(window) : ""}`),
+  /** The address of a session's export in `format` (playwright, markdown), for its steps' window. */
+  exportUrl: (id: string, format: string, window?: Record<string, string>) =>
+    withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?${new URLSearchParams({ format, ...window })}`),
+  /** A session's export in a text format. */
+  exportText: async (id: string, format: string, window?: Record<string, string>) => {
+    let res: Response;
+    try {
+      res = await fetch(api.exportUrl(id, format, window), { credentials: "same-origin" });
+    } catch (err) {
+      throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+    }
+    if (!res.ok) throw await responseError(res);
+    return res.text();
+  },
   eventsUrl: (id: string, from?: number, to?: number) => {
     const q = new URLSearchParams();
     if (from !== undefined) q.set("from", String(from));
     if (to !== undefined) q.set("to", String(to));
     const qs = q.toString();
-    return `/api/v1/sessions/${encodeURIComponent(id)}/events${qs ? "?" + qs : ""}`;
+    return withProject(`/api/v1/sessions/${encodeURIComponent(id)}/events${qs ? "?" + qs : ""}`);
   },
+  /** Erases one session (admin). */
+  eraseSession: (id: string) => call<{ erased: number }>("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`),
+  /** Erases every session of an identified user (admin). */
+  eraseUser: (userId: string) => call<{ erased: number }>("POST", "/api/v1/erase", { userId }),
+  projects: () => call<{ projects: ProjectRole[] }>("GET", "/api/v1/projects"),
+  createProject: (name: string) => call<{ project: Project }>("POST", "/api/v1/projects", { name }),
+  project: () => call<ProjectDetail>("GET", "/api/v1/project"),
+  updateProject: (change: { name?: string; retentionDays?: number; settings?: ProjectSettings }) => call<ProjectDetail>("PATCH", "/api/v1/project", change),
+  deleteProject: (confirm: string) => call<unknown>("DELETE", "/api/v1/project", { confirm }),
+  /** A new ingest key; the old one stays valid for graceHours (0 revokes it at once). */
+  rotateKey: (graceHours: number) => call<ProjectDetail>("POST", "/api/v1/project/ingest-key", { graceHours }),
+  members: () => call<{ members: Member[] }>("GET", "/api/v1/members"),
+  setMember: (username: string, role: Role) => call<unknown>("PUT", `/api/v1/members/${encodeURIComponent(username)}`, { role }),
+  removeMember: (username: string) => call<unknown>("DELETE", `/api/v1/members/${encodeURIComponent(username)}`),
+  tokens: () => call<{ tokens: ApiToken[] }>("GET", "/api/v1/tokens"),
+  createToken: (name: string, scopes: string[]) => call<{ token: ApiToken; secret: string }>("POST", "/api/v1/tokens", { name, scopes }),
+  revokeToken: (id: number) => call<unknown>("DELETE", `/api/v1/tokens/${id}`),
+  /** The audit log: the project's, or with all the whole installation's (owners). */
+  audit: (filter: URLSearchParams, all: boolean) => call<{ entries: AuditEntry[]; next?: string }>("GET", auditUrl(filter, all)),
+  installation: () => call<{ auditRetentionDays: number }>("GET", "/api/v1/installation"),
+  updateInstallation: (auditRetentionDays: number) => call<{ auditRetentionDays: number }>("PATCH", "/api/v1/installation", { auditRetentionDays }),
 };
+
+/** The audit log's URL for a filter; with format=csv or json it is a download. */
+export function auditUrl(filter: URLSearchParams, all: boolean): string {
+  const qs = filter.toString();
+  const path = (all ? "/api/v1/audit/all" : "/api/v1/audit") + (qs ? "?" + qs : "");
+  return all ? path : withProject(path);
+}
+
+/** The keyframe moments of a `GET …/keyframes` answer, well-formed ones only, sorted. */
+function keyframeTimes(list: unknown): number[] {
+  if (!Array.isArray(list)) return [];
+  const out: number[] = [];
+  for (const k of list) {
+    const ts = (k as { ts?: unknown } | null)?.ts;
+    if (typeof ts === "number" && Number.isFinite(ts)) out.push(ts);
+  }
+  return out.sort((a, b) => a - b);
+}

@@ -1,12 +1,25 @@
-// Playhead dashboard: a small client-side router over three pages.
+// Playhead dashboard: a small client-side router over its pages. Every page
+// but the login shows one project: its ?project=, or the last one chosen.
 //   /login            the login form
 //   /                 the sessions list
 //   /sessions/{id}    the player (?t=<ms from the session's first event>, ?at=<Unix ms>)
 //   /reports          user reports
-//   /webhooks         webhooks and their deliveries
+//   /webhooks         webhooks and their deliveries (developer)
+//   /settings         the project's settings and ingest key (developer)
+//   /tokens           the project's API tokens (developer)
+//   /members          the project's members (admin)
+//   /audit            the audit log (admin; owners see every project's)
 
-import { api, errorMessage, isUnauthorized } from "./api";
+import { api, ApiError, errorMessage, isUnauthorized } from "./api";
+import { auditView } from "./pages/audit";
+import { membersView } from "./pages/members";
+import { settingsView } from "./pages/settings";
+import { tokensView } from "./pages/tokens";
+import { atLeast, currentProject, forgetProject, setProject } from "./project";
 import { clear, h } from "./dom";
+import { accountView } from "./pages/account";
+import { inviteView } from "./pages/invite";
+import { usersView } from "./pages/users";
 import { loginView } from "./pages/login";
 import type { PlayerModule } from "./player-entry";
 import { prefetchSession, takePrefetch } from "./player/prefetch";
@@ -14,7 +27,7 @@ import { loadScript } from "./scripts";
 import { reportsView } from "./pages/reports";
 import { sessionsView } from "./pages/sessions";
 import { webhooksView } from "./pages/webhooks";
-import type { Me } from "./types";
+import type { Me, Role } from "./types";
 import type { Ctx, View } from "./view";
 
 const app = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
@@ -53,9 +66,26 @@ function showLogin(): void {
   );
 }
 
+/** Shows another project (null: the server's choice), from the sessions list. */
+function switchProject(id: number | null): void {
+  me = null;
+  if (id === null) {
+    forgetProject();
+    navigate("/", { replace: true });
+    return;
+  }
+  setProject(id);
+  navigate(`/?project=${id}`);
+}
+
 const ctx = (m: Me): Ctx => ({
   me: m,
   navigate,
+  switchProject,
+  refreshMe: () => {
+    me = null;
+    void route();
+  },
   unauthorized: showLogin,
   logout: async () => {
     try {
@@ -105,6 +135,13 @@ async function route(): Promise<void> {
     prefetchSession(pid);
     void loadPlayer().catch(() => {});
   }
+  if (location.pathname === "/invite") {
+    // Accepting an invitation needs no login: it makes one.
+    me = null;
+    return mount(inviteView(() => void route()));
+  }
+  const wanted = currentProject();
+  if (me && me.project && wanted !== null && wanted !== me.project.id) me = null; // another project: ask again
   if (!me) {
     try {
       const got = await api.me();
@@ -113,14 +150,30 @@ async function route(): Promise<void> {
     } catch (err) {
       if (gen !== generation) return;
       if (isUnauthorized(err)) return showLogin();
+      if (err instanceof ApiError && err.status === 404 && wanted !== null) {
+        return mount(messageView("Project not found", "This project does not exist, or you are not a member of it.", () => switchProject(null)));
+      }
       return mount(messageView("Server unavailable", errorMessage(err), () => void route()));
     }
   }
   const path = location.pathname;
   if (path === "/login") return navigate(afterLogin(), { replace: true });
-  if (path === "/" || path === "/sessions" || path === "/sessions/") return mount(sessionsView(ctx(me)));
-  if (path === "/reports" || path === "/reports/") return mount(reportsView(ctx(me)));
-  if (path === "/webhooks" || path === "/webhooks/") return mount(webhooksView(ctx(me)));
+  if (!me.project) {
+    return mount(messageView("No project yet", "You are not a member of any project yet: ask an owner or an admin of one to add you.", () => void route()));
+  }
+  setProject(me.project.id);
+  const c = ctx(me);
+  const only = (min: Role, v: () => View): void =>
+    mount(atLeast(me?.role, min) ? v() : messageView("Not allowed", `This page needs the ${min} role in ${me?.project.name ?? "this project"}; yours is ${me?.role ?? "none"}.`));
+  if (path === "/" || path === "/sessions" || path === "/sessions/") return mount(sessionsView(c));
+  if (path === "/reports" || path === "/reports/") return mount(reportsView(c));
+  if (path === "/webhooks" || path === "/webhooks/") return only("developer", () => webhooksView(c));
+  if (path === "/settings" || path === "/settings/") return only("developer", () => settingsView(c));
+  if (path === "/tokens" || path === "/tokens/") return only("developer", () => tokensView(c));
+  if (path === "/members" || path === "/members/") return only("admin", () => membersView(c));
+  if (path === "/audit" || path === "/audit/") return only("admin", () => auditView(c));
+  if (path === "/account" || path === "/account/") return mount(accountView(c));
+  if (path === "/users" || path === "/users/") return me.user.owner ? mount(usersView(c)) : mount(messageView("Not allowed", "Managing accounts takes an owner of this Playhead."));
   const id = playerId(path);
   if (id !== null) {
     let mod: PlayerModule;

@@ -1,15 +1,48 @@
 // The header shared by the pages, and the SDK install box.
 
+import { api, errorMessage } from "./api";
 import { copyButton } from "./clipboard";
 import { h, type Child } from "./dom";
+import { atLeast } from "./project";
 import type { Ctx } from "./view";
-import type { Me } from "./types";
+import type { Me, Role } from "./types";
 
-const NAV: [string, string][] = [
-  ["/", "Sessions"],
-  ["/reports", "Reports"],
-  ["/webhooks", "Webhooks"],
+// The pages, with the least role that may open them: the dashboard shows
+// no link the role cannot follow (the server refuses regardless).
+const NAV: [string, string, Role][] = [
+  ["/", "Sessions", "viewer"],
+  ["/reports", "Reports", "viewer"],
+  ["/webhooks", "Webhooks", "developer"],
+  ["/settings", "Settings", "developer"],
+  ["/tokens", "API tokens", "developer"],
+  ["/members", "Members", "admin"],
+  ["/audit", "Audit log", "admin"],
 ];
+
+/** The project switcher: the user's projects with their role, and "New project…" for owners. */
+function projectSwitcher(ctx: Ctx): HTMLElement {
+  const { me } = ctx;
+  const NEW = "new";
+  const select = h(
+    "select",
+    { class: "project-switcher", "aria-label": "Project", title: "Project" },
+    me.projects.map((pr) =>
+      h("option", { value: String(pr.project.id), selected: pr.project.id === me.project.id }, `${pr.project.name} (${pr.role})`),
+    ),
+    me.user.owner ? h("option", { value: NEW }, "New project…") : null,
+  );
+  select.addEventListener("change", () => {
+    if (select.value !== NEW) return ctx.switchProject(Number(select.value));
+    select.value = String(me.project.id);
+    const name = prompt("Name of the new project:")?.trim();
+    if (!name) return;
+    api.createProject(name).then(
+      (res) => ctx.switchProject(res.project.id),
+      (err) => alert("Could not create the project: " + errorMessage(err)),
+    );
+  });
+  return select;
+}
 
 function active(href: string): boolean {
   const p = location.pathname;
@@ -21,14 +54,16 @@ export function appHeader(ctx: Ctx, middle: Child[] = [], right: Child[] = []): 
     "header",
     { class: "topbar" },
     h("a", { class: "brand", href: "/", "data-link": true }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Playhead"),
-    h("span", { class: "project-name", title: "Project" }, ctx.me.project.name),
+    projectSwitcher(ctx),
     h(
       "nav",
       { class: "topnav" },
-      NAV.map(([href, name]) => h("a", { href, "data-link": true, class: active(href) ? "active" : undefined, "aria-current": active(href) ? "page" : undefined }, name)),
+      [...NAV.filter(([, , min]) => atLeast(ctx.me.role, min)), ...(ctx.me.user.owner ? [["/users", "People"]] : [])].map(([href, name]) =>
+        h("a", { href, "data-link": true, class: active(href) ? "active" : undefined, "aria-current": active(href) ? "page" : undefined }, name),
+      ),
     ),
     h("div", { class: "topbar-middle" }, middle),
-    h("div", { class: "topbar-right" }, right, h("span", { class: "user", title: "Signed in" }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),
+    h("div", { class: "topbar-right" }, right, h("a", { class: "user", href: "/account", "data-link": true, title: `Your account; ${ctx.me.role} in ${ctx.me.project.name}` }, ctx.me.user.username), h("button", { class: "btn btn-ghost", type: "button", onclick: () => ctx.logout() }, "Log out")),
   );
 }
 

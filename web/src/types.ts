@@ -2,11 +2,108 @@
 // Everything that comes from a session is data recorded in someone's browser:
 // treat it as untrusted, render it as text only and never trust its types.
 
+export type Role = "viewer" | "developer" | "admin";
+
+/** A project's own settings (docs/SECURITY.md, "Projects"); absent fields are the defaults. */
+export interface ProjectSettings {
+  privacyPreset?: "strict" | "default" | "relaxed" | "";
+  clientIp?: "anonymized" | "none" | "";
+  assetOrigins?: string[];
+  sampleRate?: number | null;
+  errorSampleRate?: number | null;
+  rageClicks?: number;
+  rageWindowMs?: number;
+  deadClickMs?: number;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  ingestKey: string;
+  retentionDays: number;
+  settings: ProjectSettings;
+}
+
+export interface ProjectRole {
+  project: Project;
+  role: Role;
+}
+
 export interface Me {
-  user: { username: string };
-  project: { id: number; name: string; ingestKey: string };
+  user: {
+    id: number;
+    username: string;
+    owner: boolean;
+    email: string;
+    disabled: boolean;
+    /** The OpenID issuer the user signs in with; absent for password users. */
+    sso?: string;
+  };
+  /** Every project the user may see, with their role there. */
+  projects: ProjectRole[];
+  /** The project shown (absent when the user is a member of none). */
+  project: Project;
+  role: Role;
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
+}
+
+/** An account, as owners see it (GET /api/v1/users). */
+export interface Account {
+  id: number;
+  username: string;
+  email: string;
+  disabled: boolean;
+  owner?: boolean;
+  /** The OpenID issuer the account signs in with; absent for password accounts. */
+  sso?: string;
+  passwordChangedAt?: string;
+  createdAt?: string;
+}
+
+/** An open invitation to a project. */
+export interface Invite {
+  id: number;
+  projectId: number;
+  role: string;
+  email: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface ProjectDetail {
+  project: Project;
+  /** The key a rotation replaced, while it is still accepted. */
+  previousKey?: { key: string; validUntil: string };
+}
+
+export interface Member {
+  userId: number;
+  username: string;
+  role: Role;
+  owner: boolean;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  scopes: string[];
+  hint: string;
+  createdAt: string;
+  lastUsedAt: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  actorUserId?: number;
+  actorToken?: string;
+  action: string;
+  projectId?: number;
+  target?: string;
+  ip?: string;
+  detail?: Record<string, unknown>;
 }
 
 export interface Session {
@@ -215,4 +312,36 @@ export interface StoredCheckpoints {
   batches: number;
   /** Each: a deflated snapshot of the replayed page at `at`, before event `idx` of batch `seq`. */
   checkpoints: { at: number; seq: number; idx: number; z: string }[];
+}
+
+/** How a step names its element (docs/REPRODUCE.md). */
+export interface StepTarget {
+  role?: string;
+  name?: string;
+  exact?: boolean;
+  label?: string;
+  text?: string;
+  testId?: string;
+  css: string;
+  description: string;
+}
+
+/** One reproduction step. */
+export interface Step {
+  ts: number;
+  kind: string;
+  text: string;
+  target?: StepTarget;
+  url?: string;
+  waitMs?: number;
+}
+
+/** GET /api/v1/sessions/{id}/steps. */
+export interface Steps {
+  sessionId: string;
+  baseUrl: string;
+  start: number;
+  from: number;
+  to: number;
+  steps: Step[];
 }

@@ -9,11 +9,26 @@ export function loginView(done: () => void): View {
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const submit = h("button", { class: "btn btn-primary btn-block", type: "submit" }, "Sign in");
 
+  // Single sign-on, when the server has it: a plain link, since the sign-in
+  // leaves for the provider and comes back to /auth/sso/callback.
+  const next = location.pathname === "/login" ? new URLSearchParams(location.search).get("next") ?? "/" : location.pathname + location.search;
+  const sso = h("div", { class: "login-sso", hidden: true },
+    h("a", { class: "btn btn-block", href: `/auth/sso/start?${new URLSearchParams({ next })}` }, "Sign in with SSO"),
+    h("div", { class: "login-or" }, "or with a password"),
+  );
+  void api.loginOptions().then((o) => { sso.hidden = !o.sso; }, () => {});
+  const ssoError = new URLSearchParams(location.search).get("sso_error");
+  if (ssoError) {
+    error.textContent = ssoError;
+    error.hidden = false;
+  }
+
   const form = h(
     "form",
     { class: "login-card", novalidate: true },
     h("div", { class: "login-brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Playhead"),
     h("h1", null, "Sign in"),
+    sso,
     h("label", null, h("span", null, "Username"), user),
     h("label", null, h("span", null, "Password"), pass),
     error,

@@ -1,6 +1,7 @@
 // The session player: the replay, its timeline and controls, and the side panels.
 // URL: /sessions/{id}?t=<ms from the session's first event> or ?at=<Unix ms>
 //      /sessions/{id}?error=<ts or index> | ?request=<ts> | ?console=<ts>
+//      /sessions/{id}?steps=<Unix ms>: the Steps panel, with the steps before that moment
 //      &q=<search>: its matches are marked and stepped through (N, P); without
 //      a moment to open at, the player opens at the first one.
 
@@ -11,6 +12,7 @@ import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
 import { clock, count, duration, relative, shortUserAgent, urlHost, urlPath } from "../format";
 import { momentText } from "../moments";
+import { atLeast, withProject } from "../project";
 import { appHeader } from "../shell";
 import type { Gap, SearchMatch, SessionDetail, TimelineEntry } from "../types";
 import type { Ctx, View } from "../view";
@@ -20,12 +22,14 @@ import { MARKER_KINDS, buildEntries, type Entries, type Marker, type MarkerKind 
 import { Help } from "../player/help";
 import { icon } from "../player/icons";
 import { Indexer, type Activity } from "../player/indexer";
+import { ServerKeyframes } from "../player/keyframes";
 import { Inspector } from "../player/inspector";
 import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
-import type { Prefetched } from "../player/prefetch";
+import { serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
+import { stepsPanel } from "../player/steps";
 import { EventStore } from "../player/store";
 
 /** A read-only hook for automated browser tests and the benchmark. */
@@ -38,7 +42,7 @@ export interface PlayheadHook {
   /** Moves the play head to `ms` and pauses there; resolves once the replay shows that moment. */
   seek(ms: number): Promise<void>;
   /** For the benchmark: what the player holds. */
-  stats(): { status: string; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
+  stats(): { status: string; keyframes: number; checkpoints: number; checkpointBytes: number; indexed: boolean; storeEvents: number; receivedBytes: number; lateFonts: number };
 }
 
 declare global {
@@ -48,6 +52,9 @@ declare global {
 }
 
 const SPEEDS = [1, 2, 4, 8];
+/** How often, and how long after opening, to ask about assets still being captured. */
+const ASSET_WATCH_EVERY_MS = 1500;
+const ASSET_WATCH_MS = 10 * 60_000;
 const SEEK_STEP = 5000;
 const SEEK_STEP_BIG = 30_000;
 const PREFS = "playhead.player";
@@ -130,6 +137,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   prepareReplayer(stage.root); // its iframe, while the first requests are on their way
 
   const title = h("span", { class: "player-title" }, h("code", null, id));
+  // Only admins may erase; the server refuses anyone else regardless.
+  const eraseBtn = atLeast(ctx.me.role, "admin") ? h("button", { class: "btn btn-danger", type: "button", title: "Erase this session for good" }, "Erase") : null;
   const copyLink = h("button", { class: "btn", type: "button", disabled: true, title: "Copy a link that opens the replay at the current moment" }, icon("link"), "Copy link at this moment");
 
   const playBtn = h("button", { class: "btn-icon play", type: "button", disabled: true, title: "Play (Space)", "aria-label": "Play" }, icon("play", 18));
@@ -145,7 +154,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         "div",
         { class: "match-bar", role: "group", "aria-label": "Search matches" },
         h("span", { class: "muted" }, "Search: "),
-        h("a", { href: `/?q=${encodeURIComponent(query)}`, "data-link": true, class: "match-query" }, query),
+        h("a", { href: withProject(`/?q=${encodeURIComponent(query)}`), "data-link": true, class: "match-query" }, query),
         prevMatch,
         matchStatus,
         nextMatch,
@@ -186,13 +195,14 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const el = h(
     "div",
     { class: "page player-page" },
-    appHeader(ctx, [h("a", { class: "back", href: query ? `/?q=${encodeURIComponent(query)}` : "/", "data-link": true }, "← Sessions"), title], [copyLink]),
+    appHeader(ctx, [h("a", { class: "back", href: withProject(query ? `/?q=${encodeURIComponent(query)}` : "/"), "data-link": true }, "← Sessions"), title], [copyLink, eraseBtn]),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, searchBar, controls), side),
     help.el,
   );
 
   // ---- tabs -----------------------------------------------------------------
   const TABS: [string, string][] = [
+    ["steps", "Steps"],
     ["console", "Console"],
     ["network", "Network"],
     ["errors", "Errors"],
@@ -447,6 +457,16 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     savePrefs(prefs);
     engine?.setSkipInactive(prefs.skipInactive);
   });
+  eraseBtn?.addEventListener("click", async () => {
+    if (!confirm("Erase this session? Its recording, timeline and backend records are deleted for good.")) return;
+    try {
+      await api.eraseSession(id);
+      ctx.navigate("/");
+    } catch (err) {
+      if (isUnauthorized(err)) return ctx.unauthorized();
+      alert("Could not erase the session: " + errorMessage(err));
+    }
+  });
   copyLink.addEventListener("click", async () => {
     const t = now();
     const ok = await copyText(pageUrl({ t: String(Math.round(t)) }));
@@ -501,6 +521,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   // ---- loading ------------------------------------------------------------------
   async function start(): Promise<void> {
     let detail: SessionDetail;
+    const listingKeyframes = pre?.keyframes ?? serverKeyframes(id);
     try {
       detail = await (pre?.detail ?? api.session(id));
     } catch (err) {
@@ -526,9 +547,15 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
 
     const store = new EventStore(id, Array.isArray(detail.batches) ? detail.batches : [], { signal: abort.signal });
     const seeded = pre?.first ? await pre.first : null;
-    if (seeded) store.seed(0, 0, seeded);
+    if (seeded) store.seed(0, 0, seeded.events, seeded.pendingAssets);
     const checkpoints = new Checkpoints();
     const fonts = new FontLog();
+    const keyframeTimes = await listingKeyframes;
+    if (destroyed) return;
+    // With server keyframes every moment is near one, for the first viewer as
+    // for the next: the player makes no checkpoints of its own.
+    const keyframes = keyframeTimes.length ? new ServerKeyframes(id, keyframeTimes, abort.signal) : null;
+    for (const ts of keyframeTimes) checkpoints.addServer(ts, store.posAt(ts));
     // the web fonts the page added, whichever segment is shown first (see FontLog)
     for (const e of timeline) {
       const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
@@ -541,12 +568,14 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     // seek anywhere is fast before this player has indexed anything.
     const posOfSeq = new Map(store.batches.map((b, pos) => [b.seq, pos] as [number, number]));
     let loadedCheckpoints = 0;
-    const loadingCheckpoints = api
-      .checkpoints(id)
-      .then((stored) => {
-        if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
-      })
-      .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
+    const loadingCheckpoints = keyframes
+      ? Promise.resolve()
+      : api
+          .checkpoints(id)
+          .then((stored) => {
+            if (!destroyed) loadedCheckpoints = checkpoints.addStored(stored, posOfSeq, store.batches.length);
+          })
+          .catch((err: unknown) => console.warn("playhead: stored checkpoints not loaded:", errorMessage(err)));
     if (!store.size) {
       setPanel(infoPanel(s, id, null, eventsHref, (t) => void seek(t, true)));
       stage.message("This session has no recorded events yet.", "error");
@@ -601,6 +630,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         link: (kind: LinkKind, ts: number) => pageUrl({ [kind]: String(ts) }),
       };
       const indexStatus = h("span", null, "Preparing fast seeking…");
+      const stepsAround = param("steps");
+      setPanel(stepsPanel(id, startTime, (t) => void seek(t, true), stepsAround));
       setPanel(consolePanel(ents.console, pctx));
       setPanel(networkPanel(ents.network, total, urlHost(first), pctx));
       setPanel(errorsPanel(ents.errors, pctx));
@@ -617,7 +648,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         const tab = linked.kind === "error" ? "errors" : linked.kind === "request" ? "network" : "console";
         showTab(tab);
         panels.get(tab)?.select?.(linked.key);
-      } else if (ents.errors.length && !ents.console.length) showTab("errors");
+      } else if (stepsAround !== null) showTab("steps");
+      else if (ents.errors.length && !ents.console.length) showTab("errors");
 
       ents.markers.push(...matchList.map((m, i) => ({ t: matchTimes[i]!, kind: "match" as const, label: `Match: ${momentText(m)}` })));
       const counts = new Map<MarkerKind, number>();
@@ -657,6 +689,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       root: stage.root,
       store,
       checkpoints,
+      keyframes,
       fonts,
       speed: prefs.speed,
       skipInactive: prefs.skipInactive,
@@ -690,11 +723,15 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (destroyed) return;
     const { sc, indexStatus, legendCount } = showPanels();
 
-    // 3. index the session in the background: checkpoints for fast seeks, activity for the timeline
-    try {
-      await loadSerializer();
-    } catch (err) {
-      console.warn("playhead: no checkpoints:", errorMessage(err));
+
+    // 3. index the session in the background: activity for the timeline, and
+    // checkpoints for fast seeks when the server built no keyframes
+    if (!keyframes) {
+      try {
+        await loadSerializer();
+      } catch (err) {
+        console.warn("playhead: no checkpoints:", errorMessage(err));
+      }
     }
     if (destroyed) return;
     const host = h("div", { class: "indexer-host", "aria-hidden": "true" });
@@ -703,14 +740,18 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     let bandsShown = 0;
     let savingCheckpoints = false;
     let checkpointsSaved = false;
-    const ix = new Indexer(store, checkpoints, host, {
+    const newIndexer = (): Indexer => new Indexer(store, checkpoints, host, {
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
         const done = ix.done || pct >= 100;
         statusText.textContent = done ? "" : `Indexing ${pct}%`;
-        statusText.title = "Making checkpoints so that seeking anywhere is fast";
-        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${count(checkpoints.syntheticCount)} checkpoints · ${count(store.eventCount)} events in memory`;
-        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && checkpoints.syntheticCount > 0) {
+        statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
+        const made = keyframes ? `${count(keyframes.times.length)} server keyframes` : `${count(checkpoints.syntheticCount)} checkpoints`;
+        indexStatus.textContent = `${done ? "Indexed" : `Indexing (${pct}%)`} · ${made} · ${count(store.eventCount)} events in memory`;
+        // Checkpoints made from events that still point at the placeholder for
+        // an asset being captured are for this viewing only, never stored for
+        // the next viewers (see the assets watch below).
+        if (ix.complete && !loadedCheckpoints && !savingCheckpoints && store.pendingAssets === 0 && checkpoints.syntheticCount > 0) {
           // the first to index this session: store the checkpoints for the next viewers
           savingCheckpoints = true;
           const body = checkpoints.toStored((pos) => store.batches[pos]!.seq, store.batches.length);
@@ -732,10 +773,60 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       },
       evict: () => eng.evict(),
       busy: () => eng.status === "playing" || eng.status === "loading",
-    }, fonts);
+    }, fonts, !keyframes);
+    let ix = newIndexer();
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);
     cleanups.push(() => ix.stop());
     ix.start();
+
+    // Assets the server is still capturing (a replay opened right after the
+    // visit) are shown as the placeholder: ask now and then how many are
+    // left, and show the moment again, with what was captured, once fewer
+    // are (no reload).
+    let assetsShown = Math.max(store.pendingAssets, keyframes?.pendingAssets ?? 0);
+    const assetsUntil = Date.now() + ASSET_WATCH_MS;
+    let assetTimer = 0;
+    const watchAssets = async (): Promise<void> => {
+      assetTimer = 0;
+      const range = eng.segmentBatches();
+      if (destroyed || !range) return;
+      let left: number;
+      try {
+        left = await store.probePendingAssets(range[0], range[1]);
+      } catch {
+        left = assetsShown; // asked again later
+      }
+      if (destroyed) return;
+      if (left < assetsShown) {
+        store.reset();
+        keyframes?.reset();
+        try {
+          // the timeline's fonts too (the ones a segment from a recorded keyframe is given)
+          const again = await api.session(id);
+          for (const e of Array.isArray(again.timeline) ? again.timeline : []) {
+            const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
+            if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
+          }
+        } catch {
+          // the fonts known already
+        }
+        if (destroyed) return;
+        if (!keyframes) {
+          // the checkpoints made so far show the placeholder: make them again
+          ix.stop();
+          host.replaceChildren();
+          checkpoints.dropSynthetic();
+          ix = newIndexer();
+          ix.start();
+        }
+        await eng.seek(now(), isPlaying()).catch(fail);
+        left = Math.max(left, store.pendingAssets, keyframes?.pendingAssets ?? 0);
+      }
+      assetsShown = left;
+      if (left > 0 && Date.now() < assetsUntil && !destroyed) assetTimer = window.setTimeout(() => void watchAssets(), ASSET_WATCH_EVERY_MS);
+    };
+    if (assetsShown > 0) assetTimer = window.setTimeout(() => void watchAssets(), ASSET_WATCH_EVERY_MS);
+    cleanups.push(() => window.clearTimeout(assetTimer));
 
     window.__playhead = {
       get replayer() {
@@ -746,6 +837,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       seek: (ms: number) => seek(ms, true),
       stats: () => ({
         status: eng.status,
+        keyframes: keyframeTimes.length,
         checkpoints: checkpoints.syntheticCount,
         checkpointBytes: checkpoints.bytes,
         indexed: ix.done,

@@ -4,6 +4,7 @@
 import { api, errorMessage, isUnauthorized } from "../api";
 import { clear, h } from "../dom";
 import { absolute, count, relative, urlPath } from "../format";
+import { sessionHref } from "../project";
 import { appHeader } from "../shell";
 import type { Report } from "../types";
 import type { Ctx, View } from "../view";
@@ -31,7 +32,8 @@ export function reportsView(ctx: Ctx): View {
 
   function row(r: Report): HTMLTableRowElement {
     const ts = typeof r.ts === "number" && Number.isFinite(r.ts) ? r.ts : 0;
-    const href = `/sessions/${encodeURIComponent(String(r.sessionId))}?at=${Math.round(ts)}`;
+    // the player at the report, with the steps that led to it
+    const href = sessionHref(String(r.sessionId), ts) + (ts ? `&steps=${ts}` : "");
     const text = typeof r.text === "string" ? r.text : "";
     const page = typeof r.page === "string" ? r.page : "";
     const errors = typeof r.errors === "number" ? r.errors : 0;

@@ -6,6 +6,7 @@ import { copyText } from "../clipboard";
 import { h, clear } from "../dom";
 import { absolute, clock, count, duration, relative, shortUserAgent, urlPath } from "../format";
 import { momentText } from "../moments";
+import { withProject } from "../project";
 import { SearchSuggestions } from "../searchbox";
 import { appHeader, installBox } from "../shell";
 import type { SavedSearch, Session } from "../types";
@@ -66,7 +67,7 @@ export function sessionsView(ctx: Ctx): View {
     const q = searchInput.value.trim();
     // a saved search stays named in the URL while its query is the one searched
     const saved = savedById(currentSaved());
-    const url = !q ? "/" : saved && saved.query === q ? searchUrl(q, saved.id) : searchUrl(q);
+    const url = !q ? searchUrl("") : saved && saved.query === q ? searchUrl(q, saved.id) : searchUrl(q);
     if (location.pathname + location.search !== url) history.pushState(null, "", url);
     void load(true);
   });
@@ -83,13 +84,13 @@ export function sessionsView(ctx: Ctx): View {
     const current = savedById(currentSaved());
     const q = currentQuery();
     const links = saved.map((x) =>
-      h("a", { class: `saved-link${current?.id === x.id ? " active" : ""}`, href: `/?saved=${x.id}`, "data-link": true, title: x.query, "aria-current": current?.id === x.id ? "true" : undefined }, x.name),
+      h("a", { class: `saved-link${current?.id === x.id ? " active" : ""}`, href: withProject(`/?saved=${x.id}`), "data-link": true, title: x.query, "aria-current": current?.id === x.id ? "true" : undefined }, x.name),
     );
     if (links.length) savedBar.append(h("span", { class: "muted" }, "Saved:"), ...links);
     if (current) {
       const copy = h("button", { class: "btn btn-small", type: "button", title: "Copy a link to this saved search" }, "Copy link");
       copy.addEventListener("click", async () => {
-        const ok = await copyText(`${location.origin}/?saved=${current.id}`);
+        const ok = await copyText(location.origin + withProject(`/?saved=${current.id}`));
         savedStatus.textContent = ok ? "Link copied" : "Copy failed";
       });
       const rename = h("button", { class: "btn btn-small", type: "button" }, "Rename");
@@ -358,7 +359,7 @@ function searchUrl(q: string, saved?: number): string {
   if (q) p.set("q", q);
   if (saved !== undefined) p.set("saved", String(saved));
   const qs = p.toString();
-  return qs ? `/?${qs}` : "/";
+  return withProject(qs ? `/?${qs}` : "/");
 }
 
 /** The player of session `id`, with the search (to step through its matches) and a moment to open at. */
@@ -367,7 +368,7 @@ function playerUrl(id: string, query: string, at?: number): string {
   if (query) p.set("q", query);
   if (at !== undefined) p.set("at", String(at));
   const qs = p.toString();
-  return `/sessions/${encodeURIComponent(id)}${qs ? "?" + qs : ""}`;
+  return withProject(`/sessions/${encodeURIComponent(id)}${qs ? "?" + qs : ""}`);
 }
 
 /** "Firefox · Linux", from the server's parse of the user agent when it knew it. */

@@ -5,6 +5,7 @@ import { api, errorMessage, isUnauthorized } from "../api";
 import { copyButton } from "../clipboard";
 import { clear, h } from "../dom";
 import { absolute, count, relative } from "../format";
+import { sessionHref } from "../project";
 import { appHeader } from "../shell";
 import type { Webhook, WebhookDelivery } from "../types";
 import type { Ctx, View } from "../view";
@@ -117,7 +118,7 @@ export function webhooksView(ctx: Ctx): View {
           const st = s(d.status) || "pending";
           const sid = s(d.sessionId);
           const ts = n(d.ts);
-          const href = sid ? `/sessions/${encodeURIComponent(sid)}${ts ? `?at=${Math.round(ts)}` : ""}` : "";
+          const href = sid ? sessionHref(sid, ts) : "";
           const last = [n(d.lastStatus) ? String(n(d.lastStatus)) : "", s(d.lastError)].filter(Boolean).join(" · ");
           return h(
             "tr",

@@ -1,6 +1,7 @@
 // Places playback can start from: the recording's keyframes (Meta + FullSnapshot,
-// listed by the manifest) and synthetic checkpoints that the player makes
-// itself by serialising a replayed DOM into a FullSnapshot.
+// listed by the manifest), the keyframes the server built (keyframes.ts), and,
+// for a session the server has built none for yet, synthetic checkpoints that
+// the player makes itself by serialising a replayed DOM into a FullSnapshot.
 //
 // A checkpoint "covers" every event with a timestamp at or before `at`: to
 // show a moment t > at, rebuild the checkpoint's snapshot and apply the events
@@ -36,7 +37,7 @@ export function loadSerializer(): Promise<typeof Snapshot> {
   return loadScript("/assets/snapshot.js", () => window.__playheadSnapshot);
 }
 
-export type CheckpointKind = "keyframe" | "synthetic";
+export type CheckpointKind = "keyframe" | "server" | "synthetic";
 
 export interface Checkpoint {
   /** Every event with a timestamp at or before this (Unix ms) is part of the checkpoint. */
@@ -44,7 +45,8 @@ export interface Checkpoint {
   kind: CheckpointKind;
   /**
    * Manifest position of the batch that holds the first event after the
-   * checkpoint (synthetic), or of the keyframe's batch (keyframe).
+   * checkpoint (synthetic), of the keyframe's batch (keyframe), or of the
+   * last batch that starts at or before it (server).
    */
   pos: number;
   /** Synthetic: index in that batch of the first event not covered. */
@@ -78,6 +80,9 @@ export interface NodeMirror {
 
 const IGNORED = -2;
 
+/** Which checkpoint of one moment is kept (the cheapest to start from). */
+const RANK: Record<CheckpointKind, number> = { keyframe: 2, server: 1, synthetic: 0 };
+
 /**
  * The web fonts a page added through the FontFace API (rrweb Font events).
  * rrweb records each one once, when it is added, and not again at a
@@ -102,9 +107,14 @@ export class FontLog {
     return `${e.timestamp}:${JSON.stringify([d.family, d.descriptors ?? null, !!d.buffer])}`;
   }
 
+  /** Adds a font; a copy of one known already (its source now captured, say) takes its place. */
   add(e: eventWithTime): void {
     const key = FontLog.key(e);
-    if (this.seen.has(key)) return;
+    if (this.seen.has(key)) {
+      const i = this.list.findIndex((f) => FontLog.key(f) === key);
+      if (i >= 0) this.list[i] = e;
+      return;
+    }
     this.seen.add(key);
     let i = this.list.length;
     while (i > 0 && this.list[i - 1]!.timestamp > e.timestamp) i--;
@@ -145,6 +155,26 @@ export class Checkpoints {
 
   addKeyframe(at: number, pos: number): void {
     this.insert({ at, kind: "keyframe", pos, idx: -1, bytes: 0 });
+  }
+
+  /** A keyframe the server built at `at` (its events are fetched when a seek uses it). */
+  addServer(at: number, pos: number): void {
+    this.insert({ at, kind: "server", pos, idx: -1, bytes: 0 });
+  }
+
+  /** Forgets every synthetic checkpoint (made from events that have changed since). */
+  dropSynthetic(): void {
+    this.list = this.list.filter((c) => c.kind !== "synthetic");
+    this.syntheticBytes = 0;
+    this.parsed.clear();
+  }
+
+  /** Forgets a checkpoint that cannot be used (a server keyframe that cannot be had). */
+  remove(cp: Checkpoint): void {
+    const i = this.list.indexOf(cp);
+    if (i < 0) return;
+    this.list.splice(i, 1);
+    if (cp.kind === "synthetic") this.syntheticBytes -= cp.bytes;
   }
 
   addSynthetic(at: number, pos: number, idx: number, data: CheckpointData): Checkpoint {
@@ -230,14 +260,18 @@ export class Checkpoints {
     return cp && cp.at <= ts ? cp : undefined;
   }
 
-  /** Adds `cp` in order; false when the list has one of that moment already (a keyframe wins). */
+  /**
+   * Adds `cp` in order; false when the list has one of that moment already
+   * that is as cheap to start from: a recorded keyframe (its batch is loaded
+   * anyway), else a server keyframe (no serialising was needed).
+   */
   private insert(cp: Checkpoint): boolean {
     let i = this.list.length;
     while (i > 0 && this.list[i - 1]!.at > cp.at) i--;
     const same = this.list[i - 1];
     if (same && same.at === cp.at) {
-      if (same.kind === "keyframe" || cp.kind === "synthetic") return false;
-      this.syntheticBytes -= same.bytes;
+      if (RANK[same.kind] >= RANK[cp.kind]) return false;
+      if (same.kind === "synthetic") this.syntheticBytes -= same.bytes;
       this.list[i - 1] = cp;
       return true;
     }

@@ -4,8 +4,9 @@
 // from the last full snapshot before it. Handing it the whole session makes
 // opening cost a full download and every seek cost all events since the
 // snapshot. Here a Replayer only ever holds one *segment*: a checkpoint (a
-// recorded keyframe or a synthetic snapshot, see checkpoints.ts) followed by
-// the events after it, fetched by batch ranges from the manifest.
+// recorded keyframe, a keyframe the server built, or a synthetic snapshot,
+// see checkpoints.ts) followed by the events after it, fetched by batch
+// ranges from the manifest.
 //
 // - Open or seek to t: pick the latest checkpoint before t, fetch its batches
 //   up to t, hand the replayer that segment and pause (or play) at t. The
@@ -21,9 +22,11 @@
 // - One Replayer (one replay iframe) serves the whole session: see reseat().
 
 import { Replayer } from "@rrweb/replay";
+import { errorMessage } from "../api";
 import type { eventWithTime } from "@rrweb/types";
 import { Checkpoints, FontLog, isFontEvent, serializeReplayDom, type Checkpoint, type CheckpointData, type NodeMirror } from "./checkpoints";
 import { IdTracker } from "./idtracker";
+import type { ServerKeyframes } from "./keyframes";
 import type { EventStore } from "./store";
 
 export type Status = "loading" | "paused" | "playing" | "buffering" | "ended";
@@ -32,6 +35,8 @@ export interface EngineOptions {
   root: HTMLElement;
   store: EventStore;
   checkpoints: Checkpoints;
+  /** The keyframes the server built for the session (none: the player makes checkpoints itself). */
+  keyframes: ServerKeyframes | null;
   /** The web fonts seen so far (the indexer adds them; so does every segment built). */
   fonts: FontLog;
   speed: number;
@@ -101,7 +106,8 @@ export class Engine {
     // once the font is known.
     o.fonts.onAdd = (e) => {
       const seg = this.seg;
-      if (!seg || e.timestamp >= seg.base) return;
+      // a server keyframe carries the fonts added before it
+      if (!seg || e.timestamp >= seg.base || seg.cp.kind === "server") return;
       this.lateFonts++;
       if (this.status !== "paused" || this.fontRedraw) return;
       this.fontRedraw = true;
@@ -124,6 +130,11 @@ export class Engine {
 
   get store(): EventStore {
     return this.o.store;
+  }
+
+  /** The manifest positions of the first and last batch the current segment holds. */
+  segmentBatches(): [number, number] | null {
+    return this.seg ? [this.seg.firstPos, this.seg.endPos] : null;
   }
 
   /** The play head as a Unix ms timestamp. */
@@ -165,18 +176,29 @@ export class Engine {
     // what the moment needs; the rest of the way ahead loads after it is shown
     const toPos = Math.max(cp.pos, store.posAt(ts));
     const fromPos = cp.pos;
-    if (!store.hasRange(fromPos, toPos)) {
+    const kfs = this.o.keyframes;
+    let frame = cp.kind === "server" && kfs ? kfs.get(cp.at) : undefined;
+    if (!store.hasRange(fromPos, toPos) || (cp.kind === "server" && !frame)) {
       if (this.status !== "playing") this.setStatus("loading");
       else {
         this.replayer?.pause();
         this.setStatus("loading");
       }
       this.pausedAt = ts;
-      await store.ensure(fromPos, toPos);
+      // the keyframe and the events after it, at once
+      let lost: unknown = null;
+      const loading = cp.kind === "server" && kfs ? kfs.load(cp.at).catch((err: unknown) => ((lost = err), undefined)) : undefined;
+      [, frame] = await Promise.all([store.ensure(fromPos, toPos), loading]);
       if (gen !== this.gen || this.destroyed) return;
+      if (lost) {
+        // a server keyframe that cannot be had: seek from the checkpoint before it
+        console.warn("playhead: keyframe not loaded:", errorMessage(lost));
+        this.o.checkpoints.remove(cp);
+        return this.seek(t, play);
+      }
       // a better checkpoint may have appeared while loading
       const again = this.o.checkpoints.best(ts);
-      if (again && again !== cp && store.hasRange(again.pos, toPos)) cp = again;
+      if (again && again !== cp && again.kind !== "server" && store.hasRange(again.pos, toPos)) cp = again;
     }
     if (document.readyState !== "complete") {
       // rrweb rebuilds with document.open() and leaves the document loading:
@@ -187,9 +209,10 @@ export class Engine {
     }
     const data = cp.kind === "synthetic" ? this.o.checkpoints.load(cp) : null;
     this.lastCheckpoint = cp;
-    this.build(cp, data, ts, this.wantPlay);
+    this.build(cp, data, cp.kind === "server" ? (frame ?? null) : null, ts, this.wantPlay);
     this.evict();
-    if (!this.wantPlay) this.scheduleCheckpoint();
+    // with server keyframes every moment is near one already
+    if (!this.wantPlay && !kfs) this.scheduleCheckpoint();
     // a little ahead, once this frame is out
     window.setTimeout(() => {
       if (gen === this.gen && !this.destroyed) void store.ensure(toPos, store.posAt(ts + OPEN_AHEAD_MS)).catch(() => {});
@@ -275,12 +298,21 @@ export class Engine {
   }
 
   /** Builds the segment that starts at `cp` and a replayer on it, then shows `ts`. */
-  private build(cp: Checkpoint, data: CheckpointData | null, ts: number, play: boolean): void {
+  private build(cp: Checkpoint, data: CheckpointData | null, frame: eventWithTime[] | null, ts: number, play: boolean): void {
     const store = this.store;
     const events: eventWithTime[] = [];
     let href = "";
     let carry: eventWithTime[] = [];
-    if (cp.kind === "synthetic" && data) {
+    let frameLen = 0; // the keyframe's own events at the segment's start
+    if (cp.kind === "server" && frame) {
+      for (const e of frame) events.push(e);
+      frameLen = events.length;
+      const meta = frame.find((e) => e.type === 4);
+      href = String((meta?.data as { href?: unknown } | undefined)?.href ?? "");
+      // the recorded events after the keyframe's moment
+      const first = store.get(cp.pos);
+      if (first) for (const e of first) if (e.timestamp > cp.at) events.push(e);
+    } else if (cp.kind === "synthetic" && data) {
       href = data.href;
       carry = data.carry ?? [];
       events.push(
@@ -308,9 +340,10 @@ export class Engine {
     }
     if (events.length < 2) throw new Error("This session has too few events to replay.");
     // the web fonts added before the checkpoint, right after its FullSnapshot
-    const segFonts = events.filter(isFontEvent);
+    // (a server keyframe holds them already)
+    const segFonts = events.slice(frameLen).filter(isFontEvent);
     const full = events.findIndex((e) => e.type === 2);
-    if (full >= 0) {
+    if (full >= 0 && cp.kind !== "server") {
       const at = events[full]!.timestamp;
       const held = new Set(segFonts.map(FontLog.key));
       const fonts = this.o.fonts.before(at).filter((f) => !held.has(FontLog.key(f)));

@@ -1,9 +1,13 @@
-// The background indexer: replays the whole session once, event by event, in
-// a hidden replayer, and serialises its DOM every few hundred events into a
-// synthetic checkpoint. Afterwards a seek anywhere costs one rebuild plus at
-// most a few hundred events, even for sessions recorded with a single full
-// snapshot at their start. It also sees every event, so it reports what the
+// The background indexer: reads the whole session once and reports what the
 // manifest cannot tell: periods without user activity and input moments.
+//
+// For a session the server has built no keyframes for (one recorded before
+// servers built them, or one not sealed yet), it also replays the session,
+// event by event, in a hidden replayer, and serialises its DOM every few
+// hundred events into a synthetic checkpoint. Afterwards a seek anywhere costs
+// one rebuild plus at most a few hundred events, even for sessions recorded
+// with a single full snapshot at their start. With server keyframes it only
+// reads the events: no replayer, no serialising.
 //
 // It uses rrweb's live mode (`addEvent` applies each event as it comes) with
 // the virtual DOM off, so that every event lands in the real DOM and can be
@@ -83,6 +87,8 @@ export class Indexer {
     private readonly host: HTMLElement,
     private readonly hooks: IndexerHooks,
     private readonly fonts: FontLog,
+    /** Whether to replay the session and make checkpoints, or only read its activity. */
+    private readonly makeCheckpoints = true,
   ) {
     this.channel.port1.onmessage = () => {
       const w = this.wake;
@@ -126,19 +132,7 @@ export class Indexer {
   private async run(): Promise<void> {
     const store = this.store;
     if (!store.size) return this.finish();
-    this.replayer = new Replayer([], {
-      root: this.host,
-      liveMode: true,
-      useVirtualDom: false,
-      mouseTail: false,
-      showWarning: false,
-      showDebug: false,
-      UNSAFE_replayCanvas: false,
-      triggerFocus: false,
-      pauseAnimation: true,
-      speed: 1,
-    });
-    this.replayer.startLive(Number.MAX_SAFE_INTEGER); // every event is "in the past": applied at once
+    if (this.makeCheckpoints) this.startReplayer();
     const LOOKAHEAD = 24; // batches fetched per request (about 2 minutes of 5-second batches)
     let sliceStart = performance.now();
     for (this.pos = 0; this.pos < store.size; this.pos++) {
@@ -190,12 +184,30 @@ export class Indexer {
     this.finish();
   }
 
-  /** Hands one event to the hidden replayer and notes what it says about activity. */
+  private startReplayer(): void {
+    this.replayer = new Replayer([], {
+      root: this.host,
+      liveMode: true,
+      useVirtualDom: false,
+      mouseTail: false,
+      showWarning: false,
+      showDebug: false,
+      UNSAFE_replayCanvas: false,
+      triggerFocus: false,
+      pauseAnimation: true,
+      speed: 1,
+    });
+    this.replayer.startLive(Number.MAX_SAFE_INTEGER); // every event is "in the past": applied at once
+  }
+
+  /** Hands one event to the hidden replayer (if any) and notes what it says about activity. */
   private feed(e: eventWithTime): void {
-    const r = this.replayer!;
-    this.ids.apply(e);
-    // a copy: rrweb writes into the events it applies (a `delay`, a mutation's `removes`)
-    r.addEvent(e.type === EV_INC ? ({ ...e, data: { ...e.data } } as eventWithTime) : { ...e });
+    const r = this.replayer;
+    if (r) {
+      this.ids.apply(e);
+      // a copy: rrweb writes into the events it applies (a `delay`, a mutation's `removes`)
+      r.addEvent(e.type === EV_INC ? ({ ...e, data: { ...e.data } } as eventWithTime) : { ...e });
+    }
     this.sinceCp++;
     const d = (e as { data?: Record<string, unknown> }).data ?? {};
     if (e.type === EV_META) {
@@ -218,8 +230,8 @@ export class Indexer {
       }
     }
     // the live replayer keeps every event it was given: keep one (rrweb reads events[0])
-    const held = r.service.state.context.events;
-    if (held.length > 256) held.splice(0, held.length - 1);
+    const held = r?.service.state.context.events;
+    if (held && held.length > 256) held.splice(0, held.length - 1);
   }
 
   private interaction(ts: number, end: boolean): void {
@@ -237,7 +249,7 @@ export class Indexer {
   }
 
   private due(ts: number): boolean {
-    if (!this.canCheckpoint) return false;
+    if (!this.canCheckpoint || !this.replayer) return false;
     if (ts - this.lastCpAt < CHECKPOINT_MIN_MS) return false;
     // another checkpoint (a pause snapshot, a keyframe) may lie ahead already
     const near = this.checkpoints.atOrBefore(ts);

@@ -1,16 +1,19 @@
 // Starts the requests the player needs first while the app is still checking
-// the login (GET /api/v1/me): the session's manifest and, when the player will
-// open at the start, the first batch (normally the first keyframe). Saves two
-// round trips before the first frame.
+// the login (GET /api/v1/me): the session's manifest, its server keyframes
+// and, when the player will open at the start, the first batch (normally the
+// first keyframe). Saves two round trips before the first frame.
 
-import { api } from "../api";
+import { ApiError, api, errorMessage } from "../api";
+import { pendingAssets } from "./store";
 import type { SessionDetail } from "../types";
 
 export interface Prefetched {
   id: string;
   detail: Promise<SessionDetail>;
-  /** `?from=0&to=0`, parsed, or null when it failed. */
-  first: Promise<unknown[] | null> | null;
+  /** The server keyframes' moments (none when they cannot be had). */
+  keyframes: Promise<number[]>;
+  /** `?from=0&to=0`, parsed (with the answer's count of assets still being captured), or null when it failed. */
+  first: Promise<{ events: unknown[]; pendingAssets: number } | null> | null;
 }
 
 let pending: Prefetched | null = null;
@@ -26,14 +29,25 @@ function opensLater(): boolean {
 export function prefetchSession(id: string): void {
   const detail = api.session(id);
   detail.catch(() => {}); // the player reports errors when it asks for it
-  let first: Promise<unknown[] | null> | null = null;
+  let first: Prefetched["first"] = null;
   if (!opensLater()) {
     first = fetch(api.eventsUrl(id, 0, 0), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((r) => (r.ok ? r.json() : null))
-      .then((v: unknown) => (Array.isArray(v) ? v : null))
+      .then(async (r) => {
+        if (!r.ok) return null;
+        const v: unknown = await r.json();
+        return Array.isArray(v) ? { events: v, pendingAssets: pendingAssets(r) } : null;
+      })
       .catch(() => null);
   }
-  pending = { id, detail, first };
+  pending = { id, detail, keyframes: serverKeyframes(id), first };
+}
+
+/** The moments of the session's server keyframes; none when the server lists none (or cannot). */
+export function serverKeyframes(id: string): Promise<number[]> {
+  return api.keyframes(id).catch((err: unknown) => {
+    if (!(err instanceof ApiError) || err.status !== 404) console.warn("playhead: server keyframes not listed:", errorMessage(err));
+    return [];
+  });
 }
 
 /** The prefetched requests for `id`, once; null when there are none. */

@@ -33,6 +33,11 @@ export class EventStore {
   readonly endTs: number;
   /** Bytes of JSON received so far (all requests), for the progress message. */
   receivedBytes = 0;
+  /**
+   * The most assets any answer said were still being captured (served as
+   * the placeholder for now): see watchAssets in pages/player.ts.
+   */
+  pendingAssets = 0;
   private readonly loaded = new Map<number, Events>();
   /** Evicted batches, as deflated JSON. */
   private readonly packed = new Map<number, Uint8Array>();
@@ -137,7 +142,7 @@ export class EventStore {
    * Takes events fetched before the manifest was known (`?from=fromSeq&to=toSeq`),
    * if the manifest lists exactly those batches with those counts.
    */
-  seed(fromSeq: number, toSeq: number, list: unknown[]): boolean {
+  seed(fromSeq: number, toSeq: number, list: unknown[], pendingAssets = 0): boolean {
     const from = this.batches.findIndex((b) => b.seq === fromSeq);
     if (from < 0) return false;
     let to = from;
@@ -146,6 +151,7 @@ export class EventStore {
     let want = 0;
     for (let p = from; p <= to; p++) want += this.batches[p]!.events;
     if (want !== list.length) return false;
+    this.pendingAssets = Math.max(this.pendingAssets, pendingAssets);
     const parts = this.split(list, from, to);
     parts.forEach((part, i) => {
       if (this.loaded.has(from + i)) return;
@@ -164,6 +170,27 @@ export class EventStore {
       this.loadedCount -= evs.length;
       if (!this.packed.has(pos)) this.pack(pos, evs);
     }
+  }
+
+  /**
+   * Forgets every batch (in memory and evicted): the next requests get the
+   * events again, pointing at the assets captured meanwhile.
+   */
+  reset(): void {
+    this.loaded.clear();
+    this.packed.clear();
+    this.loadedCount = 0;
+    this.packedSize = 0;
+    this.pendingAssets = 0;
+  }
+
+  /** How many assets the batches in [from, to] reference that are still being captured (a HEAD request). */
+  async probePendingAssets(from: number, to: number): Promise<number> {
+    const init: RequestInit = { method: "HEAD", credentials: "same-origin" };
+    if (this.opts.signal) init.signal = this.opts.signal;
+    const res = await fetch(api.eventsUrl(this.sessionId, this.batches[from]!.seq, this.batches[to]!.seq), init);
+    if (!res.ok) throw new ApiError(res.status, "http_" + res.status, `${res.status} ${res.statusText}`.trim());
+    return pendingAssets(res);
   }
 
   /** Bytes held by evicted batches. */
@@ -218,6 +245,7 @@ export class EventStore {
       throw new ApiError(0, "network", "Cannot reach the server while loading events");
     }
     if (!res.ok) throw await responseError(res);
+    this.pendingAssets = Math.max(this.pendingAssets, pendingAssets(res));
     const text = await res.text();
     this.receivedBytes += text.length;
     const parsed: unknown = JSON.parse(text);
@@ -256,6 +284,12 @@ export class EventStore {
     }
     return out;
   }
+}
+
+/** What an answer says of the assets its events reference that are still being captured. */
+export function pendingAssets(res: Response): number {
+  const n = Number(res.headers.get("X-Playhead-Pending-Assets"));
+  return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 /** Keeps well-formed events and orders them by time (stable for equal timestamps). */

@@ -1,7 +1,8 @@
 import { maskValue } from './console';
 import { whenDomReady } from './domReady';
-import { replayAddress } from './endpoint';
+import { ingestAddress, replayAddress } from './endpoint';
 import { resolveOptions, type ResolvedOptions } from './options';
+import { cachedConfig, refreshConfig } from './remote';
 import { QUEUE_KEY, startPlayhead, STORAGE_KEY, type Controller } from './playhead';
 import { isSecretField, REDACTED } from './privacy/secrets';
 import type { ReportHost, ReportUI } from '../report/contract';
@@ -75,6 +76,8 @@ function reportUI(endpoint: string): Promise<ReportUI> {
 }
 
 function start(options: ResolvedOptions): void {
+  // the project's settings, for the next page load; asked before fetch is patched, so never recorded
+  attempt(() => refreshConfig(ingestAddress(options.endpoint, options.projectKey).url, options.projectKey, fetch.bind(window)));
   const controller = attempt(() =>
     startPlayhead(options, (error) => {
       const sessionId = getSessionId();
@@ -130,11 +133,12 @@ function doNotTrack(): boolean {
 export function init(options: PlayheadOptions): void {
   const h = holder();
   if (h.__playhead || h.__playheadPending || typeof window === 'undefined' || typeof document === 'undefined') return;
-  const resolved = attempt(() => resolveOptions(options));
+  const resolved = attempt(() => resolveOptions(options, cachedConfig(options.projectKey)));
   if (!resolved) {
     warn('[playhead] init needs an endpoint and a projectKey');
     return;
   }
+
   if (resolved.respectDoNotTrack && attempt(doNotTrack)) return;
   if (resolved.requireConsent || optOutSlot().read()) h.__playheadPending = resolved;
   else start(resolved);

@@ -1,5 +1,6 @@
 import { makePolicy, type Policy } from './privacy/dom';
 import type { Capture } from './network';
+import type { RemoteConfig } from './remote';
 import { attempt } from './safe';
 import { absoluteUrl } from './url';
 import type { PlayheadOptions, SentryLike } from './types';
@@ -27,7 +28,9 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULTS = {
-  checkoutEveryNms: 5 * 60 * 1000,
+  // One keyframe per page load: the server builds the others from the
+  // recorded mutations, so the page never re-serialises its whole DOM.
+  checkoutEveryNms: 0,
   flushIntervalMs: 5000,
   sessionTimeoutMs: 30 * 60 * 1000,
   maxQueueBytes: 2 * 1024 * 1024,
@@ -62,11 +65,19 @@ function propagation(rules: PlayheadOptions['propagateTo']): (url: string) => bo
   };
 }
 
-/** Fills in defaults; undefined when the endpoint or key is missing. */
-export function resolveOptions(options: PlayheadOptions | undefined): ResolvedOptions | undefined {
+const PRESETS = ['relaxed', 'default', 'strict'] as const;
+
+/**
+ * Fills in defaults; undefined when the endpoint or key is missing. The
+ * project's settings (`remote`) set the sample rates, and its privacy
+ * preset applies when it is stricter than the page's.
+ */
+export function resolveOptions(options: PlayheadOptions | undefined, remote?: RemoteConfig): ResolvedOptions | undefined {
   if (!options || typeof options.endpoint !== 'string' || typeof options.projectKey !== 'string') return undefined;
   if (!options.projectKey) return undefined;
-  const preset = options.privacy === 'strict' || options.privacy === 'relaxed' ? options.privacy : 'default';
+  // the stricter of the page's preset (unknown: the default) and the project's, if it has one
+  const page = PRESETS.indexOf(options.privacy!);
+  const preset = PRESETS[Math.max(page < 0 ? 1 : page, PRESETS.indexOf(remote?.privacy as 'strict'))]!;
   return {
     endpoint: absoluteUrl(options.endpoint.replace(/\/+$/, '') || '/').replace(/\/+$/, ''),
     projectKey: options.projectKey,
@@ -74,8 +85,8 @@ export function resolveOptions(options: PlayheadOptions | undefined): ResolvedOp
     capture: capture(options.networkCapture),
     propagate: propagation(options.propagateTo),
     sentry: options.sentry,
-    sampleRate: number(options.sampleRate, 1, 0, 1),
-    errorSampleRate: number(options.errorSampleRate, 0, 0, 1),
+    sampleRate: number(remote?.sampleRate, number(options.sampleRate, 1, 0, 1), 0, 1),
+    errorSampleRate: number(remote?.errorSampleRate, number(options.errorSampleRate, 0, 0, 1), 0, 1),
     bufferMs: number(options.bufferMs, DEFAULTS.bufferMs, 100),
     feedback: options.feedback === true,
     debug: options.debug === true || /[?&]playhead_debug=1(&|$)/.test(location.search),

@@ -33,7 +33,7 @@ export interface PlayheadOptions {
   requireConsent?: boolean;
   /** Record nothing when the browser sends Global Privacy Control or Do Not Track. */
   respectDoNotTrack?: boolean;
-  /** Take a keyframe (full snapshot) this often, in ms; 0 turns it off. Default 5 minutes. */
+  /** Take a keyframe (full snapshot) this often, in ms, besides the one at page load; 0 (the default) takes none: the server builds keyframes. */
   checkoutEveryNms?: number;
   /** Send buffered events this often, in ms. Default 5000. */
   flushIntervalMs?: number;

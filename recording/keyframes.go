@@ -1,0 +1,165 @@
+package recording
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/chunk"
+	"github.com/playhead/playhead/keyring"
+)
+
+// A session's keyframes are built by the server from its sealed chunks
+// (see keyframes_build.go): each is the page at one moment as a short run of
+// rrweb events (Meta, FullSnapshot, then what a snapshot cannot hold), from
+// which a player replays the recorded events after that moment. The
+// keyframes built from one chunk live in one object beside it, encrypted
+// with the session's data key, listed in the index, and erased with the
+// session.
+
+// keyframesSuffix ends the key of the object that holds a chunk's keyframes.
+const keyframesSuffix = ".kf"
+
+// KeyframesKey returns the key of the object holding the keyframes built
+// from the chunk chunkKey, in its sealed or its compact form alike: the
+// keyframes do not move when the chunk is compacted.
+func KeyframesKey(chunkKey string) string {
+	return strings.TrimSuffix(chunkKey, compactSuffix) + keyframesSuffix
+}
+
+func keyframesAAD(key string) []byte { return []byte("playhead keyframes " + key) }
+
+// Keyframes returns the keyframes of a session a player can start from,
+// by time. A keyframe holds every event of the session up to its moment:
+// one that a later batch has an event at or before (a batch that came late,
+// or an event of the same millisecond as a chunk's last) is left out.
+func (rec *Store) Keyframes(ctx context.Context, projectID int64, sessionID string) ([]playhead.KeyframeRef, error) {
+	list, err := rec.Index.Keyframes(ctx, projectID, sessionID)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	refs, err := rec.Index.Batches(ctx, projectID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	lastSeq := map[string]int{} // keyframes object → last batch of its chunk
+	for _, r := range refs {
+		if r.ObjectKey != "" {
+			lastSeq[KeyframesKey(r.ObjectKey)] = r.Seq
+		}
+	}
+	return slices.DeleteFunc(list, func(k playhead.KeyframeRef) bool {
+		last, ok := lastSeq[k.ObjectKey]
+		if !ok {
+			return true // its chunk is gone
+		}
+		for _, r := range refs {
+			if r.Seq > last && r.FirstTs <= k.Ts {
+				return true
+			}
+		}
+		return false
+	}), nil
+}
+
+// Keyframe returns the events of the session's keyframe at ts, or an
+// ENOTFOUND error when the session has none at ts.
+func (rec *Store) Keyframe(ctx context.Context, projectID int64, sessionID string, ts int64) ([][]byte, error) {
+	list, err := rec.Keyframes(ctx, projectID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range list {
+		if r.Ts == ts {
+			all, err := rec.readKeyframes(ctx, projectID, sessionID, r.ObjectKey)
+			if err != nil {
+				return nil, err
+			}
+			if r.Position < 0 || r.Position >= len(all) {
+				return nil, fmt.Errorf("keyframe %d of %s: %w: position %d outside %d keyframes", ts, sessionID, chunk.ErrCorrupt, r.Position, len(all))
+			}
+			return splitEvents(all[r.Position])
+		}
+	}
+	return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no keyframe at %d", sessionID, ts)
+}
+
+// readKeyframes reads and decrypts a keyframes object: one JSON array of
+// events per keyframe.
+func (rec *Store) readKeyframes(ctx context.Context, projectID int64, sessionID, key string) ([][]byte, error) {
+	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := rec.Objects.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("keyframes %s: %w", key, err)
+	}
+	data, err := keyring.Decrypt(dk.Key, sealed, keyframesAAD(key))
+	if err != nil {
+		return nil, fmt.Errorf("keyframes %s: %w", key, err)
+	}
+	all, err := chunk.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("keyframes %s: %w", key, err)
+	}
+	return all, nil
+}
+
+// splitEvents splits a JSON array into its elements.
+func splitEvents(array []byte) ([][]byte, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(array))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
+		return nil, fmt.Errorf("keyframe: %w: not a JSON array", chunk.ErrCorrupt)
+	}
+	var out [][]byte
+	for dec.PeekKind() != ']' {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, fmt.Errorf("keyframe: %w: %v", chunk.ErrCorrupt, err)
+		}
+		out = append(out, append([]byte(nil), v...))
+	}
+	return out, nil
+}
+
+// storeKeyframes writes the keyframes built from the chunk chunkKey beside
+// it and records them in the index. A crash between the two leaves an
+// object nobody lists: its deletion is queued first and called off once the
+// index lists it, as Seal does for chunks.
+func (rec *Store) storeKeyframes(ctx context.Context, projectID int64, sessionID, chunkKey string, ts []int64, arrays [][]byte) error {
+	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
+	if err != nil {
+		return err
+	}
+	key := KeyframesKey(chunkKey)
+	sealed, err := keyring.Encrypt(dk.Key, chunk.EncodeSealed(arrays), keyframesAAD(key))
+	if err != nil {
+		return err
+	}
+	orphan := playhead.Job{Kind: playhead.JobDeleteObject, Key: key, ProjectID: projectID, SessionID: sessionID}
+	if err := rec.Index.AddJobs(ctx, []playhead.Job{orphan}, rec.Now().Add(2*jobLease)); err != nil {
+		return err
+	}
+	if err := rec.Objects.Put(ctx, key, sealed); err != nil {
+		return err
+	}
+	refs := make([]playhead.KeyframeRef, len(ts))
+	for i, t := range ts {
+		refs[i] = playhead.KeyframeRef{Ts: t, ObjectKey: key, Position: i}
+	}
+	if err := rec.Index.AddKeyframes(ctx, projectID, sessionID, refs); err != nil {
+		if playhead.ErrorCode(err) == playhead.ENOTFOUND {
+			// Erased meanwhile: erasure did not know this object.
+			return errors.Join(err, rec.Objects.Delete(ctx, key))
+		}
+		return err
+	}
+	return rec.Index.FinishJob(ctx, orphan.Kind, orphan.Key)
+}
