@@ -6,7 +6,7 @@ import { copyText } from "../clipboard";
 import { h, clear } from "../dom";
 import { absolute, clock, count, duration, relative, shortUserAgent, urlPath } from "../format";
 import { momentText } from "../moments";
-import { withProject } from "../project";
+import { atLeast, withProject } from "../project";
 import { SearchSuggestions } from "../searchbox";
 import { appHeader, installBox } from "../shell";
 import type { SavedSearch, Session } from "../types";
@@ -79,6 +79,8 @@ export function sessionsView(ctx: Ctx): View {
   function savedById(id: number | null): SavedSearch | undefined {
     return id === null ? undefined : saved.find((x) => x.id === id);
   }
+  // saved searches are shared with the whole project: developers keep them
+  const mayEdit = atLeast(ctx.me.role, "developer");
   function renderSaved(): void {
     clear(savedBar);
     const current = savedById(currentSaved());
@@ -116,8 +118,8 @@ export function sessionsView(ctx: Ctx): View {
           savedStatus.textContent = "Could not delete: " + errorMessage(err);
         }
       });
-      savedBar.append(h("span", { class: "saved-actions" }, copy, rename, del));
-    } else if (q) {
+      savedBar.append(h("span", { class: "saved-actions" }, copy, mayEdit ? [rename, del] : null));
+    } else if (q && mayEdit) {
       const save = h("button", { class: "btn btn-small", type: "button", title: "Save this search under a name, for everyone on the project" }, "Save search");
       save.addEventListener("click", () => nameForm("Save", "", async (name) => {
         const r = await api.saveSearch(name, q);
