@@ -32,6 +32,7 @@ check-format:
 # time fuzzing (the default minimises for up to a minute).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBatch$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseImport$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./ingest/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./chunk/
 	$(GO) test -run '^$$' -fuzz '^FuzzScrubJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./privacy/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./otlp/
@@ -39,6 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./search/
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyframes$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./rrdom/
 	$(GO) test -run '^$$' -fuzz '^FuzzDerive$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./reproduce/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./sourcemaps/
 
 build:
 	cd sdk/browser && npm run build

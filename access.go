@@ -104,10 +104,13 @@ const (
 	ScopeAdmin = "admin"
 	// ScopeOTLP sends backend traces and logs (OTLP) into sessions.
 	ScopeOTLP = "otlp"
+	// ScopeSourceMaps uploads and lists releases' source maps (a CI
+	// pipeline's token).
+	ScopeSourceMaps = "sourcemaps"
 )
 
 // Scopes are every API token scope.
-var Scopes = []string{ScopeRead, ScopeErase, ScopeAdmin, ScopeOTLP}
+var Scopes = []string{ScopeRead, ScopeErase, ScopeAdmin, ScopeOTLP, ScopeSourceMaps}
 
 // APIToken is a secret a program presents as "Authorization: Bearer" to
 // act in one project. Only its hash is stored; the secret is shown once.
@@ -133,6 +136,11 @@ const (
 	AuditReplayView     = "replay.view"
 	AuditSessionsExport = "sessions.export"
 	AuditShareLink      = "share_link.create"
+	AuditShareRevoke    = "share_link.revoke"
+	AuditShareView      = "share_link.view"
+	AuditSessionImport  = "session.import"
+	AuditSourceMaps     = "sourcemaps.upload"
+	AuditSourceMapsDrop = "sourcemaps.delete"
 	AuditSessionErase   = "session.erase"
 	AuditUserErase      = "user_data.erase"
 	AuditProjectCreate  = "project.create"

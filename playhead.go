@@ -155,6 +155,18 @@ type Session struct {
 	RageClicks  int `json:"rageClicks"`
 	DeadClicks  int `json:"deadClicks"`
 	ErrorClicks int `json:"errorClicks"`
+	// ActiveMs is how long the user was active: each interaction (a
+	// click, scroll, input, touch or mouse move) counts until the next one,
+	// for at most 5 s.
+	ActiveMs int64 `json:"activeMs"`
+	// Release is the version of the app the session ran, as the SDK's
+	// release option named it ("" when none): its source maps are that
+	// release's.
+	Release string `json:"release,omitempty"`
+	// ImportedAt is when an imported session was imported (zero for a
+	// recorded one); retention counts from then when it is later than
+	// the session's end.
+	ImportedAt int64 `json:"importedAt,omitempty"`
 }
 
 // BatchRef is one stored batch as the player's manifest lists it.
@@ -261,9 +273,82 @@ type IndexedBatch struct {
 	RageClicks  int
 	DeadClicks  int
 	ErrorClicks int
+	// ActiveMs is how long the user was active in the batch (see
+	// Session.ActiveMs).
+	ActiveMs int64
 	// Search is the batch's searchable text, from its events as stored
 	// (scrubbed), each distinct value once.
 	Search []SearchText
+	// Release is the app's release the batch says the page ran ("" when
+	// none).
+	Release string
+	// ImportedAt is set on the batches of an imported session: when it
+	// was imported.
+	ImportedAt int64
+	// Signals is what the batch says of its clicks, for the frustration
+	// signals ingest finds when it stores the batch with the state the
+	// session's earlier batches left (SessionCarry); nil when the batch was
+	// not read for them. The index does not store it.
+	Signals *BatchSignals
+}
+
+// BatchSignals is what a batch says of its clicks and of what followed
+// them: enough to find rage, dead and error clicks whose clicks and
+// aftermath lie in different batches.
+type BatchSignals struct {
+	// Clicks are the batch's clicks, by time.
+	Clicks []SignalClick
+	// Answers are the times at which the page answered (a DOM mutation, a
+	// scroll, an input, a page load or navigation, a request's start) up to
+	// a dead click's window after the batch's first event, by time: what a
+	// click of an earlier batch may have been answered by.
+	Answers []int64
+	// Errors are the batch's JS errors, by time.
+	Errors []SignalError
+	// Nodes, when the batch holds a full snapshot, are its actionable
+	// elements (encoded by ingest): which nodes lie in which, and their
+	// text, for clicks in later batches.
+	Nodes []byte
+	// RageClicks, RageWindowMs and DeadWindowMs are the thresholds of the
+	// batch's project (ProjectSettings); zero means the default.
+	RageClicks, RageWindowMs, DeadWindowMs int
+}
+
+// SignalClick is one click of a batch.
+type SignalClick struct {
+	Ts   int64
+	ID   int64
+	X, Y float64
+	// Actionable says the batch itself knows the clicked element is a
+	// link, button or other actionable element, or is inside one; Text is
+	// the element's text, when known.
+	Actionable bool
+	Text       string
+	// Lookup is the node to look for among an earlier batch's snapshot
+	// nodes when the batch did not know the clicked element (0 when it
+	// did): the clicked node or the first ancestor it lacks.
+	Lookup int64
+	// Answered says the page answered the click within the batch.
+	Answered bool
+}
+
+// SignalError is one JS error of a batch.
+type SignalError struct {
+	Ts      int64
+	Message string
+}
+
+// SessionCarry is what ingest carries from a session's stored batches to
+// its next ones and no summary column holds: which search values the index
+// holds of the session, the frustration signals its last batches left
+// undecided, and its last snapshot's actionable elements. Ingest encodes
+// every part; the index stores them as they are.
+type SessionCarry struct {
+	ProjectID int64
+	SessionID string
+	// Search, Signals and Nodes are the parts; in a GroupWrite, a nil part
+	// keeps the stored one.
+	Search, Signals, Nodes []byte
 }
 
 // SearchText is one value a session can be found by: a URL it visited, the
@@ -272,6 +357,22 @@ type IndexedBatch struct {
 type SearchText struct {
 	Field string
 	Value string
+}
+
+// Key is the value's key among its session's search values: a 63-bit
+// FNV-1a hash of field and value. An index keeps one row of a session per
+// key, and ingest remembers the keys a session has, to send only new ones.
+func (t SearchText) Key() int64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(t.Field); i++ {
+		h = (h ^ uint64(t.Field[i])) * prime
+	}
+	h *= prime // a zero byte between field and value
+	for i := 0; i < len(t.Value); i++ {
+		h = (h ^ uint64(t.Value[i])) * prime
+	}
+	return int64(h >> 1)
 }
 
 // AssetRecord is what Playhead knows of one asset URL a project's
@@ -465,6 +566,9 @@ type GroupState struct {
 	Sessions map[SessionRef]*Session
 	// Keys are the stored (wrapped) data keys of the group's sessions.
 	Keys map[SessionRef]*DataKey
+	// Carry is what ingest carried from the group's sessions' stored
+	// batches; a session without one has none.
+	Carry map[SessionRef]*SessionCarry
 }
 
 // GroupWrite is what ingest decided to store for a group of batches.
@@ -482,6 +586,9 @@ type GroupWrite struct {
 	Sessions []*Session
 	// Events are queued for delivery to every webhook of their project.
 	Events []WebhookEvent
+	// Carry are the sessions' new carried state, at most one per session;
+	// a nil part keeps the stored one.
+	Carry []*SessionCarry
 	// Now is when the group is stored.
 	Now time.Time
 }
@@ -710,6 +817,8 @@ type Index interface {
 	AssetStore
 	BackendStore
 	JobStore
+	SourceMapStore
+	ShareStore
 	// SetRetention sets how many days a project's sessions are kept.
 	SetRetention(ctx context.Context, projectID int64, days int) error
 	// Ping checks that the index answers and takes writes.

@@ -70,3 +70,21 @@ func TestProjectAcceptsKey(t *testing.T) {
 		t.Errorf("the previous key is accepted at the end of its grace period")
 	}
 }
+
+func TestCheckUsername(t *testing.T) {
+	for name, want := range map[string]string{
+		"ada":                   "",
+		"ada@example.com":       "",
+		"Zoë":                   "",
+		"":                      "choose a username",
+		"   ":                   "choose a username",
+		strings.Repeat("a", 65): "maximum is 64",
+		"ada\nadmin":            "control characters",
+		"ada\u0085":             "control characters",
+	} {
+		err := playhead.CheckUsername(name)
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("CheckUsername(%q) = %v; want %q", name, err, want)
+		}
+	}
+}

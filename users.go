@@ -2,6 +2,7 @@ package playhead
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -99,4 +100,21 @@ const (
 	AuditInviteCreate   = "invite.create"
 	AuditInviteRevoke   = "invite.revoke"
 	AuditInviteAccept   = "invite.accept"
+	AuditOwnerGrant     = "owner.grant"
+	AuditOwnerRemove    = "owner.remove"
 )
+
+// CheckUsername returns an EINVALID error naming what is wrong with a new
+// account's name: empty, longer than 64 bytes, or holding control
+// characters (which would make it print as something else).
+func CheckUsername(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return Errorf(EINVALID, "choose a username")
+	case len(name) > 64:
+		return Errorf(EINVALID, "the username is %d bytes long; the maximum is 64", len(name))
+	case strings.ContainsFunc(name, func(c rune) bool { return c < ' ' || c == 0x7f || c >= 0x80 && c < 0xa0 }):
+		return Errorf(EINVALID, "the username holds control characters")
+	}
+	return nil
+}

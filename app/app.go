@@ -90,6 +90,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Backend:        db,
 		Assets:         db,
 		Searches:       db,
+		Shares:         db,
+		SourceMaps:     db,
 		Objects:        objects,
 		Ingester:       m.Ingester,
 		Recordings:     m.Recordings,

@@ -18,6 +18,8 @@ func TestSignInsAreAudited(t *testing.T) {
 	login("admin", "wrong", 401)
 	login("nobody", "guess", 401)
 	login("admin", password, 200)
+	c := loggedIn(t, m)
+	scenario{method: "POST", path: "/api/v1/logout", body: []byte(`{}`), login: true, wantStatus: 200}.run(t, m, c)
 
 	list, err := m.DB.AuditEntries(t.Context(), playhead.AuditFilter{})
 	if err != nil {
@@ -30,6 +32,8 @@ func TestSignInsAreAudited(t *testing.T) {
 		got = append(got, entry{e.Action, e.ActorName, e.Target, e.IP, reason})
 	}
 	want := []entry{
+		{playhead.AuditSignOut, "admin", "admin", "127.0.0.0", ""},
+		{playhead.AuditSignIn, "admin", "admin", "127.0.0.0", ""},
 		{playhead.AuditSignIn, "admin", "admin", "198.51.100.0", ""},
 		{playhead.AuditSignInFailed, "", "nobody", "198.51.100.0", "unknown user"},
 		{playhead.AuditSignInFailed, "", "admin", "198.51.100.0", "wrong password"},

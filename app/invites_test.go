@@ -102,6 +102,9 @@ func TestInviteByLink(t *testing.T) {
 	if status, out := accept(nil, "vera", "password1"); status != 400 || !strings.Contains(errText(out), "10,000 most common") {
 		t.Fatalf("accept with a common password: %d %v", status, out)
 	}
+	if status, out := accept(nil, `vera\u0000`, "vera's long passphrase"); status != 400 || !strings.Contains(errText(out), "control characters") {
+		t.Fatalf("accept with a control character in the name: %d %v", status, out)
+	}
 	if status, out := accept(nil, "ADMIN", "vera's long passphrase"); status != 400 || !strings.Contains(errText(out), "taken") {
 		t.Fatalf("accept with a taken name: %d %v", status, out)
 	}
@@ -144,6 +147,11 @@ func TestInviteByLink(t *testing.T) {
 	if status, out := post(t, owner, m.URL()+"/api/v1/invites?project="+project, `{"role":"boss"}`); status != 400 || !strings.Contains(errText(out), "not one of viewer") {
 		t.Fatalf("an invitation with an unknown role: %d %v", status, out)
 	}
+	wantAudit(t, m, "invite.revoke admin invite #"+id)
+}
+
+func TestExpiredInviteRefused(t *testing.T) {
+	m := start(t)
 	expired := &playhead.Invite{TokenHash: hashOf("phi_expired"), ProjectID: m.Project.ID, Role: playhead.RoleViewer,
 		CreatedAt: time.Now().Add(-48 * time.Hour), ExpiresAt: time.Now().Add(-time.Hour)}
 	if err := m.DB.CreateInvite(context.Background(), expired); err != nil {
@@ -152,7 +160,6 @@ func TestInviteByLink(t *testing.T) {
 	if status, out := post(t, nil, m.URL()+"/api/v1/invites/accept", `{"token":"phi_expired","username":"late","password":"a late passphrase"}`); status != 404 || !strings.Contains(errText(out), "expired") {
 		t.Fatalf("accepting an expired invitation: %d %v", status, out)
 	}
-	wantAudit(t, m, "invite.revoke admin invite #"+id)
 }
 
 func TestOwnerManagesAccounts(t *testing.T) {
@@ -212,5 +219,37 @@ func TestOwnerManagesAccounts(t *testing.T) {
 	if status, _ := post(t, owner, m.URL()+"/api/v1/users/99999/disable", `{}`); status != 404 {
 		t.Fatalf("disabling an unknown user: %d", status)
 	}
-	wantAudit(t, m, "password.reset admin bob", "user.disable admin bob", "user.enable admin bob", "sign_in.failed  bob", "sign_in bob bob")
+	// Owners make and unmake owners; not themselves.
+	put := func(c *http.Client, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest("PUT", m.URL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	bob, _, _ = signIn(t, m, "bob", pw)
+	if status, _ := put(bob, "/api/v1/users/"+id+"/owner", `{"owner":true}`); status != 403 {
+		t.Fatalf("bob makes himself an owner: %d", status)
+	}
+	if status, out := put(owner, "/api/v1/users/"+id+"/owner", `{"owner":true}`); status != 200 {
+		t.Fatalf("make bob an owner: %d %v", status, out)
+	}
+	scenario{method: "GET", path: "/api/v1/users", login: true, wantStatus: 200}.run(t, m, bob)
+	if status, out := put(owner, "/api/v1/users/"+strconv.FormatInt(admin.ID, 10)+"/owner", `{"owner":false}`); status != 400 || !strings.Contains(errText(out), "cannot stop being one themselves") {
+		t.Fatalf("an owner stepping down: %d %v", status, out)
+	}
+	if status, _ := put(bob, "/api/v1/users/"+strconv.FormatInt(admin.ID, 10)+"/owner", `{"owner":false}`); status != 200 {
+		t.Fatalf("bob, now an owner, unmakes admin: %d", status)
+	}
+	scenario{method: "GET", path: "/api/v1/users", login: true, wantStatus: 403}.run(t, m, owner)
+	if status, out := put(bob, "/api/v1/users/"+id+"/owner", `{}`); status != 400 || !strings.Contains(errText(out), `{"owner":true}`) {
+		t.Fatalf("no owner field: %d %v", status, out)
+	}
+	wantAudit(t, m, "password.reset admin bob", "user.disable admin bob", "user.enable admin bob", "sign_in.failed  bob", "sign_in bob bob",
+		"owner.grant admin bob", "owner.remove bob admin")
 }

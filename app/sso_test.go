@@ -11,6 +11,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testservers"
 	"github.com/playhead/playhead/internal/testservers/oidcprovider"
 )
 
@@ -274,4 +275,31 @@ func TestSSOConfiguration(t *testing.T) {
 	m := start(t)
 	scenario{method: "GET", path: "/api/v1/login/options", wantStatus: 200, want: []string{`"sso":false`}}.run(t, m, nil)
 	scenario{method: "GET", path: "/auth/sso/start", wantStatus: 200}.run(t, m, nil) // redirected to the login page
+}
+
+// TestSSOAcrossNodes: two nodes on one PostgreSQL index; a sign-on begun
+// on one is finished by the other, which is where the provider sends the
+// browser back (behind a load balancer, any node may be).
+func TestSSOAcrossNodes(t *testing.T) {
+	idp := oidcprovider.Start(t)
+	dsn := testservers.PostgreSQL(t)
+	sso := func(c *app.Config) {
+		c.Index = dsn
+		c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret = idp.Issuer, idp.ClientID, idp.ClientSecret
+		c.OIDCAllowedDomains = "example.com"
+	}
+	b := startWith(t, sso)
+	a := startWith(t, func(c *app.Config) { sso(c); c.PublicURL = b.URL() })
+	idp.AllowRedirect(b.URL() + "/auth/sso/callback")
+	idp.SignInAs(oidcprovider.User{Subject: "sub-ada", Email: "ada@example.com", EmailVerified: true})
+	br := newBrowser(b)
+	ended := br.visit(t, a.URL()+"/auth/sso/start")
+	if !strings.HasPrefix(br.callback, b.URL()+"/auth/sso/callback") || ended.Path != "/" || ended.Query().Get("sso_error") != "" {
+		t.Fatalf("a sign-on begun on node A ended at %s (callback %q); want node B's dashboard", ended, br.callback)
+	}
+	for _, node := range []*app.Main{a, b} {
+		if me := br.me(t, node); !strings.Contains(me, `"username":"ada@example.com"`) {
+			t.Fatalf("node %s does not know the login: %s", node.URL(), me)
+		}
+	}
 }

@@ -62,6 +62,7 @@ var callers = []callerKind{
 	{name: "token erase", scope: playhead.ScopeErase},
 	{name: "token otlp", scope: playhead.ScopeOTLP},
 	{name: "token admin", scope: playhead.ScopeAdmin},
+	{name: "token sourcemaps", scope: playhead.ScopeSourceMaps},
 	{name: "another project's token", otherToken: true},
 	{name: "the ingest key", ingestKey: true},
 }
@@ -288,6 +289,30 @@ func (tn *tenants) recipes() map[string]func() request {
 		"PUT /api/v1/sessions/{id}/checkpoints": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/checkpoints", body: `{"v":1,"batches":1,"checkpoints":[{"at":1,"seq":0,"idx":0,"z":"AA=="}]}`, ok: 204}
 		},
+		"POST /api/v1/sessions/import": func() request {
+			now := time.Now().UnixMilli()
+			return request{path: "/api/v1/sessions/import", body: fmt.Sprintf(`[{"type":4,"timestamp":%d,"data":{"href":"https://shop.example/"}},`+
+				`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"childNodes":[],"id":1},"initialOffset":{"left":0,"top":0}}}]`, now, now+1), ok: 201}
+		},
+		"GET /api/v1/sessions/{id}/shares": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/shares", ok: 200}
+		},
+		"POST /api/v1/sessions/{id}/shares": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/shares", body: `{"expiresInHours":1}`, ok: 201}
+		},
+		"DELETE /api/v1/sessions/{id}/shares/{share}": func() request {
+			l := &playhead.ShareLink{ProjectID: tn.a.ID, SessionID: readSession, TokenHash: fmt.Sprintf("hash-%d", time.Now().UnixNano()),
+				CreatedBy: "admin", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+			if err := tn.m.DB.CreateShareLink(ctx, l); err != nil {
+				tn.t.Fatal(err)
+			}
+			return request{path: fmt.Sprintf("/api/v1/sessions/%s/shares/%d", readSession, l.ID), ok: 200}
+		},
+		"POST /api/v1/sourcemaps": func() request {
+			return request{path: "/api/v1/sourcemaps?release=v1&name=app.js", body: `{"version":3,"sources":["app.ts"],"names":[],"mappings":"AAAA"}`, ok: 201}
+		},
+		"GET /api/v1/sourcemaps":    func() request { return request{path: "/api/v1/sourcemaps?release=v1", ok: 200} },
+		"DELETE /api/v1/sourcemaps": func() request { return request{path: "/api/v1/sourcemaps?release=v0", ok: 200} },
 		"POST /api/v1/erase":        func() request { return request{path: "/api/v1/erase", body: `{"userId":"someone"}`, ok: 200} },
 		"GET /api/v1/assets/{hash}": func() request { return request{path: "/api/v1/assets/placeholder", ok: 200} },
 		"GET /api/v1/assets":        func() request { return request{path: "/api/v1/assets", ok: 200} },
@@ -351,6 +376,9 @@ func (tn *tenants) recipes() map[string]func() request {
 		},
 		"POST /api/v1/users/{id}/enable": func() request {
 			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/enable", body: `{}`, ok: 200}
+		},
+		"PUT /api/v1/users/{id}/owner": func() request {
+			return request{path: "/api/v1/users/" + strconv.FormatInt(tn.users["spare"].ID, 10) + "/owner", body: `{"owner":false}`, ok: 200}
 		},
 		"GET /api/v1/invites":  func() request { return request{path: "/api/v1/invites", ok: 200} },
 		"POST /api/v1/invites": func() request { return request{path: "/api/v1/invites", body: `{"role":"viewer"}`, ok: 201} },

@@ -2,6 +2,7 @@
 import { METHODS } from './storage.mjs';
 import { RECORDERS, RECORDER_NAMES, WORKLOADS } from './overhead.mjs';
 
+const mb = (b) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MB` : '–');
 const kb = (b) => (Number.isFinite(b) ? `${(b / 1024).toFixed(1)} KB` : '–');
 const ms0 = (x) => (Number.isFinite(x) ? `${x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1)} ms` : '–');
 const r2 = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
@@ -291,6 +292,83 @@ export function render(res) {
     }
   }
 
+  // ---- 6. search
+  if (res.search) {
+    const g = res.search;
+    out.push('## 6. Search');
+    out.push('');
+    if (g.from) out.push(`_Kept from an earlier run on ${g.from} (this run was \`--only=${res.onlyRun || ''}\`)._`, '');
+    if (g.error) out.push(`Not measured: ${g.error}`);
+    else {
+      const q = g.queries;
+      out.push(
+        `\`go run ./bench/searchbench\`: an index of ${q.sessions.toLocaleString('en-US')} sessions built from real recordings (5-second batches of the real 60-minute recording, 1 to 3 per session, and the e2e replay corpus), moved into the 30 days before the run's fixed clock and given varied pages on four hosts, users (40% identified, 5,000 users), requests (0–4, 12 statuses), JS errors (20%), console messages (30%), custom events (25%) and rage clicks (4%), through the real ingest path (parse, scrub, extract, encrypt, group commit) into the embedded SQLite index${q.cached ? ' (reused from the cache: it is rebuilt when the inputs, the generator or the schema change)' : `, built in ${Math.round(q.buildSeconds)} s`}. Each query asks for its first page of 50 sessions, newest first, as the sessions list does (\`GET /api/v1/sessions?q=…\`), ${'timed over its runs after one warm-up'}; the naive scan runs the same conditions without any index of the search rows (every row read and compared) on the same file, and checks the answer: both must return the same sessions. ${load(g.load)}.`,
+      );
+      out.push('');
+      out.push(
+        table(
+          ['query', '', 'p50', 'p95', 'naive scan p50', 'index speed-up', 'sessions matching', `p95 ≤ ${q.targetMs} ms`],
+          q.queries.map((x) => [
+            x.name,
+            x.query ? `\`${x.query.replace(/\|/g, '\\|')}\`` : '(none)',
+            ms0(x.p50Ms),
+            ms0(x.p95Ms),
+            ms0(x.naiveP50Ms),
+            x.p50Ms > 0 ? `${(x.naiveP50Ms / x.p50Ms).toFixed(1)}×` : '–',
+            x.matches.toLocaleString('en-US'),
+            (x.met ? 'met' : '**missed**') + (x.mismatch ? ` (**${x.mismatch}**)` : ''),
+          ]),
+          true,
+        ),
+      );
+      out.push('');
+      const b = q.bytes;
+      out.push(
+        table(['index bytes (SQLite dbstat)', 'total', 'per session'], [
+          ['search rows, their keys, the trigram index, carried ingest state', mb(b.search), `${Math.round(b.searchPerSession).toLocaleString('en-US')} B`],
+          ['session summaries and pages', mb(b.summaries), `${Math.round(b.summaryPerSession).toLocaleString('en-US')} B`],
+          ['whole index file (batches still pending included: nothing was sealed)', mb(b.file), `${Math.round(b.filePerSession).toLocaleString('en-US')} B`],
+        ], true),
+      );
+      out.push('');
+      out.push(`${b.searchRows.toLocaleString('en-US')} search rows, ${(b.searchRows / q.sessions).toFixed(1)} per session.`);
+      out.push('');
+      const pg = g.postgres;
+      if (pg) {
+        out.push('### On PostgreSQL');
+        out.push('');
+        if (pg.error) out.push(`Not measured: ${pg.error}`);
+        else {
+          out.push(
+            `The same sessions (${pg.sessions.toLocaleString('en-US')}, built in ${Math.round(pg.buildSeconds)} s through the same ingest path) in a throwaway PostgreSQL on the same cores (fsync and synchronous commit on; \`VACUUM ANALYZE\` after the build), searched through \`pg_trgm\`'s GIN index; the naive scan runs the same conditions with index scans turned off. Search rows and their indexes: ${mb(pg.bytes.search)}, ${Math.round(pg.bytes.searchPerSession).toLocaleString('en-US')} B per session (pg_total_relation_size).`,
+          );
+          out.push('');
+          out.push(
+            table(
+              ['query', '', 'p50', 'p95', 'naive scan p50', 'sessions matching', `p95 ≤ ${pg.targetMs} ms`],
+              pg.queries.map((x) => [
+                x.name,
+                x.query ? `\`${x.query.replace(/\|/g, '\\|')}\`` : '(none)',
+                ms0(x.p50Ms),
+                ms0(x.p95Ms),
+                x.naiveTimedOut ? `> ${ms0(x.naiveP50Ms)} (stopped)` : ms0(x.naiveP50Ms),
+                x.matches.toLocaleString('en-US'),
+                (x.met ? 'met' : '**missed**') + (x.mismatch ? ` (**${x.mismatch}**)` : ''),
+              ]),
+              true,
+            ),
+          );
+        }
+        out.push('');
+      }
+      const i = g.ingest;
+      out.push(
+        `**Ingest with search indexing on and off**, \`go test -run '^$' -bench 'Ingest$/ingest-parallel/commit-delay=2ms/search=(on|off)' ./ingest/\` (the real 60-minute recording's batches from 32 senders, committed in groups to SQLite; \`search=off\` leaves out the searchable text and the frustration signals), ${i.rounds.on.length} rounds of ${i.benchtime} each, on and off back to back in alternating order: throughput with indexing **${r2(i.throughputRatio.median)}** of without (per-round ratios ${i.throughputRatio.min.toFixed(2)}–${i.throughputRatio.max.toFixed(2)}; medians ${Math.round(i.on.batchesPerS).toLocaleString('en-US')} and ${Math.round(i.off.batchesPerS).toLocaleString('en-US')} batches/s); by CPU time per batch (the process's, index included) **${r2(i.cpuRatio.median)}** (${i.cpuRatio.min.toFixed(2)}–${i.cpuRatio.max.toFixed(2)}; ${Math.round(i.on.cpuUsPerBatch)} and ${Math.round(i.off.cpuUsPerBatch)} µs).`,
+      );
+      out.push('');
+    }
+  }
+
   // ---- gaps
   out.push('## Gaps to the goals');
   out.push('');
@@ -301,7 +379,7 @@ export function render(res) {
   out.push('```sh');
   out.push('cd bench && npm ci && cd ..      # the peers, development-only');
   out.push('(cd web && npm ci)                # for the player benchmark');
-  out.push('node bench/run.mjs                # or: make bench; --quick; --only=size,overhead,storage,player,ingest');
+  out.push('node bench/run.mjs                # or: make bench; --quick; --only=size,overhead,storage,player,ingest,search');
   out.push('```');
   out.push('');
   out.push('Needs Go, Node 20, Debian\'s `chromium` and the `zstd` CLI (`apt-get install chromium zstd`). Nothing is downloaded while it runs.');

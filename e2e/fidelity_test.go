@@ -159,7 +159,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 		siteHits = append(siteHits, r.URL.Path)
 		base, key, fonts := playheadURL, ingestKey, fontHostURL
 		mu.Unlock()
-		serveFixture(w, r, base, key, fonts)
+		serveFixtureWithFontHost(w, r, base, key, fonts)
 	}))
 	defer site.Close()
 	fontHost := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -401,9 +401,17 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	siteHits = nil
 	mu.Unlock()
 
-	// 3. Open the player at the last step (a cold start from the last
+	// 3. Later, once the session is sealed (the server builds its keyframes
+	// then), open the player at the last step (a cold start from the last
 	// keyframe, after both FontFace fonts were added), at scale 1, and
 	// compare, seeking back and forth.
+	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sessionID); err != nil {
+		t.Fatal(err)
+	}
+	var serverKeyframes struct{ Keyframes []struct{ Ts int64 } }
+	getJSON(t, api, m.URL()+"/api/v1/sessions/"+sessionID+"/keyframes", &serverKeyframes)
+	t.Logf("%d server keyframes", len(serverKeyframes.Keyframes))
+	seekFrom := map[string]int{}     // checkpoint kind → seeks that started there
 	order := []int{4, 0, 2, 1, 3, 4} // last, first, middle, second, fourth, last
 	do(t, ctx, "open the player",
 		chromedp.EmulateViewport(1280, 900),
@@ -481,6 +489,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 			t.Logf("%s: 2 s later, %.3f%% of pixels differ", label, 100*comparePixels(mo.img, laterImg, mo.regions, mo.mask).ratio)
 		}
 		typed := eval[string](t, ctx, `document.querySelector('iframe').contentDocument.getElementById('name').value`)
+		seekFrom[eval[string](t, ctx, `(window.__playhead.stats().seekFrom || {}).kind || ''`)]++
 		results = append(results, seekResult{label, i, res, typed})
 	}
 
@@ -568,6 +577,19 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 		}
 	})
 
+	t.Run("opened later, seeks through server keyframes", func(t *testing.T) {
+		t.Logf("seeks started from: %v", seekFrom)
+		if len(serverKeyframes.Keyframes) == 0 {
+			if os.Getenv("CI") != "" {
+				t.Fatal("the server built no keyframes for the sealed session")
+			}
+			t.Skip("the server built no keyframes for the sealed session (keyframe building is not in this build)")
+		}
+		if seekFrom["server"] == 0 {
+			t.Errorf("no seek started from a server keyframe: %v", seekFrom)
+		}
+	})
+
 	t.Run("opened later, no console error", func(t *testing.T) {
 		if e := errs.take(); len(e) > 0 {
 			t.Errorf("the player logged errors: %q", e)
@@ -602,16 +624,25 @@ func TestFidelityFixtureMatchesSources(t *testing.T) {
 	}
 }
 
-// serveFixture serves e2e/fixtures: the page (with the Playhead server's
-// address, the project key and the font CDN's address filled in), the
-// iframe's page, the stylesheet, the bundle and the fonts, without CORS
-// headers.
-func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key, fontHost string) {
+// serveFixture serves e2e/fixtures with the font CDN's stylesheet on the
+// fixture's own origin (see serveFixtureWithFontHost).
+func serveFixture(w http.ResponseWriter, r *http.Request, playheadURL, key string) {
+	serveFixtureWithFontHost(w, r, playheadURL, key, "")
+}
+
+// serveFixtureWithFontHost serves e2e/fixtures: the page (with the Playhead
+// server's address, the project key and the font CDN's address filled in),
+// the iframe's page, the stylesheets, the bundle and the fonts, without CORS
+// headers. With no font CDN, its stylesheet is served here too.
+func serveFixtureWithFontHost(w http.ResponseWriter, r *http.Request, playheadURL, key, fontHost string) {
 	files := map[string]struct{ path, typ string }{
 		"/":           {"fixtures/src/index.html", "text/html; charset=utf-8"},
 		"/frame.html": {"fixtures/src/frame.html", "text/html; charset=utf-8"},
 		"/site.css":   {"fixtures/src/site.css", "text/css; charset=utf-8"},
 		"/app.js":     {"fixtures/dist/app.js", "text/javascript; charset=utf-8"},
+	}
+	if fontHost == "" {
+		files["/cdn.css"] = struct{ path, typ string }{"fixtures/src/cdn.css", "text/css; charset=utf-8"}
 	}
 	f, ok := files[r.URL.Path]
 	if name, isFont := strings.CutPrefix(r.URL.Path, "/fonts/"); isFont && strings.HasSuffix(name, ".woff2") && !strings.Contains(name, "/") {

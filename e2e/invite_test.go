@@ -48,7 +48,7 @@ func TestInviteByLinkInTheBrowser(t *testing.T) {
 	// The owner disables vera on the People page: her next request finds
 	// her signed out.
 	do(t, owner, "open People", chromedp.Navigate(m.URL()+"/users"), chromedp.WaitVisible(chromedp.CSS(`table.users tbody tr`)))
-	eval[bool](t, owner, `window.confirm = () => true; [...document.querySelectorAll("table.users tbody tr")].find((tr) => tr.cells[0].textContent === "vera").querySelectorAll("button")[1].click(), true`)
+	eval[bool](t, owner, `window.confirm = () => true; [...[...document.querySelectorAll("table.users tbody tr")].find((tr) => tr.cells[0].textContent === "vera").querySelectorAll("button")].find((b) => b.textContent === "Disable").click(), true`)
 	waitAcrossPages(t, owner, `[...document.querySelectorAll("table.users tbody tr")].some((tr) => tr.cells[0].textContent === "vera" && tr.cells[3].textContent === "disabled")`)
 	do(t, vera, "reload", chromedp.Navigate(m.URL()+"/"))
 	waitAcrossPages(t, vera, `document.querySelector(".login-card h1")?.textContent === "Sign in"`)

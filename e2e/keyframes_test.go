@@ -1,101 +1,265 @@
 package e2e_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
-	"os"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/internal/testutil"
+	"github.com/playhead/playhead/recording"
+	"github.com/playhead/playhead/testdata"
 )
 
-// TestPlayerSeeksFromServerKeyframes records a session with one full
-// snapshot at its start and changes over 40 seconds, seals it (the server
-// builds its keyframes then), and opens the player as the session's first
-// viewer at a late moment: the player starts from the nearest server
-// keyframe, fetching the batches after it and not the session's start, shows
-// the recorded page at that moment, seeks back and forth from server
-// keyframes, and logs no error.
-func TestPlayerSeeksFromServerKeyframes(t *testing.T) {
+// TestServerKeyframesReplayLikeTheStart sends recordings to Playhead (a
+// visit of the fidelity fixture, the replay corpus and ten minutes of the
+// real recording), seals them and builds their
+// keyframes, then, in Chromium, for keyframes of each: replays with rrweb
+// the keyframe and the events after it, and the session from its start, up
+// to the keyframe's moment and up to a later one, and compares the two
+// documents (probeDOM: elements, attributes, text, form state, every style
+// sheet's rules, adopted sheets, scroll, selection, frames and shadow roots)
+// and their screenshots.
+func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 	ctx := newBrowser(t)
 	m := startPlayhead(t)
+	// Short sessions: a keyframe every second, so each has several.
+	m.Recordings.KeyframePolicy = recording.KeyframePolicy{Interval: time.Second, Events: 200}
 	errs := watchConsole(t, ctx)
 	setLoginCookie(t, ctx, m)
-	const sid = "serverkeyframes1"
-	now := time.Now().UnixMilli() - 120_000
-	// a text change a second, in 5-second batches; the box turns red at 21 s
-	text := func(s int) string { return fmt.Sprintf("text at %d s", s) }
-	for seq := range 8 {
-		var evs []string
-		if seq == 0 {
-			evs = append(evs, keyframe(now))
-		}
-		for s := seq*5 + 1; s <= seq*5+5; s++ {
-			evs = append(evs, boxText(now+int64(s)*1000, text(s)))
-			if s == 21 {
-				evs = append(evs, adoptRed(now+int64(s)*1000+10))
+	api := login(t, m)
+
+	sessions := map[string]string{} // session → what it replays
+	sessions[recordFidelityFixture(t, ctx, m, api)] = "the fidelity fixture (styled-components, Emotion, shadow DOM, an iframe, web fonts)"
+	for _, name := range []string{"styles", "widgets", "frames"} {
+		sid := "keyframes-" + name
+		for seq, batch := range corpusBatches(loadCorpus(t, name)) {
+			raws := make([]string, len(batch))
+			for i, e := range batch {
+				raws[i] = string(e.raw)
 			}
+			postBatch(t, m, sid, seq, raws...)
 		}
-		postBatch(t, m, sid, seq, evs...)
+		sessions[sid] = name
 	}
-	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sid); err != nil {
+	real60, err := testdata.Real60()
+	if err != nil {
 		t.Fatal(err)
 	}
-	var list struct {
-		Keyframes []struct {
-			Ts int64 `json:"ts"`
-		} `json:"keyframes"`
-	}
-	getJSON(t, login(t, m), m.URL()+"/api/v1/sessions/"+sid+"/keyframes", &list)
-	if len(list.Keyframes) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the server built no keyframes for the sealed session")
+	for i, body := range testdata.Batches(real60[:5000], "keyframes-real60", 5000) {
+		var b struct {
+			Events []json.RawMessage `json:"events"`
 		}
-		t.Skip("the server built no keyframes for the sealed session (keyframe building is not in this build)")
-	}
-	t.Logf("server keyframes at %v ms", func() (o []int64) {
-		for _, k := range list.Keyframes {
-			o = append(o, k.Ts-now)
+		if err := json.Unmarshal(body, &b); err != nil {
+			t.Fatal(err)
 		}
-		return o
-	}())
+		raws := make([]string, len(b.Events))
+		for j, e := range b.Events {
+			raws[j] = string(e)
+		}
+		postBatch(t, m, "keyframes-real60", i, raws...)
+	}
+	sessions["keyframes-real60"] = "ten minutes of the real recording"
+	if _, err := m.Recordings.SealIdle(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 
-	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
-		return box.textContent + ' ' + d.defaultView.getComputedStyle(box).color; })()`
-	want := func(s int) string {
-		color := "rgb(0, 0, 0)"
-		if s >= 22 {
-			color = "rgb(255, 0, 0)"
-		}
-		if s == 0 {
-			return "first " + color
-		}
-		return text(s) + " " + color
-	}
-	stats := `JSON.stringify(window.__playhead.stats().seekFrom)`
-	do(t, ctx, "open at 37.5 s",
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=37500", m.URL(), sid)),
-		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
+	do(t, ctx, "open the dashboard, whose player bundles rrweb's replayer",
+		chromedp.Navigate(m.URL()+"/sessions/keyframes-styles?t=0"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`window.__probe = `+probeDOM),
 	)
-	if got := eval[string](t, ctx, probe); got != want(37) {
-		t.Errorf("opened at 37.5 s: box %q, want %q", got, want(37))
+	out := screenshotDir(t)
+	for sid, what := range sessions {
+		name := strings.TrimPrefix(sid, "keyframes-")
+		if !strings.HasPrefix(sid, "keyframes-") {
+			name = "fidelity"
+		}
+		t.Run(name, func(t *testing.T) {
+			var list struct {
+				Keyframes []struct {
+					Ts int64 `json:"ts"`
+				} `json:"keyframes"`
+			}
+			_, body := testutil.Get(t, api, m.URL()+"/api/v1/sessions/"+sid+"/keyframes")
+			if err := json.Unmarshal([]byte(body), &list); err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			if len(list.Keyframes) < 3 {
+				t.Fatalf("%s: %d keyframes, want 3 or more: %s", what, len(list.Keyframes), body)
+			}
+			// The first, one in the middle, the one before the end: each up to
+			// its moment, and up to the next keyframe's.
+			picks := []int{0, len(list.Keyframes) / 2, len(list.Keyframes) - 2}
+			for _, i := range picks {
+				ts, later := list.Keyframes[i].Ts, list.Keyframes[i+1].Ts
+				for _, at := range []int64{ts, (ts + later) / 2} {
+					type shown struct {
+						FromStart, FromKeyframe []string
+					}
+					got := evalAwait[shown](t, ctx, fmt.Sprintf(`(async (sid, ts, at) => {
+						const all = await (await fetch('/api/v1/sessions/' + sid + '/events')).json();
+						const kf = await (await fetch('/api/v1/sessions/' + sid + '/keyframes/' + ts)).json();
+						const fromKeyframe = kf.concat(all.filter((e) => e.timestamp > ts));
+						const replay = async (events, id) => {
+							const host = document.createElement('div');
+							host.id = id;
+							host.style.cssText = 'position:fixed;left:0;top:0;z-index:100000;background:white';
+							document.body.appendChild(host);
+							const Replayer = window.__playhead.replayer.constructor;
+							const r = new Replayer(events, {root: host, showWarning: false, showDebug: false, mouseTail: false,
+								UNSAFE_replayCanvas: false, triggerFocus: false, useVirtualDom: false});
+							r.pause(at - events[0].timestamp + 1);
+							await new Promise((res) => setTimeout(res, 700));
+							return r;
+						};
+						const a = await replay(all, 'from-start');
+						const fromStart = window.__probe(a.iframe.contentDocument);
+						window.__replays = [a];
+						document.getElementById('from-start').style.visibility = 'hidden';
+						const b = await replay(fromKeyframe, 'from-keyframe');
+						window.__replays.push(b);
+						return {fromStart, fromKeyframe: window.__probe(b.iframe.contentDocument)};
+					})(%q, %d, %d)`, sid, ts, at))
+					if len(got.FromStart) < 10 {
+						t.Fatalf("at %d: the replay from the start shows almost nothing: %q", at, got.FromStart)
+					}
+					// The selection's text is left out, its ends kept: rrweb
+					// keeps a modal dialog closed by removing its open attribute
+					// in the top layer, so the page replayed from the start is
+					// inert (its selection has no text) while a keyframe has
+					// that dialog closed, as it looks.
+					selectionEnds(got.FromStart)
+					selectionEnds(got.FromKeyframe)
+					if d := probeDiff(got.FromStart, got.FromKeyframe); d != "" {
+						t.Errorf("%s, keyframe %d (at +%d ms): replayed from it, the page differs from the replay from the start:\n%s", what, ts, at-ts, d)
+					}
+					a, b := replayShots(t, ctx)
+					if diff := differingPixels(a, b); diff > 0.001 {
+						name := fmt.Sprintf("keyframe-%s-%d-%d", name, ts, at-ts)
+						writeArtifactPNG(t, out, name+"-from-start.png", a)
+						writeArtifactPNG(t, out, name+"-from-keyframe.png", b)
+						t.Errorf("%s, keyframe %d (at +%d ms): %.2f%% of the pixels differ from the replay from the start (see %s)", what, ts, at-ts, diff*100, out)
+					}
+				}
+			}
+			if e := errs.take(); len(e) > 0 {
+				t.Logf("console (rrweb's own warnings about media it cannot load are expected): %q", e)
+			}
+		})
 	}
-	if from := eval[string](t, ctx, stats); !strings.Contains(from, `"kind":"server"`) {
-		t.Errorf("opened at 37.5 s from %s, want a server keyframe", from)
+}
+
+// recordFidelityFixture records a visit of the fidelity fixture (see
+// TestReplayLooksLikeTheLivePage) with Playhead's SDK: its styled-components
+// and Emotion rules inserted through the CSSOM, constructed and adopted
+// sheets, a shadow-DOM component, an iframe, web fonts, form input, scroll
+// and a modal dialog, over some seconds. It returns the session's id once
+// Playhead holds all of it.
+func recordFidelityFixture(t *testing.T, ctx context.Context, m *app.Main, api *http.Client) string {
+	t.Helper()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveFixture(w, r, m.URL(), m.Project.IngestKey)
+	}))
+	t.Cleanup(site.Close)
+	click := func(id string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS("#" + id)) }
+	js := func(expr string) chromedp.Action[chromedp.Void] { return chromedp.Evaluate[chromedp.Void](expr) }
+	pause := chromedp.Sleep(1200 * time.Millisecond)
+	do(t, ctx, "record the fidelity fixture",
+		chromedp.EmulateViewport(shotW, shotH),
+		chromedp.Navigate(site.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#open-dialog`)),
+		chromedp.Poll[chromedp.Void](`!!window.Playhead && !!Playhead.getSessionId()`, chromedp.WithPollingTimeout(20*time.Second)),
+		pause, click("theme"), click("inc"), click("card-toggle"),
+		pause, click("add"), click("add"), click("remove"), js(`document.getElementById('scroller').scrollTop = 230`),
+		pause, click("name"), chromedp.SendKeys(chromedp.CSS("#name"), "hello replay"), click("poke"), click("restyle"),
+		pause, click("inc"), click("theme"), js(`window.scrollTo(0, 240)`),
+		pause, click("open-dialog"), pause,
+	)
+	sid := eval[string](t, ctx, `Playhead.getSessionId()`)
+	last := eval[int64](t, ctx, `Date.now()`) - 1300
+	do(t, ctx, "leave (the SDK flushes)", chromedp.Navigate("about:blank"))
+	var detail struct {
+		Session playhead.Session
+		Batches []playhead.BatchRef
 	}
-	// Only what follows the keyframe was fetched: not the first batch (the session's start).
-	if got := eval[string](t, ctx, `performance.getEntriesByType('resource').map((r) => r.name).filter((n) => /\/events\?from=0&/.test(n)).join(' ')`); got != "" {
-		t.Errorf("opening at 37.5 s fetched the session's first batch: %s", got)
+	for deadline := time.Now().Add(20 * time.Second); detail.Session.EndedAt < last || !batchesContiguous(detail.Batches); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fixture's session is not complete after 20 s: %+v", detail.Batches)
+		}
+		time.Sleep(200 * time.Millisecond)
+		getJSON(t, api, m.URL()+"/api/v1/sessions/"+sid, &detail)
 	}
-	for _, s := range []int{12, 3, 25, 0, 39, 21, 22} {
-		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, s*1000+500), chromedp.EvalAwaitPromise))
-		if got := eval[string](t, ctx, probe); got != want(s) {
-			t.Errorf("at %d.5 s: box %q, want %q (from %s)", s, got, want(s), eval[string](t, ctx, stats))
+	return sid
+}
+
+// selectionEnds keeps, of the probe lines of selections, their ends only.
+func selectionEnds(probe []string) {
+	for i, l := range probe {
+		if rest, ok := strings.CutPrefix(strings.TrimLeft(l, " |"), "selection "); ok {
+			if j := strings.LastIndexByte(rest, ' '); j >= 0 {
+				probe[i] = l[:len(l)-len(rest)] + rest[j+1:]
+			}
 		}
 	}
-	do(t, ctx, "settle", chromedp.Sleep(300*time.Millisecond))
-	if e := errs.take(); len(e) > 0 {
-		t.Errorf("the player logged errors: %q", e)
+}
+
+// replayShots screenshots the two replays made last, the one from the
+// start, then the one from the keyframe, each shown alone, and removes them.
+func replayShots(t *testing.T, ctx context.Context) (image.Image, image.Image) {
+	t.Helper()
+	shot := func(show, hide string) image.Image {
+		do(t, ctx, "show "+show,
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).style.visibility = 'visible';
+				document.getElementById(%q).style.visibility = 'hidden'`, show, hide)),
+			chromedp.Sleep(100*time.Millisecond),
+		)
+		buf, err := chromedp.Run(ctx, chromedp.Screenshot("#"+show))
+		if err != nil {
+			t.Fatalf("screenshot of %s: %v", show, err)
+		}
+		img, err := png.Decode(bytes.NewReader(buf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
 	}
+	a, b := shot("from-start", "from-keyframe"), shot("from-keyframe", "from-start")
+	do(t, ctx, "remove the replays", chromedp.Evaluate[chromedp.Void](`for (const r of window.__replays) r.destroy();
+		document.getElementById('from-start').remove(); document.getElementById('from-keyframe').remove();`))
+	return a, b
+}
+
+// differingPixels returns the share of pixels that differ between two
+// images (all of them when their sizes differ).
+func differingPixels(a, b image.Image) float64 {
+	if a.Bounds() != b.Bounds() {
+		return 1
+	}
+	r := a.Bounds()
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			if channelDiff(ar, br) > 0x800 || channelDiff(ag, bg) > 0x800 || channelDiff(ab, bb) > 0x800 {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(r.Dx()*r.Dy())
 }

@@ -127,11 +127,12 @@ func TestRecordAndReplayDemo(t *testing.T) {
 
 	// 4. The player replays the session: at the end, the replayed DOM is the
 	// live one, with the typed values masked, and its panels list the error
-	// and the failed request.
+	// and the failed request. Its console stays empty.
 	cookie := loginCookie(t, api, base)
 	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: cookie.Name, Value: cookie.Value, URL: base}); err != nil {
 		t.Fatal(err)
 	}
+	errs := watchConsole(t, ctx)
 	do(t, ctx, "open the player",
 		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s", base, live.SessionID)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
@@ -173,6 +174,9 @@ func TestRecordAndReplayDemo(t *testing.T) {
 		if !strings.Contains(replay.PanelText, want) {
 			t.Errorf("player panels do not show %q", want)
 		}
+	}
+	if e := errs.take(); len(e) > 0 {
+		t.Errorf("opening the session logged errors in the player's console: %q", e)
 	}
 }
 

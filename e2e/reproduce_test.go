@@ -40,8 +40,9 @@ func needPlaywright(t *testing.T) {
 }
 
 // runPlaywright runs the test file spec with Playwright against baseURL, in
-// headless Debian Chromium, and returns its output and whether it passed.
-func runPlaywright(t *testing.T, spec []byte, baseURL string) (string, bool) {
+// headless Debian Chromium, with env added to its environment, and returns
+// its output and whether it passed.
+func runPlaywright(t *testing.T, spec []byte, baseURL string, env ...string) (string, bool) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "session.spec.ts"), spec, 0o644); err != nil {
@@ -65,6 +66,7 @@ func runPlaywright(t *testing.T, spec []byte, baseURL string) (string, bool) {
 		"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1",
 		"FORCE_COLOR=0",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
@@ -75,6 +77,21 @@ func runPlaywright(t *testing.T, spec []byte, baseURL string) (string, bool) {
 		t.Fatalf("run playwright: %v", err)
 	}
 	return out.String(), err == nil
+}
+
+// exportPlaywright returns the Playwright test exported from a session.
+func exportPlaywright(t *testing.T, api *http.Client, base, id string) []byte {
+	t.Helper()
+	resp, err := api.Get(base + "/api/v1/sessions/" + id + "/export?format=playwright")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: status %d: %s", resp.StatusCode, spec)
+	}
+	return spec
 }
 
 // giftCardLine is the line of the demo's app.js that throws.
@@ -175,15 +192,7 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 		t.Errorf("after the Place order step's Jump the play head is at %.0f ms, want %.0f", at, want)
 	}
 
-	resp, err := api.Get(base + "/api/v1/sessions/" + id + "/export?format=playwright")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("export: status %d: %s", resp.StatusCode, spec)
-	}
+	spec := exportPlaywright(t, api, base, id)
 	for _, v := range typed {
 		if bytes.Contains(spec, []byte(v)) {
 			t.Errorf("the exported test holds %q, which the user typed", v)

@@ -106,18 +106,26 @@ func TestReproductionSteps(t *testing.T) {
 	t.Run("react single-page app", func(t *testing.T) {
 		ctx := newBrowser(t)
 		m := startPlayhead(t)
-		site := serveStepsApp(t, m, nil, map[string]string{"/spa.js": "dist/spa.js"}, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/api/bookings" {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusConflict)
-				w.Write([]byte(`{"error":"the trail is full"}`))
-				return
-			}
-			// every other path is a route of the app
-			page, _ := os.ReadFile("fixtures/src/steps/spa.html")
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Write([]byte(strings.NewReplacer("{{PLAYHEAD}}", m.URL(), "{{KEY}}", m.Project.IngestKey).Replace(string(page))))
-		})
+		// spa serves the app; its booking API answers with status (0: there is none)
+		spa := func(status int) *httptest.Server {
+			return serveStepsApp(t, m, nil, map[string]string{"/spa.js": "dist/spa.js"}, func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/api/bookings" && status != 0 {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(status)
+					w.Write([]byte(map[int]string{409: `{"error":"the trail is full"}`, 201: `{"booking":"b-1"}`}[status]))
+					return
+				}
+				if strings.HasPrefix(r.URL.Path, "/api/") {
+					http.NotFound(w, r)
+					return
+				}
+				// every other path is a route of the app
+				page, _ := os.ReadFile("fixtures/src/steps/spa.html")
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Write([]byte(strings.NewReplacer("{{PLAYHEAD}}", m.URL(), "{{KEY}}", m.Project.IngestKey).Replace(string(page))))
+			})
+		}
+		site := spa(http.StatusConflict)
 		do(t, ctx, "visit the app",
 			chromedp.Navigate(site.URL+"/"),
 			chromedp.WaitVisible(chromedp.CSS(`input[type=search]`)),
@@ -142,9 +150,10 @@ func TestReproductionSteps(t *testing.T) {
 		)
 		id := eval[string](t, ctx, `Playhead.getSessionId()`)
 		do(t, ctx, "leave", chromedp.Navigate("about:blank"))
-		st := sessionSteps(t, login(t, m), m.URL(), id, []string{
+		api := login(t, m)
+		st := sessionSteps(t, api, m.URL(), id, []string{
 			"Open /",
-			"Type into 'Search trails' (masked in the recording)",
+			"Type 'falls' into 'Search trails'",
 			"Click the link 'Falls Walk'",
 			"Land on /trails/falls",
 			"Click the button 'Book a guide'",
@@ -177,6 +186,36 @@ func TestReproductionSteps(t *testing.T) {
 		}
 		if k := st.Steps[9].InputKind; k != "email" {
 			t.Errorf("the email field's kind is %q, want email", k)
+		}
+
+		// The exported test finds every element in the live app, and fails
+		// on the refused booking; it passes once bookings go through; and
+		// with FROM_RECORDING it answers the booking from the recording, so
+		// it fails the same way with no API at all.
+		needPlaywright(t)
+		spec := exportPlaywright(t, api, m.URL(), id)
+		for _, run := range []struct {
+			name   string
+			site   *httptest.Server
+			env    []string
+			passes bool
+		}{
+			{"the app as recorded", site, nil, false},
+			{"bookings fixed", spa(http.StatusCreated), nil, true},
+			{"no API, answered from the recording", spa(0), []string{"FROM_RECORDING=1"}, false},
+		} {
+			out, passed := runPlaywright(t, spec, run.site.URL, run.env...)
+			if passed != run.passes {
+				t.Errorf("%s: the exported test passed = %v, want %v:\n%s", run.name, passed, run.passes, out)
+				continue
+			}
+			if !run.passes {
+				for _, want := range []string{"POST /api/bookings answered 409", "Error: Booking refused: 409", "Booking failed with status 409"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("%s: playwright's output lacks %q:\n%s", run.name, want, out)
+					}
+				}
+			}
 		}
 	})
 

@@ -34,6 +34,7 @@ type searchSession struct {
 	// text is "field=value" lines.
 	text                                    []string
 	errors, rage, dead, errorClicks, clicks int
+	active                                  time.Duration
 }
 
 // RunSearch runs the shared table of searches against an index: about a
@@ -48,15 +49,16 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 			pages: []string{"https://shop.test/", "https://shop.test/checkout"},
 			text: []string{"click=Place order", "error=TypeError: cannot read properties of undefined",
 				"request=POST https://api.shop.test/order", "request.method=POST", "request.status=503", "request.failed=true"},
-			errors: 1, rage: 1, clicks: 5},
+			errors: 1, rage: 1, clicks: 5, active: 2 * time.Minute},
 		{id: "s02", started: now.Add(-22 * time.Hour), dur: 30 * time.Second, ua: uaSafariIPhone,
 			pages: []string{"https://shop.test/"},
-			text:  []string{"click=Add to cart", "console=cart updated", "console.level=log"}, dead: 2, clicks: 2},
+			text: []string{"click=Add to cart", "console=cart updated", "console.level=log", "meta=plan=pro",
+				"referrer=https://news.example/item?id=7"}, dead: 2, clicks: 2},
 		{id: "s03", started: day(10, 12, 0), dur: 10 * time.Minute, ua: uaChromeWindows, user: "hash-bob",
 			pages: []string{"https://shop.test/", "https://shop.test/products/42", "https://shop.test/cart"},
 			text: []string{"request=GET https://api.shop.test/products", "request.method=GET", "request.status=200",
-				"request.failed=false", "event=signup"},
-			errors: 2, errorClicks: 1},
+				"request.failed=false", "event=signup", "event.prop=tier=gold", "meta=plan=free"},
+			errors: 2, errorClicks: 1, active: 40 * time.Second},
 		{id: "s04", started: day(1, 0, 0), dur: time.Minute, ua: uaFirefoxWindows,
 			pages: []string{"https://blog.test/post/100%-off"},
 			text:  []string{"console=warning: deprecated API", "console.level=warn"}},
@@ -70,7 +72,7 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 			text:  []string{"click=Search", "title=Shoes – Shop"}},
 		{id: "s08", started: day(14, 9, 0), dur: 20 * time.Second, ua: uaChromeWindows,
 			pages: []string{"https://docs.test/a_b"},
-			text:  []string{"event=checkout_started"}},
+			text:  []string{"event=checkout_started", "event.prop=coupon=tier=gold", "referrer=https://www.google.com/"}},
 		{id: "s09", started: day(11, 9, 0), dur: 4 * time.Minute, ua: uaChromeWindows,
 			pages: []string{"https://docs.test/guide"}, text: []string{"event=purchase"}, rage: 1, dead: 1},
 		{id: "s10", started: day(9, 9, 0), dur: 45 * time.Second, ua: uaFirefoxLinux,
@@ -103,7 +105,22 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 	// A session of another project that every query of the table would
 	// find, if projects were not kept apart.
 	add(searchSession{id: "s01", started: now.Add(-time.Minute), dur: time.Hour, ua: uaFirefoxLinux, user: "hash-alice",
-		pages: []string{"https://shop.test/checkout"}, text: []string{"click=Place order", "console.level=error"}, rage: 5}.batches(other.ID)...)
+		pages: []string{"https://shop.test/checkout"}, text: []string{"click=Place order", "console.level=error", "meta=plan=pro",
+			"event.prop=tier=gold", "referrer=https://news.example/"}, rage: 5}.batches(other.ID)...)
+	// A bug report on s07 and backend records on s10 (an error log) and s11
+	// (an info log), and an error of the other project's s01.
+	add(&playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s07", UserAgent: uaSafariMac,
+		Ref:     playhead.BatchRef{Seq: 2, FirstTs: day(13, 9, 1).UnixMilli(), LastTs: day(13, 9, 1).UnixMilli() + 1, Events: 1, Bytes: 10},
+		Reports: []playhead.Report{{SessionID: "s07", Ts: day(13, 9, 1).UnixMilli(), Text: "the search is slow"}}})
+	for _, r := range []struct {
+		project   int64
+		id, level string
+	}{{p.ID, "s10", "error"}, {p.ID, "s11", "info"}, {other.ID, "s01", "fatal"}} {
+		if err := db.AddBackendRecords(ctx, r.project, []playhead.BackendRecord{{SessionID: r.id, Kind: "log", Service: "api",
+			StartMs: day(9, 9, 0).UnixMilli(), EndMs: day(9, 9, 0).UnixMilli(), Level: r.level, Message: "payment failed"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A later batch of s09, in a group of its own: its text and signals
 	// join the session's.
 	add(&playhead.IndexedBatch{ProjectID: p.ID, SessionID: "s09", UserAgent: uaChromeWindows,
@@ -168,6 +185,22 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 		{"shop.test/products/42 OR signup", []string{"s03"}},
 		{"-(docs.test OR shop.test)", []string{"s06", "s04"}},
 		{"nothing-matches-this", nil},
+		{"meta.plan:pro", []string{"s02"}},
+		{"meta.PLAN:free OR meta.plan:pro", []string{"s02", "s03"}},
+		{"meta.plan:*", []string{"s02", "s03"}},
+		{"meta.tier:gold", nil},
+		{"event.prop.tier:gold", []string{"s03"}},
+		{"event.prop.coupon:gold", []string{"s08"}},
+		{"-event.prop.tier:gold url:docs.test", []string{"s08", "s09", "s10", "s12"}},
+		{"referrer:news.example", []string{"s02"}},
+		{"referrer:https://www.google.com/*", []string{"s08"}},
+		{"has:report", []string{"s07"}},
+		{"-has:report browser:safari", []string{"s02", "s11"}},
+		{"backend.error:true", []string{"s10"}},
+		{"active:>30s", []string{"s01", "s03"}},
+		{"active:>1m", []string{"s01"}},
+		{"active:0 duration:>2m", []string{"s09"}},
+		{"backend.error:false errors:>0", []string{"s01", "s03", "s11"}},
 	}
 	for _, tt := range tests {
 		q, err := search.Parse(tt.query)
@@ -214,6 +247,56 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 	})
 
+	// Frustration signals whose clicks and aftermath lie in batches stored
+	// by different groups: the state ingest carries between them goes
+	// through the index.
+	t.Run("SignalsSpanGroups", func(t *testing.T) {
+		sp := &playhead.Project{Name: "Signals", IngestKey: "phk_search_signals_" + t.Name()}
+		if err := db.CreateProject(ctx, sp); err != nil {
+			t.Fatal(err)
+		}
+		t0 := now.Add(-time.Hour).UnixMilli()
+		batch := func(seq int, first, last int64, sig *playhead.BatchSignals) *playhead.IndexedBatch {
+			return &playhead.IndexedBatch{ProjectID: sp.ID, SessionID: "split", Signals: sig,
+				Ref: playhead.BatchRef{Seq: seq, FirstTs: t0 + first, LastTs: t0 + last, Events: 2, Bytes: 20}}
+		}
+		click := func(ms int64, id int64) playhead.SignalClick {
+			return playhead.SignalClick{Ts: t0 + ms, ID: id, X: 10, Y: 10, Lookup: id}
+		}
+		// The first batch's snapshot holds a link (node 21, "Help"), in
+		// ingest's encoding of a snapshot's actionable elements.
+		add(batch(0, 0, 100, &playhead.BatchSignals{Nodes: []byte(`{"t":["Help"],"n":[20,0,21,0]}`)}))
+		// Two clicks, then two more in the next group: one rage click.
+		add(batch(1, 1000, 1300, &playhead.BatchSignals{Clicks: []playhead.SignalClick{click(1000, 5), click(1200, 5)}}))
+		add(batch(2, 1400, 1500, &playhead.BatchSignals{Clicks: []playhead.SignalClick{click(1400, 5), click(1500, 5)}}))
+		// A click on the link, and nothing answers it before the next
+		// group's batch ends: a dead click, named by the link's text.
+		add(batch(3, 5000, 5100, &playhead.BatchSignals{Clicks: []playhead.SignalClick{click(5000, 21)}}))
+		add(batch(4, 6000, 9000, nil))
+		s, err := db.Session(ctx, sp.ID, "split")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.RageClicks != 1 || s.DeadClicks != 1 {
+			t.Errorf("rage, dead clicks = %d, %d; want 1, 1", s.RageClicks, s.DeadClicks)
+		}
+		tl, err := db.Timeline(ctx, sp.ID, "split")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var labels []string
+		for _, e := range tl {
+			labels = append(labels, e.Label)
+		}
+		if want := []string{"Rage click: 4 clicks", "Dead click: Help"}; !slices.Equal(labels, want) {
+			t.Errorf("timeline = %q, want %q", labels, want)
+		}
+		q, _ := search.Parse("click:help")
+		if list, _, err := db.Sessions(ctx, playhead.SessionFilter{ProjectID: sp.ID, Query: q, Now: now}); err != nil || !slices.Equal(ids(list), []string{"split"}) {
+			t.Errorf("search click:help = %v, %v; want the session", ids(list), err)
+		}
+	})
+
 	t.Run("ErasedSessionIsNotFound", func(t *testing.T) {
 		if _, err := db.DeleteSession(ctx, p.ID, "s01", nil); err != nil {
 			t.Fatal(err)
@@ -247,7 +330,8 @@ func (s searchSession) batches(projectID int64) []*playhead.IndexedBatch {
 	}
 	second := &playhead.IndexedBatch{ProjectID: projectID, SessionID: s.id, UserAgent: s.ua,
 		Ref:    playhead.BatchRef{Seq: 1, FirstTs: start + 1, LastTs: end, Events: 3, Bytes: 30},
-		Clicks: s.clicks, Errors: s.errors, RageClicks: s.rage, DeadClicks: s.dead, ErrorClicks: s.errorClicks}
+		Clicks: s.clicks, Errors: s.errors, RageClicks: s.rage, DeadClicks: s.dead, ErrorClicks: s.errorClicks,
+		ActiveMs: s.active.Milliseconds()}
 	for _, line := range s.text {
 		field, value, ok := strings.Cut(line, "=")
 		if !ok {

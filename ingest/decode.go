@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,7 +118,10 @@ type Batch struct {
 	SessionID string
 	Seq       int
 	SDK       string
-	Events    []Event
+	// Release is the app's release the page ran, from the SDK's release
+	// option ("" when none).
+	Release string
+	Events  []Event
 }
 
 // Event is one validated rrweb event: its raw JSON (stored as is) and the
@@ -213,6 +217,15 @@ func (p *parser) batch() (*Batch, error) {
 				return nil, err
 			}
 			b.SDK = truncate(b.SDK, 100)
+		case "release":
+			if b.Release, err = p.str("release"); err != nil {
+				return nil, err
+			}
+			// A release the server cannot take is dropped, not the
+			// recording: the SDK sends whatever the app configured.
+			if ValidRelease(b.Release) != nil {
+				b.Release = ""
+			}
 		case "events":
 			// Fields may come in any order (a JSON encoder that sorts keys
 			// puts "events" before "v"): the version is checked at the end.
@@ -483,9 +496,9 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 }
 
 // reparseEvent reads the indexed fields of one event again, after scrubbing
-// changed its bytes.
-func reparseEvent(raw []byte, lim Limits, now time.Time) (Event, error) {
-	p := &parser{body: raw, lim: lim, minTs: now.Add(-lim.MaxAge).UnixMilli(), maxTs: now.Add(lim.MaxFutureSkew).UnixMilli()}
+// changed its bytes. Its timestamp was checked before and is not again.
+func reparseEvent(raw []byte, lim Limits) (Event, error) {
+	p := &parser{body: raw, lim: lim, minTs: math.MinInt64, maxTs: math.MaxInt64}
 	p.dec = jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(true))
 	e, err := p.event(0)
 	e.Raw = raw
@@ -499,6 +512,24 @@ func cleanJSONError(err error) string {
 		return "unexpected end of input"
 	}
 	return strings.TrimPrefix(msg, "jsontext: ")
+}
+
+// MaxReleaseLen bounds a release name.
+const MaxReleaseLen = 200
+
+// ValidRelease returns an EINVALID error when r cannot name a release: up
+// to MaxReleaseLen printable ASCII characters without spaces (v1.2.3,
+// 2026-12-06.1, a commit hash, shop@4.1.0+build.7).
+func ValidRelease(r string) error {
+	if len(r) > MaxReleaseLen {
+		return playhead.Errorf(playhead.EINVALID, "release: %d characters is over the limit of %d", len(r), MaxReleaseLen)
+	}
+	for _, c := range []byte(r) {
+		if c <= ' ' || c > '~' {
+			return playhead.Errorf(playhead.EINVALID, "release: %q may hold only printable ASCII characters without spaces", r)
+		}
+	}
+	return nil
 }
 
 // ValidSessionID returns an EINVALID error when sid cannot be a session ID, so

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,6 +18,8 @@ const (
 	tagNavigation = "playhead.navigation"
 	tagIdentify   = "playhead.identify"
 	tagReport     = "playhead.report"
+	tagMetadata   = "playhead.metadata"
+	tagReferrer   = "playhead.referrer"
 	pluginConsole = "rrweb/console@1"
 )
 
@@ -44,15 +47,17 @@ const (
 )
 
 // extract computes what the index keeps of a batch: its time range and
-// keyframe, the pages it shows, its timeline entries and counts, and its
-// frustration signals by th.
-func extract(b *Batch, th thresholds) *playhead.IndexedBatch {
+// keyframe, the pages it shows, its timeline entries and counts, and, with
+// search, its searchable text and what it says of frustration signals (by
+// th).
+func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 	ib := &playhead.IndexedBatch{SessionID: b.SessionID}
 	ref := &ib.Ref
 	ref.Seq = b.Seq
 	ref.Events = len(b.Events)
 	ref.FirstTs, ref.LastTs = b.Events[0].Timestamp, b.Events[0].Timestamp
 	var metaTs *int64
+	var active []int64 // the times of the user's interactions
 	for i := range b.Events {
 		e := &b.Events[i]
 		ref.FirstTs = min(ref.FirstTs, e.Timestamp)
@@ -72,6 +77,9 @@ func extract(b *Batch, th thresholds) *playhead.IndexedBatch {
 				ref.KeyframeTs = metaTs
 			}
 		case typeIncremental:
+			if userSources[e.Source] {
+				active = append(active, e.Timestamp)
+			}
 			if e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
 				ib.Clicks++
 				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
@@ -85,6 +93,11 @@ func extract(b *Batch, th thresholds) *playhead.IndexedBatch {
 		case typePlugin:
 			extractPlugin(ib, e)
 		}
+	}
+	ib.ActiveMs = activeMs(active, ref.LastTs)
+	if !withSearch {
+		ib.Search = nil
+		return ib
 	}
 	for _, u := range ib.Pages {
 		addSearch(ib, search.FieldURL, u)
@@ -200,8 +213,28 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 		addSearch(ib, search.FieldRequestStatus, strconv.Itoa(max(p.Status, 0)))
 		addSearch(ib, search.FieldRequestFailed, strconv.FormatBool(failed))
 		ib.Timeline = append(ib.Timeline, entry)
+	case tagReferrer:
+		// Where the page load came from: a search key, not a moment.
+		var p struct {
+			URL string `json:"url"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		addSearch(ib, search.FieldReferrer, p.URL)
+	case tagMetadata:
+		var p struct {
+			Key   string `json:"key"`
+			Value any    `json:"value"`
+		}
+		json.Unmarshal(c.Payload, &p)
+		if v, ok := scalarText(p.Value); ok && p.Key != "" {
+			addSearch(ib, search.FieldMeta, truncate(p.Key, maxPropName)+"="+v)
+		}
+		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
+		})
 	default:
 		addSearch(ib, search.FieldEvent, c.Tag)
+		addEventProps(ib, c.Payload)
 		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
 		})
@@ -221,7 +254,7 @@ func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
 		Payload []string `json:"payload"`
 	}
 	json.Unmarshal(p.Payload, &c)
-	level := truncate(c.Level, 16)
+	level := strings.ToLower(truncate(c.Level, 16))
 	if level == "" {
 		level = "log"
 	}
@@ -272,4 +305,77 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// Limits of the properties of custom events that are made searchable
+// (event.prop.KEY): the first maxEventProps top-level properties whose
+// values are strings, numbers or booleans, names cut to maxPropName bytes.
+const (
+	maxEventProps = 20
+	maxPropName   = 64
+)
+
+// addEventProps adds a custom event's top-level scalar properties to the
+// batch's search rows as KEY=value.
+func addEventProps(ib *playhead.IndexedBatch, payload json.RawMessage) {
+	var props map[string]any
+	if json.Unmarshal(payload, &props) != nil || len(props) == 0 {
+		return
+	}
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	n := 0
+	for _, k := range names {
+		v, ok := scalarText(props[k])
+		if !ok || k == "" {
+			continue
+		}
+		if n++; n > maxEventProps {
+			return
+		}
+		addSearch(ib, search.FieldEventProp, truncate(k, maxPropName)+"="+v)
+	}
+}
+
+// scalarText returns a string, number or boolean of decoded JSON as text.
+func scalarText(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, v != ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(v), true
+	}
+	return "", false
+}
+
+// activeSpanMs is how long one interaction counts as the user being active
+// when nothing follows it sooner: the time a person takes to read and
+// think between two actions, not a pause to do something else.
+const activeSpanMs = 5000
+
+// userSources are the rrweb incremental sources a person's action makes:
+// mouse moves and interactions, scrolls, inputs, touch moves, media
+// controls, drags and text selection.
+var userSources = map[int]bool{1: true, sourceMouseInteraction: true, sourceScroll: true, sourceInput: true, 6: true, 7: true, 12: true, 14: true}
+
+// activeMs is how long the user was active in a batch whose interactions
+// happened at times ts (in any order) and whose last event is at last:
+// each counts until the next one, for at most activeSpanMs, and never past
+// the batch's end.
+func activeMs(ts []int64, last int64) int64 {
+	slices.Sort(ts)
+	var sum int64
+	for i, t := range ts {
+		end := last
+		if i+1 < len(ts) {
+			end = ts[i+1]
+		}
+		sum += max(0, min(end-t, activeSpanMs))
+	}
+	return sum
 }

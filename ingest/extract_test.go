@@ -9,6 +9,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/search"
 )
 
 // TestExtractFonts: a FontFace the page added (rrweb's Font event, recorded
@@ -75,5 +76,87 @@ func TestTruncateKeepsStorableText(t *testing.T) {
 		if got := ingest.TruncateForTest(c.in, c.n); got != c.want {
 			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
+	}
+}
+
+// TestExtractPropertiesAndReferrer: setMetadata properties, custom events'
+// scalar properties and the page's referrer become searchable (meta.KEY:,
+// event.prop.KEY:, referrer:); a property's object value and the metadata
+// event itself are not.
+func TestExtractPropertiesAndReferrer(t *testing.T) {
+	in, db, p := newIngester(t)
+	body := batch(strings.Join([]string{
+		`{"type":4,"timestamp":1795807228300,"data":{"href":"http://shop.test/","width":800,"height":600}}`,
+		`{"type":5,"timestamp":1795807228310,"data":{"tag":"playhead.referrer","payload":{"url":"https://news.example/item?id=7"}}}`,
+		`{"type":5,"timestamp":1795807228320,"data":{"tag":"playhead.metadata","payload":{"key":"plan","value":"enterprise"}}}`,
+		`{"type":5,"timestamp":1795807228330,"data":{"tag":"playhead.metadata","payload":{"key":"seats","value":25}}}`,
+		`{"type":5,"timestamp":1795807228340,"data":{"tag":"checkout","payload":{"coupon":"SPRING","total":12.5,"gift":true,"items":{"n":2}}}}`,
+	}, ","))
+	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{
+		"meta.plan:enterprise":     1,
+		"meta.seats:25":            1,
+		"meta.plan:free":           0,
+		"event.prop.coupon:spring": 1,
+		"event.prop.total:12.5":    1,
+		"event.prop.gift:true":     1,
+		"event.prop.items:2":       0,
+		"event.prop.n:2":           0,
+		"event:checkout":           1,
+		"event:playhead.metadata":  0,
+		"referrer:news.example":    1,
+		"referrer:shop.test":       0,
+	} {
+		e, err := search.Parse(q)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", q, err)
+		}
+		list, _, err := db.Sessions(t.Context(), playhead.SessionFilter{ProjectID: p.ID, Query: e, Now: now, Limit: 10})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		if len(list) != want {
+			t.Errorf("search %q found %d sessions, want %d", q, len(list), want)
+		}
+	}
+}
+
+// TestActiveTime: each interaction counts until the next one, for at most
+// 5 s, and never past the batch's last event; the session sums its
+// batches.
+func TestActiveTime(t *testing.T) {
+	in, db, p := newIngester(t)
+	const t0 = 1795807228300
+	ev := func(ms int, data string) string {
+		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":%s}`, t0+ms, data)
+	}
+	body := batch(strings.Join([]string{
+		`{"type":4,"timestamp":1795807228300,"data":{"href":"http://shop.test/","width":800,"height":600}}`,
+		ev(0, `{"source":1,"positions":[{"x":1,"y":1,"id":1,"timeOffset":0}]}`),
+		ev(1000, `{"source":2,"type":2,"id":5,"x":10,"y":20}`), // click: 2 s to the scroll
+		ev(3000, `{"source":3,"id":1,"x":0,"y":100}`),          // scroll: 5 s of the 17 s to the input
+		ev(20000, `{"source":5,"id":7,"text":"*****","isChecked":false}`),
+		ev(21000, `{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[]}`), // a mutation is not the user
+		ev(22000, `{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[]}`), // the batch's end: 2 s after the input
+	}, ","))
+	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.Session(t.Context(), p.ID, "abcdefgh12345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(1000 + 2000 + 5000 + 2000); s.ActiveMs != want {
+		t.Errorf("active = %d ms, want %d", s.ActiveMs, want)
 	}
 }

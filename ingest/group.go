@@ -38,14 +38,18 @@ func AddBatches(ctx context.Context, idx playhead.SessionIndex, batches []*playh
 // encrypted with a data key other than its session's stored one is refused
 // as unavailable (another node stored its session's first batch with its own
 // key; the SDK retries and the key is looked up again); one that would take
-// its session past lim is refused alone. The sessions' new summaries, their
-// first errors and the group's reports become the write.
+// its session past lim is refused alone. The frustration signals of each
+// accepted batch are decided with what its session's earlier batches left
+// (GroupState.Carry), and only search values the session lacks are kept.
+// The sessions' new summaries and carried state, their first errors and the
+// group's reports become the write.
 func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim playhead.SessionLimits, now time.Time) (*playhead.GroupWrite, []playhead.AddResult) {
 	results := make([]playhead.AddResult, len(batches))
 	w := &playhead.GroupWrite{Now: now}
 	seen := make(map[playhead.BatchID]bool, len(batches))
 	sessions := map[playhead.SessionRef]*playhead.Session{}
 	keys := map[playhead.SessionRef]*playhead.DataKey{}
+	carries := map[playhead.SessionRef]*carried{}
 	var order []playhead.SessionRef
 	for i, b := range batches {
 		id := playhead.BatchID{ProjectID: b.ProjectID, SessionID: b.SessionID, Seq: b.Ref.Seq}
@@ -93,8 +97,12 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		}
 		if sessions[ref] == nil {
 			sessions[ref] = s
+			carries[ref] = newCarried(ref, st.Carry[ref])
 			order = append(order, ref)
 		}
+		// Frustration signals may span batches: what the session's earlier
+		// batches left undecided is decided with this one.
+		b, found := carries[ref].add(b)
 		// The running summary counts the group's earlier batches too.
 		hadErrors := s.Errors > 0
 		s.StartedAt, s.EndedAt, s.Bytes = started, ended, bytesBefore+int64(b.Ref.Bytes)
@@ -108,13 +116,20 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 		if b.UserHash != "" {
 			s.UserHash = b.UserHash
 		}
+		if b.Release != "" {
+			s.Release = b.Release
+		}
+		if b.ImportedAt != 0 {
+			s.ImportedAt = b.ImportedAt
+		}
 		s.Clicks += b.Clicks
 		s.Errors += b.Errors
 		s.ConsoleErrors += b.ConsoleErrors
 		s.FailedRequests += b.FailedRequests
-		s.RageClicks += b.RageClicks
-		s.DeadClicks += b.DeadClicks
-		s.ErrorClicks += b.ErrorClicks
+		s.RageClicks += b.RageClicks + found.rage
+		s.DeadClicks += b.DeadClicks + found.dead
+		s.ErrorClicks += b.ErrorClicks + found.errorClicks
+		s.ActiveMs += b.ActiveMs
 		s.Events += b.Ref.Events
 		s.Batches++
 		w.Batches = append(w.Batches, b)
@@ -122,6 +137,9 @@ func decideGroup(batches []*playhead.IndexedBatch, st *playhead.GroupState, lim 
 	}
 	for _, ref := range order {
 		w.Sessions = append(w.Sessions, sessions[ref])
+		if c := carries[ref].write(); c != nil {
+			w.Carry = append(w.Carry, c)
+		}
 	}
 	return w, results
 }

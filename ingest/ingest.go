@@ -50,6 +50,10 @@ type Ingester struct {
 	// negative, no waiting.
 	CommitDelay time.Duration
 
+	// noSearch leaves out the search index (searchable text, frustration
+	// signals): only the ingest benchmark's baseline sets it.
+	noSearch bool
+
 	preparing atomic.Int64 // batches in Ingest, not yet queued
 	failures  struct {     // storage failures, for a log that does not flood
 		sync.Mutex
@@ -144,12 +148,17 @@ type Prepared struct {
 func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, from Origin) (*Prepared, error) {
 	in.Start()
 	in.preparing.Add(1)
-	ok := false
-	defer func() {
-		if !ok {
-			in.preparing.Add(-1)
-		}
-	}()
+	ib, err := in.prepare(ctx, p, b, from)
+	if err != nil {
+		in.preparing.Add(-1)
+		return nil, err
+	}
+	return &Prepared{req: &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}, p: p, sid: b.SessionID}, nil
+}
+
+// prepare scrubs b, extracts what the index keeps of it, and compresses
+// and encrypts it.
+func (in *Ingester) prepare(ctx context.Context, p *playhead.Project, b *Batch, from Origin) (*playhead.IndexedBatch, error) {
 	// The user ID is hashed before scrubbing masks it: the hash lets a
 	// user's sessions be erased, and reveals nothing without the keyring.
 	userHash := in.Keys.Keyring.UserHash(p.ID, identifiedUser(b))
@@ -158,13 +167,14 @@ func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	if err != nil {
 		return nil, err
 	}
-	ib := extract(b, thresholdsOf(p.Settings))
+	ib := extract(b, thresholdsOf(p.Settings), !in.noSearch)
 	ib.Scrubbed = scrubbed
 	ib.AssetURLs = assetURLs(b, slices.Concat(in.AssetOrigins, p.Settings.AssetOrigins))
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(from.UserAgent, 512)
 	ib.ClientIP = from.ClientIP
 	ib.UserHash = userHash
+	ib.Release = b.Release
 	raws := make([][]byte, len(b.Events))
 	for i := range b.Events {
 		raws[i] = b.Events[i].Raw
@@ -193,8 +203,7 @@ func (in *Ingester) Prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 		}
 		ib.Reports = append(ib.Reports, r)
 	}
-	ok = true
-	return &Prepared{req: &commitRequest{batch: ib, done: make(chan playhead.AddResult, 1)}, p: p, sid: b.SessionID}, nil
+	return ib, nil
 }
 
 // Commit queues a prepared batch for the next commit and returns once it is
@@ -350,7 +359,7 @@ func Scrub(b *Batch, now time.Time) (map[string]int, error) {
 		if len(raw) == len(e.Raw) && (len(raw) == 0 || &raw[0] == &e.Raw[0]) {
 			continue
 		}
-		fresh, err := reparseEvent(raw, DefaultLimits, now)
+		fresh, err := reparseEvent(raw, DefaultLimits)
 		if err != nil {
 			return nil, fmt.Errorf("scrub event %d: %w", i, err)
 		}

@@ -4,25 +4,20 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"fmt"
 	jsonv2 "github.com/go-json-experiment/json"
-	"math"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/search"
 )
 
-// Frustration signals, by default (a project's settings may change the
-// first three).
+// Bounds of the text kept of a clicked element and of a search value.
 const (
-	rageClicks    = 3    // clicks …
-	rageWindowMs  = 1000 // … within this long …
-	deadWindowMs  = 2500 // an actionable click nothing answers within this long is dead
-	rageRadiusPx  = 30   // … and this close to the first make a rage click
-	errorWindowMs = 1000 // a JS error this soon after a click makes it an error click
 	maxClickText  = 100
 	maxSearchText = 500
 )
@@ -40,50 +35,24 @@ const (
 	nodeText    = 3
 )
 
-// thresholds say when clicks are frustration signals.
-type thresholds struct {
-	rageClicks   int
-	rageWindowMs int64
-	deadWindowMs int64
-}
-
-// thresholdsOf returns a project's thresholds: its settings', or the
-// defaults where it has none.
-func thresholdsOf(s playhead.ProjectSettings) thresholds {
-	th := thresholds{rageClicks: rageClicks, rageWindowMs: rageWindowMs, deadWindowMs: deadWindowMs}
-	if s.RageClicks > 0 {
-		th.rageClicks = s.RageClicks
-	}
-	if s.RageWindowMs > 0 {
-		th.rageWindowMs = int64(s.RageWindowMs)
-	}
-	if s.DeadClickMs > 0 {
-		th.deadWindowMs = int64(s.DeadClickMs)
-	}
-	return th
-}
-
 // click is one click of a batch.
 type click struct {
 	ts   int64
 	id   int64
 	x, y float64
-	// el is the clicked element, or its nearest actionable ancestor, when
-	// the batch's snapshot or mutations added it.
-	el *domNode
 }
 
-// signals finds the batch's frustration signals and the text of its
-// clicked elements, and adds them to ib.
+// signals reads what the batch says of its clicks (playhead.BatchSignals)
+// and adds the text of its clicked elements and its page title to its
+// search text. Which clicks are rage, dead or error clicks is decided when
+// the batch is stored, with what the session's earlier batches left
+// undecided (see sessionSignals): a series of clicks, a click's 2.5 s and
+// the error a click set off may each run on into the next batch.
 //
-// It sees one batch: the clicked elements are looked up among the nodes
-// the batch's own full snapshot and mutations added, and a click's
-// aftermath is looked for in the batch's later events. So a click on an
-// element an earlier batch added has no text and is never counted dead
-// (nothing says it is actionable), a dead click needs the batch to run on
-// for 2.5 s after it, and rage and error clicks are found only when their
-// events share a batch. The SDK sends a batch every few seconds, so these
-// undercount rather than overcount.
+// The clicked elements are looked up among the nodes the batch's own full
+// snapshot and mutations added; a click on a node the batch does not know
+// is looked up later among the actionable elements of the session's last
+// full snapshot.
 func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 	var clicks []click
 	for i := range b.Events {
@@ -96,86 +65,70 @@ func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 	for i, c := range clicks {
 		ids[i] = c.id
 	}
-	dom := newDOMIndex(b, ids)
+	dom, snapshot := newDOMIndex(b, ids)
 	if title := dom.title(); title != "" {
 		addSearch(ib, search.FieldTitle, title)
 	}
-	if len(clicks) == 0 {
-		return
+	sig := &playhead.BatchSignals{RageClicks: th.rageClicks, RageWindowMs: int(th.rageWindowMs), DeadWindowMs: int(th.deadWindowMs)}
+	if snapshot {
+		sig.Nodes = dom.actionableNodes()
 	}
+	// What answers a click, and when: a request counts from when it started.
+	var answers []int64
+	for i := range b.Events {
+		e := &b.Events[i]
+		if answersClick(e) {
+			at := e.Timestamp
+			if e.Type == typeCustom && e.Tag == tagNetwork {
+				var p struct {
+					Start int64 `json:"start"`
+				}
+				json.Unmarshal(e.Payload, &p)
+				if p.Start > 0 && p.Start <= at {
+					at = p.Start
+				}
+			}
+			answers = append(answers, at)
+		}
+		if e.Type == typeCustom && e.Tag == tagError {
+			var p struct {
+				Message string `json:"message"`
+			}
+			json.Unmarshal(e.Payload, &p)
+			sig.Errors = append(sig.Errors, playhead.SignalError{Ts: e.Timestamp, Message: truncate(firstLine(p.Message), maxLabel)})
+		}
+	}
+	slices.Sort(answers)
+	answers = slices.Compact(answers)
+	for _, at := range answers {
+		if at > ib.Ref.FirstTs+th.deadWindowMs || len(sig.Answers) == maxCarriedAnswers {
+			break
+		}
+		sig.Answers = append(sig.Answers, at)
+	}
+	slices.SortStableFunc(sig.Errors, func(a, b playhead.SignalError) int { return cmp.Compare(a.Ts, b.Ts) })
 	slices.SortStableFunc(clicks, func(a, b click) int { return cmp.Compare(a.ts, b.ts) })
-	for i := range clicks {
-		c := &clicks[i]
-		c.el = dom.actionable(c.id)
-		if text := dom.clickText(c.id, c.el); text != "" {
+	for _, c := range clicks {
+		el, lookup := dom.resolve(c.id)
+		text := dom.clickText(c.id, el)
+		if text != "" {
 			addSearch(ib, search.FieldClick, text)
 			nameClick(ib, c.ts, text)
 		}
+		// Answered within the window: the first answer at or after the click.
+		k, _ := slices.BinarySearch(answers, c.ts)
+		answered := k < len(answers) && answers[k]-c.ts <= th.deadWindowMs
+		sig.Clicks = append(sig.Clicks, playhead.SignalClick{Ts: c.ts, ID: c.id, X: c.x, Y: c.y,
+			Actionable: el != nil, Text: text, Lookup: lookup, Answered: answered})
 	}
-	rage(ib, clicks, th)
-	var lastTs int64
-	var answers, errors []*Event
-	for i := range b.Events {
-		e := &b.Events[i]
-		lastTs = max(lastTs, e.Timestamp)
-		if answersClick(e) {
-			answers = append(answers, e)
-		}
-		if e.Type == typeCustom && e.Tag == tagError {
-			errors = append(errors, e)
-		}
-	}
-	for _, c := range clicks {
-		if c.el != nil && c.ts+th.deadWindowMs <= lastTs && !answered(c.ts, answers, th.deadWindowMs) {
-			ib.DeadClicks++
-			ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindDeadClick, "warn", c, "Dead click", dom.clickText(c.id, c.el)))
-		}
-	}
-	// An error click is the last click before an error, within
-	// errorWindowMs: the one that set it off. Clicks before that one are
-	// not, and a click is counted once however many errors follow it.
-	counted := map[int]bool{}
-	for _, e := range errors {
-		last := -1
-		for i, c := range clicks {
-			if c.ts <= e.Timestamp {
-				last = i
-			}
-		}
-		if last < 0 || e.Timestamp-clicks[last].ts > errorWindowMs || counted[last] {
-			continue
-		}
-		counted[last] = true
-		var p struct {
-			Message string `json:"message"`
-		}
-		json.Unmarshal(e.Payload, &p)
-		ib.ErrorClicks++
-		ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindErrorClick, "error", clicks[last], "Error click", firstLine(p.Message)))
+	if len(sig.Clicks) > 0 || len(sig.Answers) > 0 || len(sig.Errors) > 0 || sig.Nodes != nil {
+		ib.Signals = sig
 	}
 }
 
-// rage adds a rage click for every run of th.rageClicks or more clicks
-// within th.rageWindowMs of the run's first click and rageRadiusPx of
-// where it was.
-func rage(ib *playhead.IndexedBatch, clicks []click, th thresholds) {
-	for i := 0; i < len(clicks); {
-		first := clicks[i]
-		n, j := 1, i+1
-		for ; j < len(clicks) && clicks[j].ts-first.ts <= th.rageWindowMs; j++ {
-			if math.Hypot(clicks[j].x-first.x, clicks[j].y-first.y) <= rageRadiusPx {
-				n++
-			}
-		}
-		if n < th.rageClicks {
-			i++
-			continue
-		}
-		ib.RageClicks++
-		ib.Timeline = append(ib.Timeline, signalEntry(playhead.KindRageClick, "warn", first, "Rage click", fmt.Sprintf("%d clicks", n)))
-		i = j
-	}
-}
+// maxCarriedAnswers bounds the answers a batch offers the clicks of earlier
+// batches: the first few after its start are what matters.
+const maxCarriedAnswers = 256
 
 // answersClick says whether e shows the page reacting: the DOM changed,
 // the page scrolled, an input changed, a page loaded or navigated, or a
@@ -190,35 +143,6 @@ func answersClick(e *Event) bool {
 		return e.Tag == tagNavigation || e.Tag == tagNetwork
 	}
 	return false
-}
-
-// answered says whether one of answers came within window after ts; a
-// request counts from when it started.
-func answered(ts int64, answers []*Event, window int64) bool {
-	for _, e := range answers {
-		at := e.Timestamp
-		if e.Type == typeCustom && e.Tag == tagNetwork {
-			var p struct {
-				Start int64 `json:"start"`
-			}
-			json.Unmarshal(e.Payload, &p)
-			if p.Start > 0 && p.Start <= at {
-				at = p.Start
-			}
-		}
-		if at >= ts && at-ts <= window {
-			return true
-		}
-	}
-	return false
-}
-
-func signalEntry(kind, level string, c click, label, what string) playhead.TimelineEntry {
-	if what != "" {
-		label += ": " + what
-	}
-	detail, _ := json.Marshal(map[string]any{"id": c.id, "x": c.x, "y": c.y})
-	return playhead.TimelineEntry{Ts: c.ts, Kind: kind, Level: level, Label: truncate(label, maxLabel), Detail: detail}
 }
 
 // addSearch adds a searchable value to the batch, cut to a bounded length;
@@ -249,9 +173,27 @@ type serialisedNode struct {
 	Type        int               `json:"type"`
 	ID          int64             `json:"id"`
 	TagName     string            `json:"tagName"`
-	Attributes  map[string]any    `json:"attributes"`
+	Attributes  nodeAttributes    `json:"attributes"`
 	ChildNodes  []*serialisedNode `json:"childNodes"`
 	TextContent string            `json:"textContent"`
+}
+
+// nodeAttributes are the attributes that say whether an element is
+// actionable; the others are skipped unread. rrweb writes an attribute's
+// value as a string, a number or true.
+type nodeAttributes struct {
+	Href jsontext.Value `json:"href"`
+	Type jsontext.Value `json:"type"`
+	Role jsontext.Value `json:"role"`
+}
+
+// attributeText returns an attribute's value when it is a string.
+func attributeText(v jsontext.Value) string {
+	var s string
+	if len(v) > 0 && v[0] == '"' && jsonv2.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return ""
 }
 
 // newDOMIndex reads the nodes of the batch's full snapshots and those of
@@ -260,8 +202,10 @@ type serialisedNode struct {
 // so one is decoded only when its bytes name a node wanted ("id":N or
 // "parentId":N), found by a scan that decodes nothing; the ancestors of
 // what it added are then wanted in turn, a few levels up.
-func newDOMIndex(b *Batch, clickIDs []int64) domIndex {
-	dom := domIndex{}
+//
+// snapshot says whether the batch held a full snapshot.
+func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
+	dom = domIndex{}
 	var mutations []int
 	for i := range b.Events {
 		e := &b.Events[i]
@@ -274,6 +218,7 @@ func newDOMIndex(b *Batch, clickIDs []int64) domIndex {
 			}
 			if jsonv2.Unmarshal(e.Raw, &s) == nil && s.Data.Node != nil {
 				dom.add(s.Data.Node, 0)
+				snapshot = true
 			}
 		case len(clickIDs) > 0 && e.Type == typeIncremental && e.Source == sourceMutation:
 			mutations = append(mutations, i)
@@ -324,7 +269,7 @@ func newDOMIndex(b *Batch, clickIDs []int64) domIndex {
 		}
 		wanted = next
 	}
-	return dom
+	return dom, snapshot
 }
 
 // addMutation adds the nodes a mutation event added.
@@ -408,43 +353,45 @@ func (dom domIndex) add(n *serialisedNode, parent int64) {
 // isActionable says whether clicking an element is meant to do something:
 // a link, a button, a form control that is clicked (not typed in), or an
 // element whose ARIA role says it is one of those.
-func isActionable(tag string, attrs map[string]any) bool {
+func isActionable(tag string, attrs nodeAttributes) bool {
 	switch tag {
 	case "a":
-		_, ok := attrs["href"]
-		return ok
+		return len(attrs.Href) > 0
 	case "button", "select", "summary", "option":
 		return true
 	case "input":
-		t, _ := attrs["type"].(string)
-		switch strings.ToLower(t) {
+		switch strings.ToLower(attributeText(attrs.Type)) {
 		case "button", "submit", "reset", "checkbox", "radio", "image":
 			return true
 		}
 		return false
 	}
-	role, _ := attrs["role"].(string)
-	switch strings.ToLower(role) {
+	switch strings.ToLower(attributeText(attrs.Role)) {
 	case "button", "link", "menuitem", "tab", "checkbox", "switch", "option", "radio":
 		return true
 	}
 	return false
 }
 
-// actionable returns the clicked node or its nearest actionable ancestor
-// (a click on a button's icon is a click on the button), if known.
-func (dom domIndex) actionable(id int64) *domNode {
+// resolve returns the clicked node or its nearest actionable ancestor (a
+// click on a button's icon is a click on the button), if known; or, when
+// the walk up meets a node the batch does not know, that node's id, to
+// look up among an earlier snapshot's nodes.
+func (dom domIndex) resolve(id int64) (el *domNode, lookup int64) {
 	for range 10 {
 		n := dom[id]
 		if n == nil {
-			return nil
+			return nil, id
 		}
 		if n.actionable {
-			return n
+			return n, 0
+		}
+		if n.parent == 0 {
+			return nil, 0
 		}
 		id = n.parent
 	}
-	return nil
+	return nil, 0
 }
 
 // clickText is the text of the clicked actionable element, or of the
@@ -502,4 +449,60 @@ func dedupeSearch(ib *playhead.IndexedBatch) {
 		return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Value, b.Value))
 	})
 	ib.Search = slices.Compact(ib.Search)
+}
+
+// maxCarriedNodes bounds the nodes of a snapshot kept for the clicks of
+// later batches.
+const maxCarriedNodes = 4000
+
+// carriedNodes is the encoded form of a snapshot's actionable elements
+// (playhead.BatchSignals.Nodes): Text holds each element's text, Nodes
+// pairs of a node's id and the index in Text of the element it is in.
+type carriedNodes struct {
+	Text  []string `json:"t"`
+	Nodes []int64  `json:"n"`
+}
+
+// actionableNodes encodes the actionable elements of the batch and the
+// nodes inside them, at most maxCarriedNodes.
+func (dom domIndex) actionableNodes() []byte {
+	ids := make([]int64, 0, len(dom))
+	for id := range dom {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var c carriedNodes
+	index := map[*domNode]int{}
+	for _, id := range ids {
+		el, _ := dom.resolve(id)
+		if el == nil {
+			continue
+		}
+		i, ok := index[el]
+		if !ok {
+			i = len(c.Text)
+			index[el] = i
+			c.Text = append(c.Text, truncate(dom.textOf(el), maxClickText))
+		}
+		c.Nodes = append(c.Nodes, id, int64(i))
+		if len(c.Nodes) == 2*maxCarriedNodes {
+			break
+		}
+	}
+	out, _ := json.Marshal(c)
+	return out
+}
+
+// lookup returns the text of the actionable element node id is in. The
+// pairs are in the order of their ids.
+func (c *carriedNodes) lookup(id int64) (text string, ok bool) {
+	n := len(c.Nodes) / 2
+	k := sort.Search(n, func(k int) bool { return c.Nodes[2*k] >= id })
+	if k == n || c.Nodes[2*k] != id {
+		return "", false
+	}
+	if t := c.Nodes[2*k+1]; t >= 0 && t < int64(len(c.Text)) {
+		return c.Text[t], true
+	}
+	return "", false
 }

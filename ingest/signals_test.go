@@ -51,24 +51,19 @@ func TestSignalsAndSearchText(t *testing.T) {
 	if _, err := Scrub(b, now); err != nil {
 		t.Fatal(err)
 	}
-	ib := extract(b, thresholdsOf(playhead.ProjectSettings{}))
-	if ib.RageClicks != 1 || ib.DeadClicks != 1 || ib.ErrorClicks != 1 {
-		t.Errorf("rage, dead, error clicks = %d, %d, %d; want 1, 1, 1", ib.RageClicks, ib.DeadClicks, ib.ErrorClicks)
+	ib := extract(b, thresholdsOf(playhead.ProjectSettings{}), true)
+	st := newStoredSession(t)
+	s := st.store(ib)
+	if s.RageClicks != 1 || s.DeadClicks != 1 || s.ErrorClicks != 1 {
+		t.Errorf("rage, dead, error clicks = %d, %d, %d; want 1, 1, 1", s.RageClicks, s.DeadClicks, s.ErrorClicks)
 	}
 	// A project's own thresholds decide what counts: more clicks for a
 	// rage click, longer to wait before a click is dead.
-	strict := extract(b, thresholdsOf(playhead.ProjectSettings{RageClicks: 10, DeadClickMs: 60_000}))
+	strict := newStoredSession(t).store(extract(b, thresholdsOf(playhead.ProjectSettings{RageClicks: 10, DeadClickMs: 60_000}), true))
 	if strict.RageClicks != 0 || strict.DeadClicks != 0 || strict.ErrorClicks != 1 {
 		t.Errorf("with stricter thresholds: rage, dead, error clicks = %d, %d, %d; want 0, 0, 1", strict.RageClicks, strict.DeadClicks, strict.ErrorClicks)
 	}
-	var signals []string
-	for _, e := range ib.Timeline {
-		switch e.Kind {
-		case playhead.KindRageClick, playhead.KindDeadClick, playhead.KindErrorClick:
-			signals = append(signals, fmt.Sprintf("%d %s %s", e.Ts-t0, e.Kind, e.Label))
-		}
-	}
-	slices.Sort(signals)
+	signals := st.signals(t0)
 	want := []string{"1000 error_click Error click: TypeError: boom", "5000 dead_click Dead click: Help", "6000 rage_click Rage click: 3 clicks"}
 	if !reflect.DeepEqual(signals, want) {
 		t.Errorf("signals:\n%s\nwant:\n%s", strings.Join(signals, "\n"), strings.Join(want, "\n"))
@@ -163,13 +158,208 @@ func TestErrorClickIsTheClickBeforeTheError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ib := extract(b, thresholdsOf(playhead.ProjectSettings{}))
-	if ib.ErrorClicks != 1 {
-		t.Fatalf("error clicks = %d, want 1 (the click at 450 ms)", ib.ErrorClicks)
+	st := newStoredSession(t)
+	if s := st.store(extract(b, thresholdsOf(playhead.ProjectSettings{}), true)); s.ErrorClicks != 1 {
+		t.Fatalf("error clicks = %d, want 1 (the click at 450 ms)", s.ErrorClicks)
 	}
-	for _, e := range ib.Timeline {
+	for _, e := range st.timeline {
 		if e.Kind == playhead.KindErrorClick && e.Ts != t0+450 {
 			t.Fatalf("error click at %d, want the last click before the error (%d)", e.Ts, t0+450)
 		}
+	}
+}
+
+// storedSession stores batches of one session as an index would, group by
+// group: each group sees the state (summary, carried state) the earlier
+// ones left.
+type storedSession struct {
+	t        *testing.T
+	state    *playhead.GroupState
+	timeline []playhead.TimelineEntry
+	search   []string
+}
+
+func newStoredSession(t *testing.T) *storedSession {
+	return &storedSession{t: t, state: &playhead.GroupState{Stored: map[playhead.BatchID]bool{},
+		Sessions: map[playhead.SessionRef]*playhead.Session{}, Keys: map[playhead.SessionRef]*playhead.DataKey{},
+		Carry: map[playhead.SessionRef]*playhead.SessionCarry{}}}
+}
+
+// store stores one group and returns the session's summary after it.
+func (st *storedSession) store(group ...*playhead.IndexedBatch) *playhead.Session {
+	st.t.Helper()
+	w, results := decideGroup(group, st.state, playhead.SessionLimits{}, time.Now())
+	for i, r := range results {
+		if r.Err != nil || r.Duplicate {
+			st.t.Fatalf("batch %d: %+v", i, r)
+		}
+	}
+	for _, b := range w.Batches {
+		st.state.Stored[playhead.BatchID{ProjectID: b.ProjectID, SessionID: b.SessionID, Seq: b.Ref.Seq}] = true
+		st.timeline = append(st.timeline, b.Timeline...)
+		for _, v := range b.Search {
+			st.search = append(st.search, v.Field+"="+v.Value)
+		}
+	}
+	var last *playhead.Session
+	for _, s := range w.Sessions {
+		ref := playhead.SessionRef{ProjectID: s.ProjectID, SessionID: s.ID}
+		st.state.Sessions[ref], last = s, s
+	}
+	for _, c := range w.Carry {
+		ref := playhead.SessionRef{ProjectID: c.ProjectID, SessionID: c.SessionID}
+		old := st.state.Carry[ref]
+		if old == nil {
+			old = &playhead.SessionCarry{ProjectID: c.ProjectID, SessionID: c.SessionID}
+			st.state.Carry[ref] = old
+		}
+		if c.Search != nil {
+			old.Search = c.Search
+		}
+		if c.Signals != nil {
+			old.Signals = c.Signals
+		}
+		if c.Nodes != nil {
+			old.Nodes = c.Nodes
+		}
+	}
+	return last
+}
+
+// signals returns the frustration signals stored, as "ms kind label"
+// counted from t0, in order.
+func (st *storedSession) signals(t0 int64) []string {
+	var out []string
+	for _, e := range st.timeline {
+		switch e.Kind {
+		case playhead.KindRageClick, playhead.KindDeadClick, playhead.KindErrorClick:
+			out = append(out, fmt.Sprintf("%d %s %s", e.Ts-t0, e.Kind, e.Label))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// splitBatches parses batches of one session, given as lists of events
+// ("ms" prefixed JSON bodies, see ev), each read for its signals.
+func splitBatches(t *testing.T, t0 int64, batches ...[]string) []*playhead.IndexedBatch {
+	t.Helper()
+	var out []*playhead.IndexedBatch
+	for seq, events := range batches {
+		body := fmt.Sprintf(`{"v":1,"sid":"abcdefgh12345678","seq":%d,"events":[%s]}`, seq, strings.Join(events, ","))
+		now := time.UnixMilli(t0).Add(time.Hour)
+		b, err := ParseBatch([]byte(body), DefaultLimits, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Scrub(b, now); err != nil {
+			t.Fatal(err)
+		}
+		ib := extract(b, thresholdsOf(playhead.ProjectSettings{}), true)
+		ib.ProjectID = 1
+		out = append(out, ib)
+	}
+	return out
+}
+
+// TestSignalsAcrossBatches: each frustration signal is found when its
+// clicks and their aftermath are split between two batches, stored in
+// separate groups and in one; and found once, not once per batch.
+func TestSignalsAcrossBatches(t *testing.T) {
+	const t0 = 1795807228000
+	ev := func(ms int, format string, args ...any) string {
+		return fmt.Sprintf(`{"timestamp":%d,`, t0+ms) + fmt.Sprintf(format, args...)[1:]
+	}
+	click := func(ms, id, x, y int) string {
+		return ev(ms, `{"type":3,"data":{"source":2,"type":2,"id":%d,"x":%d,"y":%d}}`, id, x, y)
+	}
+	mutation := func(ms int) string {
+		return ev(ms, `{"type":3,"data":{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[]}}`)
+	}
+	mouseMove := func(ms int) string {
+		return ev(ms, `{"type":3,"data":{"source":1,"positions":[{"x":1,"y":1,"id":6,"timeOffset":0}]}}`)
+	}
+	jsError := func(ms int, msg string) string {
+		return ev(ms, `{"type":5,"data":{"tag":"playhead.error","payload":{"message":%q}}}`, msg)
+	}
+	snapshot := ev(1, `{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
+		{"type":2,"id":6,"tagName":"body","attributes":{},"childNodes":[
+			{"type":2,"id":10,"tagName":"button","attributes":{"type":"submit"},"childNodes":[{"type":2,"id":11,"tagName":"span","attributes":{},"childNodes":[{"type":3,"id":12,"textContent":"Place order"}]}]},
+			{"type":2,"id":20,"tagName":"a","attributes":{"href":"/help"},"childNodes":[{"type":3,"id":21,"textContent":"Help"}]},
+			{"type":2,"id":30,"tagName":"div","attributes":{},"childNodes":[{"type":3,"id":31,"textContent":"plain"}]}]}]}]},"initialOffset":{"top":0,"left":0}}}`)
+	meta := ev(0, `{"type":4,"data":{"href":"https://shop.test/checkout","width":800,"height":600}}`)
+
+	tests := []struct {
+		name    string
+		batches [][]string
+		want    []string
+	}{
+		{"rage series split 2+2", [][]string{
+			{meta, snapshot, mutation(100), click(5000, 31, 50, 50), click(5200, 31, 52, 50)},
+			{click(5400, 31, 55, 55), click(5600, 31, 50, 52), mouseMove(9000)},
+		}, []string{"5000 rage_click Rage click: 4 clicks"}},
+		{"rage series split 1+3", [][]string{
+			{meta, snapshot, mutation(100), click(5000, 31, 50, 50)},
+			{click(5100, 31, 52, 50), click(5200, 31, 55, 55), click(5300, 31, 50, 52), mouseMove(9000)},
+		}, []string{"5000 rage_click Rage click: 4 clicks"}},
+		{"dead click whose window crosses into the next batch", [][]string{
+			{meta, snapshot, mutation(100), click(5000, 12, 10, 10), mouseMove(5500)},
+			{mouseMove(6000), mouseMove(8000)},
+		}, []string{"5000 dead_click Dead click: Place order"}},
+		{"click answered in the next batch is not dead", [][]string{
+			{meta, snapshot, mutation(100), click(5000, 12, 10, 10), mouseMove(5500)},
+			{mutation(6000), mouseMove(8000)},
+		}, nil},
+		{"error click whose error is in the next batch", [][]string{
+			{meta, snapshot, mutation(100), click(5000, 31, 10, 10), mutation(5100)},
+			{jsError(5600, "TypeError: late"), mutation(5700), mouseMove(9000)},
+		}, []string{"5000 error_click Error click: TypeError: late"}},
+		{"click on an element of an earlier batch's snapshot", [][]string{
+			{meta, snapshot, mutation(100), mouseMove(4000)},
+			{click(5000, 21, 10, 10), mouseMove(9000)},
+		}, []string{"5000 dead_click Dead click: Help"}},
+	}
+	for _, tt := range tests {
+		for _, grouped := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/one group=%v", tt.name, grouped), func(t *testing.T) {
+				batches := splitBatches(t, t0, tt.batches...)
+				st := newStoredSession(t)
+				if grouped {
+					st.store(batches...)
+				} else {
+					for _, b := range batches {
+						st.store(b)
+					}
+				}
+				if got := st.signals(t0); !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("signals:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+				}
+			})
+		}
+	}
+	// The text of a click on an earlier snapshot's element is searchable.
+	st := newStoredSession(t)
+	for _, b := range splitBatches(t, t0, tests[len(tests)-1].batches...) {
+		st.store(b)
+	}
+	if !slices.Contains(st.search, "click=Help") {
+		t.Errorf("search values %q lack click=Help", st.search)
+	}
+}
+
+// TestSearchValuesAreSentOnce: a value the session's earlier batches
+// gave is not sent to the index again.
+func TestSearchValuesAreSentOnce(t *testing.T) {
+	const t0 = 1795807228000
+	console := func(ms int, msg string) string {
+		return fmt.Sprintf(`{"timestamp":%d,"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q]}}}`, t0+ms, msg)
+	}
+	batches := splitBatches(t, t0, []string{console(0, "ready"), console(10, "cart 1")}, []string{console(5000, "ready"), console(5010, "cart 2")})
+	st := newStoredSession(t)
+	st.store(batches[0])
+	st.store(batches[1])
+	want := []string{"console=cart 1", "console=ready", "console.level=log", "console=cart 2"}
+	if !reflect.DeepEqual(st.search, want) {
+		t.Errorf("values sent: %q; want %q", st.search, want)
 	}
 }

@@ -86,11 +86,14 @@ func (db *DB) DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
 
 // projectTables are the tables holding rows of a project (beside its
 // sessions' own, which erasing them removes), deleted with it.
-var projectTables = []string{"webhooks", "reports", "backend_records", "assets", "scrub_counts", "session_search", "memberships", "api_tokens"}
+// A release's data key is kept among the sessions' (session_keys, under
+// "release:" + its name), and goes with the project too.
+var projectTables = []string{"webhooks", "reports", "backend_records", "assets", "scrub_counts", "session_search", "memberships", "api_tokens",
+	"source_maps", "share_links", "session_keys"}
 
 // DeleteProject removes a project with everything the index holds of it,
-// once its sessions are erased, and queues the deletion of its assets'
-// objects.
+// once its sessions are erased, and queues the deletion of its assets' and
+// source maps' objects.
 func (db *DB) DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error) {
 	var keys []string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -114,6 +117,15 @@ func (db *DB) DeleteProject(ctx context.Context, projectID int64, assetKey func(
 		for _, h := range hashes {
 			keys = append(keys, assetKey(h))
 		}
+		rows, err = tx.Query(ctx, `SELECT object_key FROM source_maps WHERE project_id = $1`, projectID)
+		if err != nil {
+			return fmt.Errorf("delete project: %w", err)
+		}
+		maps, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("delete project: %w", err)
+		}
+		keys = append(keys, maps...)
 		for _, t := range projectTables {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE project_id = $1`, projectID); err != nil {
 				return fmt.Errorf("delete project: %s: %w", t, err)

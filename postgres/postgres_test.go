@@ -58,6 +58,7 @@ func TestIndex(t *testing.T) {
 
 func TestStores(t *testing.T) {
 	indextest.RunStores(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
+	indextest.RunRepro(t, func(t *testing.T) playhead.Index { return open(t, testservers.PostgreSQL(t)) })
 }
 
 func TestSearch(t *testing.T) {

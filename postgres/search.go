@@ -17,6 +17,9 @@ func (dialect) Param(n int) string { return "$" + strconv.Itoa(n) }
 func (dialect) ILike() string { return "ILIKE" }
 
 // Narrow returns "": the trigram index serves ILIKE itself.
-func (dialect) Narrow([]string, func(any) string) string { return "" }
+func (dialect) Narrow([]string, func(any) string) (string, string) { return "", "" }
+
+// PerSession returns false: the trigram index finds the rows.
+func (dialect) PerSession([]string) bool { return false }
 
 var _ search.Dialect = dialect{}

@@ -17,7 +17,7 @@ import (
 // summaryColumns are a session's summary row, as scanSummary reads it.
 const summaryColumns = `s.project_id, s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.user_hash,
 	s.clicks, s.errors, s.console_errors, s.failed_requests, s.events, s.bytes, s.batches,
-	s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks`
+	s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks, s.app_release, s.imported_at, s.active_ms`
 
 // sessionColumns are the summary row and the session's pages, in the order
 // first seen (URL order among pages of one time, bytewise as in SQLite).
@@ -28,7 +28,7 @@ func scanSummary(row pgx.Row, pages ...any) (*playhead.Session, error) {
 	s := &playhead.Session{}
 	dest := append([]any{&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
 		&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches,
-		&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks}, pages...)
+		&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &s.Release, &s.ImportedAt, &s.ActiveMs}, pages...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -319,6 +319,8 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 			`DELETE FROM timeline WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM session_pages WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM session_search WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM share_links WHERE project_id = $1 AND session_id = $2`,
+			`DELETE FROM session_carry WHERE project_id = $1 AND session_id = $2`,
 			`DELETE FROM sessions WHERE project_id = $1 AND id = $2`,
 		} {
 			b.Queue(q, projectID, sid)
@@ -347,6 +349,7 @@ func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]
 	rows, err := db.pool.Query(ctx, `WITH claimed AS (
 			SELECT s.project_id, s.id FROM sessions s JOIN projects p ON p.id = s.project_id
 			WHERE s.ended_at < $1 - p.retention_days::bigint * 86400000
+				AND s.imported_at < $1 - p.retention_days::bigint * 86400000
 				AND (s.erase_claimed_until <= $1 OR s.erase_claimed_by = $2)
 			LIMIT $3
 			FOR UPDATE OF s SKIP LOCKED

@@ -79,6 +79,7 @@ func readGroup(ctx context.Context, tx pgx.Tx, ids []playhead.BatchID) (*playhea
 		Stored:   map[playhead.BatchID]bool{},
 		Sessions: map[playhead.SessionRef]*playhead.Session{},
 		Keys:     map[playhead.SessionRef]*playhead.DataKey{},
+		Carry:    map[playhead.SessionRef]*playhead.SessionCarry{},
 	}
 	if len(ids) == 0 {
 		return state, nil
@@ -138,6 +139,18 @@ func readGroup(ctx context.Context, tx pgx.Tx, ids []playhead.BatchID) (*playhea
 			}
 			return rows.Err()
 		})
+	b.Queue(`SELECT t.project_id, t.session_id, t.search, t.signals, t.nodes FROM unnest($1::bigint[], $2::text[]) AS k(p, s)
+		JOIN session_carry t ON t.project_id = k.p AND t.session_id = k.s`, sp, ss).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				c := &playhead.SessionCarry{}
+				if err := rows.Scan(&c.ProjectID, &c.SessionID, &c.Search, &c.Signals, &c.Nodes); err != nil {
+					return err
+				}
+				state.Carry[playhead.SessionRef{ProjectID: c.ProjectID, SessionID: c.SessionID}] = c
+			}
+			return rows.Err()
+		})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("read group state: %w", err)
 	}
@@ -179,7 +192,8 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 			p, started, ended, bytes                                []int64
 			id, ua, ip, user, browser, os, device                   []string
 			clicks, errors, consoleErrors, failed, events, nbatches []int64
-			rage, dead, errorClicks                                 []int64
+			rage, dead, errorClicks, imported, active               []int64
+			release                                                 []string
 		}
 		for _, r := range order {
 			s := latest[r]
@@ -190,13 +204,14 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 			c.failed, c.events, c.nbatches = append(c.failed, int64(s.FailedRequests)), append(c.events, int64(s.Events)), append(c.nbatches, int64(s.Batches))
 			c.browser, c.os, c.device = append(c.browser, text(s.Browser)), append(c.os, text(s.OS)), append(c.device, text(s.Device))
 			c.rage, c.dead, c.errorClicks = append(c.rage, int64(s.RageClicks)), append(c.dead, int64(s.DeadClicks)), append(c.errorClicks, int64(s.ErrorClicks))
+			c.release, c.imported, c.active = append(c.release, text(s.Release)), append(c.imported, s.ImportedAt), append(c.active, s.ActiveMs)
 		}
 		b.Queue(`INSERT INTO sessions (project_id, id, started_at, ended_at, user_agent, client_ip, user_hash,
 				clicks, errors, console_errors, failed_requests, events, bytes, batches,
-				browser, os, device, rage_clicks, dead_clicks, error_clicks)
+				browser, os, device, rage_clicks, dead_clicks, error_clicks, app_release, imported_at, active_ms)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
 				$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
-				$15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[])
+				$15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[], $23::bigint[])
 			ON CONFLICT (project_id, id) DO UPDATE SET
 				started_at = excluded.started_at, ended_at = excluded.ended_at,
 				user_agent = excluded.user_agent, client_ip = excluded.client_ip, user_hash = excluded.user_hash,
@@ -204,12 +219,27 @@ func writeGroup(ctx context.Context, tx pgx.Tx, w *playhead.GroupWrite) error {
 				failed_requests = excluded.failed_requests, events = excluded.events,
 				bytes = excluded.bytes, batches = excluded.batches,
 				browser = excluded.browser, os = excluded.os, device = excluded.device,
-				rage_clicks = excluded.rage_clicks, dead_clicks = excluded.dead_clicks, error_clicks = excluded.error_clicks`,
+				rage_clicks = excluded.rage_clicks, dead_clicks = excluded.dead_clicks, error_clicks = excluded.error_clicks,
+				app_release = excluded.app_release, imported_at = excluded.imported_at, active_ms = excluded.active_ms`,
 			c.p, c.id, c.started, c.ended, c.ua, c.ip, c.user,
 			c.clicks, c.errors, c.consoleErrors, c.failed, c.events, c.bytes, c.nbatches,
-			c.browser, c.os, c.device, c.rage, c.dead, c.errorClicks)
+			c.browser, c.os, c.device, c.rage, c.dead, c.errorClicks, c.release, c.imported, c.active)
 	}
 
+	if len(w.Carry) > 0 {
+		var p []int64
+		var s []string
+		var search, signals, nodes [][]byte
+		for _, c := range w.Carry {
+			p, s = append(p, c.ProjectID), append(s, text(c.SessionID))
+			search, signals, nodes = append(search, c.Search), append(signals, c.Signals), append(nodes, c.Nodes)
+		}
+		b.Queue(`INSERT INTO session_carry (project_id, session_id, search, signals, nodes)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[], $5::bytea[])
+			ON CONFLICT (project_id, session_id) DO UPDATE SET search = coalesce(excluded.search, session_carry.search),
+				signals = coalesce(excluded.signals, session_carry.signals), nodes = coalesce(excluded.nodes, session_carry.nodes)`,
+			p, s, search, signals, nodes)
+	}
 	if len(w.Batches) > 0 {
 		queueBatches(b, w.Batches, now)
 	}
@@ -255,12 +285,12 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 	seenAsset := map[assetKey]bool{}
 	var assets []assetKey
 	type searchKey struct {
-		s playhead.SessionRef
-		t playhead.SearchText
+		s   playhead.SessionRef
+		key int64
 	}
 	seenSearch := map[searchKey]bool{}
 	var sc struct {
-		p               []int64
+		p, key          []int64
 		s, field, value []string
 	}
 
@@ -304,9 +334,10 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 		}
 		for _, t := range x.Search {
 			t = playhead.SearchText{Field: text(t.Field), Value: text(t.Value)}
-			if k := (searchKey{playhead.SessionRef{ProjectID: x.ProjectID, SessionID: sid}, t}); !seenSearch[k] {
+			if k := (searchKey{playhead.SessionRef{ProjectID: x.ProjectID, SessionID: sid}, t.Key()}); !seenSearch[k] {
 				seenSearch[k] = true
 				sc.p, sc.s, sc.field, sc.value = append(sc.p, x.ProjectID), append(sc.s, sid), append(sc.field, t.Field), append(sc.value, t.Value)
+				sc.key = append(sc.key, k.key)
 			}
 		}
 		for _, u := range x.AssetURLs {
@@ -347,9 +378,9 @@ func queueBatches(b *pgx.Batch, batches []*playhead.IndexedBatch, now int64) {
 			p, s, u, ts)
 	}
 	if len(sc.p) > 0 {
-		b.Queue(`INSERT INTO session_search (project_id, session_id, field, value)
-			SELECT p, s, f, v FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(p, s, f, v, n) ORDER BY n
-			ON CONFLICT (project_id, session_id, field, md5(value)) DO NOTHING`, sc.p, sc.s, sc.field, sc.value)
+		b.Queue(`INSERT INTO session_search (project_id, session_id, field, value, key)
+			SELECT p, s, f, v, k FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(p, s, f, v, k, n) ORDER BY n
+			ON CONFLICT (project_id, session_id, key) DO NOTHING`, sc.p, sc.s, sc.field, sc.value, sc.key)
 	}
 	if len(kinds) > 0 {
 		var p, n []int64

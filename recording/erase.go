@@ -105,7 +105,9 @@ func (rec *Store) ApplyRetention(ctx context.Context) (int, error) {
 			return n, err
 		}
 		if len(expired) == 0 {
-			return n, nil
+			// Sessions first: a release is kept while a session names it.
+			_, err := rec.expireReleases(ctx)
+			return n, err
 		}
 		for _, s := range expired {
 			if err := rec.Erase(ctx, s.ProjectID, s.SessionID); err != nil {

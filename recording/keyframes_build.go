@@ -32,10 +32,20 @@ const (
 	keyframeBytesShare = 4
 )
 
+// KeyframePolicy says when keyframes are cut: after Interval of recorded
+// time or after Events events since the last one (a recorded full snapshot
+// included), whichever comes first. Zero fields take KeyframeInterval and
+// KeyframeEvents.
+type KeyframePolicy struct {
+	Interval time.Duration
+	Events   int
+}
+
 // keyframeCutter applies a session's events, in order, to the page they
 // build and cuts keyframes of it.
 type keyframeCutter struct {
-	tree *rrdom.Tree
+	policy KeyframePolicy
+	tree   *rrdom.Tree
 	// Since the last keyframe: its moment, events and their bytes, and its
 	// size.
 	last       int64
@@ -52,8 +62,14 @@ type keyframe struct {
 	json []byte
 }
 
-func newKeyframeCutter(tree *rrdom.Tree) *keyframeCutter {
-	return &keyframeCutter{tree: tree}
+func newKeyframeCutter(p KeyframePolicy, tree *rrdom.Tree) *keyframeCutter {
+	if p.Interval <= 0 {
+		p.Interval = KeyframeInterval
+	}
+	if p.Events <= 0 {
+		p.Events = KeyframeEvents
+	}
+	return &keyframeCutter{policy: p, tree: tree}
 }
 
 // changesPage says whether an event can change what a keyframe holds:
@@ -95,7 +111,7 @@ func (c *keyframeCutter) cut(events [][]byte, headers []rrdom.Header) []keyframe
 		if i+1 < len(events) && int64(headers[i+1].Timestamp) <= ts {
 			continue
 		}
-		due := c.events >= KeyframeEvents || c.last != 0 && ts-c.last >= KeyframeInterval.Milliseconds()
+		due := c.events >= c.policy.Events || c.last != 0 && ts-c.last >= c.policy.Interval.Milliseconds()
 		if !due || !c.changed || c.bytes*keyframeBytesShare < c.lastSize || c.tree.Root() == nil {
 			continue
 		}
@@ -190,12 +206,12 @@ func (rec *Store) BuildKeyframes(ctx context.Context, projectID int64, sessionID
 	for start > 0 && !has(chunks[start-1]) {
 		start--
 	}
-	cutter := newKeyframeCutter(rrdom.NewTree())
+	cutter := newKeyframeCutter(rec.KeyframePolicy, rrdom.NewTree())
 	if start > 0 {
 		if err := rec.loadEndState(ctx, projectID, sessionID, chunks[start-1].key, cutter); err != nil {
 			rec.Logger.Warn("keyframes: the previous chunk's end state is unreadable; building from the session's start",
 				"session", sessionID, "chunk", chunks[start-1].key, "err", err)
-			cutter, start = newKeyframeCutter(rrdom.NewTree()), 0
+			cutter, start = newKeyframeCutter(rec.KeyframePolicy, rrdom.NewTree()), 0
 		}
 	}
 	total := 0

@@ -21,6 +21,7 @@ import (
 type Index interface {
 	playhead.SessionIndex
 	playhead.JobStore
+	playhead.SourceMapStore
 	Projects(ctx context.Context) ([]*playhead.Project, error)
 	DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
 	DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error)
@@ -39,6 +40,9 @@ type Store struct {
 	// Node names this process as the holder of leases; a random name when
 	// empty.
 	Node string
+	// KeyframePolicy says how often keyframes are cut; the zero value
+	// takes the defaults (KeyframeInterval, KeyframeEvents).
+	KeyframePolicy KeyframePolicy
 
 	nodeOnce sync.Once
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -186,6 +187,23 @@ func (d *deriver) event(e *event) {
 func (d *deriver) add(s Step) int {
 	d.st.Steps = append(d.st.Steps, s)
 	return len(d.st.Steps) - 1
+}
+
+// addAnswer adds a failed request's step where its answer came: before the
+// errors the page reported since (its code acting on the answer, reported
+// ahead of the request, whose body the SDK was still reading). The SDK's
+// times are rounded to the millisecond, so those may be dated up to one
+// before it. Actions are never passed over.
+func (d *deriver) addAnswer(s Step) {
+	i := len(d.st.Steps)
+	for i > 0 {
+		p := &d.st.Steps[i-1]
+		if (p.Kind != KindError && p.Kind != KindConsoleError) || p.Ts < s.Ts-1 {
+			break
+		}
+		i--
+	}
+	d.st.Steps = slices.Insert(d.st.Steps, i, s)
 }
 
 // action appends a step the user took, with the wait before it that
@@ -433,6 +451,7 @@ func (d *deriver) custom(ts int64, tag string, payload json.RawMessage) {
 			URL          string            `json:"url"`
 			Status       int               `json:"status"`
 			Start        int64             `json:"start"`
+			Duration     *float64          `json:"duration"`
 			Error        string            `json:"error"`
 			ResponseBody string            `json:"responseBody"`
 			Headers      map[string]string `json:"responseHeaders"`
@@ -467,7 +486,15 @@ func (d *deriver) custom(ts int64, tag string, payload json.RawMessage) {
 			}
 		}
 		s.start = p.Start
-		d.add(s)
+		// The SDK reports a request once it has read what it records of the
+		// answer, which may be after the page acted on it: the step is when
+		// the answer came, when the SDK says so plausibly.
+		if p.Start > 0 && p.Duration != nil && *p.Duration >= 0 {
+			if end := p.Start + int64(*p.Duration); end <= ts && ts-end < 10*60*1000 {
+				s.Ts = end
+			}
+		}
+		d.addAnswer(s)
 	case tagError:
 		var p struct {
 			Kind    string `json:"kind"`

@@ -328,6 +328,28 @@ func TestWhatWentWrong(t *testing.T) {
 	}
 }
 
+// A request whose body the SDK read before reporting it is reported after
+// the page's reaction to its answer; its step comes where the answer came.
+func TestAFailedRequestComesBeforeWhatItCaused(t *testing.T) {
+	p := &page{}
+	b := p.el("button", nil, p.text("Book"))
+	r := &recording{ts: 1_000_000}
+	r.open("https://app.example/", p.doc(b))
+	r.click(1000, id(b))
+	clicked := r.ts
+	r.add(30, 6, map[string]any{"plugin": "rrweb/console@1", "payload": map[string]any{"level": "error", "payload": []string{`"Booking failed"`}}})
+	r.custom(0, "playhead.error", map[string]any{"kind": "unhandledrejection", "message": "Error: refused"})
+	// answered 31 ms after the click (rounded up a millisecond), reported 20 ms later
+	r.custom(20, "playhead.network", map[string]any{"method": "POST", "url": "https://app.example/api/book", "status": 409, "start": clicked + 1, "duration": 30})
+	r.click(1000, id(b))
+	st := derive(t, r)
+	wantSteps(t, st, "Open /", "Click the button 'Book'", "POST /api/book answered 409", "Console error: Booking failed",
+		"Unhandled promise rejection: Error: refused", "Click the button 'Book'")
+	if ts := st.Steps[2].Ts; ts != clicked+31 {
+		t.Errorf("the request's step is at %d, want its answer's time %d", ts, clicked+31)
+	}
+}
+
 func TestWindowStartsOnThePageOfTheMoment(t *testing.T) {
 	p := &page{}
 	b := p.el("button", nil, p.text("Next"))

@@ -195,6 +195,9 @@ func stateOf(n *Node, at float64) string {
 	if s := st.scroll; s != nil && !(string(s.x) == "0" && string(s.y) == "0" && n.Type == Document) {
 		fmt.Fprintf(&b, "scroll=%s,%s ", s.x, s.y)
 	}
+	if st.modal {
+		b.WriteString("modal ")
+	}
 	if st.adopts && len(st.adopted) > 0 {
 		fmt.Fprintf(&b, "adopted=%v ", st.adopted)
 	}

@@ -439,6 +439,11 @@ func (g *generator) move() {
 }
 
 func (g *generator) attributes() {
+	if d := g.pick(func(n *rrdom.Node) bool { return n.TagName == "dialog" }); d != nil && g.intn(2) == 0 {
+		a := []string{`"open":"","rr_open_mode":"modal"`, `"open":"","rr_open_mode":"non-modal"`, `"open":null,"rr_open_mode":"non-modal"`, `"rr_open_mode":"modal"`}[g.intn(4)]
+		g.mutation(nil, nil, nil, []string{fmt.Sprintf(`{"id":%d,"attributes":{%s}}`, d.ID, a)})
+		return
+	}
 	n := g.pick(func(n *rrdom.Node) bool { return container(n) })
 	if n == nil {
 		return
@@ -577,7 +582,9 @@ func (g *generator) formField() {
 	id := g.next
 	g.next++
 	var node string
-	switch g.intn(3) {
+	switch g.intn(4) {
+	case 3:
+		node = fmt.Sprintf(`{"type":2,"tagName":"dialog","attributes":{"id":"d%d"},"childNodes":[],"id":%d}`, id, id)
 	case 0:
 		node = fmt.Sprintf(`{"type":2,"tagName":"input","attributes":{"type":"checkbox","value":"on"},"childNodes":[],"id":%d}`, id)
 	case 1:

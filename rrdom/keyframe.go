@@ -42,6 +42,11 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 			return nil, err
 		}
 	}
+	for _, n := range k.dialogs {
+		// Opened as a modal, then closed as the replayer closes it.
+		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[],"attributes":[{"id":%d,"attributes":{"open":"","rr_open_mode":"modal"}}]`, n.ID)
+		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[],"attributes":[{"id":%d,"attributes":{"open":null,"rr_open_mode":%s}}]`, n.ID, attrOrNull(n, "rr_open_mode"))
+	}
 	for i := range t.pendingDocs {
 		if err := k.pending(&t.pendingDocs[i]); err != nil {
 			return nil, err
@@ -78,6 +83,7 @@ type keyframeWriter struct {
 	styles  []*Node // elements whose sheet edits are replayed as events
 	hosts   []*Node // shadow hosts with adopted sheets
 	stated  []*Node // nodes with form, media or scroll state
+	dialogs []*Node // modal dialogs closed by removing their open attribute
 }
 
 // event appends an event of the given type with data.
@@ -161,6 +167,9 @@ func (k *keyframeWriter) collect(n *Node) {
 		}
 		if st.adopts && n.Type == Element {
 			k.hosts = append(k.hosts, n)
+		}
+		if n.stuckModal() && n.ID != 0 {
+			k.dialogs = append(k.dialogs, n)
 		}
 		if st.input != nil || st.media != nil || st.scroll != nil && n != k.t.root {
 			k.stated = append(k.stated, n)
@@ -343,6 +352,14 @@ func (k *keyframeWriter) states() {
 	for _, n := range scrolls {
 		k.incremental(SourceScroll, `"id":%d,"x":%s,"y":%s`, n.ID, n.st.scroll.x, n.st.scroll.y)
 	}
+}
+
+// attrOrNull returns an attribute's value as JSON, or null.
+func attrOrNull(n *Node, name string) []byte {
+	if !n.hasAttr(name) {
+		return []byte("null")
+	}
+	return n.attrJSON(name)
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -329,6 +329,7 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 		parent.appendChild(target, shadow)
 	}
 
+	t.applyDialog(target, nil) // the replayer's afterAppend
 	if target.isIframe() {
 		for i, d := range t.pendingDocs {
 			if d.ParentID == target.ID {
@@ -344,9 +345,6 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 // buildAdded builds an added node without its children, or returns the
 // mapped node the add describes unchanged (which the add then moves).
 func (t *Tree) buildAdded(w *wireNode) *Node {
-	if old := t.ids[*w.ID]; old != nil && old.meta == fingerprint(w) {
-		return old
-	}
 	if *w.Type == Document {
 		// The replayer maps the id to its own document; nothing is inserted.
 		return nil
@@ -411,6 +409,9 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 		t.build(&a.Node, false) // built into the iframe's document, never inserted
 		return
 	}
+	if old := t.ids[*a.Node.ID]; old != nil && old.meta == fingerprint(&a.Node) {
+		return // the document rrweb has under that id already: it stays as it is
+	}
 	for _, c := range append([]*Node(nil), iframe.Children...) {
 		if c.Type == Document {
 			t.unmapAll(c)
@@ -419,6 +420,7 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	}
 	doc := t.build(&a.Node, false)
 	iframe.appendChild(doc, false)
+	t.applyDialogs(doc)
 	// Iframes inside it whose documents came first.
 	var walk func(n *Node)
 	walk = func(n *Node) {
@@ -475,6 +477,10 @@ func (t *Tree) setAttributes(n *Node, list []attr) {
 		switch {
 		case a.raw.Kind() == 'n' && !a.isString():
 			n.removeAttr(a.name)
+			if a.name == "open" && n.isDialog() && t.attached(n) {
+				// removeDialogFromTopLevel: the dialog stays modal.
+				n.removeAttr("rr_open_mode")
+			}
 		case a.isString():
 			v := a.stringValue()
 			if a.name == "_cssText" && n.isStyleSheetElement() {
@@ -493,6 +499,9 @@ func (t *Tree) setAttributes(n *Node, list []attr) {
 				continue
 			}
 			n.setAttr(a.name, v)
+			if a.name == "rr_open_mode" {
+				t.applyDialog(n, list)
+			}
 		case a.name == "style" && a.raw.Kind() == '{':
 			applyStyleObject(n, a.raw)
 		}

@@ -17,6 +17,7 @@ type nodeState struct {
 	scroll  *scrollState
 	input   *inputState
 	media   *mediaState
+	modal   bool // a dialog shown with showModal(), until close()
 }
 
 type scrollState struct{ x, y jsontext.Value }

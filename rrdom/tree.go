@@ -149,6 +149,7 @@ func (t *Tree) applyFullSnapshot(data jsontext.Value, ts float64) error {
 		}
 	}
 	walk(t.root)
+	t.applyDialogs(t.root)
 	return nil
 }
 
@@ -179,6 +180,12 @@ func validate(w *wireNode, withChildren bool) error {
 // build makes a node from its serialised form (validated) and maps it, as
 // rrweb-snapshot's buildNodeWithSN does; with children unless skipChild.
 func (t *Tree) build(w *wireNode, skipChild bool) *Node {
+	meta := fingerprint(w)
+	if old := t.ids[*w.ID]; old != nil && old.meta == meta {
+		// rrweb reuses a mapped node the description matches, as it is:
+		// its children are not built again.
+		return old
+	}
 	attrs := w.Attributes
 	n := &Node{
 		ID: *w.ID, Type: *w.Type,
@@ -186,7 +193,7 @@ func (t *Tree) build(w *wireNode, skipChild bool) *Node {
 		TagName: w.TagName, IsSVG: w.IsSVG, NeedBlock: w.NeedBlock, IsCustom: w.IsCustom,
 		IsShadowHost: w.IsShadowHost, IsShadow: w.IsShadow, IsStyle: w.IsStyle, RootID: w.RootID,
 		extra: w.Extra,
-		meta:  fingerprint(w),
+		meta:  meta,
 	}
 	if w.TextContent != nil {
 		n.TextContent = *w.TextContent
@@ -219,6 +226,10 @@ func (t *Tree) build(w *wireNode, skipChild bool) *Node {
 	for i := range w.ChildNodes {
 		cw := &w.ChildNodes[i]
 		c := t.build(cw, false)
+		if c == n || c.isAncestorOf(n) {
+			continue // a reused node cannot go under itself
+		}
+		c.detach()
 		if c.Type == Text && cssSplits != nil {
 			if texts < len(cssSplits) {
 				c.TextContent = cssSplits[texts]

@@ -15,7 +15,8 @@ type KeyDoc struct {
 	Examples []string `json:"examples,omitempty"`
 }
 
-// Keys describes every key, in the order KeyNames lists them.
+// Keys describes every key (meta and event.prop stand for meta.KEY and
+// event.prop.KEY).
 var Keys = []KeyDoc{
 	{"url", "a page the session visited", "text", nil},
 	{"page", "a page the session visited (same as url:)", "text", nil},
@@ -41,6 +42,12 @@ var Keys = []KeyDoc{
 	{"dead", "dead clicks: a link or button nothing answered", "number", []string{">0"}},
 	{"errorclick", "error clicks: a click a JS error followed within 1 s", "number", []string{">0"}},
 	{"started", "when the session started (UTC day, instant, or how long ago)", "date", []string{"<24h", "<7d", ">30d"}},
+	{"active", "how long the user was active", "duration", []string{">30s", ">2m", "<10s"}},
+	{"referrer", "the site that sent the visitor", "text", nil},
+	{"meta", "a property setMetadata() gave the session: meta.KEY:value", "prop", nil},
+	{"event.prop", "a custom event's property: event.prop.KEY:value", "prop", nil},
+	{"has", "the session has a bug report", "exact", []string{"report"}},
+	{"backend.error", "a backend error span or log carries the session", "bool", []string{"true"}},
 }
 
 // KeyField returns the search rows' field of a text or exact-value key

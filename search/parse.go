@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,11 +141,17 @@ func lexTerm(q []rune, i int) (*Term, int, error) {
 	end := wordEnd(q, i)
 	word := string(q[i:end])
 	key, rest, ok := strings.Cut(word, ":")
-	if !ok || !isKeyName(key) || strings.HasPrefix(rest, "//") {
+	prefix, prop := propKey(key)
+	if !ok || !isKeyName(key) && prefix == "" || strings.HasPrefix(rest, "//") {
 		// Free text, a URL such as https://shop.example among it.
 		return &Term{Pos: pos, Value: word, Wildcard: strings.Contains(word, "*")}, end, nil
 	}
 	lower := strings.ToLower(key)
+	if prefix != "" {
+		lower = prefix
+	} else if keys[lower].kind == kindProp {
+		return nil, 0, errorf(pos, "%s: needs a property's name, as in %s.plan:pro", key, lower)
+	}
 	info, known := keys[lower]
 	if !known {
 		return nil, 0, errorf(pos, "unknown key %q (keys: %s)", key, strings.Join(KeyNames(), ", "))
@@ -152,7 +159,7 @@ func lexTerm(q []rune, i int) (*Term, int, error) {
 	if c, ok := canonical[lower]; ok {
 		lower = c
 	}
-	t := &Term{Pos: pos, Key: lower}
+	t := &Term{Pos: pos, Key: lower, Prop: prop}
 	vpos := i + len([]rune(key)) + 1 // index of the value's first character
 	if vpos < len(q) && q[vpos] == '"' {
 		v, qend, err := quoted(q, vpos)
@@ -184,6 +191,27 @@ func wordEnd(q []rune, i int) int {
 		j++
 	}
 	return j
+}
+
+// propKey splits a key such as meta.plan or event.prop.tier into the key
+// of properties and the property's name; it returns "", "" for any other
+// key. A name is letters, digits, '_', '-' and '.', at most 64 bytes.
+func propKey(s string) (prefix, prop string) {
+	for _, k := range propKeys {
+		if len(s) > len(k)+1 && strings.EqualFold(s[:len(k)+1], k+".") {
+			name := s[len(k)+1:]
+			if len(name) > 64 {
+				return "", ""
+			}
+			for _, c := range name {
+				if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+					return "", ""
+				}
+			}
+			return k, name
+		}
+	}
+	return "", ""
 }
 
 func isKeyName(s string) bool {
@@ -248,7 +276,13 @@ func parseValue(t *Term, k kind, vpos int) error {
 		case kindDate:
 			return parseDate(t, rest, vpos)
 		}
-	case kindBool:
+	case kindHas:
+		v := strings.ToLower(t.Value)
+		if !slices.Contains(hasValues, v) {
+			return errorf(vpos, "has: %q is not something a session has (has: takes %s)", t.Value, strings.Join(hasValues, ", "))
+		}
+		t.Value = v
+	case kindBool, kindBackendError:
 		switch strings.ToLower(t.Value) {
 		case "true", "false":
 			t.Value = strings.ToLower(t.Value)

@@ -47,6 +47,14 @@ func TestParse(t *testing.T) {
 		{"or", `text:"or"`},
 		{"café", `text:"café"`},
 		{"event:signup*", `event~"signup*"`},
+		{"meta.plan:pro", `meta.plan:"pro"`},
+		{"META.Plan_Tier-2:gold*", `meta.Plan_Tier-2~"gold*"`},
+		{`event.prop.amount:"12.50"`, `event.prop.amount:"12.50"`},
+		{"referrer:news.example", `referrer:"news.example"`},
+		{"active:>30s", "active>30000"},
+		{"has:Report -backend.error:true", `(and has:"report" (not backend.error:"true"))`},
+		{"12:30", `text:"12:30"`},
+		{"meta.a/b:x", `text:"meta.a/b:x"`},
 	}
 	for _, tt := range tests {
 		e, err := search.Parse(tt.query)
@@ -89,6 +97,10 @@ func TestParseErrors(t *testing.T) {
 		{"started:yesterday", 9, `"yesterday" is not a date`},
 		{"started:24h", 9, "needs < (within the last 24h) or > (longer ago)"},
 		{"request.failed:maybe", 16, "neither true nor false"},
+		{"has:errors", 5, `"errors" is not something a session has (has: takes report)`},
+		{"backend.error:yes", 15, "neither true nor false"},
+		{"meta:pro", 1, "needs a property's name"},
+		{"event.prop:x", 1, "needs a property's name"},
 		{strings.Repeat("(", 11) + "a" + strings.Repeat(")", 11), 11, "deeper than the limit of 10"},
 		{strings.Repeat("a ", 51), 101, "more than 50 terms"},
 		{strings.Repeat("x", 1001), 1001, "over the limit of 1000"},
@@ -116,7 +128,7 @@ func TestParseErrors(t *testing.T) {
 // position inside it (or just past its end), without a panic and quickly.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"url:/checkout -browser:safari (errors:>0 OR rage:>0)", `click:"Place order"`,
-		"started:<24h duration:>2m", "a OR (b -c)", `"unclosed`, "((((", "request.status:>=500", "user:u-1 page:*/x*"} {
+		"started:<24h duration:>2m", "a OR (b -c)", `"unclosed`, "((((", "request.status:>=500", "user:u-1 page:*/x*", "meta.plan:pro* has:report", "event.prop.a-b:1 -backend.error:false"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
@@ -152,14 +164,17 @@ func FuzzParse(f *testing.F) {
 // sqliteLike is a dialect with ? placeholders and no full-text index.
 type sqliteLike struct{}
 
-func (sqliteLike) Param(int) string                         { return "?" }
-func (sqliteLike) ILike() string                            { return "LIKE" }
-func (sqliteLike) Narrow([]string, func(any) string) string { return "" }
+func (sqliteLike) Param(int) string                                   { return "?" }
+func (sqliteLike) ILike() string                                      { return "LIKE" }
+func (sqliteLike) Narrow([]string, func(any) string) (string, string) { return "", "" }
+func (sqliteLike) PerSession([]string) bool                           { return false }
 
 // TestKeysDescribeEveryKey: the search box's suggestions describe keys
 // the parser knows, with examples it takes.
 func TestKeysDescribeEveryKey(t *testing.T) {
+	described := map[string]bool{}
 	for _, k := range search.Keys {
+		described[k.Key] = true
 		if k.Description == "" {
 			t.Errorf("key %q has no description", k.Key)
 		}
@@ -170,6 +185,11 @@ func TestKeysDescribeEveryKey(t *testing.T) {
 			if _, err := search.Parse(k.Key + ":" + ex); err != nil {
 				t.Errorf("example %s:%s does not parse: %v", k.Key, ex, err)
 			}
+		}
+	}
+	for _, name := range search.KeyNames() {
+		if !described[strings.TrimSuffix(name, ".KEY")] {
+			t.Errorf("key %q is not described for the search box", name)
 		}
 	}
 }

@@ -56,6 +56,8 @@ type Term struct {
 	// Num a count (or milliseconds, for duration); At and Span the instant
 	// or day a date names (Span is 24h for a day, 0 for an instant); Ago
 	// how long before now a relative date is.
+	// Prop is the property a meta.KEY or event.prop.KEY term names.
+	Prop string
 	Op   Op
 	Num  int64
 	At   time.Time
@@ -72,6 +74,10 @@ func (t *Term) String() string {
 	key := t.Key
 	if key == "" {
 		key = "text"
+	}
+	switch keys[t.Key].kind {
+	case kindProp:
+		key += "." + t.Prop
 	}
 	switch keys[t.Key].kind {
 	case kindCount, kindDuration, kindStatus:
@@ -100,15 +106,18 @@ func join(xs []Expr) string {
 type kind int
 
 const (
-	kindText      kind = iota // text found in the session's search rows, as a substring
-	kindAttribute             // a value of the session's search rows, whole (a level, a method)
-	kindSummary               // a field of the session's summary, whole (browser, os)
-	kindUser                  // the identified user, matched by keyed hash
-	kindCount                 // a count of the summary
-	kindDuration              // the session's length
-	kindDate                  // when the session started
-	kindStatus                // a request's HTTP status
-	kindBool                  // true or false: a request failed
+	kindText         kind = iota // text found in the session's search rows, as a substring
+	kindAttribute                // a value of the session's search rows, whole (a level, a method)
+	kindSummary                  // a field of the session's summary, whole (browser, os)
+	kindUser                     // the identified user, matched by keyed hash
+	kindCount                    // a count of the summary
+	kindDuration                 // the session's length (or, for active:, the time the user was active)
+	kindDate                     // when the session started
+	kindStatus                   // a request's HTTP status
+	kindBool                     // true or false: a request failed
+	kindProp                     // a property's value (meta.KEY, event.prop.KEY), as a substring
+	kindHas                      // the session has a thing of its own (has:report)
+	kindBackendError             // true or false: an error span or log of the backend is tied to the session
 )
 
 // keyInfo is what the parser and the compiler know of a key.
@@ -133,6 +142,9 @@ const (
 	FieldRequestMethod = "request.method" // a request's method
 	FieldRequestStatus = "request.status" // a request's status (0 when it failed)
 	FieldRequestFailed = "request.failed" // "true" for a failed request (no answer or status >= 400)
+	FieldReferrer      = "referrer"       // the page a visit came from
+	FieldMeta          = "meta"           // a setMetadata property, as KEY=value
+	FieldEventProp     = "event.prop"     // a custom event's property, as KEY=value
 )
 
 // TextFields are the search rows' fields free text is looked for in.
@@ -158,6 +170,7 @@ var keys = map[string]keyInfo{
 	"os":             {kindSummary, "os"},
 	"device":         {kindSummary, "device"},
 	"duration":       {kindDuration, ""},
+	"active":         {kindDuration, "active_ms"},
 	"pages":          {kindCount, ""},
 	"clicks":         {kindCount, "clicks"},
 	"errors":         {kindCount, "errors"},
@@ -165,18 +178,27 @@ var keys = map[string]keyInfo{
 	"dead":           {kindCount, "dead_clicks"},
 	"errorclick":     {kindCount, "error_clicks"},
 	"started":        {kindDate, "started_at"},
+	"referrer":       {kindText, FieldReferrer},
+	"meta":           {kindProp, FieldMeta},
+	"event.prop":     {kindProp, FieldEventProp},
+	"has":            {kindHas, ""},
+	"backend.error":  {kindBackendError, ""},
 }
+
+// propKeys are the keys followed by a property's name (meta.plan:pro).
+var propKeys = []string{"meta", "event.prop"}
+
+// hasValues are what has: may name.
+var hasValues = []string{"report"}
 
 // canonical maps an alias to the key it stands for.
 var canonical = map[string]string{"page": "url"}
 
 // KeyNames lists the keys a query may use, for messages and docs.
 func KeyNames() []string {
-	names := make([]string, len(Keys))
-	for i, k := range Keys {
-		names[i] = k.Key
-	}
-	return names
+	return []string{"url", "page", "title", "click", "error", "console", "console.level", "request", "request.method",
+		"request.status", "request.failed", "event", "user", "browser", "os", "device", "duration", "pages", "clicks",
+		"errors", "rage", "dead", "errorclick", "started", "active", "referrer", "meta.KEY", "event.prop.KEY", "has", "backend.error"}
 }
 
 // MapUsers replaces the value of every user: term of e with hash(value):

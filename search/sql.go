@@ -12,11 +12,16 @@ type Dialect interface {
 	Param(n int) string
 	// ILike is the case-insensitive LIKE operator.
 	ILike() string
-	// Narrow returns a condition on c.id, the id of a row of
-	// session_search, that lets a full-text index find the rows whose value
-	// holds every one of runs (each at least MinRun characters), with arg
-	// binding a value; or "" to leave the search to ILike.
-	Narrow(runs []string, arg func(v any) string) string
+	// Narrow returns how a full-text index finds the rows of
+	// session_search (c) whose value holds every one of runs (each at
+	// least MinRun characters): a table to join before c ("" for none,
+	// else ending in a join operator) and a condition on c.id, with arg
+	// binding a value; or "", "" to leave the search to ILike.
+	Narrow(runs []string, arg func(v any) string) (join, cond string)
+	// PerSession says whether rows holding every one of runs are so
+	// common that checking the rows of each session, newest first until a
+	// page is full, costs less than finding them all.
+	PerSession(runs []string) bool
 }
 
 // MinRun is the shortest run of characters a trigram index can look up.
@@ -77,26 +82,54 @@ func (c *compiler) term(t *Term) string {
 			fields = []string{info.field}
 		}
 		like, runs := pattern(t, true)
-		return c.rows(fields, func() string {
-			n := c.d.Narrow(runs, c.arg)
-			cond := "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
-			if n != "" {
-				cond = n + " AND " + cond
-			}
-			return cond
-		})
+		cond := func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` }
+		// A text with no run long enough for a trigram index is looked
+		// for session by session too: a short text is usually common, and
+		// finding every row that holds it means reading every row.
+		if len(runs) == 0 || c.d.PerSession(runs) {
+			return c.sessionRows(fields, cond)
+		}
+		return c.narrowRows(fields, runs, cond)
 	case kindAttribute:
+		if !t.Wildcard {
+			// Ingest stores these values in one case, so an index of them
+			// answers an equality.
+			return c.narrowRows([]string{info.field}, nil, func() string { return "c.value = " + c.arg(attributeValue(info.field, t.Value)) })
+		}
 		like, _ := pattern(t, false)
-		return c.rows([]string{info.field}, func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` })
+		return c.narrowRows([]string{info.field}, nil, func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` })
 	case kindStatus:
-		return c.rows([]string{info.field}, func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + c.arg(t.Num) })
+		return c.narrowRows([]string{info.field}, nil, func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + c.arg(t.Num) })
 	case kindBool:
-		return c.rows([]string{info.field}, func() string { return "c.value = " + c.arg(t.Value) })
+		return c.narrowRows([]string{info.field}, nil, func() string { return "c.value = " + c.arg(t.Value) })
+	case kindProp:
+		// Rows hold KEY=value; the name is matched whole, the value as
+		// text is (a substring, or whole with wildcards).
+		like, runs := propPattern(t)
+		name := t.Prop + "="
+		cond := func() string {
+			return "c.value " + c.d.ILike() + " " + c.arg(likeEscaper.Replace(name)+like) + ` ESCAPE '\'`
+		}
+		if c.d.PerSession(runs) {
+			return c.sessionRows([]string{info.field}, cond)
+		}
+		return c.narrowRows([]string{info.field}, runs, cond)
+	case kindHas:
+		// has:report, the only value the parser lets through.
+		return "EXISTS (SELECT 1 FROM reports r WHERE r.project_id = s.project_id AND r.session_id = s.id)"
+	case kindBackendError:
+		cond := "EXISTS (SELECT 1 FROM backend_records b WHERE b.project_id = s.project_id AND b.session_id = s.id AND b.level IN ('error', 'fatal'))"
+		if t.Value == "false" {
+			return "NOT " + cond
+		}
+		return cond
 	case kindSummary:
 		like, _ := pattern(t, false)
 		return "s." + info.field + " " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'`
 	case kindUser:
-		return "s.user_hash = " + c.arg(t.Value)
+		// The second condition is the one of the index of identified
+		// sessions, which SQLite uses only when the query states it.
+		return "s.user_hash = " + c.arg(t.Value) + " AND s.user_hash != ''"
 	case kindCount:
 		col := "s." + info.field
 		if t.Key == "pages" {
@@ -104,6 +137,9 @@ func (c *compiler) term(t *Term) string {
 		}
 		return col + " " + string(t.Op) + " " + c.arg(t.Num)
 	case kindDuration:
+		if info.field != "" {
+			return "s." + info.field + " " + string(t.Op) + " " + c.arg(t.Num)
+		}
 		return "(s.ended_at - s.started_at) " + string(t.Op) + " " + c.arg(t.Num)
 	case kindDate:
 		return c.date(t)
@@ -111,18 +147,90 @@ func (c *compiler) term(t *Term) string {
 	panic(fmt.Sprintf("search: key %q has no kind", t.Key))
 }
 
-// rows is the condition that the session has a search row of one of fields
-// for which cond (on the row c) holds. cond binds its arguments when
-// called: after the project's, as its text comes after it (SQLite numbers
-// "?" by order).
-func (c *compiler) rows(fields []string, cond func() string) string {
+// narrowRows is the condition that the session has a search row of one
+// of fields for which cond (on the row c) holds, the rows found first
+// (through a full-text index for runs, when the dialect has one). cond
+// binds its arguments when called: after the project's and the index's,
+// as its text comes after them (SQLite numbers "?" by order).
+func (c *compiler) narrowRows(fields []string, runs []string, cond func() string) string {
+	sql := "s.id IN (SELECT c.session_id FROM "
+	project := c.arg(c.project)
+	join, narrow := "", ""
+	if len(runs) > 0 {
+		join, narrow = c.d.Narrow(runs, c.arg)
+	}
+	sql += join + "session_search c WHERE c.project_id = " + project + " AND " + fieldIn(fields) + " AND "
+	if narrow != "" {
+		sql += narrow + " AND "
+	}
+	return sql + cond() + ")"
+}
+
+// sessionRows is the same condition checked session by session: the
+// session's own rows are read, for a value so common that a page of
+// sessions is found after reading few.
+func (c *compiler) sessionRows(fields []string, cond func() string) string {
+	return "EXISTS (SELECT 1 FROM session_search c WHERE c.project_id = s.project_id AND c.session_id = s.id AND " +
+		fieldIn(fields) + " AND " + cond() + ")"
+}
+
+// fieldIn is the condition that c's field is one of fields.
+func fieldIn(fields []string) string {
 	quoted := make([]string, len(fields))
 	for i, f := range fields {
 		quoted[i] = "'" + f + "'" // the package's own constants, never user text
 	}
-	sql := "s.id IN (SELECT c.session_id FROM session_search c WHERE c.project_id = " + c.arg(c.project) +
-		" AND c.field IN (" + strings.Join(quoted, ", ") + ") AND "
-	return sql + cond() + ")"
+	if len(quoted) == 1 {
+		return "c.field = " + quoted[0] // as an index's condition is written
+	}
+	return "c.field IN (" + strings.Join(quoted, ", ") + ")"
+}
+
+// TextRuns returns the literal runs (of MinRun characters or more) of each
+// text term of e, which a dialect may look up in its full-text index
+// before e is compiled (see Dialect.PerSession).
+func TextRuns(e Expr) [][]string {
+	var out [][]string
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch e := e.(type) {
+		case *And:
+			for _, x := range e.Terms {
+				walk(x)
+			}
+		case *Or:
+			for _, x := range e.Terms {
+				walk(x)
+			}
+		case *Not:
+			walk(e.X)
+		case *Term:
+			switch keys[e.Key].kind {
+			case kindText:
+				if _, runs := pattern(e, true); len(runs) > 0 {
+					out = append(out, runs)
+				}
+			case kindProp:
+				if _, runs := propPattern(e); len(runs) > 0 {
+					out = append(out, runs)
+				}
+			}
+		}
+	}
+	walk(e)
+	return out
+}
+
+// attributeValue is v as ingest stores values of field: a request's method
+// in capitals, a console level in small letters.
+func attributeValue(field, v string) string {
+	switch field {
+	case FieldRequestMethod:
+		return strings.ToUpper(v)
+	case FieldConsoleLevel:
+		return strings.ToLower(v)
+	}
+	return v
 }
 
 // date compiles started: a day is a span of time, "how long ago" turns the
@@ -179,6 +287,16 @@ func pattern(t *Term, substring bool) (string, []string) {
 		}
 	}
 	return strings.Join(esc, "%"), runs
+}
+
+// propPattern is pattern for a property's value, with the literal runs
+// of the whole row (KEY=value) a full-text index may look up.
+func propPattern(t *Term) (string, []string) {
+	like, runs := pattern(t, !t.Wildcard)
+	if name := t.Prop + "="; len([]rune(name)) >= MinRun {
+		runs = append(runs, name)
+	}
+	return like, runs
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

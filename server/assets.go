@@ -137,24 +137,7 @@ func (s *Server) rewriteAssets(ctx context.Context, projectID int64, events [][]
 // rewriteEventAssets is rewriteAssets that also counts the referenced
 // assets still to be captured.
 func (s *Server) rewriteEventAssets(ctx context.Context, projectID int64, events [][]byte, start *url.URL) (pending int, err error) {
-	pages := make([]*url.URL, len(events))
-	page := start
-	for i, e := range events {
-		if href, ok := metaHref(e); ok {
-			page, _ = url.Parse(href)
-		}
-		pages[i] = page
-	}
-	var urls []string
-	seen := map[string]bool{}
-	for i, e := range events {
-		for _, u := range assets.Discover(e, pages[i]) {
-			if !seen[u] {
-				seen[u] = true
-				urls = append(urls, u)
-			}
-		}
-	}
+	pages, urls := eventAssets(events, start)
 	if len(urls) == 0 {
 		return 0, nil
 	}
@@ -180,6 +163,30 @@ func (s *Server) rewriteEventAssets(ctx context.Context, projectID int64, events
 		events[i] = assets.Rewrite(e, pages[i], mapURL)
 	}
 	return pending, nil
+}
+
+// eventAssets returns the page each event was recorded on (for its
+// relative references: start until a Meta event names another) and the
+// asset URLs the events reference, each once.
+func eventAssets(events [][]byte, start *url.URL) (pages []*url.URL, urls []string) {
+	pages = make([]*url.URL, len(events))
+	page := start
+	for i, e := range events {
+		if href, ok := metaHref(e); ok {
+			page, _ = url.Parse(href)
+		}
+		pages[i] = page
+	}
+	seen := map[string]bool{}
+	for i, e := range events {
+		for _, u := range assets.Discover(e, pages[i]) {
+			if !seen[u] {
+				seen[u] = true
+				urls = append(urls, u)
+			}
+		}
+	}
+	return pages, urls
 }
 
 // metaHref returns the page URL of a Meta event. Other events are told

@@ -156,6 +156,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if u, err := s.loginOf(r); err == nil {
+		s.audit(withUser(r, u), playhead.AuditSignOut, u.Username, 0)
+	}
 	if c, err := r.Cookie(loginCookie); err == nil {
 		if err := s.Accounts.DeleteLogin(r.Context(), hashToken(c.Value)); err != nil {
 			return err
@@ -280,6 +283,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		timeline[i].Detail = font[0]
+	}
+	if err := s.symbolicate(r.Context(), p.ID, sess.Release, timeline); err != nil {
+		return err
 	}
 	gaps := playhead.Gaps(refs)
 	if gaps == nil {

@@ -152,7 +152,7 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	in.Username = strings.TrimSpace(in.Username)
-	if err := checkUsername(in.Username); err != nil {
+	if err := playhead.CheckUsername(in.Username); err != nil {
 		return err
 	}
 	if err := password.Check(in.Password, in.Username, inv.Email); err != nil {
@@ -163,7 +163,7 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	now := s.Now()
-	u := &playhead.User{Username: in.Username, Email: inv.Email, PasswordHash: h, CreatedAt: now, PasswordChangedAt: now}
+	u := &playhead.User{Username: in.Username, Email: inv.Email, PasswordHash: h, CreatedAt: now}
 	inv, err = s.Users.AcceptInvite(r.Context(), hashToken(in.Token), now, u)
 	if err != nil {
 		return err
@@ -176,18 +176,4 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"user": u})
-}
-
-// checkUsername returns an EINVALID error naming what is wrong with a
-// new account's name.
-func checkUsername(name string) error {
-	switch {
-	case name == "":
-		return playhead.Errorf(playhead.EINVALID, "choose a username")
-	case len(name) > 64:
-		return playhead.Errorf(playhead.EINVALID, "the username is %d bytes long; the maximum is 64", len(name))
-	case strings.ContainsFunc(name, func(c rune) bool { return c < ' ' || c == 0x7f }):
-		return playhead.Errorf(playhead.EINVALID, "the username holds control characters")
-	}
-	return nil
 }

@@ -85,3 +85,34 @@ func (s *Server) handleSetDisabled(disabled bool) apiFunc {
 		return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	}
 }
+
+// handleSetOwner makes an account an owner of this Playhead (an admin of
+// every project, who manages accounts) or no longer one. An owner cannot
+// step down themselves, so one always remains who can.
+func (s *Server) handleSetOwner(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Owner *bool `json:"owner"`
+	}
+	if err := decodeJSON(r, 4096, &in); err != nil {
+		return err
+	}
+	if in.Owner == nil {
+		return playhead.Errorf(playhead.EINVALID, `say {"owner":true} or {"owner":false}`)
+	}
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	if !*in.Owner && u.ID == requestUser(r).ID {
+		return playhead.Errorf(playhead.EINVALID, "an owner cannot stop being one themselves; another owner can")
+	}
+	if err := s.Accounts.SetOwner(r.Context(), u.ID, *in.Owner); err != nil {
+		return err
+	}
+	action := playhead.AuditOwnerRemove
+	if *in.Owner {
+		action = playhead.AuditOwnerGrant
+	}
+	s.audit(r, action, u.Username, 0)
+	return writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}

@@ -110,8 +110,12 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		return s.exportSteps(w, r, "text/markdown; charset=utf-8", ".md", func(st *reproduce.Steps, replay string) []byte {
 			return []byte(st.Markdown(replay))
 		})
+	case "rrweb":
+		return s.exportRRWeb(w, r, p, id)
+	case "html":
+		return s.exportHTML(w, r, p, id)
 	default:
-		return playhead.Errorf(playhead.EINVALID, "format: %q is not one of playwright, markdown", format)
+		return playhead.Errorf(playhead.EINVALID, "format: %q is not one of playwright, markdown, rrweb, html", format)
 	}
 }
 

@@ -42,8 +42,11 @@ type Server struct {
 	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
 	// URLs on it are served by Playhead itself and left as they are.
 	OwnOrigin string
-	Objects   playhead.ObjectStore
-	Ingester  *ingest.Ingester
+	// Shares keeps share links; SourceMaps keeps releases' source maps.
+	Shares     playhead.ShareStore
+	SourceMaps playhead.SourceMapStore
+	Objects    playhead.ObjectStore
+	Ingester   *ingest.Ingester
 	// Recordings reads, erases and keeps the checkpoints of stored sessions.
 	Recordings *recording.Store
 	Limits     ingest.Limits
@@ -60,8 +63,8 @@ type Server struct {
 	// SSOProjects.
 	SSO         *sso.Provider
 	SSOProjects []int64
-	// PublicURL is Playhead's URL as people reach it, for invitation
-	// links.
+	// PublicURL is Playhead's URL as people reach it, for the links the
+	// API hands out (invitations, share links).
 	PublicURL string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
@@ -97,6 +100,7 @@ type Server struct {
 	otlpTokens                     cache[otlpCaller]
 	loginTouches, tokenTouches     touches
 	views                          touches
+	parsed                         parsedMaps
 
 	http *http.Server
 	ln   net.Listener
@@ -138,6 +142,7 @@ func (s *Server) Handler() http.Handler {
 		workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	s.ingestSlots = make(chan struct{}, workers)
+	mux.Handle("GET /share/{token}", s.shareErrors(s.handleSharePage))
 	mux.HandleFunc("GET /sdk.js", script(s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
@@ -183,6 +188,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /api/v1/users/{id}/password", ownerOnly, s.handleResetPassword},
 		{"POST /api/v1/users/{id}/disable", ownerOnly, s.handleSetDisabled(true)},
 		{"POST /api/v1/users/{id}/enable", ownerOnly, s.handleSetDisabled(false)},
+		{"PUT /api/v1/users/{id}/owner", ownerOnly, s.handleSetOwner},
 		{"GET /api/v1/invites", member(playhead.RoleAdmin), s.handleInvites},
 		{"POST /api/v1/invites", member(playhead.RoleAdmin), s.handleCreateInvite},
 		{"DELETE /api/v1/invites/{id}", member(playhead.RoleAdmin), s.handleDeleteInvite},
@@ -194,6 +200,13 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/sessions/{id}/steps", viewer, s.handleSteps},
 		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
 		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
+		{"POST /api/v1/sessions/import", member(playhead.RoleDeveloper), s.handleImport},
+		{"GET /api/v1/sessions/{id}/shares", member(playhead.RoleDeveloper), s.handleShares},
+		{"POST /api/v1/sessions/{id}/shares", member(playhead.RoleDeveloper), s.handleCreateShare},
+		{"DELETE /api/v1/sessions/{id}/shares/{share}", member(playhead.RoleDeveloper), s.handleRevokeShare},
+		{"POST /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleUploadSourceMap},
+		{"GET /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleSourceMaps},
+		{"DELETE /api/v1/sourcemaps", member(playhead.RoleDeveloper, playhead.ScopeSourceMaps), s.handleDeleteSourceMaps},
 		{"GET /api/v1/sessions/{id}/keyframes", viewer, s.handleKeyframes},
 		{"GET /api/v1/sessions/{id}/keyframes/{ts}", viewer, s.handleKeyframe},
 		{"GET /api/v1/sessions/{id}/checkpoints", viewer, s.handleGetCheckpoints},

@@ -87,11 +87,14 @@ func (db *DB) DeletingProjects(ctx context.Context) ([]*playhead.Project, error)
 
 // projectTables are the tables holding rows of a project (beside its
 // sessions' own, which erasing them removes), deleted with it.
-var projectTables = []string{"webhooks", "reports", "backend_records", "assets", "scrub_counts", "session_search", "memberships", "api_tokens"}
+// A release's data key is kept among the sessions' (session_keys, under
+// "release:" + its name), and goes with the project too.
+var projectTables = []string{"webhooks", "reports", "backend_records", "assets", "scrub_counts", "session_search", "memberships", "api_tokens",
+	"source_maps", "share_links", "session_keys"}
 
 // DeleteProject removes a project with everything the index holds of it,
-// once its sessions are erased, and queues the deletion of its assets'
-// objects.
+// once its sessions are erased, and queues the deletion of its assets' and
+// source maps' objects.
 func (db *DB) DeleteProject(ctx context.Context, projectID int64, assetKey func(hash string) string) ([]string, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -122,6 +125,19 @@ func (db *DB) DeleteProject(ctx context.Context, projectID int64, assetKey func(
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("delete project: %w", err)
 	}
+	maps, err := tx.QueryContext(ctx, `SELECT object_key FROM source_maps WHERE project_id = ?`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("delete project: %w", err)
+	}
+	for maps.Next() {
+		var k string
+		if err := maps.Scan(&k); err != nil {
+			maps.Close()
+			return nil, fmt.Errorf("delete project: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	maps.Close()
 	for _, t := range projectTables {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE project_id = ?`, projectID); err != nil {
 			return nil, fmt.Errorf("delete project: %s: %w", t, err)

@@ -51,6 +51,7 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 		Stored:   map[playhead.BatchID]bool{},
 		Sessions: map[playhead.SessionRef]*playhead.Session{},
 		Keys:     map[playhead.SessionRef]*playhead.DataKey{},
+		Carry:    map[playhead.SessionRef]*playhead.SessionCarry{},
 	}
 	seen := make(map[playhead.BatchID]bool, len(ids))
 	batches := make([]playhead.BatchID, 0, len(ids))
@@ -85,13 +86,13 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 	sessionKeys := func(i int, args []any) []any { return append(args, sessions[i].ProjectID, sessions[i].SessionID) }
 	err = selectRows(ctx, tx, `SELECT t.project_id, t.id, t.started_at, t.ended_at, t.user_agent, t.client_ip, t.user_hash,
 		t.clicks, t.errors, t.console_errors, t.failed_requests, t.events, t.bytes, t.batches,
-		t.browser, t.os, t.device, t.rage_clicks, t.dead_clicks, t.error_clicks FROM (VALUES `, 2, len(sessions),
+		t.browser, t.os, t.device, t.rage_clicks, t.dead_clicks, t.error_clicks, t.app_release, t.imported_at, t.active_ms FROM (VALUES `, 2, len(sessions),
 		`) AS k JOIN sessions t ON t.project_id = k.column1 AND t.id = k.column2`, sessionKeys,
 		func(rows *sql.Rows) error {
 			s := &playhead.Session{}
 			if err := rows.Scan(&s.ProjectID, &s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.UserHash,
 				&s.Clicks, &s.Errors, &s.ConsoleErrors, &s.FailedRequests, &s.Events, &s.Bytes, &s.Batches,
-				&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks); err != nil {
+				&s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &s.Release, &s.ImportedAt, &s.ActiveMs); err != nil {
 				return err
 			}
 			st.Sessions[playhead.SessionRef{ProjectID: s.ProjectID, SessionID: s.ID}] = s
@@ -112,6 +113,19 @@ func readGroup(ctx context.Context, tx *wtx, ids []playhead.BatchID) (*playhead.
 		})
 	if err != nil {
 		return nil, fmt.Errorf("look up data keys: %w", err)
+	}
+	err = selectRows(ctx, tx, `SELECT t.project_id, t.session_id, t.search, t.signals, t.nodes FROM (VALUES `, 2, len(sessions),
+		`) AS k JOIN session_carry t ON t.project_id = k.column1 AND t.session_id = k.column2`, sessionKeys,
+		func(rows *sql.Rows) error {
+			c := &playhead.SessionCarry{}
+			if err := rows.Scan(&c.ProjectID, &c.SessionID, &c.Search, &c.Signals, &c.Nodes); err != nil {
+				return err
+			}
+			st.Carry[playhead.SessionRef{ProjectID: c.ProjectID, SessionID: c.SessionID}] = c
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("look up carried state: %w", err)
 	}
 	return st, nil
 }
@@ -139,12 +153,12 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 	}
 	err = insertRows(ctx, tx, `INSERT INTO sessions
 		(project_id, id, started_at, ended_at, user_agent, client_ip, user_hash, clicks, errors, console_errors, failed_requests, events, bytes, batches,
-		browser, os, device, rage_clicks, dead_clicks, error_clicks) VALUES `, 20, len(w.Sessions),
+		browser, os, device, rage_clicks, dead_clicks, error_clicks, app_release, imported_at, active_ms) VALUES `, 23, len(w.Sessions),
 		func(i int, args []any) []any {
 			s := w.Sessions[i]
 			return append(args, s.ProjectID, s.ID, s.StartedAt, s.EndedAt, s.UserAgent, s.ClientIP, s.UserHash,
 				s.Clicks, s.Errors, s.ConsoleErrors, s.FailedRequests, s.Events, s.Bytes, s.Batches,
-				s.Browser, s.OS, s.Device, s.RageClicks, s.DeadClicks, s.ErrorClicks)
+				s.Browser, s.OS, s.Device, s.RageClicks, s.DeadClicks, s.ErrorClicks, s.Release, s.ImportedAt, s.ActiveMs)
 		}, ` ON CONFLICT (project_id, id) DO UPDATE SET
 			started_at = excluded.started_at,
 			ended_at = excluded.ended_at,
@@ -163,7 +177,10 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 			device = excluded.device,
 			rage_clicks = excluded.rage_clicks,
 			dead_clicks = excluded.dead_clicks,
-			error_clicks = excluded.error_clicks`)
+			error_clicks = excluded.error_clicks,
+			app_release = excluded.app_release,
+			imported_at = excluded.imported_at,
+			active_ms = excluded.active_ms`)
 	if err != nil {
 		return fmt.Errorf("update sessions: %w", err)
 	}
@@ -175,6 +192,15 @@ func writeGroup(ctx context.Context, tx *wtx, w *playhead.GroupWrite) error {
 	}
 	if err := writeSearch(ctx, tx, w.Batches); err != nil {
 		return err
+	}
+	err = insertRows(ctx, tx, `INSERT INTO session_carry (project_id, session_id, search, signals, nodes) VALUES `, 5, len(w.Carry),
+		func(i int, args []any) []any {
+			c := w.Carry[i]
+			return append(args, c.ProjectID, c.SessionID, c.Search, c.Signals, c.Nodes)
+		}, ` ON CONFLICT DO UPDATE SET search = coalesce(excluded.search, search),
+			signals = coalesce(excluded.signals, signals), nodes = coalesce(excluded.nodes, nodes)`)
+	if err != nil {
+		return fmt.Errorf("store carried state: %w", err)
 	}
 	if err := writeScrubCounts(ctx, tx, w.Batches); err != nil {
 		return err
@@ -247,31 +273,37 @@ func writeTimeline(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatc
 }
 
 // writeSearch adds the batches' searchable values their sessions do not
-// have yet; triggers put those of the text fields in the trigram index.
+// have yet (one row per key); triggers put those of the text fields in the
+// trigram index.
 func writeSearch(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch) error {
 	type row struct {
-		b *playhead.IndexedBatch
-		t playhead.SearchText
+		b   *playhead.IndexedBatch
+		t   playhead.SearchText
+		key int64
 	}
-	type key struct {
-		s playhead.SessionRef
-		t playhead.SearchText
+	type rowKey struct {
+		s   playhead.SessionRef
+		key int64
 	}
-	seen := map[key]bool{}
-	var rows []row
+	n := 0
+	for _, b := range batches {
+		n += len(b.Search)
+	}
+	seen := make(map[rowKey]bool, n)
+	rows := make([]row, 0, n)
 	for _, b := range batches {
 		for _, t := range b.Search {
-			k := key{playhead.SessionRef{ProjectID: b.ProjectID, SessionID: b.SessionID}, t}
+			k := rowKey{playhead.SessionRef{ProjectID: b.ProjectID, SessionID: b.SessionID}, t.Key()}
 			if !seen[k] {
 				seen[k] = true
-				rows = append(rows, row{b, t})
+				rows = append(rows, row{b, t, k.key})
 			}
 		}
 	}
-	err := insertRows(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value) VALUES `, 4, len(rows),
+	err := insertRows(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value, key) VALUES `, 5, len(rows),
 		func(i int, args []any) []any {
 			r := rows[i]
-			return append(args, r.b.ProjectID, r.b.SessionID, r.t.Field, r.t.Value)
+			return append(args, r.b.ProjectID, r.b.SessionID, r.t.Field, r.t.Value, r.key)
 		}, ` ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("index search text: %w", err)

@@ -64,7 +64,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn)
+	// Readers map the file (reads without a system call per page) and
+	// keep a larger page cache: a search reads rows by id all over the
+	// search table, which 2 MiB of default cache does not hold.
+	r, err := sql.Open("sqlite", dsn+"&_pragma=mmap_size(1073741824)&_pragma=cache_size(-32768)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -306,6 +309,7 @@ func (db *DB) MarkSealed(ctx context.Context, projectID int64, sessionID, object
 
 const sessionColumns = `s.id, s.started_at, s.ended_at, s.user_agent, s.client_ip, s.clicks, s.errors, s.console_errors,
 	s.failed_requests, s.events, s.bytes, s.batches, s.browser, s.os, s.device, s.rage_clicks, s.dead_clicks, s.error_clicks,
+	s.app_release, s.imported_at, s.active_ms,
 	(SELECT coalesce(json_group_array(url), '[]') FROM
 		(SELECT url FROM session_pages p WHERE p.project_id = s.project_id AND p.session_id = s.id ORDER BY first_ts, url))`
 
@@ -313,7 +317,8 @@ func scanSession(projectID int64, row interface{ Scan(...any) error }) (*playhea
 	s := &playhead.Session{ProjectID: projectID}
 	var pages string
 	if err := row.Scan(&s.ID, &s.StartedAt, &s.EndedAt, &s.UserAgent, &s.ClientIP, &s.Clicks, &s.Errors, &s.ConsoleErrors,
-		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks, &pages); err != nil {
+		&s.FailedRequests, &s.Events, &s.Bytes, &s.Batches, &s.Browser, &s.OS, &s.Device, &s.RageClicks, &s.DeadClicks, &s.ErrorClicks,
+		&s.Release, &s.ImportedAt, &s.ActiveMs, &pages); err != nil {
 		return nil, err
 	}
 	s.DurationMs = s.EndedAt - s.StartedAt
@@ -359,8 +364,12 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		if now.IsZero() {
 			now = time.Now()
 		}
+		d, err := db.dialectFor(ctx, f.Query)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions: %w", err)
+		}
 		var cond string
-		cond, args = search.ToSQL(f.Query, dialect{}, f.ProjectID, now, args)
+		cond, args = search.ToSQL(f.Query, d, f.ProjectID, now, args)
 		where += " AND (" + cond + ")"
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
@@ -700,6 +709,8 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 		`DELETE FROM timeline WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_pages WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM session_search WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM share_links WHERE project_id = ? AND session_id = ?`,
+		`DELETE FROM session_carry WHERE project_id = ? AND session_id = ?`,
 		`DELETE FROM sessions WHERE project_id = ? AND id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, projectID, sessionID); err != nil {
@@ -723,7 +734,7 @@ func (db *DB) DeleteSession(ctx context.Context, projectID int64, sessionID stri
 // retention period, counted back from now.
 func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]playhead.SessionRef, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT s.project_id, s.id FROM sessions s JOIN projects p ON p.id = s.project_id
-		WHERE s.ended_at < ? - p.retention_days * 86400000 LIMIT ?`, now.UnixMilli(), limit)
+		WHERE s.ended_at < ?1 - p.retention_days * 86400000 AND s.imported_at < ?1 - p.retention_days * 86400000 LIMIT ?2`, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find expired sessions: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 func TestIndex(t *testing.T) {
 	indextest.Run(t, newIndex)
 	indextest.RunStores(t, newIndex)
+	indextest.RunRepro(t, newIndex)
 	indextest.RunUsers(t, newIndex)
 }
 
@@ -50,3 +51,11 @@ var playheadProject = playhead.Project{Name: "Default", IngestKey: "phk_reopen"}
 func TestSearch(t *testing.T) { indextest.RunSearch(t, newIndex) }
 
 func TestSearchTools(t *testing.T) { indextest.RunSearchTools(t, newIndex) }
+
+// TestSearchCommonText runs the shared searches with every searched text
+// taken for common, so checked session by session rather than found
+// through the trigram index: both must find the same sessions.
+func TestSearchCommonText(t *testing.T) {
+	defer sqlite.SetCommonMatches(1)()
+	indextest.RunSearch(t, newIndex)
+}

@@ -20,7 +20,17 @@ type Event struct {
 // Real60 returns the events of the real 60-minute recording, in order.
 func Real60() ([]Event, error) {
 	_, self, _, _ := runtime.Caller(0)
-	f, err := os.Open(filepath.Join(filepath.Dir(self), "real60-events.json.gz"))
+	events, err := ReadEvents(filepath.Join(filepath.Dir(self), "real60-events.json.gz"))
+	if err != nil {
+		return nil, fmt.Errorf("decode real60: %w", err)
+	}
+	return events, nil
+}
+
+// ReadEvents reads a recording kept as a gzipped JSON array of rrweb
+// events, such as e2e/testdata/corpus's.
+func ReadEvents(path string) ([]Event, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +41,7 @@ func Real60() ([]Event, error) {
 	}
 	var raws []json.RawMessage
 	if err := json.NewDecoder(zr).Decode(&raws); err != nil {
-		return nil, fmt.Errorf("decode real60: %w", err)
+		return nil, fmt.Errorf("decode %s: %w", filepath.Base(path), err)
 	}
 	events := make([]Event, len(raws))
 	for i, r := range raws {
@@ -39,7 +49,7 @@ func Real60() ([]Event, error) {
 			Timestamp int64 `json:"timestamp"`
 		}
 		if err := json.Unmarshal(r, &h); err != nil {
-			return nil, fmt.Errorf("decode real60 event %d: %w", i, err)
+			return nil, fmt.Errorf("decode %s event %d: %w", filepath.Base(path), i, err)
 		}
 		events[i] = Event{Raw: r, Timestamp: h.Timestamp}
 	}

@@ -2,7 +2,7 @@
 // The output must be byte-identical on every rebuild: no timestamps, no hashes,
 // no absolute paths, no source maps.
 //
-//   node build.mjs                  writes dist/ (index.html, assets/{app,player,snapshot}.js, assets/app.css)
+//   node build.mjs                  writes dist/ (index.html, assets/{app,player,snapshot,export}.js, assets/{app,export}.css)
 //   node build.mjs --check          builds in memory and fails if dist/ differs
 //   node build.mjs --outdir DIR     writes DIR instead of dist/
 import * as esbuild from "esbuild";
@@ -23,7 +23,9 @@ const result = await esbuild.build({
     { in: "src/main.ts", out: "app" },
     { in: "src/player-entry.ts", out: "player" },
     { in: "src/snapshot-entry.ts", out: "snapshot" },
+    { in: "src/export-entry.ts", out: "export" },
     { in: "src/styles/app.css", out: "app" },
+    { in: "src/styles/export.css", out: "export" },
   ],
   outdir: join(root, "dist", "assets"), // only names the outputs: nothing is written here
   write: false,

@@ -40,6 +40,8 @@ Usage:
   playhead seal [flags]     seal idle sessions now and compact their chunks
   playhead migrate-storage  move an install to PostgreSQL and S3, and verify the copy
   playhead users            list, create, reset, disable and enable dashboard accounts
+  playhead sourcemaps upload -release R DIR
+                            upload a release's source maps, for readable stack traces
 `
 
 func run(args []string) error {
@@ -62,6 +64,8 @@ func run(args []string) error {
 		return runMigrateStorage(args[1:])
 	case "users":
 		return runUsers(args[1:], os.Stdout, os.Getenv)
+	case "sourcemaps":
+		return runSourcemaps(args[1:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])

@@ -71,6 +71,9 @@ func runUsers(args []string, out io.Writer, getenv func(string) string) error {
 	case "list":
 		return listUsers(ctx, m, out)
 	case "create":
+		if err := playhead.CheckUsername(username); err != nil {
+			return err
+		}
 		var p *playhead.Project
 		r, err := playhead.ParseRole(role)
 		if err != nil {

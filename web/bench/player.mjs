@@ -103,7 +103,7 @@ async function startServer() {
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(tmp, "data"), "--rate-ip", "0", "--rate-project", "0", "--demo", "false", "--log-level", "warn"], {
+  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(tmp, "data"), "--rate-ip", "0", "--rate-project", "0", "--demo", "false", "--log-level", "warn", "--seal-idle", "2s"], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, PLAYHEAD_ADMIN_PASSWORD: "bench-password" },
   });
@@ -159,7 +159,18 @@ async function ingest({ base, cookie, key }, sid, copies = 1) {
     const d = await r.json();
     return d.batches.length === batches.length ? d : null;
   }, "the session to be indexed");
-  return { events: events.length, batches: batches.length, durationMs: detail.session.durationMs, bytes: events.reduce((n, e) => n + JSON.stringify(e).length + 1, 1) };
+  // The server builds keyframes when it seals the session (2 s after its last
+  // batch here): the first viewer is measured with them, when it builds them.
+  let keyframes = 0;
+  const until = Date.now() + 45_000;
+  while (Date.now() < until) {
+    const r = await fetch(`${base}/api/v1/sessions/${sid}/keyframes`, { headers: { cookie } });
+    keyframes = r.ok ? ((await r.json()).keyframes || []).length : 0;
+    if (keyframes || !r.ok) break;
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+  log(`${keyframes} server keyframes`);
+  return { events: events.length, batches: batches.length, durationMs: detail.session.durationMs, bytes: events.reduce((n, e) => n + JSON.stringify(e).length + 1, 1), keyframes };
 }
 
 // ---- the baseline: all events in one Replayer ----------------------------------------

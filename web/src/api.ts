@@ -1,7 +1,32 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
 import { withProject } from "./project";
-import type { Account, ApiToken, AuditEntry, Invite, MatchList, Me, Member, Project, ProjectDetail, ProjectRole, ProjectSettings, Report, Role, SavedSearch, SearchKey, SearchValue, SessionDetail, SessionPage, Steps, StoredCheckpoints, Webhook, WebhookDelivery } from "./types";
+import type {
+  Account,
+  ApiToken,
+  AuditEntry,
+  ImportResult,
+  Invite,
+  MatchList,
+  Me,
+  Member,
+  Project,
+  ProjectDetail,
+  ProjectRole,
+  ProjectSettings,
+  Report,
+  Role,
+  SavedSearch,
+  SearchKey,
+  SearchValue,
+  SessionDetail,
+  SessionPage,
+  ShareLink,
+  Steps,
+  StoredCheckpoints,
+  Webhook,
+  WebhookDelivery,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -76,6 +101,7 @@ export const api = {
     call<unknown>("POST", "/api/v1/invites/accept", { token, username, password }),
   users: () => call<{ users: Account[] }>("GET", "/api/v1/users"),
   resetPassword: (id: number) => call<{ ok: boolean; password?: string }>("POST", `/api/v1/users/${id}/password`, {}),
+  setOwner: (id: number, owner: boolean) => call<unknown>("PUT", `/api/v1/users/${id}/owner`, { owner }),
   setDisabled: (id: number, disabled: boolean) => call<unknown>("POST", `/api/v1/users/${id}/${disabled ? "disable" : "enable"}`, {}),
   /** The current project's open invitations (admin). */
   invites: () => call<{ invites: Invite[] }>("GET", "/api/v1/invites"),
@@ -116,7 +142,7 @@ export const api = {
   /** A session's reproduction steps; `window` is `{around}` or `{error}` for the window before a moment. */
   steps: (id: string, window?: Record<string, string>) =>
     call<Steps>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/steps${window ? "?" + new URLSearchParams(window) : ""}`),
-  /** The address of a session's export in `format` (playwright, markdown), for its steps' window. */
+  /** The address of a session's export in `format` (playwright, markdown, rrweb, html); `window` for the steps' formats. */
   exportUrl: (id: string, format: string, window?: Record<string, string>) =>
     withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?${new URLSearchParams({ format, ...window })}`),
   /** A session's export in a text format. */
@@ -129,6 +155,27 @@ export const api = {
     }
     if (!res.ok) throw await responseError(res);
     return res.text();
+  },
+  shares: (id: string) => call<{ shares: ShareLink[] }>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/shares`),
+  share: (id: string, expiresInHours: number, startAt?: number) =>
+    call<{ share: ShareLink; url: string }>("POST", `/api/v1/sessions/${encodeURIComponent(id)}/shares`, { expiresInHours, startAt }),
+  revokeShare: (id: string, share: number) => call<unknown>("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}/shares/${share}`),
+  /** Stores a recording file (rrweb, Sentry segments, PostHog export; gzip or not) as a new session. */
+  importSession: async (file: Blob): Promise<ImportResult> => {
+    const gz = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+    let res: Response;
+    try {
+      res = await fetch(withProject("/api/v1/sessions/import"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Content-Type": gz[0] === 0x1f && gz[1] === 0x8b ? "application/gzip" : "application/json" },
+        body: file,
+      });
+    } catch (err) {
+      throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
+    }
+    if (!res.ok) throw await responseError(res);
+    return ((await res.json()) as { import: ImportResult }).import;
   },
   eventsUrl: (id: string, from?: number, to?: number) => {
     const q = new URLSearchParams();

@@ -142,7 +142,8 @@ export class SearchSuggestions {
         const lower = t.value.toLowerCase();
         options = (await searchKeys())
           .filter((k) => k.key.startsWith(lower))
-          .map((k) => ({ insert: `${neg}${k.key}:`, done: false, label: `${k.key}:`, note: k.description }));
+          // meta and event.prop take a property's name after a dot: meta.plan:pro
+          .map((k) => (k.values === "prop" ? { insert: `${neg}${k.key}.`, done: false, label: `${k.key}.KEY:`, note: k.description } : { insert: `${neg}${k.key}:`, done: false, label: `${k.key}:`, note: k.description }));
       } else {
         const r = await api.suggest(t.key, t.value, abort.signal);
         const key = t.key;

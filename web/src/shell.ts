@@ -85,6 +85,6 @@ export function installBox(me: Me, intro?: Child): HTMLElement {
     h("div", { class: "install-row" }, h("span", { class: "install-label" }, "Ingest key"), h("code", { class: "install-key" }, me.project.ingestKey), copyKey),
     h("div", { class: "install-label" }, "Add this tag to every page you want to record, before the closing </head> tag:"),
     h("div", { class: "snippet" }, h("pre", null, h("code", null, snippet)), copySnippet),
-    h("p", { class: "muted small" }, "The key is write-only: it lets a page send recordings and can read nothing."),
+    h("p", { class: "muted small" }, "The key is write-only: it lets a page send recordings and read how the project records, nothing recorded."),
   );
 }

@@ -129,6 +129,10 @@ export interface Session {
   rageClicks: number;
   deadClicks: number;
   errorClicks: number;
+  /** The app's release the session ran (the SDK's release option). */
+  release?: string;
+  /** When an imported session was imported (Unix ms). */
+  importedAt?: number;
   /** With a search: the first moments it matched (docs/SEARCH.md). */
   matches?: SearchMatch[];
 }
@@ -168,6 +172,29 @@ export interface SavedSearch {
   name: string;
   query: string;
   createdAt: string;
+}
+
+/** A link that lets someone without an account watch one replay. */
+export interface ShareLink {
+  id: number;
+  sessionId: string;
+  startAt?: number;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  uses: number;
+  lastUsedAt?: string;
+}
+
+/** What an import stored. */
+export interface ImportResult {
+  sessionId: string;
+  format: string;
+  events: number;
+  batches: number;
+  skippedWindows?: number;
+  skippedEvents?: number;
 }
 
 export interface SessionPage {

@@ -30,6 +30,7 @@ before(async () => {
         "export { createRing } from './src/lib/ring';",
         "export { openSession } from './src/lib/session';",
         "export { createQueue, MAX_TRIES, MAX_STORED } from './src/lib/queue';",
+        "export { makeBatch } from './src/lib/batch';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -368,4 +369,11 @@ test('session record: the sampling decision is made once, kept across pages, and
   slot.write(JSON.stringify({ id: 'old-session-1', nextSeq: 3, lastActivity: 20 }));
   assert.equal(m.openSession(slot, 1000, 30, decide).mode, 'full', 'a record from before sampling is recorded in full');
   assert.equal(m.openSession(slot, 1000, 5000, () => 'off').mode, 'off', 'a new session after the timeout decides again');
+});
+
+test('release: sent with every batch when set, left out otherwise', () => {
+  const withRelease = JSON.parse(m.makeBatch('session-1', 3, 'playhead-js/x', ['{"type":4}'], 'shop@4.1.0+build.7').body);
+  assert.equal(withRelease.release, 'shop@4.1.0+build.7');
+  assert.deepEqual(withRelease.events, [{ type: 4 }]);
+  assert.equal('release' in JSON.parse(m.makeBatch('session-1', 3, 'playhead-js/x', []).body), false);
 });

@@ -27,6 +27,7 @@ import { Inspector } from "../player/inspector";
 import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
+import { exportMenu, shareMenu } from "../player/share";
 import { serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
 import { stepsPanel } from "../player/steps";
@@ -195,7 +196,12 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const el = h(
     "div",
     { class: "page player-page" },
-    appHeader(ctx, [h("a", { class: "back", href: withProject(query ? `/?q=${encodeURIComponent(query)}` : "/"), "data-link": true }, "← Sessions"), title], [copyLink, eraseBtn]),
+    appHeader(ctx, [h("a", { class: "back", href: withProject(query ? `/?q=${encodeURIComponent(query)}` : "/"), "data-link": true }, "← Sessions"), title], [
+      copyLink,
+      exportMenu(id),
+      atLeast(ctx.me.role, "developer") ? shareMenu(id, () => startTs + now(), () => now()) : null,
+      eraseBtn,
+    ]),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, searchBar, controls), side),
     help.el,
   );
@@ -248,6 +254,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   // ---- playback state -------------------------------------------------------
   let engine: Engine | null = null;
   let total = 0;
+  /** The session's first event (Unix ms), once loaded. */
+  let startTs = 0;
   let raf = 0;
   let scrubber: Scrubber | null = null;
   let entries: Entries | null = null;
@@ -582,6 +590,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       return;
     }
     const startTime = store.startTs;
+    startTs = startTime;
     total = store.endTs - startTime;
     timeTotal.textContent = clock(total);
 

@@ -6,7 +6,7 @@ import { copyText } from "../clipboard";
 import { h, clear } from "../dom";
 import { absolute, clock, count, duration, relative, shortUserAgent, urlPath } from "../format";
 import { momentText } from "../moments";
-import { atLeast, withProject } from "../project";
+import { atLeast, sessionHref, withProject } from "../project";
 import { SearchSuggestions } from "../searchbox";
 import { appHeader, installBox } from "../shell";
 import type { SavedSearch, Session } from "../types";
@@ -28,6 +28,31 @@ export function sessionsView(ctx: Ctx): View {
     installToggle.setAttribute("aria-expanded", String(!install.hidden));
   });
   const refresh = h("button", { class: "btn btn-ghost", type: "button", title: "Reload the list" }, "Refresh");
+  const importFile = h("input", { type: "file", accept: ".json,.gz,application/json,application/gzip", hidden: true, "aria-label": "Recording file to import" });
+  const importBtn = h(
+    "button",
+    { class: "btn btn-ghost", type: "button", title: "Import a recording: rrweb events, a Sentry replay's recording segments or a PostHog export (JSON, or gzip)" },
+    "Import",
+  );
+  const importStatus = h("div", { class: "search-error", role: "alert", hidden: true });
+  importBtn.addEventListener("click", () => importFile.click());
+  importFile.addEventListener("change", async () => {
+    const file = importFile.files?.[0];
+    importFile.value = "";
+    if (!file) return;
+    importBtn.disabled = true;
+    importStatus.hidden = false;
+    importStatus.textContent = `Importing ${file.name}…`;
+    try {
+      const r = await api.importSession(file);
+      ctx.navigate(sessionHref(r.sessionId));
+    } catch (err) {
+      if (isUnauthorized(err)) return ctx.unauthorized();
+      importStatus.textContent = `${file.name} was not imported: ${errorMessage(err)}`;
+    } finally {
+      importBtn.disabled = false;
+    }
+  });
 
   const searchInput = h("input", {
     type: "search",
@@ -201,8 +226,8 @@ export function sessionsView(ctx: Ctx): View {
   const el = h(
     "div",
     { class: "page" },
-    appHeader(ctx, [], [installToggle, refresh]),
-    h("main", { class: "content" }, install, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), searchForm, searchError, savedBar, table, empty, noMatch, status, h("div", { class: "more" }, more)),
+    appHeader(ctx, [], [installToggle, atLeast(ctx.me.role, "developer") ? [importBtn, importFile] : null, refresh]),
+    h("main", { class: "content" }, install, importStatus, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), searchForm, searchError, savedBar, table, empty, noMatch, status, h("div", { class: "more" }, more)),
   );
   const countEl = el.querySelector<HTMLElement>("#session-count")!;
 

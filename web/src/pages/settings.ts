@@ -67,12 +67,12 @@ export function settingsView(ctx: Ctx): View {
     const retention = numberInput("retentionDays", p.retentionDays, { min: 1, max: 3650 });
     retention.disabled = !admin;
     const preset = select("privacyPreset", st.privacyPreset || "default", [
-      ["strict", "Strict: mask all text and inputs"],
-      ["default", "Default: mask inputs and personal data"],
-      ["relaxed", "Relaxed: mask passwords and personal data only"],
+      ["strict", "Strict: mask all text and input values, block media"],
+      ["default", "Default: mask input values and personal data"],
+      ["relaxed", "Relaxed: record input values but passwords, cards and the like"],
     ]);
     const clientIp = select("clientIp", st.clientIp ?? "", [
-      ["", "As the server is started (-keep-client-ip)"],
+      ["", "As the server is started (-client-ip)"],
       ["anonymized", "Keep, anonymised (IPv4 /24, IPv6 /48)"],
       ["none", "Do not keep"],
     ]);
@@ -90,10 +90,10 @@ export function settingsView(ctx: Ctx): View {
       { class: "settings-form", id: "settings-form" },
       field("Project name", name),
       field("Retention (days)", retention, admin ? "Sessions are deleted this long after they end." : "Only an admin may change retention."),
-      field("Privacy preset", preset, "What the SDK masks in the page before anything leaves it. The server masks personal data again."),
+      field("Privacy preset", preset, "What the SDK masks before anything leaves the page, from each browser's next page load; a page set stricter stays so. The server masks personal data again."),
       field("Client addresses", clientIp),
       field("Asset origins", origins, "One origin a line: stylesheets, fonts and images from these are captured for replay."),
-      field("Sample rate (%)", sampleRate, "Share of visits recorded in full. Empty: the SDK's own setting."),
+      field("Sample rate (%)", sampleRate, "Share of visits recorded in full, from each browser's next page load. Empty: the page's own setting."),
       field("Error sample rate (%)", errorSampleRate, "Share of the other visits recorded from shortly before an error."),
       field("Rage click: clicks", rageClicks),
       field("Rage click: within (ms)", rageWindow),

@@ -13,6 +13,7 @@ import type { Ctx, View } from "../view";
 const SCOPES: [string, string, boolean][] = [
   ["sessions:read", "Read sessions, replays, reports and assets", false],
   ["otlp", "Send backend traces and logs (OTLP)", false],
+  ["sourcemaps", "Upload and list releases' source maps (CI)", false],
   ["erase", "Erase sessions and users' data", true],
   ["admin", "Everything a project admin may do", true],
 ];

@@ -1,5 +1,5 @@
-// People (owners only): every account, with a new password and disabling
-// for each. Invitations are made on a project's members page.
+// People (owners only): every account, with a new password, owner or not,
+// and disabling for each. Invitations are made on a project's members page.
 
 import { api, errorMessage, isUnauthorized } from "../api";
 import { copyButton } from "../clipboard";
@@ -73,6 +73,16 @@ export function usersView(ctx: Ctx): View {
         fail(err, "Could not change the account");
       }
     });
+    const ownerBtn = h("button", { class: "btn btn-small btn-ghost", type: "button", disabled: self && !!u.owner }, u.owner ? "Remove owner" : "Make owner");
+    ownerBtn.addEventListener("click", async () => {
+      if (!u.owner && !confirm(`Make ${u.username} an owner? Owners are admins of every project and manage every account.`)) return;
+      try {
+        await api.setOwner(u.id, !u.owner);
+        await load();
+      } catch (err) {
+        fail(err, "Could not change the account");
+      }
+    });
     return h(
       "tr",
       { class: u.disabled ? "disabled" : undefined },
@@ -80,7 +90,7 @@ export function usersView(ctx: Ctx): View {
       h("td", null, u.email || "—"),
       h("td", null, u.sso ? "single sign-on" : "password"),
       h("td", null, u.disabled ? "disabled" : "active"),
-      h("td", { class: "actions" }, reset, toggle),
+      h("td", { class: "actions" }, reset, ownerBtn, toggle),
     );
   }
 

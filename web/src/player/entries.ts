@@ -61,6 +61,29 @@ export interface ConsoleEntry extends Base {
   /** The arguments as recorded: each one JSON text (the console plugin stringifies them). */
   args: string[];
   trace: string[];
+  /** The trace mapped to the original source, when the release's source maps cover it. */
+  frames: Frame[];
+}
+
+/** A stack frame as recorded and, when a source map covers it, as written (the server's `frames`). */
+export interface Frame {
+  function?: string;
+  file: string;
+  line: number;
+  column: number;
+  original?: {
+    file: string;
+    line: number;
+    column: number;
+    function?: string;
+    context?: { line: number; text: string }[];
+  };
+}
+
+/** The frames the server mapped to the original source, or none. */
+function frames(v: unknown): Frame[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter((f): f is Frame => !!f && typeof f === "object" && typeof (f as Frame).file === "string");
 }
 
 export interface NetworkEntry extends Base {
@@ -94,6 +117,8 @@ export interface ErrorEntry extends Base {
   nth: number;
   /** The moments of all of them (offsets), in order. */
   siblings: number[];
+  /** The stack mapped to the original source, when the release's source maps cover it. */
+  frames: Frame[];
 }
 
 export interface NavigationEntry extends Base {
@@ -178,7 +203,7 @@ export function buildEntries(timeline: TimelineEntry[], startTime: number): Entr
         const line = num(p.line);
         const col = num(p.column);
         const source = p.source ? `${str(p.source)}${line !== undefined ? `:${line}` : ""}${col !== undefined ? `:${col}` : ""}` : "";
-        out.errors.push({ t, ts, kind: str(p.kind, "error"), message, stack: str(p.stack), source, count: 1, nth: 1, siblings: [] });
+        out.errors.push({ t, ts, kind: str(p.kind, "error"), message, stack: str(p.stack), source, count: 1, nth: 1, siblings: [], frames: frames(d.frames) });
         out.markers.push({ t, kind: "error", label: message });
         out.problems.push(t);
         break;
@@ -189,7 +214,7 @@ export function buildEntries(timeline: TimelineEntry[], startTime: number): Entr
         const args = Array.isArray(p.payload) ? p.payload.map((a) => str(a)) : [];
         const text = args.length ? formatConsoleArgs(args) : label;
         const trace = Array.isArray(p.trace) ? p.trace.map((s) => str(s)) : [];
-        out.console.push({ t, ts, level, text, args, trace });
+        out.console.push({ t, ts, level, text, args, trace, frames: frames(d.frames) });
         if (level === "error" || level === "assert") {
           out.markers.push({ t, kind: "console-error", label: text });
           out.problems.push(t);

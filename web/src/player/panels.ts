@@ -7,7 +7,7 @@ import { copyText } from "../clipboard";
 import { h, type Child } from "../dom";
 import { absolute, bytes, clock, count, duration, shortMs, shortUserAgent } from "../format";
 import type { Session } from "../types";
-import { decodeArg, type ConsoleEntry, type CustomEntry, type Entries, type ErrorEntry, type NavigationEntry, type NetworkEntry } from "./entries";
+import { decodeArg, type ConsoleEntry, type CustomEntry, type Entries, type ErrorEntry, type Frame, type NavigationEntry, type NetworkEntry } from "./entries";
 import { EntryList } from "./entrylist";
 import { icon } from "./icons";
 
@@ -149,6 +149,41 @@ function levelClass(level: string): string {
   return "log";
 }
 
+/**
+ * The frames of a stack, each at its original file, line and column when a
+ * source map covers it, with the line and a few around it; the others as
+ * recorded.
+ */
+export function framesView(list: Frame[]): HTMLElement {
+  return h(
+    "div",
+    { class: "e-frames" },
+    list.map((f) => {
+      const o = f.original;
+      const fn = o?.function || f.function;
+      const at = o ? `${o.file}:${o.line}:${o.column}` : `${f.file}:${f.line}:${f.column}`;
+      return h(
+        "div",
+        { class: `frame${o ? " mapped" : ""}`, title: o ? `minified: ${f.file}:${f.line}:${f.column}` : "no source map covers this frame" },
+        h("div", { class: "frame-at" }, fn ? h("span", { class: "frame-fn" }, fn, " ") : null, h("span", { class: "frame-file" }, at)),
+        o?.context?.length
+          ? h(
+              "pre",
+              { class: "frame-src" },
+              o.context.map((l) => h("div", { class: l.line === o.line ? "src-line at" : "src-line" }, h("span", { class: "src-no" }, String(l.line)), l.text)),
+            )
+          : null,
+      );
+    }),
+  );
+}
+
+/** The original place of a stack's first mapped frame, shown where the recorded source would be. */
+function mappedSource(list: Frame[]): HTMLElement | null {
+  const o = list.find((f) => f.original)?.original;
+  return o ? h("div", { class: "e-source mapped", title: "mapped by the release's source map" }, `${o.file}:${o.line}:${o.column}`) : null;
+}
+
 export function consolePanel(entries: ConsoleEntry[], ctx: PanelContext): Panel {
   const msgs = new Map<ConsoleEntry, HTMLElement>();
   const render = (e: ConsoleEntry) => {
@@ -158,7 +193,11 @@ export function consolePanel(entries: ConsoleEntry[], ctx: PanelContext): Panel 
     const decoded = e.args.map(decodeArg);
     const hasObjects = decoded.some((v) => v !== null && typeof v === "object");
     const argsBox = hasObjects ? h("div", { class: "e-args no-seek", hidden: true }) : null;
-    const trace = e.trace.length ? h("div", { class: "e-trace no-seek", hidden: true }, e.trace.map((l) => h("div", null, l))) : null;
+    const trace = e.frames.length
+      ? h("div", { class: "e-trace no-seek", hidden: true }, framesView(e.frames))
+      : e.trace.length
+        ? h("div", { class: "e-trace no-seek", hidden: true }, e.trace.map((l) => h("div", null, l)))
+        : null;
     const more = argsBox || trace ? h("div", { class: "e-more no-seek", hidden: true }, argsBox, trace) : null;
     if (argsBox) argsBox.hidden = false;
     if (trace) trace.hidden = false;
@@ -484,7 +523,7 @@ function prettyBody(b: string): string {
 
 export function errorsPanel(entries: ErrorEntry[], ctx: PanelContext): Panel {
   const render = (e: ErrorEntry) => {
-    const stack = e.stack ? h("pre", { class: "e-stack" }, e.stack) : null;
+    const stack = e.frames.length ? framesView(e.frames) : e.stack ? h("pre", { class: "e-stack" }, e.stack) : null;
     const occ =
       e.count > 1
         ? h(
@@ -517,7 +556,7 @@ export function errorsPanel(entries: ErrorEntry[], ctx: PanelContext): Panel {
           e.message,
           e.count > 1 ? h("span", { class: "e-count", title: `${e.count} identical errors in this session; this is number ${e.nth}` }, `×${e.count}`) : null,
         ),
-        e.source ? h("div", { class: "e-source" }, e.source) : null,
+        mappedSource(e.frames) ?? (e.source ? h("div", { class: "e-source" }, e.source) : null),
         more,
       ),
       jump,
@@ -601,6 +640,8 @@ export function infoPanel(session: Session, sessionId: string, entries: Entries 
       row("User agent", h("span", { class: "ua selectable" }, session.userAgent || "–")),
       row("Activity", `${count(session.clicks)} clicks · ${count(session.errors)} errors · ${count(session.consoleErrors)} console errors · ${count(session.failedRequests)} failed requests`),
       row("Recording", `${count(session.events)} events · ${bytes(session.bytes)} · ${count(session.batches)} batches`),
+      session.release ? row("Release", h("code", { class: "selectable" }, session.release)) : null,
+      session.importedAt ? row("Imported", absolute(session.importedAt)) : null,
       status ? row("Replay", status) : null,
       row("Raw data", h("a", { href: eventsHref, download: `${sessionId}.json` }, "Download events (JSON)")),
     ),

@@ -14,14 +14,9 @@ export interface Batch {
 
 /**
  * Builds the JSON of a batch from already serialised events, without parsing
- * them again: `{v, sid, seq, sdk, events}`.
+ * them again: `{sid, seq, v, sdk, release?, events}`.
  */
-export function makeBatch(sid: string, seq: number, sdk: string, events: string[]): Batch {
-  const body =
-    '{"v":' + PROTOCOL_VERSION +
-    ',"sid":' + JSON.stringify(sid) +
-    ',"seq":' + seq +
-    ',"sdk":' + JSON.stringify(sdk) +
-    ',"events":[' + events.join(',') + ']}';
-  return { sid, seq, body };
+export function makeBatch(sid: string, seq: number, sdk: string, events: string[], release?: string): Batch {
+  // The envelope's fields, then the events joined as they are.
+  return { sid, seq, body: JSON.stringify({ sid, seq, v: PROTOCOL_VERSION, sdk, release }).slice(0, -1) + ',"events":[' + events.join(',') + ']}' };
 }

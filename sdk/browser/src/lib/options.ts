@@ -25,6 +25,8 @@ export interface ResolvedOptions {
   flushIntervalMs: number;
   sessionTimeoutMs: number;
   maxQueueBytes: number;
+  /** The app's release, sent with every batch (the server ignores one it cannot take). */
+  release: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -81,6 +83,7 @@ export function resolveOptions(options: PlayheadOptions | undefined, remote?: Re
   return {
     endpoint: absoluteUrl(options.endpoint.replace(/\/+$/, '') || '/').replace(/\/+$/, ''),
     projectKey: options.projectKey,
+    release: options.release,
     policy: makePolicy(preset, options.maskAllInputs, options.maskSelector, options.unmaskSelector, options.blockSelector),
     capture: capture(options.networkCapture),
     propagate: propagation(options.propagateTo),

@@ -11,6 +11,7 @@ import { createQueue, type Gap } from './queue';
 import { EventType, startRecorder, type RecordedEvent, type Recorder } from './recorder';
 import { createRing, type Ring } from './ring';
 import { attempt, guard } from './safe';
+import { redactUrl } from './privacy/secrets';
 import { openSession, type Mode } from './session';
 import { storageSlot } from './storage';
 import { combine, type Teardown } from './teardown';
@@ -115,7 +116,7 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
   /** Cuts the buffered events into a batch of the current session and queues it. */
   const cut = (): void => {
     if (buffer.length === 0) return;
-    const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take());
+    const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take(), options.release);
     if (carried.length) batch.gaps = carried;
     carried = [];
     queue.push(batch);
@@ -264,6 +265,11 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
       every(options.flushIntervalMs, cut),
       () => recorder?.stop(),
     );
+    // where the visit came from, when another site sent it (a search key)
+    attempt(() => {
+      const from = document.referrer;
+      if (from && new URL(from).origin !== location.origin) custom('playhead.referrer')({ url: redactUrl(from) });
+    });
     // what the previous page of this tab could not send goes first
     queue.restore();
     teardowns.push(whenDomReady(startRecording));

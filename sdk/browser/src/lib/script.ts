@@ -5,8 +5,8 @@ import type { PlayheadOptions } from './types';
  * tag: the key from `data-project-key`, the endpoint from `data-endpoint` or
  * else the origin the script itself was loaded from, and `data-privacy`,
  * `data-require-consent`, `data-respect-dnt`, `data-feedback`,
- * `data-sample-rate`, `data-error-sample-rate` and `data-propagate-to`
- * (origins separated by spaces).
+ * `data-sample-rate`, `data-error-sample-rate`, `data-release` and
+ * `data-propagate-to` (origins separated by spaces).
  */
 export function scriptOptions(script: Element | null): PlayheadOptions | undefined {
   if (!script || typeof HTMLScriptElement === 'undefined' || !(script instanceof HTMLScriptElement)) return undefined;
@@ -28,5 +28,6 @@ export function scriptOptions(script: Element | null): PlayheadOptions | undefin
     sampleRate: rate('sample-rate'),
     errorSampleRate: rate('error-sample-rate'),
     propagateTo: (attribute('propagate-to') || '').split(/\s+/).filter(Boolean),
+    release: attribute('release') || undefined,
   };
 }

@@ -54,6 +54,14 @@ export interface PlayheadOptions {
    * every Sentry event then gets the session ID and a replay URL.
    */
   sentry?: SentryLike;
+  /**
+   * The version of your app the page runs (`'shop@4.1.0'`, a commit hash),
+   * as you upload its source maps under (`playhead sourcemaps upload
+   * -release R DIR`): errors then show original files, lines and source.
+   * Up to 200 printable ASCII characters without spaces; the server
+   * ignores any other.
+   */
+  release?: string;
   /** Share of sessions recorded in full, 0 to 1. Default 1. */
   sampleRate?: number;
   /**
