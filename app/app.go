@@ -89,6 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,
+		Searches:       db,
 		Shares:         db,
 		SourceMaps:     db,
 		Objects:        objects,

@@ -38,6 +38,8 @@ type Server struct {
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
+	// Searches keeps saved searches and suggests values for the search box.
+	Searches playhead.SearchStore
 	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
 	// URLs on it are served by Playhead itself and left as they are.
 	OwnOrigin string
@@ -218,6 +220,13 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/assets/{hash}", viewer, s.handleAsset},
 		{"GET /api/v1/assets", viewer, s.handleAssets},
 		{"GET /api/v1/reports", viewer, s.handleReports},
+		{"GET /api/v1/sessions/{id}/matches", viewer, s.handleMatches},
+		{"GET /api/v1/search/suggest", viewer, s.handleSuggest},
+		{"GET /api/v1/searches", viewer, s.handleSavedSearches},
+		{"GET /api/v1/searches/{id}", viewer, s.handleSavedSearch},
+		{"POST /api/v1/searches", member(playhead.RoleDeveloper), s.handleCreateSavedSearch},
+		{"PATCH /api/v1/searches/{id}", member(playhead.RoleDeveloper), s.handleRenameSavedSearch},
+		{"DELETE /api/v1/searches/{id}", member(playhead.RoleDeveloper), s.handleDeleteSavedSearch},
 		{"GET /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleWebhooks},
 		{"POST /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleCreateWebhook},
 		{"DELETE /api/v1/webhooks/{id}", member(playhead.RoleDeveloper), s.handleDeleteWebhook},
