@@ -82,6 +82,7 @@ type generator struct {
 	events    []json.RawMessage
 	styles    map[int64]int // style element → its rules, as the page has them
 	sheets    map[int64]int // constructed sheet → its rules
+	sheetDoc  map[int64]*rrdom.Node
 	nextSheet int64
 }
 
@@ -133,7 +134,7 @@ func (g *generator) session(n int) []json.RawMessage {
 
 // page records a new page: Meta and a full snapshot.
 func (g *generator) page() {
-	g.styles, g.sheets = map[int64]int{}, map[int64]int{}
+	g.styles, g.sheets, g.sheetDoc = map[int64]int{}, map[int64]int{}, map[int64]*rrdom.Node{}
 	g.next = 1
 	id := func() int64 { g.next++; return g.next - 1 }
 	doc, doctype, html, head, style, styleText, body := id(), id(), id(), id(), id(), id(), id()
@@ -542,15 +543,18 @@ func (g *generator) adopted() {
 	}
 	g.nextSheet++
 	id := g.nextSheet
+	doc := documentOf(host)
 	var ids []string
 	for _, sid := range sortedIDs(g.sheets) {
-		if g.intn(2) == 0 {
+		// A browser lets a document or shadow root adopt only sheets
+		// constructed in its own document.
+		if g.sheetDoc[sid] == doc && g.intn(2) == 0 {
 			ids = append(ids, fmt.Sprint(sid))
 		}
 	}
 	ids = append(ids, fmt.Sprint(id))
 	g.incremental(15, `"id":%d,"styleIds":[%s],"styles":[{"styleId":%d,"rules":[{"rule":".adopted%d { color: teal; }","index":0}]}]`, host.ID, strings.Join(ids, ","), id, id)
-	g.sheets[id] = 1
+	g.sheets[id], g.sheetDoc[id] = 1, doc
 	if g.intn(3) == 0 {
 		g.incremental(8, `"styleId":%d,"replaceSync":".r { color: navy; } .s { color: olive; }"`, id)
 		g.sheets[id] = 2
@@ -610,4 +614,12 @@ func (g *generator) garbage() {
 	e := json.RawMessage(fmt.Sprintf(bad[g.intn(len(bad))], g.ts, g.intn(int(g.next)+2), g.intn(int(g.next)+2), g.intn(int(g.next)+2)))
 	g.whole.Apply(e) // refused or applied: only no panic counts here
 	g.events = append(g.events, e)
+}
+
+// documentOf returns the document n is in (n, for a document).
+func documentOf(n *rrdom.Node) *rrdom.Node {
+	for n.Parent != nil && n.Type != rrdom.Document {
+		n = n.Parent
+	}
+	return n
 }
