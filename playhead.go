@@ -665,6 +665,9 @@ type SessionIndex interface {
 	Batches(ctx context.Context, projectID int64, sessionID string) ([]BatchRef, error)
 	// Timeline returns a session's timeline entries by time.
 	Timeline(ctx context.Context, projectID int64, sessionID string) ([]TimelineEntry, error)
+	// TimelineKinds returns a session's first limit timeline entries of
+	// the given kinds, by time.
+	TimelineKinds(ctx context.Context, projectID int64, sessionID string, kinds []string, limit int) ([]TimelineEntry, error)
 	// PendingData returns the data of a session's pending batches by seq.
 	PendingData(ctx context.Context, projectID int64, sessionID string, seqs []int) (map[int][]byte, error)
 	// PendingRuns returns sessions whose pending batches are due for sealing.
@@ -748,9 +751,65 @@ type JobStore interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
+// SearchValue is a value of a search field seen in a project's sessions,
+// with how many of the sessions looked at hold it.
+type SearchValue struct {
+	Value    string `json:"value"`
+	Sessions int    `json:"sessions"`
+}
+
+// How much of a project's recent history SearchValues looks at: the
+// index's latest search rows, or the project's latest sessions.
+const (
+	SearchValuesRows     = 20000
+	SearchValuesSessions = 5000
+)
+
+// Summary fields SearchValues reads from sessions' summaries rather than
+// their search rows.
+const (
+	SummaryBrowser = "browser"
+	SummaryOS      = "os"
+	SummaryDevice  = "device"
+)
+
+// SavedSearch is a search of a project's sessions kept under a name, for
+// everyone on the project to run again and share by link.
+type SavedSearch struct {
+	ID        int64     `json:"id"`
+	ProjectID int64     `json:"-"`
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// SearchStore keeps saved searches and suggests values for the search box.
+type SearchStore interface {
+	// SearchValues returns up to limit distinct values of field (one of
+	// the search package's Field constants, or a Summary field) that
+	// hold part (case aside; "" holds everything), most sessions first.
+	// Its work is bounded: it looks at the project's recent sessions only
+	// (their latest search rows, or their latest summaries), so it stays
+	// fast however many sessions the index holds.
+	SearchValues(ctx context.Context, projectID int64, field, part string, limit int) ([]SearchValue, error)
+	// CreateSavedSearch stores s and sets its ID and CreatedAt; a name
+	// the project uses already is refused as EINVALID.
+	CreateSavedSearch(ctx context.Context, s *SavedSearch) error
+	// SavedSearches lists a project's saved searches by name.
+	SavedSearches(ctx context.Context, projectID int64) ([]*SavedSearch, error)
+	// SavedSearch returns one saved search, or ENOTFOUND.
+	SavedSearch(ctx context.Context, projectID, id int64) (*SavedSearch, error)
+	// RenameSavedSearch renames a saved search: ENOTFOUND when it does
+	// not exist, EINVALID when the project has a search of that name.
+	RenameSavedSearch(ctx context.Context, projectID, id int64, name string) error
+	// DeleteSavedSearch removes a saved search, or returns ENOTFOUND.
+	DeleteSavedSearch(ctx context.Context, projectID, id int64) error
+}
+
 // Index is everything a metadata backend (SQLite, PostgreSQL) keeps.
 type Index interface {
 	SessionIndex
+	SearchStore
 	AccountStore
 	UserStore
 	SessionKeyStore

@@ -89,6 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Webhooks:       db,
 		Backend:        db,
 		Assets:         db,
+		Searches:       db,
 		Shares:         db,
 		SourceMaps:     db,
 		Objects:        objects,
@@ -124,6 +125,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Server.PublicURL = publicURL
 	if m.Server.SSO, err = m.Config.ssoProvider(publicURL); err != nil {
+		return err
+	}
+	if m.Server.Narrator, err = m.Config.narrator(); err != nil {
 		return err
 	}
 	m.Server.Serve(m.Config.TLSCert, m.Config.TLSKey)

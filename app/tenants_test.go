@@ -68,7 +68,11 @@ var callers = []callerKind{
 }
 
 func newTenants(t *testing.T, index string) *tenants {
-	m := startWith(t, func(c *app.Config) { c.TrustedProxies, c.Index = "127.0.0.1", index })
+	chat := newChatEndpoint(t) // so that summaries answer those allowed to ask
+	m := startWith(t, func(c *app.Config) {
+		c.TrustedProxies, c.Index = "127.0.0.1", index
+		c.SummaryEndpoint, c.SummaryModel = chat.URL+"/v1", "test-model"
+	})
 	tn := &tenants{t: t, m: m, a: m.Project, clients: map[string]*http.Client{}, users: map[string]*playhead.User{}, tokens: map[string]string{}}
 	ctx := t.Context()
 	tn.b = &playhead.Project{Name: "B", IngestKey: server.NewIngestKey()}
@@ -211,6 +215,15 @@ func (tn *tenants) recipes() map[string]func() request {
 		return strconv.FormatInt(w.ID, 10)
 	}
 	readWebhook := webhook()
+	savedSearch := func() string {
+		n := tn.ip.Add(1)
+		x := &playhead.SavedSearch{ProjectID: tn.a.ID, Name: fmt.Sprint("saved ", n), Query: "errors:>0"}
+		if err := tn.m.DB.CreateSavedSearch(ctx, x); err != nil {
+			tn.t.Fatal(err)
+		}
+		return strconv.FormatInt(x.ID, 10)
+	}
+	readSavedSearch := savedSearch()
 	member := func() {
 		if err := tn.m.DB.SetMember(ctx, tn.a.ID, tn.users["spare"].ID, playhead.RoleViewer); err != nil {
 			tn.t.Fatal(err)
@@ -243,6 +256,9 @@ func (tn *tenants) recipes() map[string]func() request {
 		"GET /api/v1/sessions/{id}/events": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/events", ok: 200}
 		},
+		"POST /api/v1/sessions/{id}/summary": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/summary", body: `{}`, ok: 200}
+		},
 		"GET /api/v1/sessions/{id}/steps": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/steps", ok: 200}
 		},
@@ -252,6 +268,19 @@ func (tn *tenants) recipes() map[string]func() request {
 		"DELETE /api/v1/sessions/{id}": func() request {
 			return request{path: "/api/v1/sessions/" + tn.session(tn.a), ok: 200}
 		},
+		"GET /api/v1/sessions/{id}/matches": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/matches?q=errors:%3E0", ok: 200}
+		},
+		"GET /api/v1/search/suggest": func() request { return request{path: "/api/v1/search/suggest?key=url&prefix=shop", ok: 200} },
+		"GET /api/v1/searches":       func() request { return request{path: "/api/v1/searches", ok: 200} },
+		"GET /api/v1/searches/{id}":  func() request { return request{path: "/api/v1/searches/" + readSavedSearch, ok: 200} },
+		"POST /api/v1/searches": func() request {
+			return request{path: "/api/v1/searches", body: fmt.Sprintf(`{"name":"new %d","query":"rage:>0"}`, tn.ip.Add(1)), ok: 201}
+		},
+		"PATCH /api/v1/searches/{id}": func() request {
+			return request{path: "/api/v1/searches/" + savedSearch(), body: fmt.Sprintf(`{"name":"renamed %d"}`, tn.ip.Add(1)), ok: 200}
+		},
+		"DELETE /api/v1/searches/{id}": func() request { return request{path: "/api/v1/searches/" + savedSearch(), ok: 200} },
 		"GET /api/v1/sessions/{id}/keyframes": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/keyframes", ok: 200}
 		},
@@ -486,6 +515,10 @@ func testTenantIsolation(t *testing.T, index string) {
 	if err := tn.m.DB.CreateAPIToken(t.Context(), tok); err != nil {
 		t.Fatal(err)
 	}
+	saved := &playhead.SavedSearch{ProjectID: tn.a.ID, Name: "a's saved search", Query: "errors:>0"}
+	if err := tn.m.DB.CreateSavedSearch(t.Context(), saved); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []callerKind{callers[5], {name: "B's admin token", scope: playhead.ScopeAdmin}} {
 		for _, r := range []struct {
 			method, path string
@@ -500,16 +533,19 @@ func testTenantIsolation(t *testing.T, index string) {
 			{"GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", wh.ID), ""},
 			{"DELETE", fmt.Sprintf("/api/v1/webhooks/%d", wh.ID), ""},
 			{"DELETE", fmt.Sprintf("/api/v1/tokens/%d", tok.ID), ""},
+			{"GET", "/api/v1/sessions/" + sid + "/matches?q=errors:%3E0", ""},
+			{"GET", fmt.Sprintf("/api/v1/searches/%d", saved.ID), ""},
+			{"DELETE", fmt.Sprintf("/api/v1/searches/%d", saved.ID), ""},
 		} {
-			for _, path := range []string{r.path, r.path + "?project=" + strconv.FormatInt(tn.b.ID, 10)} {
+			for _, path := range []string{r.path, r.path + sep(r.path) + "project=" + strconv.FormatInt(tn.b.ID, 10)} {
 				if code, out := tn.call(c, tn.b, r.method, path, nil); code != 404 {
 					t.Errorf("%s %s as %s: %d, want 404: %.200s", r.method, path, c.name, code, out)
 				}
 			}
 		}
-		for _, path := range []string{"/api/v1/sessions", "/api/v1/webhooks", "/api/v1/tokens", "/api/v1/audit", "/api/v1/members", "/api/v1/project"} {
+		for _, path := range []string{"/api/v1/sessions", "/api/v1/webhooks", "/api/v1/tokens", "/api/v1/audit", "/api/v1/members", "/api/v1/project", "/api/v1/searches"} {
 			code, out := tn.call(c, tn.b, "GET", path, nil)
-			if code != 200 || strings.Contains(out, sid) || strings.Contains(out, "hooks.example.com/a") || strings.Contains(out, "a's token") ||
+			if code != 200 || strings.Contains(out, sid) || strings.Contains(out, "hooks.example.com/a") || strings.Contains(out, "a's token") || strings.Contains(out, "a's saved search") ||
 				strings.Contains(out, tn.a.IngestKey) || strings.Contains(out, `"vera"`) {
 				t.Errorf("GET %s as %s: %d, or it shows project A's: %.300s", path, c.name, code, out)
 			}

@@ -30,6 +30,13 @@ const (
 	sourceFont             = 10
 )
 
+// A click's timeline entry is labelled clickLabel, or clickTextLabel and
+// the clicked element's text when the batch shows it ("Click: Place order").
+const (
+	clickLabel     = "Click"
+	clickTextLabel = "Click: "
+)
+
 const (
 	maxLabel  = 200
 	maxDetail = 32 << 10
@@ -76,7 +83,7 @@ func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 			if e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
 				ib.Clicks++
 				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
-				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: "Click", Detail: detail})
+				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: clickLabel, Detail: detail})
 			}
 			if e.Source == sourceFont {
 				extractFont(ib, e)

@@ -113,6 +113,7 @@ func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 		text := dom.clickText(c.id, el)
 		if text != "" {
 			addSearch(ib, search.FieldClick, text)
+			nameClick(ib, c.ts, text)
 		}
 		// Answered within the window: the first answer at or after the click.
 		k, _ := slices.BinarySearch(answers, c.ts)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/search"
 )
 
 // TestSignalsAndSearchText: one batch's frustration signals (a rage click,
@@ -66,6 +67,44 @@ func TestSignalsAndSearchText(t *testing.T) {
 	want := []string{"1000 error_click Error click: TypeError: boom", "5000 dead_click Dead click: Help", "6000 rage_click Rage click: 3 clicks"}
 	if !reflect.DeepEqual(signals, want) {
 		t.Errorf("signals:\n%s\nwant:\n%s", strings.Join(signals, "\n"), strings.Join(want, "\n"))
+	}
+	// A click's entry names what was clicked, and carries the values a
+	// search found the session by, so a search finds the moment.
+	var clicks []string
+	for _, e := range ib.Timeline {
+		if e.Kind != playhead.KindClick {
+			continue
+		}
+		clicks = append(clicks, fmt.Sprintf("%d %s", e.Ts-t0, e.Label))
+		if e.Ts == t0+1000 {
+			if v := MomentValues(&e); !slices.Contains(v, search.FieldValue{Field: search.FieldClick, Value: "Place order"}) {
+				t.Errorf("MomentValues of the click on Place order = %v", v)
+			}
+		}
+	}
+	if want := []string{"1000 Click: Place order", "5000 Click: Help", "6000 Click: plain", "6200 Click: plain", "6400 Click: plain"}; !slices.Equal(clicks, want) {
+		t.Errorf("click entries:\n%s\nwant:\n%s", strings.Join(clicks, "\n"), strings.Join(want, "\n"))
+	}
+	for _, e := range ib.Timeline {
+		var want []search.FieldValue
+		switch e.Kind {
+		case playhead.KindRequest:
+			want = []search.FieldValue{{Field: search.FieldRequest, Value: "POST https://api.test/order"}, {Field: search.FieldRequestMethod, Value: "POST"},
+				{Field: search.FieldRequestStatus, Value: "503"}, {Field: search.FieldRequestFailed, Value: "true"}}
+		case playhead.KindError:
+			want = []search.FieldValue{{Field: search.MomentError}, {Field: search.FieldError, Value: "TypeError: boom\n at x.js:1"}}
+		case playhead.KindConsole:
+			want = []search.FieldValue{{Field: search.FieldConsole, Value: "mail **************** failed"}, {Field: search.FieldConsoleLevel, Value: "warn"}}
+		case playhead.KindCustom:
+			want = []search.FieldValue{{Field: search.FieldEvent, Value: "signup"}}
+		case playhead.KindRageClick:
+			want = []search.FieldValue{{Field: search.MomentRage}}
+		default:
+			continue
+		}
+		if got := MomentValues(&e); !slices.Equal(got, want) {
+			t.Errorf("MomentValues(%s entry) = %q, want %q", e.Kind, got, want)
+		}
 	}
 	var got []string
 	for _, s := range ib.Search {

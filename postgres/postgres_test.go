@@ -65,6 +65,10 @@ func TestSearch(t *testing.T) {
 	indextest.RunSearch(t, func(t *testing.T) indextest.Index { return open(t, testservers.PostgreSQL(t)) })
 }
 
+func TestSearchTools(t *testing.T) {
+	indextest.RunSearchTools(t, func(t *testing.T) indextest.Index { return open(t, testservers.PostgreSQL(t)) })
+}
+
 var now = time.UnixMilli(1_800_000_000_000)
 
 func newProject(t *testing.T, db *postgres.DB) *playhead.Project {

@@ -153,6 +153,10 @@ func FuzzParse(f *testing.F) {
 			if strings.Count(sql, "?") != len(args) {
 				t.Fatalf("ToSQL(%q) = %s with %d args", q, sql, len(args))
 			}
+			// Whatever it parsed to, matching a moment against it is safe.
+			if m := search.MomentsOf(e); m != nil {
+				m.Match([]search.FieldValue{{Field: search.FieldClick, Value: q}, {Field: search.FieldRequestStatus, Value: "500"}, {Field: search.MomentRage}})
+			}
 		}
 	})
 }
@@ -164,3 +168,28 @@ func (sqliteLike) Param(int) string                                   { return "
 func (sqliteLike) ILike() string                                      { return "LIKE" }
 func (sqliteLike) Narrow([]string, func(any) string) (string, string) { return "", "" }
 func (sqliteLike) PerSession([]string) bool                           { return false }
+
+// TestKeysDescribeEveryKey: the search box's suggestions describe keys
+// the parser knows, with examples it takes.
+func TestKeysDescribeEveryKey(t *testing.T) {
+	described := map[string]bool{}
+	for _, k := range search.Keys {
+		described[k.Key] = true
+		if k.Description == "" {
+			t.Errorf("key %q has no description", k.Key)
+		}
+		if _, err := search.Parse(k.Key + ":x"); err != nil && strings.Contains(err.Error(), "unknown key") {
+			t.Errorf("key %q of Keys does not parse: %v", k.Key, err)
+		}
+		for _, ex := range k.Examples {
+			if _, err := search.Parse(k.Key + ":" + ex); err != nil {
+				t.Errorf("example %s:%s does not parse: %v", k.Key, ex, err)
+			}
+		}
+	}
+	for _, name := range search.KeyNames() {
+		if !described[strings.TrimSuffix(name, ".KEY")] {
+			t.Errorf("key %q is not described for the search box", name)
+		}
+	}
+}

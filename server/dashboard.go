@@ -187,6 +187,9 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{"user": u, "projects": projects}
+	if s.Narrator != nil {
+		out["summaries"] = map[string]string{"model": s.Narrator.Model(), "endpoint": s.Narrator.Host()}
+	}
 	want := r.URL.Query().Get(projectParam)
 	var current *playhead.ProjectRole
 	for i, pr := range projects {
@@ -225,23 +228,31 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if f.Before == "" {
 		f.Before = q.Get("before") // the name the first API gave the cursor
 	}
-	if f.Query, err = search.Parse(q.Get("q")); err != nil {
-		return playhead.Errorf(playhead.EINVALID, "q: %v", err)
+	if f.Query, err = s.parseQuery(r, p); err != nil {
+		return err
 	}
-	// The index holds an identified user's keyed hash, never the ID.
-	search.MapUsers(f.Query, func(id string) string { return s.Ingester.Keys.Keyring.UserHash(p.ID, id) })
 	list, next, err := s.Index.Sessions(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []*playhead.Session{}
+	// Each result shows the moments its search matched (bounded per row).
+	type result struct {
+		*playhead.Session
+		Matches []match `json:"matches,omitempty"`
 	}
-	out := map[string]any{"sessions": list}
+	terms := search.MomentsOf(f.Query)
+	out := make([]result, len(list))
+	for i, sess := range list {
+		out[i].Session = sess
+		if out[i].Matches, _, err = s.matches(r.Context(), p.ID, sess.ID, terms, rowScan, rowMatches); err != nil {
+			return err
+		}
+	}
+	page := map[string]any{"sessions": out}
 	if next != "" {
-		out["next"] = next
+		page["next"] = next
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/narrate"
 	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sso"
 )
@@ -37,6 +38,8 @@ type Server struct {
 	Webhooks playhead.WebhookStore
 	Backend  playhead.BackendStore
 	Assets   playhead.AssetStore
+	// Searches keeps saved searches and suggests values for the search box.
+	Searches playhead.SearchStore
 	// OwnOrigin is Playhead's own origin (scheme://host:port): recorded
 	// URLs on it are served by Playhead itself and left as they are.
 	OwnOrigin string
@@ -59,7 +62,10 @@ type Server struct {
 	// SSO, when set, signs people in through an OpenID provider; people
 	// it vouches for who have no account yet become viewers of
 	// SSOProjects.
-	SSO         *sso.Provider
+	SSO *sso.Provider
+	// Narrator, when set, writes narrative summaries of sessions' steps
+	// with the language model the operator configured.
+	Narrator    *narrate.Narrator
 	SSOProjects []int64
 	// PublicURL is Playhead's URL as people reach it, for the links the
 	// API hands out (invitations, share links).
@@ -196,6 +202,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
 		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
 		{"GET /api/v1/sessions/{id}/steps", viewer, s.handleSteps},
+		{"POST /api/v1/sessions/{id}/summary", viewer, s.handleSummary},
 		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
 		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
 		{"POST /api/v1/sessions/import", member(playhead.RoleDeveloper), s.handleImport},
@@ -213,6 +220,13 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/assets/{hash}", viewer, s.handleAsset},
 		{"GET /api/v1/assets", viewer, s.handleAssets},
 		{"GET /api/v1/reports", viewer, s.handleReports},
+		{"GET /api/v1/sessions/{id}/matches", viewer, s.handleMatches},
+		{"GET /api/v1/search/suggest", viewer, s.handleSuggest},
+		{"GET /api/v1/searches", viewer, s.handleSavedSearches},
+		{"GET /api/v1/searches/{id}", viewer, s.handleSavedSearch},
+		{"POST /api/v1/searches", member(playhead.RoleDeveloper), s.handleCreateSavedSearch},
+		{"PATCH /api/v1/searches/{id}", member(playhead.RoleDeveloper), s.handleRenameSavedSearch},
+		{"DELETE /api/v1/searches/{id}", member(playhead.RoleDeveloper), s.handleDeleteSavedSearch},
 		{"GET /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleWebhooks},
 		{"POST /api/v1/webhooks", member(playhead.RoleDeveloper), s.handleCreateWebhook},
 		{"DELETE /api/v1/webhooks/{id}", member(playhead.RoleDeveloper), s.handleDeleteWebhook},

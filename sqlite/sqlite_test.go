@@ -50,6 +50,8 @@ var playheadProject = playhead.Project{Name: "Default", IngestKey: "phk_reopen"}
 
 func TestSearch(t *testing.T) { indextest.RunSearch(t, newIndex) }
 
+func TestSearchTools(t *testing.T) { indextest.RunSearchTools(t, newIndex) }
+
 // TestSearchCommonText runs the shared searches with every searched text
 // taken for common, so checked session by session rather than found
 // through the trigram index: both must find the same sessions.

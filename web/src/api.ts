@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   ImportResult,
   Invite,
+  MatchList,
   Me,
   Member,
   Project,
@@ -15,6 +16,9 @@ import type {
   ProjectSettings,
   Report,
   Role,
+  SavedSearch,
+  SearchKey,
+  SearchValue,
   SessionDetail,
   SessionPage,
   ShareLink,
@@ -60,12 +64,13 @@ export async function responseError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: "same-origin",
     headers: { Accept: "application/json" },
   };
+  if (signal) init.signal = signal;
   if (body !== undefined) {
     init.headers = { Accept: "application/json", "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
@@ -74,6 +79,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     res = await fetch(withProject(path), init);
   } catch (err) {
+    if (signal?.aborted) throw err;
     throw new ApiError(0, "network", "Cannot reach the server: " + errorMessage(err));
   }
   if (!res.ok) throw await responseError(res);
@@ -110,6 +116,16 @@ export const api = {
     if (query) q.set("q", query);
     return call<SessionPage>("GET", `/api/v1/sessions?${q}`);
   },
+  /** The moments of a session a search matches. */
+  matches: (id: string, query: string, signal?: AbortSignal) =>
+    call<MatchList>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/matches?${new URLSearchParams({ q: query })}`, undefined, signal),
+  /** Keys starting with `prefix` (no key), or values of `key` holding `prefix`. */
+  suggest: (key: string, prefix: string, signal?: AbortSignal) =>
+    call<{ keys?: SearchKey[]; key?: SearchKey; values?: SearchValue[] }>("GET", `/api/v1/search/suggest?${new URLSearchParams({ key, prefix })}`, undefined, signal),
+  savedSearches: () => call<{ searches: SavedSearch[] }>("GET", "/api/v1/searches"),
+  saveSearch: (name: string, query: string) => call<{ search: SavedSearch }>("POST", "/api/v1/searches", { name, query }),
+  renameSearch: (id: number, name: string) => call<{ search: SavedSearch }>("PATCH", `/api/v1/searches/${id}`, { name }),
+  deleteSearch: (id: number) => call<unknown>("DELETE", `/api/v1/searches/${id}`),
   session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
@@ -126,6 +142,13 @@ export const api = {
   /** A session's reproduction steps; `window` is `{around}` or `{error}` for the window before a moment. */
   steps: (id: string, window?: Record<string, string>) =>
     call<Steps>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/steps${window ? "?" + new URLSearchParams(window) : ""}`),
+  /** A narrative summary of a session's steps by the configured language model, with the text that was sent to it. */
+  summary: (id: string, window?: Record<string, string>) =>
+    call<{ summary: string; model: string; endpoint: string; sent: string }>(
+      "POST",
+      `/api/v1/sessions/${encodeURIComponent(id)}/summary${window ? "?" + new URLSearchParams(window) : ""}`,
+      {},
+    ),
   /** The address of a session's export in `format` (playwright, markdown, rrweb, html); `window` for the steps' formats. */
   exportUrl: (id: string, format: string, window?: Record<string, string>) =>
     withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?${new URLSearchParams({ format, ...window })}`),

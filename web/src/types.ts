@@ -46,6 +46,8 @@ export interface Me {
   role: Role;
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
+  /** The language model that writes narrative summaries, when the operator configured one. */
+  summaries?: { model: string; endpoint: string };
 }
 
 /** An account, as owners see it (GET /api/v1/users). */
@@ -133,6 +135,45 @@ export interface Session {
   release?: string;
   /** When an imported session was imported (Unix ms). */
   importedAt?: number;
+  /** With a search: the first moments it matched (docs/SEARCH.md). */
+  matches?: SearchMatch[];
+}
+
+/** A moment of a session a search matched. */
+export interface SearchMatch {
+  /** Unix ms. */
+  ts: number;
+  kind: string;
+  level?: string;
+  label: string;
+  /** A request's HTTP status. */
+  status?: number;
+}
+
+export interface MatchList {
+  matches: SearchMatch[];
+  /** More moments match than were listed. */
+  truncated: boolean;
+}
+
+/** A key of the query language, for suggestions. */
+export interface SearchKey {
+  key: string;
+  description: string;
+  values: string;
+  examples?: string[];
+}
+
+export interface SearchValue {
+  value: string;
+  sessions: number;
+}
+
+export interface SavedSearch {
+  id: number;
+  name: string;
+  query: string;
+  createdAt: string;
 }
 
 /** A link that lets someone without an account watch one replay. */

@@ -2,6 +2,8 @@
 // URL: /sessions/{id}?t=<ms from the session's first event> or ?at=<Unix ms>
 //      /sessions/{id}?error=<ts or index> | ?request=<ts> | ?console=<ts>
 //      /sessions/{id}?steps=<Unix ms>: the Steps panel, with the steps before that moment
+//      &q=<search>: its matches are marked and stepped through (N, P); without
+//      a moment to open at, the player opens at the first one.
 
 import type { Replayer } from "@rrweb/replay";
 import type { eventWithTime } from "@rrweb/types";
@@ -9,9 +11,10 @@ import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
 import { clock, count, duration, relative, shortUserAgent, urlHost, urlPath } from "../format";
-import { atLeast } from "../project";
+import { momentText } from "../moments";
+import { atLeast, withProject } from "../project";
 import { appHeader } from "../shell";
-import type { Gap, SessionDetail, TimelineEntry } from "../types";
+import type { Gap, SearchMatch, SessionDetail, TimelineEntry } from "../types";
 import type { Ctx, View } from "../view";
 import { Checkpoints, FontLog, isFontEvent, loadSerializer } from "../player/checkpoints";
 import { Engine, prepareReplayer, type Status } from "../player/engine";
@@ -116,6 +119,17 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const abort = new AbortController();
   const cleanups: (() => void)[] = [];
   let destroyed = false;
+  // opened from a search: its matches in this session, asked for at once
+  const query = new URLSearchParams(location.search).get("q") ?? "";
+  const matchesLoading: Promise<SearchMatch[]> = query
+    ? api.matches(id, query, abort.signal).then(
+        (r) => (Array.isArray(r.matches) ? r.matches.filter((m) => m && typeof m.ts === "number") : []),
+        (err: unknown) => {
+          if (!abort.signal.aborted) console.warn("playhead: search matches not loaded:", errorMessage(err));
+          return [];
+        },
+      )
+    : Promise.resolve([]);
 
   // ---- layout -------------------------------------------------------------
   const stage = new Stage();
@@ -133,6 +147,20 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const fwdBtn = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Forward 5 s (→)", "aria-label": "Forward 5 seconds" }, icon("fwd5", 16));
   const prevErr = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Previous error ([)", "aria-label": "Previous error" }, icon("prevErr", 16));
   const nextErr = h("button", { class: "btn-icon", type: "button", disabled: true, title: "Next error (])", "aria-label": "Next error" }, icon("nextErr", 16));
+  const prevMatch = h("button", { class: "btn btn-small", type: "button", disabled: true, title: "Previous search match (P)", "aria-label": "Previous search match" }, "‹ Match");
+  const nextMatch = h("button", { class: "btn btn-small", type: "button", disabled: true, title: "Next search match (N)", "aria-label": "Next search match" }, "Match ›");
+  const matchStatus = h("span", { class: "match-status", "aria-live": "polite" }, "Finding matches…");
+  const searchBar = query
+    ? h(
+        "div",
+        { class: "match-bar", role: "group", "aria-label": "Search matches" },
+        h("span", { class: "muted" }, "Search: "),
+        h("a", { href: withProject(`/?q=${encodeURIComponent(query)}`), "data-link": true, class: "match-query" }, query),
+        prevMatch,
+        matchStatus,
+        nextMatch,
+      )
+    : null;
   const timeNow = h("span", { class: "time-now" }, "0:00");
   const timeTotal = h("span", { class: "time-total" }, "0:00");
   const speedBtns = SPEEDS.map((s) => h("button", { class: "seg", type: "button", "data-speed": String(s), "aria-pressed": String(s === prefs.speed), title: `Play at ${s}× speed (${s})` }, `${s}×`));
@@ -168,13 +196,13 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const el = h(
     "div",
     { class: "page player-page" },
-    appHeader(ctx, [h("a", { class: "back", href: "/", "data-link": true }, "← Sessions"), title], [
+    appHeader(ctx, [h("a", { class: "back", href: withProject(query ? `/?q=${encodeURIComponent(query)}` : "/"), "data-link": true }, "← Sessions"), title], [
       copyLink,
       exportMenu(id),
       atLeast(ctx.me.role, "developer") ? shareMenu(id, () => startTs + now(), () => now()) : null,
       eraseBtn,
     ]),
-    h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, controls), side),
+    h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, searchBar, controls), side),
     help.el,
   );
 
@@ -232,6 +260,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   let scrubber: Scrubber | null = null;
   let entries: Entries | null = null;
   let keepEntryParam = true; // the deep link stays in the URL until the play head moves
+  let lastSeekAt = 0; // performance.now() of the last seek
   const now = (): number => (engine ? Math.min(total, engine.now()) : 0);
   const isPlaying = (): boolean => engine?.status === "playing" || engine?.status === "buffering";
 
@@ -339,6 +368,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   /** Moves the play head; keeps playing when playing unless `pause`. */
   function seek(t: number, pause = false): Promise<void> {
     if (!engine) return Promise.resolve();
+    lastSeekAt = performance.now();
     keepEntryParam = false;
     t = Math.min(total, Math.max(0, t));
     const play = isPlaying() && !pause;
@@ -384,6 +414,27 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     }
   }
 
+  /** The search's matches, as offsets from the session's first event. */
+  let matchTimes: number[] = [];
+  let matchList: SearchMatch[] = [];
+
+  function showMatch(i: number): void {
+    const m = matchList[i];
+    matchStatus.textContent = m ? `Match ${i + 1} of ${matchList.length}: ${momentText(m)}` : "";
+  }
+
+  /** The previous (dir −1) or next (dir 1) match from the play head. */
+  function stepMatch(dir: -1 | 1): void {
+    if (!matchTimes.length) return;
+    const t = now();
+    let i = -1;
+    if (dir > 0) i = matchTimes.findIndex((m) => m > t + 1);
+    else for (let k = 0; k < matchTimes.length; k++) if (matchTimes[k]! < t - 1) i = k;
+    if (i < 0) return;
+    showMatch(i);
+    void seek(matchTimes[i]!, true);
+  }
+
   function setSpeed(s: number): void {
     prefs.speed = s;
     savePrefs(prefs);
@@ -401,6 +452,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   playBtn.addEventListener("click", toggle);
   backBtn.addEventListener("click", () => void seek(now() - SEEK_STEP));
   fwdBtn.addEventListener("click", () => void seek(now() + SEEK_STEP));
+  prevMatch.addEventListener("click", () => stepMatch(-1));
+  nextMatch.addEventListener("click", () => stepMatch(1));
   prevErr.addEventListener("click", () => stepProblem(-1));
   nextErr.addEventListener("click", () => stepProblem(1));
   inspectBtn.addEventListener("click", togglePick);
@@ -460,6 +513,9 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     } else if (key === "[" || key === "]") {
       ev.preventDefault();
       stepProblem(key === "[" ? -1 : 1);
+    } else if (key === "n" || key === "N" || key === "p" || key === "P") {
+      ev.preventDefault();
+      stepMatch(key === "p" || key === "P" ? -1 : 1);
     } else if (key === "Home" || key === "End") {
       ev.preventDefault();
       void seek(key === "Home" ? 0 : total);
@@ -559,6 +615,20 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       const at = param("at");
       if (at !== null) openAt = Math.min(Math.max(0, at - startTime), Math.max(0, total));
     }
+    if (query) {
+      const found = await matchesLoading;
+      if (destroyed) return;
+      matchList = found.slice().sort((a, b) => a.ts - b.ts);
+      matchTimes = matchList.map((m) => Math.min(Math.max(0, m.ts - startTime), Math.max(0, total)));
+      prevMatch.disabled = nextMatch.disabled = !matchTimes.length;
+      matchStatus.textContent = matchTimes.length ? `${count(matchTimes.length)} match${matchTimes.length === 1 ? "" : "es"}` : "No moment of this session matches the search";
+      // a search without a moment to open at opens at its first match
+      if (openAt === null && matchTimes.length) openAt = matchTimes[0]!;
+      if (openAt !== null) {
+        const at = matchTimes.indexOf(openAt);
+        if (at >= 0) showMatch(at);
+      }
+    }
     keepEntryParam = linked !== null;
 
     /** Builds the panels, the timeline and its legend from the manifest and the timeline. */
@@ -592,11 +662,13 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       } else if (stepsAround !== null) showTab("steps");
       else if (ents.errors.length && !ents.console.length) showTab("errors");
 
+      ents.markers.push(...matchList.map((m, i) => ({ t: matchTimes[i]!, kind: "match" as const, label: `Match: ${momentText(m)}` })));
       const counts = new Map<MarkerKind, number>();
       for (const m of ents.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
       const legendCount = new Map<MarkerKind, HTMLElement>();
       clear(legend);
       for (const { kind, name } of MARKER_KINDS) {
+        if (kind === "match" && !query) continue;
         const c = h("span", null, count(counts.get(kind) ?? 0));
         legendCount.set(kind, c);
         legend.appendChild(h("span", { class: "legend-item", "data-kind": kind, title: kind === "input" ? "Inputs appear while the session is indexed" : name }, h("span", { class: "dot", "data-kind": kind }), `${name} `, c));
@@ -712,6 +784,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       },
       evict: () => eng.evict(),
       busy: () => eng.status === "playing" || eng.status === "loading",
+      sinceSeek: () => performance.now() - lastSeekAt,
     }, fonts, !keyframes);
     let ix = newIndexer();
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);

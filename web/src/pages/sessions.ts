@@ -2,11 +2,14 @@
 // kept in the page's URL (`/?q=…`), so a search is a link.
 
 import { ApiError, api, errorMessage, isUnauthorized } from "../api";
+import { copyText } from "../clipboard";
 import { h, clear } from "../dom";
-import { absolute, count, duration, relative, shortUserAgent, urlPath } from "../format";
-import { atLeast, sessionHref } from "../project";
+import { absolute, clock, count, duration, relative, shortUserAgent, urlPath } from "../format";
+import { momentText } from "../moments";
+import { atLeast, sessionHref, withProject } from "../project";
+import { SearchSuggestions } from "../searchbox";
 import { appHeader, installBox } from "../shell";
-import type { Session } from "../types";
+import type { SavedSearch, Session } from "../types";
 import type { Ctx, View } from "../view";
 
 const PAGE = 50;
@@ -61,11 +64,12 @@ export function sessionsView(ctx: Ctx): View {
     autocomplete: "off",
   }) as HTMLInputElement;
   searchInput.value = currentQuery();
+  const suggestions = new SearchSuggestions(searchInput);
   const searchError = h("div", { class: "search-error", role: "alert", hidden: true });
   const searchForm = h(
     "form",
     { class: "search", role: "search" },
-    searchInput,
+    h("div", { class: "search-box" }, searchInput, suggestions.list),
     h("button", { class: "btn", type: "submit" }, "Search"),
     h(
       "details",
@@ -83,11 +87,108 @@ export function sessionsView(ctx: Ctx): View {
   );
   searchForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    if (suggestions.tookSuggestion) return;
+    suggestions.close();
     const q = searchInput.value.trim();
-    const url = q ? `/?q=${encodeURIComponent(q)}` : "/";
+    // a saved search stays named in the URL while its query is the one searched
+    const saved = savedById(currentSaved());
+    const url = !q ? searchUrl("") : saved && saved.query === q ? searchUrl(q, saved.id) : searchUrl(q);
     if (location.pathname + location.search !== url) history.pushState(null, "", url);
     void load(true);
   });
+
+  // ---- saved searches: a bar of links (/?saved=ID), and actions on the current search
+  let saved: SavedSearch[] = [];
+  const savedBar = h("nav", { class: "saved-searches", "aria-label": "Saved searches" });
+  const savedStatus = h("span", { class: "muted", role: "status" });
+  function savedById(id: number | null): SavedSearch | undefined {
+    return id === null ? undefined : saved.find((x) => x.id === id);
+  }
+  // saved searches are shared with the whole project: developers keep them
+  const mayEdit = atLeast(ctx.me.role, "developer");
+  function renderSaved(): void {
+    clear(savedBar);
+    const current = savedById(currentSaved());
+    const q = currentQuery();
+    const links = saved.map((x) =>
+      h("a", { class: `saved-link${current?.id === x.id ? " active" : ""}`, href: withProject(`/?saved=${x.id}`), "data-link": true, title: x.query, "aria-current": current?.id === x.id ? "true" : undefined }, x.name),
+    );
+    if (links.length) savedBar.append(h("span", { class: "muted" }, "Saved:"), ...links);
+    if (current) {
+      const copy = h("button", { class: "btn btn-small", type: "button", title: "Copy a link to this saved search" }, "Copy link");
+      copy.addEventListener("click", async () => {
+        const ok = await copyText(location.origin + withProject(`/?saved=${current.id}`));
+        savedStatus.textContent = ok ? "Link copied" : "Copy failed";
+      });
+      const rename = h("button", { class: "btn btn-small", type: "button" }, "Rename");
+      rename.addEventListener("click", () => nameForm("Rename", current.name, async (name) => {
+        await api.renameSearch(current.id, name);
+        savedStatus.textContent = `Renamed to “${name}”`;
+      }));
+      const del = h("button", { class: "btn btn-small btn-danger", type: "button" }, "Delete");
+      let armed = false;
+      del.addEventListener("click", async () => {
+        if (!armed) {
+          armed = true;
+          del.textContent = `Delete “${current.name}”?`;
+          return;
+        }
+        try {
+          await api.deleteSearch(current.id);
+          history.replaceState(null, "", searchUrl(current.query));
+          savedStatus.textContent = `Deleted “${current.name}”`;
+          await refreshSaved();
+        } catch (err) {
+          if (isUnauthorized(err)) return ctx.unauthorized();
+          savedStatus.textContent = "Could not delete: " + errorMessage(err);
+        }
+      });
+      savedBar.append(h("span", { class: "saved-actions" }, copy, mayEdit ? [rename, del] : null));
+    } else if (q && mayEdit) {
+      const save = h("button", { class: "btn btn-small", type: "button", title: "Save this search under a name, for everyone on the project" }, "Save search");
+      save.addEventListener("click", () => nameForm("Save", "", async (name) => {
+        const r = await api.saveSearch(name, q);
+        history.replaceState(null, "", searchUrl(q, r.search.id));
+        savedStatus.textContent = `Saved as “${name}”`;
+      }));
+      savedBar.append(h("span", { class: "saved-actions" }, save));
+    }
+    savedBar.append(savedStatus);
+  }
+  /** An inline form asking for a name; `done` stores it. */
+  function nameForm(action: string, value: string, done: (name: string) => Promise<void>): void {
+    const input = h("input", { type: "text", class: "saved-name", "aria-label": "Name of the saved search", maxlength: "100", value, required: true }) as HTMLInputElement;
+    const err = h("span", { class: "search-error", role: "alert" });
+    const cancel = h("button", { class: "btn btn-small btn-ghost", type: "button" }, "Cancel");
+    const form = h("form", { class: "saved-form" }, input, h("button", { class: "btn btn-small", type: "submit" }, action), cancel, err);
+    cancel.addEventListener("click", () => renderSaved());
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await done(input.value.trim());
+        await refreshSaved();
+      } catch (e) {
+        if (isUnauthorized(e)) return ctx.unauthorized();
+        err.textContent = errorMessage(e);
+      }
+    });
+    form.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape") renderSaved();
+    });
+    clear(savedBar);
+    savedBar.append(form);
+    input.focus();
+    input.select();
+  }
+  async function refreshSaved(): Promise<void> {
+    try {
+      saved = (await api.savedSearches()).searches ?? [];
+    } catch (err) {
+      if (isUnauthorized(err)) return ctx.unauthorized();
+      savedStatus.textContent = "Saved searches unavailable: " + errorMessage(err);
+    }
+    if (!destroyed) renderSaved();
+  }
 
   const tbody = h("tbody");
   const table = h(
@@ -126,12 +227,14 @@ export function sessionsView(ctx: Ctx): View {
     "div",
     { class: "page" },
     appHeader(ctx, [], [installToggle, atLeast(ctx.me.role, "developer") ? [importBtn, importFile] : null, refresh]),
-    h("main", { class: "content" }, install, importStatus, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), searchForm, searchError, table, empty, noMatch, status, h("div", { class: "more" }, more)),
+    h("main", { class: "content" }, install, importStatus, scrubNotice(ctx.me.scrubbed), h("div", { class: "list-head" }, h("h1", null, "Sessions"), h("span", { class: "muted", id: "session-count" })), searchForm, searchError, savedBar, table, empty, noMatch, status, h("div", { class: "more" }, more)),
   );
   const countEl = el.querySelector<HTMLElement>("#session-count")!;
 
-  function row(s: Session): HTMLTableRowElement {
-    const href = sessionHref(s.id);
+  function row(s: Session, query: string): HTMLTableRowElement[] {
+    const matches = Array.isArray(s.matches) ? s.matches.filter((m) => m && typeof m.ts === "number") : [];
+    // with a search, the player opens at the first match and can step through the others
+    const href = playerUrl(s.id, query, matches[0]?.ts);
     const pages = Array.isArray(s.pages) ? s.pages : [];
     const first = s.firstUrl || pages[0] || "";
     const errBadge = s.errors > 0 ? h("span", { class: "badge badge-error", title: `${s.errors} uncaught error(s)` }, count(s.errors)) : h("span", { class: "muted" }, "0");
@@ -157,7 +260,18 @@ export function sessionsView(ctx: Ctx): View {
     tr.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter") ctx.navigate(href);
     });
-    return tr;
+    if (!matches.length) return [tr];
+    // why it matched: the moments, each a link into the player at its time
+    const why = h(
+      "td",
+      { colspan: "8", class: "why" },
+      h("span", { class: "muted" }, "Matched: "),
+      matches.map((m, i) => [
+        i ? h("span", { class: "why-sep", "aria-hidden": "true" }, " · ") : null,
+        h("a", { href: playerUrl(s.id, query, m.ts), "data-link": true, class: `moment moment-${m.kind}`, "data-ts": String(m.ts) }, momentText(m), " ", h("span", { class: "moment-time" }, clock(m.ts - s.startedAt))),
+      ]),
+    );
+    return [tr, h("tr", { class: "why-row", "data-id": s.id }, why)];
   }
 
   async function load(reset: boolean): Promise<void> {
@@ -170,6 +284,7 @@ export function sessionsView(ctx: Ctx): View {
     if (reset) {
       searchInput.value = query;
       searchError.hidden = true;
+      renderSaved();
     }
     try {
       const page = await api.sessions(PAGE, reset ? undefined : next, query || undefined);
@@ -179,7 +294,7 @@ export function sessionsView(ctx: Ctx): View {
         shown = 0;
       }
       const sessions = Array.isArray(page.sessions) ? page.sessions : [];
-      for (const s of sessions) tbody.appendChild(row(s));
+      for (const s of sessions) tbody.append(...row(s, query));
       shown += sessions.length;
       next = page.next || undefined;
       more.hidden = !next;
@@ -196,6 +311,13 @@ export function sessionsView(ctx: Ctx): View {
         // The server names the token and its position: "q: position 7: …".
         status.textContent = "";
         searchError.textContent = "This search does not parse: " + errorMessage(err).replace(/^q: /, "");
+        const pos = /^q: position (\d+):/.exec(errorMessage(err));
+        if (pos && document.activeElement !== searchInput) {
+          // put the caret where the problem is
+          const at = Math.min(Number(pos[1]) - 1, searchInput.value.length);
+          searchInput.focus();
+          searchInput.setSelectionRange(at, at);
+        }
         searchError.hidden = false;
         clear(tbody);
         table.hidden = true;
@@ -222,7 +344,19 @@ export function sessionsView(ctx: Ctx): View {
     }
   }, 30_000);
 
-  void load(true);
+  // A link to a saved search (/?saved=ID) runs its query.
+  void refreshSaved().then(() => {
+    const id = currentSaved();
+    if (id === null || currentQuery()) return;
+    const x = savedById(id);
+    if (x) history.replaceState(null, "", searchUrl(x.query, x.id));
+    void load(true).then(() => {
+      if (x) return;
+      searchError.textContent = `Saved search ${id} does not exist (any more).`;
+      searchError.hidden = false;
+    });
+  });
+  if (currentSaved() === null || currentQuery()) void load(true);
 
   return {
     el,
@@ -231,6 +365,7 @@ export function sessionsView(ctx: Ctx): View {
       destroyed = true;
       window.clearInterval(tick);
       window.removeEventListener("popstate", onPop);
+      suggestions.close();
     },
   };
 }
@@ -238,6 +373,29 @@ export function sessionsView(ctx: Ctx): View {
 /** The search in the page's URL, `?q=`. */
 function currentQuery(): string {
   return new URLSearchParams(location.search).get("q") ?? "";
+}
+
+/** The saved search the page's URL names, `?saved=`, or null. */
+function currentSaved(): number | null {
+  const v = Number(new URLSearchParams(location.search).get("saved") ?? "");
+  return Number.isInteger(v) && v > 0 ? v : null;
+}
+
+function searchUrl(q: string, saved?: number): string {
+  const p = new URLSearchParams();
+  if (q) p.set("q", q);
+  if (saved !== undefined) p.set("saved", String(saved));
+  const qs = p.toString();
+  return withProject(qs ? `/?${qs}` : "/");
+}
+
+/** The player of session `id`, with the search (to step through its matches) and a moment to open at. */
+function playerUrl(id: string, query: string, at?: number): string {
+  const p = new URLSearchParams();
+  if (query) p.set("q", query);
+  if (at !== undefined) p.set("at", String(at));
+  const qs = p.toString();
+  return withProject(`/sessions/${encodeURIComponent(id)}${qs ? "?" + qs : ""}`);
 }
 
 /** "Firefox · Linux", from the server's parse of the user agent when it knew it. */

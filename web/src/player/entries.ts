@@ -17,7 +17,8 @@ export type MarkerKind =
   | "rage-click"
   | "dead-click"
   | "error-click"
-  | "custom";
+  | "custom"
+  | "match";
 
 export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "navigation", name: "Navigations" },
@@ -31,6 +32,7 @@ export const MARKER_KINDS: { kind: MarkerKind; name: string }[] = [
   { kind: "dead-click", name: "Dead clicks" },
   { kind: "error-click", name: "Error clicks" },
   { kind: "custom", name: "Custom events" },
+  { kind: "match", name: "Search matches" },
 ];
 
 const SIGNAL_MARKERS: Record<"rage_click" | "dead_click" | "error_click", MarkerKind> = {

@@ -8,6 +8,8 @@ export const SHORTCUTS: [string[], string][] = [
   [["Shift", "←/→"], "Back / forward 30 seconds"],
   [["["], "Previous error (uncaught error, console error or failed request)"],
   [["]"], "Next error"],
+  [["P"], "Previous search match (opened from a search)"],
+  [["N"], "Next search match"],
   [["1", "2", "4", "8"], "Playback speed"],
   [["I"], "Pick an element to inspect (pauses)"],
   [["Home", "End"], "Start / end of the session"],

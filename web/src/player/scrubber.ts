@@ -38,6 +38,7 @@ const COLORS: Record<MarkerKind, string> = {
   "dead-click": "#7a5af8",
   "error-click": "#f04438",
   custom: "#667085",
+  match: "#eab308",
 };
 
 export class Scrubber {
