@@ -222,3 +222,69 @@ func TestProjectSettingsReachTheSDK(t *testing.T) {
 		t.Errorf("the new tab records session %s, with a sample rate of 0", sid)
 	}
 }
+
+// TestProjectPagesWork: the owner uses each project page as a person
+// would: saves settings, rotates the ingest key, creates an API token
+// (its secret shown once) and revokes it, lists the members; the pages log
+// no error, and the project's audit log page lists every change.
+func TestProjectPagesWork(t *testing.T) {
+	m := startPlayhead(t)
+	ctx := newBrowser(t)
+	errs := watchConsole(t, ctx)
+	signInUI(t, ctx, m, "admin", adminPassword)
+	errs.take() // the login page's own check of the login, before there was one
+
+	do(t, ctx, "save settings",
+		chromedp.Navigate(m.URL()+"/settings"),
+		chromedp.WaitVisible(`#settings-form`),
+		chromedp.SetValue(`#settings-form input[name=rageClicks]`, "5"),
+		chromedp.SetValue(`#settings-form select[name=clientIp]`, "none"),
+		chromedp.Click(`#settings-form button[type=submit]`),
+	)
+	waitAcrossPages(t, ctx, `document.querySelector('#settings-form .form-ok')?.textContent === 'Saved.'`)
+	p, err := m.DB.Project(t.Context(), m.Project.ID)
+	if err != nil || p.Settings.RageClicks != 5 || p.Settings.ClientIP != "none" {
+		t.Errorf("settings after saving = %+v, %v", p.Settings, err)
+	}
+
+	do(t, ctx, "rotate the key", chromedp.Click(`//button[text()="Rotate key"]`))
+	waitAcrossPages(t, ctx, `document.body.innerText.includes('is still accepted until')`)
+	if p2, _ := m.DB.Project(t.Context(), m.Project.ID); p2.IngestKey == m.Project.IngestKey || p2.PreviousIngestKey != m.Project.IngestKey {
+		t.Errorf("after rotation the key is %s, the previous %s", p2.IngestKey, p2.PreviousIngestKey)
+	}
+
+	do(t, ctx, "create a token",
+		chromedp.Navigate(m.URL()+"/tokens"),
+		chromedp.WaitVisible(`.token-form`),
+		chromedp.SendKeys(`.token-form input[name=name]`, "backend"),
+		chromedp.Click(`.token-form input[value=otlp]`),
+		chromedp.Click(`.token-form button[type=submit]`),
+		chromedp.WaitVisible(`.token-secret`),
+	)
+	secret := eval[string](t, ctx, `document.querySelector('.token-secret').textContent`)
+	if !strings.HasPrefix(secret, "pht_") {
+		t.Fatalf("the token's secret shows as %q", secret)
+	}
+	waitAcrossPages(t, ctx, `document.querySelectorAll('table.tokens tbody tr').length >= 1`)
+	eval[bool](t, ctx, `window.confirm = () => true, [...document.querySelectorAll('table.tokens tbody tr')].find(tr => tr.cells[0].textContent === 'backend').querySelector('button').click(), true`)
+	waitAcrossPages(t, ctx, `![...document.querySelectorAll('table.tokens tbody tr')].some(tr => tr.cells[0].textContent === 'backend')`)
+
+	do(t, ctx, "open members",
+		chromedp.Navigate(m.URL()+"/members"),
+		chromedp.WaitVisible(`table.members tbody tr`),
+	)
+	if got := eval[string](t, ctx, `document.querySelector('table.members tbody').textContent`); !strings.Contains(got, "admin") || !strings.Contains(got, "owner") {
+		t.Errorf("members list %q, want the owner", got)
+	}
+
+	do(t, ctx, "open the audit log", chromedp.Navigate(m.URL()+"/audit"), chromedp.WaitVisible(`table.audit tbody tr`))
+	actions := eval[string](t, ctx, `document.querySelector('table.audit tbody').textContent`)
+	for _, a := range []string{"settings.change", "ingest_key.rotate", "token.create", "token.revoke"} {
+		if !strings.Contains(actions, a) {
+			t.Errorf("the audit log lacks %s: %.400s", a, actions)
+		}
+	}
+	if e := errs.take(); len(e) > 0 {
+		t.Errorf("the pages logged errors: %q", e)
+	}
+}
