@@ -45,6 +45,7 @@ func (t *Tree) applyIncremental(source int, data jsontext.Value, ts float64) err
 		if err := unmarshal(data, &m); err != nil {
 			return fmt.Errorf("mutation: %w", err)
 		}
+		t.now = ts
 		return t.applyMutation(&m)
 	case SourceMouseMove, SourceTouchMove, SourceDrag:
 		// Only the last position counts: read it when it is asked for.
@@ -349,7 +350,14 @@ func (t *Tree) buildAdded(w *wireNode) *Node {
 		// The replayer maps the id to its own document; nothing is inserted.
 		return nil
 	}
-	return t.build(w, true)
+	n := t.build(w, true)
+	if n != nil && (n.isTag("audio") || n.isTag("video")) && (n.st == nil || n.st.media == nil) {
+		// The replayer's node builder plays and seeks an added media
+		// element as its recorded state says, as for one of a snapshot;
+		// holding that state here lets a keyframe carry it on.
+		n.state().media = mediaFromAttributes(n, t.now)
+	}
+	return n
 }
 
 // canInsert stands for the DOM's pre-insertion validity checks, whose

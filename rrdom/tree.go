@@ -52,6 +52,9 @@ type Tree struct {
 	// replayer attaches them when an iframe with that id appears.
 	pendingDocs []wireAdd
 
+	// now is the timestamp of the event being applied.
+	now float64
+
 	// What else the replayer holds: constructed style sheets by styleId
 	// (its styleMirror), the web fonts added to the page, the last Meta
 	// and viewport size, the selection, the mouse and the focus.
