@@ -67,7 +67,7 @@ export function sessionsView(ctx: Ctx): View {
   }) as HTMLInputElement;
   searchInput.value = currentQuery();
   const suggestions = new SearchSuggestions(searchInput);
-  const searchError = h("div", { class: "search-error", role: "alert", hidden: true });
+  const searchError = h("div", { class: "search-error", id: "search-error", role: "alert", hidden: true });
   const searchForm = h(
     "form",
     { class: "search", role: "search" },
