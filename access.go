@@ -139,6 +139,7 @@ const (
 	AuditShareRevoke    = "share_link.revoke"
 	AuditShareView      = "share_link.view"
 	AuditSessionImport  = "session.import"
+	AuditSessionSummary = "session.summary" // its steps were sent to the configured language model
 	AuditSourceMaps     = "sourcemaps.upload"
 	AuditSourceMapsDrop = "sourcemaps.delete"
 	AuditSessionErase   = "session.erase"

@@ -127,6 +127,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Server.SSO, err = m.Config.ssoProvider(publicURL); err != nil {
 		return err
 	}
+	if m.Server.Narrator, err = m.Config.narrator(); err != nil {
+		return err
+	}
 	m.Server.Serve(m.Config.TLSCert, m.Config.TLSKey)
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel, m.done = cancel, make(chan struct{})

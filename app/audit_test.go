@@ -35,8 +35,8 @@ func TestSignInsAreAudited(t *testing.T) {
 		{playhead.AuditSignOut, "admin", "admin", "127.0.0.0", ""},
 		{playhead.AuditSignIn, "admin", "admin", "127.0.0.0", ""},
 		{playhead.AuditSignIn, "admin", "admin", "198.51.100.0", ""},
-		{playhead.AuditSignInFailed, "", "nobody", "198.51.100.0", "unknown user"},
-		{playhead.AuditSignInFailed, "", "admin", "198.51.100.0", "wrong password"},
+		{playhead.AuditSignInFailed, "nobody", "nobody", "198.51.100.0", "unknown user"},
+		{playhead.AuditSignInFailed, "admin", "admin", "198.51.100.0", "wrong password"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("audit log = %+v, want %+v", got, want)

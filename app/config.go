@@ -14,6 +14,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/keyring"
+	"github.com/playhead/playhead/narrate"
 	"github.com/playhead/playhead/postgres"
 	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sqlite"
@@ -95,6 +96,10 @@ type Config struct {
 	// viewers.
 	OIDCIssuer, OIDCClientID, OIDCClientSecret string
 	OIDCAllowedDomains, OIDCProjects           string
+	// SummaryEndpoint and SummaryModel turn on narrative summaries of
+	// sessions' steps by a language model at an OpenAI-compatible
+	// endpoint; SummaryAPIKey comes from PLAYHEAD_SUMMARY_API_KEY only.
+	SummaryEndpoint, SummaryModel, SummaryAPIKey string
 }
 
 // RegisterFlags defines the serve flags on fs.
@@ -125,6 +130,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "", "single sign-on: the OpenID provider's issuer URL; the client secret is read from PLAYHEAD_OIDC_CLIENT_SECRET (PLAYHEAD_OIDC_ISSUER)")
 	fs.StringVar(&c.OIDCClientID, "oidc-client-id", "", "single sign-on: Playhead's client ID at the provider (PLAYHEAD_OIDC_CLIENT_ID)")
 	fs.StringVar(&c.OIDCAllowedDomains, "oidc-allowed-domains", "", "single sign-on: comma-separated email domains whose people may sign in, required with -oidc-issuer (PLAYHEAD_OIDC_ALLOWED_DOMAINS)")
+	fs.StringVar(&c.SummaryEndpoint, "summary-endpoint", "", "narrative summaries: the base URL of an OpenAI-compatible API (https://api.openai.com/v1, http://127.0.0.1:11434/v1 for Ollama); only a session's already-masked steps are sent; the key is read from PLAYHEAD_SUMMARY_API_KEY (PLAYHEAD_SUMMARY_ENDPOINT)")
+	fs.StringVar(&c.SummaryModel, "summary-model", "", "narrative summaries: the model's name at -summary-endpoint (PLAYHEAD_SUMMARY_MODEL)")
 	fs.StringVar(&c.OIDCProjects, "oidc-projects", "", "single sign-on: comma-separated project names or IDs that people signing in for the first time join as viewers; default the first project (PLAYHEAD_OIDC_PROJECTS)")
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", 256<<20, "most stored bytes one session may hold (PLAYHEAD_MAX_SESSION_BYTES)")
 }
@@ -155,6 +162,7 @@ func (c *Config) ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	c.AdminPassword = getenv("PLAYHEAD_ADMIN_PASSWORD")
 	c.MetricsToken = getenv("PLAYHEAD_METRICS_TOKEN")
 	c.OIDCClientSecret = getenv("PLAYHEAD_OIDC_CLIENT_SECRET")
+	c.SummaryAPIKey = getenv("PLAYHEAD_SUMMARY_API_KEY")
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("-tls-cert and -tls-key go together")
 	}
@@ -296,4 +304,20 @@ func (c *Config) ssoProjects(projects []*playhead.Project) ([]int64, error) {
 		ids = append(ids, projects[0].ID)
 	}
 	return ids, nil
+}
+
+// narrator returns the summaries' language model the flags name, or nil
+// when -summary-endpoint is not set.
+func (c *Config) narrator() (*narrate.Narrator, error) {
+	if c.SummaryEndpoint == "" {
+		if c.SummaryModel != "" {
+			return nil, fmt.Errorf("-summary-model needs -summary-endpoint")
+		}
+		return nil, nil
+	}
+	n, err := narrate.New(narrate.Config{Endpoint: c.SummaryEndpoint, Model: c.SummaryModel, APIKey: c.SummaryAPIKey})
+	if err != nil {
+		return nil, fmt.Errorf("narrative summaries: %w", err)
+	}
+	return n, nil
 }

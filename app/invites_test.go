@@ -250,6 +250,6 @@ func TestOwnerManagesAccounts(t *testing.T) {
 	if status, out := put(bob, "/api/v1/users/"+id+"/owner", `{}`); status != 400 || !strings.Contains(errText(out), `{"owner":true}`) {
 		t.Fatalf("no owner field: %d %v", status, out)
 	}
-	wantAudit(t, m, "password.reset admin bob", "user.disable admin bob", "user.enable admin bob", "sign_in.failed  bob", "sign_in bob bob",
+	wantAudit(t, m, "password.reset admin bob", "user.disable admin bob", "user.enable admin bob", "sign_in.failed bob bob", "sign_in bob bob",
 		"owner.grant admin bob", "owner.remove bob admin")
 }

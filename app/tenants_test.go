@@ -68,7 +68,11 @@ var callers = []callerKind{
 }
 
 func newTenants(t *testing.T, index string) *tenants {
-	m := startWith(t, func(c *app.Config) { c.TrustedProxies, c.Index = "127.0.0.1", index })
+	chat := newChatEndpoint(t) // so that summaries answer those allowed to ask
+	m := startWith(t, func(c *app.Config) {
+		c.TrustedProxies, c.Index = "127.0.0.1", index
+		c.SummaryEndpoint, c.SummaryModel = chat.URL+"/v1", "test-model"
+	})
 	tn := &tenants{t: t, m: m, a: m.Project, clients: map[string]*http.Client{}, users: map[string]*playhead.User{}, tokens: map[string]string{}}
 	ctx := t.Context()
 	tn.b = &playhead.Project{Name: "B", IngestKey: server.NewIngestKey()}
@@ -251,6 +255,9 @@ func (tn *tenants) recipes() map[string]func() request {
 		},
 		"GET /api/v1/sessions/{id}/events": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/events", ok: 200}
+		},
+		"POST /api/v1/sessions/{id}/summary": func() request {
+			return request{path: "/api/v1/sessions/" + readSession + "/summary", body: `{}`, ok: 200}
 		},
 		"GET /api/v1/sessions/{id}/steps": func() request {
 			return request{path: "/api/v1/sessions/" + readSession + "/steps", ok: 200}

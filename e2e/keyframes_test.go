@@ -138,13 +138,6 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 					if len(got.FromStart) < 10 {
 						t.Fatalf("at %d: the replay from the start shows almost nothing: %q", at, got.FromStart)
 					}
-					// The selection's text is left out, its ends kept: rrweb
-					// keeps a modal dialog closed by removing its open attribute
-					// in the top layer, so the page replayed from the start is
-					// inert (its selection has no text) while a keyframe has
-					// that dialog closed, as it looks.
-					selectionEnds(got.FromStart)
-					selectionEnds(got.FromKeyframe)
 					if d := probeDiff(got.FromStart, got.FromKeyframe); d != "" {
 						t.Errorf("%s, keyframe %d (at +%d ms): replayed from it, the page differs from the replay from the start:\n%s", what, ts, at-ts, d)
 					}
@@ -205,17 +198,6 @@ func recordFidelityFixture(t *testing.T, ctx context.Context, m *app.Main, api *
 		getJSON(t, api, m.URL()+"/api/v1/sessions/"+sid, &detail)
 	}
 	return sid
-}
-
-// selectionEnds keeps, of the probe lines of selections, their ends only.
-func selectionEnds(probe []string) {
-	for i, l := range probe {
-		if rest, ok := strings.CutPrefix(strings.TrimLeft(l, " |"), "selection "); ok {
-			if j := strings.LastIndexByte(rest, ' '); j >= 0 {
-				probe[i] = l[:len(l)-len(rest)] + rest[j+1:]
-			}
-		}
-	}
 }
 
 // replayShots screenshots the two replays made last, the one from the

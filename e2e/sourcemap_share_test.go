@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -80,8 +81,13 @@ func TestMappedErrorsAndSharedReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	errs := watchConsole(t, ctx)
-	do(t, ctx, "open the shared replay",
-		chromedp.Navigate(share.URL),
+	nav, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err = chromedp.Do(nav, chromedp.Navigate(share.URL))
+	cancel()
+	if err != nil {
+		t.Fatalf("open the shared replay: %v; console: %q", err, errs.take())
+	}
+	do(t, ctx, "play the shared replay",
 		chromedp.Poll[chromedp.Void](`window.__playheadExport && window.__playheadExport.ready`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Sleep(500*time.Millisecond),
 	)

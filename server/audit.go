@@ -51,6 +51,9 @@ func (s *Server) audit(r *http.Request, action, target string, projectID int64, 
 			e.ActorName = "token:" + t.Name
 		}
 	}
+	if e.ActorName == "" && action == playhead.AuditSignInFailed {
+		e.ActorName = target // the name tried: nobody signed in
+	}
 	if ip := ClientIP(r, s.TrustedProxies); ip.IsValid() {
 		e.IP = privacy.AnonymizeIP(ip).String()
 	}

@@ -187,6 +187,9 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{"user": u, "projects": projects}
+	if s.Narrator != nil {
+		out["summaries"] = map[string]string{"model": s.Narrator.Model(), "endpoint": s.Narrator.Host()}
+	}
 	want := r.URL.Query().Get(projectParam)
 	var current *playhead.ProjectRole
 	for i, pr := range projects {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
+	"github.com/playhead/playhead/narrate"
 	"github.com/playhead/playhead/recording"
 	"github.com/playhead/playhead/sso"
 )
@@ -61,7 +62,10 @@ type Server struct {
 	// SSO, when set, signs people in through an OpenID provider; people
 	// it vouches for who have no account yet become viewers of
 	// SSOProjects.
-	SSO         *sso.Provider
+	SSO *sso.Provider
+	// Narrator, when set, writes narrative summaries of sessions' steps
+	// with the language model the operator configured.
+	Narrator    *narrate.Narrator
 	SSOProjects []int64
 	// PublicURL is Playhead's URL as people reach it, for the links the
 	// API hands out (invitations, share links).
@@ -198,6 +202,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/sessions/{id}", viewer, s.handleSession},
 		{"GET /api/v1/sessions/{id}/events", viewer, s.handleEvents},
 		{"GET /api/v1/sessions/{id}/steps", viewer, s.handleSteps},
+		{"POST /api/v1/sessions/{id}/summary", viewer, s.handleSummary},
 		{"GET /api/v1/sessions/{id}/export", viewer, s.handleExport},
 		{"DELETE /api/v1/sessions/{id}", member(playhead.RoleAdmin, playhead.ScopeErase), s.handleDeleteSession},
 		{"POST /api/v1/sessions/import", member(playhead.RoleDeveloper), s.handleImport},

@@ -180,7 +180,10 @@ func (s *Server) handleSharePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", csp+"; frame-ancestors 'none'")
+	// No frame-ancestors here: the replay's about:blank iframe inherits
+	// the page's policy, and would not load under 'none'. X-Frame-Options
+	// keeps the page itself from being framed; it is not inherited.
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -142,6 +142,13 @@ export const api = {
   /** A session's reproduction steps; `window` is `{around}` or `{error}` for the window before a moment. */
   steps: (id: string, window?: Record<string, string>) =>
     call<Steps>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/steps${window ? "?" + new URLSearchParams(window) : ""}`),
+  /** A narrative summary of a session's steps by the configured language model, with the text that was sent to it. */
+  summary: (id: string, window?: Record<string, string>) =>
+    call<{ summary: string; model: string; endpoint: string; sent: string }>(
+      "POST",
+      `/api/v1/sessions/${encodeURIComponent(id)}/summary${window ? "?" + new URLSearchParams(window) : ""}`,
+      {},
+    ),
   /** The address of a session's export in `format` (playwright, markdown, rrweb, html); `window` for the steps' formats. */
   exportUrl: (id: string, format: string, window?: Record<string, string>) =>
     withProject(`/api/v1/sessions/${encodeURIComponent(id)}/export?${new URLSearchParams({ format, ...window })}`),

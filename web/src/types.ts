@@ -46,6 +46,8 @@ export interface Me {
   role: Role;
   /** Values the server masked because the SDK missed them, by kind ("email", "card", …). */
   scrubbed?: Record<string, number>;
+  /** The language model that writes narrative summaries, when the operator configured one. */
+  summaries?: { model: string; endpoint: string };
 }
 
 /** An account, as owners see it (GET /api/v1/users). */

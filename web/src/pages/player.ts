@@ -260,6 +260,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   let scrubber: Scrubber | null = null;
   let entries: Entries | null = null;
   let keepEntryParam = true; // the deep link stays in the URL until the play head moves
+  let lastSeekAt = 0; // performance.now() of the last seek
   const now = (): number => (engine ? Math.min(total, engine.now()) : 0);
   const isPlaying = (): boolean => engine?.status === "playing" || engine?.status === "buffering";
 
@@ -367,6 +368,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   /** Moves the play head; keeps playing when playing unless `pause`. */
   function seek(t: number, pause = false): Promise<void> {
     if (!engine) return Promise.resolve();
+    lastSeekAt = performance.now();
     keepEntryParam = false;
     t = Math.min(total, Math.max(0, t));
     const play = isPlaying() && !pause;
@@ -782,6 +784,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       },
       evict: () => eng.evict(),
       busy: () => eng.status === "playing" || eng.status === "loading",
+      sinceSeek: () => performance.now() - lastSeekAt,
     }, fonts, !keyframes);
     let ix = newIndexer();
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);

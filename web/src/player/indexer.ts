@@ -40,6 +40,8 @@ const SRC_STYLE_DECL = 13;
 const SRC_FONT = 10;
 const SRC_ADOPTED = 15;
 const MAX_CARRY = 2000;
+/** Without a replayer, the indexer's requests wait this long after the user's last seek. */
+const SEEKS_FIRST_MS = 1500;
 
 export interface Activity {
   /** Stretches without user input longer than INACTIVE_MS, [from, to] Unix ms. */
@@ -57,6 +59,8 @@ export interface IndexerHooks {
   evict(): void;
   /** Whether the user is playing or waiting for a seek: slices get shorter and rarer. */
   busy(): boolean;
+  /** Milliseconds since the user last moved the play head (a seek, a pause). */
+  sinceSeek(): number;
 }
 
 export class Indexer {
@@ -139,6 +143,12 @@ export class Indexer {
       if (this.stopped) return;
       const pos = this.pos;
       if (!store.hasRange(pos, Math.min(pos + 1, store.size - 1))) {
+        // Only reading the activity (server keyframes serve the seeks):
+        // requests wait while the user seeks, so that theirs come first.
+        while (!this.replayer && (this.hooks.busy() || this.hooks.sinceSeek() < SEEKS_FIRST_MS)) {
+          await this.sleep(250);
+          if (this.stopped) return;
+        }
         this.hooks.evict();
         await store.ensure(pos, pos + LOOKAHEAD);
         if (this.stopped) return;

@@ -41,6 +41,39 @@ export function stepsPanel(id: string, startTime: number, seek: (t: number) => v
     const all = h("a", { href: sessionHref(id), "data-link": true }, "all steps");
     windowNote.append(`The two minutes before ${clock(Math.max(0, around - startTime))}; `, all, ".");
   }
+  // A narrative by the operator's language model, offered only when one
+  // is configured; what it is sent is said before and shown after.
+  const summaryBtn = h("button", { class: "btn btn-small", type: "button", hidden: true }, "Summarize");
+  const summaryBox = h("div", { class: "steps-summary", hidden: true });
+  summaryBtn.addEventListener("click", async () => {
+    summaryBtn.disabled = true;
+    summaryBox.hidden = false;
+    clear(summaryBox);
+    summaryBox.append(h("p", { class: "muted" }, "Asking the model…"));
+    try {
+      const res = await api.summary(id, query);
+      clear(summaryBox);
+      const sent = h("details", {}, h("summary", {}, "What was sent"), h("pre", {}, res.sent));
+      summaryBox.append(
+        h("p", { class: "steps-summary-text" }, res.summary),
+        h("p", { class: "muted" }, `Written by ${res.model} at ${res.endpoint} from the steps below alone; check it against the replay.`),
+        sent,
+      );
+    } catch (err) {
+      clear(summaryBox);
+      summaryBox.append(h("p", { class: "steps-summary-error" }, "No summary: " + errorMessage(err)));
+    } finally {
+      summaryBtn.disabled = false;
+    }
+  });
+  void api
+    .me()
+    .then((me) => {
+      if (!me.summaries) return;
+      summaryBtn.hidden = false;
+      summaryBtn.title = `Sends these steps, already masked, to ${me.summaries.model} at ${me.summaries.endpoint} and shows its summary. Nothing else is sent.`;
+    })
+    .catch(() => undefined);
   let list: EntryList<StepEntry> | null = null;
   let loading: Promise<void> | null = null;
   let time = -1;
@@ -99,7 +132,7 @@ export function stepsPanel(id: string, startTime: number, seek: (t: number) => v
     title: "Steps",
     badge: "",
     alert: false,
-    el: h("section", { class: "panel", "data-panel": "steps" }, h("div", { class: "panel-toolbar" }, copyBtn, testLink, status), windowNote, body),
+    el: h("section", { class: "panel", "data-panel": "steps" }, h("div", { class: "panel-toolbar" }, copyBtn, testLink, summaryBtn, status), windowNote, summaryBox, body),
     update: (t) => {
       time = t;
       list?.update(t);
