@@ -222,7 +222,8 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 
 	// 6. A search that does not parse says where; a saved search is a link.
 	search(`errors:>0 urll:x`)
-	if got := eval[string](t, ctx, `document.querySelector('.search-error').textContent`); !strings.Contains(got, `position 11: unknown key "urll"`) {
+	do(t, ctx, "wait for the message", chromedp.Poll[chromedp.Void](`!document.getElementById('search-error').hidden`, chromedp.WithPollingTimeout(10*time.Second)))
+	if got := eval[string](t, ctx, `document.getElementById('search-error').textContent`); !strings.Contains(got, `position 11: unknown key "urll"`) {
 		t.Errorf("a bad search says %q, want the position and the token", got)
 	}
 	search(`rage:>0`)

@@ -17,6 +17,8 @@ const PAGE = 50;
 export function sessionsView(ctx: Ctx): View {
   let next: string | undefined;
   let loading = false;
+  // a search asked for while a page is loading runs once that is done
+  let reloadAfter = false;
   let destroyed = false;
   let shown = 0;
 
@@ -65,7 +67,7 @@ export function sessionsView(ctx: Ctx): View {
   }) as HTMLInputElement;
   searchInput.value = currentQuery();
   const suggestions = new SearchSuggestions(searchInput);
-  const searchError = h("div", { class: "search-error", role: "alert", hidden: true });
+  const searchError = h("div", { class: "search-error", id: "search-error", role: "alert", hidden: true });
   const searchForm = h(
     "form",
     { class: "search", role: "search" },
@@ -275,7 +277,10 @@ export function sessionsView(ctx: Ctx): View {
   }
 
   async function load(reset: boolean): Promise<void> {
-    if (loading) return;
+    if (loading) {
+      reloadAfter ||= reset;
+      return;
+    }
     loading = true;
     more.disabled = true;
     status.textContent = "Loading…";
@@ -329,6 +334,10 @@ export function sessionsView(ctx: Ctx): View {
     } finally {
       loading = false;
       more.disabled = false;
+      if (reloadAfter && !destroyed) {
+        reloadAfter = false;
+        void load(true);
+      }
     }
   }
 
