@@ -65,7 +65,7 @@ func TestMappedErrorsAndSharedReplay(t *testing.T) {
 	}
 
 	// A share link, opened signed out.
-	resp, err = api.Post(base+"/api/v1/sessions/"+sid+"/shares", "application/json", strings.NewReader(fmt.Sprintf(`{"expiresInHours":1,"startAt":%d}`, now+500)))
+	resp, err = api.Post(base+"/api/v1/sessions/"+sid+"/shares", "application/json", strings.NewReader(fmt.Sprintf(`{"expiresInHours":1,"startAt":%d}`, now+550)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestMappedErrorsAndSharedReplay(t *testing.T) {
 	}
 	// The page itself can reach nothing: not the API, with or without
 	// the token.
-	got := eval[string](t, ctx, `(async () => { try { await fetch('/api/v1/sessions'); return 'reached'; } catch (e) { return 'blocked'; } })()`)
+	got := evalAwait[string](t, ctx, `(async () => { try { await fetch('/api/v1/sessions'); return 'reached'; } catch (e) { return 'blocked'; } })()`)
 	if got != "blocked" {
 		t.Errorf("a fetch from the shared page was %s", got)
 	}
