@@ -77,7 +77,6 @@ func TestMappedErrorsAndSharedReplay(t *testing.T) {
 	}
 	// Someone else's browser: no cookie, no history.
 	ctx = newBrowser(t)
-	watchConsole(t, ctx)
 	nav, cancel := context.WithTimeout(ctx, 20*time.Second)
 	err = chromedp.Do(nav, chromedp.Navigate(share.URL))
 	cancel()
