@@ -99,12 +99,17 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &list); err != nil {
 				t.Fatalf("%s: %v", body, err)
 			}
-			if len(list.Keyframes) < 3 {
-				t.Fatalf("%s: %d keyframes, want 3 or more: %s", what, len(list.Keyframes), body)
+			// A short visit of a large page gets few: one is cut only once
+			// the events since the last hold a quarter of its size.
+			if len(list.Keyframes) < 2 {
+				t.Fatalf("%s: %d keyframes, want 2 or more: %s", what, len(list.Keyframes), body)
 			}
 			// The first, one in the middle, the one before the end: each up to
 			// its moment, and up to the next keyframe's.
-			picks := []int{0, len(list.Keyframes) / 2, len(list.Keyframes) - 2}
+			picks := []int{0}
+			if n := len(list.Keyframes); n >= 3 {
+				picks = append(picks, n/2, n-2)
+			}
 			for _, i := range picks {
 				ts, later := list.Keyframes[i].Ts, list.Keyframes[i+1].Ts
 				for _, at := range []int64{ts, (ts + later) / 2} {

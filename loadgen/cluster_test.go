@@ -377,17 +377,30 @@ func chunkObjects(t *testing.T, storeURL, dir string, deleting []string) int {
 		t.Fatal(err)
 	}
 	// Chunks are kept under their retention period (r30/sessions/…); a
-	// chunk and its compact form (key + ".c") count once.
+	// chunk and its compact form (key + ".c") count once. A chunk's
+	// keyframes (key + ".kf") are not a chunk, but must have one.
 	chunks := map[string]bool{}
+	var keyframes []string
 	err = store.(playhead.ObjectLister).List(t.Context(), "", func(key string) error {
-		if strings.HasPrefix(key, "r") && strings.Contains(key, "/sessions/") && !strings.HasSuffix(key, "/checkpoints") && !slices.Contains(deleting, key) {
-			chunks[strings.TrimSuffix(key, ".c")] = true
+		if !strings.HasPrefix(key, "r") || !strings.Contains(key, "/sessions/") || strings.HasSuffix(key, "/checkpoints") || slices.Contains(deleting, key) {
+			return nil
 		}
+		if kf, ok := strings.CutSuffix(key, ".kf"); ok {
+			keyframes = append(keyframes, kf)
+			return nil
+		}
+		chunks[strings.TrimSuffix(key, ".c")] = true
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, c := range keyframes {
+		if !chunks[c] {
+			t.Errorf("keyframes %s.kf have no chunk in the bucket", c)
+		}
+	}
+	t.Logf("keyframes: %d chunks have theirs in the bucket", len(keyframes))
 	return len(chunks)
 }
 
