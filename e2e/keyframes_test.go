@@ -99,12 +99,19 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &list); err != nil {
 				t.Fatalf("%s: %v", body, err)
 			}
-			if len(list.Keyframes) < 3 {
-				t.Fatalf("%s: %d keyframes, want 3 or more: %s", what, len(list.Keyframes), body)
+			// A keyframe is cut once the events since the last one hold a
+			// quarter of its size: a short visit of a large page has few.
+			if len(list.Keyframes) < 2 {
+				t.Fatalf("%s: %d keyframes, want 2 or more: %s", what, len(list.Keyframes), body)
 			}
 			// The first, one in the middle, the one before the end: each up to
 			// its moment, and up to the next keyframe's.
-			picks := []int{0, len(list.Keyframes) / 2, len(list.Keyframes) - 2}
+			picks := []int{0}
+			for _, i := range []int{len(list.Keyframes) / 2, len(list.Keyframes) - 2} {
+				if i > picks[len(picks)-1] && i+1 < len(list.Keyframes) {
+					picks = append(picks, i)
+				}
+			}
 			for _, i := range picks {
 				ts, later := list.Keyframes[i].Ts, list.Keyframes[i+1].Ts
 				for _, at := range []int64{ts, (ts + later) / 2} {
