@@ -131,6 +131,11 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 							const r = new Replayer(events, {root: host, showWarning: false, showDebug: false, mouseTail: false,
 								UNSAFE_replayCanvas: false, triggerFocus: false, useVirtualDom: false});
 							r.pause(at - events[0].timestamp + 1);
+							// Web fonts the replay added load before it is compared
+							// (text in a loading font is invisible).
+							const doc = r.iframe.contentDocument;
+							doc.fonts.forEach((f) => { if (f.status === 'unloaded') f.load().catch(() => {}); });
+							await Promise.race([doc.fonts.ready, new Promise((res) => setTimeout(res, 5000))]);
 							await new Promise((res) => setTimeout(res, 700));
 							return r;
 						};
