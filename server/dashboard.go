@@ -346,7 +346,15 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			page = pageAt(timeline, want[0].FirstTs)
 		}
 	}
-	pending, err := s.rewriteEventAssets(r.Context(), p.ID, events, page)
+	return s.writeEvents(w, r, p.ID, events, page)
+}
+
+// writeEvents answers events as one JSON array, their captured assets'
+// addresses rewritten to Playhead's (page is the address relative ones
+// resolve against, nil for the events' own), saying how many are still
+// being captured.
+func (s *Server) writeEvents(w http.ResponseWriter, r *http.Request, projectID int64, events [][]byte, page *url.URL) error {
+	pending, err := s.rewriteEventAssets(r.Context(), projectID, events, page)
 	if err != nil {
 		return err
 	}

@@ -64,16 +64,5 @@ func (s *Server) handleKeyframe(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Assets are rewritten as the events' are, when served: one captured
 	// since the keyframe was built shows at once.
-	pending, err := s.rewriteEventAssets(r.Context(), p.ID, events, nil)
-	if err != nil {
-		return err
-	}
-	if pending > 0 {
-		w.Header().Set(pendingAssetsHeader, strconv.Itoa(pending))
-	}
-	out := joinEvents(events)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	_, err = w.Write(out)
-	return err
+	return s.writeEvents(w, r, p.ID, events, nil)
 }
