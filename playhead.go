@@ -214,6 +214,9 @@ const (
 	KindConsole    = "console"
 	KindRequest    = "request"
 	KindCustom     = "custom"
+	// KindInput is the first input of a batch into a field: its label
+	// ("Input: Email"), never what was typed.
+	KindInput = "input"
 	// KindFont is a web font the page added through the FontFace API (an
 	// rrweb Font event, which is recorded once and not again at a keyframe);
 	// its Detail is the whole event, for the player.
@@ -305,9 +308,14 @@ type BatchSignals struct {
 	Answers []int64
 	// Errors are the batch's JS errors, by time.
 	Errors []SignalError
+	// Inputs are the fields the batch typed into that it did not know,
+	// by time: their labels are looked up among an earlier batch's
+	// snapshot nodes.
+	Inputs []SignalInput
 	// Nodes, when the batch holds a full snapshot, are its actionable
-	// elements (encoded by ingest): which nodes lie in which, and their
-	// text, for clicks in later batches.
+	// elements and form fields (encoded by ingest): which nodes lie in
+	// which, their text and the fields' labels, for clicks and inputs in
+	// later batches.
 	Nodes []byte
 	// RageClicks, RageWindowMs and DeadWindowMs are the thresholds of the
 	// batch's project (ProjectSettings); zero means the default.
@@ -330,6 +338,12 @@ type SignalClick struct {
 	Lookup int64
 	// Answered says the page answered the click within the batch.
 	Answered bool
+}
+
+// SignalInput is the first input of a batch into a field it did not know.
+type SignalInput struct {
+	Ts int64
+	ID int64
 }
 
 // SignalError is one JS error of a batch.

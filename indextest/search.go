@@ -52,7 +52,7 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 			errors: 1, rage: 1, clicks: 5, active: 2 * time.Minute},
 		{id: "s02", started: now.Add(-22 * time.Hour), dur: 30 * time.Second, ua: uaSafariIPhone,
 			pages: []string{"https://shop.test/"},
-			text: []string{"click=Add to cart", "console=cart updated", "console.level=log", "meta=plan=pro",
+			text: []string{"click=Add to cart", "console=cart updated", "console.level=log", "meta=plan=pro", "input=Work e-mail",
 				"referrer=https://news.example/item?id=7"}, dead: 2, clicks: 2},
 		{id: "s03", started: day(10, 12, 0), dur: 10 * time.Minute, ua: uaChromeWindows, user: "hash-bob",
 			pages: []string{"https://shop.test/", "https://shop.test/products/42", "https://shop.test/cart"},
@@ -80,7 +80,7 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 		{id: "s11", started: day(8, 9, 0), dur: 50 * time.Second, ua: uaSafariIPhone,
 			pages: []string{"https://shop.test/"}, errors: 3},
 		{id: "s12", started: day(7, 9, 0), dur: 70 * time.Second, ua: uaChromeAndroid,
-			pages: []string{"https://docs.test/"}, text: []string{"click=Menu"}, dead: 1},
+			pages: []string{"https://docs.test/"}, text: []string{"click=Menu", "click=OK"}, dead: 1},
 	}
 
 	db := newIndex(t)
@@ -201,6 +201,21 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 		{"active:>1m", []string{"s01"}},
 		{"active:0 duration:>2m", []string{"s09"}},
 		{"backend.error:false errors:>0", []string{"s01", "s03", "s11"}},
+		{"input:e-mail", []string{"s02"}},
+		{`input:"work e-mail"`, []string{"s02"}},
+		{"e-mail", nil}, // labels are not free text
+		{"-input:mail device:mobile", []string{"s11", "s12", "s05"}},
+		// Texts shorter than a trigram: a whole value ("OK"), the start
+		// and the end of one ("Menu"), the middle ("signup"), a
+		// character, and none.
+		{"ok", []string{"s12"}},
+		{"click:Ok", []string{"s12"}},
+		{"me", []string{"s12"}},
+		{"nu", []string{"s03", "s12"}},
+		{"Ü", []string{"s10"}},
+		{"qz", nil},
+		{"-qz browser:firefox", []string{"s01", "s10", "s04"}},
+		{"nu OR ok OR qz OR shoes", []string{"s07", "s03", "s12"}},
 	}
 	for _, tt := range tests {
 		q, err := search.Parse(tt.query)

@@ -151,6 +151,24 @@ func (c *carried) loadSignals() {
 // lookupNode returns the text of the actionable element of the session's
 // last snapshot that node id is in.
 func (c *carried) lookupNode(id int64) (string, bool) {
+	if n := c.loadNodes(); n != nil {
+		return n.lookup(id)
+	}
+	return "", false
+}
+
+// lookupField returns the label of the form field id of the session's
+// last snapshot.
+func (c *carried) lookupField(id int64) (string, bool) {
+	if n := c.loadNodes(); n != nil {
+		return n.lookupField(id)
+	}
+	return "", false
+}
+
+// loadNodes decodes the carried snapshot nodes once; nil when there are
+// none.
+func (c *carried) loadNodes() *carriedNodes {
 	if !c.nodesRead {
 		c.nodesRead = true
 		raw := c.nodesRaw
@@ -164,10 +182,7 @@ func (c *carried) lookupNode(id int64) (string, bool) {
 			}
 		}
 	}
-	if c.nodes == nil {
-		return "", false
-	}
-	return c.nodes.lookup(id)
+	return c.nodes
 }
 
 // signalCounts are the frustration signals found when storing a batch.
@@ -217,6 +232,19 @@ func (c *carried) add(b *playhead.IndexedBatch) (*playhead.IndexedBatch, signalC
 		n.errorClicks = c.errorClicks(&nb, clicks, sig.Errors, lastTs)
 	} else if sig.Nodes != nil {
 		c.nodesRaw, c.nodes, c.nodesRead, c.nodesChanged = sig.Nodes, nil, false, true
+	}
+	// Fields the batch typed into without knowing them: labelled by the
+	// last snapshot (the batch's own, when it had one, knew them).
+	for _, in := range sig.Inputs {
+		if label, ok := c.lookupField(in.ID); ok {
+			if len(nb.Timeline) == len(b.Timeline) {
+				nb.Timeline = slices.Clip(nb.Timeline)
+			}
+			if len(nb.Search) == len(b.Search) {
+				nb.Search = slices.Clip(nb.Search)
+			}
+			addInput(&nb, in.Ts, label)
+		}
 	}
 	nb.Search = c.newSearch(nb.Search)
 	return &nb, n

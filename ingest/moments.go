@@ -75,6 +75,10 @@ func MomentValues(e *playhead.TimelineEntry) []search.FieldValue {
 		}
 	case playhead.KindCustom:
 		return []search.FieldValue{v(search.FieldEvent, e.Label)}
+	case playhead.KindInput:
+		if label, ok := strings.CutPrefix(e.Label, inputLabel); ok {
+			return []search.FieldValue{v(search.FieldInput, label)}
+		}
 	case playhead.KindRageClick:
 		return []search.FieldValue{{Field: search.MomentRage}}
 	case playhead.KindDeadClick:
@@ -108,6 +112,7 @@ var momentKinds = map[string][]string{
 	search.FieldRequestStatus: {playhead.KindRequest},
 	search.FieldRequestFailed: {playhead.KindRequest},
 	search.FieldEvent:         {playhead.KindCustom},
+	search.FieldInput:         {playhead.KindInput},
 	search.MomentClick:        {playhead.KindClick},
 	search.MomentError:        {playhead.KindError},
 	search.MomentRage:         {playhead.KindRageClick},

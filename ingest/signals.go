@@ -61,9 +61,13 @@ func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 			clicks = append(clicks, click{ts: e.Timestamp, id: e.NodeID, x: e.X, y: e.Y})
 		}
 	}
-	ids := make([]int64, len(clicks))
-	for i, c := range clicks {
-		ids[i] = c.id
+	inputs := inputsOf(b)
+	ids := make([]int64, 0, len(clicks)+len(inputs))
+	for _, c := range clicks {
+		ids = append(ids, c.id)
+	}
+	for _, in := range inputs {
+		ids = append(ids, in.ID)
 	}
 	dom, snapshot := newDOMIndex(b, ids)
 	if title := dom.title(); title != "" {
@@ -121,9 +125,42 @@ func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 		sig.Clicks = append(sig.Clicks, playhead.SignalClick{Ts: c.ts, ID: c.id, X: c.x, Y: c.y,
 			Actionable: el != nil, Text: text, Lookup: lookup, Answered: answered})
 	}
-	if len(sig.Clicks) > 0 || len(sig.Answers) > 0 || len(sig.Errors) > 0 || sig.Nodes != nil {
+	for _, in := range inputs {
+		label, known := dom.fieldLabel(in.ID)
+		if !known {
+			sig.Inputs = append(sig.Inputs, in)
+		} else if label != "" {
+			addInput(ib, in.Ts, label)
+		}
+	}
+	if len(sig.Clicks) > 0 || len(sig.Answers) > 0 || len(sig.Errors) > 0 || len(sig.Inputs) > 0 || sig.Nodes != nil {
 		ib.Signals = sig
 	}
+}
+
+// inputsOf returns the first input of the batch into each field, by time.
+func inputsOf(b *Batch) []playhead.SignalInput {
+	var out []playhead.SignalInput
+	seen := map[int64]bool{}
+	for i := range b.Events {
+		e := &b.Events[i]
+		if e.Type == typeIncremental && e.Source == sourceInput && !seen[e.NodeID] {
+			seen[e.NodeID] = true
+			out = append(out, playhead.SignalInput{Ts: e.Timestamp, ID: e.NodeID})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b playhead.SignalInput) int { return cmp.Compare(a.Ts, b.Ts) })
+	return out
+}
+
+// inputLabel starts the label of an input's timeline entry.
+const inputLabel = "Input: "
+
+// addInput indexes the label of a field typed into at ts and marks the
+// moment on the timeline ("Input: Email").
+func addInput(ib *playhead.IndexedBatch, ts int64, label string) {
+	addSearch(ib, search.FieldInput, label)
+	ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: ts, Kind: playhead.KindInput, Label: truncate(inputLabel+label, maxLabel)})
 }
 
 // maxCarriedAnswers bounds the answers a batch offers the clicks of earlier
@@ -162,6 +199,12 @@ type domNode struct {
 	parent     int64
 	children   []int64
 	text       string // a text node's
+	// Of a form field: its own name (aria-label, then placeholder, name
+	// or title) and id attribute; of a label: the id its for names.
+	field          bool
+	name, htmlID   string
+	forID          string
+	hasOwnAriaName bool
 }
 
 // domIndex holds the nodes a batch's full snapshots (and, when wanted, its
@@ -185,6 +228,14 @@ type nodeAttributes struct {
 	Href jsontext.Value `json:"href"`
 	Type jsontext.Value `json:"type"`
 	Role jsontext.Value `json:"role"`
+	// What names a form field: the label an input: search finds.
+	ID              jsontext.Value `json:"id"`
+	For             jsontext.Value `json:"for"`
+	AriaLabel       jsontext.Value `json:"aria-label"`
+	Placeholder     jsontext.Value `json:"placeholder"`
+	Name            jsontext.Value `json:"name"`
+	Title           jsontext.Value `json:"title"`
+	ContentEditable jsontext.Value `json:"contenteditable"`
 }
 
 // attributeText returns an attribute's value when it is a string.
@@ -340,6 +391,15 @@ func (dom domIndex) add(n *serialisedNode, parent int64) {
 		d.text = n.TextContent
 	case nodeElement:
 		d.actionable = isActionable(d.tag, n.Attributes)
+		if isField(d.tag, n.Attributes) {
+			d.field, d.htmlID = true, attributeText(n.Attributes.ID)
+			aria := strings.TrimSpace(attributeText(n.Attributes.AriaLabel))
+			d.hasOwnAriaName = aria != ""
+			d.name = cmp.Or(aria, strings.TrimSpace(attributeText(n.Attributes.Placeholder)),
+				strings.TrimSpace(attributeText(n.Attributes.Name)), strings.TrimSpace(attributeText(n.Attributes.Title)))
+		} else if d.tag == "label" {
+			d.forID = attributeText(n.Attributes.For)
+		}
 	}
 	dom[n.ID] = d
 	for _, c := range n.ChildNodes {
@@ -371,6 +431,58 @@ func isActionable(tag string, attrs nodeAttributes) bool {
 		return true
 	}
 	return false
+}
+
+// isField says whether an element is typed into: a text-like input, a
+// text area, a select or an editable element.
+func isField(tag string, attrs nodeAttributes) bool {
+	switch tag {
+	case "textarea", "select":
+		return true
+	case "input":
+		switch strings.ToLower(attributeText(attrs.Type)) {
+		case "button", "submit", "reset", "image", "hidden":
+			return false
+		}
+		return true
+	}
+	ce := strings.ToLower(attributeText(attrs.ContentEditable))
+	return len(attrs.ContentEditable) > 0 && ce != "false" && ce != "inherit"
+}
+
+// fieldLabel returns the label of the form field id, as a person reads
+// it: its aria-label, the <label> that names it (by for, or around it),
+// its placeholder, name or title. known is false when the batch does not
+// know the node (an earlier snapshot may).
+func (dom domIndex) fieldLabel(id int64) (label string, known bool) {
+	n := dom[id]
+	if n == nil {
+		return "", false
+	}
+	if !n.field {
+		return "", true
+	}
+	if n.hasOwnAriaName {
+		return truncate(n.name, maxClickText), true
+	}
+	if n.htmlID != "" {
+		for _, l := range dom {
+			if l.tag == "label" && l.forID == n.htmlID {
+				if t := dom.textOf(l); t != "" {
+					return truncate(t, maxClickText), true
+				}
+			}
+		}
+	}
+	for p, depth := dom[n.parent], 0; p != nil && depth < 10; p, depth = dom[p.parent], depth+1 {
+		if p.tag == "label" {
+			if t := dom.textOf(p); t != "" {
+				return truncate(t, maxClickText), true
+			}
+			break
+		}
+	}
+	return truncate(n.name, maxClickText), true
 }
 
 // resolve returns the clicked node or its nearest actionable ancestor (a
@@ -461,6 +573,9 @@ const maxCarriedNodes = 4000
 type carriedNodes struct {
 	Text  []string `json:"t"`
 	Nodes []int64  `json:"n"`
+	// Fields are pairs of a form field's id and the index in Text of its
+	// label.
+	Fields []int64 `json:"f,omitempty"`
 }
 
 // actionableNodes encodes the actionable elements of the batch and the
@@ -489,19 +604,50 @@ func (dom domIndex) actionableNodes() []byte {
 			break
 		}
 	}
+	labels := map[string]int{}
+	for _, id := range ids {
+		if !dom[id].field {
+			continue
+		}
+		label, _ := dom.fieldLabel(id)
+		if label == "" {
+			continue
+		}
+		i, ok := labels[label]
+		if !ok {
+			i = len(c.Text)
+			labels[label] = i
+			c.Text = append(c.Text, label)
+		}
+		c.Fields = append(c.Fields, id, int64(i))
+		if len(c.Fields) == 2*maxCarriedFields {
+			break
+		}
+	}
 	out, _ := json.Marshal(c)
 	return out
 }
 
+// maxCarriedFields bounds the form fields of a snapshot kept for the
+// inputs of later batches.
+const maxCarriedFields = 1000
+
 // lookup returns the text of the actionable element node id is in. The
 // pairs are in the order of their ids.
-func (c *carriedNodes) lookup(id int64) (text string, ok bool) {
-	n := len(c.Nodes) / 2
-	k := sort.Search(n, func(k int) bool { return c.Nodes[2*k] >= id })
-	if k == n || c.Nodes[2*k] != id {
+func (c *carriedNodes) lookup(id int64) (text string, ok bool) { return c.find(c.Nodes, id) }
+
+// lookupField returns the label of the form field id.
+func (c *carriedNodes) lookupField(id int64) (label string, ok bool) { return c.find(c.Fields, id) }
+
+// find returns the text pairs (id, index in Text, in the order of their
+// ids) give id.
+func (c *carriedNodes) find(pairs []int64, id int64) (string, bool) {
+	n := len(pairs) / 2
+	k := sort.Search(n, func(k int) bool { return pairs[2*k] >= id })
+	if k == n || pairs[2*k] != id {
 		return "", false
 	}
-	if t := c.Nodes[2*k+1]; t >= 0 && t < int64(len(c.Text)) {
+	if t := pairs[2*k+1]; t >= 0 && t < int64(len(c.Text)) {
 		return c.Text[t], true
 	}
 	return "", false

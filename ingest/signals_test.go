@@ -363,3 +363,76 @@ func TestSearchValuesAreSentOnce(t *testing.T) {
 		t.Errorf("values sent: %q; want %q", st.search, want)
 	}
 }
+
+// TestInputLabels: a field typed into is searchable by its label (the
+// aria-label, the <label> for it or around it, the placeholder, the name),
+// never by what was typed, whether the batch that typed knew the field or
+// an earlier batch's snapshot did; each field's first input in a batch is
+// a moment on the timeline.
+func TestInputLabels(t *testing.T) {
+	const t0 = 1795807228000
+	ev := func(ms int, format string, args ...any) string {
+		return fmt.Sprintf(`{"timestamp":%d,`, t0+ms) + fmt.Sprintf(format, args...)[1:]
+	}
+	input := func(ms, id int, text string) string {
+		return ev(ms, `{"type":3,"data":{"source":5,"text":%q,"isChecked":false,"id":%d}}`, text, id)
+	}
+	meta := ev(0, `{"type":4,"data":{"href":"https://shop.test/signup","width":800,"height":600}}`)
+	snapshot := ev(1, `{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
+		{"type":2,"id":6,"tagName":"body","attributes":{},"childNodes":[
+			{"type":2,"id":10,"tagName":"label","attributes":{"for":"email"},"childNodes":[{"type":3,"id":11,"textContent":"Work e-mail"}]},
+			{"type":2,"id":12,"tagName":"input","attributes":{"id":"email","type":"email","name":"mail"},"childNodes":[]},
+			{"type":2,"id":20,"tagName":"label","attributes":{},"childNodes":[{"type":3,"id":21,"textContent":"Coupon "},
+				{"type":2,"id":22,"tagName":"input","attributes":{"type":"text"},"childNodes":[]}]},
+			{"type":2,"id":30,"tagName":"input","attributes":{"aria-label":"Search products","placeholder":"Search…"},"childNodes":[]},
+			{"type":2,"id":40,"tagName":"textarea","attributes":{"placeholder":"Delivery notes"},"childNodes":[]},
+			{"type":2,"id":50,"tagName":"select","attributes":{"name":"country"},"childNodes":[]},
+			{"type":2,"id":60,"tagName":"input","attributes":{"type":"submit","value":"Go"},"childNodes":[]}]}]}]},"initialOffset":{"top":0,"left":0}}}`)
+	want := []string{"input=Work e-mail", "input=Coupon", "input=Search products", "input=Delivery notes", "input=country"}
+	typing := func(from int) []string {
+		return []string{input(from, 12, "jane@example.com"), input(from+100, 12, "jane@example.org"), input(from+200, 22, "SAVE10"),
+			input(from+300, 30, "red shoes"), input(from+400, 40, "ring twice"), input(from+500, 50, "FR"), input(from+600, 60, "Go")}
+	}
+	for _, tt := range []struct {
+		name    string
+		batches [][]string
+	}{
+		{"in the batch of the snapshot", [][]string{append([]string{meta, snapshot}, typing(1000)...)}},
+		{"in a later batch", [][]string{{meta, snapshot}, typing(5000)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStoredSession(t)
+			for _, b := range splitBatches(t, t0, tt.batches...) {
+				st.store(b)
+			}
+			var got []string
+			for _, s := range st.search {
+				if strings.HasPrefix(s, "input=") {
+					got = append(got, s)
+				}
+				for _, typed := range []string{"jane@", "SAVE10", "red shoes", "ring twice"} {
+					if strings.Contains(s, typed) {
+						t.Errorf("search value %q holds what was typed", s)
+					}
+				}
+			}
+			slices.Sort(got)
+			w := slices.Sorted(slices.Values(want))
+			if !slices.Equal(got, w) {
+				t.Errorf("input search values = %q, want %q", got, w)
+			}
+			var moments []string
+			for _, e := range st.timeline {
+				if e.Kind == playhead.KindInput {
+					moments = append(moments, e.Label)
+					if v := MomentValues(&e); len(v) != 1 || v[0].Field != search.FieldInput {
+						t.Errorf("MomentValues(%q) = %v, want its input label", e.Label, v)
+					}
+				}
+			}
+			if want := []string{"Input: Work e-mail", "Input: Coupon", "Input: Search products", "Input: Delivery notes", "Input: country"}; !slices.Equal(moments, want) {
+				t.Errorf("input moments = %q, want %q", moments, want)
+			}
+		})
+	}
+}

@@ -22,6 +22,7 @@ var Keys = []KeyDoc{
 	{"page", "a page the session visited (same as url:)", "text", nil},
 	{"title", "a page title", "text", nil},
 	{"click", "the text of a clicked link, button or control", "text", nil},
+	{"input", "the label of a field typed into (never what was typed)", "text", nil},
 	{"error", "a JS error's message", "text", nil},
 	{"console", "a console message", "text", nil},
 	{"console.level", "a console message's level", "exact", []string{"error", "warn", "info", "log", "debug"}},

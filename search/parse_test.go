@@ -169,6 +169,12 @@ func (sqliteLike) ILike() string                                      { return "
 func (sqliteLike) Narrow([]string, func(any) string) (string, string) { return "", "" }
 func (sqliteLike) PerSession([]string) bool                           { return false }
 
+// NarrowShort binds the text, so that the count of placeholders checks the
+// order short texts are compiled in.
+func (sqliteLike) NarrowShort(text string, arg func(any) string) (string, string, bool) {
+	return "fts f CROSS JOIN ", "f.fts MATCH " + arg(text) + " AND c.id = f.rowid", true
+}
+
 // TestKeysDescribeEveryKey: the search box's suggestions describe keys
 // the parser knows, with examples it takes.
 func TestKeysDescribeEveryKey(t *testing.T) {

@@ -145,6 +145,7 @@ const (
 	FieldReferrer      = "referrer"       // the page a visit came from
 	FieldMeta          = "meta"           // a setMetadata property, as KEY=value
 	FieldEventProp     = "event.prop"     // a custom event's property, as KEY=value
+	FieldInput         = "input"          // the label of a field typed into (never what was typed)
 )
 
 // TextFields are the search rows' fields free text is looked for in.
@@ -181,6 +182,7 @@ var keys = map[string]keyInfo{
 	"referrer":       {kindText, FieldReferrer},
 	"meta":           {kindProp, FieldMeta},
 	"event.prop":     {kindProp, FieldEventProp},
+	"input":          {kindText, FieldInput},
 	"has":            {kindHas, ""},
 	"backend.error":  {kindBackendError, ""},
 }

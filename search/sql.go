@@ -22,6 +22,12 @@ type Dialect interface {
 	// common that checking the rows of each session, newest first until a
 	// page is full, costs less than finding them all.
 	PerSession(runs []string) bool
+	// NarrowShort is Narrow for a text shorter than MinRun: how the
+	// full-text index finds the rows of MinRun characters or more that
+	// hold text, with cond "" when none does; ok false to check the rows
+	// session by session instead. Values shorter than MinRun, which no
+	// trigram index holds, are found apart.
+	NarrowShort(text string, arg func(v any) string) (join, cond string, ok bool)
 }
 
 // MinRun is the shortest run of characters a trigram index can look up.
@@ -84,9 +90,18 @@ func (c *compiler) term(t *Term) string {
 		like, runs := pattern(t, true)
 		cond := func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` }
 		// A text with no run long enough for a trigram index is looked
-		// for session by session too: a short text is usually common, and
+		// for session by session, unless the dialect can tell the
+		// trigrams that hold it: a short text is usually common, and
 		// finding every row that holds it means reading every row.
-		if len(runs) == 0 || c.d.PerSession(runs) {
+		if len(runs) == 0 {
+			if short, ok := ShortText(t); ok {
+				if sql, ok := c.shortRows(fields, short, cond); ok {
+					return sql
+				}
+			}
+			return c.sessionRows(fields, cond)
+		}
+		if c.d.PerSession(runs) {
 			return c.sessionRows(fields, cond)
 		}
 		return c.narrowRows(fields, runs, cond)
@@ -166,6 +181,32 @@ func (c *compiler) narrowRows(fields []string, runs []string, cond func() string
 	return sql + cond() + ")"
 }
 
+// shortRows is narrowRows for a text shorter than MinRun: the rows long
+// enough for the full-text index, found through it, and the shorter ones,
+// found through their own index (see the dialect's NarrowShort).
+func (c *compiler) shortRows(fields []string, text string, cond func() string) (string, bool) {
+	args := len(c.args)
+	project := c.arg(c.project)
+	join, narrow, ok := c.d.NarrowShort(text, c.arg)
+	if !ok {
+		c.args = c.args[:args]
+		return "", false
+	}
+	var parts []string
+	if narrow != "" {
+		parts = append(parts, "s.id IN (SELECT c.session_id FROM "+join+"session_search c WHERE c.project_id = "+project+
+			" AND "+fieldIn(fields)+" AND "+narrow+" AND "+cond()+")")
+		project = c.arg(c.project)
+	}
+	parts = append(parts, "s.id IN (SELECT c.session_id FROM session_search c WHERE c.project_id = "+project+
+		" AND "+fieldIn(fields)+" AND "+ShortValue+" AND "+cond()+")")
+	return "(" + strings.Join(parts, " OR ") + ")", true
+}
+
+// ShortValue is the condition that a search row's value is too short for
+// a trigram index, as the index of such rows states it.
+const ShortValue = "length(c.value) < 3"
+
 // sessionRows is the same condition checked session by session: the
 // session's own rows are read, for a value so common that a page of
 // sessions is found after reading few.
@@ -186,38 +227,64 @@ func fieldIn(fields []string) string {
 	return "c.field IN (" + strings.Join(quoted, ", ") + ")"
 }
 
+// ShortText returns the text of a text term too short for a trigram
+// index (a substring, not a wildcard, of fewer than MinRun characters).
+func ShortText(t *Term) (string, bool) {
+	if keys[t.Key].kind != kindText || t.Wildcard {
+		return "", false
+	}
+	n := len([]rune(t.Value))
+	return t.Value, n > 0 && n < MinRun
+}
+
+// ShortTexts returns the texts of e's terms too short for a trigram index
+// (see ShortText), which a dialect may look up in its index's vocabulary
+// before e is compiled (see Dialect.NarrowShort).
+func ShortTexts(e Expr) []string {
+	var out []string
+	walkTerms(e, func(t *Term) {
+		if s, ok := ShortText(t); ok {
+			out = append(out, s)
+		}
+	})
+	return out
+}
+
+// walkTerms calls f for each term of e, in order.
+func walkTerms(e Expr, f func(*Term)) {
+	switch e := e.(type) {
+	case *And:
+		for _, x := range e.Terms {
+			walkTerms(x, f)
+		}
+	case *Or:
+		for _, x := range e.Terms {
+			walkTerms(x, f)
+		}
+	case *Not:
+		walkTerms(e.X, f)
+	case *Term:
+		f(e)
+	}
+}
+
 // TextRuns returns the literal runs (of MinRun characters or more) of each
 // text term of e, which a dialect may look up in its full-text index
 // before e is compiled (see Dialect.PerSession).
 func TextRuns(e Expr) [][]string {
 	var out [][]string
-	var walk func(Expr)
-	walk = func(e Expr) {
-		switch e := e.(type) {
-		case *And:
-			for _, x := range e.Terms {
-				walk(x)
+	walkTerms(e, func(t *Term) {
+		switch keys[t.Key].kind {
+		case kindText:
+			if _, runs := pattern(t, true); len(runs) > 0 {
+				out = append(out, runs)
 			}
-		case *Or:
-			for _, x := range e.Terms {
-				walk(x)
-			}
-		case *Not:
-			walk(e.X)
-		case *Term:
-			switch keys[e.Key].kind {
-			case kindText:
-				if _, runs := pattern(e, true); len(runs) > 0 {
-					out = append(out, runs)
-				}
-			case kindProp:
-				if _, runs := propPattern(e); len(runs) > 0 {
-					out = append(out, runs)
-				}
+		case kindProp:
+			if _, runs := propPattern(t); len(runs) > 0 {
+				out = append(out, runs)
 			}
 		}
-	}
-	walk(e)
+	})
 	return out
 }
 

@@ -3,9 +3,12 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/playhead/playhead/search"
 )
@@ -17,6 +20,10 @@ import (
 type dialect struct {
 	queries map[string]string
 	common  map[string]bool
+	// short holds, for each text shorter than a trigram, the FTS5 query
+	// of the trigrams that hold it ("" when none does); a text missing
+	// is checked session by session.
+	short map[string]string
 }
 
 // Param returns "?": SQLite numbers placeholders by their order.
@@ -38,6 +45,18 @@ func (d dialect) Narrow(runs []string, arg func(any) string) (string, string) {
 		q = ftsQuery(trigrams(runs))
 	}
 	return "session_search_fts f CROSS JOIN ", "f.session_search_fts MATCH " + arg(q) + " AND c.id = f.rowid"
+}
+
+// NarrowShort looks up the trigrams dialectFor found holding text.
+func (d dialect) NarrowShort(text string, arg func(any) string) (string, string, bool) {
+	q, ok := d.short[strings.ToLower(text)]
+	if !ok {
+		return "", "", false
+	}
+	if q == "" {
+		return "", "", true
+	}
+	return "session_search_fts f CROSS JOIN ", "f.session_search_fts MATCH " + arg(q) + " AND c.id = f.rowid", true
 }
 
 // PerSession says whether runs were found common (see dialectFor).
@@ -65,12 +84,15 @@ func trigrams(runs []string) []string {
 }
 
 // ftsQuery is the FTS5 query that finds values holding every one of ts.
-func ftsQuery(ts []string) string {
+func ftsQuery(ts []string) string { return strings.Join(quoteTerms(ts), " AND ") }
+
+// quoteTerms quotes each of ts as an FTS5 string.
+func quoteTerms(ts []string) []string {
 	terms := make([]string, len(ts))
 	for i, t := range ts {
 		terms[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	return strings.Join(terms, " AND ")
+	return terms
 }
 
 // Tuning of the trigram lookups, variables for tests.
@@ -88,6 +110,12 @@ var (
 const (
 	maxProbedTrigrams = 12 // of a text, counted to choose from
 	maxUsedTrigrams   = 3  // of a text, the rarest, looked up
+	// maxShortTrigrams bounds the trigrams a short text is looked up
+	// through: a text in more is common.
+	maxShortTrigrams = 200
+	// maxVocabSteps bounds the steps through the index's vocabulary
+	// that find the characters a trigram starts with.
+	maxVocabSteps = 2000
 )
 
 // dialectFor looks the text terms of q up in the trigram index and returns
@@ -98,7 +126,7 @@ const (
 // checked session by session, newest first (a page fills after a few
 // hundred), a rarer one is found through the index.
 func (db *DB) dialectFor(ctx context.Context, q search.Expr) (dialect, error) {
-	d := dialect{queries: map[string]string{}, common: map[string]bool{}}
+	d := dialect{queries: map[string]string{}, common: map[string]bool{}, short: map[string]string{}}
 	count := func(query string, limit int) (int, error) {
 		var n int
 		err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM session_search_fts WHERE session_search_fts MATCH ? LIMIT ?)`,
@@ -134,7 +162,14 @@ func (db *DB) dialectFor(ctx context.Context, q search.Expr) (dialect, error) {
 			matches[t] = n
 		}
 		slices.SortStableFunc(ts, func(a, b string) int { return cmp.Compare(matches[a], matches[b]) })
-		ts = ts[:min(len(ts), maxUsedTrigrams)]
+		// Counting stops at commonTrigram, so trigrams counted that far
+		// tie; when the rarest few tie there, all of them are looked up:
+		// the values holding all are often far fewer than those holding
+		// any three (reading a trigram's matches is cheap, checking rows
+		// is not).
+		if len(ts) > maxUsedTrigrams && matches[ts[maxUsedTrigrams-1]] < commonTrigram {
+			ts = ts[:maxUsedTrigrams]
+		}
 		fq := ftsQuery(ts)
 		n, err := count(fq, commonMatches)
 		if err != nil {
@@ -142,7 +177,107 @@ func (db *DB) dialectFor(ctx context.Context, q search.Expr) (dialect, error) {
 		}
 		d.queries[key], d.common[key] = fq, n >= commonMatches
 	}
+	for _, text := range search.ShortTexts(q) {
+		text = strings.ToLower(text)
+		if _, ok := d.short[text]; ok {
+			continue
+		}
+		ts, ok, err := db.shortTrigrams(ctx, text)
+		if err != nil {
+			return d, err
+		}
+		if !ok {
+			continue
+		}
+		if len(ts) == 0 {
+			d.short[text] = ""
+			continue
+		}
+		fq := strings.Join(quoteTerms(ts), " OR ")
+		if n, err := count(fq, commonMatches); err != nil {
+			return d, err
+		} else if n < commonMatches {
+			d.short[text] = fq
+		}
+	}
 	return d, nil
+}
+
+// shortTrigrams returns the trigrams of the index's vocabulary that hold
+// text, of two characters (in small letters): those that start with it
+// and those that end with it. ok is false when text is of one character,
+// or is in more than maxShortTrigrams trigrams, or the vocabulary starts
+// trigrams with more characters than maxVocabSteps: then it is common, or
+// costs too much to look up this way.
+//
+// The vocabulary (fts5vocab, one row a match) is read a term at a time:
+// a range of terms from their first match each, not the count of all.
+func (db *DB) shortTrigrams(ctx context.Context, text string) (ts []string, ok bool, err error) {
+	rs := []rune(text)
+	if len(rs) != search.MinRun-1 {
+		return nil, false, nil
+	}
+	next := func(from string, after bool) (string, bool, error) {
+		op := ">="
+		if after {
+			op = ">"
+		}
+		var term string
+		err := db.read.QueryRowContext(ctx, `SELECT term FROM session_search_vocab WHERE term `+op+` ? LIMIT 1`, from).Scan(&term)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("read the search index's vocabulary: %w", err)
+		}
+		return term, true, nil
+	}
+	steps := 0
+	// The trigrams that start with text.
+	for from, after := text, false; ; from, after = ts[len(ts)-1], true {
+		term, found, err := next(from, after)
+		if err != nil || !found || !strings.HasPrefix(term, text) {
+			if err != nil {
+				return nil, false, err
+			}
+			break
+		}
+		ts = append(ts, term)
+		if steps++; len(ts) > maxShortTrigrams || steps > maxVocabSteps {
+			return nil, false, nil
+		}
+	}
+	// Those that end with it: for each character a trigram starts with,
+	// the trigram of it and text, if the vocabulary has it.
+	for from := ""; ; {
+		term, found, err := next(from, false)
+		if err != nil {
+			return nil, false, err
+		}
+		if !found {
+			break
+		}
+		first, _ := utf8.DecodeRuneInString(term)
+		if t := string(first) + text; !strings.HasPrefix(t, text) {
+			if got, found, err := next(t, false); err != nil {
+				return nil, false, err
+			} else if found && got == t {
+				ts = append(ts, t)
+			}
+		}
+		if steps++; len(ts) > maxShortTrigrams || steps > maxVocabSteps {
+			return nil, false, nil
+		}
+		if first == utf8.MaxRune {
+			break
+		}
+		first++
+		if first >= 0xD800 && first < 0xE000 { // no character is a surrogate
+			first = 0xE000
+		}
+		from = string(first)
+	}
+	return ts, true, nil
 }
 
 var _ search.Dialect = dialect{}

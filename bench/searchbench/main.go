@@ -474,6 +474,9 @@ func (d naive) Param(n int) string                                 { return d.pa
 func (d naive) ILike() string                                      { return d.ilike }
 func (naive) Narrow([]string, func(v any) string) (string, string) { return "", "" }
 func (naive) PerSession([]string) bool                             { return false }
+func (naive) NarrowShort(string, func(any) string) (string, string, bool) {
+	return "", "", false
+}
 
 // naiveLimit bounds a naive scan on PostgreSQL: without indexes, the
 // count of a session's pages (pages:>=3) reads every page row for each

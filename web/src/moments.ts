@@ -33,6 +33,10 @@ export function momentText(m: SearchMatch): string {
       return `console.${m.level || "log"}: ${cut(label)}`;
     case "custom":
       return `event ${cut(label)}`;
+    case "input": {
+      const text = after("Input: ");
+      return text ? `typed into '${cut(text)}'` : "input";
+    }
     case "rage_click":
       return "rage click";
     case "dead_click": {
