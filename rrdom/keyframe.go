@@ -61,7 +61,11 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 	if t.selection != nil {
 		k.event(EventIncremental, t.selection)
 	}
-	if m := t.mousePosition(); m != nil && t.ids[m.id] != nil {
+	// The last position goes in even when its node is not in the page
+	// (yet): rrweb's replayer, seeking, moves the mouse once the events up
+	// to the moment are applied, so a node a later mutation adds gets the
+	// mouse, from the start as from the keyframe.
+	if m := t.mousePosition(); m != nil {
 		k.incremental(SourceMouseMove, `"positions":[{"x":%s,"y":%s,"id":%d,"timeOffset":0}]`, m.x, m.y, m.id)
 	}
 	if f := t.focus; f != nil && f.ID != 0 && t.attached(f) {
