@@ -7,7 +7,6 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -284,14 +283,13 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 	for round := 0; round < 8 && len(wanted) > 0 && len(mutations) > 0 && decoded < maxMutationsDecoded; round++ {
 		// The clicked nodes' children count (their text), an ancestor's
 		// do not: only the ancestor itself is wanted.
-		patterns := idPatterns(wanted, round == 0)
 		// The latest mutations that name a wanted node, up to the cap,
 		// decoded in their order.
 		var hits []int
 		rest := mutations[:0]
 		for k := len(mutations) - 1; k >= 0; k-- {
 			i := mutations[k]
-			if decoded+len(hits) < maxMutationsDecoded && mentions(b.Events[i].Raw, patterns) {
+			if decoded+len(hits) < maxMutationsDecoded && mentions(b.Events[i].Raw, wanted, round == 0) {
 				hits = append(hits, i)
 			} else {
 				rest = append(rest, i)
@@ -351,38 +349,37 @@ func (dom domIndex) addMutation(raw []byte) {
 // clicked node in every mutation, and the latest few say what it was.
 const maxMutationsDecoded = 8
 
-// idPatterns returns the byte patterns naming ids in serialised nodes:
-// "id":N and, with parents, "parentId":N.
-func idPatterns(ids map[int64]bool, parents bool) [][]byte {
-	var out [][]byte
-	for id := range ids {
-		n := strconv.FormatInt(id, 10)
-		out = append(out, []byte(`"id":`+n))
-		if parents {
-			out = append(out, []byte(`"parentId":`+n))
+// mentions says whether raw names one of ids as "id":N or, with parents,
+// as "parentId":N. It makes one pass over raw, however many ids are
+// wanted: rrweb writes its JSON without spaces, so each name is found by
+// the bytes `d":` and the number after them read.
+func mentions(raw []byte, ids map[int64]bool, parents bool) bool {
+	for rest := raw; ; {
+		i := bytes.Index(rest, idSuffix)
+		if i < 0 {
+			return false
+		}
+		before := rest[:i]
+		rest = rest[i+len(idSuffix):]
+		if !bytes.HasSuffix(before, idName) && !(parents && bytes.HasSuffix(before, parentName)) {
+			continue
+		}
+		var n int64
+		k := 0
+		for ; k < len(rest) && k < 19 && rest[k] >= '0' && rest[k] <= '9'; k++ {
+			n = n*10 + int64(rest[k]-'0')
+		}
+		if k > 0 && (k == len(rest) || rest[k] < '0' || rest[k] > '9') && ids[n] {
+			return true
 		}
 	}
-	return out
 }
 
-// mentions says whether raw holds one of patterns, not followed by a digit
-// (so "id":12 does not find "id":123). rrweb writes its JSON without
-// spaces.
-func mentions(raw []byte, patterns [][]byte) bool {
-	for _, p := range patterns {
-		for rest := raw; ; {
-			i := bytes.Index(rest, p)
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(p):]
-			if len(rest) == 0 || rest[0] < '0' || rest[0] > '9' {
-				return true
-			}
-		}
-	}
-	return false
-}
+var (
+	idSuffix   = []byte(`d":`)
+	idName     = []byte(`"i`)
+	parentName = []byte(`"parentI`)
+)
 
 func (dom domIndex) add(n *serialisedNode, parent int64) {
 	d := &domNode{parent: parent, tag: strings.ToLower(n.TagName)}

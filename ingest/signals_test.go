@@ -436,3 +436,27 @@ func TestInputLabels(t *testing.T) {
 		})
 	}
 }
+
+// TestMentions: a mutation names a node by "id":N, or as the parent of
+// what it adds by "parentId":N; other ids (nextId) and longer numbers do
+// not count.
+func TestMentions(t *testing.T) {
+	ids := map[int64]bool{12: true, 7: true}
+	for _, tt := range []struct {
+		raw     string
+		parents bool
+		want    bool
+	}{
+		{`{"adds":[{"parentId":3,"nextId":null,"node":{"type":2,"id":12}}]}`, false, true},
+		{`{"adds":[{"parentId":3,"nextId":12,"node":{"type":2,"id":123}}]}`, true, false},
+		{`{"adds":[{"parentId":7,"nextId":null,"node":{"type":3,"id":40}}]}`, true, true},
+		{`{"adds":[{"parentId":7,"nextId":null,"node":{"type":3,"id":40}}]}`, false, false},
+		{`{"texts":[{"id":1200,"value":"x"}],"attributes":[{"id":7}]}`, false, true},
+		{`{"source":0,"id":12`, false, true},
+		{`{"source":0,"valid":12}`, false, false},
+	} {
+		if got := mentions([]byte(tt.raw), ids, tt.parents); got != tt.want {
+			t.Errorf("mentions(%s, parents=%v) = %v, want %v", tt.raw, tt.parents, got, tt.want)
+		}
+	}
+}
