@@ -425,6 +425,7 @@ func queries() []query {
 		{"page", "page:/pricing", 0},
 		{"title", `title:"style sheets"`, 0},
 		{"click", `click:"order label"`, 0},
+		{"input", `input:"add a comment"`, 0},
 		{"error", "error:TypeError", 0},
 		{"console", `console:"order #42 failed"`, 0},
 		{"console.level", "console.level:error", 0},
