@@ -249,14 +249,15 @@ func rulesJSON(rules []*cssRule) []byte {
 // adopted appends the constructed sheets, created through the document of
 // their window, and each document's and shadow root's adopted sheets.
 func (k *keyframeWriter) adopted() {
-	byDoc := map[*Node][]int64{}
 	ids := make([]int64, 0, len(k.t.sheets))
 	for id := range k.t.sheets {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	adopters := map[int64]*Node{}
+	emitters := map[*Node]bool{}
 	for _, n := range append(slices.Clone(k.docs), k.hosts...) {
+		emitters[n] = n.Type == Document || n.ID != 0
 		if n.st == nil {
 			continue
 		}
@@ -266,6 +267,10 @@ func (k *keyframeWriter) adopted() {
 			}
 		}
 	}
+	// Each sheet is made where the page made it, its document or a shadow
+	// host, while that is in the page: a host removed later takes its
+	// sheets out of reach, from the keyframe as from the start.
+	byOwner := map[*Node][]int64{}
 	for _, id := range ids {
 		owner := k.t.sheets[id].owner
 		if owner == nil || !k.t.attached(owner) {
@@ -274,34 +279,41 @@ func (k *keyframeWriter) adopted() {
 		if owner == nil {
 			continue // nothing in the page can reach it any more
 		}
-		doc := documentOf(owner)
-		byDoc[doc] = append(byDoc[doc], id)
+		if !emitters[owner] {
+			owner = documentOf(owner)
+		}
+		byOwner[owner] = append(byOwner[owner], id)
+	}
+	styles := func(owner *Node) []byte {
+		b := []byte{'['}
+		for i, id := range byOwner[owner] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"styleId":%d,"rules":%s}`, id, rulesJSON(k.t.sheets[id].rules))
+		}
+		return append(b, ']')
 	}
 	for _, doc := range k.docs {
-		sheets := byDoc[doc]
 		adopts := doc.st != nil && doc.st.adopts
-		if len(sheets) == 0 && !adopts {
+		if len(byOwner[doc]) == 0 && !adopts {
 			continue
 		}
-		var styles []byte
-		styles = append(styles, '[')
-		for i, id := range sheets {
-			if i > 0 {
-				styles = append(styles, ',')
-			}
-			styles = fmt.Appendf(styles, `{"styleId":%d,"rules":%s}`, id, rulesJSON(k.t.sheets[id].rules))
-		}
-		styles = append(styles, ']')
 		var adopted []int64
 		if adopts {
 			adopted = doc.st.adopted
 		}
-		k.incremental(SourceAdoptedStyleSheet, `"id":%d,"styleIds":%s,"styles":%s`, doc.ID, idsJSON(adopted), styles)
+		k.incremental(SourceAdoptedStyleSheet, `"id":%d,"styleIds":%s,"styles":%s`, doc.ID, idsJSON(adopted), styles(doc))
 	}
 	for _, h := range k.hosts {
-		if h.ID != 0 {
-			k.incremental(SourceAdoptedStyleSheet, `"id":%d,"styleIds":%s`, h.ID, idsJSON(h.st.adopted))
+		if h.ID == 0 {
+			continue
 		}
+		if len(byOwner[h]) == 0 {
+			k.incremental(SourceAdoptedStyleSheet, `"id":%d,"styleIds":%s`, h.ID, idsJSON(h.st.adopted))
+			continue
+		}
+		k.incremental(SourceAdoptedStyleSheet, `"id":%d,"styleIds":%s,"styles":%s`, h.ID, idsJSON(h.st.adopted), styles(h))
 	}
 }
 
