@@ -32,6 +32,39 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
+// navigate loads a URL like chromedp.Navigate, then waits until a script
+// runs in the new document. chromedp keeps the execution context of each
+// frame from Chromium's events, which can trail the load event: a step that
+// evaluates right after a navigation may otherwise be sent to the document
+// just left ("Cannot find context with specified id").
+func navigate(url string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		var none chromedp.Void
+		if _, err := chromedp.Navigate(url)(ctx, t); err != nil {
+			return none, err
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, err := chromedp.Evaluate[string](`document.readyState`)(ctx, t)
+			if err == nil || !staleContext(err) || time.Now().After(deadline) {
+				return none, err
+			}
+			select {
+			case <-ctx.Done():
+				return none, ctx.Err()
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// staleContext reports whether err says a script went to a document that
+// is gone.
+func staleContext(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Cannot find context with specified id") || strings.Contains(s, "Execution context was destroyed")
+}
+
 // do runs browser steps in order and fails the test at the first error.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()

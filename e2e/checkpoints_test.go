@@ -51,7 +51,7 @@ func TestStoredCheckpointsServeTheNextViewer(t *testing.T) {
 	const frameShape = `(` + domShape + `)(document.querySelector('iframe').contentDocument)`
 
 	do(t, ctx, "first viewer: open and index",
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s", base, sid)),
+		navigate(fmt.Sprintf("%s/sessions/%s", base, sid)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Poll[chromedp.Void](`window.__playhead.stats().checkpointsSaved`, chromedp.WithPollingTimeout(120*time.Second)),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, target), chromedp.EvalAwaitPromise),
@@ -64,8 +64,8 @@ func TestStoredCheckpointsServeTheNextViewer(t *testing.T) {
 	}
 
 	do(t, ctx, "next viewer: open and seek at once",
-		chromedp.Navigate("about:blank"),
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s", base, sid)),
+		navigate("about:blank"),
+		navigate(fmt.Sprintf("%s/sessions/%s", base, sid)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready && window.__playhead.stats().loadedCheckpoints > 0`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, target), chromedp.EvalAwaitPromise),
 	)

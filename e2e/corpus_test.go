@@ -53,7 +53,7 @@ func TestRecordCorpus(t *testing.T) {
 	defer srv.Close()
 	for _, page := range corpusPages {
 		do(t, ctx, "record "+page,
-			chromedp.Navigate(srv.URL+"/"+page+".html"),
+			navigate(srv.URL+"/"+page+".html"),
 			chromedp.Poll[chromedp.Void](`window.__corpus && window.__corpus.done`, chromedp.WithPollingTimeout(60*time.Second)),
 		)
 		events := eval[string](t, ctx, `JSON.stringify(window.__corpus.events)`)
@@ -272,7 +272,7 @@ func TestReplayCorpus(t *testing.T) {
 
 			errs.take()
 			do(t, ctx, "open "+sid,
-				chromedp.Navigate(m.URL()+"/sessions/"+sid+"?t=0"),
+				navigate(m.URL()+"/sessions/"+sid+"?t=0"),
 				chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 				chromedp.Evaluate[chromedp.Void](`(async () => {
 					window.__probe = `+probeDOM+`;

@@ -20,7 +20,7 @@ func TestFrontendRequestBackendSpanAndLogShareTheSession(t *testing.T) {
 	m := startPlayhead(t)
 	base := m.URL()
 	do(t, ctx, "open the shop",
-		chromedp.Navigate(base+"/demo/checkout"),
+		navigate(base+"/demo/checkout"),
 		chromedp.WaitVisible(chromedp.CSS(`#place-order`)),
 		// Browse a while first, so the moment of the link is well into the
 		// session.
@@ -31,7 +31,7 @@ func TestFrontendRequestBackendSpanAndLogShareTheSession(t *testing.T) {
 	after := eval[int64](t, ctx, `Date.now()`)
 	replayURL := eval[string](t, ctx, `Playhead.getReplayURL()`)
 	sid := eval[string](t, ctx, `Playhead.getSessionId()`)
-	do(t, ctx, "leave", chromedp.Navigate("about:blank"))
+	do(t, ctx, "leave", navigate("about:blank"))
 	if !strings.HasPrefix(replayURL, base+"/sessions/"+sid) {
 		t.Fatalf("getReplayURL() = %q, want the player's URL of session %s", replayURL, sid)
 	}
@@ -91,7 +91,7 @@ func TestFrontendRequestBackendSpanAndLogShareTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, ctx, "open the replay link",
-		chromedp.Navigate(replayURL),
+		navigate(replayURL),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Sleep(500*time.Millisecond),
 	)

@@ -197,7 +197,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	// 1. Visit the page and take a screenshot at each step.
 	do(t, ctx, "open the fixture page",
 		chromedp.EmulateViewport(shotW, shotH),
-		chromedp.Navigate(site.URL+"/"),
+		navigate(site.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#open-dialog`)),
 		chromedp.Poll[chromedp.Void](`(() => {
 			const loaded = new Set([...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replace(/"/g, '')));
@@ -268,7 +268,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	if got := eval[string](t, ctx, `Playhead.getSessionId()`); got != sessionID {
 		t.Fatalf("the visit spans two sessions: %s, then %s", sessionID, got)
 	}
-	do(t, ctx, "stay a little, then leave (the SDK flushes)", chromedp.Sleep(600*time.Millisecond), chromedp.Navigate("about:blank"))
+	do(t, ctx, "stay a little, then leave (the SDK flushes)", chromedp.Sleep(600*time.Millisecond), navigate("about:blank"))
 
 	// 2. Wait for the whole session, and let Playhead capture its assets.
 	api := login(t, m)
@@ -314,7 +314,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	atOnceSteps := []*liveMoment{live[2], live[len(live)-1]}
 	do(t, ctx, "open the player at once",
 		chromedp.EmulateViewport(1280, 900),
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=%d", m.URL(), sessionID, atOnceSteps[0].ts-startTs)),
+		navigate(fmt.Sprintf("%s/sessions/%s?t=%d", m.URL(), sessionID, atOnceSteps[0].ts-startTs)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		js(pinStage+`; window.__openedOnce = true`),
 	)
@@ -428,7 +428,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	order := []int{4, 0, 2, 1, 3, 4} // last, first, middle, second, fourth, last
 	do(t, ctx, "open the player",
 		chromedp.EmulateViewport(1280, 900),
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=%d", m.URL(), sessionID, live[order[0]].ts-startTs)),
+		navigate(fmt.Sprintf("%s/sessions/%s?t=%d", m.URL(), sessionID, live[order[0]].ts-startTs)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		js(pinStage),
 	)

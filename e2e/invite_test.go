@@ -16,7 +16,7 @@ func TestInviteByLinkInTheBrowser(t *testing.T) {
 	owner := newBrowser(t)
 	setLoginCookie(t, owner, m)
 	do(t, owner, "create an invitation",
-		chromedp.Navigate(m.URL()+"/members"),
+		navigate(m.URL()+"/members"),
 		chromedp.WaitVisible(chromedp.CSS(`.invite-form button`)),
 		chromedp.SetValue(chromedp.CSS(`.invite-form input[name=invite-email]`), "vera@example.com"),
 		chromedp.Click(chromedp.CSS(`.invite-form button`)),
@@ -32,7 +32,7 @@ func TestInviteByLinkInTheBrowser(t *testing.T) {
 
 	vera := newBrowser(t)
 	do(t, vera, "accept the invitation",
-		chromedp.Navigate(link),
+		navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
 		chromedp.SetValue(chromedp.CSS(`input[name=username]`), "vera"),
 		chromedp.SetValue(chromedp.CSS(`input[name=password]`), "vera's long passphrase"),
@@ -47,14 +47,14 @@ func TestInviteByLinkInTheBrowser(t *testing.T) {
 
 	// The owner disables vera on the People page: her next request finds
 	// her signed out.
-	do(t, owner, "open People", chromedp.Navigate(m.URL()+"/users"), chromedp.WaitVisible(chromedp.CSS(`table.users tbody tr`)))
+	do(t, owner, "open People", navigate(m.URL()+"/users"), chromedp.WaitVisible(chromedp.CSS(`table.users tbody tr`)))
 	eval[bool](t, owner, `window.confirm = () => true; [...[...document.querySelectorAll("table.users tbody tr")].find((tr) => tr.cells[0].textContent === "vera").querySelectorAll("button")].find((b) => b.textContent === "Disable").click(), true`)
 	waitAcrossPages(t, owner, `[...document.querySelectorAll("table.users tbody tr")].some((tr) => tr.cells[0].textContent === "vera" && tr.cells[3].textContent === "disabled")`)
-	do(t, vera, "reload", chromedp.Navigate(m.URL()+"/"))
+	do(t, vera, "reload", navigate(m.URL()+"/"))
 	waitAcrossPages(t, vera, `document.querySelector(".login-card h1")?.textContent === "Sign in"`)
 
 	again := newBrowser(t)
-	do(t, again, "open the used link", chromedp.Navigate(link))
+	do(t, again, "open the used link", navigate(link))
 	waitAcrossPages(t, again, `!document.querySelector(".form-error").hidden`)
 	if msg := eval[string](t, again, `document.querySelector(".form-error").textContent`); !strings.Contains(msg, "was used already") {
 		t.Fatalf("a used link says %q", msg)

@@ -78,7 +78,7 @@ func TestPlayerSeeksFromServerKeyframes(t *testing.T) {
 	}
 	stats := `JSON.stringify(window.__playhead.stats().seekFrom)`
 	do(t, ctx, "open at 37.5 s",
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=37500", m.URL(), sid)),
+		navigate(fmt.Sprintf("%s/sessions/%s?t=37500", m.URL(), sid)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
 	)
 	if got := eval[string](t, ctx, probe); got != want(37) {

@@ -132,7 +132,7 @@ func TestPlayerOpensEverySessionWithAKeyframe(t *testing.T) {
 		{"lostfirstbatch01", "?t=2000", "first"},
 	} {
 		do(t, ctx, "open "+tt.sid+tt.query,
-			chromedp.Navigate(m.URL()+"/sessions/"+tt.sid+tt.query),
+			navigate(m.URL()+"/sessions/"+tt.sid+tt.query),
 			chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
 			chromedp.Poll[chromedp.Void](`(`+frameDoc+`.getElementById('box') || {}).textContent`, chromedp.WithPollingTimeout(10*time.Second)),
 		)
@@ -149,7 +149,7 @@ func TestPlayerOpensEverySessionWithAKeyframe(t *testing.T) {
 	}
 
 	do(t, ctx, "open a session without a full snapshot",
-		chromedp.Navigate(m.URL()+"/sessions/nosnapshot000001"),
+		navigate(m.URL()+"/sessions/nosnapshot000001"),
 		chromedp.Poll[chromedp.Void](`document.querySelector('.sc-canvas') && !document.querySelector('.stage-overlay').hidden`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Sleep(300*time.Millisecond),
 	)
@@ -175,7 +175,7 @@ func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
 	const sid = "adoptedsheets001"
 	postBatch(t, m, sid, 0, keyframe(now), adoptRed(now+2000), boxText(now+3000, "second"), boxText(now+5000, "third"))
 
-	do(t, ctx, "open", chromedp.Navigate(m.URL()+"/sessions/"+sid+"?t=4000"),
+	do(t, ctx, "open", navigate(m.URL()+"/sessions/"+sid+"?t=4000"),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)))
 	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
 		return box.textContent + ' ' + d.defaultView.getComputedStyle(box).color + ' ' + d.adoptedStyleSheets.length; })()`

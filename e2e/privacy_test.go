@@ -122,7 +122,7 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 	record := func() string {
 		var sid string
 		do(t, ctx, "record the PII page",
-			chromedp.Navigate(site.URL+"/account?session_token=tok-url-secret-123456&ref=mail"),
+			navigate(site.URL+"/account?session_token=tok-url-secret-123456&ref=mail"),
 			chromedp.WaitVisible(chromedp.CSS(`#go`)),
 			chromedp.SendKeys(chromedp.CSS(`#name`), "Grace ada.pii@example.com"),
 			chromedp.SendKeys(chromedp.CSS(`#email`), "grace.pii@navy.example"),
@@ -132,7 +132,7 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 			chromedp.Sleep(1500*time.Millisecond),
 		)
 		sid = eval[string](t, ctx, `Playhead.getSessionId()`)
-		do(t, ctx, "leave", chromedp.Navigate("about:blank"), chromedp.Sleep(500*time.Millisecond))
+		do(t, ctx, "leave", navigate("about:blank"), chromedp.Sleep(500*time.Millisecond))
 		return sid
 	}
 	sid := record()
@@ -171,7 +171,7 @@ func TestNoPersonalDataLeavesTheBrowserOrIsStored(t *testing.T) {
 
 	// Strict: no page text at all.
 	privacyMode = "strict"
-	do(t, ctx, "new session", chromedp.Navigate(site.URL+"/blank"), chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`))
+	do(t, ctx, "new session", navigate(site.URL+"/blank"), chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`))
 	sid2 := record()
 	if sid2 == sid {
 		t.Fatal("strict run reused the session")

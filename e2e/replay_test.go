@@ -53,7 +53,7 @@ func TestRecordAndReplayDemo(t *testing.T) {
 	// data (the order fails with a 500) and hits a JS error.
 	var live liveFacts
 	do(t, ctx, "shop",
-		chromedp.Navigate(base+"/demo/"),
+		navigate(base+"/demo/"),
 		chromedp.WaitVisible(chromedp.CSS(`.add-to-cart`)),
 		chromedp.Click(chromedp.CSS(`.add-to-cart`)),
 		chromedp.Click(chromedp.CSS(`#nav-checkout`)),
@@ -74,7 +74,7 @@ func TestRecordAndReplayDemo(t *testing.T) {
 	texts := eval[map[string]string](t, ctx, pageTexts(`document`))
 	live.Title, live.CartCount, live.ErrText = texts["title"], texts["cart"], texts["error"]
 	// Leaving the page flushes what the SDK still holds.
-	do(t, ctx, "leave", chromedp.Navigate("about:blank"))
+	do(t, ctx, "leave", navigate("about:blank"))
 	if live.SessionID == "" || live.ErrText == "" {
 		t.Fatalf("live facts incomplete: %+v", live)
 	}
@@ -134,7 +134,7 @@ func TestRecordAndReplayDemo(t *testing.T) {
 	}
 	errs := watchConsole(t, ctx)
 	do(t, ctx, "open the player",
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s", base, live.SessionID)),
+		navigate(fmt.Sprintf("%s/sessions/%s", base, live.SessionID)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, s.DurationMs), chromedp.EvalAwaitPromise),
 		chromedp.Sleep(time.Second),

@@ -122,7 +122,7 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 	base := m.URL()
 
 	do(t, ctx, "shop",
-		chromedp.Navigate(base+"/demo/"),
+		navigate(base+"/demo/"),
 		chromedp.WaitVisible(chromedp.CSS(`.add-to-cart`)),
 		chromedp.Click(chromedp.CSS(`.add-to-cart`)),
 		chromedp.Click(chromedp.CSS(`#nav-checkout`)),
@@ -139,7 +139,7 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 		chromedp.Sleep(300*time.Millisecond),
 	)
 	id := eval[string](t, ctx, `Playhead.getSessionId()`)
-	do(t, ctx, "leave", chromedp.Navigate("about:blank"))
+	do(t, ctx, "leave", navigate("about:blank"))
 
 	api := login(t, m)
 	const thrown = "Cannot read properties of undefined (reading 'price')"
@@ -166,7 +166,7 @@ func TestExportedReproductionFailsLikeTheVisit(t *testing.T) {
 	}
 	errorAt := st.Steps[len(st.Steps)-1].Ts
 	do(t, ctx, "open the player's Steps panel",
-		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?steps=%d", base, id, errorAt)),
+		navigate(fmt.Sprintf("%s/sessions/%s?steps=%d", base, id, errorAt)),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-panel=steps] .step-row`)),
 	)

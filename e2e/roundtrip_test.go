@@ -40,7 +40,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	base := m.URL()
 
 	do(t, ctx, "shop",
-		chromedp.Navigate(base+"/demo/"),
+		navigate(base+"/demo/"),
 		chromedp.WaitVisible(chromedp.CSS(`.add-to-cart`)),
 		chromedp.Sleep(300*time.Millisecond),
 		chromedp.Click(chromedp.CSS(`.add-to-cart`)),
@@ -53,7 +53,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		chromedp.Sleep(300*time.Millisecond),
 	)
 	sid := eval[string](t, ctx, `Playhead.getSessionId()`)
-	do(t, ctx, "leave", chromedp.Navigate("about:blank"))
+	do(t, ctx, "leave", navigate("about:blank"))
 
 	api := login(t, m)
 	var detail struct{ Session playhead.Session }
@@ -101,7 +101,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	moments := []int64{duration / 4, duration / 2, duration * 3 / 4, duration}
 	watch := func(id string) []replayState {
 		do(t, ctx, "open the player of "+id,
-			chromedp.Navigate(fmt.Sprintf("%s/sessions/%s", base, id)),
+			navigate(fmt.Sprintf("%s/sessions/%s", base, id)),
 			chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		)
 		var states []replayState
@@ -155,7 +155,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, "open the HTML export offline", chromedp.Navigate("file://"+file), chromedp.WaitReady(`#playhead-export`))
+	do(t, ctx, "open the HTML export offline", navigate("file://"+file), chromedp.WaitReady(`#playhead-export`))
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`window.__playheadExport && window.__playheadExport.ready`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the HTML export did not start: %v; console: %q", err, errs.take())
 	}

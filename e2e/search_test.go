@@ -30,11 +30,11 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 	record := func(what string, steps ...chromedp.Action[chromedp.Void]) string {
 		tab, cancel := chromedp.NewContext(ctx)
 		defer cancel()
-		do(t, tab, "open the shop for "+what, chromedp.Navigate(base+"/demo/"), chromedp.WaitVisible(chromedp.CSS(`.add-to-cart`)), chromedp.Sleep(300*time.Millisecond))
+		do(t, tab, "open the shop for "+what, navigate(base+"/demo/"), chromedp.WaitVisible(chromedp.CSS(`.add-to-cart`)), chromedp.Sleep(300*time.Millisecond))
 		do(t, tab, what, steps...)
 		sid := eval[string](t, tab, `Playhead.getSessionId()`)
 		// Everything sent before the tab closes.
-		do(t, tab, "flush", chromedp.Evaluate[chromedp.Void](`Playhead.flush()`, chromedp.EvalAwaitPromise), chromedp.Navigate("about:blank"))
+		do(t, tab, "flush", chromedp.Evaluate[chromedp.Void](`Playhead.flush()`, chromedp.EvalAwaitPromise), navigate("about:blank"))
 		return sid
 	}
 	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
@@ -44,7 +44,7 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 	}
 	errSid := record("an uncaught error", click(`#throw-error`), chromedp.Sleep(300*time.Millisecond))
 	orderSid := record("a failed order", click(`.add-to-cart`), click(`#nav-checkout`), chromedp.WaitVisible(chromedp.CSS(`#place-order`)),
-		click(`#place-order`), chromedp.WaitVisible(chromedp.CSS(`#checkout-error`)))
+		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"), click(`#place-order`), chromedp.WaitVisible(chromedp.CSS(`#checkout-error`)))
 	rageSid := record("rage clicks", rage...)
 	userSid := record("an identified user", chromedp.Evaluate[chromedp.Void](`Playhead.identify('e2e-user-42')`), chromedp.Sleep(200*time.Millisecond),
 		chromedp.Evaluate[chromedp.Void](`Playhead.track('coupon_applied')`), chromedp.Sleep(300*time.Millisecond))
@@ -98,7 +98,7 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 	search := func(query string) {
 		t.Helper()
 		do(t, ctx, "search "+query,
-			chromedp.Navigate(base+"/"),
+			navigate(base+"/"),
 			chromedp.WaitVisible(input),
 			chromedp.SendKeys(input, query),
 			chromedp.KeyEvent(kb.Enter), // no suggestion highlighted: it searches
@@ -117,7 +117,7 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 
 	// 3. The search box suggests keys, with what each is, from the keyboard.
 	do(t, ctx, "type a key's start",
-		chromedp.Navigate(base+"/"),
+		navigate(base+"/"),
 		chromedp.WaitVisible(input),
 		chromedp.SendKeys(input, "rag"),
 		chromedp.Poll[chromedp.Void](`document.querySelector('.search-input').getAttribute('aria-expanded') === 'true'`, chromedp.WithPollingTimeout(5*time.Second)),
@@ -146,7 +146,7 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 
 	// Values are the project's own: the failed order's request.
 	do(t, ctx, "type a key and part of a value",
-		chromedp.Navigate(base+"/"),
+		navigate(base+"/"),
 		chromedp.WaitVisible(input),
 		chromedp.SendKeys(input, "request:check"),
 		chromedp.Poll[chromedp.Void](`Array.from(document.querySelectorAll('#search-suggestions li')).some(li => li.textContent.includes('POST http') && li.textContent.includes('/demo/api/checkout'))`,
@@ -160,6 +160,7 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 	}{
 		{`error:"Cannot read properties"`, errSid, "Cannot read properties of undefined"},
 		{`request.status:>=500`, orderSid, "POST /demo/api/checkout 500"},
+		{`input:email -input:ada`, orderSid, "typed into 'Email'"},
 		{`rage:>0`, rageSid, "rage click"},
 		{`user:e2e-user-42 event:coupon_applied`, userSid, "event coupon_applied"},
 	} {
@@ -202,7 +203,7 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 	if len(list.Matches) < 2 {
 		t.Fatalf("%s matches %d moments of the order's session, want the order and the error it logged", requests, len(list.Matches))
 	}
-	do(t, ctx, "open the order's session from the search", chromedp.Navigate(base+"/sessions/"+orderSid+"?q="+url.QueryEscape(requests)))
+	do(t, ctx, "open the order's session from the search", navigate(base+"/sessions/"+orderSid+"?q="+url.QueryEscape(requests)))
 	start := startOf(orderSid)
 	at := func(i int) float64 { return float64(list.Matches[i].Ts - start) }
 	if got := playerTime(); math.Abs(got-at(0)) > 50 {
@@ -236,8 +237,8 @@ func TestSearchOpensTheMatchingMoment(t *testing.T) {
 	)
 	link := eval[string](t, ctx, `Array.from(document.querySelectorAll('.saved-link')).find(a => a.textContent === 'Angry visitors').href`)
 	do(t, ctx, "open the saved search's link",
-		chromedp.Navigate("about:blank"),
-		chromedp.Navigate(link),
+		navigate("about:blank"),
+		navigate(link),
 		chromedp.Poll[chromedp.Void](`document.querySelector('.why-row')`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	if got, rows := eval[string](t, ctx, `document.querySelector('.search-input').value`), eval[[]string](t, ctx, rowIDs); got != "rage:>0" || !slices.Equal(rows, []string{rageSid}) {

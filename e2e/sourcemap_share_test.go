@@ -54,7 +54,7 @@ func TestMappedErrorsAndSharedReplay(t *testing.T) {
 
 	setLoginCookie(t, ctx, m)
 	do(t, ctx, "open the player",
-		chromedp.Navigate(base+"/sessions/"+sid),
+		navigate(base+"/sessions/"+sid),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 	)
 	panels := eval[string](t, ctx, `document.querySelector('.side').textContent`)
@@ -78,7 +78,7 @@ func TestMappedErrorsAndSharedReplay(t *testing.T) {
 	// Someone else's browser: no cookie, no history.
 	ctx = newBrowser(t)
 	nav, cancel := context.WithTimeout(ctx, 20*time.Second)
-	err = chromedp.Do(nav, chromedp.Navigate(share.URL))
+	err = chromedp.Do(nav, navigate(share.URL))
 	cancel()
 	if err != nil {
 		t.Logf("navigation to the shared replay did not report its end (%v); going on", err)

@@ -34,7 +34,7 @@ func TestSignInWithSSOButton(t *testing.T) {
 	ctx := newBrowser(t)
 	idp.SignInAs(oidcprovider.User{Subject: "sub-ada", Email: "ada@example.com", EmailVerified: true, Name: "Ada"})
 	do(t, ctx, "sign in with SSO",
-		chromedp.Navigate(m.URL()+"/login"),
+		navigate(m.URL()+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`.login-sso a`)),
 		chromedp.Click(chromedp.CSS(`.login-sso a`)),
 	)

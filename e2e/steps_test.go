@@ -127,7 +127,7 @@ func TestReproductionSteps(t *testing.T) {
 		}
 		site := spa(http.StatusConflict)
 		do(t, ctx, "visit the app",
-			chromedp.Navigate(site.URL+"/"),
+			navigate(site.URL+"/"),
 			chromedp.WaitVisible(chromedp.CSS(`input[type=search]`)),
 			chromedp.Sleep(300*time.Millisecond),
 			chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "falls"),
@@ -149,7 +149,7 @@ func TestReproductionSteps(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`input[type=search]`)),
 		)
 		id := eval[string](t, ctx, `Playhead.getSessionId()`)
-		do(t, ctx, "leave", chromedp.Navigate("about:blank"))
+		do(t, ctx, "leave", navigate("about:blank"))
 		api := login(t, m)
 		st := sessionSteps(t, api, m.URL(), id, []string{
 			"Open /",
@@ -228,7 +228,7 @@ func TestReproductionSteps(t *testing.T) {
 			"/done.html":    "src/steps/form/done.html",
 		}, map[string]string{"/form.css": "src/steps/form/form.css"}, http.NotFound)
 		do(t, ctx, "fill in the form",
-			chromedp.Navigate(site.URL+"/"),
+			navigate(site.URL+"/"),
 			chromedp.WaitVisible(chromedp.CSS(`#first`)),
 			chromedp.Sleep(300*time.Millisecond),
 			chromedp.SendKeys(chromedp.CSS(`#first`), "Ada"),
@@ -247,7 +247,7 @@ func TestReproductionSteps(t *testing.T) {
 			chromedp.Sleep(700*time.Millisecond),
 		)
 		id := eval[string](t, ctx, `Playhead.getSessionId()`)
-		do(t, ctx, "leave", chromedp.Navigate("about:blank"))
+		do(t, ctx, "leave", navigate("about:blank"))
 		st := sessionSteps(t, login(t, m), m.URL(), id, []string{
 			"Open /",
 			"Type into 'First name' (masked in the recording)",

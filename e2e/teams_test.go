@@ -22,7 +22,7 @@ func signInUI(t *testing.T, ctx context.Context, m *app.Main, username, password
 		t.Fatal(err)
 	}
 	do(t, ctx, "sign in as "+username,
-		chromedp.Navigate(m.URL()+"/login"),
+		navigate(m.URL()+"/login"),
 		chromedp.WaitVisible(`input[name=username]`),
 		chromedp.SendKeys(`input[name=username]`, username),
 		chromedp.SendKeys(`input[name=password]`, password),
@@ -56,7 +56,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 	owner := newBrowser(t)
 	signInUI(t, owner, m, "admin", adminPassword)
 	do(t, owner, "create an invitation",
-		chromedp.Navigate(m.URL()+"/members"),
+		navigate(m.URL()+"/members"),
 		chromedp.WaitVisible(`.invite-form button`),
 		chromedp.SetValue(`.invite-form select[name=invite-role]`, "viewer"),
 		chromedp.Click(`.invite-form button`),
@@ -74,7 +74,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 	}()
 	const viewerPassword = "a viewer's long passphrase"
 	do(t, ctx, "accept the invitation",
-		chromedp.Navigate(link),
+		navigate(link),
 		chromedp.WaitVisible(`input[name=password]`),
 		chromedp.SetValue(`input[name=username]`, "vera"),
 		chromedp.SetValue(`input[name=password]`, viewerPassword),
@@ -95,7 +95,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 		t.Errorf("the sessions list links to %s, want the session in its project", href)
 	}
 	do(t, ctx, "open the replay",
-		chromedp.Navigate(href),
+		navigate(href),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Poll[chromedp.Void](`(`+frameDoc+`.getElementById('box') || {}).textContent`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
@@ -105,7 +105,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 
 	// Settings are closed to a viewer, in the dashboard and at the server.
 	do(t, ctx, "open settings",
-		chromedp.Navigate(m.URL()+"/settings"),
+		navigate(m.URL()+"/settings"),
 		chromedp.WaitVisible(`.message-page`),
 	)
 	if msg := eval[string](t, ctx, `document.querySelector('.message-page').textContent`); !strings.Contains(msg, "needs the developer role") {
@@ -132,7 +132,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 	// The owner sees the viewing in the audit log.
 	ctx = owner
 	do(t, ctx, "open the audit log",
-		chromedp.Navigate(m.URL()+"/audit"),
+		navigate(m.URL()+"/audit"),
 		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('table.audit tbody tr')].some(r => r.textContent.includes('replay.view'))`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	row := eval[string](t, ctx, `[...document.querySelectorAll('table.audit tbody tr')].find(r => r.textContent.includes('replay.view')).textContent`)
@@ -206,7 +206,7 @@ func TestProjectSettingsReachTheSDK(t *testing.T) {
 
 	// A first page load knows no setting yet: it records, and asks.
 	do(t, ctx, "open the demo shop",
-		chromedp.Navigate(m.URL()+"/demo/"),
+		navigate(m.URL()+"/demo/"),
 		chromedp.Poll[chromedp.Void](`window.Playhead && Playhead.getSessionId()`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Poll[chromedp.Void](`localStorage.getItem('playhead.config.`+m.Project.IngestKey+`')`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
@@ -214,7 +214,7 @@ func TestProjectSettingsReachTheSDK(t *testing.T) {
 	tab, cancel := chromedp.NewContext(ctx)
 	defer cancel()
 	do(t, tab, "open the demo shop in a new tab",
-		chromedp.Navigate(m.URL()+"/demo/"),
+		navigate(m.URL()+"/demo/"),
 		chromedp.Poll[chromedp.Void](`window.Playhead`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Sleep(time.Second),
 	)
@@ -235,7 +235,7 @@ func TestProjectPagesWork(t *testing.T) {
 	errs.take() // the login page's own check of the login, before there was one
 
 	do(t, ctx, "save settings",
-		chromedp.Navigate(m.URL()+"/settings"),
+		navigate(m.URL()+"/settings"),
 		chromedp.WaitVisible(`#settings-form`),
 		chromedp.SetValue(`#settings-form input[name=rageClicks]`, "5"),
 		chromedp.SetValue(`#settings-form select[name=clientIp]`, "none"),
@@ -254,7 +254,7 @@ func TestProjectPagesWork(t *testing.T) {
 	}
 
 	do(t, ctx, "create a token",
-		chromedp.Navigate(m.URL()+"/tokens"),
+		navigate(m.URL()+"/tokens"),
 		chromedp.WaitVisible(`.token-form`),
 		chromedp.SendKeys(`.token-form input[name=name]`, "backend"),
 		chromedp.Click(`.token-form input[value=otlp]`),
@@ -270,14 +270,14 @@ func TestProjectPagesWork(t *testing.T) {
 	waitAcrossPages(t, ctx, `![...document.querySelectorAll('table.tokens tbody tr')].some(tr => tr.cells[0].textContent === 'backend')`)
 
 	do(t, ctx, "open members",
-		chromedp.Navigate(m.URL()+"/members"),
+		navigate(m.URL()+"/members"),
 		chromedp.WaitVisible(`table.members tbody tr`),
 	)
 	if got := eval[string](t, ctx, `document.querySelector('table.members tbody').textContent`); !strings.Contains(got, "admin") || !strings.Contains(got, "owner") {
 		t.Errorf("members list %q, want the owner", got)
 	}
 
-	do(t, ctx, "open the audit log", chromedp.Navigate(m.URL()+"/audit"), chromedp.WaitVisible(`table.audit tbody tr`))
+	do(t, ctx, "open the audit log", navigate(m.URL()+"/audit"), chromedp.WaitVisible(`table.audit tbody tr`))
 	actions := eval[string](t, ctx, `document.querySelector('table.audit tbody').textContent`)
 	for _, a := range []string{"settings.change", "ingest_key.rotate", "token.create", "token.revoke"} {
 		if !strings.Contains(actions, a) {

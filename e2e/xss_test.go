@@ -118,7 +118,7 @@ func TestReplayRunsNothingAndCallsNoOneElse(t *testing.T) {
 	}
 	player := fmt.Sprintf("%s/sessions/hostilesession01", m.URL())
 	do(t, ctx, "replay the hostile recording",
-		chromedp.Navigate(player),
+		navigate(player),
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`window.__playhead.seek(2500)`),
 		chromedp.Sleep(time.Second),
