@@ -161,15 +161,7 @@ func (db *DB) dialectFor(ctx context.Context, q search.Expr) (dialect, error) {
 			}
 			matches[t] = n
 		}
-		slices.SortStableFunc(ts, func(a, b string) int { return cmp.Compare(matches[a], matches[b]) })
-		// Counting stops at commonTrigram, so trigrams counted that far
-		// tie; when the rarest few tie there, all of them are looked up:
-		// the values holding all are often far fewer than those holding
-		// any three (reading a trigram's matches is cheap, checking rows
-		// is not).
-		if len(ts) > maxUsedTrigrams && matches[ts[maxUsedTrigrams-1]] < commonTrigram {
-			ts = ts[:maxUsedTrigrams]
-		}
+		ts = rarest(ts, matches)
 		fq := ftsQuery(ts)
 		n, err := count(fq, commonMatches)
 		if err != nil {
@@ -201,6 +193,36 @@ func (db *DB) dialectFor(ctx context.Context, q search.Expr) (dialect, error) {
 		}
 	}
 	return d, nil
+}
+
+// rarest returns the trigrams of ts (in the text's order) to look up: the
+// rarest few. Counting stops at commonTrigram, so the trigrams counted that
+// far tie; those looked up among them are spread over the text, since
+// trigrams side by side ("ord", "rde", "der") are found in the same values
+// and narrow no more than one of them.
+func rarest(ts []string, matches map[string]int) []string {
+	byCount := slices.Clone(ts)
+	slices.SortStableFunc(byCount, func(a, b string) int { return cmp.Compare(matches[a], matches[b]) })
+	var out, capped []string
+	for _, t := range byCount {
+		if matches[t] < commonTrigram && len(out) < maxUsedTrigrams {
+			out = append(out, t)
+		}
+	}
+	for _, t := range ts {
+		if matches[t] >= commonTrigram {
+			capped = append(capped, t)
+		}
+	}
+	need := min(maxUsedTrigrams-len(out), len(capped))
+	for i := range need {
+		k := 0
+		if need > 1 {
+			k = i * (len(capped) - 1) / (need - 1)
+		}
+		out = append(out, capped[k])
+	}
+	return out
 }
 
 // shortTrigrams returns the trigrams of the index's vocabulary that hold

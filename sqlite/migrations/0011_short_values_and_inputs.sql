@@ -17,3 +17,9 @@ CREATE TRIGGER session_search_removed AFTER DELETE ON session_search
 BEGIN
 	INSERT INTO session_search_fts (session_search_fts, rowid, value) VALUES ('delete', old.id, old.value);
 END;
+-- active: filters on the summary's active time, which the index of the
+-- sessions list's order now holds with the other columns a search filters
+-- on (without it, a search for active time read every session's row).
+DROP INDEX sessions_by_start;
+CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC,
+	ended_at, browser, os, device, clicks, errors, rage_clicks, dead_clicks, error_clicks, active_ms);
