@@ -671,6 +671,16 @@ type SessionIndex interface {
 	// decide returns. When decide returns an error, or nil, nothing is
 	// written; decide's error is returned as it is.
 	WriteGroup(ctx context.Context, ids []BatchID, decide func(*GroupState) (*GroupWrite, error)) error
+	// LastSearchRow returns a mark of the session's search rows as they
+	// are (the id of the newest, 0 for none), for ReplaceSearch.
+	LastSearchRow(ctx context.Context, projectID int64, sessionID string) (int64, error)
+	// ReplaceSearch replaces the search rows of a session with values
+	// (derived anew from its stored events), and the search keys its
+	// carried state remembers with keys (as ingest encodes them). Rows
+	// written after the mark upTo (LastSearchRow, taken before the values
+	// were derived) are kept: a batch stored meanwhile loses nothing. A
+	// session the index does not hold is left alone.
+	ReplaceSearch(ctx context.Context, projectID int64, sessionID string, values []SearchText, keys []byte, upTo int64) error
 	// Session returns one session or an ENOTFOUND error.
 	Session(ctx context.Context, projectID int64, id string) (*Session, error)
 	// Sessions returns a page of sessions and the cursor of the next page.

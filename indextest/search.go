@@ -331,6 +331,68 @@ func RunSearch(t *testing.T, newIndex func(t *testing.T) Index) {
 			}
 		}
 	})
+
+	// playhead reindex: a session's search rows replaced by values derived
+	// anew, those stored after the mark kept.
+	t.Run("ReplaceSearch", func(t *testing.T) {
+		rp := &playhead.Project{Name: "Reindex", IngestKey: "phk_search_reindex_" + t.Name()}
+		if err := db.CreateProject(ctx, rp); err != nil {
+			t.Fatal(err)
+		}
+		find := func(query string) []string {
+			t.Helper()
+			q, err := search.Parse(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, _, err := db.Sessions(ctx, playhead.SessionFilter{ProjectID: rp.ID, Query: q, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids(list)
+		}
+		add(searchSession{id: "r1", started: now.Add(-time.Hour), dur: time.Minute, ua: uaFirefoxLinux,
+			text: []string{"click=Old label", "event.prop=userId=kept-in-clear", "console=stays"}}.batches(rp.ID)...)
+		add(searchSession{id: "r2", started: now.Add(-2 * time.Hour), dur: time.Minute, ua: uaFirefoxLinux,
+			text: []string{"click=Old label"}}.batches(rp.ID)...)
+		mark, err := db.LastSearchRow(ctx, rp.ID, "r1")
+		if err != nil || mark == 0 {
+			t.Fatalf("LastSearchRow(r1) = %d, %v; want the id of its newest row", mark, err)
+		}
+		if none, err := db.LastSearchRow(ctx, rp.ID, "no-such-session"); err != nil || none != 0 {
+			t.Errorf("LastSearchRow of a session with no rows = %d, %v; want 0", none, err)
+		}
+		// A batch stored while the values are derived.
+		add(&playhead.IndexedBatch{ProjectID: rp.ID, SessionID: "r1", UserAgent: uaFirefoxLinux,
+			Ref:    playhead.BatchRef{Seq: 5, FirstTs: now.Add(-50 * time.Minute).UnixMilli(), LastTs: now.Add(-50*time.Minute).UnixMilli() + 1, Events: 1, Bytes: 10},
+			Search: []playhead.SearchText{{Field: search.FieldEvent, Value: "arrived-meanwhile"}}})
+		values := []playhead.SearchText{{Field: search.FieldClick, Value: "New label"}, {Field: search.FieldConsole, Value: "stays"},
+			{Field: search.FieldInput, Value: "Email"}, {Field: search.FieldInput, Value: "Email"}}
+		if err := db.ReplaceSearch(ctx, rp.ID, "r1", values, []byte{}, mark); err != nil {
+			t.Fatal(err)
+		}
+		for query, want := range map[string][]string{
+			`click:"old label"`:          {"r2"},
+			`click:"new label"`:          {"r1"},
+			"console:stays":              {"r1"},
+			"input:email":                {"r1"},
+			"event:arrived-meanwhile":    {"r1"},
+			"event.prop.userId:kept":     nil,
+			`"kept-in-clear"`:            nil,
+			`-click:"old label" url:zzz`: nil,
+		} {
+			if got := find(query); !slices.Equal(got, want) {
+				t.Errorf("after ReplaceSearch, search %q = %v, want %v", query, got, want)
+			}
+		}
+		// A session the index does not hold (erased meanwhile) is left alone.
+		if err := db.ReplaceSearch(ctx, rp.ID, "erased", values, nil, 1<<62); err != nil {
+			t.Errorf("ReplaceSearch of a session the index does not hold: %v", err)
+		}
+		if got := find("input:email"); !slices.Equal(got, []string{"r1"}) {
+			t.Errorf("after replacing the rows of a session not held, input:email = %v, want r1 alone", got)
+		}
+	})
 }
 
 // batches returns the session's batches: the first carries its pages, the

@@ -232,6 +232,16 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
 		})
+	case tagIdentify:
+		// The user ID reaches the index only as its keyed hash (user:):
+		// the moment is kept, what it said is not.
+		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindCustom, Label: c.Tag})
+	case tagReport:
+		// A bug report is stored as one (extractReports), its contact
+		// and text kept out of the search rows.
+		ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
+			Ts: e.Timestamp, Kind: playhead.KindCustom, Label: truncate(c.Tag, maxLabel), Detail: boundedDetail(c.Payload),
+		})
 	default:
 		addSearch(ib, search.FieldEvent, c.Tag)
 		addEventProps(ib, c.Payload)

@@ -91,6 +91,8 @@ func TestExtractPropertiesAndReferrer(t *testing.T) {
 		`{"type":5,"timestamp":1795807228320,"data":{"tag":"playhead.metadata","payload":{"key":"plan","value":"enterprise"}}}`,
 		`{"type":5,"timestamp":1795807228330,"data":{"tag":"playhead.metadata","payload":{"key":"seats","value":25}}}`,
 		`{"type":5,"timestamp":1795807228340,"data":{"tag":"checkout","payload":{"coupon":"SPRING","total":12.5,"gift":true,"items":{"n":2}}}}`,
+		`{"type":5,"timestamp":1795807228350,"data":{"tag":"playhead.identify","payload":{"userId":"user-in-clear-81","traits":{"plan":"gold"}}}}`,
+		`{"type":5,"timestamp":1795807228360,"data":{"tag":"playhead.report","payload":{"text":"the cart is empty","email":"reporter@shop.test"}}}`,
 	}, ","))
 	b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
 	if err != nil {
@@ -112,6 +114,15 @@ func TestExtractPropertiesAndReferrer(t *testing.T) {
 		"event:playhead.metadata":  0,
 		"referrer:news.example":    1,
 		"referrer:shop.test":       0,
+		// What identify and reports say stays out of the search rows:
+		// the user ID is found only through its keyed hash (user:).
+		"user-in-clear-81":          0,
+		"event.prop.userId:user":    0,
+		"event:playhead.identify":   0,
+		"event:playhead.report":     0,
+		"event.prop.email:reporter": 0,
+		"event.prop.text:cart":      0,
+		"has:report":                1,
 	} {
 		e, err := search.Parse(q)
 		if err != nil {

@@ -39,6 +39,7 @@ Usage:
   playhead erase [flags]    delete a session, or a user's sessions, completely
   playhead seal [flags]     seal idle sessions now and compact their chunks
   playhead migrate-storage  move an install to PostgreSQL and S3, and verify the copy
+  playhead reindex          rebuild the search index from the stored sessions, with progress
   playhead users            list, create, reset, disable and enable dashboard accounts
   playhead sourcemaps upload -release R DIR
                             upload a release's source maps, for readable stack traces
@@ -62,6 +63,8 @@ func run(args []string) error {
 		return runSeal(args[1:])
 	case "migrate-storage":
 		return runMigrateStorage(args[1:])
+	case "reindex":
+		return runReindex(args[1:])
 	case "users":
 		return runUsers(args[1:], os.Stdout, os.Getenv)
 	case "sourcemaps":
