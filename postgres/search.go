@@ -22,6 +22,10 @@ func (dialect) Narrow([]string, func(any) string) (string, string) { return "", 
 // PerSession returns false: the trigram index finds the rows.
 func (dialect) PerSession([]string) bool { return false }
 
+// PerSessionTerm returns false: the indexes of the value fields find the
+// rows.
+func (dialect) PerSessionTerm(*search.Term) bool { return false }
+
 // NarrowShort returns false: pg_trgm takes no trigram from a pattern
 // shorter than one, so a short text is checked session by session.
 func (dialect) NarrowShort(string, func(any) string) (string, string, bool) { return "", "", false }

@@ -169,6 +169,8 @@ func (sqliteLike) ILike() string                                      { return "
 func (sqliteLike) Narrow([]string, func(any) string) (string, string) { return "", "" }
 func (sqliteLike) PerSession([]string) bool                           { return false }
 
+func (sqliteLike) PerSessionTerm(*search.Term) bool { return false }
+
 // NarrowShort binds the text, so that the count of placeholders checks the
 // order short texts are compiled in.
 func (sqliteLike) NarrowShort(text string, arg func(any) string) (string, string, bool) {

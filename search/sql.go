@@ -28,6 +28,10 @@ type Dialect interface {
 	// session by session instead. Values shorter than MinRun, which no
 	// trigram index holds, are found apart.
 	NarrowShort(text string, arg func(v any) string) (join, cond string, ok bool)
+	// PerSessionTerm is PerSession for a value term (an attribute, a
+	// status, true or false): whether its rows are so common that checking
+	// each session's, newest first, costs less than finding them all.
+	PerSessionTerm(t *Term) bool
 }
 
 // MinRun is the shortest run of characters a trigram index can look up.
@@ -105,18 +109,12 @@ func (c *compiler) term(t *Term) string {
 			return c.sessionRows(fields, cond)
 		}
 		return c.narrowRows(fields, runs, cond)
-	case kindAttribute:
-		if !t.Wildcard {
-			// Ingest stores these values in one case, so an index of them
-			// answers an equality.
-			return c.narrowRows([]string{info.field}, nil, func() string { return "c.value = " + c.arg(attributeValue(info.field, t.Value)) })
+	case kindAttribute, kindStatus, kindBool:
+		cond := valueCondition(t, c.d, c.arg)
+		if c.d.PerSessionTerm(t) {
+			return c.sessionRows([]string{info.field}, cond)
 		}
-		like, _ := pattern(t, false)
-		return c.narrowRows([]string{info.field}, nil, func() string { return "c.value " + c.d.ILike() + " " + c.arg(like) + ` ESCAPE '\'` })
-	case kindStatus:
-		return c.narrowRows([]string{info.field}, nil, func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + c.arg(t.Num) })
-	case kindBool:
-		return c.narrowRows([]string{info.field}, nil, func() string { return "c.value = " + c.arg(t.Value) })
+		return c.narrowRows([]string{info.field}, nil, cond)
 	case kindProp:
 		// Rows hold KEY=value; the name is matched whole, the value as
 		// text is (a substring, or whole with wildcards).
@@ -160,6 +158,53 @@ func (c *compiler) term(t *Term) string {
 		return c.date(t)
 	}
 	panic(fmt.Sprintf("search: key %q has no kind", t.Key))
+}
+
+// valueCondition is the condition on a search row (c) of a value term
+// (an attribute, a status, true or false), binding its argument through
+// arg when called.
+func valueCondition(t *Term, d Dialect, arg func(any) string) func() string {
+	field := keys[t.Key].field
+	switch keys[t.Key].kind {
+	case kindAttribute:
+		if !t.Wildcard {
+			// Ingest stores these values in one case, so an index of them
+			// answers an equality.
+			return func() string { return "c.value = " + arg(attributeValue(field, t.Value)) }
+		}
+		like, _ := pattern(t, false)
+		return func() string { return "c.value " + d.ILike() + " " + arg(like) + ` ESCAPE '\'` }
+	case kindStatus:
+		return func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + arg(t.Num) }
+	}
+	return func() string { return "c.value = " + arg(t.Value) }
+}
+
+// ValueTerms returns the value terms of e (attributes, statuses, true or
+// false), whose rows a dialect may count before e is compiled (see
+// Dialect.PerSessionTerm).
+func ValueTerms(e Expr) []*Term {
+	var out []*Term
+	walkTerms(e, func(t *Term) {
+		switch keys[t.Key].kind {
+		case kindAttribute, kindStatus, kindBool:
+			out = append(out, t)
+		}
+	})
+	return out
+}
+
+// CountRows returns the SQL that counts, up to limit, the search rows of
+// project projectID that value term t finds, and its arguments.
+func CountRows(t *Term, d Dialect, projectID int64, limit int) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return d.Param(len(args))
+	}
+	sql := "SELECT count(*) FROM (SELECT 1 FROM session_search c WHERE c.project_id = " + arg(projectID) +
+		" AND " + fieldIn([]string{keys[t.Key].field}) + " AND " + valueCondition(t, d, arg)() + " LIMIT " + arg(limit) + ") n"
+	return sql, args
 }
 
 // narrowRows is the condition that the session has a search row of one

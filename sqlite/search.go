@@ -24,6 +24,9 @@ type dialect struct {
 	// of the trigrams that hold it ("" when none does); a text missing
 	// is checked session by session.
 	short map[string]string
+	// commonTerms says which value terms find so many rows that they are
+	// checked session by session.
+	commonTerms map[*search.Term]bool
 }
 
 // Param returns "?": SQLite numbers placeholders by their order.
@@ -58,6 +61,9 @@ func (d dialect) NarrowShort(text string, arg func(any) string) (string, string,
 	}
 	return "session_search_fts f CROSS JOIN ", "f.session_search_fts MATCH " + arg(q) + " AND c.id = f.rowid", true
 }
+
+// PerSessionTerm says whether dialectFor found value term t common.
+func (d dialect) PerSessionTerm(t *search.Term) bool { return d.commonTerms[t] }
 
 // PerSession says whether runs were found common (see dialectFor).
 func (d dialect) PerSession(runs []string) bool { return d.common[runsKey(runs)] }
@@ -125,8 +131,20 @@ const (
 // counts the matches of those up to commonMatches: a common text is
 // checked session by session, newest first (a page fills after a few
 // hundred), a rarer one is found through the index.
-func (db *DB) dialectFor(ctx context.Context, q search.Expr) (dialect, error) {
-	d := dialect{queries: map[string]string{}, common: map[string]bool{}, short: map[string]string{}}
+func (db *DB) dialectFor(ctx context.Context, q search.Expr, projectID int64) (dialect, error) {
+	d := dialect{queries: map[string]string{}, common: map[string]bool{}, short: map[string]string{}, commonTerms: map[*search.Term]bool{}}
+	// A value term (console.level:error, request.status:>=500) that finds
+	// many rows is checked session by session, newest first: a page fills
+	// after a few hundred sessions, where finding all its rows reads tens
+	// of thousands.
+	for _, t := range search.ValueTerms(q) {
+		query, args := search.CountRows(t, d, projectID, commonMatches)
+		var n int
+		if err := db.read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+			return d, fmt.Errorf("count the rows of %s:%s: %w", t.Key, t.Value, err)
+		}
+		d.commonTerms[t] = n >= commonMatches
+	}
 	count := func(query string, limit int) (int, error) {
 		var n int
 		err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM session_search_fts WHERE session_search_fts MATCH ? LIMIT ?)`,

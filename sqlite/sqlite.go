@@ -364,7 +364,7 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		if now.IsZero() {
 			now = time.Now()
 		}
-		d, err := db.dialectFor(ctx, f.Query)
+		d, err := db.dialectFor(ctx, f.Query, f.ProjectID)
 		if err != nil {
 			return nil, "", fmt.Errorf("list sessions: %w", err)
 		}

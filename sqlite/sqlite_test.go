@@ -53,8 +53,9 @@ func TestSearch(t *testing.T) { indextest.RunSearch(t, newIndex) }
 func TestSearchTools(t *testing.T) { indextest.RunSearchTools(t, newIndex) }
 
 // TestSearchCommonText runs the shared searches with every searched text
-// taken for common, so checked session by session rather than found
-// through the trigram index: both must find the same sessions.
+// and value taken for common, so checked session by session rather than
+// found through the trigram index or a value's index: both must find the
+// same sessions.
 func TestSearchCommonText(t *testing.T) {
 	defer sqlite.SetCommonMatches(1)()
 	indextest.RunSearch(t, newIndex)
