@@ -110,11 +110,10 @@ func (c *compiler) term(t *Term) string {
 		}
 		return c.narrowRows(fields, runs, cond)
 	case kindAttribute, kindStatus, kindBool:
-		cond := valueCondition(t, c.d, c.arg)
 		if c.d.PerSessionTerm(t) {
-			return c.sessionRows([]string{info.field}, cond)
+			return c.sessionRows([]string{info.field}, valueCondition(t, c.d, c.arg, true))
 		}
-		return c.narrowRows([]string{info.field}, nil, cond)
+		return c.narrowRows([]string{info.field}, nil, valueCondition(t, c.d, c.arg, false))
 	case kindProp:
 		// Rows hold KEY=value; the name is matched whole, the value as
 		// text is (a substring, or whole with wildcards).
@@ -162,8 +161,11 @@ func (c *compiler) term(t *Term) string {
 
 // valueCondition is the condition on a search row (c) of a value term
 // (an attribute, a status, true or false), binding its argument through
-// arg when called.
-func valueCondition(t *Term, d Dialect, arg func(any) string) func() string {
+// arg when called. A status checked session by session (perSession) is
+// written so that the index of statuses cannot serve it: a range of it
+// would be read whole for every session, where the session's own rows are
+// few (an equality is looked up in its field's index by session at once).
+func valueCondition(t *Term, d Dialect, arg func(any) string, perSession bool) func() string {
 	field := keys[t.Key].field
 	switch keys[t.Key].kind {
 	case kindAttribute:
@@ -175,7 +177,11 @@ func valueCondition(t *Term, d Dialect, arg func(any) string) func() string {
 		like, _ := pattern(t, false)
 		return func() string { return "c.value " + d.ILike() + " " + arg(like) + ` ESCAPE '\'` }
 	case kindStatus:
-		return func() string { return "CAST(c.value AS BIGINT) " + string(t.Op) + " " + arg(t.Num) }
+		value := "c.value"
+		if perSession {
+			value = "(c.value || '')"
+		}
+		return func() string { return "CAST(" + value + " AS BIGINT) " + string(t.Op) + " " + arg(t.Num) }
 	}
 	return func() string { return "c.value = " + arg(t.Value) }
 }
@@ -203,7 +209,7 @@ func CountRows(t *Term, d Dialect, projectID int64, limit int) (string, []any) {
 		return d.Param(len(args))
 	}
 	sql := "SELECT count(*) FROM (SELECT 1 FROM session_search c WHERE c.project_id = " + arg(projectID) +
-		" AND " + fieldIn([]string{keys[t.Key].field}) + " AND " + valueCondition(t, d, arg)() + " LIMIT " + arg(limit) + ") n"
+		" AND " + fieldIn([]string{keys[t.Key].field}) + " AND " + valueCondition(t, d, arg, false)() + " LIMIT " + arg(limit) + ") n"
 	return sql, args
 }
 

@@ -3,12 +3,9 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/playhead/playhead/search"
 )
@@ -138,6 +135,9 @@ func (db *DB) dialectFor(ctx context.Context, q search.Expr, projectID int64) (d
 	// after a few hundred sessions, where finding all its rows reads tens
 	// of thousands.
 	for _, t := range search.ValueTerms(q) {
+		if t.Wildcard {
+			continue // a pattern of a field's values is read through its index
+		}
 		query, args := search.CountRows(t, d, projectID, commonMatches)
 		var n int
 		if err := db.read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
@@ -250,74 +250,64 @@ func rarest(ts []string, matches map[string]int) []string {
 // trigrams with more characters than maxVocabSteps: then it is common, or
 // costs too much to look up this way.
 //
-// The vocabulary (fts5vocab, one row a match) is read a term at a time:
-// a range of terms from their first match each, not the count of all.
+// The vocabulary (fts5vocab, one row a match) is read a term at a time by
+// recursive queries that step from one term to the next (a range of
+// terms from their first match each, never the count of all), inside
+// SQLite: a round trip a step would cost more than the steps.
 func (db *DB) shortTrigrams(ctx context.Context, text string) (ts []string, ok bool, err error) {
-	rs := []rune(text)
-	if len(rs) != search.MinRun-1 {
+	if len([]rune(text)) != search.MinRun-1 {
 		return nil, false, nil
 	}
-	next := func(from string, after bool) (string, bool, error) {
-		op := ">="
-		if after {
-			op = ">"
-		}
-		var term string
-		err := db.read.QueryRowContext(ctx, `SELECT term FROM session_search_vocab WHERE term `+op+` ? LIMIT 1`, from).Scan(&term)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", false, nil
-		}
+	read := func(query string, limit int) ([]string, error) {
+		rows, err := db.read.QueryContext(ctx, query, text, limit)
 		if err != nil {
-			return "", false, fmt.Errorf("read the search index's vocabulary: %w", err)
+			return nil, fmt.Errorf("read the search index's vocabulary: %w", err)
 		}
-		return term, true, nil
-	}
-	steps := 0
-	// The trigrams that start with text.
-	for from, after := text, false; ; from, after = ts[len(ts)-1], true {
-		term, found, err := next(from, after)
-		if err != nil || !found || !strings.HasPrefix(term, text) {
-			if err != nil {
-				return nil, false, err
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				return nil, fmt.Errorf("read the search index's vocabulary: %w", err)
 			}
-			break
+			out = append(out, t)
 		}
-		ts = append(ts, term)
-		if steps++; len(ts) > maxShortTrigrams || steps > maxVocabSteps {
-			return nil, false, nil
+		return out, rows.Err()
+	}
+	// The trigrams that start with text, one step a term.
+	starts, err := read(`WITH RECURSIVE p(t) AS (
+			SELECT (SELECT term FROM session_search_vocab WHERE term >= ?1 LIMIT 1)
+			UNION ALL
+			SELECT (SELECT term FROM session_search_vocab WHERE term > p.t LIMIT 1) FROM p WHERE substr(p.t, 1, length(?1)) = ?1
+			LIMIT ?2)
+		SELECT t FROM p WHERE substr(t, 1, length(?1)) = ?1`, maxShortTrigrams+2)
+	if err != nil || len(starts) > maxShortTrigrams {
+		return nil, false, err
+	}
+	// Those that end with it: for each character a trigram starts with (a
+	// step a character), the trigram of it and text, if the vocabulary has
+	// it. The steps are counted: a vocabulary of very many first
+	// characters (a language written in thousands) is not walked.
+	ends, err := read(`WITH RECURSIVE f(c, n) AS (
+			SELECT substr((SELECT term FROM session_search_vocab LIMIT 1), 1, 1), 1
+			UNION ALL
+			SELECT substr((SELECT term FROM session_search_vocab WHERE term >= char(unicode(f.c) + 1) LIMIT 1), 1, 1), n + 1
+			FROM f WHERE f.c != '' AND n <= ?2)
+		SELECT CASE WHEN n > ?2 THEN '' ELSE c || ?1 END FROM f
+		WHERE c != '' AND (n > ?2 OR EXISTS (SELECT 1 FROM session_search_vocab WHERE term = c || ?1))`, maxVocabSteps)
+	if err != nil {
+		return nil, false, err
+	}
+	if slices.Contains(ends, "") {
+		return nil, false, nil
+	}
+	ts = starts
+	for _, t := range ends {
+		if !slices.Contains(starts, t) { // "aaa" both starts and ends with "aa"
+			ts = append(ts, t)
 		}
 	}
-	// Those that end with it: for each character a trigram starts with,
-	// the trigram of it and text, if the vocabulary has it.
-	for from := ""; ; {
-		term, found, err := next(from, false)
-		if err != nil {
-			return nil, false, err
-		}
-		if !found {
-			break
-		}
-		first, _ := utf8.DecodeRuneInString(term)
-		if t := string(first) + text; !strings.HasPrefix(t, text) {
-			if got, found, err := next(t, false); err != nil {
-				return nil, false, err
-			} else if found && got == t {
-				ts = append(ts, t)
-			}
-		}
-		if steps++; len(ts) > maxShortTrigrams || steps > maxVocabSteps {
-			return nil, false, nil
-		}
-		if first == utf8.MaxRune {
-			break
-		}
-		first++
-		if first >= 0xD800 && first < 0xE000 { // no character is a surrogate
-			first = 0xE000
-		}
-		from = string(first)
-	}
-	return ts, true, nil
+	return ts, len(ts) <= maxShortTrigrams, nil
 }
 
 var _ search.Dialect = dialect{}
