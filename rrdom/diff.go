@@ -69,9 +69,15 @@ func metaOf(t *Tree) string {
 	return href + " " + w + "x" + h
 }
 
+// mouseOf is where the mouse is over the page, and over which node: none
+// when its node is not in the page (the keyframe leaves such a position
+// out).
 func mouseOf(t *Tree) string {
 	m := t.mousePosition()
-	if m == nil || t.ids[m.id] == nil {
+	if m == nil {
+		return ""
+	}
+	if n := t.ids[m.id]; n == nil || !t.attached(n) {
 		return ""
 	}
 	return fmt.Sprintf("%s,%s@%d", m.x, m.y, m.id)
@@ -204,7 +210,9 @@ func stateOf(n *Node, at float64) string {
 	return b.String()
 }
 
-// diffSheets compares the constructed sheets the page can still reach.
+// diffSheets compares the constructed sheets the page has adopted: those
+// that style it (one made but adopted by nothing is compared once
+// something adopts it).
 func diffSheets(a, b *Tree) error {
 	ra, rb := reachableSheets(a), reachableSheets(b)
 	if !slices.Equal(slices.Sorted(maps.Keys(ra)), slices.Sorted(maps.Keys(rb))) {
@@ -227,11 +235,6 @@ func diffSheets(a, b *Tree) error {
 
 func reachableSheets(t *Tree) map[int64]*styleSheet {
 	out := map[int64]*styleSheet{}
-	for id, s := range t.sheets {
-		if s.owner != nil && t.attached(s.owner) {
-			out[id] = s
-		}
-	}
 	var walk func(n *Node)
 	walk = func(n *Node) {
 		if n.st != nil {

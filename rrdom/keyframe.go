@@ -65,7 +65,9 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 	// (yet): rrweb's replayer, seeking, moves the mouse once the events up
 	// to the moment are applied, so a node a later mutation adds gets the
 	// mouse, from the start as from the keyframe.
-	if m := t.mousePosition(); m != nil {
+	// A node out of the page (an iframe's earlier document, say) is not
+	// in the keyframe, nor is the mouse over it.
+	if m := t.mousePosition(); m != nil && (t.ids[m.id] == nil || t.attached(t.ids[m.id])) {
 		k.incremental(SourceMouseMove, `"positions":[{"x":%s,"y":%s,"id":%d,"timeOffset":0}]`, m.x, m.y, m.id)
 	}
 	if f := t.focus; f != nil && f.ID != 0 && t.attached(f) {
@@ -277,7 +279,9 @@ func (k *keyframeWriter) adopted() {
 			owner = adopters[id]
 		}
 		if owner == nil {
-			continue // nothing in the page can reach it any more
+			// Nothing in the page adopts it now, but a later event may
+			// adopt it again by its id: it is kept, made on the document.
+			owner = k.t.root
 		}
 		if !emitters[owner] {
 			owner = documentOf(owner)
