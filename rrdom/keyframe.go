@@ -61,13 +61,12 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 	if t.selection != nil {
 		k.event(EventIncremental, t.selection)
 	}
-	// The last position goes in even when its node is not in the page
-	// (yet): rrweb's replayer, seeking, moves the mouse once the events up
-	// to the moment are applied, so a node a later mutation adds gets the
-	// mouse, from the start as from the keyframe.
-	// A node out of the page (an iframe's earlier document, say) is not
-	// in the keyframe, nor is the mouse over it.
-	if m := t.mousePosition(); m != nil && (t.ids[m.id] == nil || t.attached(t.ids[m.id])) {
+	// The mouse keeps its node's id even when that node is not in the page
+	// (yet, or any more, as an iframe's earlier document): rrweb's replayer,
+	// seeking, moves the mouse once the events up to the moment are
+	// applied, so a later mutation that adds a node of that id puts the
+	// mouse over it, from the keyframe as from the start.
+	if m := t.mousePosition(); m != nil {
 		k.incremental(SourceMouseMove, `"positions":[{"x":%s,"y":%s,"id":%d,"timeOffset":0}]`, m.x, m.y, m.id)
 	}
 	if f := t.focus; f != nil && f.ID != 0 && t.attached(f) {
