@@ -475,7 +475,7 @@ func (d naive) Param(n int) string                                 { return d.pa
 func (d naive) ILike() string                                      { return d.ilike }
 func (naive) Narrow([]string, func(v any) string) (string, string) { return "", "" }
 func (naive) PerSession([]string) bool                             { return false }
-func (naive) PerSessionTerm(*search.Term) bool { return false }
+func (naive) PerSessionTerm(*search.Term) bool                     { return false }
 func (naive) NarrowShort(string, func(any) string) (string, string, bool) {
 	return "", "", false
 }
