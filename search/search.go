@@ -206,20 +206,9 @@ func KeyNames() []string {
 // MapUsers replaces the value of every user: term of e with hash(value):
 // an index holds the identified user's keyed hash, never the ID.
 func MapUsers(e Expr, hash func(id string) string) {
-	switch e := e.(type) {
-	case *And:
-		for _, x := range e.Terms {
-			MapUsers(x, hash)
+	walkTerms(e, func(t *Term) {
+		if t.Key == "user" {
+			t.Value = hash(t.Value)
 		}
-	case *Or:
-		for _, x := range e.Terms {
-			MapUsers(x, hash)
-		}
-	case *Not:
-		MapUsers(e.X, hash)
-	case *Term:
-		if e.Key == "user" {
-			e.Value = hash(e.Value)
-		}
-	}
+	})
 }
