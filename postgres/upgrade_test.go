@@ -16,16 +16,17 @@ import (
 // databases exist that ran them, so they are never edited. A new migration
 // joins the list when it is released.
 var released = map[string]string{
-	"0001_initial.sql":        "2ae5eefb7bedb2cae670cf9fd9226e54cc4869e256646a0df1765ffbbaaf8e13",
-	"0002_jobs.sql":           "f434d9592e08d2c1a9e93c94b7169dd96b28e530408b855493c3874627263dbc",
-	"0003_search.sql":         "ba4d2170e684f420827fce38af8f5325801bd71126ffd6cd5bd0e85153a411a0",
-	"0004_teams.sql":          "98990b2bae1ed71a3b95b387157be95269c40e2d670ff4d0d3201292112d6875",
-	"0005_keyframes.sql":      "85789aac8aac3cc01f3f405ea96d1d477999b1f19f4a4475eb0f5b6db3cf32f9",
-	"0006_users.sql":          "6458532c1ec0a5cea3f433685af0b56485bfca080710abca79a30bb880379d48",
-	"0007_search_keys.sql":    "d8e95735fc7b87f627b4d747c14b61fc1ae242d57f9294d2c8731d81a2d3b5db",
-	"0008_repro.sql":          "0179d63b5b99a44080b7c4bd0cc3a209ffb50c26292628bbfe9774895cb30fad",
-	"0009_search_fields.sql":  "0c6d1e968c3ac04fbb9f5e0e444487fd87b958c6f21c19861bc554007c51c76e",
-	"0010_saved_searches.sql": "d0dadb0152a6a50fa4d6a275166ce5a52c11cf756ccbfe96cbd3c69eb4b390ff",
+	"0001_initial.sql":                 "2ae5eefb7bedb2cae670cf9fd9226e54cc4869e256646a0df1765ffbbaaf8e13",
+	"0002_jobs.sql":                    "f434d9592e08d2c1a9e93c94b7169dd96b28e530408b855493c3874627263dbc",
+	"0003_search.sql":                  "ba4d2170e684f420827fce38af8f5325801bd71126ffd6cd5bd0e85153a411a0",
+	"0004_teams.sql":                   "98990b2bae1ed71a3b95b387157be95269c40e2d670ff4d0d3201292112d6875",
+	"0005_keyframes.sql":               "85789aac8aac3cc01f3f405ea96d1d477999b1f19f4a4475eb0f5b6db3cf32f9",
+	"0006_users.sql":                   "6458532c1ec0a5cea3f433685af0b56485bfca080710abca79a30bb880379d48",
+	"0007_search_keys.sql":             "d8e95735fc7b87f627b4d747c14b61fc1ae242d57f9294d2c8731d81a2d3b5db",
+	"0008_repro.sql":                   "0179d63b5b99a44080b7c4bd0cc3a209ffb50c26292628bbfe9774895cb30fad",
+	"0009_search_fields.sql":           "0c6d1e968c3ac04fbb9f5e0e444487fd87b958c6f21c19861bc554007c51c76e",
+	"0010_saved_searches.sql":          "d0dadb0152a6a50fa4d6a275166ce5a52c11cf756ccbfe96cbd3c69eb4b390ff",
+	"0011_short_values_and_inputs.sql": "bf5556043d99d72dd0d104a48891a3519b2d64a17f15f77d2dbcc0788e6bcc50",
 }
 
 func TestReleasedMigrationsUnchanged(t *testing.T) {

@@ -123,16 +123,17 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // databases exist that ran them, so they are never edited. A new migration
 // joins the list when it is released.
 var released = map[string]string{
-	"0001_initial.sql":        "6b04c03c2b300aa5e3215e5d5f0065faef139afcedb37fc2c3a031cc2057ab68",
-	"0002_jobs.sql":           "23430684bd95ea14d3bfe33b4efd4f61520eab892771cff36e587d306e9a73ff",
-	"0003_search.sql":         "2573ac4eeb6be48ee3aa74decdc6dd6cf9b7d4bd7f658183bfba198904458a73",
-	"0004_teams.sql":          "dac6527252bc50ca502b6af525710390c101d0da03953838fdb134a6ab056282",
-	"0005_keyframes.sql":      "95c071cf2d4408e58868b21230179572fc195cdeed90468da17046b5cc4cb268",
-	"0006_users.sql":          "8bd504119afc22fd0f5be0346afddfbb61a2956bbfaabfb563ea4c1cae308a05",
-	"0007_search_keys.sql":    "f80249b1f5b11947c0ed84e8d085765a34acef25c2d683a60cb67fb482f6435b",
-	"0008_repro.sql":          "f7c95dfdb987f41b0fa7c69db399c27f3b625db8f83ecf0b640ca15ed1065268",
-	"0009_search_fields.sql":  "f12e4d2e154a92d2ba425714a6a65cd7741feae65308dec25d5179bdabfeaa00",
-	"0010_saved_searches.sql": "d28a038f19c5476f0a3ab85cdf2976c302ae7456d84493d4ddaa78d6a32a3c43",
+	"0001_initial.sql":                 "6b04c03c2b300aa5e3215e5d5f0065faef139afcedb37fc2c3a031cc2057ab68",
+	"0002_jobs.sql":                    "23430684bd95ea14d3bfe33b4efd4f61520eab892771cff36e587d306e9a73ff",
+	"0003_search.sql":                  "2573ac4eeb6be48ee3aa74decdc6dd6cf9b7d4bd7f658183bfba198904458a73",
+	"0004_teams.sql":                   "dac6527252bc50ca502b6af525710390c101d0da03953838fdb134a6ab056282",
+	"0005_keyframes.sql":               "95c071cf2d4408e58868b21230179572fc195cdeed90468da17046b5cc4cb268",
+	"0006_users.sql":                   "8bd504119afc22fd0f5be0346afddfbb61a2956bbfaabfb563ea4c1cae308a05",
+	"0007_search_keys.sql":             "f80249b1f5b11947c0ed84e8d085765a34acef25c2d683a60cb67fb482f6435b",
+	"0008_repro.sql":                   "f7c95dfdb987f41b0fa7c69db399c27f3b625db8f83ecf0b640ca15ed1065268",
+	"0009_search_fields.sql":           "f12e4d2e154a92d2ba425714a6a65cd7741feae65308dec25d5179bdabfeaa00",
+	"0010_saved_searches.sql":          "d28a038f19c5476f0a3ab85cdf2976c302ae7456d84493d4ddaa78d6a32a3c43",
+	"0011_short_values_and_inputs.sql": "5affa5bdd9ca29f986460af1f789302c563bd10463af2d839aa386e68c0b19c1",
 }
 
 func TestReleasedMigrationsUnchanged(t *testing.T) {
