@@ -238,11 +238,21 @@ func recordFidelityFixture(t *testing.T, ctx context.Context, m *app.Main, api *
 func replayShots(t *testing.T, ctx context.Context) (image.Image, image.Image) {
 	t.Helper()
 	shot := func(show, hide string) image.Image {
-		do(t, ctx, "show "+show,
-			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).style.visibility = 'visible';
-				document.getElementById(%q).style.visibility = 'hidden'`, show, hide)),
-			chromedp.Sleep(100*time.Millisecond),
-		)
+		// A hidden replay's frame may not be laid out, so the web fonts its
+		// page uses start loading once it is shown, and text in a loading
+		// font is invisible: each replay is shot once the fonts its layout
+		// asked for have loaded (none is loaded that the page does not use).
+		evalAwait[bool](t, ctx, fmt.Sprintf(`(async (show, hide, i) => {
+			document.getElementById(show).style.visibility = 'visible';
+			document.getElementById(hide).style.visibility = 'hidden';
+			const frames = () => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+			const doc = window.__replays[i].iframe.contentDocument;
+			doc.documentElement.getBoundingClientRect();
+			await frames();
+			await Promise.race([doc.fonts.ready, new Promise((res) => setTimeout(res, 5000))]);
+			await frames();
+			return true;
+		})(%q, %q, %d)`, show, hide, map[string]int{"from-start": 0, "from-keyframe": 1}[show]))
 		buf, err := chromedp.Run(ctx, chromedp.Screenshot("#"+show))
 		if err != nil {
 			t.Fatalf("screenshot of %s: %v", show, err)
