@@ -235,14 +235,11 @@ func (c *carried) add(b *playhead.IndexedBatch) (*playhead.IndexedBatch, signalC
 	}
 	// Fields the batch typed into without knowing them: labelled by the
 	// last snapshot (the batch's own, when it had one, knew them).
+	if len(sig.Inputs) > 0 {
+		nb.Timeline, nb.Search = slices.Clip(nb.Timeline), slices.Clip(nb.Search)
+	}
 	for _, in := range sig.Inputs {
 		if label, ok := c.lookupField(in.ID); ok {
-			if len(nb.Timeline) == len(b.Timeline) {
-				nb.Timeline = slices.Clip(nb.Timeline)
-			}
-			if len(nb.Search) == len(b.Search) {
-				nb.Search = slices.Clip(nb.Search)
-			}
 			addInput(&nb, in.Ts, label)
 		}
 	}

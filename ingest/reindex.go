@@ -75,14 +75,11 @@ func sessionSearch(ctx context.Context, read SessionEvents, projectID int64, ses
 		}
 		start = end
 	}
-	keys := c.write()
-	var enc []byte
-	if keys != nil && keys.Search != nil {
-		enc = keys.Search
-	} else {
-		enc = []byte{}
+	keys := []byte{} // none: the stored keys are replaced with none
+	if w := c.write(); w != nil && w.Search != nil {
+		keys = w.Search
 	}
-	return values, enc, nil
+	return values, keys, nil
 }
 
 // splitByBatch cuts the events of refs into each batch's, by the counts

@@ -124,8 +124,12 @@ func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 		sig.Clicks = append(sig.Clicks, playhead.SignalClick{Ts: c.ts, ID: c.id, X: c.x, Y: c.y,
 			Actionable: el != nil, Text: text, Lookup: lookup, Answered: answered})
 	}
+	var labels map[string]string
+	if len(inputs) > 0 {
+		labels = dom.labelsFor()
+	}
 	for _, in := range inputs {
-		label, known := dom.fieldLabel(in.ID)
+		label, known := dom.fieldLabel(in.ID, labels)
 		if !known {
 			sig.Inputs = append(sig.Inputs, in)
 		} else if label != "" {
@@ -198,12 +202,12 @@ type domNode struct {
 	parent     int64
 	children   []int64
 	text       string // a text node's
-	// Of a form field: its own name (aria-label, then placeholder, name
-	// or title) and id attribute; of a label: the id its for names.
-	field          bool
-	name, htmlID   string
-	forID          string
-	hasOwnAriaName bool
+	// Of a form field: its aria-label, the name it has without a label
+	// (placeholder, name or title) and its id attribute; of a label: the
+	// id its for names.
+	field                  bool
+	aria, fallback, htmlID string
+	forID                  string
 }
 
 // domIndex holds the nodes a batch's full snapshots (and, when wanted, its
@@ -390,9 +394,8 @@ func (dom domIndex) add(n *serialisedNode, parent int64) {
 		d.actionable = isActionable(d.tag, n.Attributes)
 		if isField(d.tag, n.Attributes) {
 			d.field, d.htmlID = true, attributeText(n.Attributes.ID)
-			aria := strings.TrimSpace(attributeText(n.Attributes.AriaLabel))
-			d.hasOwnAriaName = aria != ""
-			d.name = cmp.Or(aria, strings.TrimSpace(attributeText(n.Attributes.Placeholder)),
+			d.aria = strings.TrimSpace(attributeText(n.Attributes.AriaLabel))
+			d.fallback = cmp.Or(strings.TrimSpace(attributeText(n.Attributes.Placeholder)),
 				strings.TrimSpace(attributeText(n.Attributes.Name)), strings.TrimSpace(attributeText(n.Attributes.Title)))
 		} else if d.tag == "label" {
 			d.forID = attributeText(n.Attributes.For)
@@ -447,11 +450,34 @@ func isField(tag string, attrs nodeAttributes) bool {
 	return len(attrs.ContentEditable) > 0 && ce != "false" && ce != "inherit"
 }
 
+// labelsFor returns the text of the <label for=…> elements of the batch
+// by the id they name, the first (by node id) with text when several
+// name one, for fieldLabel.
+func (dom domIndex) labelsFor() map[string]string {
+	var ids []int64
+	for id, n := range dom {
+		if n.tag == "label" && n.forID != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := map[string]string{}
+	for _, id := range ids {
+		l := dom[id]
+		if _, ok := out[l.forID]; !ok {
+			if t := dom.textOf(l); t != "" {
+				out[l.forID] = t
+			}
+		}
+	}
+	return out
+}
+
 // fieldLabel returns the label of the form field id, as a person reads
-// it: its aria-label, the <label> that names it (by for, or around it),
-// its placeholder, name or title. known is false when the batch does not
-// know the node (an earlier snapshot may).
-func (dom domIndex) fieldLabel(id int64) (label string, known bool) {
+// it: its aria-label, the <label> that names it (labels, by for, or one
+// around it), its placeholder, name or title. known is false when the
+// batch does not know the node (an earlier snapshot may).
+func (dom domIndex) fieldLabel(id int64, labels map[string]string) (label string, known bool) {
 	n := dom[id]
 	if n == nil {
 		return "", false
@@ -459,17 +485,11 @@ func (dom domIndex) fieldLabel(id int64) (label string, known bool) {
 	if !n.field {
 		return "", true
 	}
-	if n.hasOwnAriaName {
-		return truncate(n.name, maxClickText), true
+	if n.aria != "" {
+		return truncate(n.aria, maxClickText), true
 	}
-	if n.htmlID != "" {
-		for _, l := range dom {
-			if l.tag == "label" && l.forID == n.htmlID {
-				if t := dom.textOf(l); t != "" {
-					return truncate(t, maxClickText), true
-				}
-			}
-		}
+	if t := labels[n.htmlID]; t != "" { // labels names no ""
+		return truncate(t, maxClickText), true
 	}
 	for p, depth := dom[n.parent], 0; p != nil && depth < 10; p, depth = dom[p.parent], depth+1 {
 		if p.tag == "label" {
@@ -479,7 +499,7 @@ func (dom domIndex) fieldLabel(id int64) (label string, known bool) {
 			break
 		}
 	}
-	return truncate(n.name, maxClickText), true
+	return truncate(n.fallback, maxClickText), true
 }
 
 // resolve returns the clicked node or its nearest actionable ancestor (a
@@ -601,19 +621,20 @@ func (dom domIndex) actionableNodes() []byte {
 			break
 		}
 	}
-	labels := map[string]int{}
+	labels := dom.labelsFor()
+	texts := map[string]int{}
 	for _, id := range ids {
 		if !dom[id].field {
 			continue
 		}
-		label, _ := dom.fieldLabel(id)
+		label, _ := dom.fieldLabel(id, labels)
 		if label == "" {
 			continue
 		}
-		i, ok := labels[label]
+		i, ok := texts[label]
 		if !ok {
 			i = len(c.Text)
-			labels[label] = i
+			texts[label] = i
 			c.Text = append(c.Text, label)
 		}
 		c.Fields = append(c.Fields, id, int64(i))
