@@ -70,8 +70,8 @@ func metaOf(t *Tree) string {
 }
 
 // mouseOf is where the mouse is over the page, and over which node: none
-// when its node is not in the page (the keyframe leaves such a position
-// out).
+// while its node is not in the page (the replayer finds no node to move
+// it over).
 func mouseOf(t *Tree) string {
 	m := t.mousePosition()
 	if m == nil {
@@ -214,7 +214,7 @@ func stateOf(n *Node, at float64) string {
 // that style it (one made but adopted by nothing is compared once
 // something adopts it).
 func diffSheets(a, b *Tree) error {
-	ra, rb := reachableSheets(a), reachableSheets(b)
+	ra, rb := adoptedSheets(a), adoptedSheets(b)
 	if !slices.Equal(slices.Sorted(maps.Keys(ra)), slices.Sorted(maps.Keys(rb))) {
 		return fmt.Errorf("constructed sheets %v vs %v", slices.Sorted(maps.Keys(ra)), slices.Sorted(maps.Keys(rb)))
 	}
@@ -233,7 +233,7 @@ func diffSheets(a, b *Tree) error {
 	return nil
 }
 
-func reachableSheets(t *Tree) map[int64]*styleSheet {
+func adoptedSheets(t *Tree) map[int64]*styleSheet {
 	out := map[int64]*styleSheet{}
 	var walk func(n *Node)
 	walk = func(n *Node) {

@@ -269,8 +269,7 @@ func (k *keyframeWriter) adopted() {
 		}
 	}
 	// Each sheet is made where the page made it, its document or a shadow
-	// host, while that is in the page: a host removed later takes its
-	// sheets out of reach, from the keyframe as from the start.
+	// host, while that is in the page.
 	byOwner := map[*Node][]int64{}
 	for _, id := range ids {
 		owner := k.t.sheets[id].owner
