@@ -20,27 +20,8 @@ func (db *DB) TimelineKinds(ctx context.Context, projectID int64, sessionID stri
 	if len(kinds) == 0 || limit <= 0 {
 		return []playhead.TimelineEntry{}, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT ts, kind, level, label, detail FROM timeline
-		WHERE project_id = $1 AND session_id = $2 AND kind = ANY($3) ORDER BY ts, id LIMIT $4`, projectID, text(sessionID), kinds, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read timeline: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.TimelineEntry, error) {
-		var e playhead.TimelineEntry
-		var detail *string
-		err := row.Scan(&e.Ts, &e.Kind, &e.Level, &e.Label, &detail)
-		if detail != nil {
-			e.Detail = []byte(*detail)
-		}
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read timeline: %w", err)
-	}
-	if list == nil {
-		list = []playhead.TimelineEntry{}
-	}
-	return list, nil
+	return db.readTimeline(ctx, `WHERE project_id = $1 AND session_id = $2 AND kind = ANY($3) ORDER BY ts, id LIMIT $4`,
+		projectID, text(sessionID), kinds, limit)
 }
 
 // summaryFields are the sessions' columns SearchValues may read.

@@ -129,8 +129,13 @@ func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([
 // Timeline returns a session's timeline entries by time, entries of one
 // time in the order they were stored.
 func (db *DB) Timeline(ctx context.Context, projectID int64, sessionID string) ([]playhead.TimelineEntry, error) {
-	rows, err := db.pool.Query(ctx, `SELECT ts, kind, level, label, detail FROM timeline
-		WHERE project_id = $1 AND session_id = $2 ORDER BY ts, id`, projectID, text(sessionID))
+	return db.readTimeline(ctx, `WHERE project_id = $1 AND session_id = $2 ORDER BY ts, id`, projectID, text(sessionID))
+}
+
+// readTimeline reads the timeline entries the rest of a query (from
+// WHERE on) selects.
+func (db *DB) readTimeline(ctx context.Context, where string, args ...any) ([]playhead.TimelineEntry, error) {
+	rows, err := db.pool.Query(ctx, `SELECT ts, kind, level, label, detail FROM timeline `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read timeline: %w", err)
 	}

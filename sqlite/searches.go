@@ -16,33 +16,15 @@ var _ playhead.SearchStore = (*DB)(nil)
 // TimelineKinds returns a session's first limit timeline entries of the
 // given kinds, by time.
 func (db *DB) TimelineKinds(ctx context.Context, projectID int64, sessionID string, kinds []string, limit int) ([]playhead.TimelineEntry, error) {
-	list := []playhead.TimelineEntry{}
 	if len(kinds) == 0 || limit <= 0 {
-		return list, nil
+		return []playhead.TimelineEntry{}, nil
 	}
 	args := []any{projectID, sessionID}
 	for _, k := range kinds {
 		args = append(args, k)
 	}
 	args = append(args, limit)
-	rows, err := db.read.QueryContext(ctx, `SELECT ts, kind, level, label, detail FROM timeline
-		WHERE project_id = ? AND session_id = ? AND kind IN (`+placeholders(len(kinds))+`) ORDER BY ts, rowid LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read timeline: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e playhead.TimelineEntry
-		var detail sql.NullString
-		if err := rows.Scan(&e.Ts, &e.Kind, &e.Level, &e.Label, &detail); err != nil {
-			return nil, fmt.Errorf("read timeline: %w", err)
-		}
-		if detail.Valid {
-			e.Detail = []byte(detail.String)
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
+	return db.readTimeline(ctx, `WHERE project_id = ? AND session_id = ? AND kind IN (`+placeholders(len(kinds))+`) ORDER BY ts, rowid LIMIT ?`, args...)
 }
 
 func placeholders(n int) string {

@@ -419,8 +419,13 @@ func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([
 
 // Timeline returns a session's timeline entries by time.
 func (db *DB) Timeline(ctx context.Context, projectID int64, sessionID string) ([]playhead.TimelineEntry, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT ts, kind, level, label, detail FROM timeline
-		WHERE project_id = ? AND session_id = ? ORDER BY ts, rowid`, projectID, sessionID)
+	return db.readTimeline(ctx, `WHERE project_id = ? AND session_id = ? ORDER BY ts, rowid`, projectID, sessionID)
+}
+
+// readTimeline reads the timeline entries the rest of a query (from
+// WHERE on) selects.
+func (db *DB) readTimeline(ctx context.Context, where string, args ...any) ([]playhead.TimelineEntry, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT ts, kind, level, label, detail FROM timeline `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read timeline: %w", err)
 	}
