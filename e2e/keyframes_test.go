@@ -153,7 +153,7 @@ func TestServerKeyframesReplayLikeTheStart(t *testing.T) {
 							document.body.appendChild(host);
 							const Replayer = window.__playhead.replayer.constructor;
 							const r = new Replayer(events, {root: host, showWarning: false, showDebug: false, mouseTail: false,
-								UNSAFE_replayCanvas: false, triggerFocus: false, useVirtualDom: false});
+								UNSAFE_replayCanvas: false, triggerFocus: false, useVirtualDom: false, plugins: window.__playhead.plugins});
 							r.pause(at - events[0].timestamp + 1);
 							await new Promise((res) => setTimeout(res, 700));
 							return r;

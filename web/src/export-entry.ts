@@ -10,6 +10,7 @@
 
 import { Replayer } from "@rrweb/replay";
 import type { eventWithTime } from "@rrweb/types";
+import { realmFonts } from "./player/fonts";
 import { h } from "./dom";
 import { clock } from "./format";
 
@@ -54,6 +55,7 @@ function start(): void {
     mouseTail: false,
     UNSAFE_replayCanvas: false,
     triggerFocus: false,
+    plugins: [realmFonts],
   });
 
   const play = h("button", { class: "px-btn", type: "button", "aria-label": "Play" }, "▶");

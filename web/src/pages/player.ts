@@ -18,6 +18,7 @@ import type { Gap, SearchMatch, SessionDetail, TimelineEntry } from "../types";
 import type { Ctx, View } from "../view";
 import { Checkpoints, FontLog, isFontEvent, loadSerializer } from "../player/checkpoints";
 import { Engine, prepareReplayer, type Status } from "../player/engine";
+import { realmFonts } from "../player/fonts";
 import { MARKER_KINDS, buildEntries, type Entries, type Marker, type MarkerKind } from "../player/entries";
 import { Help } from "../player/help";
 import { icon } from "../player/icons";
@@ -38,6 +39,8 @@ export interface PlayheadHook {
   /** The replayer showing the current moment (a new one after every seek). */
   readonly replayer: Replayer;
   ready: boolean;
+  /** The rrweb plugins the player's replayers carry (a bare replayer given them replays as the player does). */
+  plugins: typeof realmFonts[];
   /** The play head, ms from the session's first event. */
   currentTime(): number;
   /** Moves the play head to `ms` and pauses there; resolves once the replay shows that moment. */
@@ -845,6 +848,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         return eng.replayer as Replayer;
       },
       ready: true,
+      plugins: [realmFonts],
       currentTime: now,
       seek: (ms: number) => seek(ms, true),
       stats: () => ({

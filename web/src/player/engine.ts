@@ -25,6 +25,7 @@ import { Replayer } from "@rrweb/replay";
 import { errorMessage } from "../api";
 import type { eventWithTime } from "@rrweb/types";
 import { Checkpoints, FontLog, isFontEvent, serializeReplayDom, type Checkpoint, type CheckpointData, type NodeMirror } from "./checkpoints";
+import { realmFonts } from "./fonts";
 import { IdTracker } from "./idtracker";
 import type { ServerKeyframes } from "./keyframes";
 import type { EventStore } from "./store";
@@ -731,6 +732,7 @@ function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
     UNSAFE_replayCanvas: false,
     triggerFocus: false,
     useVirtualDom: false, // see build()
+    plugins: [realmFonts],
   });
   if (!events.length) r.setConfig({ liveMode: false });
   return r;
