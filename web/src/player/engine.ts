@@ -16,9 +16,10 @@
 //   play head (`addEvent`), and the events behind the play head are dropped
 //   from it, so memory stays bounded however long one plays.
 // - Every seek, every pause and every resume builds a new segment from a
-//   checkpoint. rrweb's own "forward seek after pause", which re-applies
-//   events it already applied and can duplicate nodes (rrweb issue 1449), is
-//   never used.
+//   checkpoint, but a short seek ahead while paused, which applies the
+//   events on the way to the page already built (see forward()). rrweb's own
+//   "forward seek after pause", which re-applies events it already applied
+//   and can duplicate nodes (rrweb issue 1449), is never used as it is.
 // - One Replayer (one replay iframe) serves the whole session: see reseat().
 
 import { Replayer } from "@rrweb/replay";
@@ -60,6 +61,8 @@ const KEEP_BEHIND_MS = 90_000;
 const MAX_STORE_EVENTS = 10_000;
 /** Events applied at once above which rrweb's virtual DOM pays off (below, its copy of the document costs more). */
 const VDOM_ABOVE = 1500;
+/** Events a forward seek applies to the page already built at most (beyond, a rebuild from a checkpoint is as quick). */
+const FORWARD_MAX = 1000;
 /** Played events kept in the replayer's segment. */
 const TRIM_KEEP = 400;
 
@@ -174,6 +177,7 @@ export class Engine {
     // Before the first keyframe (page lifecycle events, or batches whose
     // keyframe was lost) there is no page to show yet: show the first one.
     if (cp.at >= ts) ts = cp.at + 1;
+    if (!play && this.forward(ts)) return;
     // what the moment needs; the rest of the way ahead loads after it is shown
     const toPos = Math.max(cp.pos, store.posAt(ts));
     const fromPos = cp.pos;
@@ -298,6 +302,69 @@ export class Engine {
     this.o.onStatus(s);
   }
 
+  /**
+   * Shows a later moment on the page already built, applying the events
+   * between the play head and `ts` to it, where that is cheaper than a
+   * rebuild from a checkpoint: while paused, a short way ahead within the
+   * current segment, with no new page load on the way. Stepping ahead, to
+   * the next match or a few seconds on, then costs those events only.
+   *
+   * rrweb's own "forward seek after pause" decides what it applied already
+   * from the last event it played, which for a batch of pointer moves is
+   * the time of its first position: events it had applied were applied
+   * again (rrweb issue 1449). The shown moment is told to it exactly here:
+   * every event before the play head has been applied, none after.
+   */
+  private forward(ts: number): boolean {
+    const r = this.replayer;
+    const seg = this.seg;
+    if (!r || !seg || this.status !== "paused" || ts <= this.pausedAt) return false;
+    const store = this.store;
+    const toPos = store.posAt(ts);
+    if (!store.hasRange(seg.endPos + 1, toPos)) return false;
+    // the batches on the way, into the segment at once (rrweb's addEvent
+    // hands an event over in a microtask, after this seek)
+    for (let p = seg.endPos + 1; p <= toPos; p++) {
+      for (const e of store.get(p)!) {
+        seg.ids.apply(e);
+        seg.events.push(own(e));
+      }
+      seg.endPos = p;
+    }
+    let shownTs = -Infinity;
+    let ahead = 0;
+    for (const e of seg.events) {
+      if (e.timestamp < this.pausedAt) shownTs = Math.max(shownTs, e.timestamp);
+      else if (e.timestamp < ts && (e.type === 2 || ++ahead > FORWARD_MAX)) return false;
+    }
+    if (shownTs === -Infinity) return false;
+    this.cancelIdle();
+    r.setConfig({ useVirtualDom: false });
+    const ctx = r.service.state.context as unknown as { lastPlayedEvent: unknown };
+    ctx.lastPlayedEvent = { type: 5, timestamp: shownTs, data: { tag: "playhead/shown", payload: null } };
+    // A rebuild hovers the pointer's element and selects the last selection
+    // once every event is in: mutations on the way may have replaced the
+    // hovered nodes' classes, or the selected text. rrweb does the same
+    // here when handed the last pointer position and selection (a later one
+    // on the way takes their place).
+    const { pointer, selection } = pointerAndSelection(seg.events, ts);
+    const rr = r as unknown as { mousePos: unknown; lastSelectionData: unknown };
+    if (pointer) rr.mousePos = pointer;
+    if (selection) {
+      r.iframe.contentDocument?.getSelection()?.removeAllRanges();
+      rr.lastSelectionData = selection;
+    }
+    this.pausedAt = Math.min(ts, store.endTs);
+    r.pause(ts - seg.base);
+    const scroll = documentScroll(seg.events, ts);
+    if (scroll) {
+      const w = r.iframe.contentWindow;
+      if (w && (Math.round(w.scrollX) !== scroll.left || Math.round(w.scrollY) !== scroll.top)) w.scrollTo({ left: scroll.left, top: scroll.top, behavior: "instant" });
+    }
+    if (!this.o.keyframes) this.scheduleCheckpoint();
+    return true;
+  }
+
   /** Builds the segment that starts at `cp` and a replayer on it, then shows `ts`. */
   private build(cp: Checkpoint, data: CheckpointData | null, frame: eventWithTime[] | null, ts: number, play: boolean): void {
     const store = this.store;
@@ -407,6 +474,10 @@ export class Engine {
       // adopted. Earlier segments' fonts and sheets are not this one's (its
       // own come back with its events).
       resetDocument(r.iframe.contentDocument);
+      // nor the pointer position or selection an earlier segment left to show
+      const rr = r as unknown as { mousePos: unknown; lastSelectionData: unknown };
+      rr.mousePos = null;
+      rr.lastSelectionData = null;
       const ctx = r.service.state.context as unknown as { events: eventWithTime[]; lastPlayedEvent: unknown };
       const held = ctx.events;
       held.length = 0;
@@ -600,6 +671,9 @@ function own(e: eventWithTime): eventWithTime {
 }
 
 const SRC_MOUSEMOVE = 1;
+const SRC_MOUSE_INTERACTION = 2;
+/** The mouse interactions rrweb moves the pointer to while applying events at once: mouse up, mouse down, click, touch start, touch end. */
+const POINTER_INTERACTIONS = new Set([0, 1, 2, 7, 9]);
 const SRC_SCROLL = 3;
 const SRC_VIEWPORT = 4;
 const SRC_INPUT = 5;
@@ -659,6 +733,36 @@ export function compactBefore(events: eventWithTime[], ts: number): eventWithTim
   for (const e of scrolls) out.push(e);
   for (let i = end; i < events.length; i++) out.push(events[i]!);
   return out;
+}
+
+/**
+ * The pointer's last position before ts, as rrweb keeps it while applying
+ * events at once (a move's last position, or where a click, press or touch
+ * was), and the last selection before ts.
+ */
+function pointerAndSelection(events: eventWithTime[], ts: number): { pointer: { x: number; y: number; id: number; debugData: unknown } | null; selection: unknown } {
+  let pointer: { x: number; y: number; id: number; debugData: unknown } | null = null;
+  let pointerTs = -Infinity;
+  let selection: unknown = null;
+  let selectionTs = -Infinity;
+  for (const e of events) {
+    if (e.type !== 3 || e.timestamp >= ts) continue;
+    const d = e.data as { source?: number; type?: number; id?: number; x?: number; y?: number; positions?: { x: number; y: number; id: number }[] };
+    if (d.source === SRC_MOUSEMOVE || d.source === SRC_TOUCHMOVE || d.source === SRC_DRAG) {
+      const p = d.positions?.[d.positions.length - 1];
+      if (p && e.timestamp >= pointerTs) {
+        pointer = { x: p.x, y: p.y, id: p.id, debugData: d };
+        pointerTs = e.timestamp;
+      }
+    } else if (d.source === SRC_MOUSE_INTERACTION && POINTER_INTERACTIONS.has(d.type ?? -1) && e.timestamp >= pointerTs) {
+      pointer = { x: d.x || 0, y: d.y || 0, id: Number(d.id), debugData: d };
+      pointerTs = e.timestamp;
+    } else if (d.source === SRC_SELECTION && e.timestamp >= selectionTs) {
+      selection = d;
+      selectionTs = e.timestamp;
+    }
+  }
+  return { pointer, selection };
 }
 
 /** Where the page was scrolled at ts: the last full snapshot's offset, or a later scroll of its document. */
