@@ -24,6 +24,8 @@ export function fromJson(j) {
     seekP50: three((x) => (x.warmSeek ?? x.seek).p50),
     seekP95: three((x) => (x.warmSeek ?? x.seek).p95),
     seeks: three((x) => (x.warmSeek ?? x.seek).samples),
+    stepP50: ph.stepSeek ? three((x) => x.stepSeek.p50) : undefined,
+    stepP95: ph.stepSeek ? three((x) => x.stepSeek.p95) : undefined,
     cold: ph.coldSeek,
     nextViewer: ph.nextViewerSeek,
     heap: three((x) => x.heapMB),

@@ -196,6 +196,8 @@ export function render(res) {
         ['cold seek p95, first viewer, right after opening', 'coldSeekP95', '≤ 100 ms'],
         ['warm seek p50', 'seekP50', ''],
         ['warm seek p95', 'seekP95', '≤ 50 ms'],
+        ['step 5 s ahead from a paused moment, p50', 'stepP50', ''],
+        ['step 5 s ahead from a paused moment, p95', 'stepP95', ''],
       ];
       const msr = (x) => `**${r2(x)}**`;
       out.push(

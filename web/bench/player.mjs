@@ -46,6 +46,9 @@ const opt = (name, def) => {
 const SEEKS = Number(opt("--seeks", "30"));
 const JSON_OUT = args.includes("--json");
 const HEAP_AFTER = 20;
+/** Steps of STEP_MS ahead from a paused moment, timed in each player. */
+const STEPS = 15;
+const STEP_MS = 5000;
 const COLD_SEEKS = 10;
 const OPENS = 5; // first frame: the median of this many opens
 const BROWSER = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -358,18 +361,33 @@ async function main() {
   }
   const phStats = await ph.evaluate(() => window.__playhead.stats());
   const phSeeks = [];
+  const phForward = []; // the seeks that went forward on the page already built
   let phHeap = null;
   for (let i = 0; i < targets.length; i++) {
-    phSeeks.push(
-      await ph.evaluate(async (t) => {
-        const a = performance.now();
-        await window.__playhead.seek(t);
-        const ms = performance.now() - a;
-        if (Math.abs(window.__playhead.currentTime() - t) > 2) throw new Error(`seek(${t}) landed at ${window.__playhead.currentTime()}`);
-        return ms;
-      }, targets[i]),
-    );
+    const s = await ph.evaluate(async (t) => {
+      const a = performance.now();
+      await window.__playhead.seek(t);
+      const ms = performance.now() - a;
+      if (Math.abs(window.__playhead.currentTime() - t) > 2) throw new Error(`seek(${t}) landed at ${window.__playhead.currentTime()}`);
+      return { ms, forward: !!window.__playhead.stats().forward };
+    }, targets[i]);
+    phSeeks.push(s.ms);
+    if (s.forward) phForward.push(s.ms);
     if (i + 1 === HEAP_AFTER) phHeap = await heapMB(ph);
+  }
+  // Stepping ahead: from a paused moment, 5 s on (the +5 s key, the next
+  // match), as a developer walks through what led to a bug.
+  const stepTargets = targets.slice(0, STEPS).map((t) => Math.min(t, rec.durationMs - STEP_MS - 1));
+  const phSteps = [];
+  for (const t of stepTargets) {
+    phSteps.push(
+      await ph.evaluate(async ([t, step]) => {
+        await window.__playhead.seek(t);
+        const a = performance.now();
+        await window.__playhead.seek(t + step);
+        return performance.now() - a;
+      }, [t, STEP_MS]),
+    );
   }
 
   // -- the baselines
@@ -409,7 +427,12 @@ async function main() {
       seeks.push(await page.evaluate((t) => window.__baseline.seek(t), targets[i]));
       if (i + 1 === HEAP_AFTER) heap = await heapMB(page);
     }
-    baselines[kind] = { page, firsts, first: pct(firsts, 50), bytes, seeks, heap };
+    const steps = [];
+    for (const t of stepTargets) {
+      await page.evaluate((t) => window.__baseline.seek(t), t);
+      steps.push(await page.evaluate((t) => window.__baseline.seek(t), t + STEP_MS));
+    }
+    baselines[kind] = { page, firsts, first: pct(firsts, 50), bytes, seeks, steps, heap };
   }
   const bl = baselines["rrweb-player"].page;
 
@@ -474,6 +497,8 @@ async function main() {
       coldSeek: seekStats(coldTimes),
       nextViewerSeek: nextTimes && seekStats(nextTimes),
       warmSeek: seekStats(phSeeks),
+      warmSeekForward: phForward.map((x) => Math.round(x)),
+      stepSeek: seekStats(phSteps),
       heapMB: phHeap.mb,
       heapTwoHourMB: ph2Heap.mb,
       indexSeconds: indexMs / 1000,
@@ -487,6 +512,7 @@ async function main() {
       firstFrame: { median: rp.first, samples: rp.firsts.map((x) => Math.round(x)) },
       bytes: rp.bytes,
       seek: seekStats(rp.seeks),
+      stepSeek: seekStats(rp.steps),
       heapMB: rp.heap.mb,
       heapTwoHourMB: bl2Heap.mb,
       identical: { same: blSame, of: targets.length },
@@ -495,6 +521,7 @@ async function main() {
       firstFrame: { median: rr.first, samples: rr.firsts.map((x) => Math.round(x)) },
       bytes: rr.bytes,
       seek: seekStats(rr.seeks),
+      stepSeek: seekStats(rr.steps),
       heapMB: rr.heap.mb,
     },
   };
@@ -518,6 +545,8 @@ async function main() {
     row(`warm seek p50 (${targets.length} random targets)`, ws.p50, pct(rp.seeks, 50), pct(rr.seeks, 50), f),
     row(`warm seek p95`, ws.p95, pct(rp.seeks, 95), pct(rr.seeks, 95), f),
     row(`warm seek max`, ws.max, Math.max(...rp.seeks), Math.max(...rr.seeks), f),
+    row(`step ${STEP_MS / 1000} s ahead, p50 (${STEPS} paused moments)`, result.playhead.stepSeek.p50, pct(rp.steps, 50), pct(rr.steps, 50), f),
+    row(`step ${STEP_MS / 1000} s ahead, p95`, result.playhead.stepSeek.p95, pct(rp.steps, 95), pct(rr.steps, 95), f),
     row(`JS heap after ${HEAP_AFTER} seeks`, phHeap.mb, rp.heap.mb, rr.heap.mb, mb),
     [`JS heap after ${HEAP_AFTER} seeks, two-hour session`, mb(ph2Heap.mb), mb(bl2Heap.mb), ratio(bl2Heap.mb, ph2Heap.mb), "", ""],
     row("events JSON downloaded before the first frame", phFirstBytes, rp.bytes, rr.bytes, kb),
@@ -534,7 +563,7 @@ async function main() {
   out.push("");
   out.push(`First frames (ms): Playhead ${result.playhead.firstFrame.samples.join(" ")}; rrweb-player ${result.rrwebPlayer.firstFrame.samples.join(" ")}; bare Replayer ${result.replayer.firstFrame.samples.join(" ")}`);
   out.push(`Playhead cold seeks, first viewer, sorted (ms): ${[...cs.samples].sort((a, b) => a - b).join(" ")}`);
-  out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}`);
+  out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}; ${phForward.length} of them went forward on the page already built (${phForward.map((x) => Math.round(x)).sort((a, b) => a - b).join(" ") || "none"}), the rest replayed from a keyframe`);
   out.push(`rrweb-player seeks, sorted (ms): ${[...result.rrwebPlayer.seek.samples].sort((a, b) => a - b).join(" ")}`);
   if (nextTimes) out.push(`Playhead, the next viewer (the same ${COLD_SEEKS} seeks right after opening, with the checkpoints the first viewer's player stored): p50 ${f(pct(nextTimes, 50))}, p95 ${f(pct(nextTimes, 95))}, max ${f(Math.max(...nextTimes))}`);
   out.push(`Two-hour session (the recording twice, ${rec2.events.toLocaleString("en-US")} events): Playhead holds ${ph2Stats.storeEvents.toLocaleString("en-US")} events and ${ph2Stats.checkpoints} checkpoints (${kb(ph2Stats.checkpointBytes)}, outside the JS heap)`);

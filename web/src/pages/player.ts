@@ -862,6 +862,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         lateFonts: eng.lateFonts,
         loadedCheckpoints,
         checkpointsSaved,
+        forward: eng.lastSeekForward,
         seekFrom: eng.lastCheckpoint ? { kind: eng.lastCheckpoint.kind, at: eng.lastCheckpoint.at, stored: !!eng.lastCheckpoint.stored } : null,
       }),
     };

@@ -61,8 +61,8 @@ const KEEP_BEHIND_MS = 90_000;
 const MAX_STORE_EVENTS = 10_000;
 /** Events applied at once above which rrweb's virtual DOM pays off (below, its copy of the document costs more). */
 const VDOM_ABOVE = 1500;
-/** Events a forward seek applies to the page already built at most (beyond, a rebuild from a checkpoint is as quick). */
-const FORWARD_MAX = 1000;
+/** Events before a later checkpoint a seek ahead applies at most instead of rebuilding from that checkpoint. */
+const FORWARD_PAST_CHECKPOINT = 200;
 /** Played events kept in the replayer's segment. */
 const TRIM_KEEP = 400;
 
@@ -99,6 +99,8 @@ export class Engine {
   lateFonts = 0;
   /** The checkpoint the last seek replayed from. */
   lastCheckpoint: Checkpoint | null = null;
+  /** Whether the last seek went forward on the page already built (no checkpoint replayed). */
+  lastSeekForward = false;
   /** Batches the store must keep whatever the play head does (the indexer's), as [from, to]. */
   pinned: () => [number, number] = () => [-1, -1];
 
@@ -177,7 +179,8 @@ export class Engine {
     // Before the first keyframe (page lifecycle events, or batches whose
     // keyframe was lost) there is no page to show yet: show the first one.
     if (cp.at >= ts) ts = cp.at + 1;
-    if (!play && this.forward(ts)) return;
+    this.lastSeekForward = !play && this.forward(ts, cp);
+    if (this.lastSeekForward) return;
     // what the moment needs; the rest of the way ahead loads after it is shown
     const toPos = Math.max(cp.pos, store.posAt(ts));
     const fromPos = cp.pos;
@@ -305,9 +308,10 @@ export class Engine {
   /**
    * Shows a later moment on the page already built, applying the events
    * between the play head and `ts` to it, where that is cheaper than a
-   * rebuild from a checkpoint: while paused, a short way ahead within the
-   * current segment, with no new page load on the way. Stepping ahead, to
-   * the next match or a few seconds on, then costs those events only.
+   * rebuild from a checkpoint: while paused, with the batches on the way in
+   * memory and no new page load among them, when the checkpoint a rebuild
+   * would start from is not far past the play head. Stepping ahead, to the
+   * next match or a few seconds on, then costs those events only.
    *
    * rrweb's own "forward seek after pause" decides what it applied already
    * from the last event it played, which for a batch of pointer moves is
@@ -315,7 +319,7 @@ export class Engine {
    * again (rrweb issue 1449). The shown moment is told to it exactly here:
    * every event before the play head has been applied, none after.
    */
-  private forward(ts: number): boolean {
+  private forward(ts: number, cp: Checkpoint): boolean {
     const r = this.replayer;
     const seg = this.seg;
     if (!r || !seg || this.status !== "paused" || ts <= this.pausedAt) return false;
@@ -331,15 +335,33 @@ export class Engine {
       }
       seg.endPos = p;
     }
+    // A rebuild from a checkpoint at or before the play head would apply
+    // these events and more; from a later one, the events before it are
+    // the extra cost of going forward.
     let shownTs = -Infinity;
     let ahead = 0;
+    let beforeCp = 0;
     for (const e of seg.events) {
       if (e.timestamp < this.pausedAt) shownTs = Math.max(shownTs, e.timestamp);
-      else if (e.timestamp < ts && (e.type === 2 || ++ahead > FORWARD_MAX)) return false;
+      else if (e.timestamp < ts) {
+        if (e.type === 2) return false;
+        ahead++;
+        if (e.timestamp < cp.at) beforeCp++;
+      }
     }
-    if (shownTs === -Infinity) return false;
+    if (shownTs === -Infinity || beforeCp > FORWARD_PAST_CHECKPOINT) return false;
     this.cancelIdle();
-    r.setConfig({ useVirtualDom: false });
+    if (ahead >= 64) {
+      // as a rebuild does: only the last scroll, input and pointer position
+      // of each node on the way, scrolls once the DOM is complete
+      const ev = seg.events;
+      const shown = ev.filter((e) => e.timestamp < this.pausedAt);
+      const rest = compactBefore(ev.filter((e) => e.timestamp >= this.pausedAt), ts);
+      ev.length = 0;
+      for (const e of shown) ev.push(e);
+      for (const e of rest) ev.push(e);
+    }
+    r.setConfig({ useVirtualDom: ahead > VDOM_ABOVE });
     const ctx = r.service.state.context as unknown as { lastPlayedEvent: unknown };
     ctx.lastPlayedEvent = { type: 5, timestamp: shownTs, data: { tag: "playhead/shown", payload: null } };
     // A rebuild hovers the pointer's element and selects the last selection
