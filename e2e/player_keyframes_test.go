@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead/recording"
 )
 
 // TestPlayerSeeksFromServerKeyframes records a session with one full
@@ -22,6 +24,8 @@ func TestPlayerSeeksFromServerKeyframes(t *testing.T) {
 	m := startPlayhead(t)
 	errs := watchConsole(t, ctx)
 	setLoginCookie(t, ctx, m)
+	// more keyframes than the player keeps parsed: the others are held deflated
+	m.Recordings.KeyframePolicy = recording.KeyframePolicy{Interval: 5 * time.Second, Events: 200}
 	const sid = "serverkeyframes1"
 	now := time.Now().UnixMilli() - 120_000
 	// a text change a second, in 5-second batches; the box turns red at 21.01 s
@@ -100,6 +104,24 @@ func TestPlayerSeeksFromServerKeyframes(t *testing.T) {
 		if got := eval[string](t, ctx, probe); got != want(s) {
 			t.Errorf("at %d.5 s: box %q, want %q (from %s)", s, got, want(s), eval[string](t, ctx, stats))
 		}
+	}
+	// Once the session is indexed, the player holds every keyframe: seeks
+	// anywhere, forward and back, then request none.
+	do(t, ctx, "wait until every keyframe is held",
+		chromedp.Poll[chromedp.Void](`window.__playhead.stats().keyframesPrefetched`, chromedp.WithPollingTimeout(20*time.Second)))
+	if held := eval[int](t, ctx, `window.__playhead.stats().keyframesHeld`); held != len(list.Keyframes) {
+		t.Errorf("the player holds %d keyframes, want all %d", held, len(list.Keyframes))
+	}
+	requests := `performance.getEntriesByType('resource').filter((r) => /\/keyframes\/\d+/.test(r.name)).length`
+	before := eval[int](t, ctx, requests)
+	for _, s := range []int{39, 2, 30, 14, 21, 8, 26} {
+		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, s*1000+500), chromedp.EvalAwaitPromise))
+		if got := eval[string](t, ctx, probe); got != want(s) {
+			t.Errorf("at %d.5 s, keyframes held: box %q, want %q (from %s)", s, got, want(s), eval[string](t, ctx, stats))
+		}
+	}
+	if after := eval[int](t, ctx, requests); after != before {
+		t.Errorf("seeks with every keyframe held made %d keyframe requests", after-before)
 	}
 	do(t, ctx, "settle", chromedp.Sleep(300*time.Millisecond))
 	if e := errs.take(); len(e) > 0 {

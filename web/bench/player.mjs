@@ -359,6 +359,8 @@ async function main() {
     log("Playhead: cold seeks of the next viewer (checkpoints stored by this one)…");
     nextTimes = (await coldSeeks(false)).times;
   }
+  // warm: the player has also fetched every server keyframe by now
+  await ph.waitForFunction(() => window.__playhead.stats().keyframesPrefetched, null, { timeout: 120_000, polling: 250 });
   const phStats = await ph.evaluate(() => window.__playhead.stats());
   const phSeeks = [];
   const phForward = []; // the seeks that went forward on the page already built
@@ -375,6 +377,11 @@ async function main() {
     if (s.forward) phForward.push(s.ms);
     if (i + 1 === HEAP_AFTER) phHeap = await heapMB(ph);
   }
+  // Where the warm seeks' time went: the requests they made.
+  const phFetches = await ph.evaluate(() => {
+    const pick = (re) => performance.getEntriesByType("resource").filter((r) => re.test(r.name)).map((r) => ({ ms: r.responseEnd - r.startTime, wait: r.responseStart - r.requestStart, bytes: r.decodedBodySize || 0 }));
+    return { keyframes: pick(/\/keyframes\/\d+/), events: pick(/\/events\?/) };
+  });
   // Stepping ahead: from a paused moment, 5 s on (the +5 s key, the next
   // match), as a developer walks through what led to a bug.
   const stepTargets = targets.slice(0, STEPS).map((t) => Math.min(t, rec.durationMs - STEP_MS - 1));
@@ -564,10 +571,16 @@ async function main() {
   out.push(`First frames (ms): Playhead ${result.playhead.firstFrame.samples.join(" ")}; rrweb-player ${result.rrwebPlayer.firstFrame.samples.join(" ")}; bare Replayer ${result.replayer.firstFrame.samples.join(" ")}`);
   out.push(`Playhead cold seeks, first viewer, sorted (ms): ${[...cs.samples].sort((a, b) => a - b).join(" ")}`);
   out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}; ${phForward.length} of them went forward on the page already built (${phForward.map((x) => Math.round(x)).sort((a, b) => a - b).join(" ") || "none"}), the rest replayed from a keyframe`);
+  for (const [name, xs] of Object.entries(phFetches)) {
+    if (!xs.length) continue;
+    const ms = xs.map((x) => x.ms);
+    const wait = xs.map((x) => x.wait);
+    out.push(`Playhead requests for ${name} (the whole run): ${xs.length}, p50 ${f(pct(ms, 50))} (server ${f(pct(wait, 50))}), p95 ${f(pct(ms, 95))} (server ${f(pct(wait, 95))}), ${kb(xs.reduce((n, x) => n + x.bytes, 0) / xs.length)} each on average`);
+  }
   out.push(`rrweb-player seeks, sorted (ms): ${[...result.rrwebPlayer.seek.samples].sort((a, b) => a - b).join(" ")}`);
   if (nextTimes) out.push(`Playhead, the next viewer (the same ${COLD_SEEKS} seeks right after opening, with the checkpoints the first viewer's player stored): p50 ${f(pct(nextTimes, 50))}, p95 ${f(pct(nextTimes, 95))}, max ${f(Math.max(...nextTimes))}`);
   out.push(`Two-hour session (the recording twice, ${rec2.events.toLocaleString("en-US")} events): Playhead holds ${ph2Stats.storeEvents.toLocaleString("en-US")} events and ${ph2Stats.checkpoints} checkpoints (${kb(ph2Stats.checkpointBytes)}, outside the JS heap)`);
-  out.push(`Playhead background indexing: ${(indexMs / 1000).toFixed(1)} s after the first frame, ${phStats.checkpoints} checkpoints, ${kb(phStats.checkpointBytes)} of them; ${phStats.storeEvents.toLocaleString("en-US")} events held`);
+  out.push(`Playhead background indexing: ${(indexMs / 1000).toFixed(1)} s after the first frame, ${phStats.checkpoints} checkpoints, ${kb(phStats.checkpointBytes)} of them; ${phStats.storeEvents.toLocaleString("en-US")} events held; ${phStats.keyframesHeld ?? 0} server keyframes held deflated (${kb(phStats.keyframeBytes ?? 0)}, outside the JS heap)`);
   out.push(`Replayed DOM identical to a fresh replay of the moment: Playhead ${phSame}/${targets.length}${phDiffer.length ? ` (differs at ${phDiffer.join(", ")} ms)` : ""}, rrweb-player ${blSame}/${targets.length} (its forward seeks re-apply events: rrweb issue 1449)`);
   out.push(`rrweb-player = the rrweb-player package given every event fetched and parsed; bare Replayer = one @rrweb/replay Replayer the same way; first frame when the replayer has rebuilt the first full snapshot; seek = goto(t) / pause(t).`);
   out.push(`Heap = V8's used heap after a forced GC (DOM and ArrayBuffers not included); the Playhead page also holds the dashboard and its panels.`);

@@ -758,6 +758,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
         const done = ix.done || pct >= 100;
+        // then every server keyframe, so that later seeks need no request
+        if (ix.complete && keyframes && !keyframes.prefetched) void keyframes.prefetch(() => eng.status === "loading");
         statusText.textContent = done ? "" : `Indexing ${pct}%`;
         statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
         const made = keyframes ? `${count(keyframes.times.length)} server keyframes` : `${count(checkpoints.syntheticCount)} checkpoints`;
@@ -863,6 +865,9 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         loadedCheckpoints,
         checkpointsSaved,
         forward: eng.lastSeekForward,
+        keyframesHeld: keyframes?.held ?? 0,
+        keyframesPrefetched: !keyframes || keyframes.prefetched,
+        keyframeBytes: keyframes?.packedBytes ?? 0,
         seekFrom: eng.lastCheckpoint ? { kind: eng.lastCheckpoint.kind, at: eng.lastCheckpoint.at, stored: !!eng.lastCheckpoint.stored } : null,
       }),
     };

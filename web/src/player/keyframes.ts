@@ -6,15 +6,26 @@
 // from the nearest one, for the first viewer of a session as for any later one.
 
 import type { eventWithTime } from "@rrweb/types";
+import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
 import { ApiError, api, errorMessage, responseError } from "../api";
 import { pendingAssets, sanitize } from "./store";
 
 /** Keyframes kept parsed: the ones around the play head. */
 const KEEP = 4;
+/** Bytes of deflated keyframes kept at most (outside the JS heap); past it, a keyframe is fetched again when needed. */
+const MAX_PACKED = 48 << 20;
 
 export class ServerKeyframes {
   private readonly loaded = new Map<number, eventWithTime[]>();
   private readonly pending = new Map<number, Promise<eventWithTime[]>>();
+  /** Every keyframe fetched, as deflated JSON: a seek back to one costs an inflate and a parse, not a request. */
+  private readonly packed = new Map<number, Uint8Array>();
+  private packedSize = 0;
+  private prefetching: { gen: number; done: Promise<void> } | null = null;
+  /** Counts resets: what was fetched before one is not kept after it. */
+  private gen = 0;
+  /** Whether every keyframe is held (see prefetch). */
+  prefetched = false;
   /** The most assets a keyframe said were still being captured. */
   pendingAssets = 0;
 
@@ -25,21 +36,77 @@ export class ServerKeyframes {
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** The keyframe at `ts` if it is in memory. */
+  /** The keyframe at `ts` if it is in memory (parsed, or deflated and parsed now). */
   get(ts: number): eventWithTime[] | undefined {
-    const evs = this.loaded.get(ts);
+    let evs = this.loaded.get(ts);
     if (evs) {
       // most recently used last
       this.loaded.delete(ts);
       this.loaded.set(ts, evs);
+      return evs;
     }
+    const z = this.packed.get(ts);
+    if (!z) return undefined;
+    try {
+      evs = keyframeEvents(JSON.parse(strFromU8(inflateSync(z))), ts);
+    } catch {
+      this.packed.delete(ts);
+      this.packedSize -= z.byteLength;
+      return undefined;
+    }
+    this.keep(ts, evs);
     return evs;
+  }
+
+  /** How many keyframes are held (deflated). */
+  get held(): number {
+    return this.packed.size;
+  }
+
+  /** Bytes of the keyframes held deflated. */
+  get packedBytes(): number {
+    return this.packedSize;
   }
 
   /** Forgets the keyframes fetched (see EventStore.reset). */
   reset(): void {
     this.loaded.clear();
+    this.packed.clear();
+    this.packedSize = 0;
+    this.prefetched = false;
     this.pendingAssets = 0;
+    this.gen++;
+  }
+
+  /**
+   * Fetches, one at a time, every keyframe not held yet, and keeps it
+   * deflated, so that once a session has been open a little while a seek
+   * anywhere needs no request. `wait` holds it back while the player needs
+   * the connection (a seek loading). Resolves when done, or stopped (the
+   * page left, the memory bound reached, an error: those keyframes are
+   * fetched when needed).
+   */
+  prefetch(wait: () => boolean): Promise<void> {
+    if (this.prefetching && this.prefetching.gen === this.gen) return this.prefetching.done;
+    const job = { gen: this.gen, done: Promise.resolve() };
+    this.prefetching = job;
+    job.done = (async () => {
+      try {
+        for (const ts of this.times) {
+          if (this.signal?.aborted || this.packedSize > MAX_PACKED || job.gen !== this.gen) return;
+          if (this.packed.has(ts)) continue;
+          while (wait() && !this.signal?.aborted) await new Promise((res) => setTimeout(res, 200));
+          const text = await this.fetchText(ts);
+          if (job.gen === this.gen && !this.packed.has(ts)) this.pack(ts, text);
+        }
+        if (job.gen === this.gen) this.prefetched = this.packed.size === this.times.length;
+      } catch {
+        // fetched when needed
+      } finally {
+        if (this.prefetching === job) this.prefetching = null;
+      }
+    })();
+    return job.done;
   }
 
   /** Fetches the keyframe at `ts` (once, however often it is asked for). */
@@ -55,6 +122,36 @@ export class ServerKeyframes {
   }
 
   private async fetch(ts: number): Promise<eventWithTime[]> {
+    const gen = this.gen;
+    const text = await this.fetchText(ts);
+    const evs = keyframeEvents(JSON.parse(text), ts);
+    if (gen !== this.gen) return evs; // reset meanwhile: used once, not kept
+    this.keep(ts, evs);
+    // deflated once this seek is shown
+    setTimeout(() => {
+      if (gen === this.gen && !this.packed.has(ts)) this.pack(ts, text);
+    }, 0);
+    return evs;
+  }
+
+  /** Keeps a parsed keyframe, the least recently used beyond KEEP dropped (each is held deflated too). */
+  private keep(ts: number, evs: eventWithTime[]): void {
+    this.loaded.set(ts, evs);
+    while (this.loaded.size > KEEP) this.loaded.delete(this.loaded.keys().next().value!);
+  }
+
+  private pack(ts: number, text: string): void {
+    if (this.packedSize > MAX_PACKED) return;
+    try {
+      const z = deflateSync(strToU8(text), { level: 3 });
+      this.packed.set(ts, z);
+      this.packedSize += z.byteLength;
+    } catch {
+      // fetched again when needed
+    }
+  }
+
+  private async fetchText(ts: number): Promise<string> {
     const init: RequestInit = { credentials: "same-origin", headers: { Accept: "application/json" } };
     if (this.signal) init.signal = this.signal;
     let res: Response;
@@ -66,10 +163,7 @@ export class ServerKeyframes {
     }
     if (!res.ok) throw await responseError(res);
     this.pendingAssets = Math.max(this.pendingAssets, pendingAssets(res));
-    const evs = keyframeEvents(await res.json(), ts);
-    this.loaded.set(ts, evs);
-    while (this.loaded.size > KEEP) this.loaded.delete(this.loaded.keys().next().value!);
-    return evs;
+    return res.text();
   }
 }
 
