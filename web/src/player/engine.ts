@@ -325,6 +325,13 @@ export class Engine {
     if (!r || !seg || this.status !== "paused" || ts <= this.pausedAt) return false;
     const store = this.store;
     const toPos = store.posAt(ts);
+    // Too far past a later checkpoint, by the manifest's counts, before any
+    // batch is unpacked: a seek far ahead rebuilds from its checkpoint.
+    if (cp.at > this.pausedAt) {
+      let past = 0;
+      for (let p = store.posAt(this.pausedAt); p <= Math.min(cp.pos, toPos) && past <= FORWARD_PAST_CHECKPOINT * 2; p++) past += store.batches[p]!.events;
+      if (past > FORWARD_PAST_CHECKPOINT * 2) return false;
+    }
     if (!store.hasRange(seg.endPos + 1, toPos)) return false;
     // the batches on the way, into the segment at once (rrweb's addEvent
     // hands an event over in a microtask, after this seek)
