@@ -758,7 +758,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       progress: (a: Activity) => {
         const pct = total > 0 ? Math.min(100, Math.round(((a.until - startTime) / total) * 100)) : 100;
         const done = ix.done || pct >= 100;
-        // then every server keyframe, so that later seeks need no request
+        // every server keyframe again once the session is indexed anew (see the assets watch)
         if (ix.complete && keyframes && !keyframes.prefetched) void keyframes.prefetch(() => eng.status === "loading");
         statusText.textContent = done ? "" : `Indexing ${pct}%`;
         statusText.title = keyframes ? "Reading the session's activity for the timeline" : "Making checkpoints so that seeking anywhere is fast";
@@ -795,6 +795,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     eng.pinned = () => (ix.done ? [-1, -1] : [ix.pos, ix.pos + 25]);
     cleanups.push(() => ix.stop());
     ix.start();
+    // and every server keyframe, one at a time, so that seeks soon need no request
+    if (keyframes) void keyframes.prefetch(() => eng.status === "loading");
 
     // Assets the server is still capturing (a replay opened right after the
     // visit) are shown as the placeholder: ask now and then how many are
