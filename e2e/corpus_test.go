@@ -259,8 +259,9 @@ func TestReplayCorpus(t *testing.T) {
 					named = append(named, moment{e.moment, e.timestamp - start})
 				}
 			}
-			// backwards from the end, then forwards again
-			visits := []moment{{"end", total}}
+			// the end (twice: a seek to where the player stands changes
+			// nothing), backwards from it, then forwards again
+			visits := []moment{{"end", total}, {"end again", total}}
 			for _, mo := range slices.Backward(named) {
 				visits = append(visits, mo)
 			}

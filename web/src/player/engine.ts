@@ -97,6 +97,8 @@ export class Engine {
   private fontRedraw = false;
   /** Fonts that became known only after a segment that needed them was shown (the timeline lists them all but the largest). */
   lateFonts = 0;
+  /** rrweb has applied every event of the segment before this moment (Unix ms), and none after. */
+  private shownBefore = 0;
   /** The checkpoint the last seek replayed from. */
   lastCheckpoint: Checkpoint | null = null;
   /** Whether the last seek went forward on the page already built (no checkpoint replayed). */
@@ -322,14 +324,17 @@ export class Engine {
   private forward(ts: number, cp: Checkpoint): boolean {
     const r = this.replayer;
     const seg = this.seg;
-    if (!r || !seg || this.status !== "paused" || ts <= this.pausedAt) return false;
+    // what rrweb applied: every event before shownBefore (past the end, the
+    // play head stays at the end but the last events are shown too)
+    const shown = this.shownBefore;
+    if (!r || !seg || this.status !== "paused" || ts <= shown) return false;
     const store = this.store;
     const toPos = store.posAt(ts);
     // Too far past a later checkpoint, by the manifest's counts, before any
     // batch is unpacked: a seek far ahead rebuilds from its checkpoint.
-    if (cp.at > this.pausedAt) {
+    if (cp.at > shown) {
       let past = 0;
-      for (let p = store.posAt(this.pausedAt); p <= Math.min(cp.pos, toPos) && past <= FORWARD_PAST_CHECKPOINT * 2; p++) past += store.batches[p]!.events;
+      for (let p = store.posAt(shown); p <= Math.min(cp.pos, toPos) && past <= FORWARD_PAST_CHECKPOINT * 2; p++) past += store.batches[p]!.events;
       if (past > FORWARD_PAST_CHECKPOINT * 2) return false;
     }
     if (!store.hasRange(seg.endPos + 1, toPos)) return false;
@@ -349,7 +354,7 @@ export class Engine {
     let ahead = 0;
     let beforeCp = 0;
     for (const e of seg.events) {
-      if (e.timestamp < this.pausedAt) shownTs = Math.max(shownTs, e.timestamp);
+      if (e.timestamp < shown) shownTs = Math.max(shownTs, e.timestamp);
       else if (e.timestamp < ts) {
         if (e.type === 2) return false;
         ahead++;
@@ -362,10 +367,10 @@ export class Engine {
       // as a rebuild does: only the last scroll, input and pointer position
       // of each node on the way, scrolls once the DOM is complete
       const ev = seg.events;
-      const shown = ev.filter((e) => e.timestamp < this.pausedAt);
-      const rest = compactBefore(ev.filter((e) => e.timestamp >= this.pausedAt), ts);
+      const done = ev.filter((e) => e.timestamp < shown);
+      const rest = compactBefore(ev.filter((e) => e.timestamp >= shown), ts);
       ev.length = 0;
-      for (const e of shown) ev.push(e);
+      for (const e of done) ev.push(e);
       for (const e of rest) ev.push(e);
     }
     r.setConfig({ useVirtualDom: ahead > VDOM_ABOVE });
@@ -384,6 +389,7 @@ export class Engine {
       rr.lastSelectionData = selection;
     }
     this.pausedAt = Math.min(ts, store.endTs);
+    this.shownBefore = ts;
     r.pause(ts - seg.base);
     const scroll = documentScroll(seg.events, ts);
     if (scroll) {
@@ -466,6 +472,7 @@ export class Engine {
     for (const e of segFonts) this.o.fonts.add(e);
     const offset = Math.max(0, ts - base);
     this.pausedAt = Math.min(ts, store.endTs);
+    this.shownBefore = base + offset;
     if (play) r.play(offset);
     else r.pause(offset);
     // after the rebuild: document.open() drops the window's listeners
