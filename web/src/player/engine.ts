@@ -319,7 +319,8 @@ export class Engine {
    * from the last event it played, which for a batch of pointer moves is
    * the time of its first position: events it had applied were applied
    * again (rrweb issue 1449). The shown moment is told to it exactly here:
-   * every event before the play head has been applied, none after.
+   * every event before the moment it was paused at has been applied, none
+   * after.
    */
   private forward(ts: number, cp: Checkpoint): boolean {
     const r = this.replayer;
@@ -391,11 +392,7 @@ export class Engine {
     this.pausedAt = Math.min(ts, store.endTs);
     this.shownBefore = ts;
     r.pause(ts - seg.base);
-    const scroll = documentScroll(seg.events, ts);
-    if (scroll) {
-      const w = r.iframe.contentWindow;
-      if (w && (Math.round(w.scrollX) !== scroll.left || Math.round(w.scrollY) !== scroll.top)) w.scrollTo({ left: scroll.left, top: scroll.top, behavior: "instant" });
-    }
+    putScroll(r, seg.events, ts);
     if (!this.o.keyframes) this.scheduleCheckpoint();
     return true;
   }
@@ -480,15 +477,7 @@ export class Engine {
     // Opening a modal dialog (or anything focusing an element) scrolls the
     // replayed page, which the recording never saw as a scroll: put the page
     // where it was at ts.
-    const scroll = documentScroll(shown, ts);
-    if (scroll) {
-      try {
-        const w = r.iframe.contentWindow;
-        if (w && (Math.round(w.scrollX) !== scroll.left || Math.round(w.scrollY) !== scroll.top)) w.scrollTo({ left: scroll.left, top: scroll.top, behavior: "instant" });
-      } catch {
-        // no window
-      }
-    }
+    putScroll(r, shown, ts);
     this.setStatus(play ? "playing" : "paused");
   }
 
@@ -799,6 +788,18 @@ function pointerAndSelection(events: eventWithTime[], ts: number): { pointer: { 
     }
   }
   return { pointer, selection };
+}
+
+/** Scrolls the replayed page to where it was at ts, if it is not there (see build). */
+function putScroll(r: Replayer, events: eventWithTime[], ts: number): void {
+  const scroll = documentScroll(events, ts);
+  if (!scroll) return;
+  try {
+    const w = r.iframe.contentWindow;
+    if (w && (Math.round(w.scrollX) !== scroll.left || Math.round(w.scrollY) !== scroll.top)) w.scrollTo({ left: scroll.left, top: scroll.top, behavior: "instant" });
+  } catch {
+    // no window
+  }
 }
 
 /** Where the page was scrolled at ts: the last full snapshot's offset, or a later scroll of its document. */
