@@ -14,7 +14,7 @@
 // exactly as they did to the replayed one.
 
 import type { eventWithTime } from "@rrweb/types";
-import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
+import { deflateText, inflateText } from "./pack";
 import type { Mirror, snapshot as Snapshot } from "rrweb-snapshot";
 import { loadScript } from "../scripts";
 import type { StoredCheckpoints } from "../types";
@@ -179,7 +179,7 @@ export class Checkpoints {
 
   addSynthetic(at: number, pos: number, idx: number, data: CheckpointData): Checkpoint {
     // deflated: about a seventh of the JSON, and seeking needs no asynchronous step
-    const z = deflateSync(strToU8(JSON.stringify(data)), { level: 3 });
+    const z = deflateText(JSON.stringify(data));
     const cp: Checkpoint = { at, kind: "synthetic", pos, idx, z, bytes: z.byteLength };
     if (!this.insert(cp)) return cp; // that moment has one already
     this.syntheticBytes += cp.bytes;
@@ -230,7 +230,7 @@ export class Checkpoints {
   load(cp: Checkpoint): CheckpointData {
     let data = this.parsed.get(cp);
     if (data) this.parsed.delete(cp); // most recently used last
-    else data = JSON.parse(cp.z ? strFromU8(inflateSync(cp.z)) : "null") as CheckpointData;
+    else data = JSON.parse(cp.z ? inflateText(cp.z) : "null") as CheckpointData;
     this.remember(cp, data);
     return data;
   }

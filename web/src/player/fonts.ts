@@ -12,11 +12,10 @@
 // out again once it loads.
 
 import type { playerConfig } from "@rrweb/replay";
+import type { eventWithTime } from "@rrweb/types";
+import { isFontEvent } from "./checkpoints";
 
 type ReplayPlugin = NonNullable<playerConfig["plugins"]>[number];
-
-const EV_INC = 3;
-const SRC_FONT = 10;
 
 interface FontData {
   family: string;
@@ -34,9 +33,8 @@ type FontWindow = Window & typeof globalThis;
  */
 export const realmFonts: ReplayPlugin = {
   handler(event, _isSync, context) {
-    if (event.type !== EV_INC) return;
-    const d = event.data as unknown as FontData & { source?: number };
-    if (d.source !== SRC_FONT) return;
+    if (!isFontEvent(event as unknown as eventWithTime)) return;
+    const d = event.data as unknown as FontData;
     const w = context.replayer.iframe.contentWindow as FontWindow | null;
     const set = w?.document.fonts;
     if (!w || !set || typeof w.FontFace !== "function") return;

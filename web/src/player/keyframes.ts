@@ -6,8 +6,8 @@
 // from the nearest one, for the first viewer of a session as for any later one.
 
 import type { eventWithTime } from "@rrweb/types";
-import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
 import { ApiError, api, errorMessage, responseError } from "../api";
+import { deflateText, inflateText } from "./pack";
 import { pendingAssets, sanitize } from "./store";
 
 /** Keyframes kept parsed: the ones around the play head. */
@@ -48,7 +48,7 @@ export class ServerKeyframes {
     const z = this.packed.get(ts);
     if (!z) return undefined;
     try {
-      evs = keyframeEvents(JSON.parse(strFromU8(inflateSync(z))), ts);
+      evs = keyframeEvents(JSON.parse(inflateText(z)), ts);
     } catch {
       this.packed.delete(ts);
       this.packedSize -= z.byteLength;
@@ -143,7 +143,7 @@ export class ServerKeyframes {
   private pack(ts: number, text: string): void {
     if (this.packedSize > MAX_PACKED) return;
     try {
-      const z = deflateSync(strToU8(text), { level: 3 });
+      const z = deflateText(text);
       this.packed.set(ts, z);
       this.packedSize += z.byteLength;
     } catch {

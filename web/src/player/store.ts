@@ -14,9 +14,9 @@
 // a synchronous inflate and a parse instead of a request.
 
 import type { eventWithTime } from "@rrweb/types";
-import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
 import { ApiError, api, responseError } from "../api";
 import type { BatchInfo } from "../types";
+import { deflateText, inflateText } from "./pack";
 
 export type Events = eventWithTime[];
 
@@ -200,7 +200,7 @@ export class EventStore {
 
   private pack(pos: number, evs: Events): void {
     try {
-      const z = deflateSync(strToU8(JSON.stringify(evs)), { level: 3 });
+      const z = deflateText(JSON.stringify(evs));
       this.packed.set(pos, z);
       this.packedSize += z.byteLength;
     } catch {
@@ -213,7 +213,7 @@ export class EventStore {
     const z = this.packed.get(pos);
     if (!z) return false;
     try {
-      const list: unknown = JSON.parse(strFromU8(inflateSync(z)));
+      const list: unknown = JSON.parse(inflateText(z));
       const evs = sanitize(Array.isArray(list) ? list : []);
       this.loaded.set(pos, evs);
       this.loadedCount += evs.length;
