@@ -162,6 +162,9 @@ export function render(res) {
             ['Playhead ÷ brotli 11 (Highlight)', ...rows.map((r) => r2(r.sizes.playhead / r.sizes.brotli11))],
             ['Playhead ÷ gzip -6', ...rows.map((r) => r2(r.sizes.playhead / r.sizes.gzip6))],
             ['chunks stored', ...rows.map((r) => (r.chunks !== undefined ? String(r.chunks) : s.rows.reduce((n, x) => n + x.chunks, 0)))],
+            ...(s.total.sizes.keyframes !== undefined
+              ? [['server keyframes (stored beside the chunks, not counted above)', ...rows.map((r) => kb(r.perMinute.keyframes))]]
+              : []),
           ],
         ),
       );

@@ -164,21 +164,26 @@ export async function record({ bin, dataDir, seconds, progress }) {
 // ---- part 2: wait for the chunks, measure ------------------------------------------------
 
 function sessionObjects(dataDir, sid) {
-  const root = join(dataDir, 'objects', 'sessions');
+  // chunks live under their retention period ("r30/sessions/…"; "sessions/…" before periods existed)
+  const objects = join(dataDir, 'objects');
+  const roots = existsSync(objects) ? readdirSync(objects).filter((d) => d === 'sessions' || /^r\d+$/.test(d)) : [];
   const out = [];
-  if (!existsSync(root)) return out;
-  for (const project of readdirSync(root)) {
-    const dir = join(root, project, sid);
-    if (!existsSync(dir)) continue;
-    const walk = (d) => {
-      for (const f of readdirSync(d)) {
-        const p = join(d, f);
-        const st = statSync(p);
-        if (st.isDirectory()) walk(p);
-        else out.push({ name: f, bytes: st.size });
-      }
-    };
-    walk(dir);
+  for (const top of roots) {
+    const root = top === 'sessions' ? join(objects, top) : join(objects, top, 'sessions');
+    if (!existsSync(root)) continue;
+    for (const project of readdirSync(root)) {
+      const dir = join(root, project, sid);
+      if (!existsSync(dir)) continue;
+      const walk = (d) => {
+        for (const f of readdirSync(d)) {
+          const p = join(d, f);
+          const st = statSync(p);
+          if (st.isDirectory()) walk(p);
+          else out.push({ name: f, bytes: st.size, keyframes: f.endsWith('.kf') });
+        }
+      };
+      walk(dir);
+    }
   }
   return out;
 }
@@ -306,9 +311,12 @@ export async function finish(rec, { progress } = {}) {
   for (const s of sessions) {
     const evs = s.events;
     const minutes = (evs[evs.length - 1].timestamp - evs[0].timestamp) / 60000;
-    const objs = sessionObjects(dataDir, s.sid);
+    const all = sessionObjects(dataDir, s.sid);
+    // the chunks are the recording; the keyframes the server built from them are counted apart
+    const objs = all.filter((o) => !o.keyframes);
     const sizes = await measureEvents(evs, chunkCuts(evs, objs, s.refs));
     sizes.playhead = objs.reduce((n, o) => n + o.bytes, 0);
+    sizes.keyframes = all.filter((o) => o.keyframes).reduce((n, o) => n + o.bytes, 0);
     rows.push({
       page: s.page,
       name: s.name,
@@ -327,7 +335,7 @@ export async function finish(rec, { progress } = {}) {
     log(`storage: ${s.page}: ${minutes.toFixed(1)} min, ${evs.length} events, raw ${(sizes.raw / 1024).toFixed(0)} KB, Playhead ${(sizes.playhead / 1024).toFixed(1)} KB, ceiling ${(sizes.zstd19long / 1024).toFixed(1)} KB`);
   }
   const total = { minutes: rows.reduce((n, r) => n + r.minutes, 0), sizes: {} };
-  for (const k of [...METHODS.map((m) => m.id), 'playhead']) total.sizes[k] = rows.reduce((n, r) => n + r.sizes[k], 0);
+  for (const k of [...METHODS.map((m) => m.id), 'playhead', 'keyframes']) total.sizes[k] = rows.reduce((n, r) => n + r.sizes[k], 0);
   total.perMinute = Object.fromEntries(Object.entries(total.sizes).map(([k, v]) => [k, v / total.minutes]));
   let zstdVersion = '';
   try {
