@@ -59,8 +59,8 @@ func TestNothingReadableAtRest(t *testing.T) {
 		}
 	}
 	check("pending")
-	if n, err := m.Recordings.Seal(t.Context(), m.Project.ID, "atrestsession001"); err != nil || n != 3 {
-		t.Fatalf("Seal = %d, %v; want 3 chunks (each batch starts at a keyframe)", n, err)
+	if n, err := m.Recordings.Seal(t.Context(), m.Project.ID, "atrestsession001"); err != nil || n != 1 {
+		t.Fatalf("Seal = %d, %v; want 1 chunk (three consecutive batches)", n, err)
 	}
 	check("sealed")
 }

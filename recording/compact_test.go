@@ -3,10 +3,12 @@ package recording_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,4 +202,43 @@ func newStore(t testing.TB) (*ingest.Ingester, *recording.Store, *sqlite.DB, *pl
 	in := &ingest.Ingester{Index: db, Logger: logger, Now: clock, Keys: keys}
 	t.Cleanup(in.Close)
 	return in, &recording.Store{Objects: objects, Index: db, Keys: keys, Logger: logger, Now: clock}, db, p
+}
+
+// TestSealCutsChunksBySize: a session's consecutive batches go into one
+// chunk whatever page loads (keyframes) they hold, up to MaxChunkEvents
+// bytes of events; a missing batch cuts the run too.
+func TestSealCutsChunksBySize(t *testing.T) {
+	in, rs, db, p := newStore(t)
+	g := ingester{in, p}
+	const sid = "chunkcutsession1"
+	// every batch a page load of about 900 KB: four fit in a chunk, a fifth does not
+	text := strings.Repeat("x", 900<<10)
+	ts := now.UnixMilli() - 60_000
+	for _, seq := range []int{0, 1, 2, 3, 4, 5, 6, 7, 9, 10} {
+		at := ts + int64(seq)*1000
+		body := fmt.Appendf(nil, `{"v":1,"sid":%q,"seq":%d,"events":[`+
+			`{"type":4,"timestamp":%d,"data":{"href":"https://shop.example/p%d","width":800,"height":600}},`+
+			`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[{"type":3,"id":3,"textContent":%q}]}]},"initialOffset":{"left":0,"top":0}}}]}`,
+			sid, seq, at, seq, at+1, text)
+		g.ingest(t, body)
+	}
+	want := readAll(t, rs, db, p.ID, sid)
+	n, err := rs.Seal(t.Context(), p.ID, sid)
+	if err != nil || n != 3 {
+		t.Fatalf("Seal = %d, %v; want 3 chunks: batches 0-3, 4-7 (the size bound), 9-10 (after the missing 8)", n, err)
+	}
+	refs, err := db.Batches(t.Context(), p.ID, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string][]int{}
+	for _, r := range refs {
+		keys[r.ObjectKey] = append(keys[r.ObjectKey], r.Seq)
+	}
+	for key, seqs := range keys {
+		if key == "" || (len(seqs) != 4 && !slices.Equal(seqs, []int{9, 10})) {
+			t.Errorf("chunk %q holds batches %v", key, seqs)
+		}
+	}
+	sameEvents(t, "sealed", readAll(t, rs, db, p.ID, sid), want)
 }

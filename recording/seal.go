@@ -14,7 +14,7 @@ import (
 // DefaultSealPolicy cuts a session's pending batches into a chunk when it has
 // been idle for two minutes, when its oldest pending batch is ten minutes old,
 // or when a megabyte is pending. Sealed chunks hold minutes of events, which
-// compress far better than 5-second batches, and start at keyframes.
+// compress far better than 5-second batches.
 var DefaultSealPolicy = playhead.SealPolicy{Idle: 2 * time.Minute, MaxAge: 10 * time.Minute, MaxBytes: 1 << 20}
 
 // RunSealer seals due sessions every interval until ctx ends. Errors are
@@ -63,8 +63,8 @@ func (rec *Store) RunSealer(ctx context.Context, policy playhead.SealPolicy, int
 }
 
 // Seal moves a session's pending batches into chunks in the object store, one
-// chunk per run of batches that starts at a keyframe (or at the first pending
-// batch), and returns how many chunks it wrote. The chunk is durable before
+// chunk per run of consecutive batches of up to MaxChunkEvents bytes of
+// events, and returns how many chunks it wrote. The chunk is durable before
 // the index points at it; a crash in between leaves the batches pending, to
 // be sealed again under the same key.
 //
@@ -105,15 +105,21 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 	}
 	chunks := 0
 	for start := 0; start < len(pending); {
-		end := start + 1
-		for end < len(pending) && pending[end].KeyframeTs == nil && pending[end].Seq == pending[end-1].Seq+1 {
-			end++
-		}
-		run := pending[start:end]
-		start = end
+		// A run ends where a batch is missing, or where the next batch would
+		// take its events over MaxChunkEvents bytes. A page load's keyframe
+		// does not cut it: the page it snapshots is mostly the one the
+		// chunk holds already, which compresses to little beside it (the
+		// player seeks from the keyframes the server builds, wherever the
+		// chunks are cut).
 		var events [][]byte
-		offsets := make(map[int]int, len(run))
-		for _, r := range run {
+		offsets := make(map[int]int)
+		size := 0
+		end := start
+		for ; end < len(pending); end++ {
+			r := pending[end]
+			if end > start && r.Seq != pending[end-1].Seq+1 {
+				break
+			}
 			d, ok := data[r.Seq]
 			if !ok {
 				continue // sealed by another sealer meanwhile
@@ -122,9 +128,19 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 			if err != nil {
 				return chunks, fmt.Errorf("seal %s: batch %d: %w", sessionID, r.Seq, err)
 			}
+			n := 0
+			for _, e := range evs {
+				n += len(e)
+			}
+			if len(offsets) > 0 && size+n > MaxChunkEvents {
+				break
+			}
 			offsets[r.Seq] = len(events)
 			events = append(events, evs...)
+			size += n
 		}
+		run := pending[start:end]
+		start = end
 		if len(offsets) == 0 {
 			continue
 		}
@@ -165,6 +181,12 @@ func (rec *Store) Seal(ctx context.Context, projectID int64, sessionID string) (
 	}
 	return chunks, nil
 }
+
+// MaxChunkEvents bounds the events of one sealed chunk, in bytes of JSON: a
+// read of any batch decodes its whole chunk, and the compact form's window
+// (chunk.EncodeCompact) is no larger. A single batch larger than this is a
+// chunk of its own.
+const MaxChunkEvents = 4 << 20
 
 // sealLease bounds how long a sealer that died keeps others off its
 // session; sealing one takes seconds.
