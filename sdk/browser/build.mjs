@@ -187,6 +187,63 @@ REWRITES.push({
   check: (out) => (out.match(/\bneedBlock\b/g) || []).length === 5 && out.includes('recordChild = recordChild && !serializedNode.needBlock;'),
 });
 
+/**
+ * rrweb's input listener masks a field's value every time it hears of it (an
+ * input event, and again a moment later from its patched `value` setter),
+ * then drops the result when it equals what it last sent. A value equal to
+ * the one last masked for the same field is now passed over before masking:
+ * masking it again could only give what was sent already. Checkboxes and
+ * radios (whose state is not their value) are not passed over.
+ */
+const INPUT_HANDLER = '\n  function eventHandler(event) {\n    let target = getEventTarget(event);\n';
+const INPUT_MASK = '\n    } else if (maskInputOptions[tagName.toLowerCase()] || maskInputOptions[type]) {\n';
+REWRITES.push({
+  name: 'input seen',
+  apply: (source) =>
+    source
+      .replace('\nconst lastInputValueMap = /* @__PURE__ */ new WeakMap();\n', '\nconst lastInputValueMap = /* @__PURE__ */ new WeakMap();\nconst lastMaskedInput = /* @__PURE__ */ new WeakMap();\n')
+      .replace(
+        INPUT_HANDLER,
+        INPUT_HANDLER +
+          '    if (target && lastMaskedInput.get(target) === target.value && target.type !== "checkbox" && target.type !== "radio") return;\n',
+      )
+      .replace(INPUT_MASK, INPUT_MASK + '      lastMaskedInput.set(target, text);\n'),
+  check: (out) =>
+    out.split(INPUT_HANDLER).length === 2 &&
+    out.split(INPUT_MASK).length === 2 &&
+    (out.match(/\blastMaskedInput\b/g) || []).length === 3 &&
+    /\n    let text = target\.value;\n    let isChecked = false;\n    const type = getInputType\(target\) \|\| "";\n    if \(type === "radio" \|\| type === "checkbox"\) \{\n      isChecked = target\.checked;\n    \} else if/.test(out),
+});
+
+/**
+ * Internal property names (rrweb's options as its parts pass them to one
+ * another, and its managers) are shortened by esbuild (`mangleProps` below),
+ * about 400 bytes gzipped. None of them is in an event, in Playhead's public
+ * options or in anything another script reads. rrweb's mutation buffer
+ * copied its options by name, from a list of strings that would not be
+ * shortened with them: it now assigns each one.
+ */
+const MANGLED = [
+  'maskInputOptions', 'stylesheetManager', 'inlineStylesheet', 'dataURLOptions', 'maskTextSelector', 'keepIframeSrcFn', 'slimDOMOptions',
+  'maskTextClass', 'recordCrossOriginIframes', 'bypassOptions', 'onStylesheetLoad', 'stylesheetLoadTimeout', 'processedNodeManager',
+  'newlyAddedElement', 'canvasManager', 'shadowDomManager', 'crossOriginIframeStyleMirror', 'preserveWhiteSpace', 'iframeLoadTimeout',
+  'restoreHandlers', 'iframeManager', 'mutationCb', 'maskInputFn', 'maskTextFn', 'blockClass', 'ignoreClass', 'ignoreSelector', 'needsMask',
+  'onSerialize', 'onIframeLoad', 'sampling', 'mirror', 'doc',
+];
+const BUFFER_INIT = /\n  init\(options\) \{\n    \[\n((?:      "\w+",?\n)+)    \]\.forEach\(\(key\) => \{\n      this\[key\] = options\[key\];\n    \}\);\n  \}/;
+REWRITES.push({
+  name: 'mutation buffer init',
+  apply: (source) =>
+    source.replace(BUFFER_INIT, (_, list) =>
+      '\n  init(options) {\n' + [...list.matchAll(/"(\w+)"/g)].map(([, key]) => `    this.${key} = options.${key};\n`).join('') + '  }',
+    ),
+  check: (out) =>
+    !BUFFER_INIT.test(out) &&
+    out.includes('\n  init(options) {\n    this.mutationCb = options.mutationCb;\n') &&
+    // no other name of MANGLED is written in quotes (a string esbuild would leave as it is)
+    !new RegExp(`["'\`](${MANGLED.join('|')})["'\`]`).test(out.replace(/__publicField\(this, "\w+"/g, '')),
+});
+
 function applyRewrite(source, rewrite) {
   const out = rewrite.apply(source);
   if (out === undefined || out === source || !rewrite.check(out)) {
@@ -400,6 +457,7 @@ const common = {
   define: { __PLAYHEAD_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
   plugins: [withoutDeadRrwebCode],
+  mangleProps: new RegExp(`^(${MANGLED.join('|')})$`),
 };
 
 async function bundle(options) {

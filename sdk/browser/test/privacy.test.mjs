@@ -474,3 +474,48 @@ test('debug mode (?playhead_debug=1) prints every batch, decoded, without record
   );
   await context.close();
 });
+
+test('inputs: each change of a value or a check is recorded once, however often the page reports it', { skip: browserSkip }, async () => {
+  harness.addPage(
+    '/inputs',
+    `<!doctype html><html><head><meta charset="utf-8"><title>inputs</title></head><body>
+    <input id="text" type="text"><input id="box" type="checkbox"><input id="r1" type="radio" name="r" value="1"><input id="r2" type="radio" name="r" value="2">
+    <script src="{{SDK_URL}}"></script></body></html>`,
+  );
+  const context = await harness.newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/inputs`);
+  await init(page, { privacy: 'relaxed' });
+  const sid = await page.evaluate(() => Playhead.getSessionId());
+  await page.evaluate(async () => {
+    const text = document.getElementById('text');
+    const fire = (el) => el.dispatchEvent(new Event('input', { bubbles: true }));
+    // a value set and announced: the setter and the event both report it
+    for (const v of ['a', 'ab', 'ab', 'a', 'ab']) {
+      text.value = v;
+      fire(text);
+    }
+    // the same value again and again, between two frames
+    fire(text);
+    fire(text);
+    await new Promise((r) => setTimeout(r, 20));
+    const box = document.getElementById('box');
+    box.click();
+    box.click();
+    box.click();
+    document.getElementById('r1').click();
+    document.getElementById('r2').click();
+    document.getElementById('r1').click();
+    await new Promise((r) => setTimeout(r, 20));
+  });
+  await page.evaluate(() => Playhead.flush());
+  await context.close();
+  const inputs = events(sessionBatches(ingest, sid)).filter((e) => e.type === EventType.IncrementalSnapshot && e.data.source === 5);
+  const byId = new Map();
+  for (const e of inputs) byId.set(e.data.id, [...(byId.get(e.data.id) ?? []), e.data.isChecked ? `${e.data.text}:on` : e.data.text]);
+  const got = [...byId.values()];
+  assert.deepEqual(got[0], ['a', 'ab', 'a', 'ab'], 'text field: every change, no repeats');
+  assert.deepEqual(got[1], ['on:on', 'on', 'on:on'], 'checkbox: every click (its value stays "on")');
+  assert.deepEqual(got[2], ['1:on', '1', '1:on'], 'radio 1: checked, unchecked by 2, checked');
+  assert.deepEqual(got[3], ['2', '2:on', '2'], 'radio 2: as its group changes');
+});
