@@ -31,6 +31,7 @@ export function fromJson(j) {
     heap: three((x) => x.heapMB),
     heapLong: { playhead: ph.heapTwoHourMB, rrweb: j.rrwebPlayer.heapTwoHourMB },
     firstFrameBytes: { playhead: ph.firstFrameBytes, rrweb: j.rrwebPlayer.bytes },
+    openSteps: ph.openSteps,
     identical: { playhead: `${ph.identical.same}/${ph.identical.of}`, rrweb: `${j.rrwebPlayer.identical.same}/${j.rrwebPlayer.identical.of}` },
     indexSeconds: ph.indexSeconds,
   };

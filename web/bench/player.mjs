@@ -257,6 +257,33 @@ const SIGNATURE = `(doc) => {
   return [c.outerHTML.replace(/\\s+/g, ""), rules.join("").replace(/\\s+/g, ""), values.join(","), scrolls.join(","), doc.defaultView.scrollY].join("\\n");
 }`;
 
+/** The steps of an open, in ms from navigation start (run in the page). */
+const OPEN_STEP_NAMES = ["html", "appJs", "playerJs", "session", "sessionServer", "sessionKB", "keyframeList", "firstEvents", "me", "view", "engine", "data", "pageLoaded", "built", "firstFrame"];
+const OPEN_STEPS = `(() => {
+  const res = performance.getEntriesByType("resource");
+  const entry = (re) => res.find((x) => re.test(x.name));
+  const end = (re) => { const r = entry(re); return r ? r.responseEnd : NaN; };
+  const session = entry(/\\/api\\/v1\\/sessions\\/[^/?]+(\\?|$)/);
+  const mark = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : NaN; };
+  return {
+    html: performance.getEntriesByType("navigation")[0].responseEnd,
+    appJs: end(/\\/assets\\/app\\.js/),
+    playerJs: end(/\\/assets\\/player\\.js/),
+    session: session ? session.responseEnd : NaN,
+    sessionServer: session ? session.responseStart - session.requestStart : NaN,
+    sessionKB: session ? session.decodedBodySize / 1024 : NaN,
+    keyframeList: end(/\\/keyframes(\\?|$)/),
+    firstEvents: end(/\\/events\\?/),
+    me: mark("playhead:open-me"),
+    view: mark("playhead:open-view"),
+    engine: mark("playhead:open-engine"),
+    data: mark("playhead:open-data"),
+    pageLoaded: mark("playhead:open-page-loaded"),
+    built: mark("playhead:open-built"),
+    firstFrame: mark("playhead:first-frame"),
+  };
+})()`;
+
 async function heapMB(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("HeapProfiler.enable");
@@ -333,6 +360,7 @@ async function main() {
   // -- Playhead, first frame: the median of a few opens (one is at the mercy of the machine)
   log("Playhead: first frame…");
   const phFirsts = [];
+  const phSteps0 = []; // where each open's time went
   let phFirstBytes = 0;
   for (let i = 0; i < OPENS; i++) {
     const p = await newPage();
@@ -341,9 +369,11 @@ async function main() {
     const ff = await p.evaluate(() => performance.getEntriesByName("playhead:first-frame")[0].startTime);
     phFirsts.push(ff);
     phFirstBytes = await p.evaluate((f) => performance.getEntriesByType("resource").filter((r) => /\/events|\/keyframes/.test(r.name) && r.responseEnd <= f).reduce((n, r) => n + (r.decodedBodySize || 0), 0), ff);
+    phSteps0.push(await p.evaluate(OPEN_STEPS));
     await p.context().close();
   }
   const phFirst = pct(phFirsts, 50);
+  const openSteps = Object.fromEntries(OPEN_STEP_NAMES.map((k) => [k, pct(phSteps0.map((o) => o[k]).filter(Number.isFinite), 50)]));
 
   // -- Playhead, warm
   log("Playhead: indexing, seeks…");
@@ -501,6 +531,7 @@ async function main() {
     playhead: {
       firstFrame: { median: phFirst, samples: phFirsts.map((x) => Math.round(x)) },
       firstFrameBytes: phFirstBytes,
+      openSteps,
       coldSeek: seekStats(coldTimes),
       nextViewerSeek: nextTimes && seekStats(nextTimes),
       warmSeek: seekStats(phSeeks),
@@ -569,6 +600,7 @@ async function main() {
   for (const r of rows) out.push(line(r));
   out.push("");
   out.push(`First frames (ms): Playhead ${result.playhead.firstFrame.samples.join(" ")}; rrweb-player ${result.rrwebPlayer.firstFrame.samples.join(" ")}; bare Replayer ${result.replayer.firstFrame.samples.join(" ")}`);
+  out.push(`Playhead's open, median ms from navigation start: ${OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", ")} (html, appJs, playerJs, session, keyframeList, firstEvents: responses in; sessionServer: the server's time to answer the session's manifest, sessionKB its size; me: the dashboard knows who is logged in; view: the player page starts; engine: the player has read the manifest and starts replaying; data: the first seek has what it needs; pageLoaded: after waiting for the dashboard's load event; built: rebuilt by rrweb; firstFrame: shown)`);
   out.push(`Playhead cold seeks, first viewer, sorted (ms): ${[...cs.samples].sort((a, b) => a - b).join(" ")}`);
   out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}; ${phForward.length} of them went forward on the page already built (${phForward.map((x) => Math.round(x)).sort((a, b) => a - b).join(" ") || "none"}), the rest replayed from a keyframe`);
   for (const [name, xs] of Object.entries(phFetches)) {

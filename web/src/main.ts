@@ -145,6 +145,7 @@ async function route(): Promise<void> {
   if (!me) {
     try {
       const got = await api.me();
+      performance.mark("playhead:open-me");
       if (gen !== generation) return;
       me = got;
     } catch (err) {

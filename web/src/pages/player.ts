@@ -118,6 +118,7 @@ const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => set
 
 /** The player for session `id`; `pre`: its first requests, already started (see prefetch.ts). */
 export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null): View {
+  performance.mark("playhead:open-view");
   const prefs = loadPrefs();
   const abort = new AbortController();
   const cleanups: (() => void)[] = [];
@@ -699,6 +700,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       return;
     }
 
+    performance.mark("playhead:open-engine");
     const eng = new Engine({
       root: stage.root,
       store,
