@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { BENCH, REPO, log, summary, pairedRatio, launchChromium } from './lib/util.mjs';
+import { ownTaskSummary, sdkSourceMap, startTrace, tasksByOwner } from './lib/owntasks.mjs';
 
 /** The contenders of the tables. */
 export const RECORDERS = ['none', 'rrweb', 'playhead', 'sentry'];
@@ -248,6 +249,41 @@ export async function measure(browser, base, workload, rec) {
   }
 }
 
+/**
+ * Playhead's own code, task by task, in one run of a workload (traced: see
+ * lib/owntasks.mjs), from the start of the work (the navigation, for the
+ * page load) to the end of the flush.
+ */
+export async function ownTasks(browser, base, workload, owner) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  try {
+    const url = `${base}/page?w=${workload}&rec=playhead`;
+    let stop;
+    if (workload === 'load') {
+      await page.goto(`${base}/blank`);
+      stop = await startTrace(await ctx.newCDPSession(page));
+      await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
+      await page.waitForFunction(() => window.__loadDone && window.__rec.ready(), null, { timeout: 120_000, polling: 100 });
+    } else {
+      await page.goto(url, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.__rec && window.__rec.ready(), null, { timeout: 30_000, polling: 100 });
+      await page.evaluate(() => window.__bench.settle(200));
+      stop = await startTrace(await ctx.newCDPSession(page));
+      await page.evaluate((w) => window.__bench.run(w), workload);
+    }
+    await page.evaluate(async () => {
+      await window.__rec.flush();
+      await window.__bench.settle(150);
+    });
+    const tasks = tasksByOwner(await stop(), `${base}/sdk.js`, owner);
+    if (!tasks) throw new Error('the trace has no samples of the SDK');
+    return ownTaskSummary(tasks);
+  } finally {
+    await ctx.close();
+  }
+}
+
 /** The periodic keyframe of the SDK as it was, made visible in a short window. */
 const KEYFRAME_EVERY_MS = 4000;
 const KEYFRAME_WINDOW_MS = 10_000;
@@ -288,6 +324,8 @@ export async function run({ repeats, progress }) {
   }
   const errors = new Set();
   let periodic = null;
+  let ownCode = null;
+  let all = 0;
   try {
     // warm-up: one discarded measurement per recorder (first-use costs of the browser)
     for (const r of ALL) await measure(browser, srv.base, 'attrs', r).catch(() => {});
@@ -301,7 +339,6 @@ export async function run({ repeats, progress }) {
     let done = 0;
     // the diagnostic recorder runs in the first two repeats only (it explains, it is not compared)
     const inRep = (rep) => (rep < 2 ? ALL : RECORDERS);
-    let all = 0;
     for (let rep = 0; rep < repeats; rep++) all += WORKLOADS.length * inRep(rep).length;
     for (let rep = 0; rep < repeats; rep++) {
       for (const w of WORKLOADS) {
@@ -322,6 +359,19 @@ export async function run({ repeats, progress }) {
           progress?.(done, all, `${w.id} ${r} ${m.error ? 'failed' : `${m.total.toFixed(0)} ms`}`);
         }
       }
+    }
+    // Playhead's own code in the page's tasks, traced once per workload
+    // (tracing slows the page: these runs are not timed against the others)
+    const owner = sdkSourceMap();
+    ownCode = {};
+    for (const w of WORKLOADS) {
+      try {
+        ownCode[w.id] = await ownTasks(browser, srv.base, w.id, owner);
+      } catch (e) {
+        ownCode[w.id] = { error: String(e.message || e).split('\n')[0] };
+        errors.add(`${w.id}/playhead traced: ${ownCode[w.id].error}`);
+      }
+      progress?.(all, all, `${w.id}: Playhead's code at most ${ownCode[w.id].mostPlayhead?.playhead ?? '?'} ms in one task`);
     }
   } finally {
     await browser.close().catch(() => {});
@@ -366,5 +416,5 @@ export async function run({ repeats, progress }) {
     before: { longestTask: med(periodic.before, 'longestTask'), main: med(periodic.before, 'main'), longTasks: med(periodic.before, 'longTasks') },
     now: { longestTask: med(periodic.now, 'longestTask'), main: med(periodic.now, 'main'), longTasks: med(periodic.now, 'longTasks') },
   };
-  return { repeats, chromiumVersion, table, periodicKeyframes, errors: [...errors], ingestRequests: srv.counts };
+  return { repeats, chromiumVersion, table, periodicKeyframes, ownCode, errors: [...errors], ingestRequests: srv.counts };
 }

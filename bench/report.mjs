@@ -125,6 +125,24 @@ export function render(res) {
       ),
     );
     out.push('');
+    if (o.ownCode) {
+      out.push(
+        "Whose code the page's tasks ran, with Playhead (one traced run per workload: a Chromium trace with V8's CPU samples, each sample given to the nearest frame of the SDK's script on its stack and that frame to rrweb or Playhead by the script's source map; bench/lib/owntasks.mjs). Tracing slows the page, so these times run longer than the ones above. A task is \"made long by Playhead\" when Playhead's own code took over 50 ms of it, or it would be under 50 ms without that code:",
+      );
+      out.push('');
+      const cell = (x) => (x ? `${ms0(x.ms)}: Playhead ${ms0(x.playhead)}, rrweb ${ms0(x.rrweb)}` : '–');
+      out.push(
+        table(
+          ['workload', 'tasks (over 50 ms)', 'longest task', "task with the most of Playhead's code", 'made long by Playhead'],
+          o.table.map((w) => {
+            const x = o.ownCode[w.id];
+            if (!x || x.error) return [w.name, x?.error ?? 'not traced', '', '', ''];
+            return [w.name, `${x.tasks} (${x.longTasks})`, cell(x.longest), cell(x.mostPlayhead), x.caused.length ? x.caused.map(cell).join('; ') : 'none'];
+          }),
+        ),
+      );
+      out.push('');
+    }
     const stopped = o.table.filter((w) => w.recorders.sentry.stoppedRecording);
     if (stopped.length)
       out.push(

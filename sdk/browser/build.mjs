@@ -13,6 +13,8 @@
 //
 //   node build.mjs          build and print the sizes
 //   node build.mjs --check  build in memory and fail if dist/ differs
+//   node build.mjs --map DIR  only the script-tag build, with its source map, into DIR
+//                             (for profiling: which of its code is rrweb's, which Playhead's)
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,9 @@ import ts from 'typescript';
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
 const check = process.argv.includes('--check');
+const mapArg = process.argv.indexOf('--map');
+const mapDir = mapArg >= 0 ? process.argv[mapArg + 1] : undefined;
+if (mapArg >= 0 && !mapDir) throw new Error('--map needs a directory');
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 
 const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) https://github.com/rrweb-io/rrweb */`;
@@ -473,6 +478,19 @@ const iife = await bundle({
   format: 'iife',
   globalName: 'Playhead',
 });
+if (mapDir) {
+  const out = await esbuild.build({
+    ...common,
+    entryPoints: ['src/auto.ts'],
+    outfile: join(mapDir, 'playhead.iife.js'),
+    format: 'iife',
+    globalName: 'Playhead',
+    sourcemap: 'external',
+  });
+  await mkdir(mapDir, { recursive: true });
+  for (const f of out.outputFiles) await writeFile(f.path, f.contents);
+  process.exit(0);
+}
 
 /**
  * In the ES module, the report widget is imported from ./report.mjs (built
