@@ -189,6 +189,10 @@ func eventAssets(events [][]byte, start *url.URL) (pages []*url.URL, urls []stri
 	return pages, urls
 }
 
+// maxNavigations bounds the navigation entries read to find the page of a
+// moment: the index keeps far fewer for one session.
+const maxNavigations = 1 << 20
+
 // metaHref returns the page URL of a Meta event. Other events are told
 // apart without parsing them: a Meta event is small and names an href.
 func metaHref(event []byte) (string, bool) {

@@ -339,11 +339,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	var page *url.URL
 	if len(events) > 0 {
 		if _, meta := metaHref(events[0]); !meta {
-			timeline, err := s.Index.Timeline(r.Context(), p.ID, id)
+			navigations, err := s.Index.TimelineKinds(r.Context(), p.ID, id, []string{playhead.KindNavigation}, maxNavigations)
 			if err != nil {
 				return err
 			}
-			page = pageAt(timeline, want[0].FirstTs)
+			page = pageAt(navigations, want[0].FirstTs)
 		}
 	}
 	return s.writeEvents(w, r, p.ID, events, page)
