@@ -30,11 +30,36 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 		return nil, errors.New("keyframe: no Meta event applied yet")
 	}
 	k := keyframeWriter{t: t, ts: ts, s: serializer{next: anonymousID, fold: true}}
+	// A text node changed since it was built goes into the snapshot with
+	// the text it was built with, then a text mutation gives it its
+	// content: the replayer's mirror then describes it as it does
+	// replaying from the start, where an add describing it anew builds a
+	// new node rather than moving this one.
+	var texts []*Node
+	k.s.built = func(n *Node) (string, bool) {
+		b, ok := t.staleText(n)
+		if ok {
+			texts = append(texts, n)
+		}
+		return b, ok
+	}
 	if err := k.meta(); err != nil {
 		return nil, err
 	}
 	if err := k.snapshot(); err != nil {
 		return nil, err
+	}
+	if len(texts) > 0 {
+		var b []byte
+		for i, n := range texts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"id":%d,"value":`, n.ID)
+			b, _ = jsontext.AppendQuote(b, n.TextContent)
+			b = append(b, '}')
+		}
+		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[%s],"attributes":[]`, b)
 	}
 	k.collect(t.root)
 	for _, doc := range k.docs[1:] {
@@ -73,6 +98,21 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 		k.incremental(SourceMouseInteraction, `"type":%d,"id":%d`, focus, f.ID)
 	}
 	return k.out, k.err
+}
+
+// staleText returns the text a mapped text node was built with, when a
+// text mutation has changed it since and the mirror's meta still
+// describes that text.
+func (t *Tree) staleText(n *Node) (string, bool) {
+	if n.built == nil || n.ID == 0 || t.ids[n.ID] != n || *n.built == n.TextContent {
+		return "", false
+	}
+	was := *n
+	was.TextContent = *n.built
+	if nodeFingerprint(&was) != n.meta {
+		return "", false
+	}
+	return *n.built, true
 }
 
 type keyframeWriter struct {

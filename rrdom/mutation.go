@@ -452,6 +452,10 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 func (t *Tree) setTextContent(n *Node, value string) {
 	switch n.Type {
 	case Text, Comment, CDATA:
+		if n.built == nil && n.TextContent != value {
+			built := n.TextContent
+			n.built = &built
+		}
 		n.TextContent = value
 		styleChanged(n.Parent)
 	case Element:

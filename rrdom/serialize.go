@@ -36,6 +36,9 @@ type serializer struct {
 	b    []byte
 	next int64 // the next id for a node the mirror does not know
 	fold bool  // write edited style sheets into their elements' text
+	// built, when set, gives the text to write for a text node in place of
+	// its content (see Tree.staleText).
+	built func(n *Node) (string, bool)
 }
 
 func (s *serializer) serialize(n *Node) ([]byte, error) {
@@ -138,6 +141,11 @@ func (s *serializer) node(n *Node, text string) {
 		content := n.TextContent
 		switch text {
 		case "":
+			if s.built != nil {
+				if b, ok := s.built(n); ok {
+					content = b
+				}
+			}
 		case "\x00":
 			content = ""
 		default:
