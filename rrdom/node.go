@@ -75,12 +75,13 @@ type Node struct {
 	attrRaw   map[string]jsontext.Value // attribute values that were not JSON strings
 	extra     jsontext.Value            // fields of the serialised node this package does not know
 	meta      uint64                    // fingerprint of the node as it was built (rrweb's mirror meta)
+	st        *nodeState                // what the replayer holds of the node besides the DOM
+
 	// built is the text a text node was built with, kept once a text
 	// mutation changes it: the mirror's meta still describes that text,
 	// so a later add describing the node anew builds a new one (see
 	// Tree.staleText).
 	built *string
-	st        *nodeState                // what the replayer holds of the node besides the DOM
 }
 
 // Attr returns an attribute's value and whether the element has it.
