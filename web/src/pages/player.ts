@@ -10,7 +10,7 @@ import type { eventWithTime } from "@rrweb/types";
 import { api, errorMessage, isUnauthorized } from "../api";
 import { copyText } from "../clipboard";
 import { clear, h, isTypingTarget } from "../dom";
-import { clock, count, duration, relative, shortUserAgent, urlHost, urlPath } from "../format";
+import { absolute, clock, count, duration, relative, shortUserAgent, urlHost, urlPath } from "../format";
 import { momentText } from "../moments";
 import { atLeast, withProject } from "../project";
 import { appHeader } from "../shell";
@@ -534,6 +534,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
 
   // ---- loading ------------------------------------------------------------------
   async function start(): Promise<void> {
+    /** What waits for the first frame (see showPanels). */
+    const whenShown: (() => void)[] = [];
     let detail: SessionDetail;
     const listingKeyframes = pre?.keyframes ?? serverKeyframes(id);
     try {
@@ -550,11 +552,15 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     const timeline = Array.isArray(detail.timeline) ? detail.timeline : [];
     const first = s.firstUrl || (Array.isArray(s.pages) ? s.pages[0] : "") || "";
     clear(title);
+    const startedEl = h("span", { class: "muted" }, relative(s.startedAt));
     title.append(
       h("span", { class: "player-path", title: first }, first ? urlPath(first) : id),
       h("span", { class: "muted" }, ` · ${shortUserAgent(s.userAgent)} · `),
-      h("span", { class: "muted", title: new Date(s.startedAt).toLocaleString() }, relative(s.startedAt)),
+      startedEl,
     );
+    // its exact time as a tooltip, once the first frame is out (the first
+    // date a page formats costs tens of milliseconds of locale data)
+    whenShown.push(() => (startedEl.title = absolute(s.startedAt)));
     document.title = `${first ? urlPath(first) : id} · Session · Playhead`;
     timeTotal.textContent = clock(s.durationMs);
     const eventsHref = api.eventsUrl(id);
@@ -690,6 +696,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       sc.setDensity(Float64Array.from(offsets));
       sc.setGaps(gapBands(detail, store, startTime));
       render(now());
+      for (const f of whenShown.splice(0)) f();
       return { sc, indexStatus, legendCount };
     }
 
