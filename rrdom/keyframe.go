@@ -49,18 +49,6 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 	if err := k.snapshot(); err != nil {
 		return nil, err
 	}
-	if len(texts) > 0 {
-		var b []byte
-		for i, n := range texts {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = fmt.Appendf(b, `{"id":%d,"value":`, n.ID)
-			b, _ = jsontext.AppendQuote(b, n.TextContent)
-			b = append(b, '}')
-		}
-		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[%s],"attributes":[]`, b)
-	}
 	k.collect(t.root)
 	for _, doc := range k.docs[1:] {
 		if err := k.attach(doc); err != nil {
@@ -76,6 +64,20 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 		if err := k.pending(&t.pendingDocs[i]); err != nil {
 			return nil, err
 		}
+	}
+	// The content of the text nodes written as they were built, once
+	// every document is in (iframes' too).
+	if len(texts) > 0 {
+		var b []byte
+		for i, n := range texts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"id":%d,"value":`, n.ID)
+			b, _ = jsontext.AppendQuote(b, n.TextContent)
+			b = append(b, '}')
+		}
+		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[%s],"attributes":[]`, b)
 	}
 	k.sheetEdits()
 	k.adopted()
