@@ -138,6 +138,32 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     for (const e of path) memo.set(e, found);
     return found;
   };
+  /**
+   * Whether an element's text is editable, remembered like `memo`: the
+   * nearest `contenteditable` attribute (itself or an ancestor's) says so,
+   * or the document's design mode. `isContentEditable` would say the same
+   * (besides CSS-only editing), but it first brings the page's style up to
+   * date: during rrweb's pass over just-added nodes, a whole style
+   * recalculation inside Playhead's hook.
+   */
+  const editableMemo = new Map<Element, boolean>();
+  const editable = (el: Element): boolean => {
+    const path: Element[] = [];
+    let found: boolean | undefined;
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      found = editableMemo.get(e);
+      if (found !== undefined) break;
+      path.push(e);
+      const v = e.getAttribute('contenteditable');
+      if (v !== null) {
+        found = v.toLowerCase() !== 'false';
+        break;
+      }
+    }
+    if (found === undefined) found = el.ownerDocument.designMode === 'on';
+    for (const e of path) editableMemo.set(e, found);
+    return found;
+  };
   /** True when text or a value is masked whole (not only its PII), given what `nearest` found. */
   const whole = (found: number, input: boolean | undefined): boolean => (found ? found < 2 : input ? policy.inputs : policy.text);
 
@@ -148,14 +174,17 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
 
   return {
     maskInputFn,
-    reset: () => memo.size && memo.clear(),
+    reset: () => {
+      if (memo.size) memo.clear();
+      if (editableMemo.size) editableMemo.clear();
+    },
     maskTextFn(text, el) {
       if (!/\S/.test(text)) return text;
       const tag = el?.tagName;
       if (tag === 'STYLE' || tag === 'SCRIPT') return text;
       if (tag === 'TEXTAREA') return maskInputFn(text, el!);
       const found = el ? nearest(el, true) : 0;
-      return whole(found, !found && el?.isContentEditable) ? stars(text) : maskPII(text);
+      return whole(found, !found && !!el && editable(el)) ? stars(text) : maskPII(text);
     },
     attributes(attributes, id) {
       for (const name in attributes) {
