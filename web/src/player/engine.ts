@@ -92,6 +92,7 @@ export class Engine {
   private skipInactive: boolean;
   private destroyed = false;
   private idleHandle = 0;
+  private evictHandle = 0;
   private appending = false;
   private wantPlay = false;
   private fontRedraw = false;
@@ -227,7 +228,7 @@ export class Engine {
     this.lastCheckpoint = cp;
     this.build(cp, data, cp.kind === "server" ? (frame ?? null) : null, ts, this.wantPlay);
     if (marking) performance.mark("playhead:open-built");
-    this.evict();
+    this.evictWhenIdle();
     // with server keyframes every moment is near one already
     if (!this.wantPlay && !kfs) this.scheduleCheckpoint();
     // a little ahead, once this frame is out
@@ -301,6 +302,8 @@ export class Engine {
     this.destroyed = true;
     this.gen++;
     this.cancelIdle();
+    if (this.evictHandle) cancelIdle(this.evictHandle);
+    this.evictHandle = 0;
     this.replayer?.destroy();
     this.replayer = null;
     this.seg = null;
@@ -622,6 +625,19 @@ export class Engine {
     const keepTo = store.posAt(now + AHEAD_MS * Math.max(1, this.speed) + OPEN_AHEAD_MS);
     const [pf, pt] = this.pinned();
     store.evict((pos) => (pos >= keepFrom && pos <= keepTo) || (pos >= pf && pos <= pt));
+  }
+
+  /**
+   * Evicts once the page is idle, after the frame a seek built is painted:
+   * packing what goes (its JSON stringified and deflated, about 5 ms a seek
+   * on the real 60-minute recording) is no part of showing the moment.
+   */
+  private evictWhenIdle(): void {
+    if (this.evictHandle) return;
+    this.evictHandle = onIdle(() => {
+      this.evictHandle = 0;
+      if (!this.destroyed) this.evict();
+    });
   }
 
   // ---- checkpoints at pauses -------------------------------------------------
