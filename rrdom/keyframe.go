@@ -35,11 +35,18 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 	// content: the replayer's mirror then describes it as it does
 	// replaying from the start, where an add describing it anew builds a
 	// new node rather than moving this one.
-	var texts []*Node
+	var texts, elements []*Node
 	k.s.built = func(n *Node) (string, bool) {
 		b, ok := t.staleText(n)
 		if ok {
 			texts = append(texts, n)
+		}
+		return b, ok
+	}
+	k.s.builtAttrs = func(n *Node) (*attrSet, bool) {
+		b, ok := t.staleAttrs(n)
+		if ok {
+			elements = append(elements, n)
 		}
 		return b, ok
 	}
@@ -65,19 +72,52 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 			return nil, err
 		}
 	}
-	// The content of the text nodes written as they were built, once
-	// every document is in (iframes' too).
-	if len(texts) > 0 {
-		var b []byte
+	// The content and attributes of the nodes written as they were built,
+	// once every document is in (iframes' too).
+	if len(texts) > 0 || len(elements) > 0 {
+		var tx, at []byte
 		for i, n := range texts {
 			if i > 0 {
-				b = append(b, ',')
+				tx = append(tx, ',')
 			}
-			b = fmt.Appendf(b, `{"id":%d,"value":`, n.ID)
-			b, _ = jsontext.AppendQuote(b, n.TextContent)
-			b = append(b, '}')
+			tx = fmt.Appendf(tx, `{"id":%d,"value":`, n.ID)
+			tx, _ = jsontext.AppendQuote(tx, n.TextContent)
+			tx = append(tx, '}')
 		}
-		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[%s],"attributes":[]`, b)
+		for i, n := range elements {
+			if i > 0 {
+				at = append(at, ',')
+			}
+			at = fmt.Appendf(at, `{"id":%d,"attributes":{`, n.ID)
+			first := true
+			sep := func() {
+				if !first {
+					at = append(at, ',')
+				}
+				first = false
+			}
+			// what went first, then what is (a dialog's open going takes
+			// its rr_open_mode with it)
+			for _, name := range n.builtAttrs.order {
+				if _, ok := n.Attributes[name]; !ok {
+					sep()
+					at, _ = jsontext.AppendQuote(at, name)
+					at = append(at, ":null"...)
+				}
+			}
+			for _, name := range n.attrNames() {
+				sep()
+				at, _ = jsontext.AppendQuote(at, name)
+				at = append(at, ':')
+				if raw, ok := n.attrRaw[name]; ok {
+					at = append(at, raw...)
+				} else {
+					at, _ = jsontext.AppendQuote(at, n.Attributes[name])
+				}
+			}
+			at = append(at, "}}"...)
+		}
+		k.incremental(SourceMutation, `"adds":[],"removes":[],"texts":[%s],"attributes":[%s]`, tx, at)
 	}
 	k.sheetEdits()
 	k.adopted()
@@ -100,6 +140,26 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 		k.incremental(SourceMouseInteraction, `"type":%d,"id":%d`, focus, f.ID)
 	}
 	return k.out, k.err
+}
+
+// staleAttrs returns the attributes a mapped element was built with, when
+// they have changed since and the mirror's meta still describes them.
+// Style sheet elements (whose sheet text travels in _cssText) and
+// textareas (whose value is their text) are left as they are.
+func (t *Tree) staleAttrs(n *Node) (*attrSet, bool) {
+	b := n.builtAttrs
+	if b == nil || n.Type != Element || n.ID == 0 || t.ids[n.ID] != n || n.isStyleSheetElement() || n.isTag("textarea") {
+		return nil, false
+	}
+	if _, ok := b.vals["_cssText"]; ok {
+		return nil, false
+	}
+	was := *n
+	was.Attributes, was.attrOrder, was.attrRaw = b.vals, b.order, b.raw
+	if nodeFingerprint(&was) != n.meta || nodeFingerprint(n) == n.meta {
+		return nil, false
+	}
+	return b, true
 }
 
 // staleText returns the text a mapped text node was built with, when a

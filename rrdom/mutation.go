@@ -551,6 +551,7 @@ func (t *Tree) rebuildWithCSS(n *Node, list []attr) {
 		}
 	}
 	fresh.meta = nodeFingerprint(fresh)
+	fresh.tracked = true
 	parent, i, shadow := n.Parent, n.index(), n.IsShadow
 	n.detach()
 	n.ID = 0

@@ -12,6 +12,7 @@
 package rrdom
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -80,8 +81,29 @@ type Node struct {
 	// built is the text a text node was built with, kept once a text
 	// mutation changes it: the mirror's meta still describes that text,
 	// so a later add describing the node anew builds a new one (see
-	// Tree.staleText).
-	built *string
+	// Tree.staleText). builtAttrs is the same for an element's
+	// attributes, kept once one changes after tracked is set (when the
+	// element is built).
+	built      *string
+	builtAttrs *attrSet
+	tracked    bool
+}
+
+// attrSet is an element's attributes at one moment.
+type attrSet struct {
+	order []string
+	vals  map[string]string
+	raw   map[string]jsontext.Value
+}
+
+// keepBuiltAttrs remembers the attributes the element was built with,
+// before the first change after it was built.
+func (n *Node) keepBuiltAttrs() {
+	if !n.tracked || n.builtAttrs != nil {
+		return
+	}
+	b := &attrSet{order: slices.Clone(n.attrNames()), vals: maps.Clone(n.Attributes), raw: maps.Clone(n.attrRaw)}
+	n.builtAttrs = b
 }
 
 // Attr returns an attribute's value and whether the element has it.
@@ -92,6 +114,7 @@ func (n *Node) Attr(name string) (string, bool) {
 
 // setAttr sets a string attribute, keeping the order names were first set in.
 func (n *Node) setAttr(name, value string) {
+	n.keepBuiltAttrs()
 	if n.Attributes == nil {
 		n.Attributes = map[string]string{}
 	}
@@ -115,6 +138,7 @@ func (n *Node) removeAttr(name string) {
 	if _, ok := n.Attributes[name]; !ok {
 		return
 	}
+	n.keepBuiltAttrs()
 	delete(n.Attributes, name)
 	delete(n.attrRaw, name)
 	if i := slices.Index(n.attrOrder, name); i >= 0 {

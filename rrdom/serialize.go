@@ -39,6 +39,9 @@ type serializer struct {
 	// built, when set, gives the text to write for a text node in place of
 	// its content (see Tree.staleText).
 	built func(n *Node) (string, bool)
+	// builtAttrs, when set, gives the attributes to write for an element
+	// in place of its own (see Tree.staleAttrs).
+	builtAttrs func(n *Node) (*attrSet, bool)
 }
 
 func (s *serializer) serialize(n *Node) ([]byte, error) {
@@ -116,19 +119,25 @@ func (s *serializer) node(n *Node, text string) {
 		s.b = append(s.b, '{')
 		folded := s.folds(n)
 		_, cssText := n.Attributes["_cssText"]
-		for _, name := range n.attrNames() {
+		names, vals, raws := n.attrNames(), n.Attributes, n.attrRaw
+		if s.builtAttrs != nil {
+			if b, ok := s.builtAttrs(n); ok {
+				names, vals, raws = b.order, b.vals, b.raw
+			}
+		}
+		for _, name := range names {
 			if s.b[len(s.b)-1] != '{' {
 				s.b = append(s.b, ',')
 			}
 			s.quote(name)
 			s.b = append(s.b, ':')
-			switch raw, ok := n.attrRaw[name]; {
+			switch raw, ok := raws[name]; {
 			case folded && cssText && name == "_cssText":
 				s.quote(n.st.sheet.text())
 			case ok:
 				s.b = append(s.b, raw...)
 			default:
-				s.quote(n.Attributes[name])
+				s.quote(vals[name])
 			}
 		}
 		s.b = append(s.b, '}')

@@ -211,6 +211,7 @@ func (t *Tree) build(w *wireNode, skipChild bool) *Node {
 			}
 		}
 	}
+	n.tracked = n.Type == Element
 	if old := t.ids[n.ID]; old != nil {
 		old.ID = 0 // still in the page, no longer in the mirror
 	}
