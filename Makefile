@@ -8,7 +8,7 @@ GO ?= go
 # fuzzer's own "context deadline exceeded" with nothing found.
 FUZZTIME ?= 20000x
 
-.PHONY: test setup check-format build run fuzz fuzz-keyframes bench
+.PHONY: test setup check-format build run fuzz bench
 
 test: setup check-format
 	cd sdk/browser && npm run --silent typecheck && npm test
@@ -27,7 +27,9 @@ check-format:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Short runs of the fuzz targets on the network path and of the other
-# parsers; FUZZTIME=5m (or 1000000x) for longer.
+# parsers, and of the keyframe differential (rrdom: a keyframe and the
+# events after it must replay like the whole session); FUZZTIME=5m (or
+# 1000000x) for longer.
 # New inputs are minimised in at most 200 runs, so a short run spends its
 # time fuzzing (the default minimises for up to a minute).
 fuzz:
@@ -40,16 +42,6 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./search/
 	$(GO) test -run '^$$' -fuzz '^FuzzDerive$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./reproduce/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./sourcemaps/
-
-# The keyframe differential (rrdom): a keyframe and the events after it
-# must replay like the whole session. It still finds cases where the two
-# part within a minute or two: an element whose attributes changed after
-# it was built (a dialog opened as a modal, say), which a later add
-# describes anew (replayed from the start, rrweb then builds a new element
-# beside the old one; from a keyframe, it moves the one it has). Until it
-# runs clean it is not part of make test; go test runs its seed corpus,
-# the inputs it found already among them.
-fuzz-keyframes:
 	$(GO) test -run '^$$' -fuzz '^FuzzKeyframes$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./rrdom/
 
 build:
