@@ -15,7 +15,9 @@ import (
 // rrweb's replayer the page the tree holds: a Meta event, a FullSnapshot,
 // then the incremental events that rebuild what a snapshot cannot hold, in
 // this order: iframe documents (attached as rrweb's recorder attaches
-// them), style sheet edits of sheets a snapshot has no text for, constructed
+// them), the text and attributes of nodes changed since they were built
+// (which the snapshot writes as they were built, see below), style sheet
+// edits of sheets a snapshot has no text for, constructed
 // and adopted style sheets, web fonts, form values, media state, element
 // scroll positions, the selection, the mouse position and the focus.
 //
@@ -30,11 +32,11 @@ func (t *Tree) Keyframe(ts int64) ([][]byte, error) {
 		return nil, errors.New("keyframe: no Meta event applied yet")
 	}
 	k := keyframeWriter{t: t, ts: ts, s: serializer{next: anonymousID, fold: true}}
-	// A text node changed since it was built goes into the snapshot with
-	// the text it was built with, then a text mutation gives it its
-	// content: the replayer's mirror then describes it as it does
-	// replaying from the start, where an add describing it anew builds a
-	// new node rather than moving this one.
+	// A node changed since it was built (its text, or an element's
+	// attributes) goes into the snapshot as it was built, then a mutation
+	// gives it what it has now: the replayer's mirror then describes it as
+	// it does replaying from the start, where an add describing it anew
+	// builds a new node rather than moving this one.
 	var texts, elements []*Node
 	k.s.built = func(n *Node) (string, bool) {
 		b, ok := t.staleText(n)
