@@ -193,37 +193,71 @@ func (db *DB) PendingData(ctx context.Context, projectID int64, sessionID string
 // skipped for now.
 func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.Time, limit int) ([]playhead.PendingRun, error) {
 	idleBefore, ageBefore := now.Add(-p.Idle).UnixMilli(), now.Add(-p.MaxAge).UnixMilli()
-	rows, err := db.pool.Query(ctx, `WITH due AS (
-			SELECT project_id, session_id, sum(bytes) >= $1 AS full, max(received_at) <= $2 AS idle
-			FROM batches WHERE data IS NOT NULL GROUP BY project_id, session_id
-			HAVING sum(bytes) >= $1 OR max(received_at) <= $2 OR min(received_at) <= $3
-		), claimed AS (
-			SELECT s.project_id, s.id, due.full, due.idle FROM due
+	var runs []playhead.PendingRun
+	// Two statements in one transaction: the first locks the sessions that
+	// look due; the second, reading afresh, claims those that still have
+	// pending batches. In one statement, a session another node sealed
+	// (and released) while this one ran would be claimed again: its lock
+	// is taken on the row as it is now, but the batches are read as they
+	// were when the statement began.
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH due AS (
+				SELECT project_id, session_id FROM batches WHERE data IS NOT NULL GROUP BY project_id, session_id
+				HAVING sum(bytes) >= $1 OR max(received_at) <= $2 OR min(received_at) <= $3
+			)
+			SELECT s.project_id, s.id FROM due
 			JOIN sessions s ON s.project_id = due.project_id AND s.id = due.session_id
 			WHERE s.seal_claimed_until <= $4 OR s.seal_claimed_by = $5
 			LIMIT $6
-			FOR UPDATE OF s SKIP LOCKED
-		)
-		UPDATE sessions s SET seal_claimed_by = $5, seal_claimed_until = $7
-		FROM claimed c WHERE s.project_id = c.project_id AND s.id = c.id
-		RETURNING s.project_id, s.id, c.full, c.idle`,
-		p.MaxBytes, idleBefore, ageBefore, now.UnixMilli(), db.node, limit, now.Add(sealClaimLease).UnixMilli())
-	if err != nil {
-		return nil, fmt.Errorf("find pending runs: %w", err)
-	}
-	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.PendingRun, error) {
-		var r playhead.PendingRun
-		var full, idle bool
-		err := row.Scan(&r.ProjectID, &r.SessionID, &full, &idle)
-		switch {
-		case full:
-			r.Reason = playhead.CutFull
-		case idle:
-			r.Reason = playhead.CutIdle
-		default:
-			r.Reason = playhead.CutMaxAge
+			FOR UPDATE OF s SKIP LOCKED`,
+			p.MaxBytes, idleBefore, ageBefore, now.UnixMilli(), db.node, limit)
+		if err != nil {
+			return err
 		}
-		return r, err
+		type key struct {
+			project int64
+			id      string
+		}
+		locked, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (key, error) {
+			var k key
+			return k, row.Scan(&k.project, &k.id)
+		})
+		if err != nil || len(locked) == 0 {
+			return err
+		}
+		projects, ids := make([]int64, len(locked)), make([]string, len(locked))
+		for i, k := range locked {
+			projects[i], ids[i] = k.project, k.id
+		}
+		rows, err = tx.Query(ctx, `WITH due AS (
+				SELECT b.project_id, b.session_id, sum(b.bytes) >= $1 AS full, max(b.received_at) <= $2 AS idle
+				FROM batches b JOIN unnest($4::bigint[], $5::text[]) AS l(project_id, id)
+					ON b.project_id = l.project_id AND b.session_id = l.id
+				WHERE b.data IS NOT NULL GROUP BY b.project_id, b.session_id
+				HAVING sum(b.bytes) >= $1 OR max(b.received_at) <= $2 OR min(b.received_at) <= $3
+			)
+			UPDATE sessions s SET seal_claimed_by = $6, seal_claimed_until = $7
+			FROM due WHERE s.project_id = due.project_id AND s.id = due.session_id
+			RETURNING s.project_id, s.id, due.full, due.idle`,
+			p.MaxBytes, idleBefore, ageBefore, projects, ids, db.node, now.Add(sealClaimLease).UnixMilli())
+		if err != nil {
+			return err
+		}
+		runs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.PendingRun, error) {
+			var r playhead.PendingRun
+			var full, idle bool
+			err := row.Scan(&r.ProjectID, &r.SessionID, &full, &idle)
+			switch {
+			case full:
+				r.Reason = playhead.CutFull
+			case idle:
+				r.Reason = playhead.CutIdle
+			default:
+				r.Reason = playhead.CutMaxAge
+			}
+			return r, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find pending runs: %w", err)
