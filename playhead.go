@@ -640,6 +640,20 @@ const (
 	CutMaxAge = "max_age" // its oldest pending batch is old enough
 )
 
+// CutReason is why a due session is cut, from whether its pending data
+// reached the chunk size and whether it went quiet: full first, then idle,
+// else its oldest batch's age.
+func CutReason(full, idle bool) string {
+	switch {
+	case full:
+		return CutFull
+	case idle:
+		return CutIdle
+	default:
+		return CutMaxAge
+	}
+}
+
 // SealPolicy says when a session's pending batches are sealed into a chunk.
 type SealPolicy struct {
 	Idle     time.Duration

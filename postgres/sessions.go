@@ -247,14 +247,7 @@ func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.T
 			var r playhead.PendingRun
 			var full, idle bool
 			err := row.Scan(&r.ProjectID, &r.SessionID, &full, &idle)
-			switch {
-			case full:
-				r.Reason = playhead.CutFull
-			case idle:
-				r.Reason = playhead.CutIdle
-			default:
-				r.Reason = playhead.CutMaxAge
-			}
+			r.Reason = playhead.CutReason(full, idle)
 			return r, err
 		})
 		return err

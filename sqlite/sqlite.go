@@ -260,14 +260,7 @@ func (db *DB) PendingRuns(ctx context.Context, p playhead.SealPolicy, now time.T
 		if err := rows.Scan(&r.ProjectID, &r.SessionID, &full, &idle); err != nil {
 			return nil, fmt.Errorf("find pending runs: %w", err)
 		}
-		switch {
-		case full:
-			r.Reason = playhead.CutFull
-		case idle:
-			r.Reason = playhead.CutIdle
-		default:
-			r.Reason = playhead.CutMaxAge
-		}
+		r.Reason = playhead.CutReason(full, idle)
 		runs = append(runs, r)
 	}
 	return runs, rows.Err()
