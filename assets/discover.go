@@ -7,9 +7,12 @@ package assets
 
 import (
 	"bytes"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // textKind says how a JSON string found in an event holds asset URLs.
@@ -34,20 +37,11 @@ var cssKeys = []string{"_cssText", "cssText", "rule", "replace", "replaceSync", 
 // It returns nil for an event that is not valid JSON. README.md lists what it
 // looks at.
 func Discover(event []byte, page *url.URL) []string {
-	var out []string
-	var seen map[string]bool
-	visitRefs(event, page, func(_ *jsonNode, refs []urlRef) {
-		if seen == nil {
-			seen = map[string]bool{}
-		}
-		for _, r := range refs {
-			if !seen[r.abs] {
-				seen[r.abs] = true
-				out = append(out, r.abs)
-			}
-		}
-	})
-	return out
+	f, ok := find(event, page)
+	if !ok || !f.Found() {
+		return nil
+	}
+	return f.URLs()
 }
 
 // Rewrite returns the event with every URL Discover(event, page) would find
@@ -58,10 +52,15 @@ func Discover(event []byte, page *url.URL) []string {
 // that is not valid JSON, or references nothing, is returned as is (not
 // copied).
 func Rewrite(event []byte, page *url.URL, mapURL func(abs string) string) []byte {
-	var out []byte
+	f, ok := find(event, page)
+	if !ok || !f.Found() {
+		return event
+	}
+	f.sort()
+	out := make([]byte, 0, len(event)+len(event)/8)
 	prev := 0 // event bytes before prev are in out already
-	visitRefs(event, page, func(n *jsonNode, refs []urlRef) {
-		content := event[n.start+1 : n.end-1]
+	for _, t := range f.found {
+		content := event[t.start+1 : t.end-1]
 		var offs []int
 		if bytes.IndexByte(content, '\\') >= 0 {
 			_, offs = unquote(content, true)
@@ -72,23 +71,34 @@ func Rewrite(event []byte, page *url.URL, mapURL func(abs string) string) []byte
 			}
 			return offs[i]
 		}
-		if out == nil {
-			out = make([]byte, 0, len(event)+len(event)/8)
-		}
-		out = append(out, event[prev:n.start+1]...)
+		out = append(out, event[prev:t.start+1]...)
 		at := 0
-		for _, r := range refs {
+		for _, r := range t.refs {
 			out = append(out, content[at:raw(r.start)]...)
 			out = appendJSONText(out, r.replacement(mapURL))
 			at = raw(r.end)
 		}
 		out = append(out, content[at:]...)
-		prev = n.end - 1
-	})
-	if out == nil {
-		return event
+		prev = int(t.end) - 1
 	}
 	return append(out, event[prev:]...)
+}
+
+// find reads a whole event with a Finder, reporting false when it is not
+// one valid JSON value.
+func find(event []byte, page *url.URL) (*Finder, bool) {
+	if !mayReference(event, page != nil) {
+		return nil, false
+	}
+	f := &Finder{Page: page}
+	dec := jsontext.NewDecoder(bytes.NewBuffer(event), jsontext.AllowDuplicateNames(true))
+	if err := f.Value(dec); err != nil {
+		return nil, false
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, false
+	}
+	return f, true
 }
 
 // urlRef is one asset reference inside a decoded JSON string.
@@ -111,20 +121,6 @@ func (r urlRef) replacement(mapURL func(string) string) string {
 		return strings.NewReplacer(" ", "%20", "\t", "%09", "\n", "%0A", "\r", "%0D", "\f", "%0C", ",", "%2C").Replace(u)
 	}
 	return u
-}
-
-// visitRefs calls visit, in the order of the source, for each string of the
-// event that holds asset references, with the references in order.
-func visitRefs(event []byte, page *url.URL, visit func(n *jsonNode, refs []urlRef)) {
-	if !mayReference(event, page != nil) {
-		return
-	}
-	root, ok := parseJSON(event)
-	if !ok {
-		return
-	}
-	w := walker{src: event, page: page, visit: visit}
-	w.value(&root)
 }
 
 // relativeMarks are what an event holding a relative reference must contain:
@@ -164,118 +160,6 @@ func containsFold(s []byte, word string) bool {
 	return false
 }
 
-// walker finds, in a parsed event, the strings that hold asset references.
-type walker struct {
-	src   []byte
-	page  *url.URL // what relative references resolve against, or nil
-	visit func(n *jsonNode, refs []urlRef)
-}
-
-func (w *walker) value(n *jsonNode) {
-	switch n.kind {
-	case '[':
-		for i := range n.kids {
-			w.value(&n.kids[i])
-		}
-	case '{':
-		w.object(n)
-	}
-}
-
-func (w *walker) object(n *jsonNode) {
-	// A serialized node's tagName and isStyle say how to read its other members.
-	tag, isStyle := "", false
-	for i, key := range n.keys {
-		switch v := &n.kids[i]; key {
-		case "tagName":
-			if v.kind == '"' {
-				tag = strings.ToLower(v.text(w.src))
-			}
-		case "isStyle":
-			isStyle = string(w.src[v.start:v.end]) == "true"
-		}
-	}
-	for i, key := range n.keys {
-		v := &n.kids[i]
-		switch {
-		case key == "attributes" && v.kind == '{':
-			// A serialized element's attributes (with its tagName beside
-			// them), or a mutation's changed attributes (without).
-			w.attributes(v, tag)
-		case slices.Contains(cssKeys, key) && v.kind == '"':
-			w.string(v, kindCSS)
-		case key == "textContent" && v.kind == '"' && isStyle:
-			// The text of a <style> element in a snapshot or added node.
-			w.string(v, kindCSS)
-		case key == "set" && v.kind == '{' && v.member("property") != nil:
-			// A StyleDeclaration change: data.set.value is one CSS value.
-			if val := v.member("value"); val != nil && val.kind == '"' {
-				w.string(val, kindCSS)
-			}
-		default:
-			w.value(v)
-		}
-	}
-}
-
-// attributes visits the asset references among one element's attributes.
-func (w *walker) attributes(attrs *jsonNode, tag string) {
-	rel, as := "", ""
-	for i, name := range attrs.keys {
-		if v := &attrs.kids[i]; v.kind == '"' {
-			switch strings.ToLower(name) {
-			case "rel":
-				rel = strings.ToLower(v.text(w.src))
-			case "as":
-				as = strings.ToLower(v.text(w.src))
-			}
-		}
-	}
-	for i, name := range attrs.keys {
-		v := &attrs.kids[i]
-		name = strings.ToLower(name)
-		if name == "style" && v.kind == '{' {
-			w.styleObject(v)
-			continue
-		}
-		if v.kind != '"' {
-			continue
-		}
-		switch name {
-		case "src":
-			// Replay never runs scripts and rebuilds frames from their own
-			// snapshots, so their sources are not assets.
-			if tag != "script" && tag != "iframe" && tag != "frame" {
-				w.string(v, kindURL)
-			}
-		case "poster":
-			w.string(v, kindURL)
-		case "srcset", "imagesrcset":
-			w.string(v, kindSrcset)
-		case "href", "xlink:href":
-			if hrefIsAsset(tag, rel, as, v.text(w.src)) {
-				w.string(v, kindURL)
-			}
-		case "style", "_csstext":
-			w.string(v, kindCSS)
-		}
-	}
-}
-
-// styleObject visits a mutation's style attribute change, which rrweb
-// records as {"property": "value" | ["value", "important"] | false}.
-func (w *walker) styleObject(style *jsonNode) {
-	for i := range style.kids {
-		v := &style.kids[i]
-		if v.kind == '[' && len(v.kids) > 0 {
-			v = &v.kids[0]
-		}
-		if v.kind == '"' {
-			w.string(v, kindCSS)
-		}
-	}
-}
-
 // assetRels are the <link rel> tokens whose href the page loads as a
 // stylesheet, icon, font or image (any token ending in "icon" counts too:
 // apple-touch-icon, mask-icon). dns-prefetch, preconnect and modulepreload
@@ -311,30 +195,6 @@ func hrefIsAsset(tag, rel, as, href string) bool {
 	}
 	path = strings.ToLower(path)
 	return slices.ContainsFunc(assetExts, func(ext string) bool { return strings.HasSuffix(path, ext) })
-}
-
-// string decodes a JSON string that may hold references of the given kind and
-// reports those it holds.
-func (w *walker) string(n *jsonNode, kind textKind) {
-	text := n.text(w.src)
-	var refs []urlRef
-	switch kind {
-	case kindURL:
-		refs = appendRef(refs, text, 0, len(text), kind, w.page)
-	case kindSrcset:
-		for _, c := range srcsetURLs(text) {
-			refs = appendRef(refs, text, c[0], c[1], kind, w.page)
-		}
-	case kindCSS:
-		for _, r := range scanCSS(text) {
-			if abs, frag, ok := absURL(r.value, w.page); ok {
-				refs = append(refs, urlRef{start: r.start, end: r.end, abs: abs, frag: frag, kind: kind, quote: r.quote})
-			}
-		}
-	}
-	if len(refs) > 0 {
-		w.visit(n, refs)
-	}
 }
 
 // appendRef appends the reference text[start:end], trimmed of the

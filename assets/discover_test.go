@@ -325,9 +325,6 @@ func FuzzDiscover(f *testing.F) {
 	f.Add([]byte(`[{"rule":"@import 'https://a.test/a.css';url(\"https://a.test/\\\"x\")"}]`))
 	f.Add([]byte(`[-0.5e+10,1E2,true,false,null,{"a":[]},"\ud83d\ude00\ud800x"]`))
 	f.Fuzz(func(t *testing.T, event []byte) {
-		if got, want := assets.ParsesJSON(event), json.Valid(event); got != want {
-			t.Fatalf("parser accepts %q: %v, json.Valid: %v", event, got, want)
-		}
 		urls := assets.Discover(event, nil)
 		var mapped []string
 		out := assets.Rewrite(event, nil, func(abs string) string {

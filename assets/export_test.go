@@ -9,9 +9,3 @@ import (
 func SetLookup(f *Fetcher, lookup func(ctx context.Context, host string) ([]netip.Addr, error)) {
 	f.dialer.Lookup = lookup
 }
-
-// ParsesJSON reports whether the package's own parser accepts src.
-func ParsesJSON(src []byte) bool {
-	_, ok := parseJSON(src)
-	return ok
-}

@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/assets"
+	"github.com/playhead/playhead/privacy"
 )
 
 // Limits bound what one batch may hold. A request over a limit is refused
@@ -122,6 +125,14 @@ type Batch struct {
 	// option ("" when none).
 	Release string
 	Events  []Event
+
+	// What parsing did besides decoding: scrubbed says the events were
+	// scrubbed (scrubCounts: what was masked, by kind); findAssets says
+	// assetURLs holds the assets they reference.
+	scrubbed    bool
+	scrubCounts map[string]int
+	findAssets  bool
+	assetURLs   []string
 }
 
 // Event is one validated rrweb event: its raw JSON (stored as is) and the
@@ -141,6 +152,18 @@ type Event struct {
 	// Of a Custom event's data (tag) or a Plugin event's (plugin).
 	Tag     string
 	Payload []byte
+	// payloadIn is the payload as sent, before scrubbing: the contact a
+	// bug report leaves and the user ID of an identify event are read
+	// from it.
+	payloadIn []byte
+}
+
+// unscrubbedPayload returns the payload as the page sent it.
+func (e *Event) unscrubbedPayload() []byte {
+	if e.payloadIn != nil {
+		return e.payloadIn
+	}
+	return e.Payload
 }
 
 // rrweb event types.
@@ -159,14 +182,37 @@ const (
 	protocolVersion = 1
 )
 
-// ParseBatch decodes and validates a batch body. now bounds event timestamps.
-// Errors are EINVALID or ETOOLARGE and name the field at fault.
-//
-// It makes one pass over the body with a streaming JSON tokenizer: this is
-// the hot path of ingest, and mutation data (most of the bytes) is only
-// validated and skipped, never decoded.
+// ParseBatch decodes, validates and scrubs a batch body. now bounds event
+// timestamps. Errors are EINVALID or ETOOLARGE and name the field at fault.
 func ParseBatch(body []byte, lim Limits, now time.Time) (*Batch, error) {
-	p := &parser{body: body, lim: lim, minTs: now.Add(-lim.MaxAge).UnixMilli(), maxTs: now.Add(lim.MaxFutureSkew).UnixMilli()}
+	return ParseBatchWith(body, lim, now, ParseOptions{})
+}
+
+// ParseOptions say what parsing a batch does besides decoding and
+// validating it.
+type ParseOptions struct {
+	// NoScrub leaves the events as they are (they were stored scrubbed).
+	NoScrub bool
+	// FindAssets finds the stylesheets, fonts and images the events
+	// reference, for capture.
+	FindAssets bool
+}
+
+// ParseBatchWith is ParseBatch with options.
+//
+// It makes one pass over the body with a streaming JSON tokenizer, the hot
+// path of ingest: in that pass it validates the batch, reads the fields the
+// index needs, masks personal data in every string value (rebuilding only
+// the events where it masked something) and, with FindAssets, finds asset
+// references. Mutation data, most of the bytes, is tokenized and never
+// decoded: a string is only decoded when its bytes may hold personal data
+// or its place may hold a URL.
+func ParseBatchWith(body []byte, lim Limits, now time.Time, opts ParseOptions) (*Batch, error) {
+	p := &parser{body: body, lim: lim, minTs: now.Add(-lim.MaxAge).UnixMilli(), maxTs: now.Add(lim.MaxFutureSkew).UnixMilli(), scrub: !opts.NoScrub}
+	if opts.FindAssets {
+		p.finder = &assets.Finder{}
+	}
+	p.init()
 	p.dec = jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true))
 	b, err := p.batch()
 	if err != nil {
@@ -176,6 +222,15 @@ func ParseBatch(body []byte, lim Limits, now time.Time) (*Batch, error) {
 		}
 		return nil, playhead.Errorf(playhead.EINVALID, "body is not a JSON batch: %v", cleanJSONError(err))
 	}
+	b.scrubbed = p.scrub
+	b.scrubCounts = p.countsMap()
+	if p.finder != nil {
+		b.findAssets = true
+		b.assetURLs = p.finder.URLs()
+		if len(b.assetURLs) > maxAssetsPerBatch {
+			b.assetURLs = b.assetURLs[:maxAssetsPerBatch]
+		}
+	}
 	return b, nil
 }
 
@@ -184,6 +239,73 @@ type parser struct {
 	dec          *jsontext.Decoder
 	lim          Limits
 	minTs, maxTs int64
+
+	// Scrubbing: what was masked, and the current event's edits.
+	scrub  bool
+	counts privacy.Counts
+	edits  []edit
+	base   int64 // where the current decoder's input starts in body
+	// payloadAt is where the current event's payload starts in body.
+	payloadAt int64
+	// finder, when assets are found, reads the events' data.
+	finder *assets.Finder
+	text   func(raw jsontext.Value, end int64) (string, bool)
+}
+
+// edit is a string value scrubbing replaced: body[start:end] becomes text.
+type edit struct {
+	start, end int64
+	text       string
+}
+
+func (p *parser) init() {
+	if !p.scrub {
+		return
+	}
+	p.counts = privacy.Counts{}
+	p.text = func(raw jsontext.Value, end int64) (string, bool) {
+		s, ok := privacy.ScrubJSONString(raw, p.counts)
+		if ok {
+			p.edits = append(p.edits, edit{start: end - int64(len(raw)), end: end, text: s})
+		}
+		return s, ok
+	}
+	if p.finder != nil {
+		p.finder.Text = p.text
+	}
+}
+
+func (p *parser) countsMap() map[string]int {
+	if len(p.counts) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(p.counts))
+	for k, n := range p.counts {
+		out[string(k)] = n
+	}
+	return out
+}
+
+// applyEdits returns src, which starts at offset at in body, with the
+// edits inside it made; src itself when there are none.
+func applyEdits(src []byte, at int64, edits []edit) []byte {
+	var out []byte
+	copied := int64(0)
+	for _, e := range edits {
+		if e.start < at || e.end > at+int64(len(src)) {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(src)+16)
+		}
+		out = append(out, src[copied:e.start-at]...)
+		out = privacy.AppendJSONString(out, e.text)
+		copied = e.end - at
+	}
+	if out == nil {
+		return src
+	}
+	return append(out, src[copied:]...)
 }
 
 func (p *parser) batch() (*Batch, error) {
@@ -339,10 +461,12 @@ func (p *parser) events(b *Batch) error {
 		if err != nil {
 			return err
 		}
-		e.Raw = bytes.TrimLeft(p.body[start:p.dec.InputOffset()], ", \t\r\n")
-		if len(e.Raw) > p.lim.MaxEventBytes {
-			return playhead.Errorf(playhead.ETOOLARGE, "events[%d]: %d bytes is over the limit of %d for one event", i, len(e.Raw), p.lim.MaxEventBytes)
+		end := p.dec.InputOffset()
+		raw := bytes.TrimLeft(p.body[start:end], ", \t\r\n")
+		if len(raw) > p.lim.MaxEventBytes {
+			return playhead.Errorf(playhead.ETOOLARGE, "events[%d]: %d bytes is over the limit of %d for one event", i, len(raw), p.lim.MaxEventBytes)
 		}
+		e.Raw = p.finish(&e, raw, end-int64(len(raw)))
 		b.Events = append(b.Events, e)
 	}
 	return p.expect(']')
@@ -350,19 +474,20 @@ func (p *parser) events(b *Batch) error {
 
 func (p *parser) event(i int) (Event, error) {
 	e := Event{Type: -1}
+	p.edits = p.edits[:0]
 	if p.dec.PeekKind() != '{' {
 		return e, playhead.Errorf(playhead.EINVALID, "events[%d]: an rrweb event object is required, found %v", i, p.dec.PeekKind())
 	}
 	p.dec.ReadToken()
 	var ts int64 = -1
-	var deferred []byte // data seen before type: decoded once type is known
+	var deferStart, deferEnd int64 = -1, -1 // data seen before type: read once type is known
 	haveData := false
 	for p.dec.PeekKind() != '}' {
-		key, err := p.dec.ReadToken()
+		key, err := readName(p.dec)
 		if err != nil {
 			return e, err
 		}
-		switch key.String() {
+		switch string(key) {
 		case "type":
 			n, err := p.int(i, "type")
 			if err != nil {
@@ -391,7 +516,7 @@ func (p *parser) event(i int) (Event, error) {
 				if e.Type >= typeFullSnapshot || e.Type < 0 {
 					return e, playhead.Errorf(playhead.EINVALID, "events[%d].data: an object is required", i)
 				}
-				if err := p.dec.SkipValue(); err != nil {
+				if err := p.walk(p.dec); err != nil {
 					return e, err
 				}
 				continue
@@ -401,14 +526,15 @@ func (p *parser) event(i int) (Event, error) {
 				if err != nil {
 					return e, err
 				}
-				deferred = bytes.Clone(v)
+				deferEnd = p.dec.InputOffset()
+				deferStart = deferEnd - int64(len(v))
 				continue
 			}
 			if err := p.data(&e, p.dec); err != nil {
 				return e, err
 			}
 		default:
-			if err := p.dec.SkipValue(); err != nil {
+			if err := p.walk(p.dec); err != nil {
 				return e, err
 			}
 		}
@@ -428,36 +554,124 @@ func (p *parser) event(i int) (Event, error) {
 	if e.Type >= typeFullSnapshot && !haveData {
 		return e, playhead.Errorf(playhead.EINVALID, "events[%d].data: an object is required for event type %d", i, e.Type)
 	}
-	if deferred != nil {
-		d := jsontext.NewDecoder(bytes.NewBuffer(deferred), jsontext.AllowDuplicateNames(true))
-		if err := p.data(&e, d); err != nil {
+	if deferStart >= 0 {
+		d := jsontext.NewDecoder(bytes.NewBuffer(p.body[deferStart:deferEnd]), jsontext.AllowDuplicateNames(true))
+		p.setBase(deferStart)
+		err := p.data(&e, d)
+		p.setBase(0)
+		if err != nil {
 			return e, err
 		}
+	}
+	if e.Type == typeMeta && p.finder != nil {
+		// Relative references resolve against the page from here on.
+		p.finder.Page, _ = url.Parse(e.Href)
 	}
 	return e, nil
 }
 
-// data reads the fields indexing needs from an event's data object and
-// skips the rest.
-func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
-	if e.Type != typeIncremental && e.Type != typeMeta && e.Type != typeCustom && e.Type != typePlugin {
+// setBase says where the input of the decoder being read starts in body.
+func (p *parser) setBase(at int64) {
+	p.base = at
+	if p.finder != nil {
+		p.finder.Offset = at
+	}
+}
+
+// finish returns the event's bytes, raw, which start at offset at in body,
+// with what scrubbing replaced in them, and scrubs its payload alike.
+func (p *parser) finish(e *Event, raw []byte, at int64) []byte {
+	if len(p.edits) == 0 {
+		return raw
+	}
+	// Data read after the rest of the event put its edits last.
+	slices.SortFunc(p.edits, func(a, b edit) int { return int(a.start - b.start) })
+	if e.Payload != nil {
+		e.payloadIn = e.Payload
+		e.Payload = applyEdits(e.Payload, p.payloadAt, p.edits)
+	}
+	return applyEdits(raw, at, p.edits)
+}
+
+// walk reads the next value: finding assets in it, scrubbing it, or only
+// validating it, as the parse does.
+func (p *parser) walk(dec *jsontext.Decoder) error {
+	switch {
+	case p.finder != nil:
+		return p.finder.Value(dec)
+	case p.scrub:
+		return p.value(dec)
+	default:
 		return dec.SkipValue()
 	}
-	dec.ReadToken() // '{'
-	for dec.PeekKind() != '}' {
-		key, err := dec.ReadToken()
+}
+
+// value reads the next value, scrubbing every string value in it. It reads
+// tokens, not values: a string token's bytes are found back from where it
+// ends, which costs less than asking the decoder for each value.
+func (p *parser) value(dec *jsontext.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return err
 		}
-		k := key.String()
+		switch tok.Kind() {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			// A member's name leaves an odd count in its object.
+			if k, n := dec.StackIndex(dec.StackDepth()); k == '{' && n%2 == 1 {
+				break
+			}
+			end := p.base + dec.InputOffset()
+			p.text(quoted(p.body, end), end)
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// quoted returns the JSON string that ends at body[end], which the decoder
+// has validated: back to the first quote not escaped.
+func quoted(body []byte, end int64) []byte {
+	i := int(end) - 1
+	for {
+		j := bytes.LastIndexByte(body[:i], '"')
+		k := j
+		for k > 0 && body[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
+			return body[j:end]
+		}
+		i = j
+	}
+}
+
+// data reads the fields indexing needs from an event's data object and
+// walks the rest.
+func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
+	if e.Type != typeIncremental && e.Type != typeMeta && e.Type != typeCustom && e.Type != typePlugin {
+		return p.walk(dec)
+	}
+	dec.ReadToken() // '{'
+	for dec.PeekKind() != '}' {
+		k, err := readName(dec)
+		if err != nil {
+			return err
+		}
 		kind := dec.PeekKind()
 		switch {
-		case e.Type == typeIncremental && kind == '0' && (k == "source" || k == "type" || k == "id" || k == "x" || k == "y"):
+		case e.Type == typeIncremental && kind == '0' && (string(k) == "source" || string(k) == "type" || string(k) == "id" || string(k) == "x" || string(k) == "y"):
 			tok, err := dec.ReadToken()
 			if err != nil {
 				return err
 			}
-			switch k {
+			switch string(k) {
 			case "source":
 				e.Source = int(tok.Int())
 			case "type":
@@ -469,24 +683,39 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 			case "y":
 				e.Y = tok.Float()
 			}
-		case (e.Type == typeMeta && k == "href" || e.Type == typeCustom && k == "tag" || e.Type == typePlugin && k == "plugin") && kind == '"':
-			tok, err := dec.ReadToken()
+		case (e.Type == typeMeta && string(k) == "href" || e.Type == typeCustom && string(k) == "tag" || e.Type == typePlugin && string(k) == "plugin") && kind == '"':
+			raw, err := dec.ReadValue()
 			if err != nil {
 				return err
 			}
-			if k == "href" {
-				e.Href = tok.String()
+			text, ok := "", false
+			if p.text != nil {
+				text, ok = p.text(raw, p.base+dec.InputOffset())
+			}
+			if !ok {
+				text = stringText(raw)
+			}
+			if string(k) == "href" {
+				e.Href = text
 			} else {
-				e.Tag = tok.String()
+				e.Tag = text
 			}
-		case (e.Type == typeCustom || e.Type == typePlugin) && k == "payload":
-			v, err := dec.ReadValue()
-			if err != nil {
+		case (e.Type == typeCustom || e.Type == typePlugin) && string(k) == "payload":
+			start := p.base + dec.InputOffset()
+			if err := p.walk(dec); err != nil {
 				return err
 			}
-			e.Payload = bytes.Clone(v)
+			end := p.base + dec.InputOffset()
+			e.Payload = bytes.TrimLeft(p.body[start:end], " \t\r\n:")
+			p.payloadAt = end - int64(len(e.Payload))
 		default:
-			if err := dec.SkipValue(); err != nil {
+			var err error
+			if p.finder != nil {
+				err = p.finder.Member(k, dec)
+			} else {
+				err = p.walk(dec)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -495,14 +724,39 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 	return err
 }
 
-// reparseEvent reads the indexed fields of one event again, after scrubbing
-// changed its bytes. Its timestamp was checked before and is not again.
-func reparseEvent(raw []byte, lim Limits) (Event, error) {
-	p := &parser{body: raw, lim: lim, minTs: math.MinInt64, maxTs: math.MaxInt64}
+// one reads one event on its own (its timestamp unchecked).
+func (p *parser) one(raw []byte) (Event, error) {
+	p.body = raw
 	p.dec = jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(true))
 	e, err := p.event(0)
-	e.Raw = raw
-	return e, err
+	if err != nil {
+		return e, err
+	}
+	e.Raw = p.finish(&e, raw, 0)
+	return e, nil
+}
+
+// readName reads an object member's name; it is valid until the next read.
+func readName(dec *jsontext.Decoder) ([]byte, error) {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	content := raw[1 : len(raw)-1]
+	if bytes.IndexByte(content, '\\') >= 0 {
+		return jsontext.AppendUnquote(nil, raw)
+	}
+	return content, nil
+}
+
+// stringText decodes a JSON string the decoder has validated.
+func stringText(raw jsontext.Value) string {
+	content := raw[1 : len(raw)-1]
+	if bytes.IndexByte(content, '\\') < 0 {
+		return string(content)
+	}
+	b, _ := jsontext.AppendUnquote(nil, raw)
+	return string(b)
 }
 
 // cleanJSONError shortens the tokenizer's errors to what a client can act on.

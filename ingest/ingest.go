@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,13 +163,18 @@ func (in *Ingester) prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	// user's sessions be erased, and reveals nothing without the keyring.
 	userHash := in.Keys.Keyring.UserHash(p.ID, identifiedUser(b))
 	reports := extractReports(b)
-	scrubbed, err := Scrub(b, in.Now())
-	if err != nil {
-		return nil, err
+	scrubbed := b.scrubCounts
+	if !b.scrubbed {
+		var err error
+		if scrubbed, err = Scrub(b, in.Now()); err != nil {
+			return nil, err
+		}
 	}
 	ib := extract(b, thresholdsOf(p.Settings), !in.noSearch)
 	ib.Scrubbed = scrubbed
-	ib.AssetURLs = assetURLs(b, slices.Concat(in.AssetOrigins, p.Settings.AssetOrigins))
+	if in.CapturesAssets(p) {
+		ib.AssetURLs = assetURLs(b)
+	}
 	ib.ProjectID = p.ID
 	ib.UserAgent = truncate(from.UserAgent, 512)
 	ib.ClientIP = from.ClientIP
@@ -179,6 +184,7 @@ func (in *Ingester) prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	for i := range b.Events {
 		raws[i] = b.Events[i].Raw
 	}
+	var err error
 	ib.Key, err = in.Keys.For(ctx, p.ID, b.SessionID)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -350,41 +356,43 @@ func (in *Ingester) StorageFailed(msg string, err error) error {
 
 // Scrub masks personal data and secrets in every event of b, in place, as
 // defence in depth behind the SDK's masking, and returns what it masked by
-// kind: each is a value some page sent unmasked.
+// kind: each is a value some page sent unmasked. ParseBatch does this as it
+// reads a body; Scrub is for a batch built otherwise.
 func Scrub(b *Batch, now time.Time) (map[string]int, error) {
-	counts := privacy.Counts{}
+	if b.scrubbed {
+		return b.scrubCounts, nil
+	}
+	p := &parser{lim: DefaultLimits, minTs: math.MinInt64, maxTs: math.MaxInt64, scrub: true}
+	p.init()
 	for i := range b.Events {
 		e := &b.Events[i]
-		raw := privacy.ScrubJSON(e.Raw, counts)
-		if len(raw) == len(e.Raw) && (len(raw) == 0 || &raw[0] == &e.Raw[0]) {
-			continue
-		}
-		fresh, err := reparseEvent(raw, DefaultLimits)
+		fresh, err := p.one(e.Raw)
 		if err != nil {
 			return nil, fmt.Errorf("scrub event %d: %w", i, err)
 		}
 		fresh.Timestamp = e.Timestamp
 		*e = fresh
 	}
-	if len(counts) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]int, len(counts))
-	for k, n := range counts {
-		out[string(k)] = n
-	}
-	return out, nil
+	b.scrubbed = true
+	b.scrubCounts = p.countsMap()
+	return b.scrubCounts, nil
 }
 
 // maxAssetsPerBatch bounds the asset URLs one batch may queue for capture.
 const maxAssetsPerBatch = 500
 
+// CapturesAssets reports whether the stylesheets, fonts and images p's
+// recordings reference are captured.
+func (in *Ingester) CapturesAssets(p *playhead.Project) bool {
+	return len(in.AssetOrigins) > 0 || len(p.Settings.AssetOrigins) > 0
+}
+
 // assetURLs returns the stylesheets, fonts and images the batch's events
-// reference, after scrubbing, so they match the URLs served back; nothing
-// when asset capture is off (no origins).
-func assetURLs(b *Batch, origins []string) []string {
-	if len(origins) == 0 {
-		return nil
+// reference, after scrubbing, so they match the URLs served back: found as
+// the batch was parsed when it was, else looked for now.
+func assetURLs(b *Batch) []string {
+	if b.findAssets {
+		return b.assetURLs
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -431,7 +439,7 @@ func extractReports(b *Batch) []playhead.Report {
 			Email string `json:"email"`
 			URL   string `json:"url"`
 		}
-		if json.Unmarshal(e.Payload, &p) != nil || strings.TrimSpace(p.Text) == "" {
+		if json.Unmarshal(e.unscrubbedPayload(), &p) != nil || strings.TrimSpace(p.Text) == "" {
 			continue
 		}
 		r := playhead.Report{
@@ -456,7 +464,7 @@ func identifiedUser(b *Batch) string {
 			var p struct {
 				UserID string `json:"userId"`
 			}
-			if json.Unmarshal(e.Payload, &p) == nil && p.UserID != "" {
+			if json.Unmarshal(e.unscrubbedPayload(), &p) == nil && p.UserID != "" {
 				user = p.UserID
 			}
 		}

@@ -113,5 +113,6 @@ func parseStored(sessionID string, events [][]byte) (*Batch, error) {
 		body = append(body, e...)
 	}
 	body = append(body, "]}"...)
-	return ParseBatch(body, reindexLimits, time.Now())
+	// Stored events were scrubbed when they were taken in.
+	return ParseBatchWith(body, reindexLimits, time.Now(), ParseOptions{NoScrub: true})
 }

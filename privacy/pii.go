@@ -63,7 +63,7 @@ type facts struct {
 	colonPair bool
 }
 
-func factsOf(s string) facts {
+func factsOf[T string | []byte](s T) facts {
 	var f facts
 	run, gap := 0, 0
 	sinceColon := -1 // hex digits since the last colon; -1: none, or not only hex

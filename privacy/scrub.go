@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ScrubJSON masks PII and redacts secrets in every string value (not object
@@ -11,50 +13,43 @@ import (
 // attribute values, input values, console arguments, error messages,
 // request URLs and custom metadata alike. It returns the document unchanged
 // (the same slice) when nothing was masked. Long data: URLs are left alone:
-// masking inside base64 would only corrupt an image.
+// masking inside base64 would only corrupt an image. Ingest scrubs with
+// ScrubJSONString as it reads a batch; this is for a document on its own.
 func ScrubJSON(doc []byte, counts Counts) []byte {
 	var out []byte // allocated at the first change
 	copied := 0    // doc[:copied] is already in out
-	for i := 0; i < len(doc); i++ {
-		if doc[i] != '"' {
-			continue
+	dec := jsontext.NewDecoder(bytes.NewBuffer(doc), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	for {
+		kind := dec.PeekKind()
+		if kind == 0 {
+			break // the end, or an error: what follows is kept as it is
 		}
-		start := i
-		escaped := false
-		for i++; i < len(doc); i++ {
-			if doc[i] == '\\' {
-				escaped = true
-				i++
-				continue
-			}
-			if doc[i] == '"' {
+		if kind != '"' {
+			if _, err := dec.ReadToken(); err != nil {
 				break
 			}
-		}
-		end := i + 1 // doc[start:end] is the quoted string
-		if end > len(doc) || isKey(doc, end) || !mayHoldPII(doc[start+1:end-1]) {
 			continue
 		}
-		var s string
-		if escaped {
-			if json.Unmarshal(doc[start:end], &s) != nil {
-				continue
-			}
-		} else {
-			s = string(doc[start+1 : end-1])
+		// In an object, a string read after an even count is a name.
+		k, n := dec.StackIndex(dec.StackDepth())
+		raw, err := dec.ReadValue()
+		if err != nil {
+			break
 		}
-		if len(s) > 256 && strings.HasPrefix(s, "data:") {
+		if k == '{' && n%2 == 0 {
 			continue
 		}
-		scrubbed := ScrubString(s, counts)
-		if scrubbed == s {
+		scrubbed, ok := ScrubJSONString(raw, counts)
+		if !ok {
 			continue
 		}
+		end := int(dec.InputOffset())
+		start := end - len(raw)
 		if out == nil {
 			out = make([]byte, 0, len(doc)+16)
 		}
 		out = append(out, doc[copied:start]...)
-		out = appendJSONString(out, scrubbed)
+		out = AppendJSONString(out, scrubbed)
 		copied = end
 	}
 	if out == nil {
@@ -63,19 +58,94 @@ func ScrubJSON(doc []byte, counts Counts) []byte {
 	return append(out, doc[copied:]...)
 }
 
-// isKey reports whether the string ending before doc[end] is an object key.
-func isKey(doc []byte, end int) bool {
-	for ; end < len(doc); end++ {
-		switch doc[end] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case ':':
+// ScrubJSONString masks PII and redacts secrets in one JSON string value,
+// given quoted as in its document. It returns the scrubbed text and true, or
+// false when there is nothing to mask; most strings are passed over by a
+// look at their bytes.
+func ScrubJSONString(raw []byte, counts Counts) (string, bool) {
+	if len(raw) < 2 || !mayHoldPII(raw[1:len(raw)-1]) {
+		return "", false
+	}
+	var s string
+	escaped := bytes.IndexByte(raw, '\\') >= 0
+	if !escaped && !mayChange(raw[1:len(raw)-1]) {
+		return "", false
+	}
+	if escaped {
+		b, err := jsontext.AppendUnquote(nil, raw)
+		if err != nil {
+			return "", false
+		}
+		s = string(b)
+	} else {
+		s = string(raw[1 : len(raw)-1])
+	}
+	if len(s) > 256 && strings.HasPrefix(s, "data:") {
+		return "", false
+	}
+	scrubbed := ScrubString(s, counts)
+	if scrubbed == s {
+		return "", false
+	}
+	return scrubbed, true
+}
+
+// mayChange reports whether ScrubString could change s: false only when
+// no rule of MaskPII may match it (their prefilters, on the same facts),
+// it holds no '?' or '#' that would make a URL's parameters redacted, no
+// scheme whose URL is masked whole (tel:, sms:, callto:, mailto:), and no
+// JWT or credential scheme. It lets most strings that hold digits (CSS
+// lengths, class names, coordinates) pass without being copied or looked
+// at again.
+func mayChange(s []byte) bool {
+	// One look at each byte for the markers (most strings have none of
+	// their first letters), rather than a search for each.
+	for i, c := range s {
+		switch c | 0x20 {
+		case '?' | 0x20, '#' | 0x20:
+			if c == '?' || c == '#' {
+				return true
+			}
+		case 'b':
+			if hasPrefixFold(s[i:], "bearer") || hasPrefixFold(s[i:], "basic") {
+				return true
+			}
+		case 't':
+			if hasPrefixFold(s[i:], "token") {
+				return true
+			}
+		case 'e':
+			if c == 'e' && i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
+				return true
+			}
+		}
+	}
+	for _, scheme := range []string{"tel:", "sms:", "callto:", "mailto:"} {
+		if hasPrefixFold(s, scheme) {
 			return true
-		default:
-			return false
+		}
+	}
+	f := factsOf(s)
+	for _, r := range rules {
+		if r.may(f) {
+			return true
 		}
 	}
 	return false
+}
+
+// hasPrefixFold reports whether s starts with the lowercase ASCII word in
+// any case.
+func hasPrefixFold(s []byte, word string) bool {
+	if len(s) < len(word) {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		if s[i]|0x20 != word[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // mayHoldPII is a cheap filter on a string's raw bytes: every rule needs a
@@ -90,7 +160,10 @@ func mayHoldPII(raw []byte) bool {
 	return bytes.Contains(raw, []byte("eyJ")) || containsFold(raw, "bearer") || containsFold(raw, "basic") || containsFold(raw, "token")
 }
 
-func appendJSONString(dst []byte, s string) []byte {
+// AppendJSONString appends s to dst as a JSON string, escaped as
+// encoding/json does without HTML escaping: what a scrubbed value is
+// written as, wherever it is scrubbed.
+func AppendJSONString(dst []byte, s string) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

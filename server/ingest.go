@@ -106,7 +106,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	if err != nil {
 		return res, "", 0, err
 	}
-	batch, err := ingest.ParseBatch(data, s.Limits, now)
+	batch, err := ingest.ParseBatchWith(data, s.Limits, now, ingest.ParseOptions{FindAssets: s.Ingester.CapturesAssets(project)})
 	if err != nil {
 		return res, "", 0, err
 	}
