@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -80,12 +81,34 @@ func getDecoder() *zstd.Decoder {
 
 // Encode returns the chunk holding events, each a JSON value, in order,
 // compressed for speed: the form of a batch on the ingest path.
-func Encode(events [][]byte) []byte {
-	raw := payload(events)
-	out := header(s2.MaxEncodedLen(len(raw))+32, CodecS2, len(events), len(raw))
+func Encode(events [][]byte) []byte { return AppendEncode(nil, events) }
+
+// AppendEncode is Encode appending the chunk to dst, so that a caller that
+// only passes the chunk on (ingest encrypts it) can reuse its buffer.
+func AppendEncode(dst []byte, events [][]byte) []byte {
+	bp := payloads.Get().(*[]byte)
+	raw := appendPayload((*bp)[:0], events)
+	n := s2.MaxEncodedLen(len(raw)) + 32
+	if cap(dst)-len(dst) < n {
+		dst = append(make([]byte, 0, len(dst)+n), dst...)
+	}
+	start := len(dst)
+	out := appendHeader(dst, CodecS2, len(events), len(raw))
 	enc := s2.Encode(out[len(out):cap(out)], raw)
-	return seal(out[:len(out)+len(enc)])
+	out = out[:len(out)+len(enc)]
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(out[start:], castagnoli))
+	if cap(raw) <= maxPooledPayload {
+		*bp = raw
+		payloads.Put(bp)
+	}
+	return out
 }
+
+// payloads are the buffers AppendEncode joins events in before compressing
+// them; one larger than maxPooledPayload is left to the collector.
+var payloads = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledPayload = 4 << 20
 
 // EncodeSealed returns the chunk holding events compressed for size: the form
 // of a sealed chunk, written once and read many times.
@@ -119,12 +142,14 @@ func encode(events [][]byte, enc *zstd.Encoder) []byte {
 }
 
 // payload joins events, each after its uvarint length.
-func payload(events [][]byte) []byte {
+func payload(events [][]byte) []byte { return appendPayload(nil, events) }
+
+func appendPayload(raw []byte, events [][]byte) []byte {
 	n := 0
 	for _, e := range events {
 		n += len(e) + binary.MaxVarintLen32
 	}
-	raw := make([]byte, 0, n)
+	raw = slices.Grow(raw, n)
 	for _, e := range events {
 		raw = binary.AppendUvarint(raw, uint64(len(e)))
 		raw = append(raw, e...)
@@ -133,7 +158,10 @@ func payload(events [][]byte) []byte {
 }
 
 func header(capacity int, codec byte, events, rawLen int) []byte {
-	out := make([]byte, 0, capacity)
+	return appendHeader(make([]byte, 0, capacity), codec, events, rawLen)
+}
+
+func appendHeader(out []byte, codec byte, events, rawLen int) []byte {
 	out = append(out, magic[:]...)
 	out = append(out, codec)
 	out = binary.AppendUvarint(out, uint64(events))

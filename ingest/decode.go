@@ -452,6 +452,9 @@ func (p *parser) events(b *Batch) error {
 	if err := p.expect('['); err != nil {
 		return err
 	}
+	// Room for as many events as a body this size usually holds (events
+	// average a few hundred bytes), so the slice is seldom grown.
+	b.Events = make([]Event, 0, min(len(p.body)/128+1, p.lim.MaxEvents, 4096))
 	for i := 0; p.dec.PeekKind() != ']'; i++ {
 		if i == p.lim.MaxEvents {
 			return playhead.Errorf(playhead.ETOOLARGE, "events: more events than the limit of %d a batch", p.lim.MaxEvents)

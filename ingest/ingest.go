@@ -192,7 +192,13 @@ func (in *Ingester) prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 		}
 		return nil, in.unavailable(err)
 	}
-	ib.Data, err = keyring.Encrypt(ib.Key.Key, chunk.Encode(raws), chunk.PendingAAD(p.ID, b.SessionID, b.Seq))
+	cp := chunkBuffers.Get().(*[]byte)
+	plain := chunk.AppendEncode((*cp)[:0], raws)
+	ib.Data, err = keyring.Encrypt(ib.Key.Key, plain, chunk.PendingAAD(p.ID, b.SessionID, b.Seq))
+	if cap(plain) <= maxPooledChunk {
+		*cp = plain
+		chunkBuffers.Put(cp)
+	}
 	if err != nil {
 		return nil, in.unavailable(err)
 	}
@@ -211,6 +217,12 @@ func (in *Ingester) prepare(ctx context.Context, p *playhead.Project, b *Batch, 
 	}
 	return ib, nil
 }
+
+// chunkBuffers hold a batch's chunk between encoding and encrypting it;
+// one larger than maxPooledChunk is left to the collector.
+var chunkBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledChunk = 4 << 20
 
 // Commit queues a prepared batch for the next commit and returns once it is
 // durable.

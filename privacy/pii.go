@@ -59,8 +59,10 @@ type facts struct {
 	at, plus, ibanStart bool
 	dots                int
 	// colonPair: two colons with at most four hex digits between them,
-	// which every IPv6 address has.
-	colonPair bool
+	// which every IPv6 address has; an address also has "::" or seven
+	// colons (eight groups), which a time of day (12:30:45) does not.
+	colonPair, doubleColon bool
+	colons                 int
 }
 
 func factsOf[T string | []byte](s T) facts {
@@ -74,6 +76,10 @@ func factsOf[T string | []byte](s T) facts {
 			if sinceColon >= 0 && sinceColon <= 4 {
 				f.colonPair = true
 			}
+			if sinceColon == 0 {
+				f.doubleColon = true
+			}
+			f.colons++
 			sinceColon = 0
 		case isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f':
 			if sinceColon >= 0 {
@@ -284,7 +290,7 @@ var rules = []rule{
 	{Card, func(f facts) bool { return f.digits >= 13 }, regexp.MustCompile(`\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}`), checkCard},
 	{SSN, func(f facts) bool { return f.digits >= 9 }, regexp.MustCompile(`\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}`), checkSSN},
 	{IP, func(f facts) bool { return f.digits >= 4 && f.dots >= 3 }, regexp.MustCompile(`\d{1,3}(?:\.\d{1,3}){3}`), checkIPv4},
-	{IP, func(f facts) bool { return f.colonPair }, regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}`), checkIPv6},
+	{IP, func(f facts) bool { return f.colonPair && (f.doubleColon || f.colons >= 7) }, regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}`), checkIPv6},
 	// international: +country code, then groups with optional single separators
 	{Phone, func(f facts) bool { return f.plus && f.digits >= 8 }, regexp.MustCompile(`\+[1-9]\d{0,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}`), phoneDigits(8, 15, false)},
 	// North American: (415) 555-2671, 415-555-2671, 415.555.2671, 415 555 2671
