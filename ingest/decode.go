@@ -156,6 +156,9 @@ type Event struct {
 	// bug report leaves and the user ID of an identify event are read
 	// from it.
 	payloadIn []byte
+	// snapshot is a FullSnapshot's tree of nodes, as the DOM index reads
+	// it, when parsing read it (nil: decode it from Raw).
+	snapshot *serialisedNode
 }
 
 // unscrubbedPayload returns the payload as the page sent it.
@@ -658,6 +661,9 @@ func quoted(body []byte, end int64) []byte {
 // data reads the fields indexing needs from an event's data object and
 // walks the rest.
 func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
+	if e.Type == typeFullSnapshot && p.finder == nil {
+		return p.snapshotData(e, dec)
+	}
 	if e.Type != typeIncremental && e.Type != typeMeta && e.Type != typeCustom && e.Type != typePlugin {
 		return p.walk(dec)
 	}
@@ -687,16 +693,9 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 				e.Y = tok.Float()
 			}
 		case (e.Type == typeMeta && string(k) == "href" || e.Type == typeCustom && string(k) == "tag" || e.Type == typePlugin && string(k) == "plugin") && kind == '"':
-			raw, err := dec.ReadValue()
+			text, err := p.textOf(dec)
 			if err != nil {
 				return err
-			}
-			text, ok := "", false
-			if p.text != nil {
-				text, ok = p.text(raw, p.base+dec.InputOffset())
-			}
-			if !ok {
-				text = stringText(raw)
 			}
 			if string(k) == "href" {
 				e.Href = text
@@ -725,6 +724,138 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 	}
 	_, err := dec.ReadToken() // '}'
 	return err
+}
+
+// snapshotData reads a FullSnapshot's data, keeping its tree of nodes for
+// the DOM index, so that extracting the page's title, actionable elements
+// and form fields takes no second pass. (Where assets are found, the
+// Finder reads the data and the index decodes the tree afterwards.)
+func (p *parser) snapshotData(e *Event, dec *jsontext.Decoder) error {
+	dec.ReadToken() // '{'
+	for dec.PeekKind() != '}' {
+		k, err := readName(dec)
+		if err != nil {
+			return err
+		}
+		if string(k) == "node" && dec.PeekKind() == '{' {
+			e.snapshot, err = p.node(dec)
+		} else {
+			err = p.walk(dec)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// node reads one serialised node and its children: the members the DOM
+// index reads are kept, every string is scrubbed as value scrubs them.
+func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
+	dec.ReadToken() // '{'
+	n := &serialisedNode{}
+	for dec.PeekKind() != '}' {
+		k, err := readName(dec)
+		if err != nil {
+			return nil, err
+		}
+		kind := dec.PeekKind()
+		switch {
+		case (string(k) == "type" || string(k) == "id") && kind == '0':
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			if string(k) == "type" {
+				n.Type = int(tok.Int())
+			} else {
+				n.ID = tok.Int()
+			}
+		case (string(k) == "tagName" || string(k) == "textContent") && kind == '"':
+			text, err := p.textOf(dec)
+			if err != nil {
+				return nil, err
+			}
+			if string(k) == "tagName" {
+				n.TagName = text
+			} else {
+				n.TextContent = text
+			}
+		case string(k) == "attributes" && kind == '{':
+			if err := p.attributes(dec, &n.Attributes); err != nil {
+				return nil, err
+			}
+		case string(k) == "childNodes" && kind == '[':
+			dec.ReadToken()
+			for dec.PeekKind() != ']' {
+				if dec.PeekKind() != '{' {
+					if err := p.walk(dec); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				c, err := p.node(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.ChildNodes = append(n.ChildNodes, c)
+			}
+			if _, err := dec.ReadToken(); err != nil {
+				return nil, err
+			}
+		default:
+			if err := p.walk(dec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	_, err := dec.ReadToken()
+	return n, err
+}
+
+// attributes reads an element's attributes, keeping the values of those the
+// DOM index reads as scrubbed JSON.
+func (p *parser) attributes(dec *jsontext.Decoder, a *nodeAttributes) error {
+	dec.ReadToken() // '{'
+	for dec.PeekKind() != '}' {
+		k, err := readName(dec)
+		if err != nil {
+			return err
+		}
+		v := a.field(k)
+		if v == nil {
+			if err := p.walk(dec); err != nil {
+				return err
+			}
+			continue
+		}
+		start := p.base + dec.InputOffset()
+		if err := p.walk(dec); err != nil {
+			return err
+		}
+		end := p.base + dec.InputOffset()
+		*v = bytes.TrimLeft(p.body[start:end], " \t\r\n:")
+		if len(p.edits) > 0 && p.edits[len(p.edits)-1].end > start {
+			*v = applyEdits(*v, end-int64(len(*v)), p.edits)
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// textOf reads a string value, scrubbed.
+func (p *parser) textOf(dec *jsontext.Decoder) (string, error) {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if p.text != nil {
+		if text, ok := p.text(raw, p.base+dec.InputOffset()); ok {
+			return text, nil
+		}
+	}
+	return stringText(raw), nil
 }
 
 // one reads one event on its own (its timestamp unchecked).

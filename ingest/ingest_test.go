@@ -315,14 +315,29 @@ func FuzzParseBatch(f *testing.F) {
 	f.Add(batch(`{"type":4,"timestamp":1795807228300,"data":{"href":"x"}},{"type":2,"timestamp":1795807228300,"data":{}}`))
 	f.Add(batch(`{"type":5,"timestamp":1795807228300,"data":{"tag":"playhead.network","payload":{"status":"x"}}}`))
 	f.Add([]byte(`{"v":1}`))
+	f.Add(batch(`{"data":{"node":{"type":0,"childNodes":[{"type":2,"tagName":"a","attributes":{"href":"/x?token=1","title":"ada@example.com","n":1},"childNodes":[{"type":3,"textContent":"+44 20 7946 0958","id":3}],"id":2}],"id":1}},"timestamp":1795807228300,"type":2}`))
+	f.Add(batch(`{"type":3,"timestamp":1795807228300,"data":{"source":0,"adds":[{"parentId":1,"node":{"type":2,"tagName":"link","attributes":{"rel":"stylesheet","href":"https://a.test/s.css"},"childNodes":[],"id":9}}],"texts":[{"id":3,"value":"card 4111 1111 1111 1111 \u00e9\"x"}]}}`))
 	in, _, p := newIngester(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)
+		// Scrubbing while parsing, or finding assets too, refuses what
+		// validating alone refuses, and scrubs each event as ScrubJSON
+		// would on its own.
+		sent, errSent := ingest.ParseBatchWith(body, ingest.DefaultLimits, now, ingest.ParseOptions{NoScrub: true})
+		withAssets, errAssets := ingest.ParseBatchWith(body, ingest.DefaultLimits, now, ingest.ParseOptions{FindAssets: true})
+		if (err == nil) != (errSent == nil) || (err == nil) != (errAssets == nil) {
+			t.Fatalf("errors differ: scrubbing %v, validating %v, with assets %v", err, errSent, errAssets)
+		}
 		if err != nil {
 			if playhead.ErrorCode(err) == playhead.EINTERNAL {
 				t.Fatalf("ParseBatch returned an internal error: %v", err)
 			}
 			return
+		}
+		for i := range b.Events {
+			if want := privacy.ScrubJSON(sent.Events[i].Raw, nil); !bytes.Equal(b.Events[i].Raw, want) || !bytes.Equal(withAssets.Events[i].Raw, want) {
+				t.Fatalf("event %d scrubbed while parsing:\n%s\nwith assets:\n%s\nScrubJSON:\n%s", i, b.Events[i].Raw, withAssets.Events[i].Raw, want)
+			}
 		}
 		if _, err := in.Ingest(t.Context(), p, b, ingest.Origin{UserAgent: ""}); err != nil {
 			t.Fatalf("valid batch failed to store: %v", err)

@@ -241,6 +241,33 @@ type nodeAttributes struct {
 	ContentEditable jsontext.Value `json:"contenteditable"`
 }
 
+// field returns where the attribute named name is kept, or nil.
+func (a *nodeAttributes) field(name []byte) *jsontext.Value {
+	switch string(name) {
+	case "href":
+		return &a.Href
+	case "type":
+		return &a.Type
+	case "role":
+		return &a.Role
+	case "id":
+		return &a.ID
+	case "for":
+		return &a.For
+	case "aria-label":
+		return &a.AriaLabel
+	case "placeholder":
+		return &a.Placeholder
+	case "name":
+		return &a.Name
+	case "title":
+		return &a.Title
+	case "contenteditable":
+		return &a.ContentEditable
+	}
+	return nil
+}
+
 // attributeText returns an attribute's value when it is a string.
 func attributeText(v jsontext.Value) string {
 	var s string
@@ -264,6 +291,9 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 	for i := range b.Events {
 		e := &b.Events[i]
 		switch {
+		case e.Type == typeFullSnapshot && e.snapshot != nil:
+			dom.add(e.snapshot, 0)
+			snapshot = true
 		case e.Type == typeFullSnapshot:
 			var s struct {
 				Data struct {
