@@ -59,4 +59,3 @@ func TestSnapshotReadWhileParsingIndexesAsDecoded(t *testing.T) {
 		t.Fatalf("only %d batches held a full snapshot", compared)
 	}
 }
-
