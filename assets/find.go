@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/playhead/playhead/internal/jsonstr"
 )
 
 // A Finder looks for asset references in JSON values as they are read from
@@ -123,7 +125,7 @@ func (f *Finder) object(dec *jsontext.Decoder) error {
 	}
 	var node nodeState
 	for dec.PeekKind() != '}' {
-		name, err := readName(dec)
+		name, err := jsonstr.Name(dec)
 		if err != nil {
 			return err
 		}
@@ -173,7 +175,7 @@ func (f *Finder) attributes(dec *jsontext.Decoder, node *nodeState) error {
 		return err
 	}
 	for dec.PeekKind() != '}' {
-		raw, err := readName(dec)
+		raw, err := jsonstr.Name(dec)
 		if err != nil {
 			return err
 		}
@@ -239,7 +241,7 @@ func (f *Finder) styleObject(dec *jsontext.Decoder) error {
 		return err
 	}
 	for dec.PeekKind() != '}' {
-		if _, err := readName(dec); err != nil {
+		if _, err := jsonstr.Name(dec); err != nil {
 			return err
 		}
 		var err error
@@ -277,7 +279,7 @@ func (f *Finder) declaration(dec *jsontext.Decoder) error {
 	var value *pendingText
 	property := false
 	for dec.PeekKind() != '}' {
-		name, err := readName(dec)
+		name, err := jsonstr.Name(dec)
 		if err != nil {
 			return err
 		}
@@ -329,30 +331,7 @@ func (f *Finder) str(dec *jsontext.Decoder, decode bool) (string, int64, int64, 
 	if !decode {
 		return "", start, end, nil
 	}
-	return stringText(raw), start, end, nil
-}
-
-// stringText decodes a JSON string the decoder has validated.
-func stringText(raw jsontext.Value) string {
-	content := raw[1 : len(raw)-1]
-	if bytes.IndexByte(content, '\\') < 0 {
-		return string(content)
-	}
-	b, _ := jsontext.AppendUnquote(nil, raw)
-	return string(b)
-}
-
-// readName reads an object member's name. It is valid until the next read.
-func readName(dec *jsontext.Decoder) ([]byte, error) {
-	raw, err := dec.ReadValue()
-	if err != nil {
-		return nil, err
-	}
-	content := raw[1 : len(raw)-1]
-	if bytes.IndexByte(content, '\\') >= 0 {
-		content, _ = jsontext.AppendUnquote(nil, raw)
-	}
-	return content, nil
+	return jsonstr.Text(raw), start, end, nil
 }
 
 // isCSSKey reports whether a member's name is one of cssKeys.

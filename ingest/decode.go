@@ -21,6 +21,7 @@ import (
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/assets"
+	"github.com/playhead/playhead/internal/jsonstr"
 	"github.com/playhead/playhead/privacy"
 )
 
@@ -489,7 +490,7 @@ func (p *parser) event(i int) (Event, error) {
 	var deferStart, deferEnd int64 = -1, -1 // data seen before type: read once type is known
 	haveData := false
 	for p.dec.PeekKind() != '}' {
-		key, err := readName(p.dec)
+		key, err := jsonstr.Name(p.dec)
 		if err != nil {
 			return e, err
 		}
@@ -669,7 +670,7 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 	}
 	dec.ReadToken() // '{'
 	for dec.PeekKind() != '}' {
-		k, err := readName(dec)
+		k, err := jsonstr.Name(dec)
 		if err != nil {
 			return err
 		}
@@ -733,7 +734,7 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 func (p *parser) snapshotData(e *Event, dec *jsontext.Decoder) error {
 	dec.ReadToken() // '{'
 	for dec.PeekKind() != '}' {
-		k, err := readName(dec)
+		k, err := jsonstr.Name(dec)
 		if err != nil {
 			return err
 		}
@@ -756,7 +757,7 @@ func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
 	dec.ReadToken() // '{'
 	n := &serialisedNode{}
 	for dec.PeekKind() != '}' {
-		k, err := readName(dec)
+		k, err := jsonstr.Name(dec)
 		if err != nil {
 			return nil, err
 		}
@@ -819,7 +820,7 @@ func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
 func (p *parser) attributes(dec *jsontext.Decoder, a *nodeAttributes) error {
 	dec.ReadToken() // '{'
 	for dec.PeekKind() != '}' {
-		k, err := readName(dec)
+		k, err := jsonstr.Name(dec)
 		if err != nil {
 			return err
 		}
@@ -855,7 +856,7 @@ func (p *parser) textOf(dec *jsontext.Decoder) (string, error) {
 			return text, nil
 		}
 	}
-	return stringText(raw), nil
+	return jsonstr.Text(raw), nil
 }
 
 // one reads one event on its own (its timestamp unchecked).
@@ -868,29 +869,6 @@ func (p *parser) one(raw []byte) (Event, error) {
 	}
 	e.Raw = p.finish(&e, raw, 0)
 	return e, nil
-}
-
-// readName reads an object member's name; it is valid until the next read.
-func readName(dec *jsontext.Decoder) ([]byte, error) {
-	raw, err := dec.ReadValue()
-	if err != nil {
-		return nil, err
-	}
-	content := raw[1 : len(raw)-1]
-	if bytes.IndexByte(content, '\\') >= 0 {
-		return jsontext.AppendUnquote(nil, raw)
-	}
-	return content, nil
-}
-
-// stringText decodes a JSON string the decoder has validated.
-func stringText(raw jsontext.Value) string {
-	content := raw[1 : len(raw)-1]
-	if bytes.IndexByte(content, '\\') < 0 {
-		return string(content)
-	}
-	b, _ := jsontext.AppendUnquote(nil, raw)
-	return string(b)
 }
 
 // cleanJSONError shortens the tokenizer's errors to what a client can act on.

@@ -1,0 +1,34 @@
+// Package jsonstr reads JSON strings from a jsontext.Decoder without
+// copying them when they hold no escapes: member names are compared in
+// place, and a value is decoded only when it is wanted as text.
+package jsonstr
+
+import (
+	"bytes"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Name reads an object member's name, unquoted. It is valid until the
+// decoder's next read.
+func Name(dec *jsontext.Decoder) ([]byte, error) {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	content := raw[1 : len(raw)-1]
+	if bytes.IndexByte(content, '\\') >= 0 {
+		return jsontext.AppendUnquote(nil, raw)
+	}
+	return content, nil
+}
+
+// Text decodes a JSON string the decoder has validated.
+func Text(raw jsontext.Value) string {
+	content := raw[1 : len(raw)-1]
+	if bytes.IndexByte(content, '\\') < 0 {
+		return string(content)
+	}
+	b, _ := jsontext.AppendUnquote(nil, raw)
+	return string(b)
+}
