@@ -456,9 +456,10 @@ func (p *parser) events(b *Batch) error {
 	if err := p.expect('['); err != nil {
 		return err
 	}
-	// Room for as many events as a body this size usually holds (events
-	// average a few hundred bytes), so the slice is seldom grown.
-	b.Events = make([]Event, 0, min(len(p.body)/128+1, p.lim.MaxEvents, 4096))
+	// Room for somewhat more events than a body this size usually holds
+	// (the real recording's average 366 bytes), so the slice is seldom
+	// grown, nor much larger than needed.
+	b.Events = make([]Event, 0, min(len(p.body)/256+1, p.lim.MaxEvents, 4096))
 	for i := 0; p.dec.PeekKind() != ']'; i++ {
 		if i == p.lim.MaxEvents {
 			return playhead.Errorf(playhead.ETOOLARGE, "events: more events than the limit of %d a batch", p.lim.MaxEvents)
