@@ -142,6 +142,16 @@ export function render(res) {
         ),
       );
       out.push('');
+      // where Playhead's time went in its heaviest task, by source line
+      const worst = o.table.map((w) => [w, o.ownCode[w.id]]).filter(([, x]) => x?.mostPlayhead?.where?.length)
+        .reduce((a, b) => (!a || b[1].mostPlayhead.playhead > a[1].mostPlayhead.playhead ? b : a), null);
+      if (worst) {
+        const [w, x] = worst;
+        out.push(
+          `Where Playhead's ${ms0(x.mostPlayhead.playhead)} went in that task of ${w.name}, by line of sdk/browser (the line of the nearest SDK frame, the browser's own work on its behalf included): ${x.mostPlayhead.where.map((p) => `${p.at} ${ms0(p.ms)}`).join(', ')}.`,
+        );
+        out.push('');
+      }
     }
     const stopped = o.table.filter((w) => w.recorders.sentry.stoppedRecording);
     if (stopped.length)

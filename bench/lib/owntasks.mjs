@@ -30,18 +30,27 @@ export function sdkSourceMap() {
     if (!built.equals(shipped)) throw new Error('sdk/browser/dist/playhead.iife.js is not what build.mjs builds: run `npm run build` in sdk/browser');
     const consumer = new SourceMapConsumer(JSON.parse(readFileSync(join(dir, 'playhead.iife.js.map'), 'utf8')));
     const cache = new Map();
-    /** "playhead", "rrweb" or "?" for a position (0-based line and column) of the script. */
-    return (line, column) => {
-      const key = line * 1e7 + column;
-      let owner = cache.get(key);
-      if (owner === undefined) {
-        const src = consumer.originalPositionFor({ line: line + 1, column, bias: SourceMapConsumer.LEAST_UPPER_BOUND }).source
-          ?? consumer.originalPositionFor({ line: line + 1, column }).source;
-        owner = !src ? '?' : src.includes('node_modules/') ? 'rrweb' : 'playhead';
-        cache.set(key, owner);
-      }
-      return owner;
+    const original = (line, column) => {
+      const o = consumer.originalPositionFor({ line: line + 1, column, bias: SourceMapConsumer.LEAST_UPPER_BOUND });
+      return o.source ? o : consumer.originalPositionFor({ line: line + 1, column });
     };
+    /** "playhead", "rrweb" or "?" for a position (0-based line and column) of the script. */
+    const owner = (line, column) => {
+      const key = line * 1e7 + column;
+      let o = cache.get(key);
+      if (o === undefined) {
+        const src = original(line, column).source;
+        o = !src ? '?' : src.includes('node_modules/') ? 'rrweb' : 'playhead';
+        cache.set(key, o);
+      }
+      return o;
+    };
+    /** Where a position of the script comes from: "src/lib/file.ts:line". */
+    owner.where = (line, column) => {
+      const o = original(line, column);
+      return o.source ? `${o.source.replace(/^.*?\/src\//, 'src/')}:${o.line}` : '?';
+    };
+    return owner;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -89,17 +98,21 @@ export function tasksByOwner(events, sdkUrl, owner) {
     }
   }
   // whose code each profile node is: its nearest frame in the SDK's script
-  const whose = (p, id, memo) => {
+  const frameOf = (p, id, memo) => {
     if (memo.has(id)) return memo.get(id);
     const n = p.nodes.get(id);
-    let w = 'other';
+    let f = null;
     if (n) {
       const cf = n.callFrame;
-      if (cf.url === sdkUrl) w = owner(cf.lineNumber, cf.columnNumber);
-      else if (n.parent !== undefined) w = whose(p, n.parent, memo);
+      if (cf.url === sdkUrl) f = cf;
+      else if (n.parent !== undefined) f = frameOf(p, n.parent, memo);
     }
-    memo.set(id, w);
-    return w;
+    memo.set(id, f);
+    return f;
+  };
+  const whose = (p, id, memo) => {
+    const f = frameOf(p, id, memo);
+    return f ? owner(f.lineNumber, f.columnNumber) : 'other';
   };
   let best = null;
   for (const p of profiles.values()) {
@@ -116,7 +129,7 @@ export function tasksByOwner(events, sdkUrl, owner) {
   // a task nested in another (a nested run loop): the outer one counts
   const outer = [];
   for (const t of tasks) if (!outer.length || t.ts >= outer.at(-1).ts + outer.at(-1).dur) outer.push(t);
-  const out = outer.map((t) => ({ start: t.ts, ms: t.dur / 1000, playhead: 0, rrweb: 0 }));
+  const out = outer.map((t) => ({ start: t.ts, ms: t.dur / 1000, playhead: 0, rrweb: 0, where: new Map() }));
   // each sample lasts until the next one
   let k = 0;
   for (let i = 0; i + 1 < p.samples.length; i++) {
@@ -124,7 +137,15 @@ export function tasksByOwner(events, sdkUrl, owner) {
     const w = whose(p, id, memo);
     if (w !== 'playhead' && w !== 'rrweb') continue;
     while (k < outer.length && outer[k].ts + outer[k].dur < ts) k++;
-    if (k < outer.length && outer[k].ts <= ts) out[k][w] += (p.samples[i + 1][0] - ts) / 1000;
+    if (k < outer.length && outer[k].ts <= ts) {
+      const ms = (p.samples[i + 1][0] - ts) / 1000;
+      out[k][w] += ms;
+      if (w === 'playhead' && owner.where) {
+        const f = frameOf(p, id, memo);
+        const at = owner.where(f.lineNumber, f.columnNumber);
+        out[k].where.set(at, (out[k].where.get(at) ?? 0) + ms);
+      }
+    }
   }
   return out;
 }
@@ -144,7 +165,13 @@ export function ownTaskSummary(tasks) {
     tasks: tasks.length,
     longTasks: long.length,
     longest: longest && { ms: r(longest.ms), playhead: r(longest.playhead), rrweb: r(longest.rrweb) },
-    mostPlayhead: most && { ms: r(most.ms), playhead: r(most.playhead), rrweb: r(most.rrweb) },
+    mostPlayhead: most && {
+      ms: r(most.ms),
+      playhead: r(most.playhead),
+      rrweb: r(most.rrweb),
+      // where Playhead's time in it went, by source line, the largest first
+      where: [...(most.where ?? new Map())].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([at, ms]) => ({ at, ms: r(ms) })),
+    },
     caused: caused.map((t) => ({ ms: r(t.ms), playhead: r(t.playhead), rrweb: r(t.rrweb) })),
   };
 }
