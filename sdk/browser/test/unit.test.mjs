@@ -31,6 +31,7 @@ before(async () => {
         "export { openSession } from './src/lib/session';",
         "export { createQueue, MAX_TRIES, MAX_STORED } from './src/lib/queue';",
         "export { makeBatch } from './src/lib/batch';",
+        "export { utf8Length } from './src/lib/size';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -376,4 +377,16 @@ test('release: sent with every batch when set, left out otherwise', () => {
   assert.equal(withRelease.release, 'shop@4.1.0+build.7');
   assert.deepEqual(withRelease.events, [{ type: 4 }]);
   assert.equal('release' in JSON.parse(m.makeBatch('session-1', 3, 'playhead-js/x', []).body), false);
+});
+
+test('utf8Length: the bytes TextEncoder writes, for ASCII and every UTF-8 length', () => {
+  const enc = new TextEncoder();
+  const cases = ['', 'plain {"json":1}', 'é', 'aé€😀z', '€'.repeat(1000) + 'x', '😀😀', 'ascii '.repeat(10000) + 'ü' + 'tail'];
+  const pieces = ['A', 'é', '€', '😀', '\u07ff', '\u0800', '\uffff', '"'];
+  for (let i = 0; i < 200; i++) {
+    let s = '';
+    for (let j = 0; j < 50; j++) s += pieces[(i * 7 + j * 13) % pieces.length];
+    cases.push(s);
+  }
+  for (const s of cases) assert.equal(m.utf8Length(s), enc.encode(s).length, JSON.stringify(s.slice(0, 40)));
 });
