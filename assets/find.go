@@ -120,20 +120,8 @@ type pendingText struct {
 }
 
 func (f *Finder) object(dec *jsontext.Decoder) error {
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
 	var node nodeState
-	for dec.PeekKind() != '}' {
-		name, err := jsonstr.Name(dec)
-		if err != nil {
-			return err
-		}
-		if err := f.member(name, dec, &node); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.ReadToken(); err != nil {
+	if err := jsonstr.Members(dec, func(name []byte) error { return f.member(name, dec, &node) }); err != nil {
 		return err
 	}
 	f.resolve(&node)
@@ -171,20 +159,14 @@ func (f *Finder) member(name []byte, dec *jsontext.Decoder, node *nodeState) err
 // attributes reads one element's attributes: style objects at once, the
 // strings once the element's tag name is known.
 func (f *Finder) attributes(dec *jsontext.Decoder, node *nodeState) error {
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	for dec.PeekKind() != '}' {
-		raw, err := jsonstr.Name(dec)
-		if err != nil {
-			return err
-		}
+	return jsonstr.Members(dec, func(raw []byte) error {
 		name := attrName(raw)
 		switch kind := dec.PeekKind(); {
 		case name == "style" && kind == '{':
-			err = f.styleObject(dec)
+			return f.styleObject(dec)
 		case kind == '"' && name != "":
 			var p pendingText
+			var err error
 			p.text, p.start, p.end, err = f.str(dec, true)
 			p.name = name
 			switch name {
@@ -195,15 +177,10 @@ func (f *Finder) attributes(dec *jsontext.Decoder, node *nodeState) error {
 			default:
 				node.attrs = append(node.attrs, p)
 			}
-		default:
-			err = f.Value(dec)
-		}
-		if err != nil {
 			return err
 		}
-	}
-	_, err := dec.ReadToken()
-	return err
+		return f.Value(dec)
+	})
 }
 
 // resolve looks for references in the strings that waited for the rest of
@@ -237,19 +214,13 @@ func (f *Finder) resolve(node *nodeState) {
 // styleObject reads a mutation's style attribute change, which rrweb
 // records as {"property": "value" | ["value", "important"] | false}.
 func (f *Finder) styleObject(dec *jsontext.Decoder) error {
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	for dec.PeekKind() != '}' {
-		if _, err := jsonstr.Name(dec); err != nil {
-			return err
-		}
-		var err error
+	return jsonstr.Members(dec, func([]byte) error {
 		switch dec.PeekKind() {
 		case '"':
-			err = f.text(dec, kindCSS)
+			return f.text(dec, kindCSS)
 		case '[':
 			dec.ReadToken()
+			var err error
 			if dec.PeekKind() == '"' {
 				err = f.text(dec, kindCSS)
 			}
@@ -259,49 +230,33 @@ func (f *Finder) styleObject(dec *jsontext.Decoder) error {
 			if err == nil {
 				_, err = dec.ReadToken()
 			}
-		default:
-			err = f.Value(dec)
-		}
-		if err != nil {
 			return err
 		}
-	}
-	_, err := dec.ReadToken()
-	return err
+		return f.Value(dec)
+	})
 }
 
 // declaration reads a StyleDeclaration change's "set": its value is one CSS
 // value when the object names a property.
 func (f *Finder) declaration(dec *jsontext.Decoder) error {
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
 	var value *pendingText
 	property := false
-	for dec.PeekKind() != '}' {
-		name, err := jsonstr.Name(dec)
-		if err != nil {
-			return err
-		}
-		switch {
-		case string(name) == "value" && dec.PeekKind() == '"':
+	err := jsonstr.Members(dec, func(name []byte) error {
+		if string(name) == "value" && dec.PeekKind() == '"' {
 			var p pendingText
+			var err error
 			p.text, p.start, p.end, err = f.str(dec, true)
 			value = &p
-		case string(name) == "property":
-			property = true
-			err = f.Value(dec)
-		default:
-			err = f.Value(dec)
-		}
-		if err != nil {
 			return err
 		}
-	}
+		if string(name) == "property" {
+			property = true
+		}
+		return f.Value(dec)
+	})
 	if value != nil && property {
 		f.refs(value.text, value.start, value.end, kindCSS)
 	}
-	_, err := dec.ReadToken()
 	return err
 }
 

@@ -669,19 +669,11 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 	if e.Type != typeIncremental && e.Type != typeMeta && e.Type != typeCustom && e.Type != typePlugin {
 		return p.walk(dec)
 	}
-	dec.ReadToken() // '{'
-	for dec.PeekKind() != '}' {
-		k, err := jsonstr.Name(dec)
-		if err != nil {
-			return err
-		}
+	return jsonstr.Members(dec, func(k []byte) error {
 		kind := dec.PeekKind()
 		switch {
 		case e.Type == typeIncremental && kind == '0' && (string(k) == "source" || string(k) == "type" || string(k) == "id" || string(k) == "x" || string(k) == "y"):
 			tok, err := dec.ReadToken()
-			if err != nil {
-				return err
-			}
 			switch string(k) {
 			case "source":
 				e.Source = int(tok.Int())
@@ -694,38 +686,36 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 			case "y":
 				e.Y = tok.Float()
 			}
+			return err
 		case (e.Type == typeMeta && string(k) == "href" || e.Type == typeCustom && string(k) == "tag" || e.Type == typePlugin && string(k) == "plugin") && kind == '"':
 			text, err := p.textOf(dec)
-			if err != nil {
-				return err
-			}
 			if string(k) == "href" {
 				e.Href = text
 			} else {
 				e.Tag = text
 			}
+			return err
 		case (e.Type == typeCustom || e.Type == typePlugin) && string(k) == "payload":
-			start := p.base + dec.InputOffset()
-			if err := p.walk(dec); err != nil {
-				return err
-			}
-			end := p.base + dec.InputOffset()
-			e.Payload = bytes.TrimLeft(p.body[start:end], " \t\r\n:")
-			p.payloadAt = end - int64(len(e.Payload))
-		default:
 			var err error
-			if p.finder != nil {
-				err = p.finder.Member(k, dec)
-			} else {
-				err = p.walk(dec)
-			}
-			if err != nil {
-				return err
-			}
+			e.Payload, p.payloadAt, err = p.span(dec)
+			return err
+		case p.finder != nil:
+			return p.finder.Member(k, dec)
 		}
+		return p.walk(dec)
+	})
+}
+
+// span walks the next value and returns its bytes in body (as they were
+// sent) and where they start.
+func (p *parser) span(dec *jsontext.Decoder) ([]byte, int64, error) {
+	start := p.base + dec.InputOffset()
+	if err := p.walk(dec); err != nil {
+		return nil, 0, err
 	}
-	_, err := dec.ReadToken() // '}'
-	return err
+	end := p.base + dec.InputOffset()
+	v := bytes.TrimLeft(p.body[start:end], " \t\r\n:")
+	return v, end - int64(len(v)), nil
 }
 
 // snapshotData reads a FullSnapshot's data, keeping its tree of nodes for
@@ -733,117 +723,79 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 // and form fields takes no second pass. (Where assets are found, the
 // Finder reads the data and the index decodes the tree afterwards.)
 func (p *parser) snapshotData(e *Event, dec *jsontext.Decoder) error {
-	dec.ReadToken() // '{'
-	for dec.PeekKind() != '}' {
-		k, err := jsonstr.Name(dec)
-		if err != nil {
-			return err
-		}
+	return jsonstr.Members(dec, func(k []byte) error {
 		if string(k) == "node" && dec.PeekKind() == '{' {
+			var err error
 			e.snapshot, err = p.node(dec)
-		} else {
-			err = p.walk(dec)
-		}
-		if err != nil {
 			return err
 		}
-	}
-	_, err := dec.ReadToken()
-	return err
+		return p.walk(dec)
+	})
 }
 
 // node reads one serialised node and its children: the members the DOM
 // index reads are kept, every string is scrubbed as value scrubs them.
 func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
-	dec.ReadToken() // '{'
 	n := &serialisedNode{}
-	for dec.PeekKind() != '}' {
-		k, err := jsonstr.Name(dec)
-		if err != nil {
-			return nil, err
-		}
+	err := jsonstr.Members(dec, func(k []byte) error {
 		kind := dec.PeekKind()
 		switch {
 		case (string(k) == "type" || string(k) == "id") && kind == '0':
 			tok, err := dec.ReadToken()
-			if err != nil {
-				return nil, err
-			}
 			if string(k) == "type" {
 				n.Type = int(tok.Int())
 			} else {
 				n.ID = tok.Int()
 			}
+			return err
 		case (string(k) == "tagName" || string(k) == "textContent") && kind == '"':
 			text, err := p.textOf(dec)
-			if err != nil {
-				return nil, err
-			}
 			if string(k) == "tagName" {
 				n.TagName = text
 			} else {
 				n.TextContent = text
 			}
+			return err
 		case string(k) == "attributes" && kind == '{':
-			if err := p.attributes(dec, &n.Attributes); err != nil {
-				return nil, err
-			}
+			return p.attributes(dec, &n.Attributes)
 		case string(k) == "childNodes" && kind == '[':
 			dec.ReadToken()
 			for dec.PeekKind() != ']' {
 				if dec.PeekKind() != '{' {
 					if err := p.walk(dec); err != nil {
-						return nil, err
+						return err
 					}
 					continue
 				}
 				c, err := p.node(dec)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				n.ChildNodes = append(n.ChildNodes, c)
 			}
-			if _, err := dec.ReadToken(); err != nil {
-				return nil, err
-			}
-		default:
-			if err := p.walk(dec); err != nil {
-				return nil, err
-			}
+			_, err := dec.ReadToken()
+			return err
 		}
-	}
-	_, err := dec.ReadToken()
+		return p.walk(dec)
+	})
 	return n, err
 }
 
 // attributes reads an element's attributes, keeping the values of those the
 // DOM index reads as scrubbed JSON.
 func (p *parser) attributes(dec *jsontext.Decoder, a *nodeAttributes) error {
-	dec.ReadToken() // '{'
-	for dec.PeekKind() != '}' {
-		k, err := jsonstr.Name(dec)
-		if err != nil {
-			return err
-		}
+	return jsonstr.Members(dec, func(k []byte) error {
 		v := a.field(k)
 		if v == nil {
-			if err := p.walk(dec); err != nil {
-				return err
-			}
-			continue
+			return p.walk(dec)
 		}
-		start := p.base + dec.InputOffset()
-		if err := p.walk(dec); err != nil {
-			return err
+		val, at, err := p.span(dec)
+		*v = val
+		if n := len(p.edits); n > 0 && p.edits[n-1].end > at { // scrubbed inside
+			*v = applyEdits(val, at, p.edits)
 		}
-		end := p.base + dec.InputOffset()
-		*v = bytes.TrimLeft(p.body[start:end], " \t\r\n:")
-		if len(p.edits) > 0 && p.edits[len(p.edits)-1].end > start {
-			*v = applyEdits(*v, end-int64(len(*v)), p.edits)
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
+		return err
+	})
 }
 
 // textOf reads a string value, scrubbed.

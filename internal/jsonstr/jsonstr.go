@@ -32,3 +32,23 @@ func Text(raw jsontext.Value) string {
 	b, _ := jsontext.AppendUnquote(nil, raw)
 	return string(b)
 }
+
+// Members reads an object from dec, calling member with each member's name
+// (valid until member reads on) and the decoder at its value, which member
+// must read whole.
+func Members(dec *jsontext.Decoder, member func(name []byte) error) error {
+	if _, err := dec.ReadToken(); err != nil { // '{'
+		return err
+	}
+	for dec.PeekKind() != '}' {
+		name, err := Name(dec)
+		if err != nil {
+			return err
+		}
+		if err := member(name); err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
