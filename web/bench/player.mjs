@@ -258,7 +258,7 @@ const SIGNATURE = `(doc) => {
 }`;
 
 /** The steps of an open, in ms from navigation start (run in the page). */
-const OPEN_STEP_NAMES = ["html", "appJs", "playerJs", "session", "sessionServer", "sessionKB", "keyframeList", "firstEvents", "me", "view", "engine", "data", "pageLoaded", "built", "firstFrame"];
+const OPEN_STEP_NAMES = ["html", "appJs", "playerJs", "session", "sessionServer", "sessionKB", "keyframeList", "firstEvents", "me", "view", "detail", "firstParsed", "first", "keyframes", "engine", "data", "pageLoaded", "built", "firstFrame"];
 const OPEN_STEPS = `(() => {
   const res = performance.getEntriesByType("resource");
   const entry = (re) => res.find((x) => re.test(x.name));
@@ -276,6 +276,10 @@ const OPEN_STEPS = `(() => {
     firstEvents: end(/\\/events\\?/),
     me: mark("playhead:open-me"),
     view: mark("playhead:open-view"),
+    detail: mark("playhead:open-detail"),
+    firstParsed: mark("playhead:first-parsed"),
+    first: mark("playhead:open-first"),
+    keyframes: mark("playhead:open-keyframes"),
     engine: mark("playhead:open-engine"),
     data: mark("playhead:open-data"),
     pageLoaded: mark("playhead:open-page-loaded"),
@@ -600,7 +604,7 @@ async function main() {
   for (const r of rows) out.push(line(r));
   out.push("");
   out.push(`First frames (ms): Playhead ${result.playhead.firstFrame.samples.join(" ")}; rrweb-player ${result.rrwebPlayer.firstFrame.samples.join(" ")}; bare Replayer ${result.replayer.firstFrame.samples.join(" ")}`);
-  out.push(`Playhead's open, median ms from navigation start: ${OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", ")} (html, appJs, playerJs, session, keyframeList, firstEvents: responses in; sessionServer: the server's time to answer the session's manifest, sessionKB its size; me: the dashboard knows who is logged in; view: the player page starts; engine: the player has read the manifest and starts replaying; data: the first seek has what it needs; pageLoaded: after waiting for the dashboard's load event; built: rebuilt by rrweb; firstFrame: shown)`);
+  out.push(`Playhead's open, median ms from navigation start: ${OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", ")} (html, appJs, playerJs, session, keyframeList, firstEvents: responses in; sessionServer: the server's time to answer the session's manifest, sessionKB its size; me: the dashboard knows who is logged in; view: the player page starts; detail: it has the manifest; firstParsed, first: the first events parsed, then in the store; keyframes: it has the keyframes' list; engine: the player has read the manifest and starts replaying; data: the first seek has what it needs; pageLoaded: after waiting for the dashboard's load event; built: rebuilt by rrweb; firstFrame: shown)`);
   out.push(`Playhead cold seeks, first viewer, sorted (ms): ${[...cs.samples].sort((a, b) => a - b).join(" ")}`);
   out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}; ${phForward.length} of them went forward on the page already built (${phForward.map((x) => Math.round(x)).sort((a, b) => a - b).join(" ") || "none"}), the rest replayed from a keyframe`);
   for (const [name, xs] of Object.entries(phFetches)) {

@@ -548,6 +548,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
       return;
     }
     if (destroyed) return;
+    performance.mark("playhead:open-detail");
     const s = detail.session;
     const timeline = Array.isArray(detail.timeline) ? detail.timeline : [];
     const first = s.firstUrl || (Array.isArray(s.pages) ? s.pages[0] : "") || "";
@@ -568,10 +569,12 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     const store = new EventStore(id, Array.isArray(detail.batches) ? detail.batches : [], { signal: abort.signal });
     const seeded = pre?.first ? await pre.first : null;
     if (seeded) store.seed(0, 0, seeded.events, seeded.pendingAssets);
+    performance.mark("playhead:open-first");
     const checkpoints = new Checkpoints();
     const fonts = new FontLog();
     const keyframeTimes = await listingKeyframes;
     if (destroyed) return;
+    performance.mark("playhead:open-keyframes");
     // With server keyframes every moment is near one, for the first viewer as
     // for the next: the player makes no checkpoints of its own.
     const keyframes = keyframeTimes.length ? new ServerKeyframes(id, keyframeTimes, abort.signal) : null;

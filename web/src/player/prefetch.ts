@@ -35,6 +35,7 @@ export function prefetchSession(id: string): void {
       .then(async (r) => {
         if (!r.ok) return null;
         const v: unknown = await r.json();
+        performance.mark("playhead:first-parsed");
         return Array.isArray(v) ? { events: v, pendingAssets: pendingAssets(r) } : null;
       })
       .catch(() => null);
