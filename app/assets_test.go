@@ -213,34 +213,45 @@ func TestFontFaceCapture(t *testing.T) {
 	if !captured.MatchString(events) || strings.Contains(events, site.URL+"/fonts") {
 		t.Errorf("served events do not point at the captured font:\n%s", events)
 	}
-	var detail struct {
-		Timeline []struct {
-			Ts     int64
-			Kind   string
-			Label  string
-			Detail struct {
-				Type int
-				Data struct {
-					Source     int
-					Family     string
-					FontSource string
+	// The whole manifest, and the one a player opens with (?for=open: the
+	// fonts and page loads, said to be partial), give the same fonts.
+	for _, query := range []string{"", "?for=open"} {
+		var detail struct {
+			Timeline []struct {
+				Ts     int64
+				Kind   string
+				Label  string
+				Detail struct {
+					Type int
+					Data struct {
+						Source     int
+						Family     string
+						FontSource string
+					}
 				}
 			}
+			Batches []struct{ Seq int }
+			Partial bool
 		}
-	}
-	_, raw := testutil.Get(t, c, m.URL()+"/api/v1/sessions/fontsession00001")
-	if err := json.Unmarshal([]byte(raw), &detail); err != nil {
-		t.Fatal(err)
-	}
-	var fonts []string
-	for _, e := range detail.Timeline {
-		if e.Kind == "font" {
-			d := e.Detail
-			fonts = append(fonts, fmt.Sprintf("%d %s %d/%d %s %s", e.Ts-now, e.Label, d.Type, d.Data.Source, d.Data.Family, d.Data.FontSource))
+		_, raw := testutil.Get(t, c, m.URL()+"/api/v1/sessions/fontsession00001"+query)
+		if err := json.Unmarshal([]byte(raw), &detail); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if len(fonts) != 1 || !captured.MatchString(fonts[0]) || !strings.HasPrefix(fonts[0], "100 Brand 3/10 Brand url(/api/v1/assets/") {
-		t.Errorf("timeline fonts: %q, want the Font event at 100 with its source on Playhead's origin", fonts)
+		var fonts []string
+		kinds := map[string]int{}
+		for _, e := range detail.Timeline {
+			kinds[e.Kind]++
+			if e.Kind == "font" {
+				d := e.Detail
+				fonts = append(fonts, fmt.Sprintf("%d %s %d/%d %s %s", e.Ts-now, e.Label, d.Type, d.Data.Source, d.Data.Family, d.Data.FontSource))
+			}
+		}
+		if len(fonts) != 1 || !captured.MatchString(fonts[0]) || !strings.HasPrefix(fonts[0], "100 Brand 3/10 Brand url(/api/v1/assets/") {
+			t.Errorf("%s timeline fonts: %q, want the Font event at 100 with its source on Playhead's origin", query, fonts)
+		}
+		if open := query != ""; detail.Partial != open || len(detail.Batches) != 1 || kinds["navigation"] != 2 || open && len(kinds) != 2 {
+			t.Errorf("%s: partial %v, %d batches, timeline kinds %v", query, detail.Partial, len(detail.Batches), kinds)
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -255,6 +255,10 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, page)
 }
 
+// maxOpenEntries bounds the font and page-load entries of a session's
+// manifest for opening.
+const maxOpenEntries = 10000
+
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	p, id, err := s.sessionParam(r)
 	if err != nil {
@@ -271,7 +275,16 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	timeline, err := s.Index.Timeline(r.Context(), p.ID, id)
+	// ?for=open: what the player needs before its first frame, the batches
+	// and the web fonts (with the page loads their URLs resolve against);
+	// the rest of the timeline and the backend records follow.
+	open := r.URL.Query().Get("for") == "open"
+	var timeline []playhead.TimelineEntry
+	if open {
+		timeline, err = s.Index.TimelineKinds(r.Context(), p.ID, id, []string{playhead.KindFont, playhead.KindNavigation}, maxOpenEntries)
+	} else {
+		timeline, err = s.Index.Timeline(r.Context(), p.ID, id)
+	}
 	if err != nil {
 		return err
 	}
@@ -287,12 +300,15 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		timeline[i].Detail = font[0]
 	}
-	if err := s.symbolicate(r.Context(), p.ID, sess.Release, timeline); err != nil {
-		return err
-	}
 	gaps := playhead.Gaps(refs)
 	if gaps == nil {
 		gaps = []playhead.Gap{}
+	}
+	if open {
+		return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "batches": refs, "timeline": timeline, "gaps": gaps, "partial": true})
+	}
+	if err := s.symbolicate(r.Context(), p.ID, sess.Release, timeline); err != nil {
+		return err
 	}
 	backend, err := s.Backend.BackendRecords(r.Context(), p.ID, id, 5000)
 	if err != nil {

@@ -126,7 +126,8 @@ export const api = {
   saveSearch: (name: string, query: string) => call<{ search: SavedSearch }>("POST", "/api/v1/searches", { name, query }),
   renameSearch: (id: number, name: string) => call<{ search: SavedSearch }>("PATCH", `/api/v1/searches/${id}`, { name }),
   deleteSearch: (id: number) => call<unknown>("DELETE", `/api/v1/searches/${id}`),
-  session: (id: string) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}`),
+  /** A session and its manifest; `open`: only what a player needs before its first frame (see SessionDetail.partial). */
+  session: (id: string, open = false) => call<SessionDetail>("GET", `/api/v1/sessions/${encodeURIComponent(id)}${open ? "?for=open" : ""}`),
   /** The player checkpoints stored for a session, or null when there are none (204). */
   checkpoints: (id: string) => call<StoredCheckpoints | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`).then((cps) => cps ?? null),
   putCheckpoints: (id: string, cps: StoredCheckpoints) => call<unknown>("PUT", `/api/v1/sessions/${encodeURIComponent(id)}/checkpoints`, cps),

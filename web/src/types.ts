@@ -265,6 +265,8 @@ export interface SessionDetail {
   timeline: TimelineEntry[];
   gaps?: Gap[];
   backend?: BackendItem[];
+  /** The manifest for opening: its timeline holds only fonts and page loads, without backend records. */
+  partial?: boolean;
 }
 
 /** `playhead.network` payload (headers and bodies only when the SDK captured them). */

@@ -104,6 +104,14 @@ function pageUrl(set: Record<string, string>): string {
   return `${location.origin}${location.pathname}?${q}`;
 }
 
+/** Adds the web fonts of timeline entries to the log. */
+function addFonts(fonts: FontLog, timeline: TimelineEntry[]): void {
+  for (const e of timeline) {
+    const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
+    if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
+  }
+}
+
 /** The moment (Unix ms) a deep link to an entry names, from the timeline alone. */
 function entryMoment(timeline: TimelineEntry[], kind: LinkKind, key: number): number | null {
   const want = kind === "request" ? "request" : kind;
@@ -550,7 +558,19 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (destroyed) return;
     performance.mark("playhead:open-detail");
     const s = detail.session;
-    const timeline = Array.isArray(detail.timeline) ? detail.timeline : [];
+    let timeline = Array.isArray(detail.timeline) ? detail.timeline : [];
+    /** The whole manifest, when the player opened with the partial one. */
+    const wholeManifest = async (): Promise<void> => {
+      if (!detail.partial) return;
+      try {
+        const whole = await api.session(id);
+        detail = whole;
+        timeline = Array.isArray(whole.timeline) ? whole.timeline : [];
+        addFonts(fonts, timeline); // beyond the partial manifest's bound, if any
+      } catch (err) {
+        if (!destroyed) console.warn("playhead: the session's timeline not loaded:", errorMessage(err));
+      }
+    };
     const first = s.firstUrl || (Array.isArray(s.pages) ? s.pages[0] : "") || "";
     clear(title);
     const startedEl = h("span", { class: "muted" }, relative(s.startedAt));
@@ -580,10 +600,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     const keyframes = keyframeTimes.length ? new ServerKeyframes(id, keyframeTimes, abort.signal) : null;
     for (const ts of keyframeTimes) checkpoints.addServer(ts, store.posAt(ts));
     // the web fonts the page added, whichever segment is shown first (see FontLog)
-    for (const e of timeline) {
-      const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
-      if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
-    }
+    addFonts(fonts, timeline);
     store.batches.forEach((b, pos) => {
       if (typeof b.keyframeTs === "number") checkpoints.addKeyframe(b.keyframeTs, pos);
     });
@@ -706,6 +723,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     if (!checkpoints.all.length) {
       // nothing to replay, but what the session logged is worth reading
       stage.message("This session has no full snapshot to replay from: its timeline and panels are below.", "error");
+      await wholeManifest();
+      if (destroyed) return;
       showPanels().indexStatus.textContent = "Nothing to index";
       return;
     }
@@ -745,7 +764,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     for (const b of [playBtn, backBtn, fwdBtn, copyLink, inspectBtn]) b.disabled = false;
 
     // 2. timeline and panels, once the first frame is on screen
-    await nextFrame();
+    await Promise.all([nextFrame(), wholeManifest()]);
     if (destroyed) return;
     const { sc, indexStatus, legendCount } = showPanels();
 
@@ -833,11 +852,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
         keyframes?.reset();
         try {
           // the timeline's fonts too (the ones a segment from a recorded keyframe is given)
-          const again = await api.session(id);
-          for (const e of Array.isArray(again.timeline) ? again.timeline : []) {
-            const f = e?.kind === "font" ? (e.detail as eventWithTime | undefined) : undefined;
-            if (f && typeof f.timestamp === "number" && isFontEvent(f)) fonts.add(f);
-          }
+          const again = await api.session(id, true);
+          addFonts(fonts, Array.isArray(again.timeline) ? again.timeline : []);
         } catch {
           // the fonts known already
         }

@@ -27,7 +27,9 @@ function opensLater(): boolean {
 }
 
 export function prefetchSession(id: string): void {
-  const detail = api.session(id);
+  // the manifest for opening, unless a link names an entry of the timeline
+  const q = new URLSearchParams(location.search);
+  const detail = api.session(id, !["error", "request", "console"].some((k) => q.has(k)));
   detail.catch(() => {}); // the player reports errors when it asks for it
   let first: Prefetched["first"] = null;
   if (!opensLater()) {
