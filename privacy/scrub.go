@@ -3,7 +3,6 @@ package privacy
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -63,26 +62,20 @@ func ScrubJSON(doc []byte, counts Counts) []byte {
 // false when there is nothing to mask; most strings are passed over by a
 // look at their bytes.
 func ScrubJSONString(raw []byte, counts Counts) (string, bool) {
-	if len(raw) < 2 || !mayHoldPII(raw[1:len(raw)-1]) {
+	if len(raw) < 2 {
 		return "", false
 	}
-	var s string
-	escaped := bytes.IndexByte(raw, '\\') >= 0
-	if !escaped && !mayChange(raw[1:len(raw)-1]) {
-		return "", false
-	}
-	if escaped {
-		b, err := jsontext.AppendUnquote(nil, raw)
-		if err != nil {
+	text := raw[1 : len(raw)-1]
+	if bytes.IndexByte(text, '\\') >= 0 {
+		var err error
+		if text, err = jsontext.AppendUnquote(nil, raw); err != nil {
 			return "", false
 		}
-		s = string(b)
-	} else {
-		s = string(raw[1 : len(raw)-1])
 	}
-	if len(s) > 256 && strings.HasPrefix(s, "data:") {
+	if !mayChange(text) || len(text) > 256 && bytes.HasPrefix(text, []byte("data:")) {
 		return "", false
 	}
+	s := string(text)
 	scrubbed := ScrubString(s, counts)
 	if scrubbed == s {
 		return "", false
@@ -94,18 +87,17 @@ func ScrubJSONString(raw []byte, counts Counts) (string, bool) {
 // no rule of MaskPII may match it (their prefilters, on the same facts),
 // it holds no '?' or '#' that would make a URL's parameters redacted, no
 // scheme whose URL is masked whole (tel:, sms:, callto:, mailto:), and no
-// JWT or credential scheme. It lets most strings that hold digits (CSS
-// lengths, class names, coordinates) pass without being copied or looked
-// at again.
+// JWT or credential scheme. It lets most strings, those holding digits
+// (CSS lengths, class names, coordinates) too, pass without being copied
+// or looked at again.
 func mayChange(s []byte) bool {
 	// One look at each byte for the markers (most strings have none of
 	// their first letters), rather than a search for each.
 	for i, c := range s {
+		if c == '?' || c == '#' {
+			return true
+		}
 		switch c | 0x20 {
-		case '?' | 0x20, '#' | 0x20:
-			if c == '?' || c == '#' {
-				return true
-			}
 		case 'b':
 			if hasPrefixFold(s[i:], "bearer") || hasPrefixFold(s[i:], "basic") {
 				return true
@@ -146,18 +138,6 @@ func hasPrefixFold(s []byte, word string) bool {
 		}
 	}
 	return true
-}
-
-// mayHoldPII is a cheap filter on a string's raw bytes: every rule needs a
-// digit or an '@', except a JWT and a credential after its scheme (Bearer,
-// Basic, Token).
-func mayHoldPII(raw []byte) bool {
-	for _, b := range raw {
-		if b >= '0' && b <= '9' || b == '@' {
-			return true
-		}
-	}
-	return bytes.Contains(raw, []byte("eyJ")) || containsFold(raw, "bearer") || containsFold(raw, "basic") || containsFold(raw, "token")
 }
 
 // AppendJSONString appends s to dst as a JSON string, escaped as

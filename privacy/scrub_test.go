@@ -33,6 +33,16 @@ func TestScrubJSON(t *testing.T) {
 	if counts[privacy.Email] != 2 || counts[privacy.Card] != 1 || counts[privacy.Phone] != 1 || counts[privacy.Secret] < 3 {
 		t.Errorf("counts = %v", counts)
 	}
+	// A parameter named like a secret is redacted whatever its value holds,
+	// escaped or not.
+	for doc, want := range map[string]string{
+		`{"a":"https://x.test/cb?code=abcdef"}`:         `{"a":"https://x.test/cb?code=[redacted]"}`,
+		`{"a":"https:\/\/x.test\/cb?session=abcdef#k"}`: `{"a":"https://x.test/cb?session=[redacted]#k"}`,
+	} {
+		if got := string(privacy.ScrubJSON([]byte(doc), nil)); got != want {
+			t.Errorf("ScrubJSON(%s) = %s, want %s", doc, got, want)
+		}
+	}
 	clean := []byte(`{"type":3,"data":{"source":1,"positions":[{"x":1,"y":2,"id":3,"timeOffset":-10}]}}`)
 	if out := privacy.ScrubJSON(clean, nil); &out[0] != &clean[0] {
 		t.Error("a document with nothing to scrub was copied")
