@@ -42,9 +42,11 @@ type foundText struct {
 func (f *Finder) URLs() []string {
 	f.sort()
 	var out []string
+	seen := map[string]bool{}
 	for _, t := range f.found {
 		for _, r := range t.refs {
-			if !slices.Contains(out, r.abs) {
+			if !seen[r.abs] {
+				seen[r.abs] = true
 				out = append(out, r.abs)
 			}
 		}
@@ -54,9 +56,6 @@ func (f *Finder) URLs() []string {
 
 // Found reports whether any reference was found so far.
 func (f *Finder) Found() bool { return len(f.found) > 0 }
-
-// Reset forgets the references found, keeping the settings.
-func (f *Finder) Reset() { f.found = f.found[:0] }
 
 // sort puts what was found in the order of the input: an element's
 // attributes are resolved when its object ends, after what its children
