@@ -29,7 +29,7 @@ import { backendMarkers, backendPanel } from "../player/backend";
 import { consolePanel, errorsPanel, infoPanel, networkPanel, type LinkKind, type Panel } from "../player/panels";
 import { Scrubber, type Band } from "../player/scrubber";
 import { exportMenu, shareMenu } from "../player/share";
-import { serverKeyframes, type Prefetched } from "../player/prefetch";
+import { ENTRY_PARAMS, serverKeyframes, type Prefetched } from "../player/prefetch";
 import { Stage } from "../player/stage";
 import { stepsPanel } from "../player/steps";
 import { EventStore } from "../player/store";
@@ -62,7 +62,6 @@ const ASSET_WATCH_MS = 10 * 60_000;
 const SEEK_STEP = 5000;
 const SEEK_STEP_BIG = 30_000;
 const PREFS = "playhead.player";
-const ENTRY_PARAMS: LinkKind[] = ["error", "request", "console"];
 
 interface Prefs {
   speed: number;

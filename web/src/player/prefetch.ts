@@ -6,6 +6,10 @@
 import { ApiError, api, errorMessage } from "../api";
 import { pendingAssets } from "./store";
 import type { SessionDetail } from "../types";
+import type { LinkKind } from "./panels";
+
+/** The parameters of a link to an entry of the timeline (?error=, ?request=, ?console=). */
+export const ENTRY_PARAMS: LinkKind[] = ["error", "request", "console"];
 
 export interface Prefetched {
   id: string;
@@ -29,7 +33,7 @@ function opensLater(): boolean {
 export function prefetchSession(id: string): void {
   // the manifest for opening, unless a link names an entry of the timeline
   const q = new URLSearchParams(location.search);
-  const detail = api.session(id, !["error", "request", "console"].some((k) => q.has(k)));
+  const detail = api.session(id, !ENTRY_PARAMS.some((k) => q.has(k)));
   detail.catch(() => {}); // the player reports errors when it asks for it
   let first: Prefetched["first"] = null;
   if (!opensLater()) {
