@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"mime"
 	"net/http"
@@ -38,17 +37,6 @@ func (s *Server) dashboardHeaders(next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-cache")
 		next.ServeHTTP(w, r)
 	})
-}
-
-// handleApp serves the dashboard's single page for every dashboard route.
-func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
-	data, err := fs.ReadFile(s.Web, "index.html")
-	if err != nil {
-		http.Error(w, "dashboard is not built", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(data)
 }
 
 // script serves one of the SDK's bundles to any page.

@@ -152,7 +152,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
 		"GET /settings", "GET /tokens", "GET /members", "GET /audit", "GET /account", "GET /users", "GET /invite"} {
-		mux.Handle(p, s.dashboardHeaders(http.HandlerFunc(s.handleApp)))
+		mux.Handle(p, s.dashboardHeaders(s.handleApp(mux)))
 	}
 	if s.Demo != nil {
 		mux.Handle("/demo/", s.Demo)
@@ -397,6 +397,9 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
+
+// Unwrap lets http.ResponseController reach the connection's writer (to flush).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // logRequests logs each request's method, path (never the query string,
 // which may hold an ingest key) and status. Client addresses are not logged.

@@ -1,5 +1,6 @@
 // The Dashboard API client (docs/PROTOCOL.md). Every call sends the login cookie.
 
+import { takeBoot } from "./boot";
 import { withProject } from "./project";
 import type {
   Account,
@@ -65,6 +66,10 @@ export async function responseError(res: Response): Promise<ApiError> {
 }
 
 async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  if (method === "GET") {
+    const b = takeBoot(withProject(path));
+    if (b) return b.body as T;
+  }
   const init: RequestInit = {
     method,
     credentials: "same-origin",

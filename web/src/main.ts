@@ -11,6 +11,7 @@
 //   /audit            the audit log (admin; owners see every project's)
 
 import { api, ApiError, errorMessage, isUnauthorized } from "./api";
+import { forgetBoot } from "./boot";
 import { auditView } from "./pages/audit";
 import { membersView } from "./pages/members";
 import { settingsView } from "./pages/settings";
@@ -129,6 +130,7 @@ function loadPlayer(): Promise<PlayerModule> {
 
 async function route(): Promise<void> {
   const gen = ++generation;
+  if (gen > 1) forgetBoot(); // the page's answers are for the route it was loaded at
   const pid = playerId(location.pathname);
   if (pid !== null) {
     // a player URL: start what the player asks for first, and load the player, while the login is checked

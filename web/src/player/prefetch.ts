@@ -4,6 +4,7 @@
 // first keyframe). Saves two round trips before the first frame.
 
 import { ApiError, api, errorMessage } from "../api";
+import { takeBoot } from "../boot";
 import { pendingAssets } from "./store";
 import type { SessionDetail } from "../types";
 import type { LinkKind } from "./panels";
@@ -36,8 +37,14 @@ export function prefetchSession(id: string): void {
   const detail = api.session(id, !ENTRY_PARAMS.some((k) => q.has(k)));
   detail.catch(() => {}); // the player reports errors when it asks for it
   let first: Prefetched["first"] = null;
-  if (!opensLater()) {
-    first = fetch(api.eventsUrl(id, 0, 0), { credentials: "same-origin", headers: { Accept: "application/json" } })
+  const url = api.eventsUrl(id, 0, 0);
+  const boot = opensLater() ? undefined : takeBoot(url);
+  if (boot) {
+    const events = boot.body;
+    const n = Number(boot.headers?.["X-Playhead-Pending-Assets"]);
+    first = Promise.resolve(Array.isArray(events) ? { events, pendingAssets: Number.isInteger(n) && n > 0 ? n : 0 } : null);
+  } else if (!opensLater()) {
+    first = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(async (r) => {
         if (!r.ok) return null;
         const v: unknown = await r.json();

@@ -1,0 +1,176 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead/app"
+)
+
+// page fetches a dashboard page with c and returns it with its boot answers
+// (nil when it carries none).
+func page(t *testing.T, m *app.Main, c *http.Client, path string) (*http.Response, string, map[string]json.RawMessage) {
+	t.Helper()
+	resp, err := c.Get(m.URL() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	const open = `<script type="application/json" id="playhead-boot">`
+	i := bytes.Index(body, []byte(open))
+	if i < 0 {
+		return resp, string(body), nil
+	}
+	rest := body[i+len(open):]
+	j := bytes.Index(rest, []byte("</script>"))
+	if j < 0 {
+		t.Fatalf("GET %s: the boot element is not closed", path)
+	}
+	data := rest[:j]
+	if k := bytes.IndexByte(data, '<'); k >= 0 {
+		t.Fatalf("GET %s: the boot answers hold a raw '<' (at %d), which could end their element", path, k)
+	}
+	var boot struct {
+		Answers map[string]struct {
+			Body    json.RawMessage   `json:"body"`
+			Headers map[string]string `json:"headers"`
+		} `json:"answers"`
+	}
+	if err := json.Unmarshal(data, &boot); err != nil {
+		t.Fatalf("GET %s: boot answers: %v", path, err)
+	}
+	out := map[string]json.RawMessage{}
+	for u, a := range boot.Answers {
+		out[u] = a.Body
+	}
+	return resp, string(body), out
+}
+
+// getJSON fetches an API URL with c and returns its answer decoded.
+func getJSON(t *testing.T, m *app.Main, c *http.Client, path string) any {
+	t.Helper()
+	resp, err := c.Get(m.URL() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return v
+}
+
+func TestDashboardPageCarriesFirstAnswers(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	sid := "bootpagesession01"
+	now := time.Now().UnixMilli()
+	// a text that would end a script element if it were written as is
+	evil := `</script><script>alert(1)</script><!--`
+	body := fmt.Sprintf(`{"v":1,"sid":%q,"seq":0,"events":[`+
+		`{"type":4,"timestamp":%d,"data":{"href":"http://shop.example/","width":1280,"height":800}},`+
+		`{"type":2,"timestamp":%d,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[`+
+		`{"type":2,"id":3,"tagName":"body","attributes":{},"childNodes":[{"type":3,"id":4,"textContent":%q}]}]}]},"initialOffset":{"left":0,"top":0}}}]}`,
+		sid, now, now+1, evil)
+	scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(body), wantStatus: 200}.run(t, m, nil)
+	project := fmt.Sprint(m.Project.ID)
+
+	// a player page: who is logged in, the manifest for opening, the first events
+	resp, html, answers := page(t, m, c, "/sessions/"+sid+"?project="+project)
+	if got := resp.Header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
+		t.Errorf("a page with answers: Cache-Control %q, want no-store", got)
+	}
+	if !strings.Contains(html, `<link rel="preload" href="/assets/player.js" as="script">`) {
+		t.Error("a player page does not preload the player's script")
+	}
+	if strings.Count(html, "</script>") != 2 { // the app's script and the answers
+		t.Errorf("the page holds %d </script>, want 2: the recorded text ended an element", strings.Count(html, "</script>"))
+	}
+	want := []string{
+		"/api/v1/me?project=" + project,
+		"/api/v1/sessions/" + sid + "?for=open&project=" + project,
+		"/api/v1/sessions/" + sid + "/events?from=0&to=0&project=" + project,
+	}
+	for _, u := range want {
+		a, ok := answers[u]
+		if !ok {
+			t.Errorf("no answer for %s; have %v", u, keys(answers))
+			continue
+		}
+		var got any
+		if err := json.Unmarshal(a, &got); err != nil {
+			t.Fatal(err)
+		}
+		direct := getJSON(t, m, c, u)
+		g, _ := json.Marshal(got)
+		d, _ := json.Marshal(direct)
+		if u != want[0] && !bytes.Equal(g, d) { // who is logged in: its idle deadline moves
+			t.Errorf("%s: the page's answer differs from the API's:\n%s\n%s", u, g, d)
+		}
+	}
+	if a := answers[want[2]]; !bytes.Contains(a, []byte(`\u003c/script\u003e`)) {
+		t.Errorf("the first events do not hold the recorded text, escaped: %.300s", a)
+	}
+
+	// a later moment: no first batch; a link to an error: the whole manifest
+	_, _, answers = page(t, m, c, "/sessions/"+sid+"?project="+project+"&t=5000")
+	if _, ok := answers["/api/v1/sessions/"+sid+"/events?from=0&to=0&project="+project]; ok {
+		t.Error("a page opening later carries the first batch")
+	}
+	_, _, answers = page(t, m, c, "/sessions/"+sid+"?project="+project+"&error=1")
+	if _, ok := answers["/api/v1/sessions/"+sid+"?project="+project]; !ok {
+		t.Errorf("a link to an error: no whole manifest; have %v", keys(answers))
+	}
+
+	// without ?project= the URLs name none (the page uses them only when it has chosen none)
+	_, _, answers = page(t, m, c, "/sessions/"+sid)
+	if _, ok := answers["/api/v1/sessions/"+sid+"?for=open"]; !ok {
+		t.Errorf("no ?project=: have %v", keys(answers))
+	}
+
+	// a session that does not exist: no answer for it, and the page still loads
+	_, _, answers = page(t, m, c, "/sessions/nosuchsession01?project="+project)
+	if _, ok := answers["/api/v1/me?project="+project]; !ok || len(answers) != 1 {
+		t.Errorf("a missing session: answers %v, want who is logged in only", keys(answers))
+	}
+
+	// the sessions list: who is logged in
+	_, _, answers = page(t, m, c, "/")
+	if _, ok := answers["/api/v1/me"]; !ok || len(answers) != 1 {
+		t.Errorf("the sessions list: answers %v, want /api/v1/me only", keys(answers))
+	}
+
+	// not logged in, or on the login page: no answers, and the page may be cached
+	resp, _, answers = page(t, m, http.DefaultClient, "/sessions/"+sid+"?project="+project)
+	if answers != nil || strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+		t.Errorf("logged out: answers %v, Cache-Control %q", keys(answers), resp.Header.Get("Cache-Control"))
+	}
+	if _, _, answers = page(t, m, c, "/login"); answers != nil {
+		t.Errorf("the login page carries answers: %v", keys(answers))
+	}
+}
+
+func keys(m map[string]json.RawMessage) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
