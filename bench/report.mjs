@@ -244,11 +244,11 @@ export function render(res) {
         const o = f.openSteps;
         const at = (k) => (Number.isFinite(o[k]) ? `${Math.round(o[k])} ms` : '?');
         out.push(
-          `Where Playhead's open goes (medians, from navigation start): the dashboard's script in at ${at('appJs')}, the player's at ${at('playerJs')}; the session's manifest (${Math.round(o.sessionKB)} KB, ${at('sessionServer')} on the server) at ${at('session')}, its first events at ${at('firstEvents')}; who is logged in known at ${at('me')}; the player page starts at ${at('view')} and has read the manifest at ${at('engine')}; the dashboard's load event (which a rebuild waits for) at ${at('pageLoaded')}; rrweb has rebuilt the page at ${at('built')}.`,
+          `Where Playhead's open goes (medians, from navigation start): the page in at ${at('html')} (${Math.round(o.htmlKB)} KB${Number.isFinite(o.session) ? '' : ', carrying who is logged in, the session\'s manifest, keyframe list and first events'}), the dashboard's script at ${at('appJs')}, the player's at ${at('playerJs')};${Number.isFinite(o.session) ? ` the session's manifest (${Math.round(o.sessionKB)} KB, ${at('sessionServer')} on the server) at ${at('session')}, its first events at ${at('firstEvents')};` : ''} who is logged in known at ${at('me')}; the player page starts at ${at('view')} and has read the manifest at ${at('engine')}; rrweb has rebuilt the page at ${at('built')}.`,
         );
       }
       if (f.heap) out.push(`JS heap after 20 seeks: Playhead ${f.heap.playhead.toFixed(1)} MB, rrweb-player ${f.heap.rrweb.toFixed(1)} MB; on a two-hour session ${f.heapLong.playhead.toFixed(1)} MB against ${f.heapLong.rrweb.toFixed(1)} MB.`);
-      if (f.firstFrameBytes) out.push(`Events JSON downloaded before the first frame: Playhead ${kb(f.firstFrameBytes.playhead)}, rrweb-player ${kb(f.firstFrameBytes.rrweb)}.`);
+      if (f.firstFrameBytes) out.push(`Events JSON downloaded before the first frame: Playhead ${kb(f.firstFrameBytes.playhead)} (its page included, which carries the first events), rrweb-player ${kb(f.firstFrameBytes.rrweb)}.`);
       if (f.nextViewer) out.push(`Playhead right after opening, a later viewer (with the checkpoints the first viewer's player stored): seek p50 ${ms0(f.nextViewer.p50)}, p95 ${ms0(f.nextViewer.p95)}.`);
       if (f.identical) out.push(`Replayed DOM identical to a fresh replay at the same moment: Playhead ${f.identical.playhead}, rrweb-player ${f.identical.rrweb}.`);
       out.push('');

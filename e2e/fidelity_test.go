@@ -318,6 +318,11 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(30*time.Second)),
 		js(pinStage+`; window.__openedOnce = true`),
 	)
+	// the replay's documents (the page's iframes too) are built with
+	// document.open(): left open, they would keep the dashboard loading
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.readyState === 'complete' && [...document.querySelector('.stage-root iframe').contentDocument.querySelectorAll('iframe')].every((f) => !f.contentDocument || f.contentDocument.readyState === 'complete')`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the dashboard has not finished loading 10 s after the replay opened (readyState %q): %v", eval[string](t, ctx, `document.readyState`), err)
+	}
 	_, atOnce := stableScreenshot(t, ctx, "replay opened at once")
 	first := comparePixels(atOnceSteps[0].img, atOnce, atOnceSteps[0].regions, atOnceSteps[0].mask)
 	t.Logf("opened at once, before capture: %.3f%% of pixels differ; by feature: %s", 100*first.ratio, first.regionSummary())

@@ -143,6 +143,11 @@ func TestPlayerOpensEverySessionWithAKeyframe(t *testing.T) {
 			t.Errorf("%s%s says %q", tt.sid, tt.query, msg)
 		}
 		do(t, ctx, "settle", chromedp.Sleep(300*time.Millisecond))
+		// the replayed document is finished (else the dashboard would never
+		// stop loading), in the mode its doctype asks for
+		if got := eval[string](t, ctx, `document.readyState + ' ' + `+frameDoc+`.readyState + ' ' + `+frameDoc+`.compatMode`); got != "complete complete CSS1Compat" {
+			t.Errorf("%s%s: dashboard, replay readiness and the replay's mode: %q, want \"complete complete CSS1Compat\"", tt.sid, tt.query, got)
+		}
 		if e := errs.take(); len(e) > 0 {
 			t.Errorf("%s%s logged errors: %q", tt.sid, tt.query, e)
 		}

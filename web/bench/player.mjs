@@ -28,7 +28,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -45,6 +45,8 @@ const opt = (name, def) => {
 };
 const SEEKS = Number(opt("--seeks", "30"));
 const JSON_OUT = args.includes("--json");
+/** Only Playhead's open: its first frames and where their time went (for working on the open). */
+const OPEN_ONLY = args.includes("--open-only");
 const HEAP_AFTER = 20;
 /** Steps of STEP_MS ahead from a paused moment, timed in each player. */
 const STEPS = 15;
@@ -164,12 +166,17 @@ async function ingest({ base, cookie, key }, sid, copies = 1) {
   }, "the session to be indexed");
   // The server builds keyframes when it seals the session (2 s after its last
   // batch here): the first viewer is measured with them, when it builds them.
+  // It lists them as it builds them: wait until the count has held for 3 s.
   let keyframes = 0;
-  const until = Date.now() + 45_000;
+  let held = 0;
+  const until = Date.now() + 90_000;
   while (Date.now() < until) {
     const r = await fetch(`${base}/api/v1/sessions/${sid}/keyframes`, { headers: { cookie } });
-    keyframes = r.ok ? ((await r.json()).keyframes || []).length : 0;
-    if (keyframes || !r.ok) break;
+    const n = r.ok ? ((await r.json()).keyframes || []).length : 0;
+    if (!r.ok) break;
+    held = n && n === keyframes ? held + 1 : 0;
+    keyframes = n;
+    if (held >= 3) break;
     await new Promise((ok) => setTimeout(ok, 1000));
   }
   log(`${keyframes} server keyframes`);
@@ -258,15 +265,18 @@ const SIGNATURE = `(doc) => {
 }`;
 
 /** The steps of an open, in ms from navigation start (run in the page). */
-const OPEN_STEP_NAMES = ["html", "appJs", "playerJs", "session", "sessionServer", "sessionKB", "keyframeList", "firstEvents", "me", "view", "detail", "firstParsed", "first", "keyframes", "engine", "data", "pageLoaded", "built", "firstFrame"];
+const OPEN_STEP_NAMES = ["html", "htmlKB", "appJs", "playerJs", "session", "sessionServer", "sessionKB", "keyframeList", "firstEvents", "me", "view", "detail", "firstParsed", "first", "keyframes", "engine", "data", "built", "firstFrame"];
 const OPEN_STEPS = `(() => {
-  const res = performance.getEntriesByType("resource");
+  const mark = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : NaN; };
+  // what the open asked for (the page carries the first answers: those are not fetched)
+  const res = performance.getEntriesByType("resource").filter((r) => !(r.startTime >= mark("playhead:first-frame")));
+  const nav = performance.getEntriesByType("navigation")[0];
   const entry = (re) => res.find((x) => re.test(x.name));
   const end = (re) => { const r = entry(re); return r ? r.responseEnd : NaN; };
   const session = entry(/\\/api\\/v1\\/sessions\\/[^/?]+(\\?|$)/);
-  const mark = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : NaN; };
   return {
-    html: performance.getEntriesByType("navigation")[0].responseEnd,
+    html: nav.responseEnd,
+    htmlKB: nav.decodedBodySize / 1024,
     appJs: end(/\\/assets\\/app\\.js/),
     playerJs: end(/\\/assets\\/player\\.js/),
     session: session ? session.responseEnd : NaN,
@@ -282,7 +292,6 @@ const OPEN_STEPS = `(() => {
     keyframes: mark("playhead:open-keyframes"),
     engine: mark("playhead:open-engine"),
     data: mark("playhead:open-data"),
-    pageLoaded: mark("playhead:open-page-loaded"),
     built: mark("playhead:open-built"),
     firstFrame: mark("playhead:first-frame"),
   };
@@ -297,6 +306,35 @@ async function heapMB(page) {
   const dom = await cdp.send("Memory.getDOMCounters").catch(() => null);
   await cdp.detach();
   return { mb: usedSize / 1024 / 1024, nodes: dom ? dom.nodes : null };
+}
+
+/** Opens the player n times, each in a new browser context: the first frames, the events bytes before one, the median of each step. */
+async function opens(srv, newPage, n) {
+  const phFirsts = [];
+  const steps = []; // where each open's time went
+  let phFirstBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const p = await newPage();
+    await p.goto(`${srv.base}/sessions/${SID}?t=0`);
+    await p.waitForFunction(() => performance.getEntriesByName("playhead:first-frame").length > 0, null, { timeout: 60_000 });
+    const ff = await p.evaluate(() => performance.getEntriesByName("playhead:first-frame")[0].startTime);
+    phFirsts.push(ff);
+    // the events fetched, and the page itself (it carries the first events)
+    phFirstBytes = await p.evaluate((f) => performance.getEntriesByType("resource").filter((r) => /\/events|\/keyframes/.test(r.name) && r.responseEnd <= f).reduce((n, r) => n + (r.decodedBodySize || 0), performance.getEntriesByType("navigation")[0].decodedBodySize || 0), ff);
+    steps.push(await p.evaluate(OPEN_STEPS));
+    if (process.env.OPEN_TRACE) log(await p.evaluate(() => JSON.stringify([performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource").map((r) => [r.name.slice(-60), r.initiatorType, Math.round(r.startTime), Math.round(r.responseEnd)])])));
+    await p.context().close();
+  }
+  const openSteps = Object.fromEntries(OPEN_STEP_NAMES.map((k) => [k, pct(steps.map((o) => o[k]).filter(Number.isFinite), 50)]));
+  return { phFirsts, phFirstBytes, openSteps };
+}
+
+/** --open-only: Playhead's first frames (--opens, default 15) and the median of each step of an open. */
+async function openOnly(srv, newPage) {
+  const { phFirsts, openSteps } = await opens(srv, newPage, Number(opt("--opens", "15")));
+  const load = loadavg().map((x) => x.toFixed(2)).join(" ");
+  console.log(`first frame median ${Math.round(pct(phFirsts, 50))} ms (${phFirsts.map(Math.round).join(" ")}); load ${load}`);
+  console.log(OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", "));
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -315,16 +353,11 @@ async function main() {
     await ctx.addCookies([{ name, value: v.join("="), url: srv.base }]);
     const page = await ctx.newPage();
     page.on("pageerror", (e) => log("page error:", e.message));
-    // the dashboard from this working tree's dist/
-    const ours = (u) => u.pathname.startsWith("/assets/") || /^\/sessions\/[^/]+\/?$/.test(u.pathname);
-    await page.route(ours, (route) => {
-      const path = new URL(route.request().url()).pathname;
-      const file = path.startsWith("/assets/") ? join(web, "dist", path) : join(web, "dist", "index.html");
-      const type = file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html; charset=utf-8";
-      return route.fulfill({ body: readFileSync(file), contentType: type, headers: { "content-security-policy": DASHBOARD_CSP } });
-    });
+    // the dashboard as the server serves it (it embeds web/dist/: build the
+    // server after the dashboard, or leave --server-bin out)
     return page;
   };
+  if (OPEN_ONLY) return openOnly(srv, newPage);
   const bundles = { replayer: await baselineBundle("replayer"), "rrweb-player": await baselineBundle("rrweb-player") };
   const playerCss = readFileSync(join(web, "node_modules", "rrweb-player", "dist", "style.css"));
   const csp = DASHBOARD_CSP;
@@ -363,21 +396,8 @@ async function main() {
 
   // -- Playhead, first frame: the median of a few opens (one is at the mercy of the machine)
   log("Playhead: first frame…");
-  const phFirsts = [];
-  const phSteps0 = []; // where each open's time went
-  let phFirstBytes = 0;
-  for (let i = 0; i < OPENS; i++) {
-    const p = await newPage();
-    await p.goto(`${srv.base}/sessions/${SID}?t=0`);
-    await p.waitForFunction(() => performance.getEntriesByName("playhead:first-frame").length > 0, null, { timeout: 60_000 });
-    const ff = await p.evaluate(() => performance.getEntriesByName("playhead:first-frame")[0].startTime);
-    phFirsts.push(ff);
-    phFirstBytes = await p.evaluate((f) => performance.getEntriesByType("resource").filter((r) => /\/events|\/keyframes/.test(r.name) && r.responseEnd <= f).reduce((n, r) => n + (r.decodedBodySize || 0), 0), ff);
-    phSteps0.push(await p.evaluate(OPEN_STEPS));
-    await p.context().close();
-  }
+  const { phFirsts, phFirstBytes, openSteps } = await opens(srv, newPage, OPENS);
   const phFirst = pct(phFirsts, 50);
-  const openSteps = Object.fromEntries(OPEN_STEP_NAMES.map((k) => [k, pct(phSteps0.map((o) => o[k]).filter(Number.isFinite), 50)]));
 
   // -- Playhead, warm
   log("Playhead: indexing, seeks…");
@@ -591,7 +611,7 @@ async function main() {
     row(`step ${STEP_MS / 1000} s ahead, p95`, result.playhead.stepSeek.p95, pct(rp.steps, 95), pct(rr.steps, 95), f),
     row(`JS heap after ${HEAP_AFTER} seeks`, phHeap.mb, rp.heap.mb, rr.heap.mb, mb),
     [`JS heap after ${HEAP_AFTER} seeks, two-hour session`, mb(ph2Heap.mb), mb(bl2Heap.mb), ratio(bl2Heap.mb, ph2Heap.mb), "", ""],
-    row("events JSON downloaded before the first frame", phFirstBytes, rp.bytes, rr.bytes, kb),
+    row("events JSON (Playhead: and its page) downloaded before the first frame", phFirstBytes, rp.bytes, rr.bytes, kb),
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length), 10);
   const w = [w0, 10, 13, 7, 13, 7];
@@ -604,7 +624,7 @@ async function main() {
   for (const r of rows) out.push(line(r));
   out.push("");
   out.push(`First frames (ms): Playhead ${result.playhead.firstFrame.samples.join(" ")}; rrweb-player ${result.rrwebPlayer.firstFrame.samples.join(" ")}; bare Replayer ${result.replayer.firstFrame.samples.join(" ")}`);
-  out.push(`Playhead's open, median ms from navigation start: ${OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", ")} (html, appJs, playerJs, session, keyframeList, firstEvents: responses in; sessionServer: the server's time to answer the session's manifest, sessionKB its size; me: the dashboard knows who is logged in; view: the player page starts; detail: it has the manifest; firstParsed, first: the first events parsed, then in the store; keyframes: it has the keyframes' list; engine: the player has read the manifest and starts replaying; data: the first seek has what it needs; pageLoaded: after waiting for the dashboard's load event; built: rebuilt by rrweb; firstFrame: shown)`);
+  out.push(`Playhead's open, median ms from navigation start: ${OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", ")} (html, appJs, playerJs, session, keyframeList, firstEvents: responses in, if fetched before the first frame; htmlKB: the page's size, with the answers it carries; sessionServer: the server's time to answer the session's manifest, sessionKB its size; me: the dashboard knows who is logged in; view: the player page starts; detail: it has the manifest; firstParsed, first: the first events parsed, then in the store; keyframes: it has the keyframes' list; engine: the player has read the manifest and starts replaying; data: the first seek has what it needs; built: rebuilt by rrweb; firstFrame: shown)`);
   out.push(`Playhead cold seeks, first viewer, sorted (ms): ${[...cs.samples].sort((a, b) => a - b).join(" ")}`);
   out.push(`Playhead warm seeks, sorted (ms): ${[...ws.samples].sort((a, b) => a - b).join(" ")}; ${phForward.length} of them went forward on the page already built (${phForward.map((x) => Math.round(x)).sort((a, b) => a - b).join(" ") || "none"}), the rest replayed from a keyframe`);
   for (const [name, xs] of Object.entries(phFetches)) {

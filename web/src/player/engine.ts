@@ -129,14 +129,14 @@ export class Engine {
     };
     // The replay iframe costs tens of milliseconds to create: make it while the
     // first events are still on their way (rrweb accepts no events only in live mode).
-    void pageLoaded().then(() => {
+    window.setTimeout(() => {
       if (this.replayer || this.destroyed || !o.root.isConnected) return;
       try {
         this.create([]);
       } catch {
         this.replayer = null; // made on the first build instead
       }
-    });
+    }, 0);
   }
 
   get store(): EventStore {
@@ -216,14 +216,6 @@ export class Engine {
     const marking = this.marking;
     this.marking = false;
     if (marking) performance.mark("playhead:open-data");
-    if (document.readyState !== "complete") {
-      // rrweb rebuilds with document.open() and leaves the document loading:
-      // an iframe doing so before this page's load event would hold it back
-      // for good (the page would never stop "loading").
-      await pageLoaded();
-      if (gen !== this.gen || this.destroyed) return;
-    }
-    if (marking) performance.mark("playhead:open-page-loaded");
     const data = cp.kind === "synthetic" ? this.o.checkpoints.load(cp) : null;
     this.lastCheckpoint = cp;
     this.build(cp, data, cp.kind === "server" ? (frame ?? null) : null, ts, this.wantPlay);
@@ -484,6 +476,8 @@ export class Engine {
     else r.pause(offset);
     // after the rebuild: document.open() drops the window's listeners
     quietMedia(r.iframe.contentWindow);
+    // and iframes the events before ts filled in
+    finishSoon(r);
     // Opening a modal dialog (or anything focusing an element) scrolls the
     // replayed page, which the recording never saw as a scroll: put the page
     // where it was at ts.
@@ -898,6 +892,7 @@ function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
     useVirtualDom: false, // see build()
     plugins: [realmFonts],
   });
+  r.on("fullsnapshot-rebuilded", () => finishSoon(r));
   if (!events.length) r.setConfig({ liveMode: false });
   return r;
 }
@@ -908,20 +903,49 @@ function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
  * made for `root` later takes it.
  */
 export function prepareReplayer(root: HTMLElement): void {
-  void pageLoaded().then(() => {
+  window.setTimeout(() => {
     if (preparedReplayers.has(root) || !root.isConnected) return;
     try {
       preparedReplayers.set(root, newReplayer(root, []));
     } catch {
       // made when needed
     }
-  });
+  }, 0);
 }
 
-/** Resolves once this page's load event has fired. */
-function pageLoaded(): Promise<void> {
-  if (document.readyState === "complete") return Promise.resolve();
-  return new Promise((resolve) => window.addEventListener("load", () => resolve(), { once: true }));
+/**
+ * Ends the parse that rrweb leaves open in the documents it rebuilds (with
+ * document.open()), here and in the iframes within. An open document is
+ * still loading, and holds back the load event of every page above it: this
+ * page's too, when the replay is built before it has loaded, for good. The
+ * doctype written first keeps the document in the mode it is in: a parse
+ * that ends without one switches to quirks mode (rrweb has written one
+ * already for a recording in quirks mode, and a second is ignored).
+ */
+function finishSoon(r: Replayer): void {
+  // once the frame is drawn: closing a document lays it out, as drawing it
+  // does, and the first frame should not wait for that twice
+  requestAnimationFrame(() => window.setTimeout(() => finishDocuments(r.iframe.contentDocument), 0));
+}
+
+/** Closes doc and the documents of its iframes that are still open. */
+function finishDocuments(doc: Document | null | undefined): void {
+  if (!doc) return;
+  if (doc.readyState === "loading") {
+    try {
+      doc.write("<!DOCTYPE html>");
+      doc.close();
+    } catch {
+      // a document this page may not write to: nothing of the replay
+    }
+  }
+  for (const f of doc.querySelectorAll("iframe")) {
+    try {
+      finishDocuments(f.contentDocument);
+    } catch {
+      // cross-origin: not one the replay built
+    }
+  }
 }
 
 type IdleWindow = Window & {

@@ -13,6 +13,7 @@ export class Stage {
   private readonly ro: ResizeObserver;
   private width = 1280;
   private height = 800;
+  private fitQueued = false;
 
   constructor() {
     this.root = h("div", { class: "stage-root" });
@@ -29,7 +30,14 @@ export class Stage {
     this.height = height;
     this.root.style.width = `${width}px`;
     this.root.style.height = `${height}px`;
-    this.fit();
+    // before the next frame: measuring now would lay the page out in the
+    // middle of a rebuild, and again once it is done
+    if (this.fitQueued) return;
+    this.fitQueued = true;
+    requestAnimationFrame(() => {
+      this.fitQueued = false;
+      this.fit();
+    });
   }
 
   /** Shows a message over the stage (or hides it with null). */
