@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/playhead/playhead/app"
+	"github.com/playhead/playhead/web"
 )
 
 // page fetches a dashboard page with c and returns it with its boot answers
@@ -173,4 +178,93 @@ func keys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
+	m := start(t)
+	want, err := fs.ReadFile(web.Dist(), "assets/player.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the default transport would ask for gzip itself and hide the encoding
+	c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(path, accept, etag string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", m.URL()+path, nil)
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	etags := map[string]bool{}
+	for _, tt := range []struct{ accept, coding string }{
+		{"gzip, deflate, br, zstd", "zstd"},
+		{"gzip", "gzip"},
+		{"zstd;q=0, gzip;q=0.5", "gzip"},
+		{"", ""},
+		{"br", ""},
+	} {
+		resp, body := get("/assets/player.js", tt.accept, "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != tt.coding {
+			t.Fatalf("Accept-Encoding %q: %d, Content-Encoding %q, want %q", tt.accept, resp.StatusCode, resp.Header.Get("Content-Encoding"), tt.coding)
+		}
+		var plain []byte
+		switch tt.coding {
+		case "zstd":
+			d, _ := zstd.NewReader(nil)
+			plain, err = d.DecodeAll(body, nil)
+			d.Close()
+		case "gzip":
+			var zr *gzip.Reader
+			if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
+				plain, err = io.ReadAll(zr)
+			}
+		default:
+			plain = body
+		}
+		if err != nil || !bytes.Equal(plain, want) {
+			t.Fatalf("Accept-Encoding %q: the body is not assets/player.js (%v)", tt.accept, err)
+		}
+		if tt.coding != "" && len(body) > len(want)/2 {
+			t.Errorf("%s: %d bytes of %d: not compressed well", tt.coding, len(body), len(want))
+		}
+		etag := resp.Header.Get("ETag")
+		etags[etag] = true
+		if etag == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-cache") || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+			t.Errorf("Accept-Encoding %q: ETag %q, Cache-Control %q, Content-Type %q", tt.accept, etag, resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
+		}
+		// asked again with its validator: not modified, no body
+		if resp, body := get("/assets/player.js", tt.accept, etag); resp.StatusCode != 304 || len(body) != 0 {
+			t.Errorf("Accept-Encoding %q, If-None-Match %s: %d with %d bytes, want 304 and none", tt.accept, etag, resp.StatusCode, len(body))
+		}
+	}
+	if len(etags) != 3 {
+		t.Errorf("%d validators for 3 forms of the file: %v", len(etags), etags)
+	}
+	// the file changed (another validator): sent again
+	if resp, _ := get("/assets/player.js", "gzip", `"0123456789abcdef01234567-gzip"`); resp.StatusCode != 200 {
+		t.Errorf("a stale validator: %d, want 200", resp.StatusCode)
+	}
+	for _, p := range []string{"/assets/", "/assets/nope.js", "/assets/%2e%2e/index.html"} {
+		if resp, _ := get(p, "gzip", ""); resp.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404", p, resp.StatusCode)
+		}
+	}
+	// the SDK, for any page
+	resp, body := get("/sdk.js", "gzip, zstd", "")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "zstd" || resp.Header.Get("Access-Control-Allow-Origin") != "*" || len(body) == 0 {
+		t.Errorf("/sdk.js: %d, Content-Encoding %q, Access-Control-Allow-Origin %q", resp.StatusCode, resp.Header.Get("Content-Encoding"), resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	if resp, _ := get("/sdk.js", "gzip, zstd", resp.Header.Get("ETag")); resp.StatusCode != 304 {
+		t.Errorf("/sdk.js revalidated: %d, want 304", resp.StatusCode)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/ingest"
@@ -39,14 +40,15 @@ func (s *Server) dashboardHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// script serves one of the SDK's bundles to any page.
-func script(body []byte) http.HandlerFunc {
+// script serves one of the SDK's bundles to any page (compressed once, on
+// its first request).
+func script(name string, body []byte) http.HandlerFunc {
+	file := sync.OnceValue(func() *staticFile { return newStaticFile(name, body) })
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Write(body)
+		file().serve(w, r)
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"net/netip"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -147,9 +146,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.ingestSlots = make(chan struct{}, workers)
 	mux.Handle("GET /share/{token}", s.shareErrors(s.handleSharePage))
-	mux.HandleFunc("GET /sdk.js", script(s.SDK))
-	mux.HandleFunc("GET /sdk-report.js", script(s.SDKReport))
-	mux.Handle("GET /assets/", s.dashboardHeaders(filesOnly(http.FileServerFS(s.Web))))
+	mux.HandleFunc("GET /sdk.js", script("sdk.js", s.SDK))
+	mux.HandleFunc("GET /sdk-report.js", script("sdk-report.js", s.SDKReport))
+	mux.Handle("GET /assets/", s.dashboardHeaders(staticFiles(s.Web, "/")))
 	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
 		"GET /settings", "GET /tokens", "GET /members", "GET /audit", "GET /account", "GET /users", "GET /invite"} {
 		mux.Handle(p, s.dashboardHeaders(s.handleApp(mux)))
@@ -248,17 +247,6 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/installation", ownerOnly, s.handleInstallation},
 		{"PATCH /api/v1/installation", ownerOnly, s.handleUpdateInstallation},
 	}
-}
-
-// filesOnly answers 404 for a directory, which a file server would list.
-func filesOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) hsts(next http.Handler) http.Handler {

@@ -62,7 +62,6 @@ const DASHBOARD_CSP =
   "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const tmp = mkdtempSync(join(tmpdir(), "playhead-bench-"));
-let server = null;
 let browser = null;
 
 function log(...a) {
@@ -99,8 +98,9 @@ const pct = (xs, p) => {
 
 // ---- the server ----------------------------------------------------------------
 
-async function startServer() {
-  let bin = opt("--server-bin", "");
+const servers = [];
+
+async function startServer(bin = opt("--server-bin", ""), data = "data") {
   if (!bin) {
     bin = join(tmp, "playhead");
     log(`building the server (go build ./cmd/playhead)…`);
@@ -108,10 +108,11 @@ async function startServer() {
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(tmp, "data"), "--rate-ip", "0", "--rate-project", "0", "--demo", "false", "--log-level", "warn", "--seal-idle", "2s"], {
+  const server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data", join(tmp, data), "--rate-ip", "0", "--rate-project", "0", "--demo", "false", "--log-level", "warn", "--seal-idle", "2s"], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, PLAYHEAD_ADMIN_PASSWORD: "bench-password" },
   });
+  servers.push(server);
   let stderr = "";
   server.stderr.on("data", (d) => (stderr += d));
   server.on("exit", (code) => {
@@ -329,12 +330,35 @@ async function opens(srv, newPage, n) {
   return { phFirsts, phFirstBytes, openSteps };
 }
 
-/** --open-only: Playhead's first frames (--opens, default 15) and the median of each step of an open. */
+/**
+ * --open-only: Playhead's first frames (--opens, default 15) and the median
+ * of each step of an open. With --compare-bin OTHER, a second server built
+ * otherwise is given the same session, and the opens alternate between the
+ * two (the same machine state for both).
+ */
 async function openOnly(srv, newPage) {
-  const { phFirsts, openSteps } = await opens(srv, newPage, Number(opt("--opens", "15")));
+  const n = Number(opt("--opens", "15"));
+  const other = opt("--compare-bin", "");
+  const runs = [{ name: opt("--server-bin", "this tree"), srv, firsts: [], steps: [] }];
+  if (other) {
+    const srv2 = await startServer(other, "data2");
+    await ingest(srv2, SID);
+    runs.push({ name: other, srv: srv2, firsts: [], steps: [] });
+  }
+  await new Promise((ok) => setTimeout(ok, 5000)); // the ingest's after-work settles
+  for (let i = 0; i < n; i++) {
+    for (const r of runs) {
+      const o = await opens(r.srv, () => newPage(r.srv), 1);
+      r.firsts.push(...o.phFirsts);
+      r.steps.push(o.openSteps);
+    }
+  }
   const load = loadavg().map((x) => x.toFixed(2)).join(" ");
-  console.log(`first frame median ${Math.round(pct(phFirsts, 50))} ms (${phFirsts.map(Math.round).join(" ")}); load ${load}`);
-  console.log(OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(openSteps[k])}`).join(", "));
+  for (const r of runs) {
+    console.log(`${r.name}: first frame median ${Math.round(pct(r.firsts, 50))} ms (${r.firsts.map(Math.round).join(" ")})`);
+    console.log("  " + OPEN_STEP_NAMES.map((k) => `${k} ${Math.round(pct(r.steps.map((o) => o[k]).filter(Number.isFinite), 50))}`).join(", "));
+  }
+  if (runs.length === 2) console.log(`median ratio ${(pct(runs[1].firsts, 50) / pct(runs[0].firsts, 50)).toFixed(2)} (${runs[1].name} ÷ ${runs[0].name}); load ${load}`);
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -347,10 +371,10 @@ async function main() {
 
   log(`starting ${BROWSER}…`);
   browser = await chromium.launch({ executablePath: BROWSER, args: ["--no-sandbox", "--enable-precise-memory-info"] });
-  const newPage = async () => {
+  const newPage = async (on = srv) => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const [name, ...v] = srv.cookie.split("=");
-    await ctx.addCookies([{ name, value: v.join("="), url: srv.base }]);
+    const [name, ...v] = on.cookie.split("=");
+    await ctx.addCookies([{ name, value: v.join("="), url: on.base }]);
     const page = await ctx.newPage();
     page.on("pageerror", (e) => log("page error:", e.message));
     // the dashboard as the server serves it (it embeds web/dist/: build the
@@ -649,7 +673,8 @@ async function cleanup() {
   } catch {
     // ignore
   }
-  if (server && server.exitCode === null) {
+  for (const server of servers) {
+    if (server.exitCode !== null) continue;
     server.kill("SIGTERM");
     await new Promise((r) => {
       const t = setTimeout(r, 3000);
