@@ -23,6 +23,9 @@ func (rec *Store) Erase(ctx context.Context, projectID int64, sessionID string) 
 	}
 	rec.Keys.Forget(projectID, sessionID)
 	for _, key := range objects {
+		rec.decodedChunks().Remove(key)
+	}
+	for _, key := range objects {
 		j := playhead.Job{Kind: playhead.JobDeleteObject, Key: key, ProjectID: projectID}
 		if err := rec.deleteObject(ctx, j); err != nil {
 			// The key is gone, so what is left cannot be read; the job

@@ -259,7 +259,7 @@ func (rec *Store) readEvents(ctx context.Context, projectID int64, sessionID str
 		}
 	}
 	var out [][]byte
-	cache := map[string][][]byte{}
+	cache := rec.decodedChunks()
 	for _, r := range refs {
 		var events [][]byte
 		if r.ObjectKey == "" {
@@ -272,7 +272,7 @@ func (rec *Store) readEvents(ctx context.Context, projectID int64, sessionID str
 				return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
 			}
 		} else {
-			all, ok := cache[r.ObjectKey]
+			all, ok := cache.Get(r.ObjectKey)
 			if !ok {
 				data, err := objects.Get(ctx, r.ObjectKey)
 				if err != nil {
@@ -284,7 +284,7 @@ func (rec *Store) readEvents(ctx context.Context, projectID int64, sessionID str
 				if all, err = chunk.Decode(data); err != nil {
 					return nil, fmt.Errorf("batch %d of %s: %w", r.Seq, sessionID, err)
 				}
-				cache[r.ObjectKey] = all
+				cache.Add(r.ObjectKey, all)
 			}
 			if r.EventOffset < 0 || r.EventOffset+r.Events > len(all) {
 				return nil, fmt.Errorf("batch %d of %s: %w: events %d+%d outside chunk of %d", r.Seq, sessionID, chunk.ErrCorrupt, r.EventOffset, r.Events, len(all))

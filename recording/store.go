@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
 	"github.com/playhead/playhead"
 	"github.com/playhead/playhead/keyring"
 )
@@ -45,6 +47,9 @@ type Store struct {
 	KeyframePolicy KeyframePolicy
 
 	nodeOnce sync.Once
+
+	chunksOnce sync.Once
+	chunks     *expirable.LRU[string, [][]byte] // see decodedChunks
 
 	retention struct { // the projects' retention periods, read at most once a minute
 		sync.Mutex
@@ -88,3 +93,21 @@ func (rec *Store) node() string {
 
 // ErrNotStored is returned by ReadEvents when a batch's data cannot be found.
 var ErrNotStored = errors.New("batch data not stored")
+
+// A player reads a session a few batches at a time, and a read of any batch
+// decodes (decrypts and decompresses) its whole chunk, up to MaxChunkEvents
+// of JSON: the chunks read last are kept decoded, a few and briefly. A
+// chunk's object never changes under its key (compaction writes a new one),
+// and its events are served only to a read that found the session's data
+// key, so an erased session is not read from here; Erase drops its chunks
+// at once on this node, and the time limit bounds how long any plaintext
+// outlives its session elsewhere.
+const (
+	decodedChunks   = 16
+	decodedChunkTTL = time.Minute
+)
+
+func (rec *Store) decodedChunks() *expirable.LRU[string, [][]byte] {
+	rec.chunksOnce.Do(func() { rec.chunks = expirable.NewLRU[string, [][]byte](decodedChunks, nil, decodedChunkTTL) })
+	return rec.chunks
+}
