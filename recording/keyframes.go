@@ -91,11 +91,15 @@ func (rec *Store) Keyframe(ctx context.Context, projectID int64, sessionID strin
 }
 
 // readKeyframes reads and decrypts a keyframes object: one JSON array of
-// events per keyframe.
+// events per keyframe. A player asks for them one at a time: the object is
+// kept decoded as a chunk is (see decodedChunks).
 func (rec *Store) readKeyframes(ctx context.Context, projectID int64, sessionID, key string) ([][]byte, error) {
 	dk, err := rec.Keys.Existing(ctx, projectID, sessionID)
 	if err != nil {
 		return nil, err
+	}
+	if all, ok := rec.decodedChunks().Get(key); ok {
+		return all, nil
 	}
 	sealed, err := rec.Objects.Get(ctx, key)
 	if err != nil {
@@ -109,6 +113,7 @@ func (rec *Store) readKeyframes(ctx context.Context, projectID int64, sessionID,
 	if err != nil {
 		return nil, fmt.Errorf("keyframes %s: %w", key, err)
 	}
+	rec.decodedChunks().Add(key, all)
 	return all, nil
 }
 
@@ -150,6 +155,7 @@ func (rec *Store) storeKeyframes(ctx context.Context, projectID int64, sessionID
 	if err := rec.Objects.Put(ctx, key, sealed); err != nil {
 		return err
 	}
+	rec.decodedChunks().Remove(key) // built again: what this node kept is not what is stored
 	refs := make([]playhead.KeyframeRef, len(ts))
 	for i, t := range ts {
 		refs[i] = playhead.KeyframeRef{Ts: t, ObjectKey: key, Position: i}

@@ -72,6 +72,31 @@ func TestRepeatReadsUseTheDecodedChunk(t *testing.T) {
 			t.Fatalf("event %d read again differs from the one stored:\n%.200s\n%.200s", i, e, want[i])
 		}
 	}
+	// the server's keyframes, asked for one at a time
+	if _, err := rs.BuildQueuedKeyframes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	kfs, err := rs.Keyframes(t.Context(), p.ID, sid)
+	if err != nil || len(kfs) < 2 || kfs[0].ObjectKey != kfs[1].ObjectKey {
+		t.Fatalf("want 2 keyframes or more from one chunk: %+v, %v", kfs, err)
+	}
+	k0, err := rs.Keyframe(t.Context(), p.ID, sid, kfs[0].Ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gets = objects.gets.Load()
+	k1, err := rs.Keyframe(t.Context(), p.ID, sid, kfs[1].Ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objects.gets.Load() != gets {
+		t.Errorf("the next keyframe of the same chunk fetched its object again")
+	}
+	k0[0] = []byte("changed")
+	if again, err := rs.Keyframe(t.Context(), p.ID, sid, kfs[0].Ts); err != nil || bytes.Equal(again[0], k0[0]) || len(k1) == 0 {
+		t.Errorf("a keyframe read again: %v, first event %.80s", err, again[0])
+	}
+
 	// erased: gone for every reader, the decoded chunk too
 	if err := rs.Erase(t.Context(), p.ID, sid); err != nil {
 		t.Fatal(err)
