@@ -158,7 +158,7 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		cookie, _ := r.Cookie(loginCookie)
 		cut := bytes.LastIndex(page, []byte("</body>"))
-		if cookie == nil || cookie.Value == "" || cut < 0 || r.URL.Path == "/login" || r.URL.Path == "/invite" {
+		if cookie == nil || cookie.Value == "" || cut < 0 || r.Method == http.MethodHead || r.URL.Path == "/login" || r.URL.Path == "/invite" {
 			w.Write(page)
 			return
 		}
