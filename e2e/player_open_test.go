@@ -200,3 +200,50 @@ func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
 		}
 	}
 }
+
+// TestLaterEntriesDimmed: the console rows after the play head are under the
+// list's veil, the ones at or before it are not, wherever a seek lands.
+func TestLaterEntriesDimmed(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	errs := watchConsole(t, ctx)
+	setLoginCookie(t, ctx, m)
+	now := time.Now().UnixMilli() - 60_000
+	logAt := func(ts int64, text string) string {
+		return fmt.Sprintf(`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q],"trace":[]}}}`, ts, `"`+text+`"`)
+	}
+	postBatch(t, m, "dimmedrows000001", 0, keyframe(now), logAt(now+1000, "one"), logAt(now+2000, "two"), logAt(now+3000, "three"), boxText(now+4000, "end"))
+	do(t, ctx, "open the console",
+		navigate(m.URL()+"/sessions/dimmedrows000001?t=0"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Click(`button[data-tab="console"]`),
+	)
+	// which rows the veil covers: the ones whose top is at or below its top
+	const veiled = `new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => {
+		const list = [...document.querySelectorAll('.entry-list')].find((l) => l.offsetParent);
+		const top = new DOMMatrix(getComputedStyle(list.querySelector('.entry-veil')).transform).m42;
+		ok([...list.querySelectorAll('.entry')].filter((r) => !r.hidden).map((r) => (r.offsetTop >= top ? 'dim ' : '') + r.textContent.match(/one|two|three/)[0]).join(', '));
+	})))`
+	for _, tt := range []struct {
+		at   int
+		want string
+	}{
+		{0, "dim one, dim two, dim three"},
+		{1500, "one, dim two, dim three"},
+		{3500, "one, two, three"},
+		{2000, "one, two, dim three"},
+		{500, "dim one, dim two, dim three"},
+	} {
+		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, tt.at), chromedp.EvalAwaitPromise))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](veiled, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("at %d ms: %s, want %s", tt.at, got, tt.want)
+		}
+	}
+	if e := errs.take(); len(e) > 0 {
+		t.Errorf("logged errors: %q", e)
+	}
+}
