@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -219,11 +220,12 @@ func TestLaterEntriesDimmed(t *testing.T) {
 		chromedp.Click(`button[data-tab="console"]`),
 	)
 	// which rows the veil covers: the ones whose top is at or below its top
-	const veiled = `new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => {
+	// (the panel follows a seek once the replayed frame is drawn)
+	const veiled = `(() => {
 		const list = [...document.querySelectorAll('.entry-list')].find((l) => l.offsetParent);
 		const top = new DOMMatrix(getComputedStyle(list.querySelector('.entry-veil')).transform).m42;
-		ok([...list.querySelectorAll('.entry')].filter((r) => !r.hidden).map((r) => (r.offsetTop >= top ? 'dim ' : '') + r.textContent.match(/one|two|three/)[0]).join(', '));
-	})))`
+		return [...list.querySelectorAll('.entry')].filter((r) => !r.hidden).map((r) => (r.offsetTop >= top ? 'dim ' : '') + r.textContent.match(/one|two|three/)[0]).join(', ');
+	})()`
 	for _, tt := range []struct {
 		at   int
 		want string
@@ -235,12 +237,9 @@ func TestLaterEntriesDimmed(t *testing.T) {
 		{500, "dim one, dim two, dim three"},
 	} {
 		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, tt.at), chromedp.EvalAwaitPromise))
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](veiled, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != tt.want {
-			t.Errorf("at %d ms: %s, want %s", tt.at, got, tt.want)
+		want, _ := json.Marshal(tt.want)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](veiled+` === `+string(want), chromedp.WithPollingTimeout(3*time.Second))); err != nil {
+			t.Errorf("at %d ms: %s, want %s", tt.at, eval[string](t, ctx, veiled), tt.want)
 		}
 	}
 	if e := errs.take(); len(e) > 0 {

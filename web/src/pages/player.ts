@@ -233,6 +233,8 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   let activeTab = "console";
   let panelsAt = -1; // the time the panels were last asked to show
   let panelsQueued = false;
+  let seeking = 0; // seeks under way
+  let holdPanels = false; // a seek's frame is being drawn
   for (const [tid, name] of TABS) {
     const btn = h("button", { class: "tab", type: "button", role: "tab", "data-tab": tid, "aria-selected": "false" }, name);
     btn.addEventListener("click", () => showTab(tid));
@@ -303,7 +305,12 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   stageRo.observe(stage.el);
   cleanups.push(() => stageRo.disconnect());
 
-  /** Shows the play head `t`: the clock and timeline now, the visible panel on the next frame. */
+  /**
+   * Shows the play head `t`: the clock and timeline now, the visible panel on
+   * the next frame, or, while a seek is loading, once its replayed frame is
+   * drawn (a panel following a jump lays out and paints a new stretch of its
+   * list: the replay comes first).
+   */
   function render(t: number): void {
     timeNow.textContent = clock(t);
     scrubber?.setTime(t);
@@ -312,7 +319,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     panelsQueued = true;
     requestAnimationFrame(() => {
       panelsQueued = false;
-      if (!destroyed) panels.get(activeTab)?.update(panelsAt);
+      if (!destroyed && !seeking && !holdPanels) panels.get(activeTab)?.update(panelsAt);
     });
   }
 
@@ -384,15 +391,29 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
     t = Math.min(total, Math.max(0, t));
     const play = isPlaying() && !pause;
     render(t);
+    seeking++;
+    const done = () => {
+      if (--seeking) return;
+      // the panels on the frame after the one the seek built
+      holdPanels = true;
+      requestAnimationFrame(() => {
+        holdPanels = false;
+        render(now());
+      });
+    };
     return engine.seek(t, play).then(
       () => {
         if (!isPlaying()) {
           render(now());
           writeUrl(now());
         }
+        done();
         inspector.refresh();
       },
-      (err) => fail(err),
+      (err) => {
+        done();
+        fail(err);
+      },
     );
   }
 
