@@ -19,9 +19,8 @@ import (
 	"github.com/playhead/playhead/web"
 )
 
-// page fetches a dashboard page with c and returns it with its boot answers
-// (nil when it carries none).
-func page(t *testing.T, m *app.Main, c *http.Client, path string) (*http.Response, string, map[string]json.RawMessage) {
+// get fetches path with c and fails the test unless it answers 200.
+func get(t *testing.T, m *app.Main, c *http.Client, path string) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := c.Get(m.URL() + path)
 	if err != nil {
@@ -32,6 +31,14 @@ func page(t *testing.T, m *app.Main, c *http.Client, path string) (*http.Respons
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
 	}
+	return resp, body
+}
+
+// page fetches a dashboard page with c and returns it with its boot answers
+// (nil when it carries none).
+func page(t *testing.T, m *app.Main, c *http.Client, path string) (*http.Response, string, map[string]json.RawMessage) {
+	t.Helper()
+	resp, body := get(t, m, c, path)
 	const open = `<script type="application/json" id="playhead-boot">`
 	i := bytes.Index(body, []byte(open))
 	if i < 0 {
@@ -65,15 +72,7 @@ func page(t *testing.T, m *app.Main, c *http.Client, path string) (*http.Respons
 // getJSON fetches an API URL with c and returns its answer decoded.
 func getJSON(t *testing.T, m *app.Main, c *http.Client, path string) any {
 	t.Helper()
-	resp, err := c.Get(m.URL() + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
-	}
+	_, body := get(t, m, c, path)
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
@@ -188,7 +187,7 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 	}
 	// the default transport would ask for gzip itself and hide the encoding
 	c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	get := func(path, accept, etag string) (*http.Response, []byte) {
+	fetch := func(path, accept, etag string) (*http.Response, []byte) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", m.URL()+path, nil)
 		if accept != "" {
@@ -213,7 +212,7 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 		{"", ""},
 		{"br", ""},
 	} {
-		resp, body := get("/assets/player.js", tt.accept, "")
+		resp, body := fetch("/assets/player.js", tt.accept, "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != tt.coding {
 			t.Fatalf("Accept-Encoding %q: %d, Content-Encoding %q, want %q", tt.accept, resp.StatusCode, resp.Header.Get("Content-Encoding"), tt.coding)
 		}
@@ -243,7 +242,7 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 			t.Errorf("Accept-Encoding %q: ETag %q, Cache-Control %q, Content-Type %q", tt.accept, etag, resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
 		}
 		// asked again with its validator: not modified, no body
-		if resp, body := get("/assets/player.js", tt.accept, etag); resp.StatusCode != 304 || len(body) != 0 {
+		if resp, body := fetch("/assets/player.js", tt.accept, etag); resp.StatusCode != 304 || len(body) != 0 {
 			t.Errorf("Accept-Encoding %q, If-None-Match %s: %d with %d bytes, want 304 and none", tt.accept, etag, resp.StatusCode, len(body))
 		}
 	}
@@ -251,20 +250,20 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 		t.Errorf("%d validators for 3 forms of the file: %v", len(etags), etags)
 	}
 	// the file changed (another validator): sent again
-	if resp, _ := get("/assets/player.js", "gzip", `"0123456789abcdef01234567-gzip"`); resp.StatusCode != 200 {
+	if resp, _ := fetch("/assets/player.js", "gzip", `"0123456789abcdef01234567-gzip"`); resp.StatusCode != 200 {
 		t.Errorf("a stale validator: %d, want 200", resp.StatusCode)
 	}
 	for _, p := range []string{"/assets/", "/assets/nope.js", "/assets/%2e%2e/index.html"} {
-		if resp, _ := get(p, "gzip", ""); resp.StatusCode != 404 {
+		if resp, _ := fetch(p, "gzip", ""); resp.StatusCode != 404 {
 			t.Errorf("GET %s: %d, want 404", p, resp.StatusCode)
 		}
 	}
 	// the SDK, for any page
-	resp, body := get("/sdk.js", "gzip, zstd", "")
+	resp, body := fetch("/sdk.js", "gzip, zstd", "")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "zstd" || resp.Header.Get("Access-Control-Allow-Origin") != "*" || len(body) == 0 {
 		t.Errorf("/sdk.js: %d, Content-Encoding %q, Access-Control-Allow-Origin %q", resp.StatusCode, resp.Header.Get("Content-Encoding"), resp.Header.Get("Access-Control-Allow-Origin"))
 	}
-	if resp, _ := get("/sdk.js", "gzip, zstd", resp.Header.Get("ETag")); resp.StatusCode != 304 {
+	if resp, _ := fetch("/sdk.js", "gzip, zstd", resp.Header.Get("ETag")); resp.StatusCode != 304 {
 		t.Errorf("/sdk.js revalidated: %d, want 304", resp.StatusCode)
 	}
 }
