@@ -323,7 +323,7 @@ async function opens(srv, newPage, n) {
     // the events fetched, and the page itself (it carries the first events)
     phFirstBytes = await p.evaluate((f) => performance.getEntriesByType("resource").filter((r) => /\/events|\/keyframes/.test(r.name) && r.responseEnd <= f).reduce((n, r) => n + (r.decodedBodySize || 0), performance.getEntriesByType("navigation")[0].decodedBodySize || 0), ff);
     steps.push(await p.evaluate(OPEN_STEPS));
-    if (process.env.OPEN_TRACE) log(await p.evaluate(() => JSON.stringify([performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource").map((r) => [r.name.slice(-60), r.initiatorType, Math.round(r.startTime), Math.round(r.responseEnd)])])));
+    if (process.env.OPEN_TRACE) log(await p.evaluate(() => JSON.stringify([performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource").map((r) => [r.name.slice(-40), r.initiatorType, Math.round(r.startTime), Math.round(r.requestStart), Math.round(r.responseStart), Math.round(r.responseEnd)])])));
     await p.context().close();
   }
   const openSteps = Object.fromEntries(OPEN_STEP_NAMES.map((k) => [k, pct(steps.map((o) => o[k]).filter(Number.isFinite), 50)]));
