@@ -924,8 +924,11 @@ export function prepareReplayer(root: HTMLElement): void {
  */
 function finishSoon(r: Replayer): void {
   // once the frame is drawn: closing a document lays it out, as drawing it
-  // does, and the first frame should not wait for that twice
-  requestAnimationFrame(() => window.setTimeout(() => finishDocuments(r.iframe.contentDocument), 0));
+  // does, and the first frame should not wait for that twice (a hidden page
+  // draws no frame: at once)
+  const finish = () => window.setTimeout(() => finishDocuments(r.iframe.contentDocument), 0);
+  if (document.visibilityState === "hidden") finish();
+  else requestAnimationFrame(finish);
 }
 
 /** Closes doc and the documents of its iframes that are still open. */
