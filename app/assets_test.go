@@ -335,6 +335,10 @@ func TestEventsAnnouncePendingAssets(t *testing.T) {
 	if pending, events := get(); pending != "2" || strings.Count(events, "/api/v1/assets/placeholder") != 2 {
 		t.Fatalf("before capture: X-Playhead-Pending-Assets %q, want 2; events %s", pending, events)
 	}
+	// and so says the player's page, which carries the first events
+	if _, html, _ := page(t, m, c, "/sessions/pendingassets001"); !strings.Contains(html, `"headers":{"X-Playhead-Pending-Assets":"2"}`) {
+		t.Errorf("the player's page does not say 2 assets are pending: %.2000s", html)
+	}
 	close(release)
 	for range 2 {
 		if err := m.Capturer.RunOnce(t.Context()); err != nil {

@@ -40,9 +40,7 @@ export function prefetchSession(id: string): void {
   const url = api.eventsUrl(id, 0, 0);
   const boot = opensLater() ? undefined : takeBoot(url);
   if (boot) {
-    const events = boot.body;
-    const n = Number(boot.headers?.["X-Playhead-Pending-Assets"]);
-    first = Promise.resolve(Array.isArray(events) ? { events, pendingAssets: Number.isInteger(n) && n > 0 ? n : 0 } : null);
+    first = Promise.resolve(Array.isArray(boot.body) ? { events: boot.body, pendingAssets: pendingAssets(boot) } : null);
   } else if (!opensLater()) {
     first = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(async (r) => {

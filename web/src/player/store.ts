@@ -286,9 +286,13 @@ export class EventStore {
   }
 }
 
-/** What an answer says of the assets its events reference that are still being captured. */
-export function pendingAssets(res: Response): number {
-  const n = Number(res.headers.get("X-Playhead-Pending-Assets"));
+/** The header with the count of assets an answer's events reference that are still being captured. */
+const PENDING_ASSETS = "X-Playhead-Pending-Assets";
+
+/** What an answer (fetched, or carried by the page: see boot.ts) says of the assets its events reference that are still being captured. */
+export function pendingAssets(res: Response | { headers?: Record<string, string> }): number {
+  const v = res.headers instanceof Headers ? res.headers.get(PENDING_ASSETS) : res.headers?.[PENDING_ASSETS];
+  const n = Number(v);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
