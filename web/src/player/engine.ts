@@ -476,8 +476,6 @@ export class Engine {
     else r.pause(offset);
     // after the rebuild: document.open() drops the window's listeners
     quietMedia(r.iframe.contentWindow);
-    // and iframes the events before ts filled in
-    finishSoon(r);
     // Opening a modal dialog (or anything focusing an element) scrolls the
     // replayed page, which the recording never saw as a scroll: put the page
     // where it was at ts.
@@ -892,6 +890,7 @@ function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
     useVirtualDom: false, // see build()
     plugins: [realmFonts],
   });
+  // (after the frame: the events applied with the snapshot, which may fill its iframes, included)
   r.on("fullsnapshot-rebuilded", () => finishSoon(r));
   if (!events.length) r.setConfig({ liveMode: false });
   return r;
