@@ -246,3 +246,54 @@ func TestLaterEntriesDimmed(t *testing.T) {
 		t.Errorf("logged errors: %q", e)
 	}
 }
+
+// TestCurrentEntryInView: after a seek, the console row at the play head is
+// in view, though the rows around it (never drawn before, some several
+// lines tall) turn out taller than the list guessed.
+func TestCurrentEntryInView(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	setLoginCookie(t, ctx, m)
+	now := time.Now().UnixMilli() - 120_000
+	events := []string{keyframe(now)}
+	long := strings.Repeat("a long line of console output ", 12)
+	for i := range 400 {
+		text := fmt.Sprintf("entry %d", i)
+		if i%3 == 0 {
+			text += " " + long // several lines in the panel
+		}
+		events = append(events, fmt.Sprintf(`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q],"trace":[]}}}`, now+int64(100+i*100), `"`+text+`"`))
+	}
+	events = append(events, boxText(now+50_000, "end"))
+	postBatch(t, m, "entryinview00001", 0, events...)
+	do(t, ctx, "open the console",
+		chromedp.EmulateViewport(1280, 800),
+		navigate(m.URL()+"/sessions/entryinview00001?t=0"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Click(`button[data-tab="console"]`),
+	)
+	const inView = `(() => {
+		const list = [...document.querySelectorAll('.entry-list')].find((l) => l.offsetParent);
+		const row = list.querySelector('.entry.current');
+		if (!row) return 'no current row';
+		const l = list.getBoundingClientRect(), r = row.getBoundingClientRect();
+		return r.top >= l.top - 1 && r.bottom <= l.bottom + 1 ? 'in view: ' + row.textContent.match(/entry \d+/)[0] : 'out of view: ' + row.textContent.match(/entry \d+/)[0];
+	})()`
+	moments := []int{30_050, 10_050, 38_050, 20_050, 25_050}
+	for i, at := range moments {
+		want := fmt.Sprintf("in view: entry %d", (at-100)/100)
+		if i == len(moments)-1 {
+			// opened at the moment, the console shown from the start
+			do(t, ctx, "open at a moment",
+				navigate(fmt.Sprintf("%s/sessions/entryinview00001?t=%d", m.URL(), at)),
+				chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
+			)
+		} else {
+			do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, at), chromedp.EvalAwaitPromise))
+		}
+		q, _ := json.Marshal(want)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](inView+` === `+string(q), chromedp.WithPollingTimeout(3*time.Second))); err != nil {
+			t.Errorf("at %d ms: %s, want %s", at, eval[string](t, ctx, inView), want)
+		}
+	}
+}

@@ -205,7 +205,7 @@ export class EntryList<T extends { t: number }> {
     this.reveal(force);
   }
 
-  private reveal(force: boolean): void {
+  private reveal(force: boolean, again = 3): void {
     const list = this.el;
     if (!list.offsetParent) {
       this.needsReveal = true; // hidden tab: do it when shown
@@ -219,6 +219,13 @@ export class EntryList<T extends { t: number }> {
     const bottom = top + row.offsetHeight;
     if (top < list.scrollTop || bottom > list.scrollTop + list.clientHeight) {
       list.scrollTop = Math.max(0, top - list.clientHeight / 2 + row.offsetHeight / 2);
+      // Rows never drawn have a guessed height (content-visibility): once
+      // those now in view are laid out, the row may have moved. Look again.
+      if (again > 0) {
+        requestAnimationFrame(() => {
+          if ((this.current?.el ?? this.firstVisibleFuture()) === row) this.reveal(force, again - 1);
+        });
+      }
     }
   }
 
