@@ -202,6 +202,37 @@ func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
 	}
 }
 
+// consoleLog is a console.log of text at ts, as the SDK records it.
+func consoleLog(ts int64, text string) string {
+	return fmt.Sprintf(`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q],"trace":[]}}}`, ts, `"`+text+`"`)
+}
+
+// openConsole opens the player on session sid at its start and shows the
+// console panel.
+func openConsole(t *testing.T, ctx context.Context, m *app.Main, sid string) {
+	t.Helper()
+	do(t, ctx, "open the console",
+		chromedp.EmulateViewport(1280, 800),
+		navigate(m.URL()+"/sessions/"+sid+"?t=0"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Click(`button[data-tab="console"]`),
+	)
+}
+
+// shownList finds the entry list of the panel shown (in page scripts).
+const shownList = `[...document.querySelectorAll('.entry-list')].find((l) => l.offsetParent)`
+
+// settlesOn reports whether expr evaluates to want within 3 s (a panel
+// follows a seek once the replayed frame is drawn), and what it gave last.
+func settlesOn(t *testing.T, ctx context.Context, expr, want string) (string, bool) {
+	t.Helper()
+	q, _ := json.Marshal(want)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr+` === `+string(q), chromedp.WithPollingTimeout(3*time.Second))); err != nil {
+		return eval[string](t, ctx, expr), false
+	}
+	return want, true
+}
+
 // TestLaterEntriesDimmed: the console rows after the play head are under the
 // list's veil, the ones at or before it are not, wherever a seek lands.
 func TestLaterEntriesDimmed(t *testing.T) {
@@ -210,19 +241,11 @@ func TestLaterEntriesDimmed(t *testing.T) {
 	errs := watchConsole(t, ctx)
 	setLoginCookie(t, ctx, m)
 	now := time.Now().UnixMilli() - 60_000
-	logAt := func(ts int64, text string) string {
-		return fmt.Sprintf(`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q],"trace":[]}}}`, ts, `"`+text+`"`)
-	}
-	postBatch(t, m, "dimmedrows000001", 0, keyframe(now), logAt(now+1000, "one"), logAt(now+2000, "two"), logAt(now+3000, "three"), boxText(now+4000, "end"))
-	do(t, ctx, "open the console",
-		navigate(m.URL()+"/sessions/dimmedrows000001?t=0"),
-		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
-		chromedp.Click(`button[data-tab="console"]`),
-	)
+	postBatch(t, m, "dimmedrows000001", 0, keyframe(now), consoleLog(now+1000, "one"), consoleLog(now+2000, "two"), consoleLog(now+3000, "three"), boxText(now+4000, "end"))
+	openConsole(t, ctx, m, "dimmedrows000001")
 	// which rows the veil covers: the ones whose top is at or below its top
-	// (the panel follows a seek once the replayed frame is drawn)
 	const veiled = `(() => {
-		const list = [...document.querySelectorAll('.entry-list')].find((l) => l.offsetParent);
+		const list = ` + shownList + `;
 		const top = new DOMMatrix(getComputedStyle(list.querySelector('.entry-veil')).transform).m42;
 		return [...list.querySelectorAll('.entry')].filter((r) => !r.hidden).map((r) => (r.offsetTop >= top ? 'dim ' : '') + r.textContent.match(/one|two|three/)[0]).join(', ');
 	})()`
@@ -237,9 +260,8 @@ func TestLaterEntriesDimmed(t *testing.T) {
 		{500, "dim one, dim two, dim three"},
 	} {
 		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, tt.at), chromedp.EvalAwaitPromise))
-		want, _ := json.Marshal(tt.want)
-		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](veiled+` === `+string(want), chromedp.WithPollingTimeout(3*time.Second))); err != nil {
-			t.Errorf("at %d ms: %s, want %s", tt.at, eval[string](t, ctx, veiled), tt.want)
+		if got, ok := settlesOn(t, ctx, veiled, tt.want); !ok {
+			t.Errorf("at %d ms: %s, want %s", tt.at, got, tt.want)
 		}
 	}
 	if e := errs.take(); len(e) > 0 {
@@ -262,26 +284,20 @@ func TestCurrentEntryInView(t *testing.T) {
 		if i%3 == 0 {
 			text += " " + long // several lines in the panel
 		}
-		events = append(events, fmt.Sprintf(`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q],"trace":[]}}}`, now+int64(100+i*100), `"`+text+`"`))
+		events = append(events, consoleLog(now+int64(100+i*100), text))
 	}
 	events = append(events, boxText(now+50_000, "end"))
 	postBatch(t, m, "entryinview00001", 0, events...)
-	do(t, ctx, "open the console",
-		chromedp.EmulateViewport(1280, 800),
-		navigate(m.URL()+"/sessions/entryinview00001?t=0"),
-		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
-		chromedp.Click(`button[data-tab="console"]`),
-	)
+	openConsole(t, ctx, m, "entryinview00001")
 	const inView = `(() => {
-		const list = [...document.querySelectorAll('.entry-list')].find((l) => l.offsetParent);
+		const list = ` + shownList + `;
 		const row = list.querySelector('.entry.current');
 		if (!row) return 'no current row';
 		const l = list.getBoundingClientRect(), r = row.getBoundingClientRect();
-		return r.top >= l.top - 1 && r.bottom <= l.bottom + 1 ? 'in view: ' + row.textContent.match(/entry \d+/)[0] : 'out of view: ' + row.textContent.match(/entry \d+/)[0];
+		return (r.top >= l.top - 1 && r.bottom <= l.bottom + 1 ? 'in view: ' : 'out of view: ') + row.textContent.match(/entry \d+/)[0];
 	})()`
 	moments := []int{30_050, 10_050, 38_050, 20_050, 25_050}
 	for i, at := range moments {
-		want := fmt.Sprintf("in view: entry %d", (at-100)/100)
 		if i == len(moments)-1 {
 			// opened at the moment, the console shown from the start
 			do(t, ctx, "open at a moment",
@@ -291,9 +307,9 @@ func TestCurrentEntryInView(t *testing.T) {
 		} else {
 			do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, at), chromedp.EvalAwaitPromise))
 		}
-		q, _ := json.Marshal(want)
-		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](inView+` === `+string(q), chromedp.WithPollingTimeout(3*time.Second))); err != nil {
-			t.Errorf("at %d ms: %s, want %s", at, eval[string](t, ctx, inView), want)
+		want := fmt.Sprintf("in view: entry %d", (at-100)/100)
+		if got, ok := settlesOn(t, ctx, inView, want); !ok {
+			t.Errorf("at %d ms: %s, want %s", at, got, want)
 		}
 	}
 }
