@@ -316,8 +316,12 @@ async function opens(srv, newPage, n) {
   let phFirstBytes = 0;
   for (let i = 0; i < n; i++) {
     const p = await newPage();
+    // OPEN_TRACE_FILE=path: a Chrome trace of the last open (chrome://tracing, Perfetto)
+    const traced = process.env.OPEN_TRACE_FILE && i === n - 1;
+    if (traced) await browser.startTracing(p, { path: process.env.OPEN_TRACE_FILE, screenshots: false, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", ...(process.env.OPEN_TRACE_JS ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing", "loading"] });
     await p.goto(`${srv.base}/sessions/${SID}?t=0`);
     await p.waitForFunction(() => performance.getEntriesByName("playhead:first-frame").length > 0, null, { timeout: 60_000 });
+    if (traced) await browser.stopTracing();
     const ff = await p.evaluate(() => performance.getEntriesByName("playhead:first-frame")[0].startTime);
     phFirsts.push(ff);
     // the events fetched, and the page itself (it carries the first events)
@@ -443,6 +447,8 @@ async function main() {
   const phSeeks = [];
   const phForward = []; // the seeks that went forward on the page already built
   let phHeap = null;
+  // SEEK_TRACE_FILE=path: a Chrome trace of the warm seeks
+  if (process.env.SEEK_TRACE_FILE) await browser.startTracing(ph, { path: process.env.SEEK_TRACE_FILE, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.stack", "v8.execute", "blink.user_timing"] });
   for (let i = 0; i < targets.length; i++) {
     const s = await ph.evaluate(async (t) => {
       const a = performance.now();
@@ -455,6 +461,7 @@ async function main() {
     if (s.forward) phForward.push(s.ms);
     if (i + 1 === HEAP_AFTER) phHeap = await heapMB(ph);
   }
+  if (process.env.SEEK_TRACE_FILE) await browser.stopTracing();
   // Where the warm seeks' time went: the requests they made.
   const phFetches = await ph.evaluate(() => {
     const pick = (re) => performance.getEntriesByType("resource").filter((r) => re.test(r.name)).map((r) => ({ ms: r.responseEnd - r.startTime, wait: r.responseStart - r.requestStart, bytes: r.decodedBodySize || 0 }));

@@ -393,7 +393,7 @@ export class Engine {
     }
     this.pausedAt = Math.min(ts, store.endTs);
     this.shownBefore = ts;
-    r.pause(ts - seg.base);
+    atOnce(r, () => r.pause(ts - seg.base));
     putScroll(r, seg.events, ts);
     if (!this.o.keyframes) this.scheduleCheckpoint();
     return true;
@@ -472,8 +472,7 @@ export class Engine {
     const offset = Math.max(0, ts - base);
     this.pausedAt = Math.min(ts, store.endTs);
     this.shownBefore = base + offset;
-    if (play) r.play(offset);
-    else r.pause(offset);
+    atOnce(r, () => (play ? r.play(offset) : r.pause(offset)));
     // after the rebuild: document.open() drops the window's listeners
     quietMedia(r.iframe.contentWindow);
     // Opening a modal dialog (or anything focusing an element) scrolls the
@@ -803,6 +802,49 @@ function pointerAndSelection(events: eventWithTime[], ts: number): { pointer: { 
     }
   }
   return { pointer, selection };
+}
+
+/**
+ * Runs `apply` (rrweb applying the events before a moment at once) with the
+ * scrolls it makes held back until the end: each scroll makes the browser lay
+ * the replayed page out there and then, and rrweb scrolls before its last
+ * steps (a rebuilt page to the snapshot's offset before the events after it
+ * change it; the pointer's hover classes, which restyle most of the page,
+ * after every event). Held, the page is laid out once, when the first held
+ * scroll (or putScroll) asks for it. Only the last scroll of each node is
+ * applied, as rrweb would leave it.
+ */
+function atOnce(r: Replayer, apply: () => void): void {
+  const rr = r as unknown as { applyScroll?: (d: ScrollData, isSync: boolean) => void };
+  const own = rr.applyScroll;
+  const w = r.iframe.contentWindow;
+  if (typeof own !== "function" || !w) return apply();
+  const held = new Map<number, ScrollData>();
+  rr.applyScroll = (d, isSync) => {
+    if (!isSync) return own.call(r, d, isSync);
+    held.delete(d.id); // in the order of each node's last scroll
+    held.set(d.id, d);
+  };
+  // the snapshot's own offset: putScroll puts the page there (or where a later scroll of it took it)
+  const windowScroll = Object.getOwnPropertyDescriptor(w, "scrollTo");
+  const skip = (): void => {};
+  try {
+    w.scrollTo = skip;
+    apply();
+  } finally {
+    delete rr.applyScroll;
+    if (w.scrollTo === skip) {
+      if (windowScroll) Object.defineProperty(w, "scrollTo", windowScroll);
+      else delete (w as { scrollTo?: unknown }).scrollTo;
+    }
+  }
+  for (const d of held.values()) own.call(r, d, true);
+}
+
+interface ScrollData {
+  id: number;
+  x: number;
+  y: number;
 }
 
 /** Scrolls the replayed page to where it was at ts, if it is not there (see build). */
