@@ -524,9 +524,16 @@ export class Engine {
   }
 
   private create(shown: eventWithTime[]): Replayer {
-    const prepared = shown.length ? undefined : preparedReplayers.get(this.o.root);
-    preparedReplayers.delete(this.o.root);
-    const r = prepared ?? newReplayer(this.o.root, shown);
+    const root = this.o.root;
+    claimedRoots.add(root);
+    const prepared = preparedReplayers.get(root);
+    preparedReplayers.delete(root);
+    if (prepared) {
+      // made ahead with no events: given this segment's as a later seek gives its own
+      this.replayer = prepared;
+      if (!this.reseat(shown)) return this.create(shown);
+    }
+    const r = prepared ?? newReplayer(root, shown);
     r.setConfig({ speed: this.speed, skipInactive: this.skipInactive });
     this.replayer = r;
     r.on("resize", (p) => {
@@ -918,6 +925,8 @@ function quietMedia(w: Window | null): void {
 }
 
 const preparedReplayers = new WeakMap<HTMLElement, Replayer>();
+/** Roots an engine has made or taken its replayer for: none is prepared there any more. */
+const claimedRoots = new WeakSet<HTMLElement>();
 
 /** A replayer with no events yet (rrweb allows none only in live mode, switched off right after). */
 function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
@@ -945,7 +954,7 @@ function newReplayer(root: HTMLElement, events: eventWithTime[]): Replayer {
  */
 export function prepareReplayer(root: HTMLElement): void {
   window.setTimeout(() => {
-    if (preparedReplayers.has(root) || !root.isConnected) return;
+    if (preparedReplayers.has(root) || claimedRoots.has(root) || !root.isConnected) return;
     try {
       preparedReplayers.set(root, newReplayer(root, []));
     } catch {
