@@ -404,6 +404,9 @@ async function main() {
     await cold.goto(`${srv.base}/sessions/${SID}?t=0`);
     await cold.waitForFunction(() => window.__playhead && window.__playhead.ready, null, { timeout: 60_000 });
     if (!noStored) await cold.waitForFunction(() => window.__playhead.stats().loadedCheckpoints > 0, null, { timeout: 60_000 });
+    // COLD_TRACE_FILE=path: a Chrome trace of the first viewer's cold seeks
+    const traced = process.env.COLD_TRACE_FILE && noStored;
+    if (traced) await browser.startTracing(cold, { path: process.env.COLD_TRACE_FILE, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", ...(process.env.OPEN_TRACE_JS ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing", "loading"] });
     const times = await cold.evaluate(async (ts) => {
       const out = [];
       for (const t of ts) {
@@ -413,6 +416,7 @@ async function main() {
       }
       return out;
     }, coldTargets);
+    if (traced) await browser.stopTracing();
     const stats = await cold.evaluate(() => window.__playhead.stats());
     await cold.context().close();
     return { times, stats };
@@ -448,7 +452,7 @@ async function main() {
   const phForward = []; // the seeks that went forward on the page already built
   let phHeap = null;
   // SEEK_TRACE_FILE=path: a Chrome trace of the warm seeks
-  if (process.env.SEEK_TRACE_FILE) await browser.startTracing(ph, { path: process.env.SEEK_TRACE_FILE, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.stack", "v8.execute", "blink.user_timing"] });
+  if (process.env.SEEK_TRACE_FILE) await browser.startTracing(ph, { path: process.env.SEEK_TRACE_FILE, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.stack", "v8.execute", ...(process.env.OPEN_TRACE_JS ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing"] });
   for (let i = 0; i < targets.length; i++) {
     const s = await ph.evaluate(async (t) => {
       const a = performance.now();
