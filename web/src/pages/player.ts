@@ -838,7 +838,7 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
           sc.setInactive(a.inactive.map(([f, t]) => ({ from: f - startTime, to: t - startTime, label: "" })));
         }
       },
-      evict: () => eng.evict(),
+      evict: () => eng.evictSoon(),
       busy: () => eng.status === "playing" || eng.status === "loading",
       sinceSeek: () => performance.now() - lastSeekAt,
     }, fonts, !keyframes);

@@ -63,6 +63,9 @@ const MAX_STORE_EVENTS = 10_000;
 const VDOM_ABOVE = 1500;
 /** Events before a later checkpoint a seek ahead applies at most instead of rebuilding from that checkpoint. */
 const FORWARD_PAST_CHECKPOINT = 200;
+/** Time spent packing evicted batches in one idle callback, and in one frame while playing. */
+const EVICT_IDLE_MS = 12;
+const EVICT_FRAME_MS = 4;
 /** Played events kept in the replayer's segment. */
 const TRIM_KEEP = 400;
 
@@ -287,7 +290,7 @@ export class Engine {
       }
     }
     this.trim(now);
-    this.evict();
+    this.evict(EVICT_FRAME_MS);
   }
 
   destroy(): void {
@@ -613,28 +616,44 @@ export class Engine {
     seg.dropped += gone.length;
   }
 
-  /** Keeps the store small: what is around the play head, the current checkpoint's batches and the indexer's. */
-  evict(): void {
+  /**
+   * Keeps the store small: what is around the play head, the current
+   * checkpoint's batches and the indexer's. Packing what goes takes up to
+   * `ms` (then the rest waits for the next call): false when some is left.
+   */
+  evict(ms = Infinity): boolean {
     const store = this.store;
-    if (store.eventCount <= MAX_STORE_EVENTS) return;
+    if (store.eventCount <= MAX_STORE_EVENTS) return true;
     const now = this.status === "playing" ? this.nowTs() : this.pausedAt;
     const cp = this.o.checkpoints.best(now);
     const keepFrom = Math.min(cp ? cp.pos : 0, store.posAt(now - KEEP_BEHIND_MS));
     const keepTo = store.posAt(now + AHEAD_MS * Math.max(1, this.speed) + OPEN_AHEAD_MS);
     const [pf, pt] = this.pinned();
-    store.evict((pos) => (pos >= keepFrom && pos <= keepTo) || (pos >= pf && pos <= pt));
+    const until = performance.now() + ms;
+    return store.evict(
+      (pos) => (pos >= keepFrom && pos <= keepTo) || (pos >= pf && pos <= pt),
+      () => performance.now() < until,
+    );
   }
 
   /**
    * Evicts once the page is idle, after the frame a seek built is painted:
    * packing what goes (its JSON stringified and deflated, about 5 ms a seek
-   * on the real 60-minute recording) is no part of showing the moment.
+   * on the real 60-minute recording) is no part of showing the moment. After
+   * the indexer or a long play, hundreds of batches can go at once (a
+   * 200 ms task): they are packed a slice at a time, between the page's
+   * other work.
    */
+  /** Evicts a slice now, the rest once the page is idle. */
+  evictSoon(): void {
+    if (!this.evict(EVICT_IDLE_MS)) this.evictWhenIdle();
+  }
+
   private evictWhenIdle(): void {
     if (this.evictHandle) return;
     this.evictHandle = onIdle(() => {
       this.evictHandle = 0;
-      if (!this.destroyed) this.evict();
+      if (!this.destroyed && !this.evict(EVICT_IDLE_MS)) this.evictWhenIdle();
     });
   }
 

@@ -192,6 +192,8 @@ export class Indexer {
     this.complete = true;
     this.report(true);
     this.finish();
+    // what it read last goes back under the player's bound too
+    this.hooks.evict();
   }
 
   private startReplayer(): void {

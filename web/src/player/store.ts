@@ -162,14 +162,21 @@ export class EventStore {
     return true;
   }
 
-  /** Drops the batches for which `keep` is false (keeping them compressed). */
-  evict(keep: (pos: number, b: BatchInfo) => boolean): void {
+  /**
+   * Drops the batches for which `keep` is false (keeping them compressed).
+   * With `more`, stops before packing another batch once it says no: then
+   * false, and the rest stays in memory for the next call.
+   */
+  evict(keep: (pos: number, b: BatchInfo) => boolean, more?: () => boolean): boolean {
     for (const [pos, evs] of this.loaded) {
       if (keep(pos, this.batches[pos]!)) continue;
+      const packs = !this.packed.has(pos);
+      if (packs && more && !more()) return false;
       this.loaded.delete(pos);
       this.loadedCount -= evs.length;
-      if (!this.packed.has(pos)) this.pack(pos, evs);
+      if (packs) this.pack(pos, evs);
     }
+    return true;
   }
 
   /**
