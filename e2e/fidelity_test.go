@@ -420,12 +420,7 @@ func TestReplayLooksLikeTheLivePage(t *testing.T) {
 	// then), open the player at the last step (a cold start from the last
 	// keyframe, after both FontFace fonts were added), at scale 1, and
 	// compare, seeking back and forth.
-	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sessionID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	sealWithKeyframes(t, m, sessionID)
 	var serverKeyframes struct{ Keyframes []struct{ Ts int64 } }
 	getJSON(t, api, m.URL()+"/api/v1/sessions/"+sessionID+"/keyframes", &serverKeyframes)
 	t.Logf("%d server keyframes", len(serverKeyframes.Keyframes))

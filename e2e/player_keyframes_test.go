@@ -43,12 +43,7 @@ func TestPlayerSeeksFromServerKeyframes(t *testing.T) {
 		}
 		postBatch(t, m, sid, seq, evs...)
 	}
-	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sid); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	sealWithKeyframes(t, m, sid)
 	var list struct {
 		Keyframes []struct {
 			Ts int64 `json:"ts"`

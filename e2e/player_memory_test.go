@@ -34,12 +34,7 @@ func TestPlayerHoldsABoundedStore(t *testing.T) {
 		}
 		postBatch(t, m, sid, seq, evs...)
 	}
-	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sid); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	sealWithKeyframes(t, m, sid)
 	probe := `(() => ` + frameDoc + `.getElementById('box').textContent)()`
 	do(t, ctx, "open",
 		navigate(fmt.Sprintf("%s/sessions/%s?t=0", m.URL(), sid)),

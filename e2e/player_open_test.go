@@ -57,6 +57,18 @@ func postBatch(t *testing.T, m *app.Main, sid string, seq int, events ...string)
 	}
 }
 
+// sealWithKeyframes seals a session's pending batches into a chunk and has
+// the server build its keyframes, as it does once a session goes quiet.
+func sealWithKeyframes(t *testing.T, m *app.Main, sid string) {
+	t.Helper()
+	if _, err := m.Recordings.Seal(t.Context(), m.Project.ID, sid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Recordings.BuildQueuedKeyframes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // consoleErrors collects what the tab logs as an error (console.error,
 // uncaught exceptions, failed requests, CSP violations) until the test ends.
 type consoleErrors struct {
