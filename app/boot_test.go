@@ -249,6 +249,25 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 	if len(etags) != 3 {
 		t.Errorf("%d validators for 3 forms of the file: %v", len(etags), etags)
 	}
+	// The first request for a coding got it compressed at a fast level; the
+	// best level takes its place in the background, under the same (weak)
+	// validator.
+	first, firstBody := fetch("/assets/app.js", "zstd", "")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, body := fetch("/assets/app.js", "zstd", "")
+		if len(body) < len(firstBody) {
+			if resp.Header.Get("ETag") != first.Header.Get("ETag") || !strings.HasPrefix(first.Header.Get("ETag"), "W/") {
+				t.Errorf("app.js, fast then best: validators %q then %q, want one weak validator", first.Header.Get("ETag"), resp.Header.Get("ETag"))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("app.js is still sent in its first compression (%d bytes) after 10 s", len(firstBody))
+		}
+	}
+	if resp, _ := fetch("/assets/app.js", "zstd", first.Header.Get("ETag")); resp.StatusCode != 304 {
+		t.Errorf("app.js revalidated with the validator of its first compression: %d, want 304", resp.StatusCode)
+	}
 	// the file changed (another validator): sent again
 	if resp, _ := fetch("/assets/player.js", "gzip", `"0123456789abcdef01234567-gzip"`); resp.StatusCode != 200 {
 		t.Errorf("a stale validator: %d, want 200", resp.StatusCode)

@@ -17,40 +17,103 @@ import (
 )
 
 // The dashboard's files and the SDK's bundles never change while the server
-// runs: each is compressed once, at the best level (not per request, at a
-// fast one), and sent with a validator, so that a browser that has it asks
-// only whether it changed (304) instead of downloading it again.
+// runs: each is compressed once per coding (not per request), kept, and sent
+// with a validator, so that a browser that has it asks only whether it
+// changed (304) instead of downloading it again. The first request for a
+// coding gets it compressed at a fast level (a few milliseconds for the
+// player's script, where the best level takes about 60: the first page a
+// freshly started server serves waited for it); the best level replaces it
+// in the background. Both decode to the same bytes, so a compressed form's
+// validator is weak (W/) and the same for both.
 
 // staticFile is one file, as sent and compressed.
 type staticFile struct {
-	raw, gz, zst []byte
-	etag         string // of the raw bytes; a compressed form adds its encoding
-	ctype        string
+	raw   []byte
+	etag  string // of the raw bytes; a compressed form adds its coding
+	ctype string
+
+	mu    sync.Mutex
+	forms map[string]*staticForm // by coding; nil body: not smaller than raw
+}
+
+type staticForm struct{ body []byte }
+
+// staticCodings compress a file: at a fast level for its first request, at
+// the best one for good.
+var staticCodings = map[string]func(raw []byte, best bool) []byte{
+	"zstd": func(raw []byte, best bool) []byte {
+		level := zstd.SpeedDefault
+		if best {
+			level = zstd.SpeedBestCompression
+		}
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil
+		}
+		defer enc.Close()
+		return enc.EncodeAll(raw, nil)
+	},
+	"gzip": func(raw []byte, best bool) []byte {
+		level := gzip.DefaultCompression
+		if best {
+			level = gzip.BestCompression
+		}
+		var b bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&b, level)
+		if err != nil {
+			return nil
+		}
+		zw.Write(raw)
+		if zw.Close() != nil {
+			return nil
+		}
+		return b.Bytes()
+	},
 }
 
 func newStaticFile(name string, raw []byte) *staticFile {
 	sum := sha256.Sum256(raw)
-	f := &staticFile{raw: raw, etag: hex.EncodeToString(sum[:12]), ctype: mime.TypeByExtension(path.Ext(name))}
+	f := &staticFile{raw: raw, etag: hex.EncodeToString(sum[:12]), ctype: mime.TypeByExtension(path.Ext(name)), forms: map[string]*staticForm{}}
 	if f.ctype == "" {
 		f.ctype = "application/octet-stream"
 	}
-	if len(raw) < 1024 {
-		return f // not worth it
-	}
-	var gz bytes.Buffer
-	if zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression); err == nil {
-		zw.Write(raw)
-		if zw.Close() == nil && gz.Len() < len(raw) {
-			f.gz = gz.Bytes()
-		}
-	}
-	if enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1)); err == nil {
-		if z := enc.EncodeAll(raw, nil); len(z) < len(raw) {
-			f.zst = z
-		}
-		enc.Close()
-	}
 	return f
+}
+
+// form returns the file compressed with coding, or nil when that is not
+// smaller (or the file too small to be worth it). The first call compresses
+// it at the fast level and starts the best one.
+func (f *staticFile) form(coding string) []byte {
+	if len(f.raw) < 1024 {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.forms[coding]; c != nil {
+		return c.body
+	}
+	compress := staticCodings[coding]
+	c := &staticForm{body: smaller(compress(f.raw, false), f.raw)}
+	f.forms[coding] = c
+	if c.body != nil {
+		go func() {
+			best := smaller(compress(f.raw, true), c.body)
+			if best != nil {
+				f.mu.Lock()
+				f.forms[coding] = &staticForm{body: best}
+				f.mu.Unlock()
+			}
+		}()
+	}
+	return c.body
+}
+
+// smaller returns z if it is shorter than than, else nil.
+func smaller(z, than []byte) []byte {
+	if z == nil || len(z) >= len(than) {
+		return nil
+	}
+	return z
 }
 
 // accepts reports whether the Accept-Encoding header allows coding.
@@ -75,20 +138,24 @@ func accepts(header, coding string) bool {
 func (f *staticFile) serve(w http.ResponseWriter, r *http.Request) {
 	body, coding := f.raw, ""
 	ae := r.Header.Get("Accept-Encoding")
-	switch {
-	case f.zst != nil && accepts(ae, "zstd"):
-		body, coding = f.zst, "zstd"
-	case f.gz != nil && accepts(ae, "gzip"):
-		body, coding = f.gz, "gzip"
+	compressible := len(f.raw) >= 1024
+	for _, c := range []string{"zstd", "gzip"} {
+		if compressible && accepts(ae, c) {
+			if z := f.form(c); z != nil {
+				body, coding = z, c
+				break
+			}
+		}
 	}
-	etag := `"` + f.etag + `"`
+	etag, tag := `"`+f.etag+`"`, `"`+f.etag+`"`
 	if coding != "" {
 		etag = `"` + f.etag + "-" + coding + `"`
+		tag = "W/" + etag // the fast and the best form are the same bytes once decoded
 	}
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
-	h.Set("ETag", etag)
-	if f.gz != nil || f.zst != nil {
+	h.Set("ETag", tag)
+	if compressible {
 		h.Add("Vary", "Accept-Encoding")
 	}
 	for m := range strings.SplitSeq(r.Header.Get("If-None-Match"), ",") {
