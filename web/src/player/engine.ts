@@ -636,6 +636,11 @@ export class Engine {
     );
   }
 
+  /** Evicts a slice now, the rest once the page is idle. */
+  evictSoon(): void {
+    if (!this.evict(EVICT_IDLE_MS)) this.evictWhenIdle();
+  }
+
   /**
    * Evicts once the page is idle, after the frame a seek built is painted:
    * packing what goes (its JSON stringified and deflated, about 5 ms a seek
@@ -644,11 +649,6 @@ export class Engine {
    * 200 ms task): they are packed a slice at a time, between the page's
    * other work.
    */
-  /** Evicts a slice now, the rest once the page is idle. */
-  evictSoon(): void {
-    if (!this.evict(EVICT_IDLE_MS)) this.evictWhenIdle();
-  }
-
   private evictWhenIdle(): void {
     if (this.evictHandle) return;
     this.evictHandle = onIdle(() => {
