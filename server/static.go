@@ -33,10 +33,8 @@ type staticFile struct {
 	ctype string
 
 	mu    sync.Mutex
-	forms map[string]*staticForm // by coding; nil body: not smaller than raw
+	forms map[string][]byte // by coding; nil: not smaller than raw
 }
-
-type staticForm struct{ body []byte }
 
 // staticCodings compress a file: at a fast level for its first request, at
 // the best one for good.
@@ -73,7 +71,7 @@ var staticCodings = map[string]func(raw []byte, best bool) []byte{
 
 func newStaticFile(name string, raw []byte) *staticFile {
 	sum := sha256.Sum256(raw)
-	f := &staticFile{raw: raw, etag: hex.EncodeToString(sum[:12]), ctype: mime.TypeByExtension(path.Ext(name)), forms: map[string]*staticForm{}}
+	f := &staticFile{raw: raw, etag: hex.EncodeToString(sum[:12]), ctype: mime.TypeByExtension(path.Ext(name)), forms: map[string][]byte{}}
 	if f.ctype == "" {
 		f.ctype = "application/octet-stream"
 	}
@@ -89,28 +87,27 @@ func (f *staticFile) form(coding string) []byte {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if c := f.forms[coding]; c != nil {
-		return c.body
+	if z, ok := f.forms[coding]; ok {
+		return z
 	}
 	compress := staticCodings[coding]
-	c := &staticForm{body: smaller(compress(f.raw, false), f.raw)}
-	f.forms[coding] = c
-	if c.body != nil {
+	fast := smaller(compress(f.raw, false), f.raw)
+	f.forms[coding] = fast
+	if fast != nil {
 		go func() {
-			best := smaller(compress(f.raw, true), c.body)
-			if best != nil {
+			if best := smaller(compress(f.raw, true), fast); best != nil {
 				f.mu.Lock()
-				f.forms[coding] = &staticForm{body: best}
+				f.forms[coding] = best
 				f.mu.Unlock()
 			}
 		}()
 	}
-	return c.body
+	return fast
 }
 
-// smaller returns z if it is shorter than than, else nil.
-func smaller(z, than []byte) []byte {
-	if z == nil || len(z) >= len(than) {
+// smaller returns z when it is shorter than ref, else nil.
+func smaller(z, ref []byte) []byte {
+	if z == nil || len(z) >= len(ref) {
 		return nil
 	}
 	return z
