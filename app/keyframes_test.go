@@ -1,11 +1,16 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 
 	"github.com/playhead/playhead/internal/testutil"
 	"github.com/playhead/playhead/testdata"
@@ -96,5 +101,39 @@ func TestServerKeyframesAreServed(t *testing.T) {
 	}
 	if !strings.Contains(body, "Northwind Ops") {
 		t.Fatal("the keyframe does not hold the page")
+	}
+
+	// deflated, as the player fetches keyframes ahead of its seeks: the same
+	// JSON, compressed once (the response compression leaves it alone)
+	req, err := http.NewRequest("GET", fmt.Sprintf("%s%s/%d?as=deflate", m.URL(), path, k.Ts), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "gzip, zstd")
+	res, err := c.Do(req) // Accept-Encoding set: the body is read as sent
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vnd.playhead.events+deflate" || res.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("GET keyframe ?as=deflate: %d, type %q, encoding %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Encoding"))
+	}
+	plain, err := io.ReadAll(flate.NewReader(bytes.NewReader(packed)))
+	if err != nil {
+		t.Fatalf("inflating the packed keyframe: %v", err)
+	}
+	if string(plain) != body {
+		t.Fatalf("the packed keyframe inflates to %d bytes that differ from the JSON answer's %d", len(plain), len(body))
+	}
+	if len(packed)*4 > len(plain) {
+		t.Fatalf("packed keyframe: %d bytes for %d of JSON", len(packed), len(plain))
+	}
+	status, body = testutil.Get(t, c, fmt.Sprintf("%s%s/%d?as=zip", m.URL(), path, k.Ts))
+	if status != 400 || !strings.Contains(body, `as=\"zip\"`) {
+		t.Fatalf("GET keyframe ?as=zip: %d %s; want 400 naming the parameter", status, body)
 	}
 }

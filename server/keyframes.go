@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/playhead/playhead"
 )
 
@@ -62,7 +64,54 @@ func (s *Server) handleKeyframe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	switch as := r.URL.Query().Get("as"); as {
+	case "":
+	case "deflate":
+		return s.writePackedEvents(w, r, p.ID, events)
+	default:
+		return playhead.Errorf(playhead.EINVALID, "as=%q: a keyframe is answered as JSON, or as=deflate", as)
+	}
 	// Assets are rewritten as the events' are, when served: one captured
 	// since the keyframe was built shows at once.
 	return s.writeEvents(w, r, p.ID, events, nil)
+}
+
+// packedEventsType is the type of an event list answered deflated: the
+// JSON array in raw DEFLATE (RFC 1951). The response compression leaves it
+// alone.
+const packedEventsType = "application/vnd.playhead.events+deflate"
+
+// packLevel is the DEFLATE level of a packed answer: a player fetching every
+// keyframe of a session ahead of its seeks asks for a hundred or more at
+// once, and holds them as they come.
+const packLevel = 5
+
+// writePackedEvents answers events as writeEvents does, the JSON deflated.
+// The player keeps keyframes it fetches ahead of need in memory, deflated,
+// and inflates one when it seeks there: deflated here, it has nothing to
+// compress itself (a keyframe of a large page is a few hundred kilobytes
+// of JSON, some 10 ms of a browser's main thread to deflate).
+func (s *Server) writePackedEvents(w http.ResponseWriter, r *http.Request, projectID int64, events [][]byte) error {
+	pending, err := s.rewriteEventAssets(r.Context(), projectID, events, nil)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	zw, err := flate.NewWriter(&b, packLevel)
+	if err != nil {
+		return err
+	}
+	if _, err := zw.Write(joinEvents(events)); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if pending > 0 {
+		w.Header().Set(pendingAssetsHeader, strconv.Itoa(pending))
+	}
+	w.Header().Set("Content-Type", packedEventsType)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	_, err = w.Write(b.Bytes())
+	return err
 }

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -161,7 +162,14 @@ func (s *Server) Handler() http.Handler {
 	// player's download roughly tenfold.
 	// Answers are gzipped when large enough, but ingest's never are: it is
 	// the hot path, and its answers are a few dozen bytes.
-	gz := gzhttp.GzipHandler(mux)
+	// An answer already compressed (a packed keyframe) is left alone.
+	wrap, err := gzhttp.NewWrapper(gzhttp.ContentTypeFilter(func(ct string) bool {
+		return !strings.HasPrefix(ct, packedEventsType) && gzhttp.DefaultContentTypeFilter(ct)
+	}))
+	if err != nil {
+		panic(err) // the options are constants
+	}
+	gz := wrap(mux)
 	return s.logRequests(s.hsts(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/v1/ingest" {
 			mux.ServeHTTP(w, r)
