@@ -139,7 +139,9 @@ export const api = {
   /** The moments (Unix ms) the server built keyframes at, sorted; none for a session it has built none for. */
   keyframes: (id: string) =>
     call<{ keyframes?: unknown } | undefined>("GET", `/api/v1/sessions/${encodeURIComponent(id)}/keyframes`).then((r) => keyframeTimes(r?.keyframes)),
-  keyframeUrl: (id: string, ts: number) => withProject(`/api/v1/sessions/${encodeURIComponent(id)}/keyframes/${encodeURIComponent(String(ts))}`),
+  /** A keyframe's events; `packed`: their JSON deflated (raw DEFLATE), to be kept as it comes. */
+  keyframeUrl: (id: string, ts: number, packed = false) =>
+    withProject(`/api/v1/sessions/${encodeURIComponent(id)}/keyframes/${encodeURIComponent(String(ts))}${packed ? "?as=deflate" : ""}`),
   reports: () => call<{ reports: Report[] }>("GET", "/api/v1/reports"),
   webhooks: () => call<{ webhooks: Webhook[] }>("GET", "/api/v1/webhooks"),
   addWebhook: (url: string) => call<{ webhook: Webhook; secret: string }>("POST", "/api/v1/webhooks", { url }),
