@@ -193,8 +193,10 @@ export class Engine {
     const toPos = Math.max(cp.pos, store.posAt(ts));
     const fromPos = cp.pos;
     const kfs = this.o.keyframes;
+    // the events' request first: a keyframe held deflated is inflated while it is answered
+    const fetching = store.hasRange(fromPos, toPos) ? null : store.ensure(fromPos, toPos);
     let frame = cp.kind === "server" && kfs ? kfs.get(cp.at) : undefined;
-    if (!store.hasRange(fromPos, toPos) || (cp.kind === "server" && !frame)) {
+    if (fetching || (cp.kind === "server" && !frame)) {
       if (this.status !== "playing") this.setStatus("loading");
       else {
         this.replayer?.pause();
@@ -204,7 +206,7 @@ export class Engine {
       // the keyframe and the events after it, at once
       let lost: unknown = null;
       const loading = cp.kind === "server" && kfs ? kfs.load(cp.at).catch((err: unknown) => ((lost = err), undefined)) : undefined;
-      [, frame] = await Promise.all([store.ensure(fromPos, toPos), loading]);
+      [, frame] = await Promise.all([fetching ?? store.ensure(fromPos, toPos), loading]);
       if (gen !== this.gen || this.destroyed) return;
       if (lost) {
         // a server keyframe that cannot be had: seek from the checkpoint before it
