@@ -413,6 +413,8 @@ async function main() {
         const a = performance.now();
         await window.__playhead.seek(t);
         out.push(performance.now() - a);
+        // a trace's marks: where each seek ran
+        performance.measure(`bench:seek ${out.length}`, { start: a });
       }
       return out;
     }, coldTargets);
@@ -424,6 +426,7 @@ async function main() {
   log("Playhead: cold seeks of the first viewer…");
   const cold = await coldSeeks(true);
   const coldTimes = cold.times;
+  log(`Playhead cold seeks in order (ms): ${coldTimes.map(Math.round).join(" ")}`);
   const serverKeyframes = cold.stats.keyframes || 0;
 
   // -- Playhead, first frame: the median of a few opens (one is at the mercy of the machine)
