@@ -701,11 +701,18 @@ type SessionIndex interface {
 	Sessions(ctx context.Context, f SessionFilter) (list []*Session, next string, err error)
 	// Batches returns the manifest of a session's batches by sequence number.
 	Batches(ctx context.Context, projectID int64, sessionID string) ([]BatchRef, error)
+	// BatchRange returns the manifest of those of a session's batches
+	// whose sequence numbers are from..to (inclusive), by sequence number:
+	// a player reading a stretch of a long session needs those only.
+	BatchRange(ctx context.Context, projectID int64, sessionID string, from, to int) ([]BatchRef, error)
 	// Timeline returns a session's timeline entries by time.
 	Timeline(ctx context.Context, projectID int64, sessionID string) ([]TimelineEntry, error)
 	// TimelineKinds returns a session's first limit timeline entries of
 	// the given kinds, by time.
 	TimelineKinds(ctx context.Context, projectID int64, sessionID string, kinds []string, limit int) ([]TimelineEntry, error)
+	// NavigationsBefore returns a session's last limit navigation
+	// entries at or before ts, the latest first.
+	NavigationsBefore(ctx context.Context, projectID int64, sessionID string, ts int64, limit int) ([]TimelineEntry, error)
 	// PendingData returns the data of a session's pending batches by seq.
 	PendingData(ctx context.Context, projectID int64, sessionID string, seqs []int) (map[int][]byte, error)
 	// PendingRuns returns sessions whose pending batches are due for sealing.

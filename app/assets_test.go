@@ -163,6 +163,26 @@ func TestAssetCaptureResolvesRelativeURLs(t *testing.T) {
 	if !asset.MatchString(later) {
 		t.Errorf("batch 1 alone: the relative image is not served from Playhead: %s", later)
 	}
+	// many single-page navigations since the page loaded: the page is
+	// found past the most recent navigations
+	const spa = "relativeassets02"
+	var pushes []string
+	for i := range 20 {
+		pushes = append(pushes, fmt.Sprintf(`{"type":5,"timestamp":%d,"data":{"tag":"playhead.navigation","payload":{"url":"%s/app/view%d","kind":"push"}}}`, now+100+int64(i), site.URL, i))
+	}
+	for _, b := range []string{
+		strings.Replace(batches[0], sid, spa, 1),
+		fmt.Sprintf(`{"v":1,"sid":%q,"seq":1,"events":[%s]}`, spa, strings.Join(pushes, ",")),
+		strings.Replace(strings.Replace(batches[1], sid, spa, 1), `"seq":1`, `"seq":2`, 1),
+	} {
+		scenario{method: "POST", path: "/api/v1/ingest?k=" + m.Project.IngestKey, body: []byte(b), wantStatus: 200}.run(t, m, nil)
+	}
+	if err := m.Capturer.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, later := testutil.Get(t, c, m.URL()+"/api/v1/sessions/"+spa+"/events?from=2&to=2"); !asset.MatchString(later) {
+		t.Errorf("after 20 single-page navigations: the relative image is not served from Playhead: %s", later)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	for _, path := range []string{"/img/logo.png", "/shop/bg.png"} {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -107,6 +108,27 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 		if len(refs) != 3 || refs[0].Seq != 0 || refs[2].Seq != 2 || refs[0].KeyframeTs == nil || *refs[0].KeyframeTs != 1000 || refs[1].KeyframeTs != nil {
 			t.Errorf("Batches = %+v", refs)
+		}
+		for _, c := range []struct{ from, to, want int }{{1, 2, 2}, {1, 1, 1}, {2, math.MaxInt, 1}, {math.MinInt, 0, 1}, {0, math.MaxInt, 3}, {3, 9, 0}, {2, 1, 0}} {
+			got, err := db.BatchRange(ctx, p.ID, "s1", c.from, c.to)
+			if err != nil {
+				t.Fatalf("BatchRange(%d, %d): %v", c.from, c.to, err)
+			}
+			if len(got) != c.want {
+				t.Errorf("BatchRange(%d, %d) = %d batches, want %d", c.from, c.to, len(got), c.want)
+				continue
+			}
+			same := func(a, b playhead.BatchRef) bool {
+				ka, kb := a.KeyframeTs, b.KeyframeTs
+				a.KeyframeTs, b.KeyframeTs = nil, nil
+				return a == b && (ka == nil) == (kb == nil) && (ka == nil || *ka == *kb)
+			}
+			if c.want > 0 && !slices.EqualFunc(got, refs[got[0].Seq:got[0].Seq+c.want], same) {
+				t.Errorf("BatchRange(%d, %d) = %+v, want the same as Batches' %+v", c.from, c.to, got, refs)
+			}
+		}
+		if got, err := db.BatchRange(ctx, p.ID, "nosuchsession", 0, math.MaxInt); err != nil || len(got) != 0 {
+			t.Errorf("BatchRange of an unknown session = %v, %v; want none", got, err)
 		}
 	})
 

@@ -76,6 +76,44 @@ func RunSearchTools(t *testing.T, newIndex func(t *testing.T) Index) {
 		}
 	})
 
+	t.Run("NavigationsBefore", func(t *testing.T) {
+		// in the other project: the subtests after this one count p's sessions
+		nav := session(other.ID, "t4", t0, "")
+		for i, u := range []string{"https://shop.test/", "https://shop.test/cart", "https://shop.test/checkout"} {
+			nav.Timeline = append(nav.Timeline,
+				playhead.TimelineEntry{Ts: t0 + int64(1000*i), Kind: playhead.KindNavigation, Label: u},
+				playhead.TimelineEntry{Ts: t0 + int64(1000*i) + 500, Kind: playhead.KindClick, Label: "Click: next"})
+		}
+		if _, err := ingest.AddBatches(ctx, db, []*playhead.IndexedBatch{nav}, playhead.SessionLimits{}, now); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			ts    int64
+			limit int
+			want  []string
+		}{
+			{2500, 10, []string{"2000 https://shop.test/checkout", "1000 https://shop.test/cart", "0 https://shop.test/"}},
+			{2000, 1, []string{"2000 https://shop.test/checkout"}},
+			{1999, 2, []string{"1000 https://shop.test/cart", "0 https://shop.test/"}},
+			{-1, 10, nil},
+		} {
+			got, err := db.NavigationsBefore(ctx, other.ID, "t4", t0+c.ts, c.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var labels []string
+			for _, e := range got {
+				labels = append(labels, fmt.Sprintf("%d %s", e.Ts-t0, e.Label))
+			}
+			if !slices.Equal(labels, c.want) {
+				t.Errorf("NavigationsBefore(%d; %d) = %q, want %q", c.ts, c.limit, labels, c.want)
+			}
+		}
+		if got, err := db.NavigationsBefore(ctx, p.ID, "t4", t0+9000, 10); err != nil || len(got) != 0 {
+			t.Errorf("NavigationsBefore of another project's session = %v, %v; want none", got, err)
+		}
+	})
+
 	t.Run("SearchValues", func(t *testing.T) {
 		tests := []struct {
 			field, part string

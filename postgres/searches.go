@@ -24,6 +24,18 @@ func (db *DB) TimelineKinds(ctx context.Context, projectID int64, sessionID stri
 		projectID, text(sessionID), kinds, limit)
 }
 
+// NavigationsBefore returns a session's last limit navigation entries at
+// or before ts, the latest first. The kind is written out, not bound: the
+// planner uses the index of navigations (migration 0012) only for a query
+// that names its condition.
+func (db *DB) NavigationsBefore(ctx context.Context, projectID int64, sessionID string, ts int64, limit int) ([]playhead.TimelineEntry, error) {
+	if limit <= 0 {
+		return []playhead.TimelineEntry{}, nil
+	}
+	return db.readTimeline(ctx, `WHERE project_id = $1 AND session_id = $2 AND ts <= $3 AND kind = '`+playhead.KindNavigation+`' ORDER BY ts DESC, id DESC LIMIT $4`,
+		projectID, text(sessionID), ts, limit)
+}
+
 // summaryFields are the sessions' columns SearchValues may read.
 var summaryFields = map[string]bool{playhead.SummaryBrowser: true, playhead.SummaryOS: true, playhead.SummaryDevice: true}
 

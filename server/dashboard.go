@@ -320,21 +320,20 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	refs, err := s.Index.Batches(r.Context(), p.ID, id)
+	// the range only: a player reads a long session a few batches at a time
+	want, err := s.Index.BatchRange(r.Context(), p.ID, id, from, to)
 	if err != nil {
 		return err
 	}
-	if len(refs) == 0 {
-		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+	if len(want) == 0 {
+		if refs, err := s.Index.BatchRange(r.Context(), p.ID, id, 0, math.MaxInt); err != nil {
+			return err
+		} else if len(refs) == 0 {
+			return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
+		}
 	}
 	if err := s.auditView(r, p.ID, id); err != nil {
 		return err
-	}
-	var want []playhead.BatchRef
-	for _, ref := range refs {
-		if ref.Seq >= from && ref.Seq <= to {
-			want = append(want, ref)
-		}
 	}
 	events, err := s.Recordings.ReadEvents(r.Context(), p.ID, id, want)
 	if err != nil {
@@ -345,14 +344,35 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	var page *url.URL
 	if len(events) > 0 {
 		if _, meta := metaHref(events[0]); !meta {
-			navigations, err := s.Index.TimelineKinds(r.Context(), p.ID, id, []string{playhead.KindNavigation}, maxNavigations)
-			if err != nil {
+			if page, err = s.pageBefore(r.Context(), p.ID, id, want[0].FirstTs); err != nil {
 				return err
 			}
-			page = pageAt(navigations, want[0].FirstTs)
 		}
 	}
 	return s.writeEvents(w, r, p.ID, events, page)
+}
+
+// recentNavigations is how many of the navigations before a moment
+// pageBefore looks at first: a page load is almost always among them
+// (the others are a single-page app's own).
+const recentNavigations = 16
+
+// pageBefore returns the page a session was on at ts (see pageAt), reading
+// the navigations just before ts first, all of them only when no page
+// load is among those.
+func (s *Server) pageBefore(ctx context.Context, projectID int64, sessionID string, ts int64) (*url.URL, error) {
+	recent, err := s.Index.NavigationsBefore(ctx, projectID, sessionID, ts, recentNavigations)
+	if err != nil {
+		return nil, err
+	}
+	if page := pageAt(recent, ts); page != nil || len(recent) < recentNavigations {
+		return page, nil
+	}
+	all, err := s.Index.TimelineKinds(ctx, projectID, sessionID, []string{playhead.KindNavigation}, maxNavigations)
+	if err != nil {
+		return nil, err
+	}
+	return pageAt(all, ts), nil
 }
 
 // writeEvents answers events as one JSON array, their captured assets'

@@ -27,6 +27,17 @@ func (db *DB) TimelineKinds(ctx context.Context, projectID int64, sessionID stri
 	return db.readTimeline(ctx, `WHERE project_id = ? AND session_id = ? AND kind IN (`+placeholders(len(kinds))+`) ORDER BY ts, rowid LIMIT ?`, args...)
 }
 
+// NavigationsBefore returns a session's last limit navigation entries at
+// or before ts, the latest first. The kind is written out, not bound: the
+// planner uses the index of navigations (migration 0012) only for a query
+// that names its condition.
+func (db *DB) NavigationsBefore(ctx context.Context, projectID int64, sessionID string, ts int64, limit int) ([]playhead.TimelineEntry, error) {
+	if limit <= 0 {
+		return []playhead.TimelineEntry{}, nil
+	}
+	return db.readTimeline(ctx, `WHERE project_id = ? AND session_id = ? AND ts <= ? AND kind = '`+playhead.KindNavigation+`' ORDER BY ts DESC, rowid DESC LIMIT ?`, projectID, sessionID, ts, limit)
+}
+
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

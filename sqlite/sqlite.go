@@ -410,6 +410,25 @@ func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([
 	return refs, rows.Err()
 }
 
+// BatchRange returns the manifest of a session's batches from..to by sequence number.
+func (db *DB) BatchRange(ctx context.Context, projectID int64, sessionID string, from, to int) ([]playhead.BatchRef, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key, event_offset
+		FROM batches WHERE project_id = ? AND session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`, projectID, sessionID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	defer rows.Close()
+	var refs []playhead.BatchRef
+	for rows.Next() {
+		var r playhead.BatchRef
+		if err := rows.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey, &r.EventOffset); err != nil {
+			return nil, fmt.Errorf("list batches: %w", err)
+		}
+		refs = append(refs, r)
+	}
+	return refs, rows.Err()
+}
+
 // Timeline returns a session's timeline entries by time.
 func (db *DB) Timeline(ctx context.Context, projectID int64, sessionID string) ([]playhead.TimelineEntry, error) {
 	return db.readTimeline(ctx, `WHERE project_id = ? AND session_id = ? ORDER BY ts, rowid`, projectID, sessionID)
