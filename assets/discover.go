@@ -146,18 +146,51 @@ func mayReference(event []byte, relative bool) bool {
 	return false
 }
 
-// containsFold reports whether s contains the lowercase ASCII word in any case.
+// containsFold reports whether s contains the lowercase ASCII word in any
+// case: a byte of s matches a byte of word that it equals with bit 0x20 set.
+// Places for the word's first byte are found with bytes.IndexByte, which
+// scans many bytes at a time, in each of its two cases; events are mostly
+// long runs without either.
 func containsFold(s []byte, word string) bool {
-	for i := 0; i+len(word) <= len(s); i++ {
-		j := 0
-		for j < len(word) && s[i+j]|0x20 == word[j] {
-			j++
+	n := len(word)
+	last := len(s) - n // the last place word can start
+	if n == 0 || last < 0 || word[0]&0x20 == 0 {
+		return n == 0 && last >= 0
+	}
+	lo, hi := word[0], word[0]&^0x20
+	// the next place at or after from holding c, or last+1 for none
+	next := func(c byte, from int) int {
+		if i := bytes.IndexByte(s[from:last+1], c); i >= 0 {
+			return from + i
 		}
-		if j == len(word) {
+		return last + 1
+	}
+	nl, nh := next(lo, 0), next(hi, 0)
+	for {
+		i := min(nl, nh)
+		if i > last {
+			return false
+		}
+		if restFold(s[i+1:i+n], word[1:]) {
 			return true
 		}
+		if nl == i {
+			nl = next(lo, i+1)
+		}
+		if nh == i {
+			nh = next(hi, i+1)
+		}
 	}
-	return false
+}
+
+// restFold reports whether s (as long as word) is word in any case, as containsFold compares.
+func restFold(s []byte, word string) bool {
+	for j := range len(word) {
+		if s[j]|0x20 != word[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // assetRels are the <link rel> tokens whose href the page loads as a
