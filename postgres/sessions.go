@@ -111,20 +111,7 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 
 // Batches returns a session's batch manifest in sequence order.
 func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([]playhead.BatchRef, error) {
-	rows, err := db.pool.Query(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key, event_offset
-		FROM batches WHERE project_id = $1 AND session_id = $2 ORDER BY seq`, projectID, text(sessionID))
-	if err != nil {
-		return nil, fmt.Errorf("list batches: %w", err)
-	}
-	refs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (playhead.BatchRef, error) {
-		var r playhead.BatchRef
-		err := row.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey, &r.EventOffset)
-		return r, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list batches: %w", err)
-	}
-	return refs, nil
+	return db.BatchRange(ctx, projectID, sessionID, math.MinInt, math.MaxInt)
 }
 
 // BatchRange returns the manifest of a session's batches from..to in sequence order.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"path"
 	"sort"
@@ -393,21 +394,7 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 
 // Batches returns a session's batch manifest in sequence order.
 func (db *DB) Batches(ctx context.Context, projectID int64, sessionID string) ([]playhead.BatchRef, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT seq, first_ts, last_ts, keyframe_ts, events, bytes, object_key, event_offset
-		FROM batches WHERE project_id = ? AND session_id = ? ORDER BY seq`, projectID, sessionID)
-	if err != nil {
-		return nil, fmt.Errorf("list batches: %w", err)
-	}
-	defer rows.Close()
-	var refs []playhead.BatchRef
-	for rows.Next() {
-		var r playhead.BatchRef
-		if err := rows.Scan(&r.Seq, &r.FirstTs, &r.LastTs, &r.KeyframeTs, &r.Events, &r.Bytes, &r.ObjectKey, &r.EventOffset); err != nil {
-			return nil, fmt.Errorf("list batches: %w", err)
-		}
-		refs = append(refs, r)
-	}
-	return refs, rows.Err()
+	return db.BatchRange(ctx, projectID, sessionID, math.MinInt, math.MaxInt)
 }
 
 // BatchRange returns the manifest of a session's batches from..to by sequence number.
