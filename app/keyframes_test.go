@@ -136,4 +136,8 @@ func TestServerKeyframesAreServed(t *testing.T) {
 	if status != 400 || !strings.Contains(body, `as=\"zip\"`) {
 		t.Fatalf("GET keyframe ?as=zip: %d %s; want 400 naming the parameter", status, body)
 	}
+	// the parameter is checked first: no keyframe is read for a request that cannot be answered
+	if status, body = testutil.Get(t, c, fmt.Sprintf("%s%s/%d?as=zip", m.URL(), path, k.Ts+1)); status != 400 {
+		t.Fatalf("GET an unknown keyframe ?as=zip: %d %s; want 400", status, body)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -365,6 +366,7 @@ func (s *Server) pageBefore(ctx context.Context, projectID int64, sessionID stri
 	if err != nil {
 		return nil, err
 	}
+	slices.Reverse(recent) // by time, as pageAt reads them: of loads at one moment, the last stored
 	if page := pageAt(recent, ts); page != nil || len(recent) < recentNavigations {
 		return page, nil
 	}

@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/playhead/playhead"
@@ -60,16 +62,20 @@ func (s *Server) handleKeyframe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return playhead.Errorf(playhead.EINVALID, "keyframe time %q is not a number of milliseconds", r.PathValue("ts"))
 	}
+	var packed bool
+	switch as := r.URL.Query().Get("as"); as {
+	case "":
+	case "deflate":
+		packed = true
+	default:
+		return playhead.Errorf(playhead.EINVALID, "as=%q: a keyframe is answered as JSON, or as=deflate", as)
+	}
 	events, err := s.Recordings.Keyframe(r.Context(), p.ID, id, ts)
 	if err != nil {
 		return err
 	}
-	switch as := r.URL.Query().Get("as"); as {
-	case "":
-	case "deflate":
+	if packed {
 		return s.writePackedEvents(w, r, p.ID, events)
-	default:
-		return playhead.Errorf(playhead.EINVALID, "as=%q: a keyframe is answered as JSON, or as=deflate", as)
 	}
 	// Assets are rewritten as the events' are, when served: one captured
 	// since the keyframe was built shows at once.
@@ -86,6 +92,11 @@ const packedEventsType = "application/vnd.playhead.events+deflate"
 // once, and holds them as they come.
 const packLevel = 5
 
+// packWriters are DEFLATE writers at packLevel to reuse: a player asks for
+// a hundred keyframes or more in a row, and each writer holds a few
+// hundred kilobytes of tables.
+var packWriters sync.Pool
+
 // writePackedEvents answers events as writeEvents does, the JSON deflated.
 // The player keeps keyframes it fetches ahead of need in memory, deflated,
 // and inflates one when it seeks there: deflated here, it has nothing to
@@ -97,14 +108,21 @@ func (s *Server) writePackedEvents(w http.ResponseWriter, r *http.Request, proje
 		return err
 	}
 	var b bytes.Buffer
-	zw, err := flate.NewWriter(&b, packLevel)
+	zw, _ := packWriters.Get().(*flate.Writer)
+	if zw == nil {
+		if zw, err = flate.NewWriter(&b, packLevel); err != nil {
+			return err
+		}
+	} else {
+		zw.Reset(&b)
+	}
+	_, err = zw.Write(joinEvents(events))
+	if err == nil {
+		err = zw.Close()
+	}
+	zw.Reset(io.Discard) // holds no answer while pooled
+	packWriters.Put(zw)
 	if err != nil {
-		return err
-	}
-	if _, err := zw.Write(joinEvents(events)); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
 		return err
 	}
 	if pending > 0 {

@@ -127,7 +127,8 @@ export class EntryList<T extends { t: number }> {
       this.idle = 0;
       const until = performance.now() + SLICE_MS;
       do this.buildUpTo(this.built + ROWS_PER_STEP);
-      while (this.built < this.rows.length && performance.now() < until && (!deadline || deadline.timeRemaining() > 0));
+      // a callback run for its timeout (a page never idle) still builds a whole slice
+      while (this.built < this.rows.length && performance.now() < until && (!deadline || deadline.didTimeout || deadline.timeRemaining() > 0));
       this.buildRestLater();
     };
     const w = window as Window & { requestIdleCallback?: (cb: (d: IdleDeadline) => void, o?: { timeout: number }) => number };

@@ -18,7 +18,7 @@ const MAX_PACKED = 48 << 20;
 export class ServerKeyframes {
   private readonly loaded = new Map<number, eventWithTime[]>();
   private readonly pending = new Map<number, Promise<eventWithTime[]>>();
-  /** Every keyframe fetched, as deflated JSON: a seek back to one costs an inflate and a parse, not a request. */
+  /** Every keyframe the prefetch fetched, as deflated JSON: a seek back to one costs an inflate and a parse, not a request. */
   private readonly packed = new Map<number, Uint8Array>();
   private packedSize = 0;
   private prefetching: { gen: number; done: Promise<void> } | null = null;
@@ -127,12 +127,14 @@ export class ServerKeyframes {
     const gen = this.gen;
     const res = await this.request(ts, false);
     const evs = keyframeEvents(await res.json(), ts);
-    // kept parsed while among the last used; held deflated once the prefetch fetches it so
+    // kept parsed while among the last used, and held deflated once the
+    // prefetch fetches it so (a second, small request: deflating it here
+    // would cost the page what the prefetch saves it)
     if (gen === this.gen) this.keep(ts, evs);
     return evs;
   }
 
-  /** Keeps a parsed keyframe, the least recently used beyond KEEP dropped (each is held deflated too). */
+  /** Keeps a parsed keyframe, the least recently used beyond KEEP dropped (held deflated too once the prefetch has it). */
   private keep(ts: number, evs: eventWithTime[]): void {
     this.loaded.set(ts, evs);
     while (this.loaded.size > KEEP) this.loaded.delete(this.loaded.keys().next().value!);
