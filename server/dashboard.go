@@ -326,8 +326,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(want) == 0 {
-		if refs, err := s.Index.BatchRange(r.Context(), p.ID, id, 0, math.MaxInt); err != nil {
+	if len(want) == 0 { // none in the range: is there a session at all?
+		if refs, err := s.Index.Batches(r.Context(), p.ID, id); err != nil {
 			return err
 		} else if len(refs) == 0 {
 			return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
