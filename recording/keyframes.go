@@ -2,10 +2,13 @@ package recording
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -48,46 +51,95 @@ func (rec *Store) Keyframes(ctx context.Context, projectID int64, sessionID stri
 	if err != nil {
 		return nil, err
 	}
+	return UsableKeyframes(list, refs), nil
+}
+
+// KeyframesOf is Keyframes for a caller that has read the session's
+// batches already (refs, by sequence number, as Index.Batches returns them).
+func (rec *Store) KeyframesOf(ctx context.Context, projectID int64, sessionID string, refs []playhead.BatchRef) ([]playhead.KeyframeRef, error) {
+	list, err := rec.Index.Keyframes(ctx, projectID, sessionID)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	return UsableKeyframes(list, refs), nil
+}
+
+// UsableKeyframes leaves out of list, in place, the keyframes a player
+// cannot start from, given the session's batches from the first of a
+// keyframe's chunk on (refs, by sequence number): those whose chunk no batch
+// names any more, and those a later batch has an event at or before. One
+// pass over each: a session has hundreds of keyframes and batches, and a
+// player asks for every keyframe.
+func UsableKeyframes(list []playhead.KeyframeRef, refs []playhead.BatchRef) []playhead.KeyframeRef {
 	lastSeq := map[string]int{} // keyframes object → last batch of its chunk
 	for _, r := range refs {
 		if r.ObjectKey != "" {
 			lastSeq[KeyframesKey(r.ObjectKey)] = r.Seq
 		}
 	}
+	// firstAfter[i]: the earliest event of the batches after refs[i]
+	firstAfter := make([]int64, len(refs))
+	earliest := int64(math.MaxInt64)
+	for i := len(refs) - 1; i >= 0; i-- {
+		firstAfter[i] = earliest
+		earliest = min(earliest, refs[i].FirstTs)
+	}
 	return slices.DeleteFunc(list, func(k playhead.KeyframeRef) bool {
 		last, ok := lastSeq[k.ObjectKey]
 		if !ok {
 			return true // its chunk is gone
 		}
-		for _, r := range refs {
-			if r.Seq > last && r.FirstTs <= k.Ts {
-				return true
-			}
-		}
-		return false
-	}), nil
+		i, found := slices.BinarySearchFunc(refs, last, func(r playhead.BatchRef, seq int) int { return cmp.Compare(r.Seq, seq) })
+		return !found || firstAfter[i] <= k.Ts
+	})
 }
 
 // Keyframe returns the events of the session's keyframe at ts, or an
 // ENOTFOUND error when the session has none at ts.
 func (rec *Store) Keyframe(ctx context.Context, projectID int64, sessionID string, ts int64) ([][]byte, error) {
-	list, err := rec.Keyframes(ctx, projectID, sessionID)
+	list, err := rec.Index.Keyframes(ctx, projectID, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range list {
-		if r.Ts == ts {
-			all, err := rec.readKeyframes(ctx, projectID, sessionID, r.ObjectKey)
-			if err != nil {
-				return nil, err
-			}
-			if r.Position < 0 || r.Position >= len(all) {
-				return nil, fmt.Errorf("keyframe %d of %s: %w: position %d outside %d keyframes", ts, sessionID, chunk.ErrCorrupt, r.Position, len(all))
-			}
-			return splitEvents(all[r.Position])
-		}
+	at := slices.IndexFunc(list, func(k playhead.KeyframeRef) bool { return k.Ts == ts })
+	if at < 0 {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no keyframe at %d", sessionID, ts)
 	}
-	return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no keyframe at %d", sessionID, ts)
+	r := list[at]
+	// whether it is usable depends on the batches from its chunk's first on
+	// only: a player asks for a session's keyframes one after the other
+	var refs []playhead.BatchRef
+	if first, ok := chunkFirstSeq(r.ObjectKey); ok {
+		refs, err = rec.Index.BatchRange(ctx, projectID, sessionID, first, math.MaxInt)
+	} else {
+		refs, err = rec.Index.Batches(ctx, projectID, sessionID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(UsableKeyframes([]playhead.KeyframeRef{r}, refs)) == 0 {
+		return nil, playhead.Errorf(playhead.ENOTFOUND, "session %s has no keyframe at %d", sessionID, ts)
+	}
+	all, err := rec.readKeyframes(ctx, projectID, sessionID, r.ObjectKey)
+	if err != nil {
+		return nil, err
+	}
+	if r.Position < 0 || r.Position >= len(all) {
+		return nil, fmt.Errorf("keyframe %d of %s: %w: position %d outside %d keyframes", ts, sessionID, chunk.ErrCorrupt, r.Position, len(all))
+	}
+	return splitEvents(all[r.Position])
+}
+
+// chunkFirstSeq reads the first sequence number of the chunk a keyframes
+// object was built from out of its key (chunk.ObjectKey: …/first-last).
+func chunkFirstSeq(keyframesKey string) (int, bool) {
+	name := strings.TrimSuffix(keyframesKey[strings.LastIndexByte(keyframesKey, '/')+1:], keyframesSuffix)
+	first, _, ok := strings.Cut(name, "-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(first)
+	return n, err == nil && n >= 0
 }
 
 // readKeyframes reads and decrypts a keyframes object: one JSON array of

@@ -177,15 +177,39 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 		_ = http.NewResponseController(w).Flush() // a writer that cannot flush sends it all at the end
 		answers := <-done
 		if len(answers) > 0 {
-			// json.Marshal writes <, > and & (in the answers too) as \u escapes:
-			// nothing recorded can end the element early
-			data, err := json.Marshal(map[string]any{"answers": answers})
-			if err == nil {
-				w.Write([]byte(`<script type="application/json" id="playhead-boot">`))
-				w.Write(data)
-				w.Write([]byte("</script>\n"))
-			}
+			w.Write([]byte(`<script type="application/json" id="playhead-boot">`))
+			w.Write(bootJSON(answers))
+			w.Write([]byte("</script>\n"))
 		}
 		w.Write(tail)
 	}
+}
+
+// bootJSON writes the answers as {"answers": {url: answer}}, with <, > and
+// & (in the answers too) as \u escapes: nothing recorded can end the page's
+// element early. The answers are valid JSON already (bootAnswers checks):
+// they are escaped as they are, not parsed and written anew as json.Marshal
+// would (a player page carries the session's first batch of events).
+func bootJSON(answers map[string]bootAnswer) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`{"answers":{`)
+	first := true
+	for u, a := range answers {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		key, _ := json.Marshal(u) // a string: cannot fail
+		json.HTMLEscape(&buf, key)
+		buf.WriteString(`:{"body":`)
+		json.HTMLEscape(&buf, bytes.TrimSpace(a.Body))
+		if len(a.Headers) > 0 {
+			headers, _ := json.Marshal(a.Headers) // strings: cannot fail
+			buf.WriteString(`,"headers":`)
+			json.HTMLEscape(&buf, headers)
+		}
+		buf.WriteString("}")
+	}
+	buf.WriteString("}}")
+	return buf.Bytes()
 }

@@ -31,7 +31,7 @@ func (s *Server) handleKeyframes(w http.ResponseWriter, r *http.Request) error {
 	if len(refs) == 0 {
 		return playhead.Errorf(playhead.ENOTFOUND, "session %q not found", id)
 	}
-	list, err := s.Recordings.Keyframes(r.Context(), p.ID, id)
+	list, err := s.Recordings.KeyframesOf(r.Context(), p.ID, id, refs)
 	if err != nil {
 		return err
 	}
