@@ -102,7 +102,7 @@ func (db *DB) assetsIn(ctx context.Context, projectID int64, status string, urls
 		for _, u := range urls[start:end] {
 			args = append(args, u)
 		}
-		rows, err := db.read.QueryContext(ctx, q, args...)
+		rows, err := db.read.DB.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up assets: %w", err)
 		}

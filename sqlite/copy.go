@@ -67,7 +67,7 @@ func (db *DB) Tables(ctx context.Context) ([]playhead.Table, error) {
 // pragmaNames runs a query of one text column on table and returns its
 // values.
 func (db *DB) pragmaNames(ctx context.Context, query, table string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, query, table)
+	rows, err := db.read.DB.QueryContext(ctx, query, table)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (db *DB) CountRows(ctx context.Context, table string) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+name).Scan(&n); err != nil {
+	if err := db.read.DB.QueryRowContext(ctx, `SELECT count(*) FROM `+name).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count rows of %s: %w", table, err)
 	}
 	return n, nil
@@ -131,7 +131,7 @@ func (db *DB) ReadTable(ctx context.Context, table string, cols []string, fn fun
 	if len(cols) == 0 {
 		return playhead.Errorf(playhead.EINVALID, "read table %s: no columns named", table)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+list+` FROM `+name+` ORDER BY rowid`)
+	rows, err := db.read.DB.QueryContext(ctx, `SELECT `+list+` FROM `+name+` ORDER BY rowid`)
 	if err != nil {
 		return fmt.Errorf("read table %s: %w", table, err)
 	}

@@ -140,7 +140,7 @@ func (db *DB) dialectFor(ctx context.Context, q search.Expr, projectID int64) (d
 		}
 		query, args := search.CountRows(t, d, projectID, commonMatches)
 		var n int
-		if err := db.read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		if err := db.read.DB.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 			return d, fmt.Errorf("count the rows of %s:%s: %w", t.Key, t.Value, err)
 		}
 		d.commonTerms[t] = n >= commonMatches
@@ -259,7 +259,7 @@ func (db *DB) shortTrigrams(ctx context.Context, text string) (ts []string, ok b
 		return nil, false, nil
 	}
 	read := func(query string, limit int) ([]string, error) {
-		rows, err := db.read.QueryContext(ctx, query, text, limit)
+		rows, err := db.read.DB.QueryContext(ctx, query, text, limit)
 		if err != nil {
 			return nil, fmt.Errorf("read the search index's vocabulary: %w", err)
 		}

@@ -36,7 +36,7 @@ var (
 // the writer.
 type DB struct {
 	write *sql.DB
-	read  *sql.DB
+	read  *readPool
 	stmts *stmtCache // the writer's
 	// groups lets one WriteGroup run at a time.
 	groups sync.Mutex
@@ -74,7 +74,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	db := &DB{write: w, read: r, stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}},
+	db := &DB{write: w, read: newReadPool(r), stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}},
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	// A file another process is creating at this moment (switching it to
 	// WAL) can answer busy without waiting; try again for a while.
@@ -366,7 +366,7 @@ func (db *DB) Sessions(ctx context.Context, f playhead.SessionFilter) ([]*playhe
 		cond, args = search.ToSQL(f.Query, d, f.ProjectID, now, args)
 		where += " AND (" + cond + ")"
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
+	rows, err := db.read.DB.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE `+where+
 		` ORDER BY s.started_at DESC, s.id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list sessions: %w", err)

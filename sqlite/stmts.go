@@ -172,3 +172,69 @@ func selectRows(ctx context.Context, tx *wtx, prefix string, width, n int, suffi
 		return rows.Err()
 	})
 }
+
+// readPool is the pool of read connections, which keeps the statements it
+// runs prepared as the writer does: a player's requests run the same few
+// queries (a session, its batches, its keyframes) again and again, and
+// SQLite would parse and plan each anew. Query texts that vary with their
+// arguments (search, IN lists) would make the cache grow without end: past
+// maxReadStmts distinct texts a query runs unprepared.
+type readPool struct {
+	*sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxReadStmts bounds the statements a readPool keeps prepared.
+const maxReadStmts = 256
+
+func newReadPool(db *sql.DB) *readPool { return &readPool{DB: db, stmts: map[string]*sql.Stmt{}} }
+
+// stmt returns query prepared, or nil when it cannot be kept (the cache is
+// full, or preparing it failed: running it unprepared then reports why).
+func (p *readPool) stmt(ctx context.Context, query string) *sql.Stmt {
+	p.mu.Lock()
+	s, ok := p.stmts[query]
+	full := len(p.stmts) >= maxReadStmts
+	p.mu.Unlock()
+	if ok || full {
+		return s
+	}
+	s, err := p.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if prev, ok := p.stmts[query]; ok || len(p.stmts) >= maxReadStmts {
+		s.Close()
+		return prev
+	}
+	p.stmts[query] = s
+	return s
+}
+
+func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return p.DB.QueryContext(ctx, query, args...)
+}
+
+func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// Close closes the statements, then the pool.
+func (p *readPool) Close() error {
+	p.mu.Lock()
+	for _, s := range p.stmts {
+		s.Close()
+	}
+	p.stmts = map[string]*sql.Stmt{}
+	p.mu.Unlock()
+	return p.DB.Close()
+}
