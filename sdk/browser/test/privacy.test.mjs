@@ -358,6 +358,47 @@ test('privacy: the nearer of mask and unmask wins at any depth, and decisions fo
   }
 });
 
+test('privacy: text in an editable region is masked as input is, by its nearest contenteditable, in the snapshot and in added nodes', { skip: browserSkip }, async () => {
+  // the text around an editable region is the page's own: the region decides for what is inside it only
+  const region = (word) =>
+    `<div><div contenteditable="true"><span>${word}-edit-secret</span>` +
+    `<p contenteditable="false"><b>${word}-fixed-visible</b><i contenteditable="">${word}-reopened-secret</i></p>` +
+    `<section><em>${word}-deep-secret</em></section></div><p>${word}-after-visible</p></div>` +
+    `<div contenteditable="FALSE"><span>${word}-false-visible</span></div>`;
+  harness.addPage(
+    '/editable',
+    `<!doctype html><html><head><meta charset="utf-8"><title>editable</title></head><body>
+    <main>${region('snap')}</main><aside id="added"></aside><iframe id="doc"></iframe>
+    <iframe srcdoc="<p>Write to srcdoc-person@example.com</p>"></iframe>
+    <script src="{{SDK_URL}}"></script></body></html>`,
+  );
+  const context = await harness.newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/editable`);
+  // a whole document in design mode is editable too
+  await page.evaluate(() => {
+    const doc = document.getElementById('doc').contentDocument;
+    doc.body.innerHTML = '<p>design-mode-secret</p>';
+    doc.designMode = 'on';
+  });
+  await init(page);
+  const sid = await page.evaluate(() => Playhead.getSessionId());
+  await page.evaluate((html) => (document.getElementById('added').innerHTML = html), region('added'));
+  await page.waitForTimeout(50);
+  await page.evaluate(() => Playhead.flush());
+  await context.close();
+  const text = sessionBatches(ingest, sid)
+    .map((b) => b.text)
+    .join('\n');
+  for (const word of ['snap', 'added']) {
+    for (const secret of ['edit', 'reopened', 'deep']) assert.ok(!text.includes(`${word}-${secret}-secret`), `"${word}-${secret}-secret" is masked`);
+    for (const visible of ['fixed', 'after', 'false']) assert.ok(text.includes(`${word}-${visible}-visible`), `"${word}-${visible}-visible" is recorded`);
+  }
+  assert.ok(!text.includes('design-mode-secret'), 'the text of a document in design mode is masked');
+  // an iframe's srcdoc is page text too (its document is recorded besides)
+  assert.ok(text.includes('srcdoc-person@') === false && text.includes('Write to '), 'srcdoc is masked as text is');
+});
+
 test("privacy: 'relaxed' records input values, except passwords and card fields, and still masks PII", { skip: browserSkip }, async () => {
   const context = await harness.newContext();
   const page = await context.newPage();

@@ -99,7 +99,7 @@ export interface Hooks {
  * style, id) match none, and are passed over at the cost of one test.
  */
 const ATTR =
-  /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(placeholder|title|alt|label|value|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
+  /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(placeholder|title|alt|label|value|srcdoc|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
 
 /** `getNode` looks an element up by its node's ID in rrweb's mirror. */
 export function makeHooks(policy: Policy, getNode: (id: number) => Element | null | undefined): Hooks {
@@ -107,27 +107,27 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
   /**
    * What decides each element seen since the last `reset`: 1 the nearest
    * element (itself or an ancestor) matching a mask or unmask selector is a
-   * mask (on the same element masking wins), 2 it is an unmask, 0 there is
-   * none. rrweb serialises a snapshot or
-   * a batch of mutations synchronously, so the DOM cannot change in between:
-   * within one pass every element is matched once, however deep the tree.
+   * mask (on the same element masking wins), 2 it is an unmask; with
+   * neither, 3 when the element's text is editable, else 0. Editable: the
+   * nearest `contenteditable` attribute (itself or an ancestor's) says so,
+   * or the document's design mode. (`isContentEditable` would say the same,
+   * besides CSS-only editing, but it first brings the page's style up to
+   * date: during rrweb's pass over just-added nodes, a whole style
+   * recalculation inside Playhead's hook.) rrweb serialises a snapshot or a
+   * batch of mutations synchronously, so the DOM cannot change in between:
+   * within one pass every element is looked at once, however deep the tree.
    * The recorder resets after each event and each rrweb callback.
    */
   const memo = new Map<Element, number>();
   // the selectors are valid (see makePolicy); should matching throw all the same,
   // the event being serialised is dropped, never sent unmasked
   const kind = (e: Element | null): number => (e ? (e.matches(policy.mask) ? 1 : 2) : 0);
-  /** What `el` is under; `memo` is left alone unless `remember`. */
+  /** What `el` is under; `memo` is left alone unless `remember`, and editing is then not told (0 for 3). */
   const nearest = (el: Element, remember?: boolean): number => {
     if (!remember) return kind(el.closest(either));
     const path: Element[] = [];
-    let found = 0;
-    for (let e: Element | null = el; e; e = e.parentElement) {
-      const known = memo.get(e);
-      if (known !== undefined) {
-        found = known;
-        break;
-      }
+    let found: number | undefined;
+    for (let e: Element | null = el; e && (found = memo.get(e)) === undefined; e = e.parentElement) {
       path.push(e);
       // matching is the costly part: most elements have no attributes at all
       if ((policy.custom || e.hasAttributes()) && e.matches(either)) {
@@ -135,37 +135,18 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
         break;
       }
     }
-    for (const e of path) memo.set(e, found);
-    return found;
-  };
-  /**
-   * Whether an element's text is editable, remembered like `memo`: the
-   * nearest `contenteditable` attribute (itself or an ancestor's) says so,
-   * or the document's design mode. `isContentEditable` would say the same
-   * (besides CSS-only editing), but it first brings the page's style up to
-   * date: during rrweb's pass over just-added nodes, a whole style
-   * recalculation inside Playhead's hook.
-   */
-  const editableMemo = new Map<Element, boolean>();
-  const editable = (el: Element): boolean => {
-    const path: Element[] = [];
-    let found: boolean | undefined;
-    for (let e: Element | null = el; e; e = e.parentElement) {
-      found = editableMemo.get(e);
-      if (found !== undefined) break;
-      path.push(e);
-      const v = e.getAttribute('contenteditable');
-      if (v !== null) {
-        found = v.toLowerCase() !== 'false';
-        break;
-      }
+    found ??= el.ownerDocument.designMode === 'on' ? 3 : 0;
+    // from the top down, each element as its nearest contenteditable says
+    for (let i = path.length; i--; ) {
+      const v: string | null = found % 3 ? null : path[i].getAttribute('contenteditable');
+      if (v !== null) found = v.toLowerCase() !== 'false' ? 3 : 0;
+      memo.set(path[i], found);
     }
-    if (found === undefined) found = el.ownerDocument.designMode === 'on';
-    for (const e of path) editableMemo.set(e, found);
     return found;
   };
   /** True when text or a value is masked whole (not only its PII), given what `nearest` found. */
-  const whole = (found: number, input: boolean | undefined): boolean => (found ? found < 2 : input ? policy.inputs : policy.text);
+  const whole = (found: number, input?: boolean): boolean =>
+    found === 1 || (found !== 2 && (input || found > 2 ? policy.inputs : policy.text));
 
   // input values change on the page's own calls (a value setter, an event it
   // dispatches), between which the DOM may change: nothing is remembered
@@ -176,15 +157,13 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     maskInputFn,
     reset: () => {
       if (memo.size) memo.clear();
-      if (editableMemo.size) editableMemo.clear();
     },
     maskTextFn(text, el) {
       if (!/\S/.test(text)) return text;
       const tag = el?.tagName;
       if (tag === 'STYLE' || tag === 'SCRIPT') return text;
       if (tag === 'TEXTAREA') return maskInputFn(text, el!);
-      const found = el ? nearest(el, true) : 0;
-      return whole(found, !found && !!el && editable(el)) ? stars(text) : maskPII(text);
+      return whole(el ? nearest(el, true) : 0) ? stars(text) : maskPII(text);
     },
     attributes(attributes, id) {
       for (const name in attributes) {
@@ -196,7 +175,7 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
           ? redactUrl(value)
           : kind[2]
             ? value.replace(/(^|,)(\s*)(\S+)/g, (_, c, s, url: string) => c + s + redactUrl(url))
-            : !kind[3] || !whole(el ? nearest(el, true) : 0, false)
+            : !kind[3] || !whole(el ? nearest(el, true) % 3 : 0)
               ? maskPII(value)
               : stars(value);
       }
