@@ -199,14 +199,14 @@ func bootJSON(answers map[string]bootAnswer) []byte {
 			buf.WriteByte(',')
 		}
 		first = false
-		key, _ := json.Marshal(u) // a string: cannot fail
-		json.HTMLEscape(&buf, key)
+		key, _ := json.Marshal(u) // a string: cannot fail; json.Marshal escapes it so
+		buf.Write(key)
 		buf.WriteString(`:{"body":`)
 		json.HTMLEscape(&buf, bytes.TrimSpace(a.Body))
 		if len(a.Headers) > 0 {
 			headers, _ := json.Marshal(a.Headers) // strings: cannot fail
 			buf.WriteString(`,"headers":`)
-			json.HTMLEscape(&buf, headers)
+			buf.Write(headers)
 		}
 		buf.WriteString("}")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -38,14 +39,20 @@ func (s *Server) handleKeyframes(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Keyframes []keyframeEntry `json:"keyframes"`
 	}{Keyframes: make([]keyframeEntry, 0, len(list))}
+	// the first batch (by sequence number) with an event after a keyframe is
+	// the first whose running maximum of last events passes it
+	lastUpTo := make([]int64, len(refs))
+	for i, b := range refs {
+		lastUpTo[i] = b.LastTs
+		if i > 0 {
+			lastUpTo[i] = max(lastUpTo[i], lastUpTo[i-1])
+		}
+	}
 	for _, k := range list {
 		e := keyframeEntry{Ts: k.Ts}
-		for _, b := range refs {
-			if b.LastTs > k.Ts {
-				seq := b.Seq
-				e.Seq = &seq
-				break
-			}
+		if i := sort.Search(len(refs), func(i int) bool { return lastUpTo[i] > k.Ts }); i < len(refs) {
+			seq := refs[i].Seq
+			e.Seq = &seq
 		}
 		out.Keyframes = append(out.Keyframes, e)
 	}

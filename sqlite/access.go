@@ -411,7 +411,7 @@ func (db *DB) AuditEntries(ctx context.Context, f playhead.AuditFilter) ([]*play
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	rows, err := db.read.DB.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

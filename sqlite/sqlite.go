@@ -74,6 +74,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
+	// idle connections keep their prepared statements (see readPool)
+	r.SetMaxIdleConns(8)
 	db := &DB{write: w, read: newReadPool(r), stmts: &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}},
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	// A file another process is creating at this moment (switching it to

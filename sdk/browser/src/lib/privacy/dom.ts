@@ -94,12 +94,13 @@ export interface Hooks {
 /**
  * Attributes that may carry personal data, by kind: 1 a URL (token
  * parameters redacted, PII in the query masked), 2 `srcset` (its URLs so),
- * 3 text (masked whole where the element's text is, else PII-masked), any
- * other match PII-masked. One regular expression: most attributes (class,
+ * 3 an iframe's `srcdoc` (masked whole: its document is recorded besides,
+ * masked by its own nodes' rules), 4 text (masked whole where the
+ * element's text is, else PII-masked), any other match PII-masked. One regular expression: most attributes (class,
  * style, id) match none, and are passed over at the cost of one test.
  */
 const ATTR =
-  /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(placeholder|title|alt|label|value|srcdoc|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
+  /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(srcdoc)|(placeholder|title|alt|label|value|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
 
 /** `getNode` looks an element up by its node's ID in rrweb's mirror. */
 export function makeHooks(policy: Policy, getNode: (id: number) => Element | null | undefined): Hooks {
@@ -170,14 +171,14 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
         const value = attributes[name];
         const kind = typeof value === 'string' && value && ATTR.exec(name);
         if (!kind) continue;
-        const el = kind[3] && getNode(id);
+        const el = kind[4] && getNode(id);
         attributes[name] = kind[1]
           ? redactUrl(value)
           : kind[2]
             ? value.replace(/(^|,)(\s*)(\S+)/g, (_, c, s, url: string) => c + s + redactUrl(url))
-            : !kind[3] || !whole(el ? nearest(el, true) % 3 : 0)
-              ? maskPII(value)
-              : stars(value);
+            : kind[3] || (kind[4] && whole(el ? nearest(el, true) % 3 : 0))
+              ? stars(value)
+              : maskPII(value);
       }
     },
   };
