@@ -115,6 +115,7 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
 
   /** Cuts the buffered events into a batch of the current session and queues it. */
   const cut = (): void => {
+    drain();
     if (buffer.length === 0) return;
     const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take(), options.release);
     if (carried.length) batch.gaps = carried;
@@ -125,8 +126,27 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
   /** A periodic keyframe the ring asked for is on its way. */
   let keyframeDue = false;
 
+  /**
+   * A keyframe, and what follows it, waits for a task of its own to be
+   * serialised, and for another to be cut into a batch and handed over: on
+   * a large page each takes a good part of the time rrweb took to take the
+   * snapshot, in the same task. Anything that cuts a batch takes them first.
+   */
+  let later: RecordedEvent[] | undefined;
+  const drain = (): void => {
+    const events = later;
+    later = undefined;
+    // once a keyframe is buffered, what follows it waits again (see append)
+    if (events && !stopped) for (const event of events) append(event, !later);
+  };
+
   /** Buffers an event for sending, or keeps it in the ring. */
-  const append = (event: RecordedEvent): void => {
+  const append = (event: RecordedEvent, now?: boolean): void => {
+    if (!now && (later || event.type === EventType.FullSnapshot)) {
+      if (!later) setTimeout(drain);
+      (later ??= []).push(event);
+      return;
+    }
     const json = serialize(event);
     if (json === undefined) return;
     if (ring) {
@@ -142,10 +162,16 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
     }
     // every keyframe (Meta + FullSnapshot) starts a new batch
     if (event.type === EventType.Meta) cut();
-    if (buffer.add(json)) cut();
-    // and goes out at once: it is what a replay needs first, it is large, and
-    // gzipped it usually fits a keepalive request that outlives the page
-    if (event.type === EventType.FullSnapshot) cut();
+    if (event.type !== EventType.FullSnapshot) {
+      if (buffer.add(json)) cut();
+      return;
+    }
+    // and goes out at once, in the next task (what follows it waits for
+    // that): it is what a replay needs first, it is large, and gzipped it
+    // usually fits a keepalive request that outlives the page
+    buffer.add(json);
+    later = [];
+    setTimeout(cut);
   };
 
   /**
@@ -157,6 +183,7 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
 
   const upgrade = (): void => {
     if (!ring || stopped) return;
+    cut(); // the ring takes what waits first
     const segments = ring.take();
     ring = undefined;
     session.setMode('full');
