@@ -241,6 +241,43 @@ test('keyframes start new batches, and an idle session rolls over to a new one',
   await context.close();
 });
 
+test('a keyframe is serialised after the task that took it, the events after it keep their order, and a page closed at once still sends it', { skip: browserSkip }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  const sid = await page.evaluate((endpoint) => {
+    // JSON.stringify of the snapshot: inside the task that started recording, or after it?
+    const stringify = JSON.stringify;
+    let starting = true;
+    window.__snapshotSerialised = [];
+    JSON.stringify = function (value, ...rest) {
+      if (value && value.type === 2 && value.data && value.data.node) window.__snapshotSerialised.push(starting ? 'in the task' : 'after it');
+      return stringify.call(this, value, ...rest);
+    };
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    // events in the same task, after the keyframe
+    for (let i = 0; i < 5; i++) console.log(`same-task-${i}`);
+    starting = false;
+    return Playhead.getSessionId();
+  }, sdk.origin);
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  assert.deepEqual(await page.evaluate(() => window.__snapshotSerialised), ['after it']);
+  await page.evaluate(() => console.log('next-task'));
+  // left before the flush interval: leaving the page sends what waits
+  await page.close({ runBeforeUnload: true });
+  const batches = await waitFor('the keyframe of a page closed at once', () => {
+    const got = sessionBatches(sid);
+    return consoleEntries(got).some((c) => c.payload.join(' ').includes('next-task')) && got;
+  });
+  assertContiguous(batches);
+  assertKeyframesLeadBatches(batches);
+  const all = events(batches);
+  assert.deepEqual(all.slice(0, 2).map((e) => e.type), [EventType.Meta, EventType.FullSnapshot]);
+  const logged = consoleEntries(batches).map((c) => c.payload.join(' ').replaceAll('"', ''));
+  assert.deepEqual(logged.filter((l) => /same-task|next-task/.test(l)), ['same-task-0', 'same-task-1', 'same-task-2', 'same-task-3', 'same-task-4', 'next-task']);
+  await context.close();
+});
+
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
