@@ -275,6 +275,22 @@ test('a keyframe is serialised after the task that took it, the events after it 
   assert.deepEqual(all.slice(0, 2).map((e) => e.type), [EventType.Meta, EventType.FullSnapshot]);
   const logged = consoleEntries(batches).map((c) => c.payload.join(' ').replaceAll('"', ''));
   assert.deepEqual(logged.filter((l) => /same-task|next-task/.test(l)), ['same-task-0', 'same-task-1', 'same-task-2', 'same-task-3', 'same-task-4', 'next-task']);
+
+  // stopped in the very task that started recording: the keyframe and what followed it are sent all the same
+  const other = await context.newPage();
+  await other.goto(`${pages.origin}/manual`);
+  const stoppedSid = await other.evaluate((endpoint) => {
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    const sid = Playhead.getSessionId();
+    for (let i = 0; i < 3; i++) console.log(`before-stop-${i}`);
+    Playhead.stop();
+    return sid;
+  }, sdk.origin);
+  const sent = await waitFor('what a page stopped at once recorded', () => {
+    const got = sessionBatches(stoppedSid);
+    return consoleEntries(got).filter((c) => c.payload.join(' ').includes('before-stop-')).length === 3 && got;
+  });
+  assert.deepEqual(events(sent).slice(0, 2).map((e) => e.type), [EventType.Meta, EventType.FullSnapshot]);
   await context.close();
 });
 

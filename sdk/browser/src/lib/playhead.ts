@@ -115,7 +115,9 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
 
   /** Cuts the buffered events into a batch of the current session and queues it. */
   const cut = (): void => {
-    drain();
+    // a keyframe drained makes what follows it wait again: all of it goes now
+    do drain();
+    while (later);
     if (buffer.length === 0) return;
     const batch = makeBatch(session.id, session.takeSeq(), SDK_NAME, buffer.take(), options.release);
     if (carried.length) batch.gaps = carried;
@@ -143,7 +145,7 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
   /** Buffers an event for sending, or keeps it in the ring. */
   const append = (event: RecordedEvent, now?: boolean): void => {
     if (!now && (later || event.type === EventType.FullSnapshot)) {
-      if (!later) setTimeout(drain);
+      if (!later) setTimeout(guard(drain));
       (later ??= []).push(event);
       return;
     }
@@ -171,7 +173,7 @@ export function startPlayhead(options: ResolvedOptions, onError?: (thrown: unkno
     // usually fits a keepalive request that outlives the page
     buffer.add(json);
     later = [];
-    setTimeout(cut);
+    setTimeout(guard(cut));
   };
 
   /**
