@@ -96,8 +96,9 @@ export interface Hooks {
  * parameters redacted, PII in the query masked), 2 `srcset` (its URLs so),
  * 3 an iframe's `srcdoc` (masked whole: its document is recorded besides,
  * masked by its own nodes' rules), 4 text (masked whole where the
- * element's text is, else PII-masked), any other match PII-masked. One regular expression: most attributes (class,
- * style, id) match none, and are passed over at the cost of one test.
+ * element's text is, else PII-masked), any other match PII-masked. One
+ * regular expression: most attributes (class, style, id) match none, and
+ * are passed over at the cost of one test.
  */
 const ATTR =
   /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(srcdoc)|(placeholder|title|alt|label|value|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
