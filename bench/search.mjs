@@ -6,7 +6,7 @@
 //     schema), then every key of the query language and combined queries,
 //     p50/p95, against a naive scan of the same index in the same run.
 //  2. The ingest benchmark with search indexing on and off
-//     (BenchmarkIngest/ingest-parallel/commit-delay=2ms/search=on|off),
+//     (BenchmarkIngest/ingest-parallel/commit-delay=default/search=on|off),
 //     alternating rounds in one run: the ratio is what indexing costs ingest.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -86,7 +86,7 @@ export async function run_({ rounds = 5, benchtime = '3s', sessions = 100000, pg
     for (let r = 0; r < rounds; r++) {
       for (const mode of r % 2 ? ['off', 'on'] : ['on', 'off']) {
         progress(0.5 + (r + 0.5) / rounds / 2, `ingest round ${r + 1} of ${rounds}, search ${mode}`);
-        textIngest += await run(bin, ['-test.run', '^$', '-test.bench', `Ingest$/ingest-parallel/commit-delay=2ms/search=${mode}$`, '-test.benchtime', benchtime]);
+        textIngest += await run(bin, ['-test.run', '^$', '-test.bench', `Ingest$/ingest-parallel/commit-delay=default/search=${mode}$`, '-test.benchtime', benchtime]);
       }
     }
     const rr = parseIngest(textIngest);

@@ -44,10 +44,12 @@ type Ingester struct {
 	AssetOrigins []string
 
 	// CommitDelay is how long the committer waits for more batches when
-	// others are being prepared (decoded, scrubbed, encrypted) and will
-	// be queued in a moment: one commit then makes them all durable, which
-	// costs less than one commit each. Zero means DefaultCommitDelay;
-	// negative, no waiting.
+	// more are coming: others are being prepared (decoded, scrubbed,
+	// encrypted) and will be queued in a moment, or batches have been
+	// arriving steadily, at least two per delay. One commit then makes them
+	// all durable, which costs less than one commit each: every commit
+	// writes each page it changed to the log and syncs it. Zero means
+	// DefaultCommitDelay; negative, no waiting.
 	CommitDelay time.Duration
 
 	// noSearch leaves out the search index (searchable text, frustration
@@ -69,8 +71,13 @@ type Ingester struct {
 // MaxGroup bounds how many batches one commit stores.
 const MaxGroup = 512
 
-// DefaultCommitDelay is the committer's wait for batches being prepared.
-const DefaultCommitDelay = 2 * time.Millisecond
+// DefaultCommitDelay is the committer's wait for batches coming. At 2,000
+// batches a second on SQLite, waiting 5 ms for them instead of committing
+// what is queued at once stored each batch with a sixth less CPU (an
+// average group of 3 batches became one of 20), and the slowest
+// acknowledgements were as slow as before: those wait for a commit
+// anyway.
+const DefaultCommitDelay = 5 * time.Millisecond
 
 type commitRequest struct {
 	batch *playhead.IndexedBatch
@@ -261,6 +268,7 @@ func (in *Ingester) Commit(ctx context.Context, pb *Prepared) (Result, error) {
 func (in *Ingester) commitLoop() {
 	defer close(in.stopped)
 	group := make([]*commitRequest, 0, MaxGroup)
+	var rate arrivals
 	for {
 		select {
 		case r := <-in.queue:
@@ -276,18 +284,50 @@ func (in *Ingester) commitLoop() {
 				}
 			}
 		}
-		group = in.gather(group)
+		group = in.gather(group, rate.steady(in.commitDelay(), time.Now()))
+		rate.add(len(group), time.Now())
 		in.commit(group)
 	}
 }
 
-// gather adds to group what is queued, and what is being prepared when
-// that is ready within the commit delay.
-func (in *Ingester) gather(group []*commitRequest) []*commitRequest {
-	delay := in.CommitDelay
-	if delay == 0 {
-		delay = DefaultCommitDelay
+func (in *Ingester) commitDelay() time.Duration {
+	if in.CommitDelay == 0 {
+		return DefaultCommitDelay
 	}
+	return in.CommitDelay
+}
+
+// arrivals measures how fast batches come to the committer, over windows
+// of arrivalWindow.
+type arrivals struct {
+	since     time.Time
+	n         int
+	perSecond float64
+}
+
+const arrivalWindow = 250 * time.Millisecond
+
+func (a *arrivals) add(n int, now time.Time) {
+	if a.since.IsZero() {
+		a.since = now
+	}
+	a.n += n
+	if d := now.Sub(a.since); d >= arrivalWindow {
+		a.perSecond = float64(a.n) / d.Seconds()
+		a.since, a.n = now, 0
+	}
+}
+
+// steady reports whether, at the last window's pace, at least two batches
+// arrive within delay; not when nothing came for a whole window since.
+func (a *arrivals) steady(delay time.Duration, now time.Time) bool {
+	return a.perSecond*delay.Seconds() >= 2 && now.Sub(a.since) < 2*arrivalWindow
+}
+
+// gather adds to group what is queued, and what comes within the commit
+// delay: what is being prepared, or, when batches arrive steadily, any.
+func (in *Ingester) gather(group []*commitRequest, steady bool) []*commitRequest {
+	delay := in.commitDelay()
 	var timeout <-chan time.Time
 	for len(group) < MaxGroup {
 		select {
@@ -296,7 +336,7 @@ func (in *Ingester) gather(group []*commitRequest) []*commitRequest {
 			continue
 		default:
 		}
-		if delay < 0 || in.preparing.Load() == 0 {
+		if delay < 0 || (!steady && in.preparing.Load() == 0) {
 			return group
 		}
 		if timeout == nil {

@@ -401,7 +401,7 @@ func BenchmarkIngest(b *testing.B) {
 	// the ratio of the two is what the search index costs ingest.
 	for _, delay := range []time.Duration{-1, ingest.DefaultCommitDelay} {
 		for _, search := range []bool{true, false} {
-			name := fmt.Sprintf("ingest-parallel/commit-delay=%s/search=%s", max(delay, 0), map[bool]string{true: "on", false: "off"}[search])
+			name := fmt.Sprintf("ingest-parallel/commit-delay=%s/search=%s", map[bool]string{true: "0", false: "default"}[delay < 0], map[bool]string{true: "on", false: "off"}[search])
 			b.Run(name, func(b *testing.B) {
 				in, _, p := newIngester(b)
 				in.CommitDelay = delay

@@ -1,0 +1,66 @@
+package ingest
+
+import (
+	"testing"
+	"time"
+)
+
+func TestArrivalsSteady(t *testing.T) {
+	var a arrivals
+	start := time.Unix(1_800_000_000, 0)
+	delay := 5 * time.Millisecond
+	if a.steady(delay, start) {
+		t.Fatal("steady before anything arrived")
+	}
+	// 100 batches a second: one per 10 ms, fewer than two per delay.
+	now := start
+	for range 30 {
+		now = now.Add(10 * time.Millisecond)
+		a.add(1, now)
+	}
+	if a.steady(delay, now) {
+		t.Fatalf("steady at %.0f batches a second with a %s delay", a.perSecond, delay)
+	}
+	// 1,000 a second: five per delay.
+	for range 300 {
+		now = now.Add(time.Millisecond)
+		a.add(1, now)
+	}
+	if !a.steady(delay, now) {
+		t.Fatalf("not steady at %.0f batches a second with a %s delay", a.perSecond, delay)
+	}
+	// Then nothing for two windows: the pace measured before is stale.
+	if a.steady(delay, now.Add(2*arrivalWindow)) {
+		t.Fatal("steady after two windows without a batch")
+	}
+}
+
+func TestGatherWaitsForBatchesWhenSteady(t *testing.T) {
+	in := &Ingester{CommitDelay: 200 * time.Millisecond, queue: make(chan *commitRequest, 4), stop: make(chan struct{})}
+	first := &commitRequest{}
+	// Nothing being prepared and no steady pace: the group goes at once.
+	start := time.Now()
+	if g := in.gather([]*commitRequest{first}, false); len(g) != 1 {
+		t.Fatalf("group of %d", len(g))
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("gather waited %s with nothing coming", d)
+	}
+	// At a steady pace it waits for the next batch, within the delay.
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		in.queue <- &commitRequest{}
+	}()
+	if g := in.gather([]*commitRequest{first}, true); len(g) != 2 {
+		t.Fatalf("steady: group of %d, want the batch that came within the delay", len(g))
+	}
+	// And no longer than the delay.
+	in.CommitDelay = 30 * time.Millisecond
+	start = time.Now()
+	if g := in.gather([]*commitRequest{first}, true); len(g) != 1 {
+		t.Fatalf("group of %d", len(g))
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("steady: gather returned after %s, before its delay", d)
+	}
+}
