@@ -60,9 +60,28 @@ func ReadBody(r io.Reader, gzipped bool, lim Limits) ([]byte, error) {
 
 // ReadRaw reads a request body as sent, refusing one over MaxBodyBytes.
 func ReadRaw(r io.Reader, lim Limits) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, lim.MaxBodyBytes+1))
-	if err != nil {
-		return nil, playhead.Errorf(playhead.EINVALID, "read body: %v", err)
+	return AppendRaw(nil, r, lim)
+}
+
+// AppendRaw is ReadRaw reading into the space of dst[:0] (grown when it
+// is too small), for a caller that reuses its buffers.
+func AppendRaw(dst []byte, r io.Reader, lim Limits) ([]byte, error) {
+	raw := dst[:0]
+	if cap(raw) == 0 {
+		raw = make([]byte, 0, 512)
+	}
+	for int64(len(raw)) <= lim.MaxBodyBytes {
+		if len(raw) == cap(raw) {
+			raw = append(raw, 0)[:len(raw)]
+		}
+		n, err := r.Read(raw[len(raw):min(int64(cap(raw)), lim.MaxBodyBytes+1)])
+		raw = raw[:len(raw)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, playhead.Errorf(playhead.EINVALID, "read body: %v", err)
+		}
 	}
 	if int64(len(raw)) > lim.MaxBodyBytes {
 		return nil, playhead.Errorf(playhead.ETOOLARGE, "body is larger than the limit of %d bytes", lim.MaxBodyBytes)
@@ -74,6 +93,13 @@ func ReadRaw(r io.Reader, lim Limits) ([]byte, error) {
 // it is gzip (by header or by its magic bytes), refusing more than
 // MaxDecodedBytes after reading no further.
 func Decompress(raw []byte, gzipped bool, lim Limits) ([]byte, error) {
+	return AppendDecompressed(nil, raw, gzipped, lim)
+}
+
+// AppendDecompressed is Decompress writing into the space of dst[:0]
+// (grown when it is too small), for a caller that reuses its buffers. A
+// body that is not gzip is returned as it is, not copied.
+func AppendDecompressed(dst, raw []byte, gzipped bool, lim Limits) ([]byte, error) {
 	if !gzipped && !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
 		return raw, nil
 	}
@@ -94,7 +120,10 @@ func Decompress(raw []byte, gzipped bool, lim Limits) ([]byte, error) {
 	if len(raw) >= 18 {
 		hint = min(int64(binary.LittleEndian.Uint32(raw[len(raw)-4:])), 32*int64(len(raw)))
 	}
-	out := make([]byte, 0, min(max(hint+512, 4096), lim.MaxDecodedBytes+1))
+	out := dst[:0]
+	if want := min(max(hint+512, 4096), lim.MaxDecodedBytes+1); int64(cap(out)) < want {
+		out = make([]byte, 0, want)
+	}
 	for int64(len(out)) <= lim.MaxDecodedBytes {
 		if len(out) == cap(out) {
 			out = append(out, 0)[:len(out)]

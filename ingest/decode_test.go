@@ -93,3 +93,35 @@ func TestParseBatchFindsAssetsInTheSamePass(t *testing.T) {
 		}
 	}
 }
+
+// A buffer reused from an earlier, larger body holds exactly the new one,
+// and the limits still count what is read, not the buffer's size.
+func TestAppendRawAndDecompressedReuseBuffers(t *testing.T) {
+	lim := ingest.Limits{MaxBodyBytes: 64, MaxDecodedBytes: 100}
+	old := bytes.Repeat([]byte("x"), 200)
+	long := []byte(strings.Repeat("{}", 40)) // 80 bytes
+	zipped := gz(t, long)
+	raw, err := ingest.AppendRaw(old[:0], bytes.NewReader(zipped), lim)
+	if err != nil || !bytes.Equal(raw, zipped) {
+		t.Fatalf("AppendRaw into a used buffer: %q, %v", raw, err)
+	}
+	if &raw[0] != &old[0] {
+		t.Error("AppendRaw did not read into the buffer it was given")
+	}
+	out, err := ingest.AppendDecompressed(make([]byte, 0, 4096), raw, true, lim)
+	if err != nil || !bytes.Equal(out, long) {
+		t.Fatalf("AppendDecompressed: %q, %v", out, err)
+	}
+	if _, err := ingest.AppendRaw(old[:0], bytes.NewReader(bytes.Repeat([]byte("y"), 65)), lim); err == nil || !strings.Contains(err.Error(), "limit of 64 bytes") {
+		t.Errorf("a body one byte over the limit, read into a larger buffer: %v", err)
+	}
+	bomb := gz(t, []byte(strings.Repeat(" ", 101)))
+	if _, err := ingest.AppendDecompressed(make([]byte, 0, 4096), bomb, true, lim); err == nil || !strings.Contains(err.Error(), "limit of 100 bytes") {
+		t.Errorf("a body decompressing one byte over the limit, into a larger buffer: %v", err)
+	}
+	// A body that is not gzip is the buffer it was read into.
+	plain := []byte(`{"v":1}`)
+	if out, err := ingest.AppendDecompressed(make([]byte, 0, 4096), plain, false, lim); err != nil || &out[0] != &plain[0] {
+		t.Errorf("plain body copied or refused: %v", err)
+	}
+}

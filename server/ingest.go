@@ -87,7 +87,18 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	default:
 		return res, "", 0, playhead.Errorf(playhead.EINVALID, "Content-Encoding %q is not supported: send gzip or plain JSON", enc)
 	}
-	raw, err := ingest.ReadRaw(body, s.Limits)
+	// The body is read and decompressed into buffers used again by later
+	// requests: nothing refers to them once the batch is stored or refused.
+	rawBuf, dataBuf := bodyBuffers.Get().(*[]byte), bodyBuffers.Get().(*[]byte)
+	var raw, data []byte
+	defer func() {
+		putBodyBuffer(rawBuf, raw)
+		if len(data) > 0 && len(raw) > 0 && &data[0] == &raw[0] {
+			data = nil // the body was not compressed: it is raw's buffer
+		}
+		putBodyBuffer(dataBuf, data)
+	}()
+	raw, err = ingest.AppendRaw(*rawBuf, body, s.Limits)
 	if err != nil {
 		return res, "", 0, err
 	}
@@ -102,7 +113,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 			release()
 		}
 	}()
-	data, err := ingest.Decompress(raw, gzipped, s.Limits)
+	data, err = ingest.AppendDecompressed(*dataBuf, raw, gzipped, s.Limits)
 	if err != nil {
 		return res, "", 0, err
 	}
@@ -124,6 +135,25 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	release = nil
 	res, err = s.Ingester.Commit(r.Context(), prepared)
 	return res, batch.SessionID, batch.Seq, err
+}
+
+// bodyBuffers hold request bodies, compressed and decompressed, between
+// requests: a batch's body is a few tens of kilobytes decompressed, and at
+// thousands of batches a second allocating it anew is what the collector
+// spends most of its time on.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody: a larger body (a big page's full snapshot) is left to the
+// collector rather than kept.
+const maxPooledBody = 1 << 20
+
+// putBodyBuffer gives buf back to bodyBuffers, holding used when that
+// grew it and is not too large to keep.
+func putBodyBuffer(buf *[]byte, used []byte) {
+	if cap(used) > cap(*buf) && cap(used) <= maxPooledBody {
+		*buf = used[:0]
+	}
+	bodyBuffers.Put(buf)
 }
 
 // DefaultIngestWait is how long a batch may wait for an ingest worker.
