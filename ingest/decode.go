@@ -487,8 +487,10 @@ func (p *parser) events(b *Batch) error {
 	}
 	// Room for somewhat more events than a body this size usually holds
 	// (the real recording's average 366 bytes), so the slice is seldom
-	// grown, nor much larger than needed.
-	b.Events = make([]Event, 0, min(len(p.body)/256+1, p.lim.MaxEvents, 4096))
+	// grown, nor much larger than needed; but for no more than 256: a
+	// page's first batch is large for its full snapshot, not for its
+	// number of events (room for 4,096 cost 700 kB a page).
+	b.Events = make([]Event, 0, min(len(p.body)/256+1, p.lim.MaxEvents, 256))
 	for i := 0; p.dec.PeekKind() != ']'; i++ {
 		if i == p.lim.MaxEvents {
 			return playhead.Errorf(playhead.ETOOLARGE, "events: more events than the limit of %d a batch", p.lim.MaxEvents)
@@ -811,13 +813,16 @@ func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
 }
 
 // attributes reads an element's attributes, keeping the values of those the
-// DOM index reads as scrubbed JSON.
-func (p *parser) attributes(dec *jsontext.Decoder, a *nodeAttributes) error {
+// DOM index reads as scrubbed JSON (in *a, made when there is one).
+func (p *parser) attributes(dec *jsontext.Decoder, a **nodeAttributes) error {
 	return jsonstr.Members(dec, func(k []byte) error {
-		v := a.field(k)
-		if v == nil {
+		if (&noAttributes).field(k) == nil {
 			return p.walk(dec)
 		}
+		if *a == nil {
+			*a = new(nodeAttributes)
+		}
+		v := (*a).field(k)
 		val, at, err := p.span(dec)
 		*v = val
 		if n := len(p.edits); n > 0 && p.edits[n-1].end > at { // scrubbed inside

@@ -219,7 +219,7 @@ type serialisedNode struct {
 	Type        int               `json:"type"`
 	ID          int64             `json:"id"`
 	TagName     string            `json:"tagName"`
-	Attributes  nodeAttributes    `json:"attributes"`
+	Attributes  *nodeAttributes   `json:"attributes"` // nil: none the index reads
 	ChildNodes  []*serialisedNode `json:"childNodes"`
 	TextContent string            `json:"textContent"`
 }
@@ -240,6 +240,10 @@ type nodeAttributes struct {
 	Title           jsontext.Value `json:"title"`
 	ContentEditable jsontext.Value `json:"contenteditable"`
 }
+
+// noAttributes stands for a node's attributes when it has none the index
+// reads (most nodes): only those that have some carry the ten values.
+var noAttributes nodeAttributes
 
 // field returns where the attribute named name is kept, or nil.
 func (a *nodeAttributes) field(name []byte) *jsontext.Value {
@@ -421,14 +425,18 @@ func (dom domIndex) add(n *serialisedNode, parent int64) {
 	case nodeText:
 		d.text = n.TextContent
 	case nodeElement:
-		d.actionable = isActionable(d.tag, n.Attributes)
-		if isField(d.tag, n.Attributes) {
-			d.field, d.htmlID = true, attributeText(n.Attributes.ID)
-			d.aria = strings.TrimSpace(attributeText(n.Attributes.AriaLabel))
-			d.fallback = cmp.Or(strings.TrimSpace(attributeText(n.Attributes.Placeholder)),
-				strings.TrimSpace(attributeText(n.Attributes.Name)), strings.TrimSpace(attributeText(n.Attributes.Title)))
+		a := n.Attributes
+		if a == nil {
+			a = &noAttributes
+		}
+		d.actionable = isActionable(d.tag, *a)
+		if isField(d.tag, *a) {
+			d.field, d.htmlID = true, attributeText(a.ID)
+			d.aria = strings.TrimSpace(attributeText(a.AriaLabel))
+			d.fallback = cmp.Or(strings.TrimSpace(attributeText(a.Placeholder)),
+				strings.TrimSpace(attributeText(a.Name)), strings.TrimSpace(attributeText(a.Title)))
 		} else if d.tag == "label" {
-			d.forID = attributeText(n.Attributes.For)
+			d.forID = attributeText(a.For)
 		}
 	}
 	dom[n.ID] = d
