@@ -289,8 +289,8 @@ export function render(res) {
       const lines = [];
       if (g.best) {
         lines.push(['sessions at p99 ≤ 100 ms', `**${g.maxSessions.toLocaleString('en-US')}**${g.ceilingNotFound ? ' (the largest step tried: the limit is higher)' : ''}`]);
+        lines.push(['per core of server CPU (1,000 ÷ cores per 1,000 sessions)', `**${Math.round(g.sessionsPerServerCore).toLocaleString('en-US')}**`]);
         lines.push(['per core (server and load generator sharing 2 cores)', `**${Math.round(g.sessionsPerCore).toLocaleString('en-US')}**`]);
-        lines.push(['per core of server CPU (1,000 ÷ cores per 1,000 sessions)', Math.round(g.sessionsPerServerCore).toLocaleString('en-US')]);
       } else lines.push(['sessions at p99 ≤ 100 ms', '**no step passed**']);
       if (sat.rawLimit) {
         lines.push(['raw limit: write + fsync per batch, as fast as answered', `${sat.rawLimit.toLocaleString('en-US')} batches/s = ${g.rawSessions.toLocaleString('en-US')} sessions at one batch per ${g.intervalS} s`]);

@@ -355,7 +355,7 @@ func Encrypt(key, plaintext, aad []byte) ([]byte, error) {
 // ErrDecrypt is wrapped by Decrypt's errors: wrong key, wrong place, or damage.
 var ErrDecrypt = errors.New("cannot decrypt: wrong key or damaged data")
 
-// Open_ decrypts what Encrypt encrypted with the same key and aad.
+// Decrypt decrypts what Encrypt encrypted with the same key and aad.
 func Decrypt(key, sealed, aad []byte) ([]byte, error) {
 	gcm, err := newGCM(key)
 	if err != nil {
