@@ -287,6 +287,7 @@ func (in *Ingester) commitLoop() {
 		group = in.gather(group, rate.steady(in.commitDelay(), time.Now()))
 		rate.add(len(group), time.Now())
 		in.commit(group)
+		clear(group) // the batches, and their request bodies, are done with
 	}
 }
 
@@ -319,7 +320,8 @@ func (a *arrivals) add(n int, now time.Time) {
 }
 
 // steady reports whether, at the last window's pace, at least two batches
-// arrive within delay; not when nothing came for a whole window since.
+// arrive within delay; not when the window now open began two windows ago
+// (nothing came for at least one).
 func (a *arrivals) steady(delay time.Duration, now time.Time) bool {
 	return a.perSecond*delay.Seconds() >= 2 && now.Sub(a.since) < 2*arrivalWindow
 }

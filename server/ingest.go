@@ -91,13 +91,7 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 	// requests: nothing refers to them once the batch is stored or refused.
 	rawBuf, dataBuf := bodyBuffers.Get().(*[]byte), bodyBuffers.Get().(*[]byte)
 	var raw, data []byte
-	defer func() {
-		putBodyBuffer(rawBuf, raw)
-		if len(data) > 0 && len(raw) > 0 && &data[0] == &raw[0] {
-			data = nil // the body was not compressed: it is raw's buffer
-		}
-		putBodyBuffer(dataBuf, data)
-	}()
+	defer func() { putBodyBuffers(rawBuf, dataBuf, raw, data) }()
 	raw, err = ingest.AppendRaw(*rawBuf, body, s.Limits)
 	if err != nil {
 		return res, "", 0, err
@@ -147,13 +141,29 @@ var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
 // collector rather than kept.
 const maxPooledBody = 1 << 20
 
-// putBodyBuffer gives buf back to bodyBuffers, holding used when that
-// grew it and is not too large to keep.
-func putBodyBuffer(buf *[]byte, used []byte) {
-	if cap(used) > cap(*buf) && cap(used) <= maxPooledBody {
-		*buf = used[:0]
+// putBodyBuffers gives a request's buffers back to bodyBuffers, each
+// holding what it was read or decompressed into when that grew it and is
+// not too large to keep. A body that was not compressed is raw's array
+// (empty too): that one goes back once.
+func putBodyBuffers(rawBuf, dataBuf *[]byte, raw, data []byte) {
+	if sameArray(raw, data) {
+		data = nil
 	}
-	bodyBuffers.Put(buf)
+	for _, b := range []struct {
+		buf  *[]byte
+		used []byte
+	}{{rawBuf, raw}, {dataBuf, data}} {
+		if cap(b.used) > cap(*b.buf) && cap(b.used) <= maxPooledBody {
+			*b.buf = b.used[:0]
+		}
+		bodyBuffers.Put(b.buf)
+	}
+}
+
+// sameArray reports whether a and b start at the same array element,
+// whatever their lengths.
+func sameArray(a, b []byte) bool {
+	return cap(a) > 0 && cap(b) > 0 && &a[:cap(a)][0] == &b[:cap(b)][0]
 }
 
 // DefaultIngestWait is how long a batch may wait for an ingest worker.
