@@ -3,8 +3,11 @@ package sqlite_test
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,4 +110,87 @@ func trigrams(t *testing.T, path, s string) int {
 		n += found
 	}
 	return n
+}
+
+// The trigram index holds the rows of the text fields that commits added,
+// each once, and none of the other fields': over commits of several
+// sessions' batches, values seen again (not stored twice), values of other
+// fields and values too short for a trigram.
+func TestTrigramIndexHoldsTheTextRowsAdded(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &playhead.Project{Name: "Shop", IngestKey: "phk_trigram_rows"}
+	if err := db.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	fields := []string{search.FieldURL, search.FieldClick, search.FieldConsole, search.FieldConsoleLevel, search.FieldRequestStatus, search.FieldInput, search.FieldMeta}
+	seq := map[string]int{}
+	for commit := range 12 {
+		var group []*playhead.IndexedBatch
+		for s := range 1 + commit%4 {
+			sid := fmt.Sprintf("session-%d", (commit+s)%5)
+			var text []playhead.SearchText
+			for v := range 3 + commit%3 {
+				// values repeat across commits and sessions
+				text = append(text, playhead.SearchText{Field: fields[(commit+v)%len(fields)], Value: fmt.Sprintf("value %d of %s", v%4, sid)})
+			}
+			text = append(text, playhead.SearchText{Field: search.FieldClick, Value: "ok"})
+			seq[sid]++
+			group = append(group, &playhead.IndexedBatch{ProjectID: p.ID, SessionID: sid,
+				Ref:    playhead.BatchRef{Seq: seq[sid], FirstTs: int64(1000 * commit), LastTs: int64(1000*commit + 500), Events: 1, Bytes: 10},
+				Search: text})
+		}
+		if _, err := ingest.AddBatches(ctx, db, group, playhead.SessionLimits{}, time.UnixMilli(int64(1000*commit+600))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE VIRTUAL TABLE temp.docs USING fts5vocab(main, session_search_fts, 'instance')`); err != nil {
+		t.Fatal(err)
+	}
+	set := func(q string) map[int64]bool {
+		rows, err := conn.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = true
+		}
+		return out
+	}
+	want := set(`SELECT id FROM session_search WHERE length(value) >= 3 AND field IN ('url', 'title', 'click', 'error', 'console', 'request', 'event', 'referrer', 'meta', 'event.prop', 'input')`)
+	got := set(`SELECT DISTINCT doc FROM temp.docs`)
+	if len(want) < 20 {
+		t.Fatalf("only %d text rows: the test proves little", len(want))
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("the trigram index holds rows %v, the text rows are %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
+	var stored, distinct int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT project_id || ' ' || session_id || ' ' || field || ' ' || value) FROM session_search`).Scan(&stored, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if stored != distinct {
+		t.Fatalf("%d search rows for %d distinct values", stored, distinct)
+	}
 }
