@@ -70,23 +70,34 @@ func AppendRaw(dst []byte, r io.Reader, lim Limits) ([]byte, error) {
 	if cap(raw) == 0 {
 		raw = make([]byte, 0, 512)
 	}
-	for int64(len(raw)) <= lim.MaxBodyBytes {
-		if len(raw) == cap(raw) {
-			raw = append(raw, 0)[:len(raw)]
-		}
-		n, err := r.Read(raw[len(raw):min(int64(cap(raw)), lim.MaxBodyBytes+1)])
-		raw = raw[:len(raw)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, playhead.Errorf(playhead.EINVALID, "read body: %v", err)
-		}
+	raw, err := readAtMost(raw, r, lim.MaxBodyBytes)
+	if err != nil {
+		return nil, playhead.Errorf(playhead.EINVALID, "read body: %v", err)
 	}
 	if int64(len(raw)) > lim.MaxBodyBytes {
 		return nil, playhead.Errorf(playhead.ETOOLARGE, "body is larger than the limit of %d bytes", lim.MaxBodyBytes)
 	}
 	return raw, nil
+}
+
+// readAtMost appends what r yields to buf until r ends or buf holds more
+// than limit bytes, and reads no further: a body over its limit costs no
+// more than the limit to refuse.
+func readAtMost(buf []byte, r io.Reader, limit int64) ([]byte, error) {
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // Decompress returns the JSON of a body read by ReadRaw: gunzipped when
@@ -124,18 +135,9 @@ func AppendDecompressed(dst, raw []byte, gzipped bool, lim Limits) ([]byte, erro
 	if want := min(max(hint+512, 4096), lim.MaxDecodedBytes+1); int64(cap(out)) < want {
 		out = make([]byte, 0, want)
 	}
-	for int64(len(out)) <= lim.MaxDecodedBytes {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
-		}
-		n, err := zr.Read(out[len(out):min(int64(cap(out)), lim.MaxDecodedBytes+1)])
-		out = out[:len(out)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, playhead.Errorf(playhead.EINVALID, "body is not valid gzip: %v", err)
-		}
+	out, err = readAtMost(out, zr, lim.MaxDecodedBytes)
+	if err != nil {
+		return nil, playhead.Errorf(playhead.EINVALID, "body is not valid gzip: %v", err)
 	}
 	if int64(len(out)) > lim.MaxDecodedBytes {
 		return nil, playhead.Errorf(playhead.ETOOLARGE, "decompressed body is larger than the limit of %d bytes", lim.MaxDecodedBytes)
