@@ -3,6 +3,8 @@ package ingest
 import (
 	"testing"
 	"time"
+
+	"github.com/playhead/playhead"
 )
 
 func TestArrivalsSteady(t *testing.T) {
@@ -62,5 +64,28 @@ func TestGatherWaitsForBatchesWhenSteady(t *testing.T) {
 	}
 	if d := time.Since(start); d < 30*time.Millisecond {
 		t.Fatalf("steady: gather returned after %s, before its delay", d)
+	}
+}
+
+// A batch queued after the committer drained its queue and stopped is
+// refused (the client retries), not waited for without end.
+func TestCommitAfterTheCommitterStopped(t *testing.T) {
+	in := &Ingester{queue: make(chan *commitRequest, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	in.startOnce.Do(func() {}) // no committer: it has stopped
+	close(in.stopped)
+	pb := &Prepared{req: &commitRequest{done: make(chan playhead.AddResult, 1)}}
+	in.preparing.Add(1)
+	got := make(chan error, 1)
+	go func() {
+		_, err := in.Commit(t.Context(), pb)
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err != errClosed {
+			t.Fatalf("Commit after the committer stopped: %v, want %v", err, errClosed)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Commit still waits 5 s after the committer stopped")
 	}
 }

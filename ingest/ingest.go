@@ -254,8 +254,18 @@ func (in *Ingester) Commit(ctx context.Context, pb *Prepared) (Result, error) {
 		return Result{}, playhead.Errorf(playhead.EUNAVAILABLE, "request ended before the batch was stored")
 	}
 	// Once queued, the batch is committed whatever the request does, so the
-	// answer is awaited even if the client has gone.
-	res := <-req.done
+	// answer is awaited even if the client has gone; unless the committer
+	// has stopped, having drained the queue before this batch came in.
+	var res playhead.AddResult
+	select {
+	case res = <-req.done:
+	case <-in.stopped:
+		select {
+		case res = <-req.done: // committed in the final drain
+		default:
+			return Result{}, errClosed
+		}
+	}
 	if errors.Is(res.Err, playhead.ErrKeyConflict) {
 		in.Keys.Forget(pb.p.ID, pb.sid)
 	}
