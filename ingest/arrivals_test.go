@@ -89,3 +89,18 @@ func TestCommitAfterTheCommitterStopped(t *testing.T) {
 		t.Fatal("Commit still waits 5 s after the committer stopped")
 	}
 }
+
+// A batch the committer stored in its last drain, before it stopped, is
+// acknowledged with what that commit said.
+func TestCommitInTheLastDrain(t *testing.T) {
+	in := &Ingester{queue: make(chan *commitRequest, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	in.startOnce.Do(func() {})
+	close(in.stopped)
+	pb := &Prepared{req: &commitRequest{done: make(chan playhead.AddResult, 1)}}
+	pb.req.done <- playhead.AddResult{Duplicate: true}
+	in.preparing.Add(1)
+	res, err := in.Commit(t.Context(), pb)
+	if err != nil || !res.Duplicate {
+		t.Fatalf("Commit of a batch stored in the last drain: %+v, %v", res, err)
+	}
+}
