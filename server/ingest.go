@@ -133,8 +133,8 @@ func (s *Server) ingest(r *http.Request, body io.Reader) (res ingest.Result, sid
 
 // bodyBuffers hold request bodies, compressed and decompressed, between
 // requests: a batch's body is a few tens of kilobytes decompressed, and at
-// thousands of batches a second allocating it anew is what the collector
-// spends most of its time on.
+// thousands of batches a second allocating it anew was a quarter of what
+// ingest allocated, all of it for the collector to sweep up.
 var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // maxPooledBody: a larger body (a big page's full snapshot) is left to the
