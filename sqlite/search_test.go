@@ -26,15 +26,7 @@ import (
 // a segment (prefix-compressed terms) cannot show it.
 func TestErasedSessionLeavesNoSearchText(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "index.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &playhead.Project{Name: "Shop", IngestKey: "phk_erase_search"}
-	if err := db.CreateProject(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	path, db, p := openWithProject(t, "phk_erase_search")
 	const unique = "qzxv-7k3w-erasable"
 	add := func(sid string, text ...playhead.SearchText) {
 		b := &playhead.IndexedBatch{ProjectID: p.ID, SessionID: sid, Ref: playhead.BatchRef{FirstTs: 1000, LastTs: 2000, Events: 1, Bytes: 10},
@@ -88,16 +80,8 @@ func TestErasedSessionLeavesNoSearchText(t *testing.T) {
 // vocabulary, reading the file directly.
 func trigrams(t *testing.T, path, s string) int {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, done := fileConn(t, path)
+	defer done()
 	if _, err := conn.ExecContext(t.Context(), `CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, session_search_fts, 'row')`); err != nil {
 		t.Fatal(err)
 	}
@@ -118,15 +102,7 @@ func trigrams(t *testing.T, path, s string) int {
 // fields and values too short for a trigram.
 func TestTrigramIndexHoldsTheTextRowsAdded(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "index.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &playhead.Project{Name: "Shop", IngestKey: "phk_trigram_rows"}
-	if err := db.CreateProject(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	path, db, p := openWithProject(t, "phk_trigram_rows")
 	fields := []string{search.FieldURL, search.FieldClick, search.FieldConsole, search.FieldConsoleLevel, search.FieldRequestStatus, search.FieldInput, search.FieldMeta}
 	seq := map[string]int{}
 	for commit := range 12 {
@@ -149,16 +125,8 @@ func TestTrigramIndexHoldsTheTextRowsAdded(t *testing.T) {
 		}
 	}
 	db.Close()
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, done := fileConn(t, path)
+	defer done()
 	if _, err := conn.ExecContext(ctx, `CREATE VIRTUAL TABLE temp.docs USING fts5vocab(main, session_search_fts, 'instance')`); err != nil {
 		t.Fatal(err)
 	}
@@ -193,4 +161,36 @@ func TestTrigramIndexHoldsTheTextRowsAdded(t *testing.T) {
 	if stored != distinct {
 		t.Fatalf("%d search rows for %d distinct values", stored, distinct)
 	}
+}
+
+// openWithProject opens a new index file with one project of ingest key
+// key.
+func openWithProject(t *testing.T, key string) (string, *sqlite.DB, *playhead.Project) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &playhead.Project{Name: "Shop", IngestKey: key}
+	if err := db.CreateProject(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	return path, db, p
+}
+
+// fileConn opens a connection of its own to the index file at path; done
+// closes it.
+func fileConn(t *testing.T, path string) (conn *sql.Conn, done func()) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err = raw.Conn(t.Context())
+	if err != nil {
+		raw.Close()
+		t.Fatal(err)
+	}
+	return conn, func() { conn.Close(); raw.Close() }
 }
