@@ -370,8 +370,7 @@ func signalEntry(kind, level string, c carriedClick, label, what string) playhea
 	if what != "" {
 		label += ": " + what
 	}
-	detail, _ := json.Marshal(map[string]any{"id": c.ID, "x": c.X, "y": c.Y})
-	return playhead.TimelineEntry{Ts: c.Ts, Kind: kind, Level: level, Label: truncate(label, maxLabel), Detail: detail}
+	return playhead.TimelineEntry{Ts: c.Ts, Kind: kind, Level: level, Label: truncate(label, maxLabel), Detail: clickDetail(c.ID, c.X, c.Y)}
 }
 
 // write returns what of the session's carried state changed, or nil.

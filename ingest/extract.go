@@ -1,13 +1,17 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/internal/jsonstr"
 	"github.com/playhead/playhead/search"
 )
 
@@ -82,8 +86,7 @@ func extract(b *Batch, th thresholds, withSearch bool) *playhead.IndexedBatch {
 			}
 			if e.Source == sourceMouseInteraction && e.Interaction == interactionClick {
 				ib.Clicks++
-				detail, _ := json.Marshal(map[string]any{"id": e.NodeID, "x": e.X, "y": e.Y})
-				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: clickLabel, Detail: detail})
+				ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{Ts: e.Timestamp, Kind: playhead.KindClick, Label: clickLabel, Detail: clickDetail(e.NodeID, e.X, e.Y)})
 			}
 			if e.Source == sourceFont {
 				extractFont(ib, e)
@@ -141,6 +144,28 @@ func navigation(ts int64, u, kind string) playhead.TimelineEntry {
 // timeline, whole: rrweb records it once, so a replay that starts at a later
 // keyframe must be handed it from there (docs/PROTOCOL.md). Larger ones are
 // left to the player, which finds them as it reads the session.
+// clickDetail is a click's timeline detail, {"id":…,"x":…,"y":…}, written
+// as json.Marshal would write it, without its reflection over a map.
+func clickDetail(id int64, x, y float64) json.RawMessage {
+	b := make([]byte, 0, 48)
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"x":`...)
+	b = appendNumber(b, x)
+	b = append(b, `,"y":`...)
+	b = appendNumber(b, y)
+	return append(b, '}')
+}
+
+// appendNumber appends f as a JSON number (0 when it is none: a decoded
+// position always is one).
+func appendNumber(b []byte, f float64) []byte {
+	if t := jsontext.Float(f); t.Kind() == '0' {
+		return append(b, t.String()...)
+	}
+	return append(b, '0')
+}
+
 func extractFont(ib *playhead.IndexedBatch, e *Event) {
 	var f struct {
 		Data struct {
@@ -252,31 +277,62 @@ func extractCustom(ib *playhead.IndexedBatch, e *Event) {
 }
 
 func extractPlugin(ib *playhead.IndexedBatch, e *Event) {
-	p := struct {
-		Plugin  string
-		Payload json.RawMessage
-	}{e.Tag, e.Payload}
-	if p.Plugin != pluginConsole {
+	if e.Tag != pluginConsole {
 		return
 	}
-	var c struct {
-		Level   string   `json:"level"`
-		Payload []string `json:"payload"`
-	}
-	json.Unmarshal(p.Payload, &c)
-	level := strings.ToLower(truncate(c.Level, 16))
+	level, args := consoleOf(e.Payload)
+	level = strings.ToLower(truncate(level, 16))
 	if level == "" {
 		level = "log"
 	}
 	if level == "error" || level == "assert" {
 		ib.ConsoleErrors++
 	}
-	addSearch(ib, search.FieldConsole, strings.Join(c.Payload, " "))
+	text := strings.Join(args, " ")
+	addSearch(ib, search.FieldConsole, text)
 	addSearch(ib, search.FieldConsoleLevel, level)
 	ib.Timeline = append(ib.Timeline, playhead.TimelineEntry{
 		Ts: e.Timestamp, Kind: playhead.KindConsole, Level: level,
-		Label: truncate(firstLine(strings.Join(c.Payload, " ")), maxLabel), Detail: boundedDetail(p.Payload),
+		Label: truncate(firstLine(text), maxLabel), Detail: boundedDetail(e.Payload),
 	})
+}
+
+// consoleOf reads a console plugin payload's level and the strings of its
+// payload (rrweb's console plugin writes each argument as a string), token
+// by token: the stack trace and anything else are skipped unread. What
+// cannot be read is left out.
+func consoleOf(payload []byte) (level string, args []string) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(payload), jsontext.AllowDuplicateNames(true))
+	if dec.PeekKind() != '{' {
+		return "", nil
+	}
+	jsonstr.Members(dec, func(k []byte) error {
+		switch {
+		case string(k) == "level" && dec.PeekKind() == '"':
+			v, err := dec.ReadValue()
+			level = jsonstr.Text(v)
+			return err
+		case string(k) == "payload" && dec.PeekKind() == '[':
+			dec.ReadToken()
+			for dec.PeekKind() != ']' {
+				if dec.PeekKind() != '"' {
+					if err := dec.SkipValue(); err != nil {
+						return err
+					}
+					continue
+				}
+				v, err := dec.ReadValue()
+				if err != nil {
+					return err
+				}
+				args = append(args, jsonstr.Text(v))
+			}
+			_, err := dec.ReadToken() // ']'
+			return err
+		}
+		return dec.SkipValue()
+	})
+	return level, args
 }
 
 // boundedDetail keeps a payload for the index unless it is too large to be

@@ -7,11 +7,13 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/playhead/playhead"
+	"github.com/playhead/playhead/internal/jsonstr"
 	"github.com/playhead/playhead/search"
 )
 
@@ -291,7 +293,7 @@ func attributeText(v jsontext.Value) string {
 // snapshot says whether the batch held a full snapshot.
 func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 	dom = domIndex{}
-	var mutations []int
+	var mutations []mutation
 	for i := range b.Events {
 		e := &b.Events[i]
 		switch {
@@ -309,7 +311,12 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 				snapshot = true
 			}
 		case len(clickIDs) > 0 && e.Type == typeIncremental && e.Source == sourceMutation:
-			mutations = append(mutations, i)
+			// Only what the event added can be wanted: from its adds on.
+			// (rrweb writes them last; the bytes "adds":[ can only be a
+			// member's name, a string's quotes being escaped within it.)
+			if at := bytes.Index(e.Raw, addsName); at >= 0 {
+				mutations = append(mutations, mutation{i, at})
+			}
 		}
 	}
 	wanted := map[int64]bool{}
@@ -326,11 +333,11 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 		var hits []int
 		rest := mutations[:0]
 		for k := len(mutations) - 1; k >= 0; k-- {
-			i := mutations[k]
-			if decoded+len(hits) < maxMutationsDecoded && mentions(b.Events[i].Raw, wanted, round == 0) {
-				hits = append(hits, i)
+			m := mutations[k]
+			if decoded+len(hits) < maxMutationsDecoded && mentions(b.Events[m.event].Raw[m.adds:], wanted, round == 0) {
+				hits = append(hits, m.event)
 			} else {
-				rest = append(rest, i)
+				rest = append(rest, m)
 			}
 		}
 		slices.Reverse(rest)
@@ -359,25 +366,74 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 	return dom, snapshot
 }
 
-// addMutation adds the nodes a mutation event added.
+// mutation is a mutation event of a batch that added nodes: its index and
+// where its adds start in its bytes.
+type mutation struct{ event, adds int }
+
+var addsName = []byte(`"adds":[`)
+
+// addMutation adds the nodes a mutation event added. Only its adds are
+// read, token by token; the rest of the event is skipped unread. An event
+// that cannot be read adds nothing.
 func (dom domIndex) addMutation(raw []byte) {
-	var m struct {
-		Data struct {
-			Adds []struct {
-				ParentID int64           `json:"parentId"`
-				Node     *serialisedNode `json:"node"`
-			} `json:"adds"`
-		} `json:"data"`
+	type added struct {
+		parent int64
+		node   *serialisedNode
 	}
-	if jsonv2.Unmarshal(raw, &m) != nil {
+	var adds []added
+	p := parser{body: raw} // reads the event as stored: nothing to scrub
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(true))
+	if dec.PeekKind() != '{' {
 		return
 	}
-	for _, a := range m.Data.Adds {
-		if a.Node != nil {
-			dom.add(a.Node, a.ParentID)
-			if p := dom[a.ParentID]; p != nil {
-				p.children = append(p.children, a.Node.ID)
+	err := jsonstr.Members(dec, func(k []byte) error {
+		if string(k) != "data" || dec.PeekKind() != '{' {
+			return dec.SkipValue()
+		}
+		return jsonstr.Members(dec, func(k []byte) error {
+			if string(k) != "adds" || dec.PeekKind() != '[' {
+				return dec.SkipValue()
 			}
+			dec.ReadToken()
+			for dec.PeekKind() != ']' {
+				if dec.PeekKind() != '{' {
+					if err := dec.SkipValue(); err != nil {
+						return err
+					}
+					continue
+				}
+				var a added
+				err := jsonstr.Members(dec, func(k []byte) error {
+					switch {
+					case string(k) == "parentId" && dec.PeekKind() == '0':
+						tok, err := dec.ReadToken()
+						a.parent = tok.Int()
+						return err
+					case string(k) == "node" && dec.PeekKind() == '{':
+						var err error
+						a.node, err = p.node(dec)
+						return err
+					}
+					return dec.SkipValue()
+				})
+				if err != nil {
+					return err
+				}
+				if a.node != nil {
+					adds = append(adds, a)
+				}
+			}
+			_, err := dec.ReadToken() // ']'
+			return err
+		})
+	})
+	if err != nil {
+		return
+	}
+	for _, a := range adds {
+		dom.add(a.node, a.parent)
+		if p := dom[a.parent]; p != nil {
+			p.children = append(p.children, a.node.ID)
 		}
 	}
 }
@@ -388,10 +444,18 @@ func (dom domIndex) addMutation(raw []byte) {
 const maxMutationsDecoded = 8
 
 // mentions says whether raw names one of ids as "id":N or, with parents,
-// as "parentId":N. It makes one pass over raw, however many ids are
-// wanted: rrweb writes its JSON without spaces, so each name is found by
-// the bytes `d":` and the number after them read.
+// as "parentId":N. rrweb writes its JSON without spaces. A few ids are
+// each looked for as the bytes ":N, which are rare; more are found in one
+// pass over raw that reads the number after each name ending in d":.
 func mentions(raw []byte, ids map[int64]bool, parents bool) bool {
+	if len(ids) <= 4 {
+		for id := range ids {
+			if mentionsOne(raw, id, parents) {
+				return true
+			}
+		}
+		return false
+	}
 	for rest := raw; ; {
 		i := bytes.Index(rest, idSuffix)
 		if i < 0 {
@@ -413,10 +477,36 @@ func mentions(raw []byte, ids map[int64]bool, parents bool) bool {
 	}
 }
 
+// mentionsOne says whether raw names id as "id":id or, with parents, as
+// "parentId":id.
+func mentionsOne(raw []byte, id int64, parents bool) bool {
+	if id < 0 {
+		return false
+	}
+	var buf [24]byte
+	needle := strconv.AppendInt(append(buf[:0], '"', ':'), id, 10)
+	for rest := raw; ; {
+		i := bytes.Index(rest, needle)
+		if i < 0 {
+			return false
+		}
+		before, after := rest[:i], rest[i+len(needle):]
+		rest = after
+		if len(after) > 0 && after[0] >= '0' && after[0] <= '9' {
+			continue
+		}
+		if bytes.HasSuffix(before, idKey) || parents && bytes.HasSuffix(before, parentKey) {
+			return true
+		}
+	}
+}
+
 var (
 	idSuffix   = []byte(`d":`)
 	idName     = []byte(`"i`)
 	parentName = []byte(`"parentI`)
+	idKey      = []byte(`"id`)
+	parentKey  = []byte(`"parentId`)
 )
 
 func (dom domIndex) add(n *serialisedNode, parent int64) {

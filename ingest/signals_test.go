@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -455,8 +457,78 @@ func TestMentions(t *testing.T) {
 		{`{"source":0,"id":12`, false, true},
 		{`{"source":0,"valid":12}`, false, false},
 	} {
-		if got := mentions([]byte(tt.raw), ids, tt.parents); got != tt.want {
-			t.Errorf("mentions(%s, parents=%v) = %v, want %v", tt.raw, tt.parents, got, tt.want)
+		// a few ids are looked for one by one, more in one pass: both alike
+		many := map[int64]bool{90001: true, 90002: true, 90003: true}
+		maps.Copy(many, ids)
+		for _, with := range []map[int64]bool{ids, many} {
+			if got := mentions([]byte(tt.raw), with, tt.parents); got != tt.want {
+				t.Errorf("mentions(%s, %d ids, parents=%v) = %v, want %v", tt.raw, len(with), tt.parents, got, tt.want)
+			}
+		}
+	}
+}
+
+// TestAddMutation: the nodes a mutation added, read from its adds alone
+// (what comes before them, and an entry that is not an add, is skipped),
+// with their parents and children; an event that cannot be read adds
+// nothing.
+func TestAddMutation(t *testing.T) {
+	dom := domIndex{1: {tag: "body"}}
+	dom.addMutation([]byte(`{"type":3,"timestamp":1,"data":{"source":0,"texts":[{"id":1,"value":"x"}],"attributes":[{"id":1,"attributes":{"class":"a"}}],"removes":[{"parentId":1,"id":9}],` +
+		`"adds":[7,{"parentId":1,"nextId":null,"node":{"type":2,"id":2,"tagName":"BUTTON","attributes":{"type":"submit","class":"b"},"childNodes":[{"type":3,"id":3,"textContent":"Pay now"}]}},` +
+		`{"parentId":2,"extra":{"adds":[]},"node":{"type":3,"id":4,"textContent":" €12"}}]}}`))
+	b := dom[2]
+	if b == nil || b.tag != "button" || !b.actionable || b.parent != 1 || !slices.Equal(b.children, []int64{3, 4}) {
+		t.Fatalf("button = %+v", b)
+	}
+	if !slices.Equal(dom[1].children, []int64{2}) || dom[3] == nil || dom[3].text != "Pay now" || dom[4] == nil || dom[4].parent != 2 || dom[4].text != " €12" {
+		t.Errorf("body %+v, text %+v, %+v", dom[1], dom[3], dom[4])
+	}
+	if got := dom.clickText(2, b); got != "Pay now €12" {
+		t.Errorf("clickText = %q", got)
+	}
+	for _, bad := range []string{
+		`{"type":3,"data":{"source":0,"adds":[{"parentId":1,"node":{"type":2,"id":5,"tagName":"a"}}`,
+		`[1,2]`,
+		``,
+	} {
+		before := len(dom)
+		dom.addMutation([]byte(bad))
+		if len(dom) != before {
+			t.Errorf("addMutation(%q) added %d nodes", bad, len(dom)-before)
+		}
+	}
+}
+
+// TestClickDetail: a click's detail is what json.Marshal writes of it.
+func TestClickDetail(t *testing.T) {
+	for _, c := range []struct {
+		id   int64
+		x, y float64
+	}{{0, 0, 0}, {42, 12.5, 300}, {-1, -0.25, 1e-7}, {1 << 40, 1e21, 123456789.125}} {
+		want, _ := json.Marshal(map[string]any{"id": c.id, "x": c.x, "y": c.y})
+		if got := clickDetail(c.id, c.x, c.y); string(got) != string(want) {
+			t.Errorf("clickDetail(%v) = %s, want %s", c, got, want)
+		}
+	}
+}
+
+// TestConsoleOf: a console entry's level and the strings of its payload;
+// what is not a string, and the trace, are left out.
+func TestConsoleOf(t *testing.T) {
+	for _, tt := range []struct {
+		payload, level string
+		args           []string
+	}{
+		{`{"level":"warn","trace":["at f (a.js:1:2)"],"payload":["\"quoted\"","line\nnext"]}`, "warn", []string{`"quoted"`, "line\nnext"}},
+		{`{"payload":[1,"two",{"three":3},["four"],null],"level":"error"}`, "error", []string{"two"}},
+		{`{"level":7,"payload":"text"}`, "", nil},
+		{`["log"]`, "", nil},
+		{``, "", nil},
+	} {
+		level, args := consoleOf([]byte(tt.payload))
+		if level != tt.level || !slices.Equal(args, tt.args) {
+			t.Errorf("consoleOf(%s) = %q, %q; want %q, %q", tt.payload, level, args, tt.level, tt.args)
 		}
 	}
 }
