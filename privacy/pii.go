@@ -66,11 +66,82 @@ type facts struct {
 }
 
 func factsOf[T string | []byte](s T) facts {
-	var f facts
+	f, _ := scan(s, false)
+	return f
+}
+
+// The classes of bytes the one pass tells apart. Most bytes of CSS and
+// prose (lowercase letters past f, other punctuation, UTF-8) have none:
+// they only end what runs they are in, and cost one look at the table.
+const (
+	cDigit = 1 << iota
+	cHex   // a-f, A-F
+	cGap   // ' ', '.', '-', '(', ')': may stand between the digits of a number
+	cUpper // A-Z
+	cWord  // b, B, t, T, e: where bearer, basic, token or a JWT (eyJ) may start
+	cMark  // '?', '#'
+	cFact  // ':', '@', '+', '.'
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= cDigit
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] |= cHex
+		t[c-'a'+'A'] |= cHex
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] |= cUpper
+	}
+	for _, c := range " .-()" {
+		t[c] |= cGap
+	}
+	for _, c := range "bBtTe" {
+		t[c] |= cWord
+	}
+	for _, c := range "?#" {
+		t[c] |= cMark
+	}
+	for _, c := range ":@+." {
+		t[c] |= cFact
+	}
+	return t
+}()
+
+// scan finds s's facts in one pass. With markers it also looks for what
+// makes mayChange true whatever the facts ('?', '#', and bearer, basic or
+// token in any case, or eyJ), and stops at the first, returning true (the
+// facts then incomplete).
+func scan[T string | []byte](s T, markers bool) (f facts, marked bool) {
 	run, gap := 0, 0
 	sinceColon := -1 // hex digits since the last colon; -1: none, or not only hex
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		k := byteClass[c]
+		if k == 0 {
+			sinceColon, run, gap = -1, 0, 0
+			continue
+		}
+		if markers && k&(cMark|cWord) != 0 {
+			if k&cMark != 0 {
+				return f, true
+			}
+			switch c | 0x20 {
+			case 'b':
+				if hasPrefixFold(s[i:], "bearer") || hasPrefixFold(s[i:], "basic") {
+					return f, true
+				}
+			case 't':
+				if hasPrefixFold(s[i:], "token") {
+					return f, true
+				}
+			case 'e':
+				if i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
+					return f, true
+				}
+			}
+		}
 		switch {
 		case c == ':':
 			if sinceColon >= 0 && sinceColon <= 4 {
@@ -81,7 +152,7 @@ func factsOf[T string | []byte](s T) facts {
 			}
 			f.colons++
 			sinceColon = 0
-		case isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f':
+		case k&(cDigit|cHex) != 0:
 			if sinceColon >= 0 {
 				sinceColon++
 			}
@@ -89,12 +160,12 @@ func factsOf[T string | []byte](s T) facts {
 			sinceColon = -1
 		}
 		switch {
-		case isDigit(c):
+		case k&cDigit != 0:
 			run++
 			gap = 0
 			f.digits = max(f.digits, run)
 			continue
-		case c == ' ' || c == '.' || c == '-' || c == '(' || c == ')':
+		case k&cGap != 0:
 			gap++
 			if gap > 3 {
 				run = 0
@@ -110,11 +181,11 @@ func factsOf[T string | []byte](s T) facts {
 		case '.':
 			f.dots++
 		}
-		if c >= 'A' && c <= 'Z' && i+3 < len(s) && s[i+1] >= 'A' && s[i+1] <= 'Z' && isDigit(s[i+2]) && isDigit(s[i+3]) {
+		if k&cUpper != 0 && i+3 < len(s) && byteClass[s[i+1]]&cUpper != 0 && isDigit(s[i+2]) && isDigit(s[i+3]) {
 			f.ibanStart = true
 		}
 	}
-	return f
+	return f, false
 }
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }

@@ -91,33 +91,15 @@ func ScrubJSONString(raw []byte, counts Counts) (string, bool) {
 // (CSS lengths, class names, coordinates) too, pass without being copied
 // or looked at again.
 func mayChange(s []byte) bool {
-	// One look at each byte for the markers (most strings have none of
-	// their first letters), rather than a search for each.
-	for i, c := range s {
-		if c == '?' || c == '#' {
-			return true
-		}
-		switch c | 0x20 {
-		case 'b':
-			if hasPrefixFold(s[i:], "bearer") || hasPrefixFold(s[i:], "basic") {
-				return true
-			}
-		case 't':
-			if hasPrefixFold(s[i:], "token") {
-				return true
-			}
-		case 'e':
-			if c == 'e' && i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
-				return true
-			}
-		}
-	}
 	for _, scheme := range []string{"tel:", "sms:", "callto:", "mailto:"} {
 		if hasPrefixFold(s, scheme) {
 			return true
 		}
 	}
-	f := factsOf(s)
+	f, marked := scan(s, true)
+	if marked {
+		return true
+	}
 	for _, r := range rules {
 		if r.may(f) {
 			return true
@@ -128,7 +110,7 @@ func mayChange(s []byte) bool {
 
 // hasPrefixFold reports whether s starts with the lowercase ASCII word in
 // any case.
-func hasPrefixFold(s []byte, word string) bool {
+func hasPrefixFold[T string | []byte](s T, word string) bool {
 	if len(s) < len(word) {
 		return false
 	}
