@@ -300,7 +300,7 @@ func writeSearch(ctx context.Context, tx *wtx, batches []*playhead.IndexedBatch)
 			}
 		}
 	}
-	err := insertRows(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value, key) VALUES `, 5, len(rows),
+	err := insertRowsOnce(ctx, tx, `INSERT INTO session_search (project_id, session_id, field, value, key) VALUES `, 5, len(rows),
 		func(i int, args []any) []any {
 			r := rows[i]
 			return append(args, r.b.ProjectID, r.b.SessionID, r.t.Field, r.t.Value, r.key)

@@ -145,6 +145,35 @@ func insertRows(ctx context.Context, tx *wtx, prefix string, width, n int, row f
 	})
 }
 
+// insertRowsOnce is insertRows for a statement that leaves a row alone
+// when it is there already (ON CONFLICT DO NOTHING): up to the largest
+// size, the rows go in one statement, the last repeated up to its size.
+// Every statement of a transaction that writes to a full-text index first
+// writes out what the earlier ones left in the index's memory, as a
+// segment of its own, which later merges read and write again: one
+// statement makes one segment per commit.
+func insertRowsOnce(ctx context.Context, tx *wtx, prefix string, width, n int, row func(i int, args []any) []any, suffix string) error {
+	for start := 0; start < n; start += stmtSizes[0] {
+		count := min(n-start, stmtSizes[0])
+		size := stmtSizes[0]
+		for _, s := range stmtSizes { // largest first: the last that holds count is the smallest
+			if s >= count {
+				size = s
+			}
+		}
+		s, args, err := tx.rows(ctx, prefix, width, 0, size, suffix, func(i int, args []any) []any {
+			return row(start+min(i, count-1), args)
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := s.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // selectRows runs prefix + "(?,…),…" + suffix over n keys, with prepared
 // statements, and calls scan for every row. Keys are looked up by joining
 // a VALUES list (prefix ends in "FROM (VALUES ", suffix joins it as k on
