@@ -792,22 +792,14 @@ func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
 		case string(k) == "attributes" && kind == '{':
 			return p.attributes(dec, &n.Attributes)
 		case string(k) == "childNodes" && kind == '[':
-			dec.ReadToken()
-			for dec.PeekKind() != ']' {
+			return jsonstr.Elements(dec, func() error {
 				if dec.PeekKind() != '{' {
-					if err := p.walk(dec); err != nil {
-						return err
-					}
-					continue
+					return p.walk(dec)
 				}
 				c, err := p.node(dec)
-				if err != nil {
-					return err
-				}
 				n.ChildNodes = append(n.ChildNodes, c)
-			}
-			_, err := dec.ReadToken()
-			return err
+				return err
+			})
 		}
 		return p.walk(dec)
 	})

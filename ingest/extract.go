@@ -140,10 +140,6 @@ func navigation(ts int64, u, kind string) playhead.TimelineEntry {
 	return playhead.TimelineEntry{Ts: ts, Kind: playhead.KindNavigation, Label: truncate(u, maxLabel), Detail: detail}
 }
 
-// extractFont keeps a Font event (a FontFace the page added) in the
-// timeline, whole: rrweb records it once, so a replay that starts at a later
-// keyframe must be handed it from there (docs/PROTOCOL.md). Larger ones are
-// left to the player, which finds them as it reads the session.
 // clickDetail is a click's timeline detail, {"id":…,"x":…,"y":…}, written
 // as json.Marshal would write it, without its reflection over a map.
 func clickDetail(id int64, x, y float64) json.RawMessage {
@@ -166,6 +162,10 @@ func appendNumber(b []byte, f float64) []byte {
 	return append(b, '0')
 }
 
+// extractFont keeps a Font event (a FontFace the page added) in the
+// timeline, whole: rrweb records it once, so a replay that starts at a later
+// keyframe must be handed it from there (docs/PROTOCOL.md). Larger ones are
+// left to the player, which finds them as it reads the session.
 func extractFont(ib *playhead.IndexedBatch, e *Event) {
 	var f struct {
 		Data struct {
@@ -313,22 +313,16 @@ func consoleOf(payload []byte) (level string, args []string) {
 			level = jsonstr.Text(v)
 			return err
 		case string(k) == "payload" && dec.PeekKind() == '[':
-			dec.ReadToken()
-			for dec.PeekKind() != ']' {
+			return jsonstr.Elements(dec, func() error {
 				if dec.PeekKind() != '"' {
-					if err := dec.SkipValue(); err != nil {
-						return err
-					}
-					continue
+					return dec.SkipValue()
 				}
 				v, err := dec.ReadValue()
-				if err != nil {
-					return err
+				if err == nil {
+					args = append(args, jsonstr.Text(v))
 				}
-				args = append(args, jsonstr.Text(v))
-			}
-			_, err := dec.ReadToken() // ']'
-			return err
+				return err
+			})
 		}
 		return dec.SkipValue()
 	})

@@ -331,7 +331,7 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 		// The latest mutations that name a wanted node, up to the cap,
 		// decoded in their order.
 		var hits []int
-		rest := mutations[:0]
+		rest := make([]mutation, 0, len(mutations))
 		for k := len(mutations) - 1; k >= 0; k-- {
 			m := mutations[k]
 			if decoded+len(hits) < maxMutationsDecoded && mentions(b.Events[m.event].Raw[m.adds:], wanted, round == 0) {
@@ -350,9 +350,10 @@ func newDOMIndex(b *Batch, clickIDs []int64) (dom domIndex, snapshot bool) {
 			searched[id] = true
 		}
 		// Next, the parents the nodes found so far lack.
+		// (A page may name a node its own ancestor: the walk up is bounded.)
 		next := map[int64]bool{}
 		for _, id := range clickIDs {
-			for n := dom[id]; n != nil && n.parent != 0; n = dom[n.parent] {
+			for n, depth := dom[id], 0; n != nil && n.parent != 0 && depth < maxAncestors; n, depth = dom[n.parent], depth+1 {
 				if dom[n.parent] == nil {
 					if !searched[n.parent] {
 						next[n.parent] = true
@@ -394,13 +395,9 @@ func (dom domIndex) addMutation(raw []byte) {
 			if string(k) != "adds" || dec.PeekKind() != '[' {
 				return dec.SkipValue()
 			}
-			dec.ReadToken()
-			for dec.PeekKind() != ']' {
+			return jsonstr.Elements(dec, func() error {
 				if dec.PeekKind() != '{' {
-					if err := dec.SkipValue(); err != nil {
-						return err
-					}
-					continue
+					return dec.SkipValue()
 				}
 				var a added
 				err := jsonstr.Members(dec, func(k []byte) error {
@@ -416,15 +413,11 @@ func (dom domIndex) addMutation(raw []byte) {
 					}
 					return dec.SkipValue()
 				})
-				if err != nil {
-					return err
-				}
 				if a.node != nil {
 					adds = append(adds, a)
 				}
-			}
-			_, err := dec.ReadToken() // ']'
-			return err
+				return err
+			})
 		})
 	})
 	if err != nil {
@@ -437,6 +430,13 @@ func (dom domIndex) addMutation(raw []byte) {
 		}
 	}
 }
+
+// maxAncestors bounds the walk up from a clicked node to the ancestors
+// the batch lacks; maxTextNodes the nodes whose text makes an element's.
+const (
+	maxAncestors = 64
+	maxTextNodes = 4096
+)
 
 // maxMutationsDecoded bounds the mutations one batch decodes for its
 // clicks: a page that re-renders the clicked list every second names the
@@ -668,12 +668,15 @@ func (dom domIndex) clickText(id int64, el *domNode) string {
 }
 
 // textOf returns the text inside n, spaces collapsed, scripts and styles
-// left out.
+// left out. It looks at no more than maxTextNodes nodes: mutations can
+// make a node its own child, or a child twice, and the walk must end.
 func (dom domIndex) textOf(n *domNode) string {
 	var b strings.Builder
+	visits := 0
 	var walk func(n *domNode, depth int)
 	walk = func(n *domNode, depth int) {
-		if depth > 50 || b.Len() > 4*maxClickText || n.tag == "script" || n.tag == "style" {
+		visits++
+		if depth > 50 || visits > maxTextNodes || b.Len() > 4*maxClickText || n.tag == "script" || n.tag == "style" {
 			return
 		}
 		if n.text != "" {

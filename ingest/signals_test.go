@@ -532,3 +532,64 @@ func TestConsoleOf(t *testing.T) {
 		}
 	}
 }
+
+// domIndexOf parses one batch of events (rrweb JSON, timestamps included)
+// and builds its DOM index for clicks on ids.
+func domIndexOf(t *testing.T, ids []int64, events ...string) domIndex {
+	t.Helper()
+	body := `{"v":1,"sid":"abcdefgh12345678","seq":0,"events":[` + strings.Join(events, ",") + `]}`
+	b, err := ParseBatch([]byte(body), DefaultLimits, time.UnixMilli(1795807228000).Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom, _ := newDOMIndex(b, ids)
+	return dom
+}
+
+// TestDOMIndexReadsEveryMutation: of several mutations, the one that added
+// the clicked node is read whatever comes after it, and its ancestors are
+// found in another.
+func TestDOMIndexReadsEveryMutation(t *testing.T) {
+	mut := func(ms int, adds string) string {
+		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[%s]}}`, 1795807228000+ms, adds)
+	}
+	dom := domIndexOf(t, []int64{2},
+		mut(0, `{"parentId":1,"nextId":null,"node":{"type":2,"id":2,"tagName":"button","attributes":{},"childNodes":[{"type":3,"id":3,"textContent":"Save"}]}}`),
+		mut(10, `{"parentId":40,"nextId":null,"node":{"type":2,"id":41,"tagName":"div","attributes":{},"childNodes":[]}}`),
+		mut(20, `{"parentId":9,"nextId":null,"node":{"type":2,"id":1,"tagName":"form","attributes":{},"childNodes":[]}}`),
+		mut(30, `{"parentId":50,"nextId":null,"node":{"type":2,"id":51,"tagName":"span","attributes":{},"childNodes":[]}}`),
+		`{"type":3,"timestamp":1795807228040,"data":{"source":2,"type":2,"id":2,"x":1,"y":1}}`)
+	if dom[2] == nil || dom[2].tag != "button" || dom.textOf(dom[2]) != "Save" {
+		t.Fatalf("clicked node = %+v", dom[2])
+	}
+	if dom[1] == nil || dom[1].tag != "form" {
+		t.Errorf("its parent = %+v", dom[1])
+	}
+	if dom[41] != nil || dom[51] != nil {
+		t.Errorf("mutations naming no wanted node were read: %+v %+v", dom[41], dom[51])
+	}
+}
+
+// TestDOMIndexEndsOnCycles: a page that makes a node its own parent (twice,
+// so that it is its own child twice) or two nodes each other's parent does
+// not keep indexing from finishing.
+func TestDOMIndexEndsOnCycles(t *testing.T) {
+	mut := `{"type":3,"timestamp":1795807228000,"data":{"source":0,"adds":[` +
+		`{"parentId":5,"node":{"type":2,"id":5,"tagName":"div","attributes":{}}},{"parentId":5,"node":{"type":2,"id":5,"tagName":"div","attributes":{}}},` +
+		`{"parentId":7,"node":{"type":2,"id":6,"tagName":"a","attributes":{"href":"/x"}}},{"parentId":6,"node":{"type":2,"id":7,"tagName":"div","attributes":{}}}]}}`
+	click := func(id int) string {
+		return fmt.Sprintf(`{"type":3,"timestamp":1795807228100,"data":{"source":2,"type":2,"id":%d,"x":1,"y":1}}`, id)
+	}
+	done := make(chan string)
+	go func() {
+		dom := domIndexOf(t, []int64{5, 6}, mut, click(5), click(6))
+		el, _ := dom.resolve(5)
+		done <- fmt.Sprintf("%q %q %d", dom.clickText(5, el), dom.textOf(dom[6]), len(dom.actionableNodes()))
+	}()
+	select {
+	case got := <-done:
+		t.Log(got)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the DOM index of a batch whose nodes are their own ancestors did not finish in 10 s")
+	}
+}

@@ -52,3 +52,18 @@ func Members(dec *jsontext.Decoder, member func(name []byte) error) error {
 	_, err := dec.ReadToken()
 	return err
 }
+
+// Elements reads an array from dec, calling element with the decoder at
+// each of its elements, which element must read whole.
+func Elements(dec *jsontext.Decoder, element func() error) error {
+	if _, err := dec.ReadToken(); err != nil { // '['
+		return err
+	}
+	for dec.PeekKind() != ']' {
+		if err := element(); err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
