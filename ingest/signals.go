@@ -105,11 +105,13 @@ func signals(b *Batch, ib *playhead.IndexedBatch, th thresholds) {
 	}
 	slices.Sort(answers)
 	answers = slices.Compact(answers)
-	for _, at := range answers {
-		if at > ib.Ref.FirstTs+th.deadWindowMs || len(sig.Answers) == maxCarriedAnswers {
-			break
-		}
-		sig.Answers = append(sig.Answers, at)
+	// those the next batches' clicks may need: the first, up to a bound
+	k := 0
+	for k < len(answers) && k < maxCarriedAnswers && answers[k] <= ib.Ref.FirstTs+th.deadWindowMs {
+		k++
+	}
+	if k > 0 {
+		sig.Answers = slices.Clip(answers[:k])
 	}
 	slices.SortStableFunc(sig.Errors, func(a, b playhead.SignalError) int { return cmp.Compare(a.Ts, b.Ts) })
 	slices.SortStableFunc(clicks, func(a, b click) int { return cmp.Compare(a.ts, b.ts) })
@@ -276,9 +278,8 @@ func (a *nodeAttributes) field(name []byte) *jsontext.Value {
 
 // attributeText returns an attribute's value when it is a string.
 func attributeText(v jsontext.Value) string {
-	var s string
-	if len(v) > 0 && v[0] == '"' && jsonv2.Unmarshal(v, &s) == nil {
-		return s
+	if len(v) >= 2 && v[0] == '"' { // a string the parse validated
+		return jsonstr.Text(v)
 	}
 	return ""
 }
@@ -510,7 +511,27 @@ var (
 )
 
 func (dom domIndex) add(n *serialisedNode, parent int64) {
-	d := &domNode{parent: parent, tag: strings.ToLower(n.TagName)}
+	// the tree's nodes in one allocation (a snapshot holds thousands)
+	slab := make([]domNode, 0, treeSize(n))
+	dom.addTree(&slab, n, parent)
+}
+
+// treeSize counts the nodes of the tree n.
+func treeSize(n *serialisedNode) int {
+	size := 1
+	for _, c := range n.ChildNodes {
+		if c != nil {
+			size += treeSize(c)
+		}
+	}
+	return size
+}
+
+// addTree adds n and the nodes under it, each taken from slab, which has
+// room for them all.
+func (dom domIndex) addTree(slab *[]domNode, n *serialisedNode, parent int64) {
+	*slab = append(*slab, domNode{parent: parent, tag: strings.ToLower(n.TagName)})
+	d := &(*slab)[len(*slab)-1]
 	switch n.Type {
 	case nodeText:
 		d.text = n.TextContent
@@ -533,7 +554,7 @@ func (dom domIndex) add(n *serialisedNode, parent int64) {
 	for _, c := range n.ChildNodes {
 		if c != nil {
 			d.children = append(d.children, c.ID)
-			dom.add(c, n.ID)
+			dom.addTree(slab, c, n.ID)
 		}
 	}
 }
