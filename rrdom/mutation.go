@@ -427,6 +427,16 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 		}
 	}
 	doc := t.build(&a.Node, false)
+	if doc == nil {
+		return
+	}
+	if doc.isAncestorOf(iframe) {
+		// The document took in, as a node it already had, the iframe or
+		// one of its ancestors: under the iframe it would contain itself.
+		// A page cannot do that; what a client sends as such is dropped.
+		t.unmapAll(doc)
+		return
+	}
 	iframe.appendChild(doc, false)
 	t.applyDialogs(doc)
 	// Iframes inside it whose documents came first.
@@ -558,7 +568,7 @@ func (t *Tree) rebuildWithCSS(n *Node, list []attr) {
 	fresh.Parent = parent
 	fresh.IsShadow = shadow
 	parent.Children = insertAt(parent.Children, i, fresh)
-	t.ids[n.ID] = fresh
+	t.ids[fresh.ID] = fresh
 }
 
 func insertAt(s []*Node, i int, n *Node) []*Node {

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playhead/playhead/rrdom"
 	"github.com/playhead/playhead/testdata"
@@ -384,5 +386,77 @@ func TestApplyErrors(t *testing.T) {
 		if string(before) != string(after) {
 			t.Errorf("%s: the tree changed", tt.event)
 		}
+	}
+}
+
+// cycleFreeWithin fails the test when Apply of ev does not return within
+// 5 s, or node id's ancestors are a cycle.
+func cycleFreeWithin(t *testing.T, tree *rrdom.Tree, ev json.RawMessage, id int64) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- tree.Apply(ev) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Logf("Apply: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Apply did not return")
+	}
+	n := tree.Node(id)
+	for i := 0; n != nil; i++ {
+		if i > 100 {
+			t.Fatalf("node %d's ancestors are a cycle", id)
+		}
+		n = n.Parent
+	}
+	if _, err := tree.Serialize(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIframeDocumentHoldingItsIframe: a client that sends, as an iframe's
+// document, one that holds the iframe itself (its id and description, which
+// the tree reuses as the node it has) or an ancestor of it, sends what no
+// page can make: the document is dropped, and nothing contains itself.
+// (Before, the tree's walks recursed until the stack ran out, which ends
+// the whole server.)
+func TestIframeDocumentHoldingItsIframe(t *testing.T) {
+	debug.SetMaxStack(64 << 20) // an unbounded recursion fails fast
+	defer debug.SetMaxStack(1 << 30)
+	page := `{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"tagName":"body","attributes":{},"childNodes":[{"type":2,"tagName":"iframe","attributes":{},"childNodes":[],"id":4}],"id":3}],"id":2}],"id":1}`
+	tree := rrdom.NewTree()
+	if err := tree.Apply(fullSnapshot([]byte(page))); err != nil {
+		t.Fatal(err)
+	}
+	cycleFreeWithin(t, tree, mutation(`,"adds":[{"parentId":4,"nextId":null,"node":{"type":0,"childNodes":[{"type":2,"tagName":"iframe","attributes":{},"childNodes":[],"id":4}],"id":10}}]`), 4)
+
+	// an ancestor, and the document before its iframe
+	tree = rrdom.NewTree()
+	if err := tree.Apply(fullSnapshot([]byte(`{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"tagName":"body","attributes":{},"childNodes":[],"id":3}],"id":2}],"id":1}`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.Apply(mutation(`,"adds":[{"parentId":4,"nextId":null,"node":{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[],"id":2}],"id":10}}]`)); err != nil {
+		t.Fatal(err)
+	}
+	cycleFreeWithin(t, tree, mutation(`,"adds":[{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"iframe","attributes":{},"childNodes":[],"id":4}}]`), 4)
+}
+
+// TestStyleRebuiltKeepsItsID: a <style> whose _cssText a mutation changes
+// is rebuilt under the same id, and the id maps the new element.
+func TestStyleRebuiltKeepsItsID(t *testing.T) {
+	tree := rrdom.NewTree()
+	page := `{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"tagName":"head","attributes":{},"childNodes":[{"type":2,"tagName":"style","attributes":{"_cssText":"a{}"},"childNodes":[],"id":5}],"id":4}],"id":2}],"id":1}`
+	if err := tree.Apply(fullSnapshot([]byte(page))); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.Apply(json.RawMessage(`{"type":3,"data":{"source":0,"texts":[],"removes":[],"adds":[],"attributes":[{"id":5,"attributes":{"_cssText":"b{}"}}]},"timestamp":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if n := tree.Node(5); n == nil || n.Parent == nil || n.Attributes["_cssText"] != "b{}" {
+		t.Errorf("id 5 maps %+v", n)
+	}
+	if n := tree.Node(0); n != nil {
+		t.Errorf("id 0 maps %s", n.TagName)
 	}
 }
