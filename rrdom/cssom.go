@@ -146,9 +146,17 @@ func rejectedRule(text string) bool {
 	return false
 }
 
+// maxRuleDepth bounds how deep into nested rules (@media in @supports in …)
+// an event may reach: opening a level parses the text of the one above, so
+// a client could make thousands of levels cost seconds. Sheets nest a few.
+const maxRuleDepth = 32
+
 // nestedList returns the child list that positions lead to (rrweb's
 // getNestedRule on all but the last index), or nil.
 func (s *styleSheet) nestedList(positions []int) *[]*cssRule {
+	if len(positions) > maxRuleDepth {
+		return nil
+	}
 	list := &s.rules
 	for _, p := range positions {
 		if p < 0 || p >= len(*list) {

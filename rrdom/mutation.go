@@ -126,7 +126,12 @@ func (t *Tree) mutate(m *wireMutation, attrs [][]attr) error {
 	for i := range m.Adds {
 		appendNode(&m.Adds[i])
 	}
-	for len(queue) > 0 && abort == nil {
+	// The replayer gives up on what is left after 500 ms; here a bound on
+	// the adds tried again stands for it: adds chained by nextId in the
+	// worst order place one a pass, a cost that grows with their square.
+	retried := 0
+	for len(queue) > 0 && abort == nil && retried < maxRetriedAdds {
+		retried += len(queue)
 		trees := resolveTrees(queue)
 		queue = nil
 		applied = 0
@@ -342,6 +347,10 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 	}
 	return nil
 }
+
+// maxRetriedAdds bounds the adds of one mutation tried again after their
+// first pass (see mutate).
+const maxRetriedAdds = 200_000
 
 // buildAdded builds an added node without its children, or returns the
 // mapped node the add describes unchanged (which the add then moves).

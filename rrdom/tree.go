@@ -289,12 +289,11 @@ func (n *Node) appendChild(c *Node, shadow bool) {
 	styleChanged(n)
 	c.IsShadow = shadow
 	c.Parent = n
+	// after the last child of its segment or an earlier one (children are
+	// in segment order; looking from the end, an append costs one look)
 	at := len(n.Children)
-	for i, s := range n.Children {
-		if segment(s) > segment(c) {
-			at = i
-			break
-		}
+	for at > 0 && segment(n.Children[at-1]) > segment(c) {
+		at--
 	}
 	n.Children = slices.Insert(n.Children, at, c)
 }

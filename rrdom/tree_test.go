@@ -460,3 +460,30 @@ func TestStyleRebuiltKeepsItsID(t *testing.T) {
 		t.Errorf("id 0 maps %s", n.TagName)
 	}
 }
+
+// TestNestedRuleDepth: a rule inserted into nested grouping rules lands
+// there, up to a depth no sheet reaches; deeper paths are ignored.
+func TestNestedRuleDepth(t *testing.T) {
+	for _, c := range []struct {
+		depth int
+		want  bool
+	}{{3, true}, {32, true}, {40, false}} {
+		css := strings.Repeat("@media a{", c.depth) + "b{}" + strings.Repeat("}", c.depth)
+		page := fmt.Sprintf(`{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"tagName":"head","attributes":{},"childNodes":[{"type":2,"tagName":"style","attributes":{},"childNodes":[{"type":3,"textContent":%q,"id":6}],"id":5}],"id":4}],"id":2}],"id":1}`, css)
+		tree := rrdom.NewTree()
+		if err := tree.Apply(fullSnapshot([]byte(page))); err != nil {
+			t.Fatal(err)
+		}
+		path := strings.TrimSuffix(strings.Repeat("0,", c.depth+1), ",")
+		if err := tree.Apply(json.RawMessage(fmt.Sprintf(`{"type":3,"data":{"source":8,"id":5,"adds":[{"rule":"inserted{}","index":[%s]}]},"timestamp":3}`, path))); err != nil {
+			t.Fatal(err)
+		}
+		out, err := tree.Serialize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(out), "inserted"); got != c.want {
+			t.Errorf("depth %d: rule inserted = %v, want %v", c.depth, got, c.want)
+		}
+	}
+}
