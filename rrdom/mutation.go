@@ -429,6 +429,13 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	if old := t.ids[*a.Node.ID]; old != nil && old.meta == fingerprint(&a.Node) {
 		return // the document rrweb has under that id already: it stays as it is
 	}
+	if t.reusesAncestor(&a.Node, iframe) {
+		// A document that would take in, as a node it already has, the
+		// iframe or one of its ancestors would contain itself under the
+		// iframe. A page cannot make one; what a client sends as such is
+		// dropped before it moves anything.
+		return
+	}
 	for _, c := range append([]*Node(nil), iframe.Children...) {
 		if c.Type == Document {
 			t.unmapAll(c)
@@ -439,11 +446,7 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	if doc == nil {
 		return
 	}
-	if doc.isAncestorOf(iframe) {
-		// The document took in, as a node it already had, the iframe or
-		// one of its ancestors: under the iframe it would contain itself.
-		// A page cannot do that; what a client sends as such is dropped.
-		t.unmapAll(doc)
+	if doc.isAncestorOf(iframe) { // reusesAncestor rules this out; never a cycle
 		return
 	}
 	iframe.appendChild(doc, false)
@@ -465,6 +468,30 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 		}
 	}
 	walk(doc)
+}
+
+// reusesAncestor reports whether building w would reuse (see build) the
+// iframe or one of its ancestors.
+func (t *Tree) reusesAncestor(w *wireNode, iframe *Node) bool {
+	up := map[*Node]bool{}
+	for n := iframe; n != nil; n = n.Parent {
+		up[n] = true
+	}
+	var reuses func(w *wireNode) bool
+	reuses = func(w *wireNode) bool {
+		if w.ID != nil {
+			if old := t.ids[*w.ID]; old != nil && up[old] && old.meta == fingerprint(w) {
+				return true
+			}
+		}
+		for i := range w.ChildNodes {
+			if reuses(&w.ChildNodes[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	return reuses(w)
 }
 
 // setTextContent applies a text mutation: Node.textContent = value.

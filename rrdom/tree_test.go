@@ -418,7 +418,8 @@ func cycleFreeWithin(t *testing.T, tree *rrdom.Tree, ev json.RawMessage, id int6
 // TestIframeDocumentHoldingItsIframe: a client that sends, as an iframe's
 // document, one that holds the iframe itself (its id and description, which
 // the tree reuses as the node it has) or an ancestor of it, sends what no
-// page can make: the document is dropped, and nothing contains itself.
+// page can make: the document is dropped before it moves anything, and
+// nothing contains itself.
 // (Before, the tree's walks recursed until the stack ran out, which ends
 // the whole server.)
 func TestIframeDocumentHoldingItsIframe(t *testing.T) {
@@ -430,6 +431,9 @@ func TestIframeDocumentHoldingItsIframe(t *testing.T) {
 		t.Fatal(err)
 	}
 	cycleFreeWithin(t, tree, mutation(`,"adds":[{"parentId":4,"nextId":null,"node":{"type":0,"childNodes":[{"type":2,"tagName":"iframe","attributes":{},"childNodes":[],"id":4}],"id":10}}]`), 4)
+	if n := tree.Node(4); n == nil || n.Parent != tree.Node(3) || tree.Node(10) != nil {
+		t.Errorf("the page changed: iframe %+v, document %+v", n, tree.Node(10))
+	}
 
 	// an ancestor, and the document before its iframe
 	tree = rrdom.NewTree()

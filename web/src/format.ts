@@ -116,15 +116,13 @@ function osOf(ua: string): string {
 }
 
 /**
- * Number with thin grouping, as en-US writes it: 12345 -> "12,345",
- * 1234.5678 -> "1,234.568". Written out rather than toLocaleString: the
- * first number a page formats that way loads locale data, which delays
- * the player's panels by tens of milliseconds.
+ * Number with thin grouping, as en-US writes it: 12345 -> "12,345". A
+ * whole number is grouped by hand: the first toLocaleString of a page
+ * loads locale data, which delayed the player's panels by tens of
+ * milliseconds (counts are whole numbers; others still go that way).
  */
 export function count(n: number | undefined | null): string {
   if (typeof n !== "number" || !Number.isFinite(n)) return "–";
-  const r = Number.isInteger(n) ? Math.abs(n) : Math.round(Math.abs(n) * 1000) / 1000;
-  if (r >= (Number.isInteger(n) ? 1e21 : 1e12)) return n.toLocaleString("en-US"); // past what String writes, or rounds, exactly
-  const [whole = "", frac] = String(r).split(".");
-  return (n < 0 && r > 0 ? "-" : "") + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (frac ? "." + frac : "");
+  if (!Number.isInteger(n) || Math.abs(n) >= 1e21) return n.toLocaleString("en-US");
+  return (n < 0 ? "-" : "") + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
