@@ -67,7 +67,30 @@ func FuzzKeyframes(f *testing.F) {
 		if _, err := whole.Serialize(); err != nil {
 			t.Fatal(err)
 		}
+		inSegmentOrder(t, whole.Root())
 	})
+}
+
+// inSegmentOrder fails the test unless every child list under n holds its
+// light children, then its shadow root's, then a content document, which
+// appending relies on.
+func inSegmentOrder(t *testing.T, n *rrdom.Node) {
+	t.Helper()
+	segment := func(c *rrdom.Node) int {
+		switch {
+		case c.Type == rrdom.Document:
+			return 2
+		case c.IsShadow:
+			return 1
+		}
+		return 0
+	}
+	for i, c := range n.Children {
+		if i > 0 && segment(n.Children[i-1]) > segment(c) {
+			t.Fatalf("node %d's children are out of order at %d", n.ID, i)
+		}
+		inSegmentOrder(t, c)
+	}
 }
 
 // generator makes a plausible recording from fuzz bytes: it keeps the page
