@@ -60,7 +60,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	// temp_store(MEMORY) on the writer: a statement's journal (the pages it
+	// changed, kept to undo it alone) stays in memory instead of spilling
+	// to a temporary file past 64 KiB, which a commit's multi-row inserts
+	// of batch data do.
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
