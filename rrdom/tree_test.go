@@ -491,3 +491,60 @@ func TestNestedRuleDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeDepthIsBounded: adds that would make the tree deeper than any
+// page (a chain grown from the top, or from the bottom by moving it under a
+// new node each time) are dropped, so its walks stay shallow and its
+// keyframes stay readable.
+func TestTreeDepthIsBounded(t *testing.T) {
+	debug.SetMaxStack(16 << 20) // walks 20,000 levels deep would run out of it
+	defer debug.SetMaxStack(1 << 30)
+	page := `{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"tagName":"body","attributes":{},"childNodes":[],"id":3}],"id":2}],"id":1}`
+	for _, grow := range []string{"down", "up"} {
+		tree := rrdom.NewTree()
+		if err := tree.Apply(fullSnapshot([]byte(page))); err != nil {
+			t.Fatal(err)
+		}
+		tree.Apply(json.RawMessage(`{"type":4,"data":{"href":"https://shop.test/","width":800,"height":600},"timestamp":1}`))
+		var adds []string
+		for i := range 20000 {
+			id := 100 + i
+			switch {
+			case grow == "down" && i == 0:
+				adds = append(adds, fmt.Sprintf(`{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id))
+			case grow == "down":
+				adds = append(adds, fmt.Sprintf(`{"parentId":%d,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id-1, id))
+			default: // a new node under <body>, then the chain so far under it
+				adds = append(adds, fmt.Sprintf(`{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id))
+				if i > 0 {
+					adds = append(adds, fmt.Sprintf(`{"parentId":%d,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id, id-1))
+				}
+			}
+		}
+		if err := tree.Apply(mutation(`,"adds":[` + strings.Join(adds, ",") + `]`)); err != nil {
+			t.Fatal(err)
+		}
+		deepest := 0
+		var walk func(n *rrdom.Node, depth int)
+		walk = func(n *rrdom.Node, depth int) {
+			deepest = max(deepest, depth)
+			for _, c := range n.Children {
+				walk(c, depth+1)
+			}
+		}
+		walk(tree.Root(), 1)
+		if deepest > 4000 || deepest < 3900 {
+			t.Errorf("grown %s: the tree is %d levels deep", grow, deepest)
+		}
+		events, err := tree.Keyframe(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := rrdom.NewTree()
+		for i, e := range events {
+			if err := again.Apply(e); err != nil {
+				t.Fatalf("grown %s: keyframe event %d does not apply: %.200v", grow, i, err)
+			}
+		}
+	}
+}
