@@ -299,12 +299,8 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 		}
 	}
 
-	depth, err := canInsert(parent, target, shadow)
-	if err != nil {
+	if err := canInsert(parent, target, shadow); err != nil {
 		return err
-	}
-	if tooDeep(depth, target) {
-		return nil // dropped: deeper than a page goes (see maxTreeDepth)
 	}
 	var sib *Node
 	if previous != nil {
@@ -352,44 +348,6 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 	return nil
 }
 
-// maxTreeDepth bounds how deep the tree grows. Its walks recurse once a
-// level, and a client can stack levels cheaply (add a node, move the chain
-// under it): millions of levels would exhaust the stack, and a keyframe of
-// more than about 5,000 would nest deeper than the JSON reader takes.
-// Pages nest tens of levels; an add that would go deeper is dropped.
-const maxTreeDepth = 4000
-
-// tooDeep reports whether target, under a parent depth levels deep, would
-// reach deeper than maxTreeDepth. It looks at no more than maxDepthVisits
-// nodes of target's subtree, and says so past them.
-func tooDeep(depth int, target *Node) bool {
-	depth++ // target's own level
-	if depth > maxTreeDepth {
-		return true
-	}
-	if len(target.Children) == 0 {
-		return false
-	}
-	visits := 0
-	var deeper func(n *Node, room int) bool
-	deeper = func(n *Node, room int) bool {
-		if visits++; room < 0 || visits > maxDepthVisits {
-			return true
-		}
-		for _, c := range n.Children {
-			if deeper(c, room-1) {
-				return true
-			}
-		}
-		return false
-	}
-	return deeper(target, maxTreeDepth-depth)
-}
-
-// maxDepthVisits bounds the nodes tooDeep looks at: a moved subtree larger
-// than this (no page moves one) is dropped.
-const maxDepthVisits = 1 << 20
-
 // maxRetriedAdds bounds the adds of one mutation tried again after their
 // first pass (see mutate).
 const maxRetriedAdds = 200_000
@@ -413,34 +371,30 @@ func (t *Tree) buildAdded(w *wireNode) *Node {
 
 // canInsert stands for the DOM's pre-insertion validity checks, whose
 // exceptions the replayer does not catch.
-func canInsert(parent, target *Node, shadow bool) (depth int, err error) {
-	// (one walk up from parent: is target there, and how deep is parent)
-	for d := parent; d != nil; d = d.Parent {
-		if d == target {
-			return 0, errAbort
-		}
-		depth++
+func canInsert(parent, target *Node, shadow bool) error {
+	if target.isAncestorOf(parent) {
+		return errAbort
 	}
 	switch parent.Type {
 	case Document:
 		switch target.Type {
 		case Text, CDATA, Document:
-			return 0, errAbort
+			return errAbort
 		case Element, DocumentType:
 			for _, c := range parent.Children {
 				if c.Type == target.Type && c != target {
-					return 0, errAbort
+					return errAbort
 				}
 			}
 		}
 	case Element:
 		if target.Type == DocumentType || target.Type == Document {
-			return 0, errAbort
+			return errAbort
 		}
 	default:
-		return 0, errAbort // text, comments and doctypes have no children
+		return errAbort // text, comments and doctypes have no children
 	}
-	return depth, nil
+	return nil
 }
 
 // scope is a child list: an element's light DOM or its shadow root.
