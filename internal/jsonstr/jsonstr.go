@@ -5,9 +5,12 @@ package jsonstr
 
 import (
 	"bytes"
+	"errors"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
+
+var errNotName = errors.New("jsonstr: a value where a member's name should be")
 
 // Name reads an object member's name, unquoted. It is valid until the
 // decoder's next read.
@@ -15,6 +18,9 @@ func Name(dec *jsontext.Decoder) ([]byte, error) {
 	raw, err := dec.ReadValue()
 	if err != nil {
 		return nil, err
+	}
+	if raw.Kind() != '"' { // a member's value a caller left unread
+		return nil, errNotName
 	}
 	content := raw[1 : len(raw)-1]
 	if bytes.IndexByte(content, '\\') >= 0 {
