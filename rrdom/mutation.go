@@ -299,8 +299,12 @@ func (t *Tree) appendNode(a *wireAdd, queue *[]*wireAdd) error {
 		}
 	}
 
-	if err := canInsert(parent, target, shadow); err != nil {
+	depth, err := canInsert(parent, target, shadow)
+	if err != nil {
 		return err
+	}
+	if depth+1+target.height > maxTreeDepth {
+		return nil // dropped: deeper than a tree goes (see maxTreeDepth)
 	}
 	var sib *Node
 	if previous != nil {
@@ -359,7 +363,7 @@ func (t *Tree) buildAdded(w *wireNode) *Node {
 		// The replayer maps the id to its own document; nothing is inserted.
 		return nil
 	}
-	n := t.build(w, true)
+	n := t.build(w, true, 0)
 	if n != nil && (n.isTag("audio") || n.isTag("video")) && (n.st == nil || n.st.media == nil) {
 		// The replayer's node builder plays and seeks an added media
 		// element as its recorded state says, as for one of a snapshot;
@@ -370,31 +374,35 @@ func (t *Tree) buildAdded(w *wireNode) *Node {
 }
 
 // canInsert stands for the DOM's pre-insertion validity checks, whose
-// exceptions the replayer does not catch.
-func canInsert(parent, target *Node, shadow bool) error {
-	if target.isAncestorOf(parent) {
-		return errAbort
+// exceptions the replayer does not catch. It returns the parent's depth.
+func canInsert(parent, target *Node, shadow bool) (depth int, err error) {
+	// one walk up from parent: is target there (a cycle), how deep is parent
+	for d := parent; d != nil; d = d.Parent {
+		if d == target {
+			return 0, errAbort
+		}
+		depth++
 	}
 	switch parent.Type {
 	case Document:
 		switch target.Type {
 		case Text, CDATA, Document:
-			return errAbort
+			return 0, errAbort
 		case Element, DocumentType:
 			for _, c := range parent.Children {
 				if c.Type == target.Type && c != target {
-					return errAbort
+					return 0, errAbort
 				}
 			}
 		}
 	case Element:
 		if target.Type == DocumentType || target.Type == Document {
-			return errAbort
+			return 0, errAbort
 		}
 	default:
-		return errAbort // text, comments and doctypes have no children
+		return 0, errAbort // text, comments and doctypes have no children
 	}
-	return nil
+	return depth, nil
 }
 
 // scope is a child list: an element's light DOM or its shadow root.
@@ -423,7 +431,7 @@ func (s scope) containsIn(d *Node) bool {
 // replayer's attachDocumentToIframe does: it replaces what the iframe held.
 func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	if *a.Node.Type != Document {
-		t.build(&a.Node, false) // built into the iframe's document, never inserted
+		t.build(&a.Node, false, maxTreeDepth-1) // built into the iframe's document, never inserted
 		return
 	}
 	if old := t.ids[*a.Node.ID]; old != nil && old.meta == fingerprint(&a.Node) {
@@ -436,13 +444,17 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 		// dropped before it moves anything.
 		return
 	}
+	room := maxTreeDepth - iframe.depth() - 1 // levels below the document
+	if room < 0 {
+		return // deeper than a tree goes (see maxTreeDepth)
+	}
 	for _, c := range append([]*Node(nil), iframe.Children...) {
 		if c.Type == Document {
 			t.unmapAll(c)
 			c.detach()
 		}
 	}
-	doc := t.build(&a.Node, false)
+	doc := t.build(&a.Node, false, room)
 	if doc == nil {
 		return
 	}

@@ -87,6 +87,11 @@ type Node struct {
 	built      *string
 	builtAttrs *attrSet
 	tracked    bool
+
+	// height is at least how many levels the node's subtree reaches below
+	// it (0 for a leaf): raised as nodes go in, never lowered as they
+	// leave, so it may overstate, never understate (see maxTreeDepth).
+	height int
 }
 
 // attrSet is an element's attributes at one moment.
@@ -220,6 +225,25 @@ func (n *Node) contains(d *Node) bool {
 		}
 	}
 	return false
+}
+
+// depth returns how many levels deep n is: 1 for a node without a parent.
+func (n *Node) depth() int {
+	d := 0
+	for ; n != nil; n = n.Parent {
+		d++
+	}
+	return d
+}
+
+// raise records, in n and its ancestors, that n's subtree now reaches h
+// levels below n. Every parent's height stays above its children's, so
+// the walk up stops at the first ancestor already high enough.
+func (n *Node) raise(h int) {
+	for ; n != nil && n.height < h; n = n.Parent {
+		n.height = h
+		h++
+	}
 }
 
 // isAncestorOf reports whether n is d or an ancestor of d across shadow roots

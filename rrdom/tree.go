@@ -137,7 +137,7 @@ func (t *Tree) applyFullSnapshot(data jsontext.Value, ts float64) error {
 	t.ids = map[int64]*Node{}
 	t.sheets = map[int64]*styleSheet{}
 	t.focus = nil
-	t.root = t.build(d.Node, false)
+	t.root = t.build(d.Node, false, maxTreeDepth-1)
 	if o := d.InitialOffset; o != nil && len(o.Left) > 0 && len(o.Top) > 0 {
 		t.root.state().scroll = &scrollState{x: o.Left, y: o.Top}
 	}
@@ -181,8 +181,11 @@ func validate(w *wireNode, withChildren bool) error {
 }
 
 // build makes a node from its serialised form (validated) and maps it, as
-// rrweb-snapshot's buildNodeWithSN does; with children unless skipChild.
-func (t *Tree) build(w *wireNode, skipChild bool) *Node {
+// rrweb-snapshot's buildNodeWithSN does; with children unless skipChild, and
+// no deeper than room levels below it (see maxTreeDepth): a child that
+// would reach further is left out, and a mapped node it would reuse stays
+// where it is.
+func (t *Tree) build(w *wireNode, skipChild bool, room int) *Node {
 	meta := fingerprint(w)
 	if old := t.ids[*w.ID]; old != nil && old.meta == meta {
 		// rrweb reuses a mapped node the description matches, as it is:
@@ -228,10 +231,16 @@ func (t *Tree) build(w *wireNode, skipChild bool) *Node {
 	}
 	texts := 0
 	for i := range w.ChildNodes {
+		if room < 1 {
+			break // deeper than a tree goes
+		}
 		cw := &w.ChildNodes[i]
-		c := t.build(cw, false)
+		c := t.build(cw, false, room-1)
 		if c == n || c.isAncestorOf(n) {
 			continue // a reused node cannot go under itself
+		}
+		if c.height >= room {
+			continue // a reused subtree that would reach too deep here
 		}
 		c.detach()
 		if c.Type == Text && cssSplits != nil {
@@ -284,11 +293,23 @@ func (n *Node) isStyleSheetElement() bool {
 	return n.isTag("style") || n.isTag("link")
 }
 
+// maxTreeDepth bounds how many levels deep the tree grows, iframes'
+// documents included. Its walks recurse once a level, and a client can
+// stack levels cheaply (add a node, move the chain under it): millions of
+// levels would exhaust the stack, which ends the process, and a keyframe
+// of more than about 5,000 would nest deeper than the JSON reader takes.
+// Pages nest tens of levels. An add that would reach deeper is dropped, a
+// snapshot's or a document's nodes deeper than it are left out: each
+// node's height (see Node.height) says how deep a subtree reaches without
+// walking it.
+const maxTreeDepth = 4000
+
 // appendChild appends c to n's light children, or to its shadow root's.
 func (n *Node) appendChild(c *Node, shadow bool) {
 	styleChanged(n)
 	c.IsShadow = shadow
 	c.Parent = n
+	n.raise(c.height + 1)
 	// after the last child of its segment or an earlier one (children are
 	// in segment order; looking from the end, an append costs one look)
 	at := len(n.Children)
@@ -303,6 +324,7 @@ func (n *Node) insertBefore(c, ref *Node) {
 	styleChanged(n)
 	c.IsShadow = ref.IsShadow
 	c.Parent = n
+	n.raise(c.height + 1)
 	n.Children = slices.Insert(n.Children, ref.index(), c)
 }
 

@@ -491,3 +491,91 @@ func TestNestedRuleDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeDepthIsBounded: whatever a client sends, the tree grows no deeper
+// than 4,000 levels — a chain grown from the top, from the bottom (a new
+// node, then the chain so far moved under it), a snapshot deeper than
+// that, or iframes' documents nested in one another — so its walks stay
+// shallow and its keyframes stay readable.
+func TestTreeDepthIsBounded(t *testing.T) {
+	debug.SetMaxStack(16 << 20) // walks 20,000 levels deep would run out of it
+	defer debug.SetMaxStack(1 << 30)
+	const page = `{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"tagName":"body","attributes":{},"childNodes":[],"id":3}],"id":2}],"id":1}`
+	// chain returns n nested <i> (ids from id), with inner inside the last.
+	chain := func(n, id int, inner string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, `{"type":2,"tagName":"i","attributes":{},"id":%d,"childNodes":[`, id+i)
+		}
+		b.WriteString(inner)
+		b.WriteString(strings.Repeat(`]}`, n))
+		return b.String()
+	}
+	for _, grow := range []string{"down", "up", "snapshot", "iframes"} {
+		tree := rrdom.NewTree()
+		snapshot := page
+		if grow == "snapshot" {
+			snapshot = `{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[` + chain(4500, 100, "") + `],"id":2}],"id":1}`
+		}
+		if err := tree.Apply(fullSnapshot([]byte(snapshot))); err != nil {
+			t.Fatal(err)
+		}
+		tree.Apply(json.RawMessage(`{"type":4,"data":{"href":"https://shop.test/","width":800,"height":600},"timestamp":1}`))
+		var adds []string
+		switch grow {
+		case "down", "up":
+			for i := range 20000 {
+				id := 100 + i
+				switch {
+				case grow == "down" && i == 0:
+					adds = append(adds, fmt.Sprintf(`{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id))
+				case grow == "down":
+					adds = append(adds, fmt.Sprintf(`{"parentId":%d,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id-1, id))
+				default: // a new node under <body>, then the chain so far under it
+					adds = append(adds, fmt.Sprintf(`{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id))
+					if i > 0 {
+						adds = append(adds, fmt.Sprintf(`{"parentId":%d,"nextId":null,"node":{"type":2,"tagName":"i","attributes":{},"childNodes":[],"id":%d}}`, id, id-1))
+					}
+				}
+			}
+		case "iframes": // each document 1,000 levels deep, an iframe at its bottom
+			adds = append(adds, `{"parentId":3,"nextId":null,"node":{"type":2,"tagName":"iframe","attributes":{},"childNodes":[],"id":10}}`)
+			for i := range 12 {
+				iframe, next := 10+i, 11+i
+				id := 1000 + 10000*i
+				adds = append(adds, fmt.Sprintf(`{"parentId":%d,"nextId":null,"node":{"type":0,"id":%d,"childNodes":[{"type":2,"tagName":"html","attributes":{},"id":%d,"childNodes":[%s]}]}}`,
+					iframe, id, id+1, chain(1000, id+2, fmt.Sprintf(`{"type":2,"tagName":"iframe","attributes":{},"childNodes":[],"id":%d}`, next))))
+			}
+		}
+		if len(adds) > 0 {
+			if err := tree.Apply(mutation(`,"adds":[` + strings.Join(adds, ",") + `]`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deepest := 0
+		var walk func(n *rrdom.Node, depth int)
+		walk = func(n *rrdom.Node, depth int) {
+			deepest = max(deepest, depth)
+			for _, c := range n.Children {
+				walk(c, depth+1)
+			}
+		}
+		walk(tree.Root(), 1)
+		if deepest > 4000 || deepest < 3900 {
+			t.Errorf("grown %s: the tree is %d levels deep", grow, deepest)
+		}
+		events, err := tree.Keyframe(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := rrdom.NewTree()
+		for i, e := range events {
+			if err := again.Apply(e); err != nil {
+				t.Fatalf("grown %s: keyframe event %d does not apply: %.200v", grow, i, err)
+			}
+		}
+		if err := rrdom.Diff(tree, again); err != nil {
+			t.Errorf("grown %s: replayed from its keyframe, the page differs: %v", grow, err)
+		}
+	}
+}
