@@ -461,6 +461,8 @@ func (t *Tree) attachDocument(a *wireAdd, iframe *Node) {
 	if doc.isAncestorOf(iframe) { // reusesAncestor rules this out; never a cycle
 		return
 	}
+	// (appendChild takes it out of a node of its own that reused it, as
+	// build does with a description naming the document inside itself)
 	iframe.appendChild(doc, false)
 	t.applyDialogs(doc)
 	// Iframes inside it whose documents came first.
@@ -535,7 +537,9 @@ func (t *Tree) setTextContent(n *Node, value string) {
 		if n.isTag("textarea") {
 			n.removeAttr("value")
 		}
-		if value != "" {
+		// (an element with children was within the bound with one more
+		// level; one without is looked at: at the bound, it keeps none)
+		if value != "" && (n.height > 0 || n.depth() < maxTreeDepth) {
 			n.appendChild(&Node{Type: Text, TextContent: value}, false)
 		}
 	}

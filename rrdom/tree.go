@@ -138,6 +138,9 @@ func (t *Tree) applyFullSnapshot(data jsontext.Value, ts float64) error {
 	t.sheets = map[int64]*styleSheet{}
 	t.focus = nil
 	t.root = t.build(d.Node, false, maxTreeDepth-1)
+	if t.root.Parent != nil {
+		t.root.detach() // a description naming the document inside itself put it there
+	}
 	if o := d.InitialOffset; o != nil && len(o.Left) > 0 && len(o.Top) > 0 {
 		t.root.state().scroll = &scrollState{x: o.Left, y: o.Top}
 	}
@@ -304,8 +307,12 @@ func (n *Node) isStyleSheetElement() bool {
 // walking it.
 const maxTreeDepth = 4000
 
-// appendChild appends c to n's light children, or to its shadow root's.
+// appendChild appends c to n's light children, or to its shadow root's,
+// taking it from where it was.
 func (n *Node) appendChild(c *Node, shadow bool) {
+	if c.Parent != nil {
+		c.detach()
+	}
 	styleChanged(n)
 	c.IsShadow = shadow
 	c.Parent = n
@@ -319,8 +326,12 @@ func (n *Node) appendChild(c *Node, shadow bool) {
 	n.Children = slices.Insert(n.Children, at, c)
 }
 
-// insertBefore inserts c into ref's child list, before ref.
+// insertBefore inserts c into ref's child list, before ref, taking it
+// from where it was.
 func (n *Node) insertBefore(c, ref *Node) {
+	if c.Parent != nil {
+		c.detach()
+	}
 	styleChanged(n)
 	c.IsShadow = ref.IsShadow
 	c.Parent = n
