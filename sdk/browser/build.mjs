@@ -221,6 +221,34 @@ REWRITES.push({
 });
 
 /**
+ * rrweb patches the `value`, `checked` and `selectedIndex` setters of form
+ * fields to hear of changes a script makes without an input event, and ran
+ * each call of its handler in a timer of its own, after the setter returns:
+ * a page that sets values in a loop (a framework's controlled inputs, an
+ * autofill, a paste handler) made one task per value set, each only to find
+ * the value it had already sent. They now wait in one list, run in order by
+ * one timer: still after the setter returns, never in the page's own task.
+ * (The one setter hook left in the bundle, form fields', runs rrweb's
+ * handler through its error wrapper, which Playhead's errorHandler makes
+ * swallow what it throws: one cannot stop the rest.)
+ */
+const HOOK_SETTER = '\n      set(value) {\n        setTimeout(() => {\n          d.set.call(this, value);\n        }, 0);\n';
+REWRITES.push({
+  name: 'deferred setters',
+  apply: (source) =>
+    source
+      .replace(
+        HOOK_SETTER,
+        '\n      set(value) {\n        if (deferredSets.push(() => d.set.call(this, value)) === 1) setTimeout(runDeferredSets);\n',
+      )
+      .replace(
+        '\nfunction hookSetter(',
+        '\nconst deferredSets = [];\nfunction runDeferredSets() {\n  for (const set of deferredSets.splice(0)) set();\n}\nfunction hookSetter(',
+      ),
+  check: (out) => !out.includes(HOOK_SETTER) && (out.match(/\bdeferredSets\b/g) || []).length === 3 && out.split('\nfunction hookSetter(').length === 2,
+});
+
+/**
  * Internal property names (rrweb's options as its parts pass them to one
  * another, and its managers) are shortened by esbuild (`mangleProps` below),
  * about 400 bytes gzipped. None of them is in an event, in Playhead's public
@@ -411,6 +439,20 @@ const CUTS = [
       cut.includes('if (recordAfter === "load") init();') &&
       recorderSource.includes('Must be called once the DOM is parsed') &&
       playheadSource.includes('whenDomReady(startRecording)') && domReadySource.includes("if (document.readyState !== 'loading') {"),
+  },
+  {
+    name: 'mousemoveWait option',
+    from: '\n  if (mousemoveWait !== void 0 && sampling.mousemove === void 0) {',
+    toEnd: '\n  }\n',
+    replacement: '\n',
+    check: (cut) => cut.includes('sampling.mousemove = mousemoveWait;') && !/mousemoveWait/.test(recorderSource) && recorderSource.includes('sampling: { mousemove: 50'),
+  },
+  {
+    name: 'packFn option',
+    from: '\n    if (packFn && // Disable packing events which will be emitted to parent frames.',
+    toEnd: '\n    }\n',
+    replacement: '\n',
+    check: (cut) => cut.includes('e = packFn(e);') && !/packFn/.test(recorderSource),
   },
   {
     name: 'forEach polyfill',

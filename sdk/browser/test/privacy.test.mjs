@@ -541,6 +541,13 @@ test('inputs: each change of a value or a check is recorded once, however often 
     fire(text);
     fire(text);
     await new Promise((r) => setTimeout(r, 20));
+    // values a script sets without an event, heard through the patched
+    // setter once the script's task is over: what the field then holds
+    text.value = 'set';
+    text.value = 'set twice';
+    await new Promise((r) => setTimeout(r, 20));
+    text.value = 'set again';
+    await new Promise((r) => setTimeout(r, 20));
     const box = document.getElementById('box');
     box.click();
     box.click();
@@ -556,7 +563,7 @@ test('inputs: each change of a value or a check is recorded once, however often 
   const byId = new Map();
   for (const e of inputs) byId.set(e.data.id, [...(byId.get(e.data.id) ?? []), e.data.isChecked ? `${e.data.text}:on` : e.data.text]);
   const got = [...byId.values()];
-  assert.deepEqual(got[0], ['a', 'ab', 'a', 'ab'], 'text field: every change, no repeats');
+  assert.deepEqual(got[0], ['a', 'ab', 'a', 'ab', 'set twice', 'set again'], 'text field: every change, no repeats');
   assert.deepEqual(got[1], ['on:on', 'on', 'on:on'], 'checkbox: every click (its value stays "on")');
   assert.deepEqual(got[2], ['1:on', '1', '1:on'], 'radio 1: checked, unchecked by 2, checked');
   assert.deepEqual(got[3], ['2', '2:on', '2'], 'radio 2: as its group changes');
