@@ -81,6 +81,26 @@ test('a dropped connection is retried', { skip: browserSkip }, async () => {
   await context.close();
 });
 
+test('batches keep going out past 64 KiB of keepalive requests: each response is read, which lets its bytes go', { skip: browserSkip }, async () => {
+  const context = await harness.newContext();
+  const { page, sid } = await open(context);
+  // batches of about 13 KB gzipped (random letters), each small enough to go as a keepalive request
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const random = () => Array.from({ length: 9000 }, () => letters[(Math.random() * 52) | 0]).join('');
+  for (let i = 0; i < 8; i++) {
+    const acked = await page.evaluate(async ([i, a, b]) => {
+      console.log(`keepalive-marker-${i}`, a, b);
+      return Promise.race([Playhead.flush().then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    }, [i, random(), random()]);
+    assert.ok(acked, `batch ${i} acknowledged within 5 s`);
+  }
+  for (let i = 0; i < 8; i++) assert.ok(hasMarker(sid, `keepalive-marker-${i}`), `batch ${i} arrived`);
+  const attempts = ingest.attempts.filter((a) => a.sid === sid);
+  assert.equal(attempts.length, new Set(attempts.map((a) => a.seq)).size, 'each batch went once');
+  assert.deepEqual(assertAccountedFor(sid).gaps, []);
+  await context.close();
+});
+
 test('a 413 is not retried: the batch is dropped and a gap marker follows', { skip: browserSkip }, async () => {
   const context = await harness.newContext();
   const { page, sid } = await open(context);

@@ -32,6 +32,7 @@ before(async () => {
         "export { createQueue, MAX_TRIES, MAX_STORED } from './src/lib/queue';",
         "export { makeBatch } from './src/lib/batch';",
         "export { utf8Length } from './src/lib/size';",
+        "export { createTransport } from './src/lib/transport';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -183,6 +184,18 @@ test('queue: retries with backoff that honours Retry-After, then succeeds withou
   await settle();
   assert.equal(transport.sent.length, 3);
   assert.deepEqual(gaps, []);
+});
+
+test('transport: every response is let go once its status is read (a keepalive request holds its bytes against the page until then)', async () => {
+  for (const status of [200, 503, 400]) {
+    let cancelled = false;
+    const body = new ReadableStream({ cancel: () => void (cancelled = true) });
+    const transport = m.createTransport('http://ingest.test/api/v1/ingest', async () => new Response(body, { status }));
+    const outcome = await transport.send(new Uint8Array(100));
+    assert.equal(outcome.kind, { 200: 'done', 503: 'retry', 400: 'fail' }[status]);
+    await new Promise((r) => setTimeout(r));
+    assert.ok(cancelled, `the body of a ${status} is cancelled`);
+  }
 });
 
 test('queue: a 4xx drops the batch at once with a gap; other batches go on', async () => {

@@ -1,4 +1,5 @@
 import { utf8Length } from './size';
+import { noop } from './teardown';
 
 /** What to do with a batch after one attempt to send it. */
 export type Outcome =
@@ -34,6 +35,11 @@ function retryAfter(value: string | null): number | undefined {
 }
 
 function outcomeOf(response: Response): Outcome {
+  // The browser counts a keepalive request's body against the page's
+  // 64 KiB until its response is read: one left unread holds its share,
+  // and once they add up every keepalive request fails. Nothing in the
+  // body is needed.
+  response.body?.cancel().catch(noop);
   const { status } = response;
   // 2xx, including {"duplicate": true}: the server has the batch
   if (response.ok) return { kind: 'done' };
