@@ -226,11 +226,13 @@ REWRITES.push({
  * each call of its handler in a timer of its own, after the setter returns:
  * a page that sets values in a loop (a framework's controlled inputs, an
  * autofill, a paste handler) made one task per value set, each only to find
- * the value it had already sent. They now wait in one list, run in order by
- * one timer: still after the setter returns, never in the page's own task.
- * (The one setter hook left in the bundle, form fields', runs rrweb's
- * handler through its error wrapper, which Playhead's errorHandler makes
- * swallow what it throws: one cannot stop the rest.)
+ * the value it had already sent. They now wait in one list, run in order
+ * by one microtask once the script that set them is done (a microtask,
+ * unlike a timer, cannot be cancelled by a page clearing its timers, which
+ * would leave the list waiting for good). The one setter hook left in the
+ * bundle, form fields', runs rrweb's handler through its error wrapper,
+ * which Playhead's errorHandler makes swallow what it throws: one cannot
+ * stop the rest.
  */
 const HOOK_SETTER = '\n      set(value) {\n        setTimeout(() => {\n          d.set.call(this, value);\n        }, 0);\n';
 REWRITES.push({
@@ -239,13 +241,31 @@ REWRITES.push({
     source
       .replace(
         HOOK_SETTER,
-        '\n      set(value) {\n        if (deferredSets.push(() => d.set.call(this, value)) === 1) setTimeout(runDeferredSets);\n',
+        '\n      set(value) {\n        if (deferredSets.push(() => d.set.call(this, value)) === 1) queueMicrotask(runDeferredSets);\n',
       )
       .replace(
         '\nfunction hookSetter(',
         '\nconst deferredSets = [];\nfunction runDeferredSets() {\n  for (const set of deferredSets.splice(0)) set();\n}\nfunction hookSetter(',
       ),
   check: (out) => !out.includes(HOOK_SETTER) && (out.match(/\bdeferredSets\b/g) || []).length === 3 && out.split('\nfunction hookSetter(').length === 2,
+});
+
+/**
+ * Options of rrweb's input observer Playhead does not set: `userTriggered`
+ * in input events (`userTriggeredOnInput`) and recording inputs only on
+ * `change` (`sampling.input`).
+ */
+const INPUT_EVENTS = '\n  const events = sampling.input === "last" ? ["change"] : ["input", "change"];\n';
+REWRITES.push({
+  name: 'input options',
+  apply: (source) =>
+    source
+      .replace('userTriggeredOnInput ? { text, isChecked, userTriggered } : { text, isChecked }', '{ text, isChecked }')
+      .replace('userTriggeredOnInput ? { text: text2, isChecked: !isChecked, userTriggered: false } : { text: text2, isChecked: !isChecked }', '{ text: text2, isChecked: !isChecked }')
+      .replace(INPUT_EVENTS, '\n  const events = ["input", "change"];\n'),
+  check: (out) =>
+    !/userTriggeredOnInput \?/.test(out) && !out.includes(INPUT_EVENTS) && !/userTriggeredOnInput|sampling: \{[^}]*input/.test(recorderSource) &&
+    recorderSource.includes('sampling: { mousemove: 50, scroll: 150 }'),
 });
 
 /**

@@ -529,7 +529,7 @@ test('inputs: each change of a value or a check is recorded once, however often 
   await page.goto(`${pages.origin}/inputs`);
   await init(page, { privacy: 'relaxed' });
   const sid = await page.evaluate(() => Playhead.getSessionId());
-  await page.evaluate(async () => {
+  const timers = await page.evaluate(async () => {
     const text = document.getElementById('text');
     const fire = (el) => el.dispatchEvent(new Event('input', { bubbles: true }));
     // a value set and announced: the setter and the event both report it
@@ -548,6 +548,17 @@ test('inputs: each change of a value or a check is recorded once, however often 
     await new Promise((r) => setTimeout(r, 20));
     text.value = 'set again';
     await new Promise((r) => setTimeout(r, 20));
+    // a loop of sets makes no task per set, and a page that clears every
+    // timer it can find loses none of them
+    const setTimeout0 = window.setTimeout;
+    let timers = 0;
+    window.setTimeout = (...args) => (timers++, setTimeout0(...args));
+    for (let k = 0; k < 100; k++) text.value = `loop ${k}`;
+    window.setTimeout = setTimeout0;
+    for (let id = setTimeout(() => {}); id > 0; id--) clearTimeout(id);
+    await new Promise((r) => setTimeout(r, 20));
+    text.value = 'after the timers went';
+    await new Promise((r) => setTimeout(r, 20));
     const box = document.getElementById('box');
     box.click();
     box.click();
@@ -556,14 +567,16 @@ test('inputs: each change of a value or a check is recorded once, however often 
     document.getElementById('r2').click();
     document.getElementById('r1').click();
     await new Promise((r) => setTimeout(r, 20));
+    return timers;
   });
+  assert.ok(timers < 5, `100 values set in a loop scheduled ${timers} timers`);
   await page.evaluate(() => Playhead.flush());
   await context.close();
   const inputs = events(sessionBatches(ingest, sid)).filter((e) => e.type === EventType.IncrementalSnapshot && e.data.source === 5);
   const byId = new Map();
   for (const e of inputs) byId.set(e.data.id, [...(byId.get(e.data.id) ?? []), e.data.isChecked ? `${e.data.text}:on` : e.data.text]);
   const got = [...byId.values()];
-  assert.deepEqual(got[0], ['a', 'ab', 'a', 'ab', 'set twice', 'set again'], 'text field: every change, no repeats');
+  assert.deepEqual(got[0], ['a', 'ab', 'a', 'ab', 'set twice', 'set again', 'loop 99', 'after the timers went'], 'text field: every change, no repeats');
   assert.deepEqual(got[1], ['on:on', 'on', 'on:on'], 'checkbox: every click (its value stays "on")');
   assert.deepEqual(got[2], ['1:on', '1', '1:on'], 'radio 1: checked, unchecked by 2, checked');
   assert.deepEqual(got[3], ['2', '2:on', '2'], 'radio 2: as its group changes');
