@@ -198,6 +198,30 @@ test('transport: every response is let go once its status is read (a keepalive r
   }
 });
 
+test("transport: on page hide, a keepalive request goes only where the browser's 64 KiB has room: beacons queued and responses just read still count", async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const beacons = [];
+  const fetches = [];
+  t.after(() => delete globalThis.navigator);
+  globalThis.navigator = { sendBeacon: (_, blob) => (beacons.push(blob.size), true) };
+  let answer;
+  const transport = m.createTransport('http://ingest.test/api/v1/ingest', (_, init) => {
+    fetches.push(init.body.byteLength);
+    return new Promise((resolve) => (answer = () => resolve(new Response('{}'))));
+  });
+  const kb = (n) => new Uint8Array(n * 1024);
+  const first = transport.sendNow(kb(30)); // keepalive: 30 of 60 KiB
+  assert.equal(transport.sendNow(kb(32)), true, 'over 60 KiB with the first: a beacon');
+  transport.sendNow(kb(20)); // 30 + 32 + 20: a beacon too, not a keepalive request the browser would refuse
+  assert.deepEqual(fetches, [30 * 1024]);
+  assert.deepEqual(beacons, [32 * 1024, 20 * 1024]);
+  answer();
+  assert.equal((await first).kind, 'done');
+  t.mock.timers.tick(10_000); // every request answered, every beacon sent
+  transport.sendNow(kb(50));
+  assert.deepEqual(fetches, [30 * 1024, 50 * 1024], 'room again once they are let go');
+});
+
 test('queue: a 4xx drops the batch at once with a gap; other batches go on', async () => {
   const transport = fakeTransport([{ kind: 'fail', status: 413 }]);
   const gaps = [];

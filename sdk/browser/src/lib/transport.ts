@@ -54,7 +54,15 @@ function outcomeOf(response: Response): Outcome {
  * Playhead's own requests never show up in the recording.
  */
 export function createTransport(url: string, fetchFn: typeof fetch | undefined): Transport {
+  /**
+   * Bytes of keepalive requests and beacons the browser may still count.
+   * It lets a request's go only after its response is let go (a task or so
+   * later), and a beacon's once sent, which the page is not told: each is
+   * held a while longer here, so that a keepalive request is never tried
+   * where the browser would refuse it.
+   */
   let keepaliveInFlight = 0;
+  const release = (bytes: number, ms: number): unknown => setTimeout(() => (keepaliveInFlight -= bytes), ms);
 
   async function post(body: string | Uint8Array, bytes: number): Promise<Outcome> {
     if (!fetchFn) return { kind: 'done' };
@@ -74,7 +82,7 @@ export function createTransport(url: string, fetchFn: typeof fetch | undefined):
     } catch {
       return { kind: 'retry' };
     } finally {
-      if (keepalive) keepaliveInFlight -= bytes;
+      if (keepalive) release(bytes, 1000);
     }
   }
 
@@ -85,7 +93,12 @@ export function createTransport(url: string, fetchFn: typeof fetch | undefined):
       if (fetchFn && keepaliveInFlight + bytes <= KEEPALIVE_LIMIT) return post(body, bytes);
       if (bytes > KEEPALIVE_LIMIT) return false;
       try {
-        return navigator.sendBeacon(url, new Blob([body as BlobPart], { type: 'text/plain' }));
+        const queued = navigator.sendBeacon(url, new Blob([body as BlobPart], { type: 'text/plain' }));
+        if (queued) {
+          keepaliveInFlight += bytes;
+          release(bytes, 10_000);
+        }
+        return queued;
       } catch {
         return false;
       }
