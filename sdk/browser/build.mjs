@@ -269,6 +269,23 @@ REWRITES.push({
 });
 
 /**
+ * rrweb read the window's scroll position with fallbacks for browsers
+ * without `document.scrollingElement` nor `pageXOffset` (before 2016).
+ * The fallback for a document without a scrolling element (quirks mode
+ * with a scrollable body) stays.
+ */
+const WINDOW_SCROLL = /\nfunction getWindowScroll\(win\) \{\n  var _a2, _b, _c, _d;\n  const doc = win\.document;\n  return \{\n    left: doc\.scrollingElement \? doc\.scrollingElement\.scrollLeft : win\.pageXOffset !== void 0 \? win\.pageXOffset : [^\n]*\n    top: doc\.scrollingElement \? doc\.scrollingElement\.scrollTop : win\.pageYOffset !== void 0 \? win\.pageYOffset : [^\n]*\n  \};\n\}\n/;
+REWRITES.push({
+  name: 'window scroll',
+  apply: (source) =>
+    source.replace(
+      WINDOW_SCROLL,
+      '\nfunction getWindowScroll(win) {\n  const el = win.document.scrollingElement;\n  return { left: el ? el.scrollLeft : win.pageXOffset, top: el ? el.scrollTop : win.pageYOffset };\n}\n',
+    ),
+  check: (out) => !WINDOW_SCROLL.test(out) && out.includes('return { left: el ? el.scrollLeft : win.pageXOffset, top: el ? el.scrollTop : win.pageYOffset };'),
+});
+
+/**
  * Internal property names (rrweb's options as its parts pass them to one
  * another, and its managers) are shortened by esbuild (`mangleProps` below),
  * about 400 bytes gzipped. None of them is in an event, in Playhead's public

@@ -70,7 +70,11 @@ test('records a visit across a reload: snapshot, masking, console, errors, netwo
   const deadError = await page.evaluate((url) => fetch(url).then(() => 'resolved', (e) => e.name), `${deadOrigin}/nothing`);
   assert.equal(deadError, 'TypeError', 'the patched fetch hands the page the real rejection');
   await page.evaluate(() => history.pushState({}, '', '/spa-route?step=2'));
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+  await page.evaluate(() => {
+    document.body.style.minHeight = '5000px';
+    window.scrollTo(0, 321);
+  });
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
   await page.evaluate(() => Playhead.flush());
 
   // Left in the buffer: goes out on page hide, as plain JSON.
@@ -117,6 +121,11 @@ test('records a visit across a reload: snapshot, masking, console, errors, netwo
   assert.ok(reloadBatch, 'the reloaded page continues the session with a new keyframe');
   assert.match(reloadBatch.batch.events[0].data.href, /\/spa-route\?step=2$/);
 
+  const documentId = first.find((e) => e.type === EventType.FullSnapshot).data.node.id;
+  assert.ok(
+    events(batches).some((e) => e.type === EventType.IncrementalSnapshot && e.data.source === 3 && e.data.id === documentId && e.data.y === 321),
+    "the window's scroll is recorded as the document's",
+  );
   assert.ok(batches.some((b) => b.gzip), 'normal sends are gzip-compressed');
   const hideBatch = batches.find((b) => b.text.includes('before-reload-marker'));
   assert.equal(hideBatch.gzip, false, 'the page-hide send is plain JSON');
