@@ -18,43 +18,12 @@ func addsEvent(adds ...string) string {
 	return `{"type":3,"data":{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[` + strings.Join(adds, ",") + `]},"timestamp":2}`
 }
 
-// checkLinksAndDepth walks every mapped node and the tree from the root: each child
-// must point back at its parent, each parent's height must exceed its
-// children's, and no node may sit deeper than maxTreeDepth (or twice on a
-// path: a cycle).
+// checkLinksAndDepth fails the test where the tree's shape breaks a rule
+// (see CheckTree).
 func checkLinksAndDepth(t *testing.T, tree *Tree) {
 	t.Helper()
-	for _, n := range tree.ids {
-		for _, c := range n.Children {
-			if c.Parent != n {
-				t.Errorf("node %d (%s) lists child %d (%s) whose Parent is %p, not it", n.ID, n.TagName, c.ID, c.TagName, c.Parent)
-			}
-			if n.height < c.height+1 {
-				t.Errorf("node %d (%s) has height %d, its child %d has height %d", n.ID, n.TagName, n.height, c.ID, c.height)
-			}
-		}
-	}
-	onPath := map[*Node]bool{}
-	deepest := 0
-	var walk func(n *Node, depth int) bool
-	walk = func(n *Node, depth int) bool {
-		if onPath[n] {
-			t.Errorf("cycle: node %d (%s) is its own descendant", n.ID, n.TagName)
-			return false
-		}
-		deepest = max(deepest, depth)
-		onPath[n] = true
-		defer delete(onPath, n)
-		for _, c := range n.Children {
-			if !walk(c, depth+1) {
-				return false
-			}
-		}
-		return true
-	}
-	walk(tree.root, 1)
-	if deepest > maxTreeDepth {
-		t.Errorf("the tree is %d levels deep", deepest)
+	if err := CheckTree(tree); err != nil {
+		t.Error(err)
 	}
 }
 

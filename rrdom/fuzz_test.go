@@ -36,6 +36,9 @@ func FuzzKeyframes(f *testing.F) {
 		for _, e := range events[:cut] {
 			whole.Apply(e) // malformed ones are refused
 		}
+		if err := rrdom.CheckTree(whole); err != nil {
+			t.Fatalf("after event %d: %v", cut, err)
+		}
 		kf, err := whole.Keyframe(int64(1000 + cut))
 		if err != nil {
 			t.Fatalf("keyframe: %v", err)
@@ -66,6 +69,11 @@ func FuzzKeyframes(f *testing.F) {
 		}
 		if _, err := whole.Serialize(); err != nil {
 			t.Fatal(err)
+		}
+		for _, tree := range []*rrdom.Tree{whole, from} {
+			if err := rrdom.CheckTree(tree); err != nil {
+				t.Fatalf("at the end: %v", err)
+			}
 		}
 		inSegmentOrder(t, whole.Root())
 	})
