@@ -94,3 +94,38 @@ func TestTextAtTheDepthBound(t *testing.T) {
 	applyJSON(t, tree, fmt.Sprintf(`{"type":3,"data":{"source":0,"texts":[{"id":%d,"value":"x"}],"attributes":[],"removes":[],"adds":[]},"timestamp":3}`, bottom))
 	checkLinksAndDepth(t, tree)
 }
+
+// TestCheckTree: what removes leave mapped (a shadow root's children, an
+// iframe's document, their parents detached and unmapped) is a tree
+// CheckTree accepts; a child listed twice, or a Parent that does not list
+// its node, it does not.
+func TestCheckTree(t *testing.T) {
+	tree := NewTree()
+	applyJSON(t, tree, `{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"html","attributes":{},"id":2,"childNodes":[`+
+		`{"type":2,"tagName":"body","attributes":{},"id":3,"childNodes":[{"type":2,"tagName":"div","attributes":{},"id":4,"childNodes":[`+
+		`{"type":2,"tagName":"div","attributes":{},"id":5,"childNodes":[{"type":2,"tagName":"div","attributes":{},"id":6,"childNodes":[`+
+		`{"type":2,"tagName":"div","attributes":{},"id":7,"isShadowHost":true,"childNodes":[{"type":2,"tagName":"span","attributes":{},"id":8,"isShadow":true,"childNodes":[]}]},`+
+		`{"type":2,"tagName":"iframe","attributes":{},"id":9,"childNodes":[]}]}]}]}]}]}]},"initialOffset":{"top":0,"left":0}},"timestamp":1}`)
+	applyJSON(t, tree, addsEvent(`{"parentId":9,"nextId":null,"node":{"type":0,"id":50,"childNodes":[]}}`))
+	checkLinksAndDepth(t, tree)
+	applyJSON(t, tree, `{"type":3,"data":{"source":0,"texts":[],"attributes":[],"removes":[{"parentId":1,"id":2}],"adds":[]},"timestamp":2}`)
+	if tree.Node(8) == nil || tree.Node(50) == nil {
+		t.Fatal("the shadow child and the iframe's document should stay mapped")
+	}
+	checkLinksAndDepth(t, tree)
+
+	tree = NewTree()
+	applyJSON(t, tree, depthPage)
+	d := &Node{ID: 100, Type: Element, TagName: "div", height: 1}
+	x := &Node{ID: 101, Type: Element, TagName: "i", Parent: d}
+	d.Children = []*Node{x, x}
+	tree.ids[100], tree.ids[101] = d, x
+	if CheckTree(tree) == nil {
+		t.Error("a child listed twice passes")
+	}
+	d.Children = []*Node{x}
+	tree.ids[102] = &Node{ID: 102, Type: Element, TagName: "b", Parent: tree.ids[3]}
+	if CheckTree(tree) == nil {
+		t.Error("a node its parent does not list passes")
+	}
+}
