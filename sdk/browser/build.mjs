@@ -226,13 +226,16 @@ REWRITES.push({
  * each call of its handler in a timer of its own, after the setter returns:
  * a page that sets values in a loop (a framework's controlled inputs, an
  * autofill, a paste handler) made one task per value set, each only to find
- * the value it had already sent. They now wait in one list, run in order
- * by one microtask once the script that set them is done (a microtask,
- * unlike a timer, cannot be cancelled by a page clearing its timers, which
- * would leave the list waiting for good). The one setter hook left in the
- * bundle, form fields', runs rrweb's handler through its error wrapper,
- * which Playhead's errorHandler makes swallow what it throws: one cannot
- * stop the rest.
+ * the value it had already sent. They now wait in one list, run in order by
+ * one task posted to a message channel. Like the timer, that task comes
+ * after the microtask in which rrweb's mutation observer gives a field just
+ * added its id (a handler run before it would send the field's value under
+ * no id, masked by where the field was, not where it went); unlike a timer,
+ * a page clearing every timer cannot cancel it and leave the list waiting
+ * for good. The channel is made at the first set, never when the bundle is
+ * merely loaded. The one setter hook left in the bundle, form fields', runs
+ * rrweb's handler through its error wrapper, which Playhead's errorHandler
+ * makes swallow what it throws: one cannot stop the rest.
  */
 const HOOK_SETTER = '\n      set(value) {\n        setTimeout(() => {\n          d.set.call(this, value);\n        }, 0);\n';
 REWRITES.push({
@@ -241,13 +244,13 @@ REWRITES.push({
     source
       .replace(
         HOOK_SETTER,
-        '\n      set(value) {\n        if (deferredSets.push(() => d.set.call(this, value)) === 1) queueMicrotask(runDeferredSets);\n',
+        '\n      set(value) {\n        if (deferredSets.push(() => d.set.call(this, value)) === 1) (deferredPort ||= deferredChannel()).postMessage(0);\n',
       )
       .replace(
         '\nfunction hookSetter(',
-        '\nconst deferredSets = [];\nfunction runDeferredSets() {\n  for (const set of deferredSets.splice(0)) set();\n}\nfunction hookSetter(',
+        '\nconst deferredSets = [];\nlet deferredPort;\nfunction deferredChannel() {\n  const channel = new MessageChannel();\n  channel.port1.onmessage = () => {\n    for (const set of deferredSets.splice(0)) set();\n  };\n  return channel.port2;\n}\nfunction hookSetter(',
       ),
-  check: (out) => !out.includes(HOOK_SETTER) && (out.match(/\bdeferredSets\b/g) || []).length === 3 && out.split('\nfunction hookSetter(').length === 2,
+  check: (out) => !out.includes(HOOK_SETTER) && (out.match(/\bdeferredSets\b/g) || []).length === 3 && (out.match(/\bdeferredPort\b/g) || []).length === 2 && out.split('\nfunction hookSetter(').length === 2,
 });
 
 /**

@@ -567,6 +567,12 @@ test('inputs: each change of a value or a check is recorded once, however often 
     document.getElementById('r2').click();
     document.getElementById('r1').click();
     await new Promise((r) => setTimeout(r, 20));
+    // a field given its value before it is added, as a framework mounts a
+    // prefilled one: its value is heard once the field has its id
+    const fresh = document.createElement('input');
+    fresh.value = 'prefilled';
+    document.body.append(fresh);
+    await new Promise((r) => setTimeout(r, 20));
     return timers;
   });
   assert.ok(timers < 5, `100 values set in a loop scheduled ${timers} timers`);
@@ -580,4 +586,6 @@ test('inputs: each change of a value or a check is recorded once, however often 
   assert.deepEqual(got[1], ['on:on', 'on', 'on:on'], 'checkbox: every click (its value stays "on")');
   assert.deepEqual(got[2], ['1:on', '1', '1:on'], 'radio 1: checked, unchecked by 2, checked');
   assert.deepEqual(got[3], ['2', '2:on', '2'], 'radio 2: as its group changes');
+  assert.ok(inputs.every((e) => e.data.id > 0), `every input event names its field: ${JSON.stringify(inputs.filter((e) => !(e.data.id > 0)))}`);
+  assert.deepEqual(got[4], ['prefilled'], 'a field prefilled before it was added');
 });
