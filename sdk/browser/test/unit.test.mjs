@@ -218,8 +218,15 @@ test("transport: on page hide, a keepalive request goes only where the browser's
   answer();
   assert.equal((await first).kind, 'done');
   t.mock.timers.tick(10_000); // every request answered, every beacon sent
-  transport.sendNow(kb(50));
-  assert.deepEqual(fetches, [30 * 1024, 50 * 1024], 'room again once they are let go');
+  const second = transport.sendNow(kb(40));
+  assert.deepEqual(fetches, [30 * 1024, 40 * 1024], 'room again once they are let go');
+  answer();
+  await second;
+  transport.sendNow(kb(30)); // the answered 40 KiB still count for a moment: a beacon
+  assert.deepEqual(beacons, [32 * 1024, 20 * 1024, 30 * 1024]);
+  t.mock.timers.tick(1000);
+  transport.sendNow(kb(25)); // 30 of the beacon + 25
+  assert.deepEqual(fetches, [30 * 1024, 40 * 1024, 25 * 1024]);
 });
 
 test('queue: a 4xx drops the batch at once with a gap; other batches go on', async () => {
