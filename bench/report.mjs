@@ -127,7 +127,7 @@ export function render(res) {
     out.push('');
     if (o.ownCode) {
       out.push(
-        "Whose code the page's tasks ran, with Playhead (one traced run per workload: a Chromium trace with V8's CPU samples, each sample given to the nearest frame of the SDK's script on its stack and that frame to rrweb or Playhead by the script's source map; bench/lib/owntasks.mjs). Tracing slows the page, so these times run longer than the ones above. A task is \"made long by Playhead\" when Playhead's own code took over 50 ms of it, or it would be under 50 ms without that code:",
+        "Whose code the page's tasks ran, with Playhead (three traced runs per workload, the one whose task with the most of Playhead's code is the median shown, the three figures in brackets: a Chromium trace with V8's CPU samples, each sample given to the nearest frame of the SDK's script on its stack and that frame to rrweb or Playhead by the script's source map; bench/lib/owntasks.mjs). Tracing slows the page, so these times run longer than the ones above. A task is \"made long by Playhead\" when Playhead's own code took over 50 ms of it, or it would be under 50 ms without that code:",
       );
       out.push('');
       const cell = (x) => (x ? `${ms0(x.ms)}: Playhead ${ms0(x.playhead)}, rrweb ${ms0(x.rrweb)}` : '–');
@@ -137,7 +137,8 @@ export function render(res) {
           o.table.map((w) => {
             const x = o.ownCode[w.id];
             if (!x || x.error) return [w.name, x?.error ?? 'not traced', '', '', ''];
-            return [w.name, `${x.tasks} (${x.longTasks})`, cell(x.longest), cell(x.mostPlayhead), x.caused.length ? x.caused.map(cell).join('; ') : 'none'];
+            const runs = x.runs ? ` (runs: ${x.runs.map(ms0).join(', ')})` : '';
+            return [w.name, `${x.tasks} (${x.longTasks})`, cell(x.longest), cell(x.mostPlayhead) + runs, x.caused.length ? x.caused.map(cell).join('; ') : 'none'];
           }),
         ),
       );
