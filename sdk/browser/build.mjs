@@ -289,6 +289,29 @@ REWRITES.push({
 });
 
 /**
+ * rrweb has no hook for attributes: Playhead masked them by walking every
+ * node of each snapshot and of each mutation's added nodes once rrweb had
+ * serialised them, looking each element up again by its id. rrweb now
+ * hands each element's attributes, as it serialises the element, to
+ * `record.scrubAttributes` (set by src/lib/recorder.ts): every element of
+ * a snapshot, an added subtree, an iframe's document or a shadow root goes
+ * through that one function. Changed attributes, which rrweb reads apart
+ * from it, are still masked from the event (scrubEvent).
+ */
+const ELEMENT_END = '\n  let isCustomElement;\n  try {\n    if (customElements.get(tagName)) isCustomElement = true;\n';
+REWRITES.push({
+  name: 'attribute hook',
+  apply: (source) => source.replace(ELEMENT_END, '\n  if (record.scrubAttributes) record.scrubAttributes(attributes, n);' + ELEMENT_END),
+  check: (out) =>
+    out.split(ELEMENT_END).length === 2 &&
+    /\nfunction serializeElementNode\(n, options\) \{\n(?:.*\n)*?  if \(record\.scrubAttributes\) record\.scrubAttributes\(attributes, n\);\n  let isCustomElement;/.test(out) &&
+    // attributes objects are made in serializeElementNode (twice) and for
+    // changed attributes in the mutation buffer (twice), nowhere else
+    (out.match(/\battributes: \{\}|\battributes = \{/g) || []).length === 4 &&
+    recorderSource.includes('.scrubAttributes = hooks.attributes'),
+});
+
+/**
  * Internal property names (rrweb's options as its parts pass them to one
  * another, and its managers) are shortened by esbuild (`mangleProps` below),
  * about 400 bytes gzipped. None of them is in an event, in Playhead's public
@@ -301,7 +324,7 @@ const MANGLED = [
   'maskTextClass', 'recordCrossOriginIframes', 'bypassOptions', 'onStylesheetLoad', 'stylesheetLoadTimeout', 'processedNodeManager',
   'newlyAddedElement', 'canvasManager', 'shadowDomManager', 'crossOriginIframeStyleMirror', 'preserveWhiteSpace', 'iframeLoadTimeout',
   'restoreHandlers', 'iframeManager', 'mutationCb', 'maskInputFn', 'maskTextFn', 'blockClass', 'ignoreClass', 'ignoreSelector', 'needsMask',
-  'onSerialize', 'onIframeLoad', 'sampling', 'mirror', 'doc',
+  'onSerialize', 'onIframeLoad', 'sampling', 'mirror', 'doc', 'scrubAttributes',
 ];
 const BUFFER_INIT = /\n  init\(options\) \{\n    \[\n((?:      "\w+",?\n)+)    \]\.forEach\(\(key\) => \{\n      this\[key\] = options\[key\];\n    \}\);\n  \}/;
 REWRITES.push({

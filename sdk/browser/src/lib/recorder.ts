@@ -1,6 +1,6 @@
 import { record } from '@rrweb/record';
 import { consolePlugin } from './console';
-import { makeHooks, scrubEvent, type Policy } from './privacy/dom';
+import { makeHooks, scrubEvent, type Hooks, type Policy } from './privacy/dom';
 import { attempt } from './safe';
 import type { Teardown } from './teardown';
 
@@ -39,11 +39,14 @@ export interface Recorder {
  * Masking: every element's text goes through `maskTextFn` (the mask text
  * selector matches everything) and every input, textarea and select value
  * through `maskInputFn`; both decide between masking it whole and masking
- * only its PII. Attributes and URLs are masked by `scrubEvent` on the way
- * out, before anything is buffered.
+ * only its PII. Every serialised element's attributes go through
+ * `hooks.attributes` as rrweb serialises it; changed attributes and URLs
+ * are masked by `scrubEvent` on the way out, before anything is buffered.
  */
 export function startRecorder(options: RecorderOptions): Recorder | undefined {
   const hooks = makeHooks(options.policy, (id) => record.mirror.getNode(id) as Element | null);
+  // every element rrweb serialises hands its attributes here (see build.mjs)
+  (record as { scrubAttributes?: Hooks['attributes'] }).scrubAttributes = hooks.attributes;
   const stop = record({
     emit: (event, isCheckout) => {
       const e = event as RecordedEvent;

@@ -1,7 +1,8 @@
 /**
  * What the recorder may see of the page: rrweb's masking hooks, built from
- * the privacy options, and a pass over each event's serialised nodes and
- * attributes (rrweb has no attribute hook) before the event is buffered.
+ * the privacy options (one of them, for attributes, added to rrweb by
+ * build.mjs), and a pass over what an event holds that no hook reaches
+ * (changed attributes, URLs) before the event is buffered.
  */
 import { maskPII } from './pii';
 import { redactUrl } from './secrets';
@@ -85,8 +86,8 @@ const stars = (text: string): string => text.replace(/\S/g, '*');
 export interface Hooks {
   maskTextFn(text: string, el: HTMLElement | null): string;
   maskInputFn(text: string, el: HTMLElement): string;
-  /** Masks the attributes of a serialised element in place; `id` is its node's ID in rrweb's mirror. */
-  attributes(attributes: Record<string, unknown>, id: number): void;
+  /** Masks the attributes of a serialised element in place; `el` is the element, or its node's ID in rrweb's mirror. */
+  attributes(attributes: Record<string, unknown>, el: Element | number): void;
   /** Forgets the decisions remembered for elements: from now on the page may change the DOM. */
   reset(): void;
 }
@@ -167,12 +168,12 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
       if (tag === 'TEXTAREA') return maskInputFn(text, el!);
       return whole(el ? nearest(el, true) : 0) ? stars(text) : maskPII(text);
     },
-    attributes(attributes, id) {
+    attributes(attributes, of) {
       for (const name in attributes) {
         const value = attributes[name];
         const kind = typeof value === 'string' && value && ATTR.exec(name);
         if (!kind) continue;
-        const el = kind[4] && getNode(id);
+        const el = kind[4] && (typeof of === 'number' ? getNode(of) : of);
         attributes[name] = kind[1]
           ? redactUrl(value)
           : kind[2]
@@ -185,24 +186,16 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
   };
 }
 
-/** A serialised rrweb node: `{id, type, attributes?, childNodes?}`. */
-interface SerializedNode {
-  id: number;
-  attributes?: Record<string, unknown>;
-  childNodes?: SerializedNode[];
-}
-
 /**
- * Masks, in place, what rrweb's own hooks do not reach in an event: the
- * attributes of every node of a full snapshot or of added nodes, changed
- * attributes, the page URL of a Meta event, and a FontFace's URLs. Text and input values were
- * already masked by `maskTextFn` and `maskInputFn` when rrweb serialised them.
+ * Masks, in place, what rrweb's own hooks do not reach in an event: changed
+ * attributes, the page URL of a Meta event, and a FontFace's URLs. Text,
+ * input values and the attributes of serialised elements (a snapshot's,
+ * added nodes') were masked by `maskTextFn`, `maskInputFn` and
+ * `attributes` as rrweb serialised them.
  */
 export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks): void {
   const data = event.data as {
-    node?: SerializedNode;
     source?: number;
-    adds?: Array<{ node: SerializedNode }>;
     attributes?: Array<{ id: number; attributes: Record<string, unknown> }>;
     href?: string;
     fontSource?: string;
@@ -217,13 +210,5 @@ export function scrubEvent(event: { type: number; data: unknown }, hooks: Hooks)
       } catch {}
       return `url(${q}${redactUrl(url)}${q})`;
     });
-  const mutation = event.type === 3 && data.source === 0;
-  // every node of the tree, without recursion (a tree may be thousands of levels deep)
-  const stack = event.type === 2 && data.node ? [data.node] : mutation && data.adds ? data.adds.map((add) => add.node) : [];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.attributes) hooks.attributes(node.attributes, node.id);
-    if (node.childNodes) for (const child of node.childNodes) stack.push(child);
-  }
-  if (mutation) data.attributes?.forEach((change) => hooks.attributes(change.attributes, change.id));
+  if (event.type === 3 && data.source === 0) data.attributes?.forEach((change) => hooks.attributes(change.attributes, change.id));
 }
