@@ -104,6 +104,10 @@ export interface Hooks {
 const ATTR =
   /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(srcdoc)|(placeholder|title|alt|label|value|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
 
+/** Where `nearest` keeps its decision on an element (see makeHooks). */
+const MEMO = Symbol();
+type Stamped = Element & { [MEMO]?: number };
+
 /** `getNode` looks an element up by its node's ID in rrweb's mirror. */
 export function makeHooks(policy: Policy, getNode: (id: number) => Element | null | undefined): Hooks {
   const either = policy.unmask ? policy.mask + ',' + policy.unmask : policy.mask;
@@ -120,8 +124,18 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
    * batch of mutations synchronously, so the DOM cannot change in between:
    * within one pass every element is looked at once, however deep the tree.
    * The recorder resets after each event and each rrweb callback.
+   *
+   * What an element was found to be is kept on the element itself, under a
+   * symbol no page code knows, stamped with the pass (pass + decision / 4):
+   * a Map keyed by elements cost more than the rest of the decision on a
+   * large snapshot (each element hashed on first use), and a reset is one
+   * increment.
    */
-  const memo = new Map<Element, number>();
+  let pass = 1;
+  const memo = (e: Element): number | undefined => {
+    const m = (e as Stamped)[MEMO];
+    return m !== undefined && Math.floor(m) === pass ? (m - pass) * 4 : undefined;
+  };
   // the selectors are valid (see makePolicy); should matching throw all the same,
   // the event being serialised is dropped, never sent unmasked
   const kind = (e: Element | null): number => (e ? (e.matches(policy.mask) ? 1 : 2) : 0);
@@ -130,7 +144,7 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     if (!remember) return kind(el.closest(either));
     const path: Element[] = [];
     let found: number | undefined;
-    for (let e: Element | null = el; e && (found = memo.get(e)) === undefined; e = e.parentElement) {
+    for (let e: Element | null = el; e && (found = memo(e)) === undefined; e = e.parentElement) {
       path.push(e);
       // matching is the costly part: most elements have no attributes at all
       if ((policy.custom || e.hasAttributes()) && e.matches(either)) {
@@ -143,7 +157,7 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     for (let i = path.length; i--; ) {
       const v: string | null = found % 3 ? null : path[i].getAttribute('contenteditable');
       if (v !== null) found = v.toLowerCase() !== 'false' ? 3 : 0;
-      memo.set(path[i], found);
+      (path[i] as Stamped)[MEMO] = pass + found / 4;
     }
     return found;
   };
@@ -159,7 +173,7 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
   return {
     maskInputFn,
     reset: () => {
-      if (memo.size) memo.clear();
+      pass++;
     },
     maskTextFn(text, el) {
       if (!/\S/.test(text)) return text;
