@@ -104,10 +104,6 @@ export interface Hooks {
 const ATTR =
   /^(?:(href|src|action|formaction|poster|cite|data|background|ping|xlink:href|longdesc|rr_src)|(srcset)|(srcdoc)|(placeholder|title|alt|label|value|aria-(?:label|description|valuetext|roledescription|placeholder))|content|summary|data-.*)$/;
 
-/** Where `nearest` keeps its decision on an element (see makeHooks). */
-const MEMO = Symbol();
-type Stamped = Element & { [MEMO]?: number };
-
 /** `getNode` looks an element up by its node's ID in rrweb's mirror. */
 export function makeHooks(policy: Policy, getNode: (id: number) => Element | null | undefined): Hooks {
   const either = policy.unmask ? policy.mask + ',' + policy.unmask : policy.mask;
@@ -126,11 +122,14 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
    * The recorder resets after each event and each rrweb callback.
    *
    * What an element was found to be is kept on the element itself, under a
-   * symbol no page code knows, stamped with the pass (pass + decision / 4):
+   * symbol no page code knows (one per set of hooks: a new session's start
+   * counting passes from 1 again), stamped with the pass (pass + decision / 4):
    * a Map keyed by elements cost more than the rest of the decision on a
    * large snapshot (each element hashed on first use), and a reset is one
    * increment.
    */
+  const MEMO = Symbol(); // this instance's: another's passes count apart
+  type Stamped = Element & { [MEMO]?: number };
   let pass = 1;
   const memo = (e: Element): number | undefined => {
     const m = (e as Stamped)[MEMO];
