@@ -301,10 +301,12 @@ REWRITES.push({
 const ELEMENT_END = '\n  let isCustomElement;\n  try {\n    if (customElements.get(tagName)) isCustomElement = true;\n';
 REWRITES.push({
   name: 'attribute hook',
-  apply: (source) => source.replace(ELEMENT_END, '\n  if (record.scrubAttributes) record.scrubAttributes(attributes, n);' + ELEMENT_END),
+  // called unconditionally: were it ever unset, serialising would fail
+  // (and the event be dropped), never send attributes unmasked
+  apply: (source) => source.replace(ELEMENT_END, '\n  record.scrubAttributes(attributes, n);' + ELEMENT_END),
   check: (out) =>
     out.split(ELEMENT_END).length === 2 &&
-    /\nfunction serializeElementNode\(n, options\) \{\n(?:.*\n)*?  if \(record\.scrubAttributes\) record\.scrubAttributes\(attributes, n\);\n  let isCustomElement;/.test(out) &&
+    /\nfunction serializeElementNode\(n, options\) \{\n(?:.*\n)*?  record\.scrubAttributes\(attributes, n\);\n  let isCustomElement;/.test(out) &&
     // attributes objects are made in serializeElementNode (twice) and for
     // changed attributes in the mutation buffer (twice), nowhere else
     (out.match(/\battributes: \{\}|\battributes = \{/g) || []).length === 4 &&

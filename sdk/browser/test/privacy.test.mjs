@@ -589,3 +589,31 @@ test('inputs: each change of a value or a check is recorded once, however often 
   assert.ok(inputs.every((e) => e.data.id > 0), `every input event names its field: ${JSON.stringify(inputs.filter((e) => !(e.data.id > 0)))}`);
   assert.deepEqual(got[4], ['prefilled'], 'a field prefilled before it was added');
 });
+
+test('an element the page froze is masked as any other, and recording starts', { skip: browserSkip }, async () => {
+  harness.addPage(
+    '/frozen',
+    `<!doctype html><html><head><meta charset="utf-8"><title>frozen</title></head><body>
+    <div data-private><p id="frozen" title="frozen-title-secret">frozen-text-secret</p></div>
+    <script>Object.freeze(document.getElementById('frozen')); Object.preventExtensions(document.body);</script>
+    <script src="{{SDK_URL}}"></script></body></html>`,
+  );
+  const context = await harness.newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/frozen`);
+  await init(page);
+  const sid = await page.evaluate(() => Playhead.getSessionId());
+  await page.evaluate(() => {
+    const p = document.createElement('p');
+    p.textContent = 'added-under-frozen';
+    document.body.appendChild(p);
+  });
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+  await page.evaluate(() => Playhead.flush());
+  await context.close();
+  const batches = sessionBatches(ingest, sid);
+  assert.ok(events(batches).some((e) => e.type === EventType.FullSnapshot), 'the snapshot was taken');
+  const text = batches.map((b) => b.text).join('\n');
+  assert.ok(text.includes('added-under-frozen'), 'a node added under a frozen element is recorded');
+  for (const secret of ['frozen-text-secret', 'frozen-title-secret']) assert.ok(!text.includes(secret), `"${secret}" leaks`);
+});

@@ -156,7 +156,11 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     for (let i = path.length; i--; ) {
       const v: string | null = found % 3 ? null : path[i].getAttribute('contenteditable');
       if (v !== null) found = v.toLowerCase() !== 'false' ? 3 : 0;
-      (path[i] as Stamped)[MEMO] = pass + found / 4;
+      try {
+        (path[i] as Stamped)[MEMO] = pass + found / 4;
+      } catch {
+        // an element the page froze keeps nothing: it is looked at again
+      }
     }
     return found;
   };
