@@ -122,8 +122,9 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
    * The recorder resets after each event and each rrweb callback.
    *
    * What an element was found to be is kept on the element itself, under a
-   * symbol no page code knows (one per set of hooks: a new session's start
-   * counting passes from 1 again), stamped with the pass (pass + decision / 4):
+   * symbol no page code knows (one per set of hooks: a recorder started
+   * again counts passes from 1 again), stamped with the pass (pass +
+   * decision / 4):
    * a Map keyed by elements cost more than the rest of the decision on a
    * large snapshot (each element hashed on first use), and a reset is one
    * increment.
