@@ -343,6 +343,32 @@ REWRITES.push({
 });
 
 /**
+ * Three more costs rrweb paid for every element or node it serialised: the
+ * element's attribute map was fetched from the DOM twice per attribute (it
+ * is the same live map: it is fetched once); the custom element registry
+ * was asked about every tag name, when only a name with a hyphen can be
+ * defined there; and each node's serialised object was copied into a new
+ * one to add its id, which is now set on it (the same properties, in the
+ * same order).
+ */
+const ELEMENT_PASSES = [
+  [
+    '\n  const len = n.attributes.length;\n  for (let i = 0; i < len; i++) {\n    const attr = n.attributes[i];\n',
+    '\n  const attrs = n.attributes;\n  const len = attrs.length;\n  for (let i = 0; i < len; i++) {\n    const attr = attrs[i];\n',
+  ],
+  ['\n    if (customElements.get(tagName)) isCustomElement = true;\n', '\n    if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;\n'],
+  ['\n  const serializedNode = Object.assign(_serializedNode, { id });\n', '\n  const serializedNode = _serializedNode;\n  serializedNode.id = id;\n'],
+];
+REWRITES.push({
+  name: 'element passes',
+  apply: (source) => ELEMENT_PASSES.reduce((s, [from, to]) => s.replace(from, to), source),
+  check: (out) =>
+    ELEMENT_PASSES.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
+    !/\bn\.attributes\[/.test(out) &&
+    /\n  if \(!_serializedNode\) \{\n    void \(n, "not serialized"\);\n    return null;\n  \}\n  let id;\n/.test(out),
+});
+
+/**
  * Internal property names (rrweb's options as its parts pass them to one
  * another, and its managers) are shortened by esbuild (`mangleProps` below),
  * about 400 bytes gzipped. None of them is in an event, in Playhead's public
