@@ -314,19 +314,24 @@ REWRITES.push({
 });
 
 /**
- * rrweb walked an element's children (and a shadow root's) by copying its
+ * rrweb took an element's children (and a shadow root's) by copying its
  * child list into an array through the list's iterator: for every element
  * it serialised, a snapshot's or an added subtree's, a list object, an
- * iterator and an array. Its mutation buffer, collecting an added subtree,
- * called the list's forEach with a closure for each node. Both now go from
- * the first child to each next sibling, through the same untainted
- * accessors. Neither changes the DOM, so the walk meets the same children
- * in the same order. A full snapshot of a 100,000-node page takes about
+ * iterator and an array. The array is now filled from the first child to
+ * each next sibling, through the same untainted accessors, before any child
+ * is serialised: the same children in the same order, taken at the same
+ * moment (serialising a child can run page code, a patched getter, and
+ * rrweb itself may add a helper frame to the body then). Its mutation
+ * buffer, collecting an added subtree inside its observer callback, called
+ * the live list's forEach with a closure for each node; it now walks the
+ * siblings the same way. A full snapshot of a 100,000-node page takes about
  * 0.8× the time (the page-load workload of the overhead area in bench/).
  */
+const CHILD_LIST =
+  '\nfunction nextSibling(n) {\n  return getUntaintedAccessor("Node", n, "nextSibling");\n}\n';
 const CHILD_LOOPS = ['n', 'shadowRootEl'].map((of) => [
   `\n      for (const childN of Array.from(index.childNodes(${of}))) {\n        const serializedChildNode = serializeNodeWithId(childN, bypassOptions);\n`,
-  `\n      for (let childN = index.firstChild(${of}); childN; childN = index.nextSibling(childN)) {\n        const serializedChildNode = serializeNodeWithId(childN, bypassOptions);\n`,
+  `\n      for (const childN of childList(${of})) {\n        const serializedChildNode = serializeNodeWithId(childN, bypassOptions);\n`,
 ]);
 CHILD_LOOPS.push([
   '\n        index.childNodes(n).forEach((childN) => this.genAdds(childN));\n',
@@ -334,22 +339,29 @@ CHILD_LOOPS.push([
 ]);
 REWRITES.push({
   name: 'child walk',
-  apply: (source) => CHILD_LOOPS.reduce((s, [from, to]) => s.replace(from, to), source),
+  apply: (source) =>
+    CHILD_LOOPS.reduce((s, [from, to]) => s.replace(from, to), source).replace(
+      CHILD_LIST,
+      CHILD_LIST + 'function childList(n) {\n  const list = [];\n  for (let c = firstChild(n); c; c = nextSibling(c)) list.push(c);\n  return list;\n}\n',
+    ),
   check: (out) =>
     CHILD_LOOPS.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
-    /\nfunction serializeNodeWithId\(n, options\) \{\n(?:.*\n)*?      for \(let childN = index\.firstChild\(n\);(?:.*\n)*?      for \(let childN = index\.firstChild\(shadowRootEl\);/.test(out) &&
-    /\nfunction firstChild\(n\) \{\n  return getUntaintedAccessor\("Node", n, "firstChild"\);\n\}\n/.test(out) &&
-    /\nfunction nextSibling\(n\) \{\n  return getUntaintedAccessor\("Node", n, "nextSibling"\);\n\}\n/.test(out),
+    out.split(CHILD_LIST).length === 2 &&
+    (out.match(/\bchildList\(/g) || []).length === 3 &&
+    // both loops in serializeNodeWithId's body (no top-level function begins before them)
+    /\nfunction serializeNodeWithId\(n, options\) \{\n(?:(?!function ).*\n)*?      for \(const childN of childList\(n\)\) \{\n(?:(?!function ).*\n)*?      for \(const childN of childList\(shadowRootEl\)\) \{\n/.test(out) &&
+    /\nfunction firstChild\(n\) \{\n  return getUntaintedAccessor\("Node", n, "firstChild"\);\n\}\n/.test(out),
 });
 
 /**
  * Three more costs rrweb paid for every element or node it serialised: the
  * element's attribute map was fetched from the DOM twice per attribute (it
  * is the same live map: it is fetched once); the custom element registry
- * was asked about every tag name, when only a name with a hyphen can be
- * defined there; and each node's serialised object was copied into a new
- * one to add its id, which is now set on it (the same properties, in the
- * same order).
+ * was asked about every tag name, when only a valid custom element name,
+ * which has a hyphen, can be defined there (getValidTagName gives the name
+ * in lower case, or "div" or "form"); and each node's id was added to its
+ * serialised object through Object.assign from a new object, where it is
+ * now set on it (the same object, the same properties in the same order).
  */
 const ELEMENT_PASSES = [
   [
@@ -365,7 +377,9 @@ REWRITES.push({
   check: (out) =>
     ELEMENT_PASSES.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
     !/\bn\.attributes\[/.test(out) &&
-    /\n  if \(!_serializedNode\) \{\n    void \(n, "not serialized"\);\n    return null;\n  \}\n  let id;\n/.test(out),
+    // the attribute and registry passes in serializeElementNode, the id in serializeNodeWithId
+    /\nfunction serializeElementNode\(n, options\) \{\n(?:(?!function ).*\n)*?  const tagName = getValidTagName\(n\);\n(?:(?!function ).*\n)*?  const attrs = n\.attributes;\n(?:(?!function ).*\n)*?    if \(tagName\.includes\("-"\) && customElements\.get\(tagName\)\) isCustomElement = true;\n/.test(out) &&
+    /\nfunction serializeNodeWithId\(n, options\) \{\n(?:(?!function ).*\n)*?  const _serializedNode = serializeNode\(n, \{\n(?:(?!function ).*\n)*?  const serializedNode = _serializedNode;\n  serializedNode\.id = id;\n  mirror2\.add\(n, serializedNode\);\n/.test(out),
 });
 
 /**

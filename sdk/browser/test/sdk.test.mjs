@@ -303,6 +303,30 @@ test('a keyframe is serialised after the task that took it, the events after it 
   await context.close();
 });
 
+test('the snapshot keeps every child of an element when page code run while serialising one (a getter) removes it', { skip: browserSkip }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  const sid = await page.evaluate(async (endpoint) => {
+    const box = document.createElement('div');
+    box.id = 'walked';
+    box.innerHTML = '<input id="remover"><b id="after-1">one</b><b id="after-2">two</b>';
+    document.body.append(box);
+    const input = box.querySelector('input');
+    // read as rrweb serialises the field: takes the field out of the page
+    Object.defineProperty(input, 'value', { configurable: true, get: () => (input.remove(), '') });
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    await Playhead.flush();
+    return Playhead.getSessionId();
+  }, sdk.origin);
+  const snapshot = await waitFor('the full snapshot', () => events(sessionBatches(sid)).find((e) => e.type === EventType.FullSnapshot));
+  const find = (n) => (n.attributes?.id === 'walked' ? n : (n.childNodes || []).map(find).find(Boolean));
+  const walked = find(snapshot.data.node);
+  assert.ok(walked, 'the element is in the snapshot');
+  assert.deepEqual(walked.childNodes.map((c) => c.attributes?.id), ['remover', 'after-1', 'after-2']);
+  await context.close();
+});
+
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
