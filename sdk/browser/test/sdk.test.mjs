@@ -327,6 +327,39 @@ test('the snapshot keeps every child of an element when page code run while seri
   await context.close();
 });
 
+test('an added subtree keeps every child when page code its block test runs (a patched matches) removes one', { skip: browserSkip }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  const sid = await page.evaluate(async (endpoint) => {
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const box = document.createElement('div');
+    box.id = 'added';
+    box.innerHTML = '<i id="gone">a</i><i id="kept-1">b</i><i id="kept-2">c</i>';
+    // asked whether it is blocked as the recorder collects the added subtree: leaves the page
+    const matches = Element.prototype.matches;
+    Element.prototype.matches = function (selector) {
+      if (this.id === 'gone' && this.isConnected) this.remove();
+      return matches.call(this, selector);
+    };
+    document.body.append(box);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    Element.prototype.matches = matches;
+    await Playhead.flush();
+    return Playhead.getSessionId();
+  }, sdk.origin);
+  const added = await waitFor('the added subtree', () => {
+    const ids = events(sessionBatches(sid))
+      .filter((e) => e.type === EventType.IncrementalSnapshot && e.data.source === 0)
+      .flatMap((e) => e.data.adds.map((a) => a.node.attributes?.id))
+      .filter(Boolean);
+    return ids.includes('added') && ids;
+  });
+  assert.ok(added.includes('kept-1') && added.includes('kept-2'), `every child still in the page is added: ${added.join(', ')}`);
+  await context.close();
+});
+
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
