@@ -175,7 +175,7 @@ function summarize(res) {
         status: longest <= 500 ? 'met' : '**missed**',
         why:
           (longest <= 500 ? '' : 'rrweb serialises the page in one synchronous call, with the layout its reads of each element\'s scroll offset force. ') +
-          "Playhead's build of rrweb walks each element's children from sibling to sibling (not through an array copied from the child list), reads an element's attributes through one fetch of its attribute map, and asks the custom element registry only about names with a hyphen.",
+          "Playhead's build of rrweb fills the array of each element's children from sibling to sibling (not through the child list's iterator), reads an element's attributes through one fetch of its attribute map, and asks the custom element registry only about names with a hyphen.",
       });
     }
     const own = res.overhead.ownCode;

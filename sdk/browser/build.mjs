@@ -340,7 +340,7 @@ CHILD_LOOPS.push([
   '\n        for (const childN of childList(n)) this.genAdds(childN);\n',
 ]);
 REWRITES.push({
-  name: 'child walk',
+  name: 'child list',
   apply: (source) =>
     CHILD_LOOPS.reduce((s, [from, to]) => s.replace(from, to), source).replace(
       CHILD_LIST,
@@ -358,12 +358,13 @@ REWRITES.push({
 /**
  * Three more costs rrweb paid for every element or node it serialised: the
  * element's attribute map was fetched from the DOM for its length and again
- * for each attribute (it is the same live map: it is fetched once); the custom element registry
- * was asked about every tag name, when only a valid custom element name,
- * which has a hyphen, can be defined there (getValidTagName gives the name
- * in lower case, or "div" or "form"); and each node's id was added to its
- * serialised object through Object.assign from a new object, where it is
- * now set on it (the same object, the same properties in the same order).
+ * for each attribute (it is the same live map: it is fetched once); the
+ * custom element registry was asked about every tag name, when only a valid
+ * custom element name, which has a hyphen, can be defined there
+ * (getValidTagName gives the name in lower case, or "div" or "form"); and
+ * each node's id was added to its serialised object through Object.assign
+ * from a new object, where it is now set on it (the same object, the same
+ * properties in the same order).
  */
 const ELEMENT_PASSES = [
   [
