@@ -364,7 +364,9 @@ REWRITES.push({
  * (getValidTagName gives the name in lower case, or "div" or "form"); and
  * each node's id was added to its serialised object through Object.assign
  * from a new object, where it is now set on it (the same object, the same
- * properties in the same order).
+ * properties in the same order). Whether an attribute is a media element's
+ * autoplay, asked of every attribute serialised or changed, was asked of a
+ * new array each time.
  */
 const ELEMENT_PASSES = [
   [
@@ -373,6 +375,7 @@ const ELEMENT_PASSES = [
   ],
   ['\n    if (customElements.get(tagName)) isCustomElement = true;\n', '\n    if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;\n'],
   ['\n  const serializedNode = Object.assign(_serializedNode, { id });\n', '\n  const serializedNode = _serializedNode;\n  serializedNode.id = id;\n'],
+  ['\n  return ["video", "audio"].includes(tagName) && toLowerCase(name) === "autoplay";\n', '\n  return (tagName === "video" || tagName === "audio") && toLowerCase(name) === "autoplay";\n'],
 ];
 REWRITES.push({
   name: 'element passes',
@@ -383,6 +386,52 @@ REWRITES.push({
     // the attribute and registry passes in serializeElementNode, the id in serializeNodeWithId
     /\nfunction serializeElementNode\(n, options\) \{\n(?:(?!function ).*\n)*?  const tagName = getValidTagName\(n\);\n(?:(?!function ).*\n)*?  const attrs = n\.attributes;\n(?:(?!function ).*\n)*?    if \(tagName\.includes\("-"\) && customElements\.get\(tagName\)\) isCustomElement = true;\n/.test(out) &&
     /\nfunction serializeNodeWithId\(n, options\) \{\n(?:(?!function ).*\n)*?  const _serializedNode = serializeNode\(n, \{\n(?:(?!function ).*\n)*?  const serializedNode = _serializedNode;\n  serializedNode\.id = id;\n  mirror2\.add\(n, serializedNode\);\n/.test(out),
+});
+
+/**
+ * A changed style attribute is sent as the properties that differ from its
+ * old value. rrweb read the old value by parsing it into a new, detached
+ * element's style, and asked that element about each property: for a style
+ * attribute that had no value before, an element made, and two questions
+ * asked for every property, whose answers are always "". Without an old
+ * value no element is made now, and each property is compared with "". The
+ * element's style declaration is fetched once for all its properties.
+ */
+const STYLE_DIFF = [
+  [
+    '\n              const old = this.unattachedDoc.createElement("span");\n              if (m.oldValue) {\n                old.setAttribute("style", m.oldValue);\n              }\n              for (const pname of Array.from(target.style)) {\n                const newValue = target.style.getPropertyValue(pname);\n                const newPriority = target.style.getPropertyPriority(pname);\n                if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {\n',
+    '\n              const style = target.style;\n              let old;\n              if (m.oldValue) {\n                const span = this.unattachedDoc.createElement("span");\n                span.setAttribute("style", m.oldValue);\n                old = span.style;\n              }\n              for (let i = 0; i < style.length; i++) {\n                const pname = style[i];\n                const newValue = style.getPropertyValue(pname);\n                const newPriority = style.getPropertyPriority(pname);\n                if (newValue !== (old ? old.getPropertyValue(pname) : "") || newPriority !== (old ? old.getPropertyPriority(pname) : "")) {\n',
+  ],
+  [
+    '\n              for (const pname of Array.from(old.style)) {\n                if (target.style.getPropertyValue(pname) === "") {\n',
+    '\n              if (old) for (const pname of Array.from(old)) {\n                if (style.getPropertyValue(pname) === "") {\n',
+  ],
+];
+REWRITES.push({
+  name: 'style diff',
+  apply: (source) => STYLE_DIFF.reduce((s, [from, to]) => s.replace(from, to), source),
+  check: (out) =>
+    STYLE_DIFF.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
+    // both in the mutation buffer's attribute case, one after the other
+    new RegExp(
+      STYLE_DIFF.map(([, to], i) => (i ? to.slice(1) : to).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(?:.*\\n){1,12}?'),
+    ).test(out) &&
+    /\n            if \(attributeName === "style"\) \{\n              if \(!this\.unattachedDoc\) \{\n/.test(out),
+});
+
+/**
+ * Playhead hands every text to its own masking function (maskTextSelector
+ * "*", which every element matches): whether a text is to be masked, the
+ * answer is yes once it has an element. rrweb first looked for an ancestor
+ * with its mask class, up the whole tree, for each node a mutation added.
+ */
+const TEXT_MASK_TEST = '\n    el = index.parentElement(node);\n  }\n  try {\n    if (typeof maskTextClass === "string") {\n';
+REWRITES.push({
+  name: 'text mask test',
+  apply: (source) => source.replace(TEXT_MASK_TEST, TEXT_MASK_TEST.replace('\n  try {', '\n  if (maskTextSelector === "*") return true;\n  try {')),
+  check: (out) =>
+    /\nfunction needMaskingText\(node, maskTextClass, maskTextSelector, checkAncestors\) \{\n  let el;\n(?:(?!function ).*\n)*?  if \(maskTextSelector === "\*"\) return true;\n  try \{\n/.test(out) &&
+    recorderSource.includes("maskTextSelector: '*',"),
 });
 
 /**

@@ -360,6 +360,56 @@ test('an added subtree keeps every child when page code its block test runs (a p
   await context.close();
 });
 
+test('a changed style attribute is sent whole, or as the properties that changed when that is shorter', { skip: browserSkip }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  const sid = await page.evaluate(async (endpoint) => {
+    document.body.insertAdjacentHTML(
+      'beforeend',
+      '<b id="s-new">a</b>' +
+        '<b id="s-changed" style="color: red; width: 5px; height: 10px; margin-left: 3px; padding-top: 4px">b</b>' +
+        '<b id="s-priority" style="color: red; width: 5px; height: 10px; margin-left: 3px">c</b>' +
+        '<b id="s-twice">d</b>',
+    );
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const set = (id, style) => document.getElementById(id).setAttribute('style', style);
+    set('s-new', 'color: red; width: 5px');
+    set('s-changed', 'color: red; width: 6px; height: 10px; margin-left: 3px');
+    set('s-priority', 'color: red !important; width: 5px; height: 10px; margin-left: 3px');
+    // first without an old value, then with one, in the same mutation batch
+    set('s-twice', 'color: red; width: 5px; height: 10px; margin-left: 3px; padding-top: 4px');
+    set('s-twice', 'color: blue; height: 10px; margin-left: 3px; padding-top: 4px');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Playhead.flush();
+    return Playhead.getSessionId();
+  }, sdk.origin);
+  const styles = await waitFor('the style changes', () => {
+    const all = events(sessionBatches(sid));
+    const snapshot = all.find((e) => e.type === EventType.FullSnapshot);
+    if (!snapshot) return false;
+    const ids = {};
+    const walk = (n) => {
+      if (n.attributes?.id?.startsWith('s-')) ids[n.id] = n.attributes.id;
+      (n.childNodes || []).forEach(walk);
+    };
+    walk(snapshot.data.node);
+    const out = {};
+    for (const e of all)
+      if (e.type === EventType.IncrementalSnapshot && e.data.source === 0)
+        for (const a of e.data.attributes) if (ids[a.id] && 'style' in a.attributes) out[ids[a.id]] = a.attributes.style;
+    return Object.keys(out).length === 4 && out;
+  });
+  assert.deepEqual(styles, {
+    's-new': 'color: red; width: 5px',
+    's-changed': { width: '6px', 'padding-top': false },
+    's-priority': { color: ['red', 'important'] },
+    's-twice': 'color: blue; height: 10px; margin-left: 3px; padding-top: 4px',
+  });
+  await context.close();
+});
+
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
