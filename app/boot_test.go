@@ -286,3 +286,57 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 		t.Errorf("/sdk.js revalidated: %d, want 304", resp.StatusCode)
 	}
 }
+
+// TestDashboardPathsAndNotFound: every path the dashboard's router knows
+// serves its page, the lists with a trailing slash too; any other path a
+// browser asks for gets the page with the status 404 (the dashboard says
+// there is no such page, and keeps its navigation); any other request a
+// plain 404.
+func TestDashboardPathsAndNotFound(t *testing.T) {
+	m := start(t)
+	c := loggedIn(t, m)
+	for _, path := range []string{"/", "/sessions", "/sessions/", "/reports", "/reports/", "/settings/", "/audit/", "/account", "/login", "/invite"} {
+		_, body := get(t, m, c, path)
+		if !bytes.Contains(body, []byte(`<script src="/assets/app.js"`)) {
+			t.Errorf("GET %s: not the dashboard's page: %.200s", path, body)
+		}
+	}
+	fetch := func(method, path, accept string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, m.URL()+path, nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	for _, path := range []string{"/no/such/page", "/reports/extra", "/sessionz"} {
+		status, body := fetch("GET", path, browser)
+		if status != http.StatusNotFound || !strings.Contains(body, `<script src="/assets/app.js"`) {
+			t.Errorf("a browser's GET %s: %d %.120q, want 404 and the dashboard", path, status, body)
+		}
+		if !strings.Contains(body, `id="playhead-boot"`) {
+			t.Errorf("a browser's GET %s: the page carries no answers for the logged-in user", path)
+		}
+		status, body = fetch("GET", path, "application/json")
+		if status != http.StatusNotFound || strings.Contains(body, "<script") {
+			t.Errorf("GET %s for JSON: %d %.120q, want a plain 404", path, status, body)
+		}
+		if status, _ := fetch("POST", path, browser); status != http.StatusNotFound {
+			t.Errorf("POST %s: %d, want 404", path, status)
+		}
+	}
+	// the routes around it keep their answers
+	if status, _ := fetch("GET", "/api/v1/nosuchthing", browser); status != http.StatusNotFound {
+		t.Errorf("an unknown API path: %d, want 404", status)
+	}
+	if status, body := fetch("GET", "/api/v1/me", "application/json"); status != 200 || !strings.Contains(body, `"project"`) {
+		t.Errorf("GET /api/v1/me: %d %.120q", status, body)
+	}
+}

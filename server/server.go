@@ -150,10 +150,26 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sdk.js", script("sdk.js", s.SDK))
 	mux.HandleFunc("GET /sdk-report.js", script("sdk-report.js", s.SDKReport))
 	mux.Handle("GET /assets/", s.dashboardHeaders(staticFiles(s.Web, "/")))
-	for _, p := range []string{"GET /{$}", "GET /login", "GET /sessions/{id}", "GET /reports", "GET /webhooks",
-		"GET /settings", "GET /tokens", "GET /members", "GET /audit", "GET /account", "GET /users", "GET /invite"} {
-		mux.Handle(p, s.dashboardHeaders(s.handleApp(mux)))
+	// The dashboard's pages, at the paths its router knows (web/src/main.ts):
+	// the lists with a trailing slash too.
+	for _, p := range []string{"GET /{$}", "GET /login", "GET /invite", "GET /sessions/{id}"} {
+		mux.Handle(p, s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
 	}
+	for _, p := range []string{"/sessions", "/reports", "/webhooks", "/settings", "/tokens", "/members", "/audit", "/account", "/users"} {
+		mux.Handle("GET "+p, s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
+		mux.Handle("GET "+p+"/{$}", s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
+	}
+	// Any other path: a browser gets the dashboard, which says there is no
+	// such page and keeps its navigation, with the status 404; anything
+	// else a plain 404.
+	notFound := s.dashboardHeaders(s.handleApp(mux, http.StatusNotFound))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
 	if s.Demo != nil {
 		mux.Handle("/demo/", s.Demo)
 		mux.Handle("/demo", s.Demo)
