@@ -290,8 +290,8 @@ func TestStaticFilesCompressedOnceAndRevalidated(t *testing.T) {
 // TestDashboardPathsAndNotFound: every path the dashboard's router knows
 // serves its page, the lists with a trailing slash too; any other path a
 // browser asks for gets the page with the status 404 (the dashboard says
-// there is no such page, and keeps its navigation); any other request a
-// plain 404.
+// there is no such page, and links back to the sessions); any other
+// request a plain 404.
 func TestDashboardPathsAndNotFound(t *testing.T) {
 	m := start(t)
 	c := loggedIn(t, m)

@@ -160,8 +160,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+p+"/{$}", s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
 	}
 	// Any other path: a browser gets the dashboard, which says there is no
-	// such page and keeps its navigation, with the status 404; anything
-	// else a plain 404.
+	// such page and links back to the sessions, with the status 404;
+	// anything else a plain 404.
 	notFound := s.dashboardHeaders(s.handleApp(mux, http.StatusNotFound))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html") {
