@@ -207,12 +207,22 @@ export function playerView(ctx: Ctx, id: string, pre: Prefetched | null = null):
   const el = h(
     "div",
     { class: "page player-page" },
-    appHeader(ctx, [h("a", { class: "back", href: withProject(query ? `/?q=${encodeURIComponent(query)}` : "/"), "data-link": true }, "← Sessions"), title], [
-      copyLink,
-      exportMenu(id),
-      atLeast(ctx.me.role, "developer") ? shareMenu(id, () => startTs + now(), () => now()) : null,
-      eraseBtn,
-    ]),
+    appHeader(ctx),
+    // the session's own bar: the dashboard's header keeps its links on one line however many actions a session has
+    h(
+      "div",
+      { class: "player-bar" },
+      h("a", { class: "back", href: withProject(query ? `/?q=${encodeURIComponent(query)}` : "/"), "data-link": true }, "← Sessions"),
+      title,
+      h(
+        "div",
+        { class: "player-actions" },
+        copyLink,
+        exportMenu(id),
+        atLeast(ctx.me.role, "developer") ? shareMenu(id, () => startTs + now(), () => now()) : null,
+        eraseBtn,
+      ),
+    ),
     h("div", { class: "player-main" }, h("div", { class: "player-left" }, stage.el, timelineBox, searchBar, controls), side),
     help.el,
   );

@@ -8,7 +8,7 @@ import { clear, h } from "../dom";
 import { clock } from "../format";
 import type { ShareLink } from "../types";
 
-/** A button that opens `panel` below it, and closes it on a click elsewhere. */
+/** A button that opens `panel` below it, and closes it on a click elsewhere or on Escape. */
 function dropdown(label: string, title: string, panel: HTMLElement, onOpen?: () => void): HTMLElement {
   const btn = h("button", { class: "btn", type: "button", title, "aria-expanded": "false" }, label);
   panel.hidden = true;
@@ -26,6 +26,13 @@ function dropdown(label: string, title: string, panel: HTMLElement, onOpen?: () 
     } else document.removeEventListener("click", close);
   };
   btn.addEventListener("click", () => toggle(panel.hidden));
+  // Escape closes it (and is not taken as the player's shortcut), focus back on its button
+  wrap.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Escape" || panel.hidden) return;
+    ev.stopPropagation();
+    toggle(false);
+    btn.focus();
+  });
   return wrap;
 }
 
