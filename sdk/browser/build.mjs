@@ -395,28 +395,90 @@ REWRITES.push({
  * attribute that had no value before, an element made, and two questions
  * asked for every property, whose answers are always "". Without an old
  * value no element is made now, and each property is compared with "". The
- * element's style declaration is fetched once for all its properties.
+ * element's style declaration is fetched once for all its properties, and
+ * both declarations are read by index (rrweb went through their iterators,
+ * which read the same indexes). The whole block is replaced, and the build
+ * fails unless rrweb's is exactly the one below.
  */
-const STYLE_DIFF = [
-  [
-    '\n              const old = this.unattachedDoc.createElement("span");\n              if (m.oldValue) {\n                old.setAttribute("style", m.oldValue);\n              }\n              for (const pname of Array.from(target.style)) {\n                const newValue = target.style.getPropertyValue(pname);\n                const newPriority = target.style.getPropertyPriority(pname);\n                if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {\n',
-    '\n              const style = target.style;\n              let old;\n              if (m.oldValue) {\n                const span = this.unattachedDoc.createElement("span");\n                span.setAttribute("style", m.oldValue);\n                old = span.style;\n              }\n              for (let i = 0; i < style.length; i++) {\n                const pname = style[i];\n                const newValue = style.getPropertyValue(pname);\n                const newPriority = style.getPropertyPriority(pname);\n                if (newValue !== (old ? old.getPropertyValue(pname) : "") || newPriority !== (old ? old.getPropertyPriority(pname) : "")) {\n',
-  ],
-  [
-    '\n              for (const pname of Array.from(old.style)) {\n                if (target.style.getPropertyValue(pname) === "") {\n',
-    '\n              if (old) for (const pname of Array.from(old)) {\n                if (style.getPropertyValue(pname) === "") {\n',
-  ],
-];
+const STYLE_DIFF_FROM = `
+            if (attributeName === "style") {
+              if (!this.unattachedDoc) {
+                try {
+                  this.unattachedDoc = document.implementation.createHTMLDocument();
+                } catch (e) {
+                  this.unattachedDoc = this.doc;
+                }
+              }
+              const old = this.unattachedDoc.createElement("span");
+              if (m.oldValue) {
+                old.setAttribute("style", m.oldValue);
+              }
+              for (const pname of Array.from(target.style)) {
+                const newValue = target.style.getPropertyValue(pname);
+                const newPriority = target.style.getPropertyPriority(pname);
+                if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {
+                  if (newPriority === "") {
+                    item.styleDiff[pname] = newValue;
+                  } else {
+                    item.styleDiff[pname] = [newValue, newPriority];
+                  }
+                } else {
+                  item._unchangedStyles[pname] = [newValue, newPriority];
+                }
+              }
+              for (const pname of Array.from(old.style)) {
+                if (target.style.getPropertyValue(pname) === "") {
+                  item.styleDiff[pname] = false;
+                }
+              }
+            } else if (attributeName === "open" && target.tagName === "DIALOG") {
+`;
+const STYLE_DIFF_TO = `
+            if (attributeName === "style") {
+              if (!this.unattachedDoc) {
+                try {
+                  this.unattachedDoc = document.implementation.createHTMLDocument();
+                } catch (e) {
+                  this.unattachedDoc = this.doc;
+                }
+              }
+              const style = target.style;
+              let old;
+              if (m.oldValue) {
+                const span = this.unattachedDoc.createElement("span");
+                span.setAttribute("style", m.oldValue);
+                old = span.style;
+              }
+              for (let i = 0; i < style.length; i++) {
+                const pname = style[i];
+                const newValue = style.getPropertyValue(pname);
+                const newPriority = style.getPropertyPriority(pname);
+                if (newValue !== (old ? old.getPropertyValue(pname) : "") || newPriority !== (old ? old.getPropertyPriority(pname) : "")) {
+                  if (newPriority === "") {
+                    item.styleDiff[pname] = newValue;
+                  } else {
+                    item.styleDiff[pname] = [newValue, newPriority];
+                  }
+                } else {
+                  item._unchangedStyles[pname] = [newValue, newPriority];
+                }
+              }
+              if (old) for (let i = 0; i < old.length; i++) {
+                const pname = old[i];
+                if (style.getPropertyValue(pname) === "") {
+                  item.styleDiff[pname] = false;
+                }
+              }
+            } else if (attributeName === "open" && target.tagName === "DIALOG") {
+`;
 REWRITES.push({
   name: 'style diff',
-  apply: (source) => STYLE_DIFF.reduce((s, [from, to]) => s.replace(from, to), source),
+  apply: (source) => (source.split(STYLE_DIFF_FROM).length === 2 ? source.replace(STYLE_DIFF_FROM, STYLE_DIFF_TO) : undefined),
   check: (out) =>
-    STYLE_DIFF.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
-    // both in the mutation buffer's attribute case, one after the other
-    new RegExp(
-      STYLE_DIFF.map(([, to], i) => (i ? to.slice(1) : to).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(?:.*\\n){1,12}?'),
-    ).test(out) &&
-    /\n            if \(attributeName === "style"\) \{\n              if \(!this\.unattachedDoc\) \{\n/.test(out),
+    !out.includes(STYLE_DIFF_FROM) &&
+    out.split(STYLE_DIFF_TO).length === 2 &&
+    // in the mutation buffer's case for a changed attribute
+    /\n        case "attributes": \{\n(?:(?!        case ).*\n)*?            if \(attributeName === "style"\) \{\n              if \(!this\.unattachedDoc\) \{\n/.test(out),
 });
 
 /**
@@ -424,14 +486,53 @@ REWRITES.push({
  * "*", which every element matches): whether a text is to be masked, the
  * answer is yes once it has an element. rrweb first looked for an ancestor
  * with its mask class, up the whole tree, for each node a mutation added.
+ * The answer differs only where rrweb's own lookup throws (it then said "do
+ * not mask"; here it is "mask"): an element whose closest or matches is not
+ * the DOM's, as in a form with a control of that name (a form's controls
+ * shadow its methods). rrweb's block test, which runs first, throws there
+ * too, and drops the whole mutation. The whole function is pinned: the
+ * build fails if rrweb's differs.
  */
-const TEXT_MASK_TEST = '\n    el = index.parentElement(node);\n  }\n  try {\n    if (typeof maskTextClass === "string") {\n';
+const TEXT_MASK_FROM = `
+function needMaskingText(node, maskTextClass, maskTextSelector, checkAncestors) {
+  let el;
+  if (isElement(node)) {
+    el = node;
+    if (!index.childNodes(el).length) {
+      return false;
+    }
+  } else if (index.parentElement(node) === null) {
+    return false;
+  } else {
+    el = index.parentElement(node);
+  }
+  try {
+    if (typeof maskTextClass === "string") {
+      if (checkAncestors) {
+        if (el.closest(\`.\${maskTextClass}\`)) return true;
+      } else {
+        if (el.classList.contains(maskTextClass)) return true;
+      }
+    } else {
+      if (classMatchesRegex(el, maskTextClass, checkAncestors)) return true;
+    }
+    if (maskTextSelector) {
+      if (checkAncestors) {
+        if (el.closest(maskTextSelector)) return true;
+      } else {
+        if (el.matches(maskTextSelector)) return true;
+      }
+    }
+  } catch (e) {
+  }
+  return false;
+}
+`;
+const TEXT_MASK_TO = TEXT_MASK_FROM.replace('\n  try {\n', '\n  if (maskTextSelector === "*") return true;\n  try {\n');
 REWRITES.push({
   name: 'text mask test',
-  apply: (source) => source.replace(TEXT_MASK_TEST, TEXT_MASK_TEST.replace('\n  try {', '\n  if (maskTextSelector === "*") return true;\n  try {')),
-  check: (out) =>
-    /\nfunction needMaskingText\(node, maskTextClass, maskTextSelector, checkAncestors\) \{\n  let el;\n(?:(?!function ).*\n)*?  if \(maskTextSelector === "\*"\) return true;\n  try \{\n/.test(out) &&
-    recorderSource.includes("maskTextSelector: '*',"),
+  apply: (source) => (source.split(TEXT_MASK_FROM).length === 2 ? source.replace(TEXT_MASK_FROM, TEXT_MASK_TO) : undefined),
+  check: (out) => !out.includes(TEXT_MASK_FROM) && out.split(TEXT_MASK_TO).length === 2 && /\n    maskTextSelector: '\*',\n/.test(recorderSource),
 });
 
 /**

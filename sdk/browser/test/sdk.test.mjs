@@ -364,28 +364,44 @@ test('a changed style attribute is sent whole, or as the properties that changed
   const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/manual`);
-  const sid = await page.evaluate(async (endpoint) => {
+  const long = ' /* ' + 'x'.repeat(60) + ' */';
+  const sid = await page.evaluate(async ([endpoint, long]) => {
     document.body.insertAdjacentHTML(
       'beforeend',
-      '<b id="s-new">a</b>' +
+      '<b id="s-new">a</b><b id="s-new-diff">a</b><b id="s-empty" style="">a</b>' +
         '<b id="s-changed" style="color: red; width: 5px; height: 10px; margin-left: 3px; padding-top: 4px">b</b>' +
         '<b id="s-priority" style="color: red; width: 5px; height: 10px; margin-left: 3px">c</b>' +
-        '<b id="s-twice">d</b>',
+        '<b id="s-unimportant" style="color: red !important; width: 5px; height: 10px; margin-left: 3px">c</b>' +
+        '<b id="s-var" style="color: var(--c); width: 5px; height: 10px; margin-left: 3px">c</b>' +
+        '<b id="s-twice">d</b><b id="s-twice-diff">d</b><b id="s-auto">e</b><video id="s-video"></video>' +
+        '<svg><rect id="s-svg" style="fill: red; stroke: blue; stroke-width: 2px; opacity: 0.5"></rect></svg>',
     );
     Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const set = (id, style) => document.getElementById(id).setAttribute('style', style);
     set('s-new', 'color: red; width: 5px');
+    // no old value, and a diff shorter than the attribute (its comment)
+    set('s-new-diff', 'color: red !important; --gap: 4px;' + long);
+    set('s-empty', 'color: red !important; --gap: 4px;' + long);
     set('s-changed', 'color: red; width: 6px; height: 10px; margin-left: 3px');
     set('s-priority', 'color: red !important; width: 5px; height: 10px; margin-left: 3px');
+    set('s-unimportant', 'color: red; width: 5px; height: 10px; margin-left: 3px');
+    set('s-var', 'color: var(--c); width: 6px; height: 10px; margin-left: 3px');
+    set('s-svg', 'fill: green; stroke: blue; stroke-width: 2px; opacity: 0.5');
     // first without an old value, then with one, in the same mutation batch
     set('s-twice', 'color: red; width: 5px; height: 10px; margin-left: 3px; padding-top: 4px');
     set('s-twice', 'color: blue; height: 10px; margin-left: 3px; padding-top: 4px');
+    set('s-twice-diff', 'color: red; width: 5px');
+    set('s-twice-diff', 'color: blue;' + long);
+    // rrweb leaves a media element's autoplay out, no other element's
+    document.getElementById('s-auto').setAttribute('autoplay', '');
+    document.getElementById('s-video').setAttribute('autoplay', '');
+    document.getElementById('s-video').setAttribute('title', 'video title');
     await new Promise((resolve) => setTimeout(resolve, 50));
     await Playhead.flush();
     return Playhead.getSessionId();
-  }, sdk.origin);
-  const styles = await waitFor('the style changes', () => {
+  }, [sdk.origin, long]);
+  const changed = await waitFor('the attribute changes', () => {
     const all = events(sessionBatches(sid));
     const snapshot = all.find((e) => e.type === EventType.FullSnapshot);
     if (!snapshot) return false;
@@ -398,15 +414,24 @@ test('a changed style attribute is sent whole, or as the properties that changed
     const out = {};
     for (const e of all)
       if (e.type === EventType.IncrementalSnapshot && e.data.source === 0)
-        for (const a of e.data.attributes) if (ids[a.id] && 'style' in a.attributes) out[ids[a.id]] = a.attributes.style;
-    return Object.keys(out).length === 4 && out;
+        for (const a of e.data.attributes) if (ids[a.id]) Object.assign((out[ids[a.id]] ??= {}), a.attributes);
+    return Object.keys(out).length === 12 && out;
   });
+  const styles = Object.fromEntries(Object.entries(changed).filter(([, a]) => 'style' in a).map(([id, a]) => [id, a.style]));
   assert.deepEqual(styles, {
     's-new': 'color: red; width: 5px',
+    's-new-diff': { color: ['red', 'important'], '--gap': '4px' },
+    's-empty': { color: ['red', 'important'], '--gap': '4px' },
     's-changed': { width: '6px', 'padding-top': false },
     's-priority': { color: ['red', 'important'] },
+    's-unimportant': { color: 'red' },
+    's-var': { width: '6px' },
+    's-svg': { fill: 'green' },
     's-twice': 'color: blue; height: 10px; margin-left: 3px; padding-top: 4px',
+    's-twice-diff': { color: 'blue', width: false },
   });
+  assert.deepEqual(changed['s-auto'], { autoplay: '' });
+  assert.deepEqual(changed['s-video'], { title: 'video title' });
   await context.close();
 });
 
