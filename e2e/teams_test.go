@@ -99,7 +99,7 @@ func TestViewerWatchesAReplayAndTheOwnerSeesIt(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Poll[chromedp.Void](`(`+frameDoc+`.getElementById('box') || {}).textContent`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
-	if n := eval[int](t, ctx, `[...document.querySelectorAll('.topbar button')].filter(b => /erase/i.test(b.textContent)).length`); n != 0 {
+	if n := eval[int](t, ctx, `[...document.querySelectorAll('button')].filter(b => /erase/i.test(b.textContent)).length`); n != 0 {
 		t.Errorf("the player offers a viewer %d erase button(s)", n)
 	}
 

@@ -147,9 +147,8 @@ func bootAnswers(h http.Handler, r *http.Request, urls []string) map[string]boot
 }
 
 // handleApp serves the dashboard's single page for every dashboard route,
-// with the answers its route asks first when the request is logged in,
-// and with status: 200, or 404 where the dashboard has no page.
-func (s *Server) handleApp(h http.Handler, status int) http.HandlerFunc {
+// with the answers its route asks first when the request is logged in.
+func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		page, err := fs.ReadFile(s.Web, "index.html")
 		if err != nil {
@@ -160,7 +159,6 @@ func (s *Server) handleApp(h http.Handler, status int) http.HandlerFunc {
 		cookie, _ := r.Cookie(loginCookie)
 		cut := bytes.LastIndex(page, []byte("</body>"))
 		if cookie == nil || cookie.Value == "" || cut < 0 || r.Method == http.MethodHead || r.URL.Path == "/login" || r.URL.Path == "/invite" {
-			w.WriteHeader(status)
 			w.Write(page)
 			return
 		}
@@ -173,7 +171,6 @@ func (s *Server) handleApp(h http.Handler, status int) http.HandlerFunc {
 		}
 		// the answers hold the user's data: no cache may keep the page
 		w.Header().Set("Cache-Control", "private, no-store")
-		w.WriteHeader(status)
 		done := make(chan map[string]bootAnswer, 1)
 		go func() { done <- bootAnswers(h, r, urls) }()
 		w.Write(head)

@@ -152,24 +152,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /assets/", s.dashboardHeaders(staticFiles(s.Web, "/")))
 	// The dashboard's pages, at the paths its router knows (web/src/main.ts):
 	// the lists with a trailing slash too.
-	for _, p := range []string{"GET /{$}", "GET /login", "GET /invite", "GET /sessions/{id}"} {
-		mux.Handle(p, s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
+	for _, p := range []string{"GET /{$}", "GET /login", "GET /invite"} {
+		mux.Handle(p, s.dashboardHeaders(s.handleApp(mux)))
 	}
-	for _, p := range []string{"/sessions", "/reports", "/webhooks", "/settings", "/tokens", "/members", "/audit", "/account", "/users"} {
-		mux.Handle("GET "+p, s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
-		mux.Handle("GET "+p+"/{$}", s.dashboardHeaders(s.handleApp(mux, http.StatusOK)))
+	for _, p := range []string{"/sessions", "/sessions/{id}", "/reports", "/webhooks", "/settings", "/tokens", "/members", "/audit", "/account", "/users"} {
+		mux.Handle("GET "+p, s.dashboardHeaders(s.handleApp(mux)))
+		mux.Handle("GET "+p+"/{$}", s.dashboardHeaders(s.handleApp(mux)))
 	}
-	// Any other path: a browser gets the dashboard, which says there is no
-	// such page and links back to the sessions, with the status 404;
-	// anything else a plain 404.
-	notFound := s.dashboardHeaders(s.handleApp(mux, http.StatusNotFound))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html") {
-			notFound.ServeHTTP(w, r)
-			return
-		}
-		http.NotFound(w, r)
-	})
 	if s.Demo != nil {
 		mux.Handle("/demo/", s.Demo)
 		mux.Handle("/demo", s.Demo)
