@@ -17,8 +17,41 @@ const check = args.includes("--check");
 const outAt = args.indexOf("--outdir");
 const dist = outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1]) : join(root, "dist");
 
+/**
+ * rrweb's replayer rewrites each recorded style sheet before it is rebuilt,
+ * adding a class to every :hover selector (postcss, `pseudoClassPlugin`).
+ * That pass kept the rules it had rewritten in an array, which it searched
+ * through for every rule: time that grows with the square of a sheet's
+ * rules (a sheet of 10,000 rules, 50 million comparisons, each time a
+ * keyframe rebuilds it). It keeps them in a Set: the same rules rewritten
+ * once each, in the same order. The build fails if @rrweb/replay's code no
+ * longer has the shape this expects.
+ */
+const HOVER_RULES = [
+  ["\n    const fixed = [];\n", "\n    const fixed = new Set();\n"],
+  ["\n        if (fixed.indexOf(rule2) !== -1) {\n", "\n        if (fixed.has(rule2)) {\n"],
+  ["\n        fixed.push(rule2);\n", "\n        fixed.add(rule2);\n"],
+];
+const HOVER_PLACED =
+  /\nconst pseudoClassPlugin = \{\n  postcssPlugin: "postcss-hover-classes",\n  prepare: function\(\) \{\n    const fixed = new Set\(\);\n    return \{\n      Rule: function\(rule2\) \{\n        if \(fixed\.has\(rule2\)\) \{\n          return;\n        \}\n        fixed\.add\(rule2\);\n/;
+const rrwebReplay = {
+  name: "rrweb-replay-hover-rules",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@rrweb[\\/]replay[\\/]dist[\\/]replay\.js$/ }, async (args) => {
+      let source = await readFile(args.path, "utf8");
+      for (const [from, to] of HOVER_RULES) {
+        if (source.split(from).length !== 2) throw new Error("@rrweb/replay changed shape: review the hover rules rewrite in build.mjs");
+        source = source.replace(from, to);
+      }
+      if (!HOVER_PLACED.test(source)) throw new Error("@rrweb/replay changed shape: review the hover rules rewrite in build.mjs");
+      return { contents: source, loader: "js" };
+    });
+  },
+};
+
 const result = await esbuild.build({
   absWorkingDir: root,
+  plugins: [rrwebReplay],
   entryPoints: [
     { in: "src/main.ts", out: "app" },
     { in: "src/player-entry.ts", out: "player" },

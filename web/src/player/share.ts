@@ -17,22 +17,28 @@ function dropdown(label: string, title: string, panel: HTMLElement, onOpen?: () 
   const close = (ev: MouseEvent) => {
     if (!wrap.contains(ev.target as Node)) toggle(false);
   };
+  // Escape, wherever the focus is, closes it before the player's shortcuts
+  // see the key (this listener runs first: on the window, capturing)
+  const escape = (ev: KeyboardEvent) => {
+    if (ev.key !== "Escape") return;
+    ev.stopPropagation();
+    const focusInside = wrap.contains(document.activeElement);
+    toggle(false);
+    if (focusInside) btn.focus();
+  };
   const toggle = (open: boolean) => {
     panel.hidden = !open;
     btn.setAttribute("aria-expanded", String(open));
     if (open) {
       document.addEventListener("click", close);
+      window.addEventListener("keydown", escape, true);
       onOpen?.();
-    } else document.removeEventListener("click", close);
+    } else {
+      document.removeEventListener("click", close);
+      window.removeEventListener("keydown", escape, true);
+    }
   };
   btn.addEventListener("click", () => toggle(panel.hidden));
-  // Escape closes it (and is not taken as the player's shortcut), focus back on its button
-  wrap.addEventListener("keydown", (ev) => {
-    if (ev.key !== "Escape" || panel.hidden) return;
-    ev.stopPropagation();
-    toggle(false);
-    btn.focus();
-  });
   return wrap;
 }
 
