@@ -400,7 +400,10 @@ REWRITES.push({
  * which read the same indexes). The whole block is replaced, and the build
  * fails unless rrweb's is exactly the one below.
  */
-const STYLE_DIFF_FROM = `
+// rrweb's block (the first of each pair) and Playhead's, in the parts
+// they share and the two they differ in
+const STYLE_DIFF = [
+  `
             if (attributeName === "style") {
               if (!this.unattachedDoc) {
                 try {
@@ -408,7 +411,9 @@ const STYLE_DIFF_FROM = `
                 } catch (e) {
                   this.unattachedDoc = this.doc;
                 }
-              }
+              }`,
+  [
+    `
               const old = this.unattachedDoc.createElement("span");
               if (m.oldValue) {
                 old.setAttribute("style", m.oldValue);
@@ -416,32 +421,8 @@ const STYLE_DIFF_FROM = `
               for (const pname of Array.from(target.style)) {
                 const newValue = target.style.getPropertyValue(pname);
                 const newPriority = target.style.getPropertyPriority(pname);
-                if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {
-                  if (newPriority === "") {
-                    item.styleDiff[pname] = newValue;
-                  } else {
-                    item.styleDiff[pname] = [newValue, newPriority];
-                  }
-                } else {
-                  item._unchangedStyles[pname] = [newValue, newPriority];
-                }
-              }
-              for (const pname of Array.from(old.style)) {
-                if (target.style.getPropertyValue(pname) === "") {
-                  item.styleDiff[pname] = false;
-                }
-              }
-            } else if (attributeName === "open" && target.tagName === "DIALOG") {
-`;
-const STYLE_DIFF_TO = `
-            if (attributeName === "style") {
-              if (!this.unattachedDoc) {
-                try {
-                  this.unattachedDoc = document.implementation.createHTMLDocument();
-                } catch (e) {
-                  this.unattachedDoc = this.doc;
-                }
-              }
+                if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {`,
+    `
               const style = target.style;
               let old;
               if (m.oldValue) {
@@ -453,7 +434,9 @@ const STYLE_DIFF_TO = `
                 const pname = style[i];
                 const newValue = style.getPropertyValue(pname);
                 const newPriority = style.getPropertyPriority(pname);
-                if (newValue !== (old ? old.getPropertyValue(pname) : "") || newPriority !== (old ? old.getPropertyPriority(pname) : "")) {
+                if (newValue !== (old ? old.getPropertyValue(pname) : "") || newPriority !== (old ? old.getPropertyPriority(pname) : "")) {`,
+  ],
+  `
                   if (newPriority === "") {
                     item.styleDiff[pname] = newValue;
                   } else {
@@ -462,15 +445,25 @@ const STYLE_DIFF_TO = `
                 } else {
                   item._unchangedStyles[pname] = [newValue, newPriority];
                 }
-              }
+              }`,
+  [
+    `
+              for (const pname of Array.from(old.style)) {
+                if (target.style.getPropertyValue(pname) === "") {`,
+    `
               if (old) for (let i = 0; i < old.length; i++) {
                 const pname = old[i];
-                if (style.getPropertyValue(pname) === "") {
+                if (style.getPropertyValue(pname) === "") {`,
+  ],
+  `
                   item.styleDiff[pname] = false;
                 }
               }
             } else if (attributeName === "open" && target.tagName === "DIALOG") {
-`;
+`,
+];
+const STYLE_DIFF_FROM = STYLE_DIFF.map((part) => (typeof part === 'string' ? part : part[0])).join('');
+const STYLE_DIFF_TO = STYLE_DIFF.map((part) => (typeof part === 'string' ? part : part[1])).join('');
 REWRITES.push({
   name: 'style diff',
   apply: (source) => (source.split(STYLE_DIFF_FROM).length === 2 ? source.replace(STYLE_DIFF_FROM, STYLE_DIFF_TO) : undefined),
