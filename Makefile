@@ -12,7 +12,7 @@ FUZZTIME ?= 20000x
 
 test: setup check-format
 	cd sdk/browser && npm run --silent typecheck && npm test
-	cd web && npm run --silent typecheck
+	cd web && npm run --silent typecheck && npm test
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory fuzz
 	cd sdk/go && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -214,6 +214,57 @@ func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
 	}
 }
 
+// hoverPage is boxPage with a style sheet whose rule for the box applies
+// under the pointer.
+const hoverPage = `{"node":{"type":0,"id":1,"childNodes":[{"type":1,"id":2,"name":"html","publicId":"","systemId":""},` +
+	`{"type":2,"id":3,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":4,"tagName":"head","attributes":{},"childNodes":[` +
+	`{"type":2,"id":8,"tagName":"style","attributes":{},"childNodes":[{"type":3,"id":9,"isStyle":true,"textContent":"#box { width: 200px; height: 50px; }\n#other, #box:hover { color: rgb(255, 0, 0); }"}]}]},` +
+	`{"type":2,"id":5,"tagName":"body","attributes":{},"childNodes":[{"type":2,"id":6,"tagName":"div","attributes":{"id":"box"},"childNodes":[{"type":3,"id":7,"textContent":"first"}]}]}]}]},` +
+	`"initialOffset":{"left":0,"top":0}}`
+
+// TestHoverRulesReplay: the recorded pointer moves over the box at 2 s and
+// away at 4 s; the replay shows the box's :hover rule in between, and only
+// then (rules for :hover are replayed through a class the replayer adds
+// under the pointer, and a selector each such rule gains for it).
+func TestHoverRulesReplay(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	setLoginCookie(t, ctx, m)
+	now := time.Now().UnixMilli() - 60_000
+	const sid = "hoverrules000001"
+	move := func(ts int64, x, y, id int) string {
+		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":1,"positions":[{"x":%d,"y":%d,"id":%d,"timeOffset":0}]}}`, ts, x, y, id)
+	}
+	postBatch(t, m, sid, 0,
+		fmt.Sprintf(`{"type":4,"timestamp":%d,"data":{"href":%q,"width":800,"height":600}},{"type":2,"timestamp":%d,"data":%s}`, now, pageHref, now, hoverPage),
+		move(now+2000, 20, 20, 6), move(now+4000, 400, 400, 5), boxText(now+5000, "second"))
+
+	do(t, ctx, "open", navigate(m.URL()+"/sessions/"+sid+"?t=1000"),
+		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)))
+	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
+		return box.classList.contains(':hover') + ' ' + d.defaultView.getComputedStyle(box).color; })()`
+	for _, step := range []struct {
+		t    int
+		want string
+	}{
+		{1000, "false rgb(0, 0, 0)"},
+		{3000, "true rgb(255, 0, 0)"},
+		{4500, "false rgb(0, 0, 0)"},
+		{2500, "true rgb(255, 0, 0)"},
+		{500, "false rgb(0, 0, 0)"},
+	} {
+		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, step.t), chromedp.EvalAwaitPromise), chromedp.Sleep(100*time.Millisecond))
+		if got := eval[string](t, ctx, probe); got != step.want {
+			t.Errorf("at %d ms: box hovered and colour %q, want %q", step.t, got, step.want)
+		}
+	}
+	// the sheet as replayed: as recorded, with the hover rule's second selector
+	sheet := eval[string](t, ctx, `[...(`+frameDoc+`).querySelectorAll('style')].map((s) => s.textContent).find((t) => t.includes('#box')) || ''`)
+	if want := "#box { width: 200px; height: 50px; }\n#other, #box:hover,\n#box.\\:hover { color: rgb(255, 0, 0); }"; sheet != want {
+		t.Errorf("replayed sheet %q, want %q", sheet, want)
+	}
+}
+
 // consoleLog is a console.log of text at ts, as the SDK records it.
 func consoleLog(ts int64, text string) string {
 	return fmt.Sprintf(`{"type":6,"timestamp":%d,"data":{"plugin":"rrweb/console@1","payload":{"level":"log","payload":[%q],"trace":[]}}}`, ts, `"`+text+`"`)

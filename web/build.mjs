@@ -18,34 +18,66 @@ const outAt = args.indexOf("--outdir");
 const dist = outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1]) : join(root, "dist");
 
 /**
- * rrweb's replayer rewrites each recorded style sheet before it is rebuilt,
- * adding a class to every :hover selector (postcss, `pseudoClassPlugin`).
- * That pass kept the rules it had rewritten in an array, which it searched
- * through for every rule: time that grows with the square of a sheet's
- * rules (a sheet of 10,000 rules, 50 million comparisons the first time
- * the replayer meets its text; in Node the whole rewrite of such a sheet
- * took 93 ms, 74 ms with a Set). It keeps them in a Set: the same rules
- * rewritten once each, in the same order. The build fails if
- * @rrweb/replay's code no longer has the shape this expects.
+ * rrweb's replayer adapts each recorded style sheet before it is rebuilt
+ * (selectors for the hover it replays as a class, viewport media queries
+ * for device ones) with postcss: parsing each sheet and printing it again
+ * cost a fifth of the first frame's rebuild, most of it postcss's code being
+ * compiled for its first use. Its adaptCssForReplay is replaced by
+ * Playhead's (src/player/css.ts: the same output, from a CSS tokenizer),
+ * with the same cache. The build fails if @rrweb/replay's function no longer
+ * reads as pinned here.
  */
-const HOVER_RULES = [
-  ["\n    const fixed = [];\n", "\n    const fixed = new Set();\n"],
-  ["\n        if (fixed.indexOf(rule2) !== -1) {\n", "\n        if (fixed.has(rule2)) {\n"],
-  ["\n        fixed.push(rule2);\n", "\n        fixed.add(rule2);\n"],
-];
-const HOVER_PLACED =
-  /\nconst pseudoClassPlugin = \{\n  postcssPlugin: "postcss-hover-classes",\n  prepare: function\(\) \{\n    const fixed = new Set\(\);\n    return \{\n      Rule: function\(rule2\) \{\n        if \(fixed\.has\(rule2\)\) \{\n          return;\n        \}\n        fixed\.add\(rule2\);\n/;
+const ADAPT_CSS = `function adaptCssForReplay(cssText, cache) {
+  const cachedStyle = cache == null ? void 0 : cache.stylesWithHoverClass.get(cssText);
+  if (cachedStyle) return cachedStyle;
+  let result2 = cssText;
+  try {
+    const ast = postcss$1([
+      mediaSelectorPlugin,
+      pseudoClassPlugin
+    ]).process(cssText);
+    result2 = ast.css;
+  } catch (error) {
+    console.warn("Failed to adapt css for replay", error);
+  }
+  cache == null ? void 0 : cache.stylesWithHoverClass.set(cssText, result2);
+  return result2;
+}
+`;
+const ADAPT_CSS_PLAYHEAD = `function adaptCssForReplay(cssText, cache) {
+  const cachedStyle = cache == null ? void 0 : cache.stylesWithHoverClass.get(cssText);
+  if (cachedStyle) return cachedStyle;
+  const result2 = playheadAdaptCss(cssText);
+  cache == null ? void 0 : cache.stylesWithHoverClass.set(cssText, result2);
+  return result2;
+}
+`;
+/**
+ * Without adaptCssForReplay, nothing in @rrweb/replay uses postcss. Its two
+ * bundled copies (one for the snapshot rebuilder, one unused, carried in
+ * with rrdom) were still each evaluated when the player's script started:
+ * these statements run them. Removed, both copies are left out of the
+ * bundle as dead code. Pinned verbatim like ADAPT_CSS.
+ */
+const POSTCSS_EXPORTS = "stringify fromJSON plugin parse list document comment atRule rule decl root CssSyntaxError Declaration Container Processor Document Comment Warning AtRule Result Input Rule Root Node".split(" ");
+const postcssStart = (s) =>
+  `var postcssExports${s} = requirePostcss${s}();\nconst postcss${s} = /* @__PURE__ */ getDefaultExportFromCjs${s}(postcssExports${s});\n` +
+  POSTCSS_EXPORTS.map((name) => `postcss${s}.${name};\n`).join("");
+const POSTCSS_STARTS = [postcssStart("$1"), postcssStart("")];
 const rrwebReplay = {
-  name: "rrweb-replay-hover-rules",
+  name: "rrweb-replay-adapt-css",
   setup(build) {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]replay[\\/]dist[\\/]replay\.js$/ }, async (args) => {
       let source = await readFile(args.path, "utf8");
-      for (const [from, to] of HOVER_RULES) {
-        if (source.split(from).length !== 2) throw new Error("@rrweb/replay changed shape: review the hover rules rewrite in build.mjs");
-        source = source.replace(from, to);
+      for (const [from, to] of [[ADAPT_CSS, ADAPT_CSS_PLAYHEAD], ...POSTCSS_STARTS.map((start) => [start, ""])]) {
+        if (source.split(from).length !== 2) throw new Error("@rrweb/replay changed shape: review the adaptCssForReplay rewrite in build.mjs");
+        source = source.replace(from, () => to);
       }
-      if (!HOVER_PLACED.test(source)) throw new Error("@rrweb/replay changed shape: review the hover rules rewrite in build.mjs");
-      return { contents: source, loader: "js" };
+      return {
+        contents: `import { adaptCss as playheadAdaptCss } from ${JSON.stringify(join(root, "src", "player", "css.ts"))};\n` + source,
+        loader: "js",
+        resolveDir: dirname(args.path),
+      };
     });
   },
 };
