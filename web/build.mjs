@@ -47,7 +47,12 @@ const ADAPT_CSS = `function adaptCssForReplay(cssText, cache) {
 const ADAPT_CSS_PLAYHEAD = `function adaptCssForReplay(cssText, cache) {
   const cachedStyle = cache == null ? void 0 : cache.stylesWithHoverClass.get(cssText);
   if (cachedStyle) return cachedStyle;
-  const result2 = playheadAdaptCss(cssText);
+  let result2 = cssText;
+  try {
+    result2 = playheadAdaptCss(cssText);
+  } catch (error) {
+    console.warn("Failed to adapt css for replay", error);
+  }
   cache == null ? void 0 : cache.stylesWithHoverClass.set(cssText, result2);
   return result2;
 }

@@ -162,3 +162,21 @@ test("a sheet without hover or device queries is returned as it is", () => {
   const css = "a { b: c } @media (max-width: 3px) { d { e: f } }";
   assert.equal(adaptCss(css), css);
 });
+
+test("any text is adapted without an error, and text without a rule is kept", () => {
+  // pieces of CSS in random order: unclosed strings, comments and blocks,
+  // stray braces and escapes, lone surrogates and NULs
+  const pieces = ["a", ":hover", "{", "}", ";", "(", ")", "[", "]", '"', "'", "\\", "/*", "*/", "url(", "@media", "-device-width", ",", " ", "\n", "--x:", "&", "@import", "\u0000", "\ud800"];
+  let seed = 11;
+  const rand = (n) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let k = 0; k < 20000; k++) {
+    let css = "";
+    for (let n = rand(40); n > 0; n--) css += pieces[rand(pieces.length)];
+    const got = adaptCss(css);
+    assert.equal(typeof got, "string");
+    if (!css.includes("{")) assert.equal(got, css.replace(/(max|min)-device-(width|height)/g, "$1-$2"));
+  }
+});
