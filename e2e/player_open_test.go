@@ -197,19 +197,29 @@ func TestBackwardSeekResetsAdoptedStyleSheets(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)))
 	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
 		return box.textContent + ' ' + d.defaultView.getComputedStyle(box).color + ' ' + d.adoptedStyleSheets.length; })()`
-	for _, step := range []struct {
-		t    int
-		want string
-	}{
+	seeksShow(t, ctx, "box", probe, []seekShows{
 		{4000, "second rgb(255, 0, 0) 1"},
 		{1000, "first rgb(0, 0, 0) 0"},
 		{4000, "second rgb(255, 0, 0) 1"},
 		{2500, "first rgb(255, 0, 0) 1"},
 		{500, "first rgb(0, 0, 0) 0"},
-	} {
+	})
+}
+
+// seekShows is a moment to seek to and what a probe should then give.
+type seekShows struct {
+	t    int
+	want string
+}
+
+// seeksShow seeks the open player to each step's moment in turn and checks
+// what probe (a script) gives there.
+func seeksShow(t *testing.T, ctx context.Context, what, probe string, steps []seekShows) {
+	t.Helper()
+	for _, step := range steps {
 		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, step.t), chromedp.EvalAwaitPromise), chromedp.Sleep(100*time.Millisecond))
 		if got := eval[string](t, ctx, probe); got != step.want {
-			t.Errorf("at %d ms: box %q, want %q", step.t, got, step.want)
+			t.Errorf("at %d ms: %s %q, want %q", step.t, what, got, step.want)
 		}
 	}
 }
@@ -243,21 +253,13 @@ func TestHoverRulesReplay(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`window.__playhead && window.__playhead.ready`, chromedp.WithPollingTimeout(20*time.Second)))
 	probe := `(() => { const d = ` + frameDoc + `; const box = d.getElementById('box');
 		return box.classList.contains(':hover') + ' ' + d.defaultView.getComputedStyle(box).color; })()`
-	for _, step := range []struct {
-		t    int
-		want string
-	}{
+	seeksShow(t, ctx, "box hovered and colour", probe, []seekShows{
 		{1000, "false rgb(0, 0, 0)"},
 		{3000, "true rgb(255, 0, 0)"},
 		{4500, "false rgb(0, 0, 0)"},
 		{2500, "true rgb(255, 0, 0)"},
 		{500, "false rgb(0, 0, 0)"},
-	} {
-		do(t, ctx, "seek", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__playhead.seek(%d)`, step.t), chromedp.EvalAwaitPromise), chromedp.Sleep(100*time.Millisecond))
-		if got := eval[string](t, ctx, probe); got != step.want {
-			t.Errorf("at %d ms: box hovered and colour %q, want %q", step.t, got, step.want)
-		}
-	}
+	})
 	// the sheet as replayed: as recorded, with the hover rule's second selector
 	sheet := eval[string](t, ctx, `[...(`+frameDoc+`).querySelectorAll('style')].map((s) => s.textContent).find((t) => t.includes('#box')) || ''`)
 	if want := "#box { width: 200px; height: 50px; }\n#other, #box:hover,\n#box.\\:hover { color: rgb(255, 0, 0); }"; sheet != want {
