@@ -160,13 +160,32 @@ func TestDashboardPageCarriesFirstAnswers(t *testing.T) {
 		t.Errorf("the sessions list: answers %v, want /api/v1/me only", keys(answers))
 	}
 
-	// not logged in, or on the login page: no answers, and the page may be cached
-	resp, _, answers = page(t, m, http.DefaultClient, "/sessions/"+sid+"?project="+project)
-	if answers != nil || strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
-		t.Errorf("logged out: answers %v, Cache-Control %q", keys(answers), resp.Header.Get("Cache-Control"))
+	// not logged in: no answers, the page says so (the dashboard then shows
+	// its login form without asking, which would log a 401 in its console),
+	// and it may be cached
+	const noLogin = `"login":false`
+	resp, html, answers = page(t, m, http.DefaultClient, "/sessions/"+sid+"?project="+project)
+	if len(answers) != 0 || !strings.Contains(html, noLogin) || strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+		t.Errorf("logged out: answers %v, says no one is logged in %v, Cache-Control %q", keys(answers), strings.Contains(html, noLogin), resp.Header.Get("Cache-Control"))
 	}
-	if _, _, answers = page(t, m, c, "/login"); answers != nil {
-		t.Errorf("the login page carries answers: %v", keys(answers))
+	if _, html, answers = page(t, m, http.DefaultClient, "/login"); len(answers) != 0 || !strings.Contains(html, noLogin) {
+		t.Errorf("the login page, logged out: answers %v, says no one is logged in %v", keys(answers), strings.Contains(html, noLogin))
+	}
+	// a login cookie no longer valid: the same
+	req, _ := http.NewRequest("GET", m.URL()+"/sessions/"+sid, nil)
+	req.AddCookie(&http.Cookie{Name: "playhead_login", Value: "not-a-login"})
+	stale, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staleHTML, _ := io.ReadAll(stale.Body)
+	stale.Body.Close()
+	if stale.StatusCode != 200 || !strings.Contains(string(staleHTML), noLogin) || strings.Contains(string(staleHTML), `"/api/v1/me"`) {
+		t.Errorf("a stale login cookie: status %d, page %s", stale.StatusCode, staleHTML)
+	}
+	// logged in, on the login page: no answers (the dashboard asks who is logged in, then leaves it)
+	if _, html, answers = page(t, m, c, "/login"); answers != nil || strings.Contains(html, noLogin) {
+		t.Errorf("the login page, logged in, carries answers: %v", keys(answers))
 	}
 }
 

@@ -181,6 +181,35 @@ func TestPlayerOpensEverySessionWithAKeyframe(t *testing.T) {
 	}
 }
 
+// TestLoggedOutLinkLogsNoError: a player link opened without a login shows
+// the login form, with nothing in the console (the page says no one is
+// logged in: no request answers 401), and signing in opens the session.
+func TestLoggedOutLinkLogsNoError(t *testing.T) {
+	ctx := newBrowser(t)
+	m := startPlayhead(t)
+	now := time.Now().UnixMilli() - 60_000
+	const sid = "loggedoutlink001"
+	postBatch(t, m, sid, 0, keyframe(now), boxText(now+1000, "second"))
+	errs := watchConsole(t, ctx)
+
+	do(t, ctx, "open the link", navigate(m.URL()+"/sessions/"+sid+"?t=2000"), chromedp.WaitVisible(`input[name="password"]`))
+	if got := eval[[]string](t, ctx, `performance.getEntriesByType("resource").map((r) => r.name).filter((n) => n.includes("/api/v1/me") || n.includes("/api/v1/sessions"))`); len(got) != 0 {
+		t.Errorf("logged out, the page asked %q", got)
+	}
+	do(t, ctx, "sign in",
+		chromedp.SendKeys(`input[name="username"]`, "admin"),
+		chromedp.SendKeys(`input[name="password"]`, adminPassword),
+		chromedp.Click(`button[type="submit"]`),
+	)
+	waitAcrossPages(t, ctx, `window.__playhead && window.__playhead.ready`)
+	if got := eval[string](t, ctx, `(`+frameDoc+`).getElementById('box').textContent`); got != "second" {
+		t.Errorf("after signing in, the box says %q, want second", got)
+	}
+	if e := errs.take(); len(e) > 0 {
+		t.Errorf("logged errors: %q", e)
+	}
+}
+
 // TestBackwardSeekResetsAdoptedStyleSheets: a style sheet the document
 // adopts at 2 s turns the box red; after showing 4 s, a seek back to 1 s
 // shows the box as it was then (rrweb's rebuild keeps the document, and with

@@ -102,8 +102,9 @@ func (w *bootWriter) Write(p []byte) (int, error) {
 }
 
 // bootAnswers asks h for each URL as r's user, at once, and keeps the
-// successful JSON answers by URL.
-func bootAnswers(h http.Handler, r *http.Request, urls []string) map[string]bootAnswer {
+// successful JSON answers by URL; loggedOut when one answered 401 (the
+// login cookie is no longer valid).
+func bootAnswers(h http.Handler, r *http.Request, urls []string) (answers map[string]bootAnswer, loggedOut bool) {
 	got := make([]*bootWriter, len(urls))
 	var wg sync.WaitGroup
 	for i, u := range urls {
@@ -129,6 +130,9 @@ func bootAnswers(h http.Handler, r *http.Request, urls []string) map[string]boot
 	wg.Wait()
 	out := make(map[string]bootAnswer, len(urls))
 	for i, w := range got {
+		if w != nil && w.status == http.StatusUnauthorized {
+			loggedOut = true
+		}
 		if w == nil || w.status != http.StatusOK || !strings.HasPrefix(w.header.Get("Content-Type"), "application/json") || !json.Valid(w.body.Bytes()) {
 			continue
 		}
@@ -143,7 +147,7 @@ func bootAnswers(h http.Handler, r *http.Request, urls []string) map[string]boot
 		}
 		out[urls[i]] = a
 	}
-	return out
+	return out, loggedOut
 }
 
 // handleApp serves the dashboard's single page for every dashboard route,
@@ -158,7 +162,19 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		cookie, _ := r.Cookie(loginCookie)
 		cut := bytes.LastIndex(page, []byte("</body>"))
-		if cookie == nil || cookie.Value == "" || cut < 0 || r.Method == http.MethodHead || r.URL.Path == "/login" || r.URL.Path == "/invite" {
+		if cut < 0 || r.Method == http.MethodHead || r.URL.Path == "/invite" {
+			w.Write(page)
+			return
+		}
+		if cookie == nil || cookie.Value == "" {
+			// no login: the page says so, and the dashboard shows its login
+			// form without asking who is logged in (a 401 in its console)
+			w.Write(page[:cut])
+			w.Write(bootElement(nil, true))
+			w.Write(page[cut:])
+			return
+		}
+		if r.URL.Path == "/login" {
 			w.Write(page)
 			return
 		}
@@ -171,26 +187,41 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 		}
 		// the answers hold the user's data: no cache may keep the page
 		w.Header().Set("Cache-Control", "private, no-store")
-		done := make(chan map[string]bootAnswer, 1)
-		go func() { done <- bootAnswers(h, r, urls) }()
+		type booted struct {
+			answers   map[string]bootAnswer
+			loggedOut bool
+		}
+		done := make(chan booted, 1)
+		go func() {
+			answers, loggedOut := bootAnswers(h, r, urls)
+			done <- booted{answers, loggedOut}
+		}()
 		w.Write(head)
 		_ = http.NewResponseController(w).Flush() // a writer that cannot flush sends it all at the end
-		answers := <-done
-		if len(answers) > 0 {
-			w.Write([]byte(`<script type="application/json" id="playhead-boot">`))
-			w.Write(bootJSON(answers))
-			w.Write([]byte("</script>\n"))
+		b := <-done
+		if len(b.answers) > 0 || b.loggedOut {
+			w.Write(bootElement(b.answers, b.loggedOut))
 		}
 		w.Write(tail)
 	}
 }
 
-// bootJSON writes the answers as {"answers": {url: answer}}, with <, > and
+// bootElement is the page's element of boot answers (web/src/boot.ts).
+func bootElement(answers map[string]bootAnswer, loggedOut bool) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`<script type="application/json" id="playhead-boot">`)
+	buf.Write(bootJSON(answers, loggedOut))
+	buf.WriteString("</script>\n")
+	return buf.Bytes()
+}
+
+// bootJSON writes the answers as {"answers": {url: answer}} (and
+// "login": false when the request has no valid login), with <, > and
 // & (in the answers too) as \u escapes: nothing recorded can end the page's
 // element early. The answers are valid JSON already (bootAnswers checks):
 // they are escaped as they are, not parsed and written anew as json.Marshal
 // would (a player page carries the session's first batch of events).
-func bootJSON(answers map[string]bootAnswer) []byte {
+func bootJSON(answers map[string]bootAnswer, loggedOut bool) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(`{"answers":{`)
 	first := true
@@ -210,6 +241,10 @@ func bootJSON(answers map[string]bootAnswer) []byte {
 		}
 		buf.WriteString("}")
 	}
-	buf.WriteString("}}")
+	buf.WriteString("}")
+	if loggedOut {
+		buf.WriteString(`,"login":false`)
+	}
+	buf.WriteString("}")
 	return buf.Bytes()
 }

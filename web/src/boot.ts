@@ -10,6 +10,8 @@ export interface BootAnswer {
 }
 
 let answers: Map<string, BootAnswer> | null = null;
+/** The page says no one is logged in (no login cookie, or one no longer valid). */
+let loggedOut = false;
 
 function all(): Map<string, BootAnswer> {
   if (answers) return answers;
@@ -17,7 +19,8 @@ function all(): Map<string, BootAnswer> {
   const el = document.getElementById("playhead-boot");
   if (el) {
     try {
-      const v = JSON.parse(el.textContent ?? "") as { answers?: Record<string, BootAnswer> } | null;
+      const v = JSON.parse(el.textContent ?? "") as { answers?: Record<string, BootAnswer>; login?: boolean } | null;
+      loggedOut = v?.login === false;
       for (const [url, a] of Object.entries(v?.answers ?? {})) if (a && typeof a === "object" && "body" in a) answers.set(url, a);
     } catch {
       // a page without usable answers: everything is fetched
@@ -35,7 +38,16 @@ export function takeBoot(url: string): BootAnswer | undefined {
   return a;
 }
 
+/** Whether the page says no one is logged in, once: the login form is shown without asking the server. */
+export function takeLoggedOut(): boolean {
+  all();
+  const v = loggedOut;
+  loggedOut = false;
+  return v;
+}
+
 /** Drops the answers not taken: they are of the page's first route, and may be stale after it. */
 export function forgetBoot(): void {
   all().clear();
+  loggedOut = false;
 }

@@ -11,7 +11,7 @@
 //   /audit            the audit log (admin; owners see every project's)
 
 import { api, ApiError, errorMessage, isUnauthorized } from "./api";
-import { forgetBoot } from "./boot";
+import { forgetBoot, takeLoggedOut } from "./boot";
 import { auditView } from "./pages/audit";
 import { membersView } from "./pages/members";
 import { settingsView } from "./pages/settings";
@@ -131,8 +131,9 @@ function loadPlayer(): Promise<PlayerModule> {
 async function route(): Promise<void> {
   const gen = ++generation;
   if (gen > 1) forgetBoot(); // the page's answers are for the route it was loaded at
+  const loggedOut = takeLoggedOut();
   const pid = playerId(location.pathname);
-  if (pid !== null) {
+  if (pid !== null && !loggedOut) {
     // a player URL: start what the player asks for first, and load the player, while the login is checked
     prefetchSession(pid);
     void loadPlayer().catch(() => {});
@@ -145,6 +146,7 @@ async function route(): Promise<void> {
   const wanted = currentProject();
   if (me && me.project && wanted !== null && wanted !== me.project.id) me = null; // another project: ask again
   if (!me) {
+    if (loggedOut) return showLogin(); // the page says so: asking would log a 401
     try {
       const got = await api.me();
       performance.mark("playhead:open-me");
