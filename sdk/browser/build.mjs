@@ -66,7 +66,10 @@ const banner = `/*! ${pkg.name} ${pkg.version} | includes rrweb (MIT License) ht
  *   Playhead's `blockSelector` names the block class too (checked in
  *   src/lib/recorder.ts), so one `matches` (or one `closest`, for an element
  *   or any of its ancestors) does; these run for every node added or moved
- *   and every input event.
+ *   and every input event. They are Element's own (src/lib/elements.ts): on
+ *   a form with a control named matches, `form.matches` is that control,
+ *   and rrweb's call of it threw (the snapshot, or the batch of mutations,
+ *   was lost).
  * - `record.freezePage`, which Playhead never calls.
  * - the `maskAllInputs` presets (lists of input types): Playhead passes
  *   `maskInputOptions` itself (checked in src/lib/recorder.ts), and rrweb
@@ -689,7 +692,7 @@ const CUTS = [
     name: 'blocked element',
     from: '\nfunction _isBlockedElement(element, blockClass, blockSelector) {',
     toEnd: '\n}\n',
-    replacement: '\nfunction _isBlockedElement(element, blockClass, blockSelector) {\n  return element.matches(blockSelector);\n}\n',
+    replacement: '\nfunction _isBlockedElement(element, blockClass, blockSelector) {\n  return elementMatches(element, blockSelector);\n}\n',
     check: (cut) => cut.includes('blockClass.test(className)') && recorderSource.includes(BLOCK_SELECTOR) && !/\bblockClass\b/.test(recorderSource),
   },
   {
@@ -698,7 +701,7 @@ const CUTS = [
     toEnd: '\n}\n',
     replacement:
       '\nfunction isBlocked(node, blockClass, blockSelector, checkAncestors) {\n  const el = node && closestElementOfNode(node);\n' +
-      '  return !!el && (checkAncestors ? el.closest(blockSelector) !== null : el.matches(blockSelector));\n}\n',
+      '  return !!el && (checkAncestors ? elementClosest(el, blockSelector) !== null : elementMatches(el, blockSelector));\n}\n',
     check: (cut) =>
       cut.includes('el.classList.contains(blockClass)') && cut.includes('checkAncestors && el.closest(blockSelector) !== null') &&
       recorderSource.includes(BLOCK_SELECTOR) && !/\bblockClass\b/.test(recorderSource),
@@ -765,7 +768,9 @@ const withoutDeadRrwebCode = {
   setup(build) {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return { contents: REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
+      // the block test calls Element's own matches and closest (src/lib/elements.ts)
+      const elements = `import { matches as elementMatches, closest as elementClosest } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
+      return { contents: elements + REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
     });
   },
 };

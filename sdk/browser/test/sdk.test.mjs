@@ -435,6 +435,42 @@ test('a changed style attribute is sent whole, or as the properties that changed
   await context.close();
 });
 
+test('a form whose controls are named like element methods (matches, closest) is recorded, and so is a change in it', { skip: browserSkip }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  const sid = await page.evaluate(async (endpoint) => {
+    // a form's named controls are its properties: form.matches is the input
+    document.body.insertAdjacentHTML(
+      'beforeend',
+      '<form id="f-form"><p id="f-text">Find matches</p><input name="matches" value="x"><input name="closest"></form>',
+    );
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    document.getElementById('f-form').insertAdjacentHTML('beforeend', '<p id="f-added">added later</p>');
+    document.getElementById('f-form').append('loose text');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Playhead.flush();
+    return Playhead.getSessionId();
+  }, sdk.origin);
+  const got = await waitFor('the form and its change', () => {
+    const all = events(sessionBatches(sid));
+    const snapshot = all.find((e) => e.type === EventType.FullSnapshot);
+    if (!snapshot) return false;
+    const texts = [];
+    const walk = (n) => {
+      if (n.type === 3) texts.push(n.textContent);
+      (n.childNodes || []).forEach(walk);
+    };
+    walk(snapshot.data.node);
+    const added = [];
+    for (const e of all) if (e.type === EventType.IncrementalSnapshot && e.data.source === 0) for (const a of e.data.adds) walk(a.node), added.push(a.node);
+    return texts.includes('added later') && texts.includes('loose text') && { texts, added: added.length };
+  });
+  assert.ok(got.texts.includes('Find matches'), `the snapshot's texts: ${JSON.stringify(got.texts)}`);
+  await context.close();
+});
+
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();

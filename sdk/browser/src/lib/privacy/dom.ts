@@ -4,6 +4,7 @@
  * build.mjs), and a pass over what an event holds that no hook reaches
  * (changed attributes, URLs) before the event is buffered.
  */
+import { closest, matches } from '../elements';
 import { maskPII } from './pii';
 import { redactUrl } from './secrets';
 
@@ -138,16 +139,16 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
   };
   // the selectors are valid (see makePolicy); should matching throw all the same,
   // the event being serialised is dropped, never sent unmasked
-  const kind = (e: Element | null): number => (e ? (e.matches(policy.mask) ? 1 : 2) : 0);
+  const kind = (e: Element | null): number => (e ? (matches(e, policy.mask) ? 1 : 2) : 0);
   /** What `el` is under; `memo` is left alone unless `remember`, and editing is then not told (0 for 3). */
   const nearest = (el: Element, remember?: boolean): number => {
-    if (!remember) return kind(el.closest(either));
+    if (!remember) return kind(closest(el, either));
     const path: Element[] = [];
     let found: number | undefined;
     for (let e: Element | null = el; e && (found = memo(e)) === undefined; e = e.parentElement) {
       path.push(e);
       // matching is the costly part: most elements have no attributes at all
-      if ((policy.custom || e.hasAttributes()) && e.matches(either)) {
+      if ((policy.custom || e.hasAttributes()) && matches(e, either)) {
         found = kind(e);
         break;
       }
