@@ -434,3 +434,10 @@ test('utf8Length: the bytes TextEncoder writes, for ASCII and every UTF-8 length
   }
   for (const s of cases) assert.equal(m.utf8Length(s), enc.encode(s).length, JSON.stringify(s.slice(0, 40)));
 });
+
+test('the ES module imports where there is no DOM (server-side rendering), and its calls do nothing there', async () => {
+  const sdk = await import(pathToFileURL(join(root, 'dist', 'index.mjs')).href);
+  assert.equal(typeof sdk.init, 'function');
+  sdk.init({ endpoint: 'https://playhead.example', projectKey: 'k' });
+  assert.equal(sdk.getSessionId(), undefined);
+});
