@@ -160,18 +160,44 @@ func TestDashboardPageCarriesFirstAnswers(t *testing.T) {
 		t.Errorf("the sessions list: answers %v, want /api/v1/me only", keys(answers))
 	}
 
-	// not logged in: no answers, the page says so (the dashboard then shows
-	// its login form without asking, which would log a 401 in its console),
-	// and it may be cached
+	// not logged in, from Playhead's own pages or typed in: no answers, the
+	// page says so (the dashboard then shows its login form without asking,
+	// which would log a 401 in its console), and no cache keeps it (the page
+	// after signing in has the same URL); from another site the login
+	// cookie (SameSite=Strict) is not sent: the page says nothing, and the
+	// dashboard asks
 	const noLogin = `"login":false`
-	resp, html, answers = page(t, m, http.DefaultClient, "/sessions/"+sid+"?project="+project)
-	if len(answers) != 0 || !strings.Contains(html, noLogin) || strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
-		t.Errorf("logged out: answers %v, says no one is logged in %v, Cache-Control %q", keys(answers), strings.Contains(html, noLogin), resp.Header.Get("Cache-Control"))
+	bare := func(path, site string) (*http.Response, string) {
+		req, _ := http.NewRequest("GET", m.URL()+path, nil)
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		return resp, string(b)
 	}
-	if _, html, answers = page(t, m, http.DefaultClient, "/login"); len(answers) != 0 || !strings.Contains(html, noLogin) {
-		t.Errorf("the login page, logged out: answers %v, says no one is logged in %v", keys(answers), strings.Contains(html, noLogin))
+	for _, site := range []string{"same-origin", "none"} {
+		for _, path := range []string{"/sessions/" + sid + "?project=" + project, "/login", "/"} {
+			resp, html := bare(path, site)
+			if !strings.Contains(html, `{"answers":{},"login":false}`) || resp.Header.Get("Cache-Control") != "private, no-store" {
+				t.Errorf("logged out, %s, %s: says no one is logged in %v, Cache-Control %q", site, path, strings.Contains(html, noLogin), resp.Header.Get("Cache-Control"))
+			}
+		}
 	}
-	// a login cookie no longer valid: the same
+	for _, site := range []string{"cross-site", ""} {
+		resp, html := bare("/sessions/"+sid+"?project="+project, site)
+		if strings.Contains(html, "playhead-boot") || strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+			t.Errorf("logged out, Sec-Fetch-Site %q: the page carries %q, Cache-Control %q", site, html, resp.Header.Get("Cache-Control"))
+		}
+	}
+	// a login cookie no longer valid (it was sent, and the answers were 401): the page says so
 	req, _ := http.NewRequest("GET", m.URL()+"/sessions/"+sid, nil)
 	req.AddCookie(&http.Cookie{Name: "playhead_login", Value: "not-a-login"})
 	stale, err := http.DefaultClient.Do(req)
@@ -180,7 +206,7 @@ func TestDashboardPageCarriesFirstAnswers(t *testing.T) {
 	}
 	staleHTML, _ := io.ReadAll(stale.Body)
 	stale.Body.Close()
-	if stale.StatusCode != 200 || !strings.Contains(string(staleHTML), noLogin) || strings.Contains(string(staleHTML), `"/api/v1/me"`) {
+	if stale.StatusCode != 200 || !strings.Contains(string(staleHTML), noLogin) || strings.Contains(string(staleHTML), `"/api/v1/me"`) || stale.Header.Get("Cache-Control") != "private, no-store" {
 		t.Errorf("a stale login cookie: status %d, page %s", stale.StatusCode, staleHTML)
 	}
 	// logged in, on the login page: no answers (the dashboard asks who is logged in, then leaves it)

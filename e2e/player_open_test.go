@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -207,6 +208,18 @@ func TestLoggedOutLinkLogsNoError(t *testing.T) {
 	}
 	if e := errs.take(); len(e) > 0 {
 		t.Errorf("logged errors: %q", e)
+	}
+
+	// signed in, the same link followed from another site (a chat, a
+	// ticket; here the server under another host name): the login cookie
+	// (SameSite=Strict) does not come with that navigation, and the
+	// session opens all the same
+	other := strings.Replace(m.URL(), "127.0.0.1", "localhost", 1)
+	do(t, ctx, "another site", navigate(other+"/healthz"))
+	eval[bool](t, ctx, `(location.href = `+strconv.Quote(m.URL()+"/sessions/"+sid+"?t=500")+`, true)`)
+	waitAcrossPages(t, ctx, `location.host === `+strconv.Quote(strings.TrimPrefix(m.URL(), "http://"))+` && window.__playhead && window.__playhead.ready`)
+	if got := eval[string](t, ctx, `(`+frameDoc+`).getElementById('box').textContent`); got != "first" {
+		t.Errorf("from another site, the box says %q, want first", got)
 	}
 }
 

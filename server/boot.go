@@ -167,8 +167,17 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 			return
 		}
 		if cookie == nil || cookie.Value == "" {
+			if !strictCookieSent(r) {
+				// a navigation from another site: the login cookie
+				// (SameSite=Strict) is not sent with it, but the
+				// dashboard's own request for who is logged in carries it
+				w.Write(page)
+				return
+			}
 			// no login: the page says so, and the dashboard shows its login
-			// form without asking who is logged in (a 401 in its console)
+			// form without asking who is logged in (a 401 in its console).
+			// Kept by no cache: a page after signing in has the same URL.
+			w.Header().Set("Cache-Control", "private, no-store")
 			w.Write(page[:cut])
 			w.Write(bootElement(nil, true))
 			w.Write(page[cut:])
@@ -204,6 +213,18 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 		}
 		w.Write(tail)
 	}
+}
+
+// strictCookieSent reports whether the browser would have sent a
+// SameSite=Strict cookie with r, by its Sec-Fetch-Site: not with a
+// navigation from another site (a link in a chat or a ticket, the redirect
+// back from a single sign-on provider), nor when the browser does not say.
+func strictCookieSent(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "same-site", "none":
+		return true
+	}
+	return false
 }
 
 // bootElement is the page's element of boot answers (web/src/boot.ts).
