@@ -545,6 +545,11 @@ const MANGLED = [
   'newlyAddedElement', 'canvasManager', 'shadowDomManager', 'crossOriginIframeStyleMirror', 'preserveWhiteSpace', 'iframeLoadTimeout',
   'restoreHandlers', 'iframeManager', 'mutationCb', 'maskInputFn', 'maskTextFn', 'blockClass', 'ignoreClass', 'ignoreSelector', 'needsMask',
   'onSerialize', 'onIframeLoad', 'sampling', 'mirror', 'doc', 'scrubAttributes',
+  // the mutation buffer's, the mirrors' and the managers' own state
+  'styleMirror', 'removesSubTreeCache', 'nodeMetaMap', 'trackedLinkElements', 'adoptedStyleSheetCb', 'attributeMap',
+  'genTextAreaValueMutation', 'unattachedDoc', 'droppedSet', 'styleIDMap', 'idStyleMap', 'crossOriginIframeMirror',
+  'crossOriginIframeMap', 'crossOriginIframeRootIdMap', 'idNodeMap', 'trackLinkElement', 'attachLinkElement',
+  'trackStylesheetInLinkElement', 'movedSet', 'addedSet', 'mapRemoves', 'movedMap',
 ];
 const BUFFER_INIT = /\n  init\(options\) \{\n    \[\n((?:      "\w+",?\n)+)    \]\.forEach\(\(key\) => \{\n      this\[key\] = options\[key\];\n    \}\);\n  \}/;
 REWRITES.push({

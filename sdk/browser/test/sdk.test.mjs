@@ -435,7 +435,7 @@ test('a changed style attribute is sent whole, or as the properties that changed
   await context.close();
 });
 
-test('a form whose controls are named like element methods (matches, closest) is recorded, and so is a change in it', { skip: browserSkip }, async () => {
+test('a form whose controls are named like element methods (matches, closest, parentElement, …) is recorded, and so is a change in it', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/manual`);
@@ -443,7 +443,8 @@ test('a form whose controls are named like element methods (matches, closest) is
     // a form's named controls are its properties: form.matches is the input
     document.body.insertAdjacentHTML(
       'beforeend',
-      '<form id="f-form"><p id="f-text">Find matches</p><input name="matches" value="x"><input name="closest"></form>',
+      '<form id="f-form"><p id="f-text">Find matches</p><input name="matches" value="x"><input name="closest">' +
+        '<input name="parentElement"><input name="hasAttributes"><input name="getAttribute"></form>',
     );
     Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
     await new Promise((resolve) => setTimeout(resolve, 50));

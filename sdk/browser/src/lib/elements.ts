@@ -1,10 +1,21 @@
-// Element's own matches and closest, called on any element. A form's named
-// controls are its properties: on a form with a control named matches (or
-// closest), form.matches is that control, and calling it throws. The block
-// test (rrweb's, rewritten in build.mjs) and the masking decision
+// Element's and Node's own methods and getters, called on any element. A
+// form's named controls are its properties: on a form with a control named
+// matches, form.matches is that control, and calling it throws (a control
+// named parentElement would send a walk up the tree round in a circle). The
+// block test (rrweb's, rewritten in build.mjs) and the masking decision
 // (privacy/dom.ts) call these instead, so such a form is recorded, masked
-// and blocked like any other element.
+// and blocked like any other element. Nothing here touches the DOM until
+// called: the module is imported where there is none (server rendering).
 
 export const matches = (e: Element, selector: string): boolean => Element.prototype.matches.call(e, selector);
 
 export const closest = (e: Element, selector: string): Element | null => Element.prototype.closest.call(e, selector);
+
+export const hasAttributes = (e: Element): boolean => Element.prototype.hasAttributes.call(e);
+
+export const getAttribute = (e: Element, name: string): string | null => Element.prototype.getAttribute.call(e, name);
+
+let up: (() => Element | null) | undefined;
+
+export const parentElement = (n: Node): Element | null =>
+  (up ??= Object.getOwnPropertyDescriptor(Node.prototype, 'parentElement')!.get as () => Element | null).call(n);

@@ -4,7 +4,7 @@
  * build.mjs), and a pass over what an event holds that no hook reaches
  * (changed attributes, URLs) before the event is buffered.
  */
-import { closest, matches } from '../elements';
+import { closest, getAttribute, hasAttributes, matches, parentElement } from '../elements';
 import { maskPII } from './pii';
 import { redactUrl } from './secrets';
 
@@ -145,10 +145,10 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     if (!remember) return kind(closest(el, either));
     const path: Element[] = [];
     let found: number | undefined;
-    for (let e: Element | null = el; e && (found = memo(e)) === undefined; e = e.parentElement) {
+    for (let e: Element | null = el; e && (found = memo(e)) === undefined; e = parentElement(e)) {
       path.push(e);
       // matching is the costly part: most elements have no attributes at all
-      if ((policy.custom || e.hasAttributes()) && matches(e, either)) {
+      if ((policy.custom || hasAttributes(e)) && matches(e, either)) {
         found = kind(e);
         break;
       }
@@ -156,7 +156,7 @@ export function makeHooks(policy: Policy, getNode: (id: number) => Element | nul
     found ??= el.ownerDocument.designMode === 'on' ? 3 : 0;
     // from the top down, each element as its nearest contenteditable says
     for (let i = path.length; i--; ) {
-      const v: string | null = found % 3 ? null : path[i].getAttribute('contenteditable');
+      const v: string | null = found % 3 ? null : getAttribute(path[i], 'contenteditable');
       if (v !== null) found = v.toLowerCase() !== 'false' ? 3 : 0;
       try {
         (path[i] as Stamped)[MEMO] = pass + found / 4;
