@@ -707,6 +707,9 @@ func (p *parser) data(e *Event, dec *jsontext.Decoder) error {
 		switch {
 		case e.Type == typeIncremental && kind == '0' && (string(k) == "source" || string(k) == "type" || string(k) == "id" || string(k) == "x" || string(k) == "y"):
 			tok, err := dec.ReadToken()
+			if err != nil {
+				return err // a malformed number: its kind was peeked, its token is not there
+			}
 			switch string(k) {
 			case "source":
 				e.Source = int(tok.Int())
@@ -775,12 +778,15 @@ func (p *parser) node(dec *jsontext.Decoder) (*serialisedNode, error) {
 		switch {
 		case (string(k) == "type" || string(k) == "id") && kind == '0':
 			tok, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
 			if string(k) == "type" {
 				n.Type = int(tok.Int())
 			} else {
 				n.ID = tok.Int()
 			}
-			return err
+			return nil
 		case (string(k) == "tagName" || string(k) == "textContent") && kind == '"':
 			text, err := p.textOf(dec)
 			if string(k) == "tagName" {

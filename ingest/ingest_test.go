@@ -317,6 +317,9 @@ func FuzzParseBatch(f *testing.F) {
 	f.Add([]byte(`{"v":1}`))
 	f.Add(batch(`{"data":{"node":{"type":0,"childNodes":[{"type":2,"tagName":"a","attributes":{"href":"/x?token=1","title":"ada@example.com","n":1},"childNodes":[{"type":3,"textContent":"+44 20 7946 0958","id":3}],"id":2}],"id":1}},"timestamp":1795807228300,"type":2}`))
 	f.Add(batch(`{"type":3,"timestamp":1795807228300,"data":{"source":0,"adds":[{"parentId":1,"node":{"type":2,"tagName":"link","attributes":{"rel":"stylesheet","href":"https://a.test/s.css"},"childNodes":[],"id":9}}],"texts":[{"id":3,"value":"card 4111 1111 1111 1111 \u00e9\"x"}]}}`))
+	// numbers whose kind is seen before they turn out malformed (the first found by this fuzz target)
+	f.Add([]byte(`{"events":[{"type":3,"":8,"data":{"source":0E`))
+	f.Add(batch(`{"type":2,"timestamp":1795807228300,"data":{"node":{"type":0,"childNodes":[{"type":2,"id":1E}]}}}`))
 	in, _, p := newIngester(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		b, err := ingest.ParseBatch(body, ingest.DefaultLimits, now)

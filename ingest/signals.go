@@ -405,8 +405,11 @@ func (dom domIndex) addMutation(raw []byte) {
 					switch {
 					case string(k) == "parentId" && dec.PeekKind() == '0':
 						tok, err := dec.ReadToken()
+						if err != nil {
+							return err
+						}
 						a.parent = tok.Int()
-						return err
+						return nil
 					case string(k) == "node" && dec.PeekKind() == '{':
 						var err error
 						a.node, err = p.node(dec)
