@@ -183,6 +183,29 @@ REWRITES.push({
 });
 
 /**
+ * rrweb locks its mutation buffers while it takes a full snapshot and
+ * unlocked them only after a snapshot that succeeded: one that threw (or gave
+ * nothing) left them locked, and every later change of the page was dropped.
+ * A snapshot after the first is taken when the page comes back from the
+ * back/forward cache, when a session rolls over and each time an
+ * error-sampled session's ring starts a segment. The buffers are now unlocked
+ * however the snapshot ends.
+ */
+const SNAPSHOT_LOCK = '\n    mutationBuffers.forEach((buf) => buf.lock());\n    const node = snapshot(document, {\n';
+const SNAPSHOT_UNLOCK = '\n    mutationBuffers.forEach((buf) => buf.unlock());\n';
+REWRITES.push({
+  name: 'snapshot unlock',
+  apply: (source) =>
+    source
+      .replace(SNAPSHOT_LOCK, '\n    mutationBuffers.forEach((buf) => buf.lock());\n    try {\n    const node = snapshot(document, {\n')
+      .replace(SNAPSHOT_UNLOCK, '\n    } finally {\n    mutationBuffers.forEach((buf) => buf.unlock());\n    }\n'),
+  check: (out) =>
+    out.includes('\n    try {\n    const node = snapshot(document, {\n') &&
+    (out.match(/buf\.unlock\(\)/g) || []).length === 1 &&
+    /\n    if \(!node\) \{\n      return void \("Failed to snapshot the document"\);\n    \}\n    wrappedEmit\(\s*\{\s*type: [\w.]+,\s*data: \{\s*node,[\s\S]{0,120}?\n    \} finally \{\n    mutationBuffers\.forEach\(\(buf\) => buf\.unlock\(\)\);\n    \}\n    if \(document\.adoptedStyleSheets/.test(out),
+});
+
+/**
  * rrweb deleted a property (`needBlock`) from every serialised element, which
  * turns each of those objects into a slow dictionary-mode object: the
  * JSON.stringify of a large mutation or snapshot then took two to three

@@ -472,6 +472,48 @@ test('a form whose controls are named like element methods (matches, closest, pa
   await context.close();
 });
 
+test('a later keyframe that fails to snapshot leaves the page recorded: changes after it still arrive', { skip: browserSkip }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`${pages.origin}/manual`);
+  const sid = await page.evaluate(async (endpoint) => {
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
+    document.body.insertAdjacentHTML('beforeend', '<div id="k-box"><p>before</p></div>');
+    Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
+    await tick();
+    // the next snapshot throws on this element (as it does on a form whose
+    // control is named "attributes"); its own changes are not serialised
+    const box = document.getElementById('k-box');
+    Object.defineProperty(box, 'attributes', {
+      configurable: true,
+      get() {
+        throw new Error('no attributes here');
+      },
+    });
+    // back from the back/forward cache: the SDK takes a keyframe
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    await tick();
+    delete box.attributes;
+    document.body.insertAdjacentHTML('beforeend', '<p id="k-after">after the failed keyframe</p>');
+    await tick();
+    await Playhead.flush();
+    return Playhead.getSessionId();
+  }, sdk.origin);
+  const got = await waitFor('the change after the failed keyframe', () => {
+    const all = events(sessionBatches(sid));
+    const texts = [];
+    const walk = (n) => {
+      if (n.type === 3) texts.push(n.textContent);
+      (n.childNodes || []).forEach(walk);
+    };
+    for (const e of all) if (e.type === EventType.IncrementalSnapshot && e.data.source === 0) for (const a of e.data.adds) walk(a.node);
+    return texts.includes('after the failed keyframe') && { snapshots: all.filter((e) => e.type === EventType.FullSnapshot).length, metas: all.filter((e) => e.type === EventType.Meta).length };
+  });
+  // the keyframe was attempted (its Meta event) and failed (one snapshot only)
+  assert.deepEqual(got, { snapshots: 1, metas: 2 });
+  await context.close();
+});
+
 test('stop() restores patched APIs; passwords stay masked with maskAllInputs: false', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
