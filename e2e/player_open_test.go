@@ -221,6 +221,27 @@ func TestLoggedOutLinkLogsNoError(t *testing.T) {
 	if got := eval[string](t, ctx, `(`+frameDoc+`).getElementById('box').textContent`); got != "first" {
 		t.Errorf("from another site, the box says %q, want first", got)
 	}
+
+	// logging out shows the login form without asking who is logged in
+	const askedMe = `performance.getEntriesByType("resource").map((r) => r.name).filter((n) => n.includes("/api/v1/me"))`
+	do(t, ctx, "the sessions list", navigate(m.URL()+"/"), chromedp.WaitVisible(`.topbar-right button`))
+	errs.take()
+	eval[bool](t, ctx, `(performance.clearResourceTimings(), [...document.querySelectorAll(".topbar-right button")].find((b) => b.textContent === "Log out").click(), true)`)
+	do(t, ctx, "log out", chromedp.WaitVisible(`input[name="password"]`))
+	if got := eval[[]string](t, ctx, askedMe); len(got) != 0 || eval[string](t, ctx, `location.pathname`) != "/login" {
+		t.Errorf("after logging out, at %s the page asked %q", eval[string](t, ctx, `location.pathname`), got)
+	}
+	// the login page with a login cookie no longer valid: the form, no 401
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "playhead_login", Value: "not-a-login", URL: m.URL()}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "the login page, stale cookie", navigate(m.URL()+"/login?next=/reports"), chromedp.WaitVisible(`input[name="password"]`))
+	if got := eval[[]string](t, ctx, askedMe); len(got) != 0 {
+		t.Errorf("the login page with a stale cookie asked %q", got)
+	}
+	if e := errs.take(); len(e) > 0 {
+		t.Errorf("logged errors: %q", e)
+	}
 }
 
 // TestBackwardSeekResetsAdoptedStyleSheets: a style sheet the document

@@ -183,10 +183,6 @@ func (s *Server) handleApp(h http.Handler) http.HandlerFunc {
 			w.Write(page[cut:])
 			return
 		}
-		if r.URL.Path == "/login" {
-			w.Write(page)
-			return
-		}
 		urls, player := bootURLs(r)
 		head, tail := page[:cut], page[cut:]
 		if player {

@@ -36,6 +36,8 @@ const app = document.getElementById("app") ?? document.body.appendChild(h("div",
 let view: View | null = null;
 let me: Me | null = null;
 let generation = 0;
+/** Logged out by this page: the next route shows the login form without asking. */
+let signedOut = false;
 
 function mount(v: View): void {
   if (view?.destroy) view.destroy();
@@ -95,6 +97,7 @@ const ctx = (m: Me): Ctx => ({
       // the cookie may be gone already; show the login form anyway
     }
     me = null;
+    signedOut = true; // asking who is logged in now would log a 401
     navigate("/login", { replace: true });
   },
 });
@@ -131,7 +134,8 @@ function loadPlayer(): Promise<PlayerModule> {
 async function route(): Promise<void> {
   const gen = ++generation;
   if (gen > 1) forgetBoot(); // the page's answers are for the route it was loaded at
-  const loggedOut = takeLoggedOut();
+  const loggedOut = takeLoggedOut() || signedOut;
+  signedOut = false;
   const pid = playerId(location.pathname);
   if (pid !== null && !loggedOut) {
     // a player URL: start what the player asks for first, and load the player, while the login is checked
