@@ -435,7 +435,7 @@ test('a changed style attribute is sent whole, or as the properties that changed
   await context.close();
 });
 
-test('a form whose controls are named like element methods (matches, closest, parentElement, …) is recorded, and so is a change in it', { skip: browserSkip }, async () => {
+test('a form whose controls are named like element methods and properties (matches, closest, parentElement, attributes, …) is recorded, and so is a change in it', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/manual`);
@@ -444,7 +444,8 @@ test('a form whose controls are named like element methods (matches, closest, pa
     document.body.insertAdjacentHTML(
       'beforeend',
       '<form id="f-form"><p id="f-text">Find matches</p><input name="matches" value="x"><input name="closest">' +
-        '<input name="parentElement"><input name="hasAttributes"><input name="getAttribute"></form>',
+        '<input name="parentElement"><input name="hasAttributes"><input name="getAttribute">' +
+        '<select name="attributes"><option>one</option><option>two</option></select></form>',
     );
     Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -464,11 +465,19 @@ test('a form whose controls are named like element methods (matches, closest, pa
       (n.childNodes || []).forEach(walk);
     };
     walk(snapshot.data.node);
+    const forms = [];
+    const findForm = (n) => {
+      if (n.tagName === 'form') forms.push(n.attributes);
+      (n.childNodes || []).forEach(findForm);
+    };
+    findForm(snapshot.data.node);
     const added = [];
     for (const e of all) if (e.type === EventType.IncrementalSnapshot && e.data.source === 0) for (const a of e.data.adds) walk(a.node), added.push(a.node);
-    return texts.includes('added later') && texts.includes('loose text') && { texts, added: added.length };
+    return texts.includes('added later') && texts.includes('loose text') && { texts, added: added.length, forms };
   });
   assert.ok(got.texts.includes('Find matches'), `the snapshot's texts: ${JSON.stringify(got.texts)}`);
+  // the form's own attributes, not its control named "attributes"
+  assert.deepEqual(got.forms, [{ id: 'f-form' }]);
   await context.close();
 });
 
