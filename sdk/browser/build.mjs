@@ -187,8 +187,9 @@ REWRITES.push({
  * unlocked them only after a snapshot that succeeded: one that threw (or gave
  * nothing) left them locked, and every later change of the page was dropped.
  * A snapshot after the first is taken when the page comes back from the
- * back/forward cache, when a session rolls over and each time an
- * error-sampled session's ring starts a segment. The buffers are now unlocked
+ * back/forward cache, when a session rolls over, each time an error-sampled
+ * session's ring starts a segment and at each checkoutEveryNms checkout. The
+ * buffers are now unlocked
  * however the snapshot ends.
  */
 const SNAPSHOT_LOCK = '\n    mutationBuffers.forEach((buf) => buf.lock());\n    const node = snapshot(document, {\n';
@@ -385,8 +386,8 @@ REWRITES.push({
  * Three more costs rrweb paid for every element or node it serialised: the
  * element's attribute map was fetched from the DOM for its length and again
  * for each attribute (it is the same live map: it is fetched once, through
- * Element's own getter, src/lib/elements.ts: on a form, a control named
- * "attributes" is what the form's own property gives); the
+ * Element's own getter, as rrweb reads a node's children: on a form, a
+ * control named "attributes" is what the form's own property gives); the
  * custom element registry was asked about every tag name, when only a valid
  * custom element name, which has a hyphen, can be defined there
  * (getValidTagName gives the name in lower case, or "div" or "form"); and
@@ -399,7 +400,7 @@ REWRITES.push({
 const ELEMENT_PASSES = [
   [
     '\n  const len = n.attributes.length;\n  for (let i = 0; i < len; i++) {\n    const attr = n.attributes[i];\n',
-    '\n  const attrs = elementAttributes(n);\n  const len = attrs.length;\n  for (let i = 0; i < len; i++) {\n    const attr = attrs[i];\n',
+    '\n  const attrs = getUntaintedAccessor("Element", n, "attributes");\n  const len = attrs.length;\n  for (let i = 0; i < len; i++) {\n    const attr = attrs[i];\n',
   ],
   ['\n    if (customElements.get(tagName)) isCustomElement = true;\n', '\n    if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;\n'],
   ['\n  const serializedNode = Object.assign(_serializedNode, { id });\n', '\n  const serializedNode = _serializedNode;\n  serializedNode.id = id;\n'],
@@ -412,7 +413,7 @@ REWRITES.push({
     ELEMENT_PASSES.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
     !/\bn\.attributes\[/.test(out) &&
     // the attribute and registry passes in serializeElementNode, the id in serializeNodeWithId
-    /\nfunction serializeElementNode\(n, options\) \{\n(?:(?!function ).*\n)*?  const tagName = getValidTagName\(n\);\n(?:(?!function ).*\n)*?  const attrs = elementAttributes\(n\);\n(?:(?!function ).*\n)*?    if \(tagName\.includes\("-"\) && customElements\.get\(tagName\)\) isCustomElement = true;\n/.test(out) &&
+    /\nfunction serializeElementNode\(n, options\) \{\n(?:(?!function ).*\n)*?  const tagName = getValidTagName\(n\);\n(?:(?!function ).*\n)*?  const attrs = getUntaintedAccessor\(\"Element\", n, \"attributes\"\);\n(?:(?!function ).*\n)*?    if \(tagName\.includes\("-"\) && customElements\.get\(tagName\)\) isCustomElement = true;\n/.test(out) &&
     /\nfunction serializeNodeWithId\(n, options\) \{\n(?:(?!function ).*\n)*?  const _serializedNode = serializeNode\(n, \{\n(?:(?!function ).*\n)*?  const serializedNode = _serializedNode;\n  serializedNode\.id = id;\n  mirror2\.add\(n, serializedNode\);\n/.test(out),
 });
 
@@ -799,7 +800,7 @@ const withoutDeadRrwebCode = {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       // the block test calls Element's own matches and closest (src/lib/elements.ts)
-      const elements = `import { matches as elementMatches, closest as elementClosest, attributes as elementAttributes } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
+      const elements = `import { matches as elementMatches, closest as elementClosest } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
       return { contents: elements + REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
     });
   },

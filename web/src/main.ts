@@ -93,11 +93,13 @@ const ctx = (m: Me): Ctx => ({
   logout: async () => {
     try {
       await api.logout();
-    } catch {
-      // the cookie may be gone already; show the login form anyway
+      signedOut = true; // asking who is logged in now would log a 401
+    } catch (err) {
+      // the cookie may be gone already (a 401): the login form; any other
+      // failure may have left the login valid, and the route asks
+      if (isUnauthorized(err)) signedOut = true;
     }
     me = null;
-    signedOut = true; // asking who is logged in now would log a 401
     navigate("/login", { replace: true });
   },
 });
