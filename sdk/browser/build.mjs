@@ -189,8 +189,7 @@ REWRITES.push({
  * A snapshot after the first is taken when the page comes back from the
  * back/forward cache, when a session rolls over, each time an error-sampled
  * session's ring starts a segment and at each checkoutEveryNms checkout. The
- * buffers are now unlocked
- * however the snapshot ends.
+ * buffers are now unlocked however the snapshot ends.
  */
 const SNAPSHOT_LOCK = '\n    mutationBuffers.forEach((buf) => buf.lock());\n    const node = snapshot(document, {\n';
 const SNAPSHOT_UNLOCK = '\n    mutationBuffers.forEach((buf) => buf.unlock());\n';
