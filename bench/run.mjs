@@ -125,6 +125,10 @@ function summarize(res) {
         (lighter.length ? `Smaller but recording less: ${lighter.map((r) => `${r.id} (${r.records})`).join('; ')}.` : ''),
     });
   }
+  // a ratio with two decimals, or three where two would put it on the goal
+  // it misses (1.004 is over 1.0, and 0.896 under 0.9)
+  const ratio = (x, goal, meets) => (Number(x.toFixed(2)) === goal && !meets(x) ? x.toFixed(3) : x.toFixed(2));
+  const notOver = (x) => x <= 1.0;
   if (res.overhead) {
     const t = res.overhead.table;
     const over = t.filter((w) => !(w.playheadVsRrweb.median <= 1.0));
@@ -143,12 +147,12 @@ function summarize(res) {
               ? `Playhead's code: ${own.toFixed(2)}× rrweb run with the same masking options`
               : `rrweb's masking path with Playhead's options: ${maskOpts.toFixed(2)}× bare rrweb`;
       const noisy = w.playheadVsRrweb.min <= 1.0 ? '; its spread reaches 1.0, so partly noise' : '';
-      return `${w.name} ${w.playheadVsRrweb.median.toFixed(2)}× (${where}${noisy})`;
+      return `${w.name} ${ratio(w.playheadVsRrweb.median, 1, notOver)}× (${where}${noisy})`;
     });
     out.push({
       area: 'Overhead vs bare rrweb',
       goal: '≤ 1.0× bare `@rrweb/record`, on every workload, sending included',
-      figure: `worst ${worst.playheadVsRrweb.median.toFixed(2)}× (${worst.name}); ${t.length - over.length} of ${t.length} workloads within`,
+      figure: `worst ${ratio(worst.playheadVsRrweb.median, 1, notOver)}× (${worst.name}); ${t.length - over.length} of ${t.length} workloads within`,
       status: over.length ? '**missed**' : 'met',
       why: over.length
         ? `Over: ${explain.join('; ')}. From CPU profiles of these workloads (bench/lib/owntasks.mjs and Chromium's sampling profiler): what Playhead adds is its masking decision per element (\`nearest\` in sdk/browser/src/lib/privacy/dom.ts), the attribute scrub of added and changed nodes (a regular expression per attribute name, PII masking per value), serialising each event once, and sending: a \`fetch\` costs this machine's main thread about 1 ms however small its body, and each batch is handed to the compression worker. Bare \`@rrweb/record\` in this benchmark keeps its events in an array and sends nothing. Where Playhead's bundle does less than bare rrweb (rrweb's patched value setters run from one task instead of one timer per value set: the text-input burst), it comes in under it. Differences of a few percent are below this machine's noise: the same build run against itself differs by up to ±30% on one workload.`
@@ -299,7 +303,7 @@ function summarize(res) {
     out.push({
       area: 'Search indexing cost',
       goal: 'ingest throughput with search indexing ≥ 0.9× without it',
-      figure: `${g.throughputRatio.median.toFixed(2)}× throughput (rounds ${g.throughputRatio.min.toFixed(2)}–${g.throughputRatio.max.toFixed(2)}); ${g.cpuRatio.median.toFixed(2)}× by CPU per batch (${g.cpuRatio.min.toFixed(2)}–${g.cpuRatio.max.toFixed(2)})`,
+      figure: `${ratio(g.throughputRatio.median, 0.9, (x) => x >= 0.9)}× throughput (rounds ${g.throughputRatio.min.toFixed(2)}–${g.throughputRatio.max.toFixed(2)}); ${ratio(g.cpuRatio.median, 0.9, (x) => x >= 0.9)}× by CPU per batch (${g.cpuRatio.min.toFixed(2)}–${g.cpuRatio.max.toFixed(2)})`,
       // Throughput on a shared machine swings from round to round; the CPU
       // per batch is steadier, and on a CPU-bound server it is the limit.
       status: g.throughputRatio.median >= 0.9 && g.cpuRatio.median >= 0.9 ? 'met' : '**missed**',
