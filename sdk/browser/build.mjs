@@ -206,6 +206,31 @@ REWRITES.push({
 });
 
 /**
+ * A form's named controls are its properties: on a form with a control
+ * named tagName or getAttribute, rrweb's handler of a changed attribute
+ * threw on the form's `target.tagName` and `target.getAttribute(…)`, and
+ * the whole batch of mutations it was in was lost (a form's class or
+ * attribute set when it is sent or checked, say). A tag name that is not a
+ * string can only be a form's control: the element is a form. The value is
+ * read through Element's own method (src/lib/elements.ts). (rrweb's
+ * serialiser asks `instanceof HTMLFormElement`, which costs this handler
+ * about 3% on a burst of attribute changes.)
+ */
+const ATTRIBUTE_READS = [
+  [
+    '\n          const tagNameLower = toLowerCase(target.tagName);\n          let attributeName = m.attributeName;\n          let value = m.target.getAttribute(attributeName);\n',
+    '\n          const tagNameLower = toLowerCase(typeof target.tagName === "string" ? target.tagName : "form");\n          let attributeName = m.attributeName;\n          let value = elementGetAttribute(target, attributeName);\n',
+  ],
+];
+REWRITES.push({
+  name: 'attribute reads',
+  apply: (source) => ATTRIBUTE_READS.reduce((s, [from, to]) => s.replace(from, to), source),
+  check: (out) =>
+    ATTRIBUTE_READS.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
+    /\n        case "attributes": \{\n          const target = m\.target;\n          const tagNameLower = toLowerCase\(typeof target\.tagName === "string" \? target\.tagName : "form"\);\n/.test(out),
+});
+
+/**
  * rrweb deleted a property (`needBlock`) from every serialised element, which
  * turns each of those objects into a slow dictionary-mode object: the
  * JSON.stringify of a large mutation or snapshot then took two to three
@@ -423,9 +448,11 @@ REWRITES.push({
  * attribute that had no value before, an element made, and two questions
  * asked for every property, whose answers are always "". Without an old
  * value no element is made now, and each property is compared with "". The
- * element's style declaration is fetched once for all its properties, and
- * both declarations are read by index (rrweb went through their iterators,
- * which read the same indexes). The whole block is replaced, and the build
+ * element's style declaration is fetched once for all its properties (a
+ * form's through HTMLElement's getter: a control named style is the form's
+ * property; src/lib/elements.ts), and both declarations are read by index
+ * (rrweb went through their iterators, which read the same indexes). The
+ * whole block is replaced, and the build
  * fails unless rrweb's is exactly the one below.
  */
 // rrweb's block (the first of each pair) and Playhead's, in the parts
@@ -451,7 +478,7 @@ const STYLE_DIFF = [
                 const newPriority = target.style.getPropertyPriority(pname);
                 if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {`,
     `
-              const style = target.style;
+              const style = elementInlineStyle(target);
               let old;
               if (m.oldValue) {
                 const span = this.unattachedDoc.createElement("span");
@@ -799,7 +826,7 @@ const withoutDeadRrwebCode = {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       // the block test calls Element's own matches and closest (src/lib/elements.ts)
-      const elements = `import { matches as elementMatches, closest as elementClosest } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
+      const elements = `import { matches as elementMatches, closest as elementClosest, getAttribute as elementGetAttribute, inlineStyle as elementInlineStyle } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
       return { contents: elements + REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
     });
   },

@@ -435,7 +435,7 @@ test('a changed style attribute is sent whole, or as the properties that changed
   await context.close();
 });
 
-test('a form whose controls are named like element methods and properties (matches, closest, parentElement, attributes, …) is recorded, and so is a change in it', { skip: browserSkip }, async () => {
+test('a form whose controls are named like element methods and properties (matches, closest, parentElement, attributes, tagName, style, …) is recorded, and so are changes in it and of it', { skip: browserSkip }, async () => {
   const context = await newContext();
   const page = await context.newPage();
   await page.goto(`${pages.origin}/manual`);
@@ -445,12 +445,16 @@ test('a form whose controls are named like element methods and properties (match
       'beforeend',
       '<form id="f-form"><p id="f-text">Find matches</p><input name="matches" value="x"><input name="closest">' +
         '<input name="parentElement"><input name="hasAttributes"><input name="getAttribute">' +
-        '<select name="attributes"><option>one</option><option>two</option></select></form>',
+        '<select name="attributes"><option>one</option><option>two</option></select>' +
+        '<input name="tagName"><select name="style"><option>slim</option></select></form>',
     );
     Playhead.init({ endpoint, projectKey: 'test-key', flushIntervalMs: 60000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     document.getElementById('f-form').insertAdjacentHTML('beforeend', '<p id="f-added">added later</p>');
     document.getElementById('f-form').append('loose text');
+    // and its own attributes change, in the same batch of mutations
+    document.getElementById('f-form').setAttribute('data-state', 'sent');
+    document.getElementById('f-form').setAttribute('style', 'color: red');
     await new Promise((resolve) => setTimeout(resolve, 50));
     await Playhead.flush();
     return Playhead.getSessionId();
@@ -467,17 +471,24 @@ test('a form whose controls are named like element methods and properties (match
     walk(snapshot.data.node);
     const forms = [];
     const findForm = (n) => {
-      if (n.tagName === 'form') forms.push(n.attributes);
+      if (n.tagName === 'form') forms.push(n);
       (n.childNodes || []).forEach(findForm);
     };
     findForm(snapshot.data.node);
     const added = [];
-    for (const e of all) if (e.type === EventType.IncrementalSnapshot && e.data.source === 0) for (const a of e.data.adds) walk(a.node), added.push(a.node);
-    return texts.includes('added later') && texts.includes('loose text') && { texts, added: added.length, forms };
+    const changed = {};
+    for (const e of all) {
+      if (e.type !== EventType.IncrementalSnapshot || e.data.source !== 0) continue;
+      for (const a of e.data.adds) walk(a.node), added.push(a.node);
+      for (const a of e.data.attributes) if (a.id === forms[0]?.id) Object.assign(changed, a.attributes);
+    }
+    return texts.includes('added later') && texts.includes('loose text') && { texts, added: added.length, forms: forms.map((f) => f.attributes), changed };
   });
   assert.ok(got.texts.includes('Find matches'), `the snapshot's texts: ${JSON.stringify(got.texts)}`);
   // the form's own attributes, not its control named "attributes"
   assert.deepEqual(got.forms, [{ id: 'f-form' }]);
+  // its attribute changes, read through Element's own methods and getters
+  assert.deepEqual(got.changed, { 'data-state': 'sent', style: 'color: red' });
   await context.close();
 });
 

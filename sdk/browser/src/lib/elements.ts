@@ -2,9 +2,9 @@
 // form's named controls are its properties: on a form with a control named
 // matches, form.matches is that control, and calling it throws (a control
 // named parentElement would send a walk up the tree round in a circle). The
-// block test (rrweb's, rewritten in build.mjs) and the masking decision
-// (privacy/dom.ts) call these instead, so such a form is recorded, masked
-// and blocked like any other element. Nothing here touches the DOM until
+// block test and the handler of a changed attribute (rrweb's, rewritten in
+// build.mjs) and the masking decision (privacy/dom.ts) call these instead,
+// so such a form is recorded, masked and blocked like any other element. Nothing here touches the DOM until
 // called: the module is imported where there is none (server rendering).
 
 export const matches = (e: Element, selector: string): boolean => Element.prototype.matches.call(e, selector);
@@ -19,3 +19,11 @@ let up: (() => Element | null) | undefined;
 
 export const parentElement = (n: Node): Element | null =>
   (up ??= Object.getOwnPropertyDescriptor(Node.prototype, 'parentElement')!.get as () => Element | null).call(n);
+
+let formStyle: (() => CSSStyleDeclaration) | undefined;
+
+/** An element's inline style: a form's through HTMLElement's getter (a control named style is the form's own property). */
+export const inlineStyle = (e: Element): CSSStyleDeclaration =>
+  e instanceof HTMLFormElement
+    ? (formStyle ??= Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'style')!.get as () => CSSStyleDeclaration).call(e)
+    : (e as HTMLElement).style;
