@@ -211,10 +211,12 @@ REWRITES.push({
  * threw on the form's `target.tagName` and `target.getAttribute(…)`, and
  * the whole batch of mutations it was in was lost (a form's class or
  * attribute set when it is sent or checked, say). A tag name that is not a
- * string can only be a form's control: the element is a form. The value is
- * read through Element's own method (src/lib/elements.ts). (rrweb's
- * serialiser asks `instanceof HTMLFormElement`, which costs this handler
- * about 3% on a burst of attribute changes.)
+ * string is taken for a form's control (a page could also give an element
+ * a tagName property of its own): the element is a form. That test holds
+ * in any frame, where `instanceof HTMLFormElement`, rrweb's serialiser's,
+ * does not. The value is read through Element's own method
+ * (src/lib/elements.ts). A change of a form's value attribute still reads
+ * its tagName, type and hasAttribute (rrweb's input path).
  */
 const ATTRIBUTE_READS = [
   [
@@ -449,8 +451,9 @@ REWRITES.push({
  * asked for every property, whose answers are always "". Without an old
  * value no element is made now, and each property is compared with "". The
  * element's style declaration is fetched once for all its properties (a
- * form's through HTMLElement's getter: a control named style is the form's
- * property; src/lib/elements.ts), and both declarations are read by index
+ * form's through HTMLElement's getter, which works on a form of any frame:
+ * a control named style is the form's property; src/lib/elements.ts), and
+ * both declarations are read by index
  * (rrweb went through their iterators, which read the same indexes). The
  * whole block is replaced, and the build
  * fails unless rrweb's is exactly the one below.
@@ -478,7 +481,7 @@ const STYLE_DIFF = [
                 const newPriority = target.style.getPropertyPriority(pname);
                 if (newValue !== old.style.getPropertyValue(pname) || newPriority !== old.style.getPropertyPriority(pname)) {`,
     `
-              const style = elementInlineStyle(target);
+              const style = tagNameLower === "form" ? elementFormStyle(target) : target.style;
               let old;
               if (m.oldValue) {
                 const span = this.unattachedDoc.createElement("span");
@@ -826,7 +829,7 @@ const withoutDeadRrwebCode = {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       // the block test calls Element's own matches and closest (src/lib/elements.ts)
-      const elements = `import { matches as elementMatches, closest as elementClosest, getAttribute as elementGetAttribute, inlineStyle as elementInlineStyle } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
+      const elements = `import { matches as elementMatches, closest as elementClosest, getAttribute as elementGetAttribute, formStyle as elementFormStyle } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
       return { contents: elements + REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
     });
   },

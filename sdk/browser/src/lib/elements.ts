@@ -1,10 +1,10 @@
-// Element's and Node's own methods and getters, called on any element. A
+// The DOM's own methods and getters, called on any element. A
 // form's named controls are its properties: on a form with a control named
 // matches, form.matches is that control, and calling it throws (a control
 // named parentElement would send a walk up the tree round in a circle). The
 // block test and the handler of a changed attribute (rrweb's, rewritten in
 // build.mjs) and the masking decision (privacy/dom.ts) call these instead,
-// so such a form is recorded, masked and blocked like any other element. Nothing here touches the DOM until
+// so that such a form is recorded and masked like any other element. Nothing here touches the DOM until
 // called: the module is imported where there is none (server rendering).
 
 export const matches = (e: Element, selector: string): boolean => Element.prototype.matches.call(e, selector);
@@ -20,10 +20,8 @@ let up: (() => Element | null) | undefined;
 export const parentElement = (n: Node): Element | null =>
   (up ??= Object.getOwnPropertyDescriptor(Node.prototype, 'parentElement')!.get as () => Element | null).call(n);
 
-let formStyle: (() => CSSStyleDeclaration) | undefined;
+let styleGetter: (() => CSSStyleDeclaration) | undefined;
 
-/** An element's inline style: a form's through HTMLElement's getter (a control named style is the form's own property). */
-export const inlineStyle = (e: Element): CSSStyleDeclaration =>
-  e instanceof HTMLFormElement
-    ? (formStyle ??= Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'style')!.get as () => CSSStyleDeclaration).call(e)
-    : (e as HTMLElement).style;
+/** A form's inline style, through HTMLElement's getter (a control named style is the form's own property); a form of another frame's too. */
+export const formStyle = (form: Element): CSSStyleDeclaration =>
+  (styleGetter ??= Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'style')!.get as () => CSSStyleDeclaration).call(form);
