@@ -218,17 +218,16 @@ REWRITES.push({
  * (src/lib/elements.ts). A change of a form's value attribute still reads
  * its tagName, type and hasAttribute (rrweb's input path).
  */
-const ATTRIBUTE_READS = [
-  [
-    '\n          const tagNameLower = toLowerCase(target.tagName);\n          let attributeName = m.attributeName;\n          let value = m.target.getAttribute(attributeName);\n',
-    '\n          const tagNameLower = toLowerCase(typeof target.tagName === "string" ? target.tagName : "form");\n          let attributeName = m.attributeName;\n          let value = elementGetAttribute(target, attributeName);\n',
-  ],
-];
+const ATTRIBUTE_READS_FROM =
+  '\n          const tagNameLower = toLowerCase(target.tagName);\n          let attributeName = m.attributeName;\n          let value = m.target.getAttribute(attributeName);\n';
+const ATTRIBUTE_READS_TO =
+  '\n          const tagNameLower = toLowerCase(typeof target.tagName === "string" ? target.tagName : "form");\n          let attributeName = m.attributeName;\n          let value = elementGetAttribute(target, attributeName);\n';
 REWRITES.push({
   name: 'attribute reads',
-  apply: (source) => ATTRIBUTE_READS.reduce((s, [from, to]) => s.replace(from, to), source),
+  apply: (source) => source.replace(ATTRIBUTE_READS_FROM, ATTRIBUTE_READS_TO),
   check: (out) =>
-    ATTRIBUTE_READS.every(([from, to]) => !out.includes(from) && out.split(to).length === 2) &&
+    !out.includes(ATTRIBUTE_READS_FROM) &&
+    out.split(ATTRIBUTE_READS_TO).length === 2 &&
     /\n        case "attributes": \{\n          const target = m\.target;\n          const tagNameLower = toLowerCase\(typeof target\.tagName === "string" \? target\.tagName : "form"\);\n/.test(out),
 });
 
@@ -453,9 +452,8 @@ REWRITES.push({
  * element's style declaration is fetched once for all its properties (a
  * form's through HTMLElement's getter, which works on a form of any frame:
  * a control named style is the form's property; src/lib/elements.ts), and
- * both declarations are read by index
- * (rrweb went through their iterators, which read the same indexes). The
- * whole block is replaced, and the build
+ * both declarations are read by index (rrweb went through their iterators,
+ * which read the same indexes). The whole block is replaced, and the build
  * fails unless rrweb's is exactly the one below.
  */
 // rrweb's block (the first of each pair) and Playhead's, in the parts
@@ -828,7 +826,7 @@ const withoutDeadRrwebCode = {
   setup(build) {
     build.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      // the block test calls Element's own matches and closest (src/lib/elements.ts)
+      // the rewrites call the DOM's own methods and getters (src/lib/elements.ts)
       const elements = `import { matches as elementMatches, closest as elementClosest, getAttribute as elementGetAttribute, formStyle as elementFormStyle } from ${JSON.stringify(join(root, 'src', 'lib', 'elements.ts'))};\n`;
       return { contents: elements + REWRITES.reduce(applyRewrite, CUTS.reduce(applyCut, source)), loader: 'js' };
     });

@@ -4,8 +4,9 @@
 // named parentElement would send a walk up the tree round in a circle). The
 // block test and the handler of a changed attribute (rrweb's, rewritten in
 // build.mjs) and the masking decision (privacy/dom.ts) call these instead,
-// so that such a form is recorded and masked like any other element. Nothing here touches the DOM until
-// called: the module is imported where there is none (server rendering).
+// so that such a form is recorded and masked like any other element.
+// Nothing here touches the DOM until called: the module is imported where
+// there is none (server rendering).
 
 export const matches = (e: Element, selector: string): boolean => Element.prototype.matches.call(e, selector);
 
@@ -22,6 +23,9 @@ export const parentElement = (n: Node): Element | null =>
 
 let styleGetter: (() => CSSStyleDeclaration) | undefined;
 
-/** A form's inline style, through HTMLElement's getter (a control named style is the form's own property); a form of another frame's too. */
+/**
+ * A form's inline style, through HTMLElement's getter (a control named style
+ * is the form's own property); a form of another frame's too.
+ */
 export const formStyle = (form: Element): CSSStyleDeclaration =>
   (styleGetter ??= Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'style')!.get as () => CSSStyleDeclaration).call(form);
